@@ -1,0 +1,144 @@
+"""Checks that span records: references, duplicate ids, stakes summing above 100.
+
+Single-record checks (types, ranges, dates) are done by the pydantic models. Readers run
+both and attach file names and lines to the :class:`~ownership.errors.Problem` s found
+here, so everything past ``io/`` can trust its inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from .errors import Problem
+from .model import Dataset, Holding, HoldingKind, _fmt
+
+__all__ = ["check_dataset", "overfull_stakes"]
+
+
+def check_dataset(dataset: Dataset) -> list[Problem]:
+    """Every cross-record problem in ``dataset``, in file order."""
+    problems: list[Problem] = []
+    problems += _duplicate_ids(dataset)
+    problems += _unknown_references(dataset)
+    problems += overfull_stakes(dataset.holdings)
+    return problems
+
+
+def _duplicate_ids(dataset: Dataset) -> list[Problem]:
+    problems = []
+    for section, records in (("entities", dataset.entities), ("sources", dataset.sources)):
+        first_seen: dict[str, int] = {}
+        for index, record in enumerate(records):
+            if record.id in first_seen:
+                problems.append(
+                    Problem(
+                        f"duplicate id {record.id!r}, already used by {section}"
+                        f"[{first_seen[record.id]}]; give each record its own id",
+                        section=section,
+                        index=index,
+                        record_id=record.id,
+                        field="id",
+                    )
+                )
+            else:
+                first_seen[record.id] = index
+    return problems
+
+
+def _unknown_references(dataset: Dataset) -> list[Problem]:
+    entity_ids = {e.id for e in dataset.entities}
+    source_ids = {s.id for s in dataset.sources}
+    problems: list[Problem] = []
+
+    def entity_ref(value: str, section: str, index: int, rid: str | None, field: str) -> None:
+        if value not in entity_ids:
+            problems.append(
+                Problem(
+                    f"unknown entity {value!r}; add it to entities or fix the id",
+                    section=section,
+                    index=index,
+                    record_id=rid,
+                    field=field,
+                    value=value,
+                )
+            )
+
+    def source_refs(values: list[str], section: str, index: int, rid: str | None) -> None:
+        if not dataset.sources:
+            # Free-text sources are fine in a dataset that declares no source records.
+            return
+        for value in values:
+            if value not in source_ids and not value.startswith(("http://", "https://")):
+                problems.append(
+                    Problem(
+                        f"unknown source {value!r}; add it to sources or fix the id",
+                        section=section,
+                        index=index,
+                        record_id=rid,
+                        field="sources",
+                    )
+                )
+
+    for index, ent in enumerate(dataset.entities):
+        source_refs(ent.sources, "entities", index, ent.id)
+    for index, hold in enumerate(dataset.holdings):
+        rid = f"{hold.owner} -> {hold.owned}"
+        entity_ref(hold.owner, "holdings", index, rid, "owner")
+        entity_ref(hold.owned, "holdings", index, rid, "owned")
+        source_refs(hold.sources, "holdings", index, rid)
+    for index, lst in enumerate(dataset.listings):
+        rid = f"{lst.entity} on {lst.list}"
+        entity_ref(lst.entity, "listings", index, rid, "entity")
+        source_refs(lst.sources, "listings", index, rid)
+    for index, arr in enumerate(dataset.arrangements):
+        rid = arr.id or f"arrangement on {arr.target}"
+        for member in arr.members:
+            entity_ref(member, "arrangements", index, rid, "members")
+        entity_ref(arr.target, "arrangements", index, rid, "target")
+        source_refs(arr.sources, "arrangements", index, rid)
+    return problems
+
+
+def overfull_stakes(holdings: list[Holding]) -> list[Problem]:
+    """Owned entities whose known direct stakes add up to more than 100 on some date.
+
+    Only exact percentages and range lower bounds count: both are certain minimums. The
+    sum can only rise on a start date, so checking each start date finds every overrun.
+    """
+    by_owned: dict[str, list[tuple[int, Holding]]] = defaultdict(list)
+    for index, hold in enumerate(holdings):
+        if hold.kind is HoldingKind.ownership and hold.lower_bound > 0:
+            by_owned[hold.owned].append((index, hold))
+    problems = []
+    for owned, items in by_owned.items():
+        if sum((h.lower_bound for _, h in items), Decimal(0)) <= 100:
+            continue
+        starts: set[dt.date | None] = {h.start for _, h in items}
+        for day in sorted(starts, key=lambda d: (d is not None, d or dt.date.min)):
+            active = [(i, h) for i, h in items if _covers(h, day)]
+            total = sum((h.lower_bound for _, h in active), Decimal(0))
+            if total > 100:
+                first = active[-1][0]
+                stakes = ", ".join(f"{h.owner} {_fmt(h.lower_bound)}" for _, h in active)
+                when = f"on {day.isoformat()}" if day else "with no start date"
+                problems.append(
+                    Problem(
+                        f"known stakes in {owned!r} add up to {_fmt(total)}% {when} "
+                        f"({stakes}); the total must not exceed 100 - check the figures "
+                        "or end the older holding",
+                        section="holdings",
+                        index=first,
+                        record_id=f"owned {owned}",
+                        field="percent",
+                    )
+                )
+                break
+    return problems
+
+
+def _covers(hold: Holding, day: dt.date | None) -> bool:
+    if day is None:
+        return hold.start is None
+    return hold.active_on(day)

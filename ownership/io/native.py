@@ -1,0 +1,671 @@
+"""The native dataset format: one YAML or JSON file, or a folder of CSV files.
+
+Reading is all or nothing: every problem in every file is collected and raised together
+as one :class:`~ownership.errors.DataError`, each naming the file, the record (line for
+YAML and CSV, index and id for JSON) and the field. Percentages are read from their
+literal text, never through a binary float.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..checks import check_dataset
+from ..errors import DataError, Problem
+from ..model import Arrangement, Dataset, Entity, Holding, Listing, Source
+
+__all__ = [
+    "SECTIONS",
+    "dataset_json_schema",
+    "load_native",
+    "read_csv_folder",
+    "read_native_file",
+    "write_csv_folder",
+    "write_json",
+    "write_yaml",
+]
+
+SECTIONS: dict[str, type[BaseModel]] = {
+    "entities": Entity,
+    "holdings": Holding,
+    "listings": Listing,
+    "arrangements": Arrangement,
+    "sources": Source,
+}
+
+CSV_FILES = {section: f"{section}.csv" for section in SECTIONS}
+
+#: CSV columns per section, in the order written. Lists are ``;``-separated; the parts of
+#: one structured item are ``|``-separated (``former_names``: ``name|until``;
+#: ``identifiers``: ``scheme|value``; ``addresses``: ``address|country|start|end``). A cell
+#: that starts with ``[`` is read as JSON, for values that contain ``;`` or ``|``.
+CSV_COLUMNS: dict[str, list[str]] = {
+    "entities": [
+        "id", "name", "kind", "country", "aliases", "former_names",
+        "identifiers", "addresses", "sources", "note",
+    ],
+    "holdings": [
+        "owner", "owned", "kind", "percent", "minimum", "exclusiveMinimum",
+        "maximum", "exclusiveMaximum", "start", "end", "sources", "note",
+    ],
+    "listings": ["entity", "list", "program", "start", "end", "citation", "sources", "note"],
+    "arrangements": ["id", "kind", "members", "target", "start", "end", "sources", "note"],
+    "sources": ["id", "title", "publisher", "date", "url", "note"],
+}  # fmt: skip
+
+_LIST_CELLS = {"aliases", "sources", "members"}
+_STRUCTURED_CELLS: dict[str, list[str]] = {
+    "former_names": ["name", "until"],
+    "identifiers": ["scheme", "value"],
+    "addresses": ["address", "country", "start", "end"],
+}
+
+
+@dataclass
+class Location:
+    """Where one record came from: file, line (when the format has lines), index in file."""
+
+    file: str
+    index: int
+    line: int | None = None
+    field_lines: dict[str, int] = field(default_factory=dict)
+    record_id: str | None = None
+
+
+@dataclass
+class _Loaded:
+    """Validated records of one or more files, each with its location."""
+
+    records: dict[str, list[BaseModel]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
+    locations: dict[str, list[Location]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
+    problems: list[Problem] = field(default_factory=list)
+    #: ids of records that failed validation, so references to them are not reported twice
+    failed_ids: set[str] = field(default_factory=set)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _DecimalLoader(yaml.SafeLoader):
+    """SafeLoader that reads floats as Decimal from their literal text."""
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    text = loader.construct_scalar(node)
+    try:
+        return Decimal(str(text).replace("_", ""))
+    except ArithmeticError:  # .inf / .nan
+        return float(str(text))
+
+
+def _construct_date_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    # Dates stay text here so that a malformed one (2023-13-01) is reported by the model
+    # with its record and field, instead of failing the whole YAML parse.
+    return loader.construct_scalar(node)
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date_text)
+
+
+def _yaml_document(path: Path, text: str) -> tuple[Any, yaml.Node | None]:
+    loader = _DecimalLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def _mapping_item(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if getattr(key_node, "value", None) == key:
+                return value_node
+    return None
+
+
+def _field_lines(node: yaml.Node) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = key_node.start_mark.line + 1
+    return lines
+
+
+def read_native_file(path: str | Path) -> Dataset:
+    """Read one YAML or JSON dataset file, checking it fully."""
+    return load_native([path])
+
+
+def load_native(paths: Sequence[str | Path]) -> Dataset:
+    """Read and merge native files and CSV folders; raise DataError listing every problem.
+
+    Records that appear identically in several files (a shared entity, say) are kept once;
+    differing records under one id are reported as duplicates.
+    """
+    loaded = _Loaded()
+    for raw_path in paths:
+        path = Path(raw_path)
+        if path.is_dir():
+            _read_csv_folder_into(path, loaded)
+        else:
+            _read_document_into(path, loaded)
+    return _finish(loaded)
+
+
+def read_csv_folder(path: str | Path) -> Dataset:
+    """Read a folder holding ``entities.csv``, ``holdings.csv``, ``listings.csv`` (...)."""
+    return load_native([path])
+
+
+def _read_document_into(path: Path, loaded: _Loaded) -> None:
+    name = str(path)
+    if not path.exists():
+        loaded.problems.append(Problem("file not found; check the path", file=name))
+        return
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        loaded.problems.append(Problem(f"cannot read the file as UTF-8 text: {exc}", file=name))
+        return
+    suffix = path.suffix.lower()
+    root: yaml.Node | None = None
+    try:
+        if suffix == ".json":
+            data = json.loads(text, parse_float=Decimal)
+        elif suffix in (".yaml", ".yml"):
+            data, root = _yaml_document(path, text)
+        else:
+            loaded.problems.append(
+                Problem(
+                    f"unknown file type {suffix or '(none)'!r}; native datasets are .yaml, "
+                    ".yml or .json files, or a folder of CSV files",
+                    file=name,
+                )
+            )
+            return
+    except json.JSONDecodeError as exc:
+        loaded.problems.append(
+            Problem(f"not valid JSON: {exc.msg} (column {exc.colno})", file=name, line=exc.lineno)
+        )
+        return
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        loaded.problems.append(
+            Problem(
+                f"not valid YAML: {exc.problem}",
+                file=name,
+                line=mark.line + 1 if mark else None,
+            )
+        )
+        return
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        loaded.problems.append(
+            Problem(
+                "the top level must be a mapping with sections "
+                + ", ".join(SECTIONS)
+                + f"; found a {type(data).__name__}",
+                file=name,
+                line=1,
+            )
+        )
+        return
+    for key in data:
+        if key not in SECTIONS:
+            line = None
+            if isinstance(root, yaml.MappingNode):
+                line = _field_lines(root).get(str(key))
+            loaded.problems.append(
+                Problem(
+                    f"unknown section {key!r}; expected one of: {', '.join(SECTIONS)}",
+                    file=name,
+                    line=line,
+                )
+            )
+    for section, model in SECTIONS.items():
+        items = data.get(section) or []
+        section_node = _mapping_item(root, section)
+        if not isinstance(items, list):
+            loaded.problems.append(
+                Problem(
+                    f"section must be a list of records; found a {type(items).__name__}",
+                    file=name,
+                    line=section_node.start_mark.line + 1 if section_node else None,
+                    section=section,
+                )
+            )
+            continue
+        item_nodes: list[yaml.Node] = (
+            list(section_node.value) if isinstance(section_node, yaml.SequenceNode) else []
+        )
+        for index, item in enumerate(items):
+            node = item_nodes[index] if index < len(item_nodes) else None
+            location = Location(
+                file=name,
+                index=index,
+                line=node.start_mark.line + 1 if node is not None else None,
+                field_lines=_field_lines(node) if node is not None else {},
+            )
+            _validate_into(loaded, section, model, item, location)
+
+
+def _validate_into(
+    loaded: _Loaded, section: str, model: type[BaseModel], item: Any, location: Location
+) -> None:
+    if isinstance(item, dict):
+        location.record_id = _record_id(section, item)
+    if not isinstance(item, dict):
+        loaded.problems.append(
+            Problem(
+                f"a record must be a mapping of fields; found {item!r}",
+                file=location.file,
+                line=location.line,
+                section=section,
+                index=location.index,
+            )
+        )
+        return
+    try:
+        record = model.model_validate(item)
+    except ValidationError as exc:
+        if section == "entities" and item.get("id") is not None:
+            loaded.failed_ids.add(str(item["id"]))
+        for error in exc.errors():
+            loaded.problems.append(_problem_from_pydantic(error, section, model, location))
+        return
+    loaded.records[section].append(record)
+    loaded.locations[section].append(location)
+
+
+def _record_id(section: str, item: dict[str, Any]) -> str | None:
+    if section == "holdings":
+        return f"{item.get('owner')} -> {item.get('owned')}"
+    if section == "listings":
+        return f"{item.get('entity')} on {item.get('list')}"
+    if section == "arrangements":
+        return str(item.get("id") or f"arrangement on {item.get('target')}")
+    value = item.get("id")
+    return str(value) if value is not None else None
+
+
+_EXPECTED = {
+    "date_from_datetime_parsing": "a date written YYYY-MM-DD",
+    "date_parsing": "a date written YYYY-MM-DD",
+    "date_type": "a date written YYYY-MM-DD",
+    "less_than_equal": "a number from 0 to 100",
+    "greater_than_equal": "a number from 0 to 100",
+    "decimal_parsing": "a number such as 33.3",
+    "decimal_type": "a number such as 33.3",
+    "missing": "this required field",
+    "enum": None,
+}
+
+
+def _problem_from_pydantic(
+    error: Any, section: str, model: type[BaseModel], location: Location
+) -> Problem:
+    loc = [str(p) for p in error.get("loc", ())]
+    field_path = ""
+    for part in loc:
+        field_path += f"[{part}]" if part.isdigit() else (f".{part}" if field_path else part)
+    top_field = loc[0] if loc else None
+    kind = error.get("type", "")
+    found = error.get("input")
+    if kind == "extra_forbidden":
+        allowed = sorted(
+            info.alias or name for name, info in _nested_fields(model, loc[:-1]).items()
+        )
+        message = f"unknown field {loc[-1]!r}; expected one of: {', '.join(allowed)}"
+    elif kind == "missing":
+        message = "required field is missing"
+    elif not loc and isinstance((error.get("ctx") or {}).get("error"), ValueError):
+        cause = error["ctx"]["error"]
+        message = str(cause)
+        field_path = getattr(cause, "field", "") or ""
+        loc = [field_path] if field_path else []
+        top_field = field_path or None
+    else:
+        text = str(error.get("msg", "invalid value"))
+        text = text.removeprefix("Value error, ")
+        expected = _EXPECTED.get(kind)
+        message = f"{text}; found {_show(found)}"
+        if expected:
+            message += f", expected {expected}"
+    line = location.line
+    if top_field and top_field in location.field_lines:
+        line = location.field_lines[top_field]
+    return Problem(
+        message,
+        file=location.file,
+        line=line,
+        section=section,
+        index=location.index,
+        record_id=location.record_id,
+        field=field_path or None,
+    )
+
+
+def _nested_fields(model: type[BaseModel], path: Sequence[str]) -> dict[str, Any]:
+    """Fields of the (possibly nested) model that ``path`` points into."""
+    current: type[BaseModel] = model
+    for part in path:
+        if part.isdigit():
+            continue
+        info = current.model_fields.get(part)
+        if info is None:
+            break
+        inner = _model_in(info.annotation)
+        if inner is None:
+            break
+        current = inner
+    return dict(current.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    text = format(value, "f") if isinstance(value, Decimal) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _read_csv_folder_into(folder: Path, loaded: _Loaded) -> None:
+    present = [s for s, f in CSV_FILES.items() if (folder / f).exists()]
+    if "entities" not in present:
+        loaded.problems.append(
+            Problem(
+                "a CSV dataset folder needs entities.csv (and usually holdings.csv and "
+                "listings.csv); none found",
+                file=str(folder),
+            )
+        )
+        return
+    for section in present:
+        path = folder / CSV_FILES[section]
+        name = str(path)
+        try:
+            handle = path.open(newline="", encoding="utf-8-sig")
+        except OSError as exc:
+            loaded.problems.append(Problem(f"cannot open: {exc}", file=name))
+            continue
+        with handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            unknown = [c for c in header if c not in CSV_COLUMNS[section]]
+            if unknown:
+                loaded.problems.append(
+                    Problem(
+                        f"unknown column(s) {', '.join(map(repr, unknown))}; expected columns: "
+                        + ", ".join(CSV_COLUMNS[section]),
+                        file=name,
+                        line=1,
+                    )
+                )
+                continue
+            for index, row in enumerate(reader):
+                line = reader.line_num
+                location = Location(file=name, index=index, line=line)
+                try:
+                    item = _record_from_row(row)
+                except ValueError as exc:
+                    loaded.problems.append(
+                        Problem(str(exc), file=name, line=line, section=section, index=index)
+                    )
+                    continue
+                _validate_into(loaded, section, SECTIONS[section], item, location)
+
+
+def _record_from_row(row: dict[str, str | None]) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    for column, cell in row.items():
+        if column is None:
+            raise ValueError("the row has more cells than the header has columns")
+        if cell is None or cell.strip() == "":
+            continue
+        cell = cell.strip()
+        if column in _LIST_CELLS or column in _STRUCTURED_CELLS:
+            item[column] = _parse_list_cell(column, cell)
+        else:
+            item[column] = cell
+    return item
+
+
+def _parse_list_cell(column: str, cell: str) -> list[Any]:
+    if cell.startswith("["):
+        try:
+            value = json.loads(cell)
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"column {column!r}: a cell starting with '[' must be JSON ({exc.msg})"
+            ) from None
+        if not isinstance(value, list):
+            raise ValueError(f"column {column!r}: expected a JSON list")
+        return value
+    parts = [p.strip() for p in cell.split(";") if p.strip()]
+    keys = _STRUCTURED_CELLS.get(column)
+    if keys is None:
+        return parts
+    items = []
+    for part in parts:
+        values = [v.strip() for v in part.split("|")]
+        if len(values) > len(keys):
+            raise ValueError(
+                f"column {column!r}: {part!r} has {len(values)} '|'-separated parts; "
+                f"expected at most {len(keys)} ({'|'.join(keys)})"
+            )
+        items.append({k: v for k, v in zip(keys, values, strict=False) if v})
+    return items
+
+
+def _finish(loaded: _Loaded) -> Dataset:
+    _collapse_identical(loaded)
+    dataset = Dataset.model_construct(**loaded.records)  # records are validated already
+    problems = list(loaded.problems)
+    for problem in check_dataset(dataset):
+        if problem.value is not None and problem.value in loaded.failed_ids:
+            continue  # the referenced record is already reported as broken
+        problems.append(_locate(problem, loaded.locations))
+    if problems:
+        raise DataError(problems)
+    return dataset
+
+
+def _collapse_identical(loaded: _Loaded) -> None:
+    """Keep one copy of entities and sources repeated verbatim across files."""
+    for section in ("entities", "sources"):
+        seen: dict[str, BaseModel] = {}
+        kept, kept_locations = [], []
+        for record, location in zip(
+            loaded.records[section], loaded.locations[section], strict=True
+        ):
+            rid = record.id  # type: ignore[attr-defined]
+            previous = seen.get(rid)
+            if previous is not None and previous == record:
+                continue
+            seen.setdefault(rid, record)
+            kept.append(record)
+            kept_locations.append(location)
+        loaded.records[section] = kept
+        loaded.locations[section] = kept_locations
+
+
+def _locate(problem: Problem, locations: dict[str, list[Location]]) -> Problem:
+    if problem.section is None or problem.index is None:
+        return problem
+    location = locations[problem.section][problem.index]
+    line = location.line
+    if problem.field and problem.field in location.field_lines:
+        line = location.field_lines[problem.field]
+    return Problem(
+        problem.message,
+        file=location.file,
+        line=line,
+        section=problem.section,
+        index=location.index,
+        record_id=problem.record_id,
+        field=problem.field,
+        value=problem.value,
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+_DECIMAL_MARK = "\x00decimal:"
+
+
+def _plain(dataset: Dataset) -> dict[str, Any]:
+    """Dataset as plain data with Decimals kept (dates as ISO strings)."""
+    data = dataset.model_dump(mode="python", by_alias=True, exclude_defaults=True)
+    return _iso_dates(data)
+
+
+def _iso_dates(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _iso_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso_dates(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _decimal_text(value: Decimal) -> str:
+    text = format(value, "f")
+    return text
+
+
+def write_json(dataset: Dataset, path: str | Path | None = None) -> str:
+    """Write the dataset as native JSON; percentages keep their exact literal."""
+
+    def mark(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: mark(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mark(v) for v in value]
+        if isinstance(value, Decimal):
+            return _DECIMAL_MARK + _decimal_text(value)
+        return value
+
+    text = json.dumps(mark(_plain(dataset)), indent=2, ensure_ascii=False)
+    text = re.sub(r'"\\u0000decimal:([-0-9.]+)"', r"\1", text)
+    if path is not None:
+        Path(path).write_text(text + "\n", encoding="utf-8")
+    return text
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
+    text = _decimal_text(value)
+    tag = "tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int"
+    return dumper.represent_scalar(tag, text)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(Decimal, _represent_decimal)
+_Dumper.add_representer(str, _represent_str)
+
+
+def write_yaml(dataset: Dataset, path: str | Path | None = None) -> str:
+    """Write the dataset as native YAML; percentages keep their exact literal."""
+    data = {k: v for k, v in _plain(dataset).items() if v}
+    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def write_csv_folder(dataset: Dataset, folder: str | Path) -> list[Path]:
+    """Write the dataset as ``entities.csv``, ``holdings.csv`` (...) in ``folder``."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    data = _plain(dataset)
+    written = []
+    for section, columns in CSV_COLUMNS.items():
+        rows = data.get(section) or []
+        if not rows and section not in ("entities", "holdings", "listings"):
+            continue
+        path = out / CSV_FILES[section]
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({c: _csv_cell(c, row.get(c)) for c in columns})
+        written.append(path)
+    return written
+
+
+def _csv_cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return _decimal_text(value)
+    if isinstance(value, list):
+        keys = _STRUCTURED_CELLS.get(column)
+        if keys is None:
+            simple = all(_csv_safe(v) for v in value)
+            return "; ".join(value) if simple else json.dumps(value, ensure_ascii=False)
+        rows = [[str(item.get(k) or "") for k in keys] for item in value]
+        extra = any(set(item) - set(keys) for item in value)
+        if extra or not all(_csv_safe(v) for row in rows for v in row):
+            return json.dumps(value, ensure_ascii=False)
+        return "; ".join("|".join(row).rstrip("|") for row in rows)
+    return str(value)
+
+
+def _csv_safe(text: str) -> bool:
+    return (
+        text == text.strip()
+        and text != ""
+        and not any(ch in text for ch in ";|\n\r")
+        and not text.startswith("[")
+    )
+
+
+def dataset_json_schema() -> dict[str, Any]:
+    """JSON Schema of the native format (what ``ownership schema`` prints)."""
+    schema = Dataset.model_json_schema(by_alias=True, mode="validation")
+    schema["title"] = "ownership dataset"
+    schema["description"] = (
+        "Entities, holdings (owner -> owned edges with exact, range or unknown shares), "
+        "listings, joint arrangements and sources. Dates are YYYY-MM-DD and inclusive."
+    )
+    return schema
+
+
+def iter_sections(dataset: Dataset) -> Iterable[tuple[str, list[BaseModel]]]:
+    for section in SECTIONS:
+        yield section, getattr(dataset, section)

@@ -1,0 +1,51 @@
+"""One-line builders for test datasets: ``owns("x", "a", 50)``, ``listed("x")``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ownership.model import Arrangement, Dataset, Entity, Holding, Listing
+
+
+def owns(owner: str, owned: str, percent: float | str | None = None, **extra: Any) -> Holding:
+    value = None if percent is None else Decimal(str(percent))
+    return Holding(owner=owner, owned=owned, percent=value, **extra)
+
+
+def controls(owner: str, owned: str, **extra: Any) -> Holding:
+    return Holding(owner=owner, owned=owned, kind="control", **extra)
+
+
+def listed(entity: str, list_id: str = "sdn", **extra: Any) -> Listing:
+    return Listing(entity=entity, list=list_id, **extra)
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def dataset(
+    *records: Holding | Listing | Arrangement | Entity,
+    countries: dict[str, str] | None = None,
+) -> Dataset:
+    """A dataset whose entities are every id the records mention (name = id upper-cased)."""
+    holdings = [r for r in records if isinstance(r, Holding)]
+    listings = [r for r in records if isinstance(r, Listing)]
+    arrangements = [r for r in records if isinstance(r, Arrangement)]
+    explicit = {r.id: r for r in records if isinstance(r, Entity)}
+    ids: list[str] = list(explicit)
+    for h in holdings:
+        ids += [h.owner, h.owned]
+    ids += [x.entity for x in listings]
+    for a in arrangements:
+        ids += [*a.members, a.target]
+    countries = countries or {}
+    entities = [
+        explicit.get(i) or Entity(id=i, name=i.upper(), country=countries.get(i))
+        for i in dict.fromkeys(ids)
+    ]
+    return Dataset(
+        entities=entities, holdings=holdings, listings=listings, arrangements=arrangements
+    )

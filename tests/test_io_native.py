@@ -1,0 +1,300 @@
+"""Native format: strict validation with located messages, merging, round trips."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import ownership
+from ownership.errors import DataError
+from ownership.io import load, save
+from ownership.io.native import write_json, write_yaml
+
+GOOD = textwrap.dedent(
+    """\
+    entities:
+      - id: x
+        name: Listed X
+      - id: a
+        name: Alpha
+      - id: b
+        name: Beta
+    holdings:
+      - owner: x
+        owned: a
+        percent: 33.3
+      - owner: b
+        owned: a
+        percent: 16.4
+    listings:
+      - entity: x
+        list: sdn
+        start: 2020-01-01
+    """
+)
+
+# (name, file name, content, expected line, fragments that must all appear in the message)
+BROKEN = [
+    (
+        "unknown entity reference",
+        "d.yaml",
+        GOOD.replace("owner: b", "owner: nobody"),
+        12,
+        ["holdings[1]", "field 'owner'", "unknown entity 'nobody'", "add it to entities"],
+    ),
+    (
+        "duplicate id",
+        "d.yaml",
+        GOOD.replace("holdings:", "  - id: a\n    name: Alpha again\nholdings:"),
+        8,
+        ["entities[3] (a)", "field 'id'", "duplicate id 'a'", "already used by entities[1]"],
+    ),
+    (
+        "percent above 100",
+        "d.yaml",
+        GOOD.replace("percent: 16.4", "percent: 116.4"),
+        14,
+        ["holdings[1]", "field 'percent'", "found 116.4", "0 to 100"],
+    ),
+    (
+        "percent below 0",
+        "d.yaml",
+        GOOD.replace("percent: 16.4", "percent: -5"),
+        14,
+        ["field 'percent'", "found -5", "0 to 100"],
+    ),
+    (
+        "minimum above maximum",
+        "d.yaml",
+        GOOD.replace("percent: 16.4", "minimum: 60\n    maximum: 40"),
+        14,
+        ["holdings[1]", "field 'minimum'", "minimum 60 is above maximum 40"],
+    ),
+    (
+        "stakes above 100 on one date",
+        "d.yaml",
+        GOOD.replace("percent: 16.4", "percent: 70"),
+        14,
+        ["holdings[1]", "'a' add up to 103.3%", "x 33.3, b 70", "must not exceed 100"],
+    ),
+    (
+        "start after end",
+        "d.yaml",
+        GOOD.replace("start: 2020-01-01", "start: 2020-01-01\n    end: 2019-12-31"),
+        19,
+        ["listings[0]", "field 'end'", "start 2020-01-01 is after end 2019-12-31"],
+    ),
+    (
+        "self-ownership",
+        "d.yaml",
+        GOOD.replace("owned: a\n    percent: 16.4", "owned: b\n    percent: 16.4"),
+        13,
+        ["holdings[1] (b -> b)", "field 'owned'", "owns itself"],
+    ),
+    (
+        "malformed date",
+        "d.yaml",
+        GOOD.replace("2020-01-01", "2020-13-01"),
+        18,
+        ["listings[0]", "field 'start'", "found '2020-13-01'", "YYYY-MM-DD"],
+    ),
+    (
+        "unknown field",
+        "d.yaml",
+        GOOD.replace("name: Beta", "name: Beta\n    colour: red"),
+        8,
+        ["entities[2] (b)", "unknown field 'colour'", "expected one of", "aliases"],
+    ),
+    (
+        "unknown nested field",
+        "d.yaml",
+        GOOD.replace(
+            "name: Beta", "name: Beta\n    former_names: [{name: B0, untill: 2020-01-01}]"
+        ),
+        8,
+        ["field 'former_names[0].untill'", "unknown field 'untill'", "until"],
+    ),
+    (
+        "unknown section",
+        "d.yaml",
+        GOOD + "owners: []\n",
+        19,
+        ["unknown section 'owners'", "holdings"],
+    ),
+    (
+        "bad country code",
+        "d.yaml",
+        GOOD.replace("name: Beta", "name: Beta\n    country: China"),
+        8,
+        ["field 'country'", "'China' is not an ISO 3166-1 alpha-2 code"],
+    ),
+    (
+        "invalid yaml",
+        "d.yaml",
+        "entities:\n  - id: a\n   name: b\n",
+        3,
+        ["not valid YAML"],
+    ),
+    (
+        "json with index and id",
+        "d.json",
+        json.dumps(
+            {
+                "entities": [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}],
+                "holdings": [{"owner": "a", "owned": "b", "percent": 150}],
+            }
+        ),
+        None,
+        ["d.json: holdings[0] (a -> b): field 'percent'", "found 150"],
+    ),
+    (
+        "invalid json",
+        "d.json",
+        '{"entities": [}',
+        1,
+        ["not valid JSON"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("file_name", "content", "line", "fragments"),
+    [case[1:] for case in BROKEN],
+    ids=[case[0] for case in BROKEN],
+)
+def test_broken_file_is_reported_with_location(
+    tmp_path: Path, file_name: str, content: str, line: int | None, fragments: list[str]
+) -> None:
+    path = tmp_path / file_name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load(path)
+    problems = caught.value.problems
+    assert len(problems) == 1, str(caught.value)
+    text = str(problems[0])
+    assert str(path) in text
+    if line is not None:
+        assert problems[0].line == line, text
+    for fragment in fragments:
+        assert fragment in text
+
+
+def test_every_problem_is_collected_not_just_the_first(tmp_path: Path) -> None:
+    content = (
+        GOOD.replace("percent: 16.4", "percent: 116.4")
+        .replace("owner: x", "owner: ghost")
+        .replace("name: Beta", "name: Beta\n    colour: red")
+    )
+    path = tmp_path / "many.yaml"
+    path.write_text(content)
+    with pytest.raises(DataError) as caught:
+        load(path)
+    messages = [str(p) for p in caught.value.problems]
+    assert len(messages) == 3
+    assert any("unknown field 'colour'" in m for m in messages)
+    assert any("unknown entity 'ghost'" in m for m in messages)
+    assert any("found 116.4" in m for m in messages)
+
+
+def test_good_file_loads_with_exact_decimals(tmp_path: Path) -> None:
+    content = GOOD.replace(
+        "holdings:",
+        "  - id: c\n    name: Gamma\nholdings:\n  - owner: c\n    owned: a\n    percent: 0.3",
+    )
+    path = tmp_path / "good.yaml"
+    path.write_text(content)
+    dataset = load(path)
+    total = sum((h.percent or 0 for h in dataset.holdings if h.owned == "a"), Decimal(0))
+    assert total == Decimal("50")  # 33.3 + 16.4 + 0.3 exactly, which binary floats miss
+    assert 33.3 + 16.4 + 0.3 < 50
+    assert all(isinstance(h.percent, Decimal) for h in dataset.holdings)
+
+
+def test_stakes_on_different_dates_do_not_add_up(tmp_path: Path) -> None:
+    content = GOOD.replace("percent: 33.3", "percent: 80\n    end: 2020-12-31").replace(
+        "percent: 16.4", "percent: 70\n    start: 2021-01-01"
+    )
+    path = tmp_path / "succession.yaml"
+    path.write_text(content)
+    assert len(load(path).holdings) == 2
+
+
+def test_merging_files_keeps_shared_entities_once(tmp_path: Path) -> None:
+    first = tmp_path / "one.yaml"
+    first.write_text(GOOD)
+    second = tmp_path / "two.yaml"
+    second.write_text(
+        "entities:\n  - id: a\n    name: Alpha\n  - id: c\n    name: Gamma\n"
+        "holdings:\n  - owner: a\n    owned: c\n    percent: 100\n"
+    )
+    merged = load(first, second)
+    assert [e.id for e in merged.entities] == ["x", "a", "b", "c"]
+    assert len(merged.holdings) == 3
+
+
+def test_merging_conflicting_records_names_both_files(tmp_path: Path) -> None:
+    first = tmp_path / "one.yaml"
+    first.write_text(GOOD)
+    second = tmp_path / "two.yaml"
+    second.write_text("entities:\n  - id: a\n    name: Another Alpha\n")
+    with pytest.raises(DataError) as caught:
+        load(first, second)
+    text = str(caught.value)
+    assert f"{second}:2: entities[0] (a): field 'id': duplicate id 'a'" in text
+
+
+def test_csv_folder_loads_and_reports_lines(tmp_path: Path) -> None:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "entities.csv").write_text(
+        "id,name,country,aliases,former_names\n"
+        "x,Listed X,CN,X Corp; 艾克斯,\n"
+        "a,Alpha,US,,Old Alpha|2023-05-01\n"
+    )
+    (folder / "holdings.csv").write_text("owner,owned,percent\nx,a,33.3\nx,zz,5\n")
+    with pytest.raises(DataError) as caught:
+        load(folder)
+    assert str(caught.value.problems[0]).startswith(
+        f"{folder / 'holdings.csv'}:3: holdings[1] (x -> zz): field 'owned': unknown entity 'zz'"
+    )
+    (folder / "holdings.csv").write_text("owner,owned,percent\nx,a,33.3\n")
+    dataset = load(folder)
+    assert dataset.entities[0].aliases == ["X Corp", "艾克斯"]
+    assert dataset.entities[1].former_names[0].name == "Old Alpha"
+    assert dataset.holdings[0].percent == Decimal("33.3")
+
+
+def test_csv_unknown_column_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "entities.csv").write_text("id,name,colour\na,Alpha,red\n")
+    with pytest.raises(DataError) as caught:
+        load(folder)
+    text = str(caught.value)
+    assert "entities.csv:1" in text and "unknown column(s) 'colour'" in text
+
+
+def test_missing_file_is_a_data_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="file not found"):
+        load(tmp_path / "nope.yaml")
+
+
+def test_writers_keep_the_literal_percent(tmp_path: Path) -> None:
+    path = tmp_path / "good.yaml"
+    path.write_text(GOOD)
+    dataset = load(path)
+    assert "percent: 33.3\n" in write_yaml(dataset)
+    assert '"percent": 33.3' in write_json(dataset)
+    for target in (tmp_path / "out.yaml", tmp_path / "out.json", tmp_path / "folder"):
+        save(dataset, target)
+        assert load(target) == dataset
+
+
+def test_bundled_dataset_loads() -> None:
+    dataset = ownership.load(ownership.bundled_dataset())
+    ids = {e.id for e in dataset.entities}
+    assert {"inspur-group", "aivres-systems"} <= ids
