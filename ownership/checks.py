@@ -14,7 +14,7 @@ from decimal import Decimal
 from .errors import Problem
 from .model import Dataset, Holding, HoldingKind, _fmt
 
-__all__ = ["check_dataset", "overfull_stakes"]
+__all__ = ["check_dataset", "closed_rings", "overfull_stakes"]
 
 
 def check_dataset(dataset: Dataset) -> list[Problem]:
@@ -23,6 +23,7 @@ def check_dataset(dataset: Dataset) -> list[Problem]:
     problems += _duplicate_ids(dataset)
     problems += _unknown_references(dataset)
     problems += overfull_stakes(dataset.holdings)
+    problems += closed_rings(dataset.holdings)
     return problems
 
 
@@ -142,3 +143,49 @@ def _covers(hold: Holding, day: dt.date | None) -> bool:
     if day is None:
         return hold.start is None
     return hold.active_on(day)
+
+
+def closed_rings(holdings: list[Holding]) -> list[Problem]:
+    """Rings of entities wholly owned among themselves, with no outside owner, on some date.
+
+    Such a ring has no ultimate owner, and its look-through equations have no solution
+    (rules.md convention 8), so it is rejected as invalid data.
+    """
+    import networkx as nx
+
+    shares = [
+        (i, h)
+        for i, h in enumerate(holdings)
+        if h.kind is HoldingKind.ownership and h.lower_bound > 0
+    ]
+    starts: set[dt.date | None] = {h.start for _, h in shares}
+    reported: set[frozenset[str]] = set()
+    problems = []
+    for day in sorted(starts, key=lambda d: (d is not None, d or dt.date.min)):
+        active = [(i, h) for i, h in shares if _covers(h, day)]
+        graph = nx.DiGraph()
+        graph.add_edges_from((h.owner, h.owned) for _, h in active)
+        for ring in nx.strongly_connected_components(graph):
+            if len(ring) < 2 or frozenset(ring) in reported:
+                continue
+            inside: dict[str, Decimal] = defaultdict(Decimal)
+            for _, h in active:
+                if h.owner in ring and h.owned in ring:
+                    inside[h.owned] += h.lower_bound
+            if all(inside[member] >= 100 for member in ring):
+                reported.add(frozenset(ring))
+                first = min(i for i, h in active if h.owned in ring and h.owner in ring)
+                names = ", ".join(sorted(ring))
+                problems.append(
+                    Problem(
+                        f"entities {names} own each other 100% with no outside owner"
+                        + (f" on {day.isoformat()}" if day else "")
+                        + "; nobody ultimately owns them and look-through has no solution - "
+                        "add the outside owner or correct the shares",
+                        section="holdings",
+                        index=first,
+                        record_id=f"ring {names}",
+                        field="percent",
+                    )
+                )
+    return problems

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -68,6 +69,101 @@ def _load(paths: list[Path] | None) -> Any:
     return load(*(paths or [bundled_dataset()]))
 
 
+RuleOption = Annotated[
+    str,
+    typer.Option(
+        "--rule",
+        "-r",
+        help="listed-only, ofac-50, bis-affiliates, eu, uk, look-through, or custom.",
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="Date of the verdicts, YYYY-MM-DD; default today.", show_default=False
+    ),
+]
+ListsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--lists",
+        help="Lists that seed the rule, overriding its defaults; LIST:PROG narrows to programmes "
+        "(e.g. --lists entity_list --lists sdn:NPWMD).",
+        show_default=False,
+    ),
+]
+ThresholdOption = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold", help="Custom rule: ownership threshold in percent.", show_default=False
+    ),
+]
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict/--inclusive", help="Custom rule: more than (strict) or at least the threshold."
+    ),
+]
+PerOwnerOption = Annotated[
+    bool,
+    typer.Option(
+        "--per-owner/--aggregate",
+        help="Custom rule: count each listed owner alone, or add them up.",
+    ),
+]
+ControlOption = Annotated[
+    bool, typer.Option("--control/--no-control", help="Custom rule: whether control links cover.")
+]
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _rule(
+    name: str,
+    lists: list[str] | None,
+    threshold: float | None,
+    strict: bool,
+    per_owner: bool,
+    control: bool,
+) -> Any:
+    from .rules import custom_rule, get_rule
+
+    if name == "custom" or threshold is not None:
+        return custom_rule(
+            threshold=str(threshold if threshold is not None else 50),
+            inclusive=not strict,
+            aggregate=not per_owner,
+            lists=lists,
+            control_counts=control,
+        )
+    rule = get_rule(name)
+    return rule.with_lists(lists) if lists else rule
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _emit_records(records: Any, fmt: Format) -> None:
+    from .io import verdicts
+
+    writer = {Format.json: verdicts.write_json, Format.jsonl: verdicts.write_jsonl}.get(fmt)
+    if writer is not None:
+        writer(records, sys.stdout)
+    else:
+        verdicts.write_csv(records, sys.stdout)
+
+
 @app.command()
 @user_errors
 def validate(
@@ -99,6 +195,81 @@ def schema() -> None:
     from .io import dataset_json_schema
 
     typer.echo(json.dumps(dataset_json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command()
+@user_errors
+def analyze(
+    data: DataOption = None,
+    rule: RuleOption = "bis-affiliates",
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    lists: ListsOption = None,
+    threshold: ThresholdOption = None,
+    strict: StrictOption = False,
+    per_owner: PerOwnerOption = False,
+    control: ControlOption = False,
+) -> None:
+    """List every entity with its verdict: listed, covered, exposed (the loophole) or clear.
+
+    The output states the rule, its window and the date. JSON rows carry id, name, status,
+    flags, effective_percent, legal_percent, listed_ancestors, chain, owners and a one-line
+    explanation.
+
+    Example: ownership analyze --rule ofac-50 --as-of 2024-06-01 --format json
+    """
+    from .analysis import analyze as run_analysis
+
+    dataset = _load(data)
+    result = run_analysis(dataset, _rule(rule, lists, threshold, strict, per_owner, control), as_of)
+    if fmt is not Format.table:
+        _emit_records((v.to_dict() for v in result.verdicts()), fmt)
+        return
+    from .render.text import analysis_table
+
+    console = _console()
+    console.print(result.header())
+    notice = result.seed_notice()
+    if notice:
+        console.print(f"[yellow]{notice}[/yellow]")
+    console.print(analysis_table(result))
+    counts = result.counts()
+    console.print(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@app.command()
+@user_errors
+def explain(
+    name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
+    data: DataOption = None,
+    rule: RuleOption = "bis-affiliates",
+    as_of: AsOfOption = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table (text) or json.")
+    ] = Format.table,
+    lists: ListsOption = None,
+) -> None:
+    """Explain one entity's verdict: owners and shares, the chain to the listed party, the rule.
+
+    Example: ownership explain "Aivres Systems" --as-of 2025-10-01
+    """
+    from .analysis import analyze as run_analysis
+    from .resolve import NameIndex
+
+    dataset = _load(data)
+    match = NameIndex(dataset).resolve(name)
+    result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
+    verdict = result.verdict(match.entity.id)
+    if fmt is not Format.table:
+        typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+        return
+    from .render.text import verdict_panel
+
+    console = _console()
+    if match.note():
+        console.print(f"[dim]{match.note()}[/dim]")
+    console.print(result.header())
+    console.print(verdict_panel(verdict))
 
 
 def main() -> None:

@@ -78,3 +78,98 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(name: str) 
     assert "Example" in out, f"{name} --help shows no example"
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"ownership {name}" in readme, f"README does not document `ownership {name}`"
+
+
+def test_analyze_json_rows_have_the_documented_fields() -> None:
+    code, out, err = run("analyze", "--as-of", "2025-10-01", "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    by_id = {r["id"]: r for r in rows}
+    aivres = by_id["aivres-systems"]
+    assert aivres["status"] == "exposed"
+    assert aivres["flags"] == ["out_of_scope_us_entity"]
+    assert aivres["effective_percent"] == 100
+    assert aivres["listed_ancestors"] == ["inspur-electronic", "inspur-group"]
+    assert aivres["rule"] == "bis-affiliates" and aivres["as_of"] == "2025-10-01"
+    assert "in force 2025-09-29..2025-11-09" in aivres["window"]
+    assert aivres["explanation"].startswith("Aivres Systems Inc. is exposed")
+    for row in rows:
+        assert {
+            "id",
+            "name",
+            "status",
+            "flags",
+            "effective_percent",
+            "listed_ancestors",
+            "explanation",
+        } <= set(row)
+        assert 0 <= row["effective_percent"] <= 100
+
+
+def test_analyze_table_states_rule_window_date_and_counts() -> None:
+    code, out, _ = run("analyze", "--as-of", "2026-01-15")
+    assert code == 0
+    assert out.startswith("Rule bis-affiliates (BIS Affiliates Rule)")
+    assert "stayed 2025-11-10..2026-11-09" in out
+    assert "NOT in force" in out
+    assert re.search(r"\d+ listed, \d+ covered, \d+ exposed, \d+ clear", out)
+
+
+def test_analyze_jsonl_and_csv(tmp_path: Path) -> None:
+    code, out, _ = run("analyze", "--format", "jsonl", "--rule", "ofac-50")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert all(json.loads(line)["rule"] == "ofac-50" for line in lines)
+    code, out, _ = run("analyze", "--format", "csv")
+    assert code == 0
+    header = out.splitlines()[0].split(",")
+    assert header[:4] == ["id", "name", "country", "status"]
+
+
+def test_analyze_says_when_no_listing_is_read_by_the_rule() -> None:
+    code, out, _ = run("analyze", "--rule", "ofac-50", "--as-of", "2025-10-01")
+    assert code == 0
+    assert "No listing in the data is read by ofac-50" in out
+    assert "it reads sdn; the data has entity_list" in out
+
+
+def test_custom_rule_and_lists_override() -> None:
+    code, out, _ = run(
+        "analyze",
+        "--threshold",
+        "25",
+        "--lists",
+        "entity_list",
+        "--as-of",
+        "2025-10-01",
+        "-f",
+        "json",
+    )
+    assert code == 0
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows["inspur-group"]["rule"] == "custom"
+    assert rows["inspur-group"]["threshold"] == ">= 25%"
+    code, out, _ = run("analyze", "--rule", "ofac-50", "--lists", "entity_list", "-f", "json")
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows["inspur-group"]["status"] == "listed"
+
+
+def test_explain_finds_a_former_name_and_says_it_was_renamed() -> None:
+    code, out, _ = run("explain", "Inspur Systems", "--as-of", "2023-06-01")
+    assert code == 0
+    assert "former name of Aivres Systems Inc." in out
+    assert "Inspur Group Co., Ltd. -> IEIT Systems Co., Ltd. -> Aivres Systems" in out
+
+
+def test_unknown_name_suggests_and_exits_2() -> None:
+    code, _, err = run("explain", "Inspur Grup")
+    assert code == 2
+    assert "no entity matches 'Inspur Grup'" in err and "Did you mean" in err
+    assert "Inspur Group Co., Ltd." in err
+
+
+def test_bad_rule_and_bad_date_are_one_line_errors() -> None:
+    code, _, err = run("analyze", "--rule", "ofac-49")
+    assert code == 2 and "no rule named 'ofac-49'" in err
+    code, _, err = run("analyze", "--as-of", "2025-13-01")
+    assert code == 2 and "YYYY-MM-DD" in err

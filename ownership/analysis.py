@@ -1,0 +1,661 @@
+"""Verdicts: one status per entity under a rule on a date, each explaining itself.
+
+``analyze`` compiles the snapshot, runs the rule's fixed points (lower and upper share
+bounds), reachability and look-through, and returns an :class:`Analysis`. Verdicts are
+built lazily per entity, so a million-entity analysis stays in arrays until asked.
+
+>>> from ownership.model import Dataset, Entity, Holding, Listing
+>>> ds = Dataset(
+...     entities=[Entity(id="x", name="X"), Entity(id="a", name="A"), Entity(id="b", name="B")],
+...     holdings=[Holding(owner="x", owned="a", percent=50),
+...               Holding(owner="a", owned="b", percent=50)],
+...     listings=[Listing(entity="x", list="sdn")],
+... )
+>>> result = analyze(ds, rule="ofac-50", as_of="2024-01-01")
+>>> [(v.id, v.status.value, round(v.effective_percent, 2)) for v in result]
+[('x', 'listed', 100.0), ('a', 'covered', 50.0), ('b', 'covered', 25.0)]
+>>> print(result.verdict("b").explanation)  # doctest: +NORMALIZE_WHITESPACE
+B is covered under ofac-50 (OFAC 50 Percent Rule) on 2024-01-01: listed or covered owners
+hold 50% (threshold >= 50%): A 50% (covered). Chain: X -> A -> B. Look-through share 25%.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .checks import check_dataset
+from .errors import DataError
+from .model import Dataset, Holding, HoldingKind, Listing, _fmt
+from .propagate import (
+    Compiled,
+    FixedPoint,
+    Reachability,
+    compile_snapshot,
+    covered_fixed_point,
+    look_through,
+    per_owner_fixed_point,
+    reach_from_seeds,
+)
+from .rules import DEFAULT_RULE, get_rule
+from .rules.base import Aggregation, Rule, Threshold
+
+__all__ = ["Analysis", "Contribution", "Flag", "Status", "Verdict", "analyze"]
+
+#: Margin within which a float look-through share is re-checked in exact arithmetic.
+LOOK_THROUGH_EXACT_MARGIN = 1e-9
+
+
+class Status(StrEnum):
+    listed = "listed"
+    covered = "covered"
+    exposed = "exposed"  # an unlisted descendant of a listed entity: the loophole
+    clear = "clear"
+
+
+class Flag(StrEnum):
+    possibly_covered = "possibly_covered"  # only unknown or range shares could reach the threshold
+    out_of_scope_us_entity = "out_of_scope_us_entity"  # BIS reaches non-US entities only
+    rule_not_in_force = "rule_not_in_force"
+    would_be_covered = "would_be_covered"  # covered if the rule were in force on the date
+    unverified_window = "unverified_window"  # the rule's window on the date is not verified
+
+
+STATUS_ORDER = {Status.listed: 0, Status.covered: 1, Status.exposed: 2, Status.clear: 3}
+_CODES = [Status.listed, Status.covered, Status.exposed, Status.clear]
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One owner's link into an entity, with the owner's own status."""
+
+    owner: str
+    owner_name: str
+    share: str  # as written: "51%", "30-35%", "unknown %", "control"
+    low: Decimal
+    high: Decimal
+    owner_status: str
+    kind: str = "ownership"  # ownership, control, or arrangement
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner,
+            "owner_name": self.owner_name,
+            "share": self.share,
+            "percent_min": float(self.low),
+            "percent_max": float(self.high),
+            "owner_status": self.owner_status,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One entity's status under a rule on a date, with everything that explains it."""
+
+    id: str
+    name: str
+    country: str | None
+    status: Status
+    flags: tuple[str, ...]
+    rule: str
+    rule_title: str
+    window: str
+    as_of: dt.date
+    threshold: str
+    effective_percent: float  # look-through share held by listed parties, 0-100
+    legal_percent: Decimal  # share held by listed or covered owners (lower bounds)
+    legal_percent_max: Decimal  # the same at upper bounds (unknown = 100, capped)
+    owners: tuple[Contribution, ...]
+    chain: tuple[str, ...]  # ids from a listed entity down to this one
+    chain_names: tuple[str, ...]
+    nearest_listed: str | None
+    listed_ancestors: tuple[str, ...]
+    listings: tuple[Listing, ...]
+    explanation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data; the documented, stable output of ``--format json``."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "country": self.country,
+            "status": self.status.value,
+            "flags": list(self.flags),
+            "rule": self.rule,
+            "window": self.window,
+            "as_of": self.as_of.isoformat(),
+            "threshold": self.threshold,
+            "effective_percent": round(self.effective_percent, 6),
+            "legal_percent": float(self.legal_percent),
+            "legal_percent_max": float(self.legal_percent_max),
+            "listed_ancestors": list(self.listed_ancestors),
+            "nearest_listed": self.nearest_listed,
+            "chain": list(self.chain),
+            "owners": [c.to_dict() for c in self.owners],
+            "listings": [
+                {
+                    "list": x.list,
+                    "program": x.program,
+                    "start": x.start.isoformat() if x.start else None,
+                    "end": x.end.isoformat() if x.end else None,
+                    "citation": x.citation,
+                }
+                for x in self.listings
+            ],
+            "explanation": self.explanation,
+        }
+
+
+def _as_date(value: dt.date | str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        from .errors import OwnershipError
+
+        raise OwnershipError(f"as-of date {value!r} is not a date; write it YYYY-MM-DD") from None
+
+
+def analyze(
+    dataset: Dataset,
+    rule: str | Rule = DEFAULT_RULE,
+    as_of: dt.date | str | None = None,
+    *,
+    lists: list[str] | None = None,
+) -> Analysis:
+    """Every entity's status under ``rule`` on ``as_of`` (default: today)."""
+    chosen = get_rule(rule)
+    if lists:
+        chosen = chosen.with_lists(lists)
+    day = _as_date(as_of)
+    if not getattr(dataset, "_checked", False):
+        problems = check_dataset(dataset)
+        if problems:
+            raise DataError(problems)
+    return Analysis(dataset, chosen, day)
+
+
+class Analysis:
+    """The result of one rule on one date over a dataset."""
+
+    def __init__(self, dataset: Dataset, rule: Rule, as_of: dt.date) -> None:
+        self.dataset = dataset
+        self.rule = rule
+        self.as_of = as_of
+        self.window = rule.window_on(as_of)
+        self.in_force = rule.in_force_on(as_of)
+        self.threshold: Threshold | None = rule.threshold_on(as_of)
+        self.compiled: Compiled = compile_snapshot(dataset, as_of, rule)
+        c = self.compiled
+        self.lower: FixedPoint | None = None
+        self.upper: FixedPoint | None = None
+        if self.threshold is not None and rule.aggregation is Aggregation.all:
+            self.lower = covered_fixed_point(c, rule, self.threshold, upper=False)
+            self.upper = covered_fixed_point(c, rule, self.threshold, upper=True)
+        elif self.threshold is not None and rule.aggregation is Aggregation.per_owner:
+            arrangements = [
+                ([c.index[m] for m in a.members], c.index[a.target])
+                for a in dataset.arrangements
+                if a.active_on(as_of)
+            ]
+            self.lower = per_owner_fixed_point(
+                c, rule, self.threshold, upper=False, arrangements=arrangements
+            )
+            self.upper = per_owner_fixed_point(
+                c, rule, self.threshold, upper=True, arrangements=arrangements
+            )
+        self.reach: Reachability = reach_from_seeds(c)
+        self.effective = look_through(c)
+        if rule.aggregation is Aggregation.look_through:
+            self._look_through_fixed_point()
+        self._statuses, self._flags = self._classify()
+
+    # ------------------------------------------------------------------ classification
+    def _look_through_fixed_point(self) -> None:
+        c = self.compiled
+        assert self.threshold is not None
+        limit = float(self.threshold.value) / 100
+        covered = (self.effective >= limit) | c.seeds
+        near = np.flatnonzero(
+            ~c.seeds & (np.abs(self.effective - limit) <= LOOK_THROUGH_EXACT_MARGIN)
+        )
+        if near.size:
+            from .reference import reference_look_through
+
+            exact = reference_look_through(
+                self.dataset, {c.ids[i] for i in np.flatnonzero(c.seeds)}, self.as_of
+            )
+            for i in near:
+                covered[i] = exact[c.ids[i]] * 100 >= self.threshold.value
+        rounds = np.where(covered, 1, -1)
+        rounds[c.seeds] = 0
+        received = np.zeros(c.n, dtype=c.low.dtype)
+        self.lower = FixedPoint(covered=covered, received=received, round=rounds)
+        self.upper = self.lower
+
+    def _classify(self) -> tuple[np.ndarray, dict[int, list[str]]]:
+        c = self.compiled
+        n = c.n
+        codes = np.full(n, 3, dtype=np.int8)  # clear
+        codes[self.reach.reached] = 2  # exposed
+        flags: dict[int, list[str]] = defaultdict(list)
+        if self.lower is not None:
+            lower, upper = self.lower.covered, (self.upper or self.lower).covered
+            in_scope = ~c.out_of_scope
+            if self.in_force:
+                codes[lower & in_scope & ~c.seeds] = 1
+                for i in np.flatnonzero(upper & ~lower & in_scope & ~c.seeds & self.reach.reached):
+                    flags[int(i)].append(Flag.possibly_covered.value)
+                for i in np.flatnonzero(upper & c.out_of_scope & ~c.seeds):
+                    flags[int(i)].append(Flag.out_of_scope_us_entity.value)
+            else:
+                for i in np.flatnonzero(lower & in_scope & ~c.seeds):
+                    flags[int(i)].append(Flag.would_be_covered.value)
+        codes[c.seeds] = 0
+        return codes, flags
+
+    @property
+    def global_flags(self) -> list[str]:
+        """Flags that hold for every entity on this date (the rule's window)."""
+        result = []
+        if not self.in_force:
+            result.append(Flag.rule_not_in_force.value)
+        if self.window is not None and not self.window.verified:
+            result.append(Flag.unverified_window.value)
+        return result
+
+    # ------------------------------------------------------------------ summaries
+    def __len__(self) -> int:
+        return self.compiled.n
+
+    def __iter__(self) -> Iterator[Verdict]:
+        return self.verdicts()
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k} {v}" for k, v in self.counts().items())
+        return f"<Analysis {self.rule.name} as of {self.as_of.isoformat()}: {counts}>"
+
+    def status(self, entity_id: str) -> Status:
+        return _CODES[int(self._statuses[self.compiled.index[entity_id]])]
+
+    def statuses(self) -> dict[str, Status]:
+        return {
+            eid: _CODES[int(code)]
+            for eid, code in zip(self.compiled.ids, self._statuses, strict=True)
+        }
+
+    def flags(self, entity_id: str) -> list[str]:
+        return [*self._flags.get(self.compiled.index[entity_id], []), *self.global_flags]
+
+    def counts(self) -> dict[str, int]:
+        values = np.bincount(self._statuses, minlength=4)
+        return {s.value: int(values[i]) for i, s in enumerate(_CODES)}
+
+    def header(self) -> str:
+        """What every output states first: the rule, its window and the date."""
+        text = f"Rule {self.rule.describe_on(self.as_of)}; as of {self.as_of.isoformat()}."
+        if not self.in_force:
+            text += " The rule is NOT in force on this date: nothing is covered by it."
+        if self.window is not None and not self.window.verified:
+            text += f" Window unverified: {self.window.note or 'check the Federal Register'}."
+        return text
+
+    def seed_notice(self) -> str | None:
+        """Set when none of the dataset's listings is read by the rule."""
+        if self.compiled.seeds.any():
+            return None
+        present = sorted({x.list for x in self.dataset.listings if x.active_on(self.as_of)})
+        found = ", ".join(present) if present else "none active on this date"
+        return (
+            f"No listing in the data is read by {self.rule.name} on {self.as_of.isoformat()}: "
+            f"it reads {', '.join(self.rule.seed_names())}; the data has {found}. "
+            "Choose another rule or pass --lists."
+        )
+
+    # ------------------------------------------------------------------ verdicts
+    @cached_property
+    def _holdings_into(self) -> dict[str, list[Holding]]:
+        into: dict[str, list[Holding]] = defaultdict(list)
+        for h in self.dataset.holdings:
+            if h.active_on(self.as_of):
+                into[h.owned].append(h)
+        return into
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        from .graph import name_on
+
+        return {e.id: name_on(e, self.as_of) for e in self.dataset.entities}
+
+    @cached_property
+    def _countries(self) -> dict[str, str | None]:
+        return {e.id: e.country for e in self.dataset.entities}
+
+    @cached_property
+    def _listings(self) -> dict[str, list[Listing]]:
+        result: dict[str, list[Listing]] = defaultdict(list)
+        for x in self.dataset.listings:
+            if x.active_on(self.as_of):
+                result[x.entity].append(x)
+        return result
+
+    def verdicts(self) -> Iterator[Verdict]:
+        for entity_id in self.compiled.ids:
+            yield self.verdict(entity_id)
+
+    def verdict(self, entity_id: str) -> Verdict:
+        c = self.compiled
+        i = c.index[entity_id]
+        status = _CODES[int(self._statuses[i])]
+        flags = tuple(self.flags(entity_id))
+        owners = self._contributions(entity_id)
+        chain = self._chain(i, status)
+        names = tuple(self._names[x] for x in chain)
+        ancestors = self._listed_ancestors(i) if status is not Status.clear else ()
+        nearest = int(self.reach.nearest_seed[i])
+        nearest_id = c.ids[nearest] if nearest >= 0 and nearest != i else None
+        legal_low, legal_high = self._legal_share(i, owners)
+        listings = tuple(
+            x for x in self._listings.get(entity_id, []) if self.rule.reads(x.list, x.program)
+        )
+        effective = float(self.effective[i]) * 100
+        verdict = Verdict(
+            id=entity_id,
+            name=self._names[entity_id],
+            country=self._countries[entity_id],
+            status=status,
+            flags=flags,
+            rule=self.rule.name,
+            rule_title=self.rule.title,
+            window=self.window.describe()
+            if self.window
+            else ("always in force" if not self.rule.windows else "not in force"),
+            as_of=self.as_of,
+            threshold=str(self.threshold) if self.threshold else "none",
+            effective_percent=effective,
+            legal_percent=legal_low,
+            legal_percent_max=legal_high,
+            owners=owners,
+            chain=chain,
+            chain_names=names,
+            nearest_listed=nearest_id,
+            listed_ancestors=ancestors,
+            listings=listings,
+            explanation="",
+        )
+        return _with_explanation(verdict, self)
+
+    def _status_of_index(self, i: int) -> Status:
+        return _CODES[int(self._statuses[i])]
+
+    def _in_set(self, i: int) -> bool:
+        """Counts as a listed-or-covered owner for the rule (US entities pass coverage on)."""
+        if self.compiled.seeds[i]:
+            return True
+        return self.lower is not None and bool(self.lower.covered[i])
+
+    def _in_upper_set(self, i: int) -> bool:
+        if self.compiled.seeds[i]:
+            return True
+        fp = self.upper or self.lower
+        return fp is not None and bool(fp.covered[i])
+
+    def _contributions(self, entity_id: str) -> tuple[Contribution, ...]:
+        """Links from owners that are listed or covered (or could be, at upper bounds)."""
+        c = self.compiled
+        found = []
+        for h in self._holdings_into.get(entity_id, []):
+            j = c.index[h.owner]
+            if not self._in_upper_set(j) and not c.seeds[j]:
+                continue
+            if h.kind is HoldingKind.control:
+                found.append(
+                    Contribution(
+                        h.owner,
+                        self._names[h.owner],
+                        "control",
+                        Decimal(0),
+                        Decimal(0),
+                        self._status_of_index(j).value,
+                        "control",
+                    )
+                )
+            else:
+                found.append(
+                    Contribution(
+                        h.owner,
+                        self._names[h.owner],
+                        h.share_text(),
+                        h.lower_bound,
+                        h.upper_bound,
+                        self._status_of_index(j).value,
+                    )
+                )
+        found.sort(key=lambda x: (-x.low, STATUS_ORDER[Status(x.owner_status)], x.owner))
+        return tuple(found)
+
+    def _legal_share(self, i: int, owners: tuple[Contribution, ...]) -> tuple[Decimal, Decimal]:
+        c = self.compiled
+        if c.seeds[i]:
+            return Decimal(100), Decimal(100)
+        if self.rule.aggregation is Aggregation.per_owner and self.lower is not None:
+            low = c.unscale(int(self.lower.received[i]))
+            high = c.unscale(int((self.upper or self.lower).received[i]))
+            return low, max(low, high)
+        low = sum(
+            (x.low for x in owners if x.kind == "ownership" and self._in_set(c.index[x.owner])),
+            Decimal(0),
+        )
+        high_total = sum((x.high for x in owners if x.kind == "ownership"), Decimal(0))
+        outside = sum(
+            (
+                h.lower_bound
+                for h in self._holdings_into.get(c.ids[i], [])
+                if h.kind is HoldingKind.ownership and not self._in_upper_set(c.index[h.owner])
+            ),
+            Decimal(0),
+        )
+        high = min(high_total, Decimal(100) - outside)
+        return low, max(low, high)
+
+    def _chain(self, i: int, status: Status) -> tuple[str, ...]:
+        """From a listed entity down to ``i``: through covering owners, else the reach path."""
+        c = self.compiled
+        if c.seeds[i]:
+            return (c.ids[i],)
+        fp = self.lower
+        if (
+            fp is not None
+            and fp.covered[i]
+            and self.rule.aggregation is not Aggregation.look_through
+        ):
+            path = [i]
+            node = i
+            while not c.seeds[node]:
+                best = None
+                best_key: tuple[Any, ...] | None = None
+                for k in c.in_pairs(node):
+                    j = int(c.src[k])
+                    if fp.covered[j] and 0 <= fp.round[j] < fp.round[node]:
+                        key = (bool(c.has_share[k]), c.low[k], -j)
+                        if best_key is None or key > best_key:
+                            best, best_key = j, key
+                if best is None:
+                    break
+                path.append(best)
+                node = best
+            return tuple(c.ids[x] for x in reversed(path))
+        if not self.reach.reached[i]:
+            return ()
+        path = [i]
+        node = i
+        while self.reach.parent[node] >= 0:
+            node = int(c.src[self.reach.parent[node]])
+            path.append(node)
+        return tuple(c.ids[x] for x in reversed(path))
+
+    def _listed_ancestors(self, i: int) -> tuple[str, ...]:
+        c = self.compiled
+        usable = (c.has_share & (c.high > 0)) | c.control
+        seen = {i}
+        queue = deque([i])
+        found = []
+        while queue:
+            node = queue.popleft()
+            for k in c.in_pairs(node):
+                if not usable[k]:
+                    continue
+                j = int(c.src[k])
+                if j in seen:
+                    continue
+                seen.add(j)
+                if c.seeds[j]:
+                    found.append(c.ids[j])
+                queue.append(j)
+        return tuple(sorted(found))
+
+    # ------------------------------------------------------------------ output helpers
+    def to_records(self) -> list[dict[str, Any]]:
+        return [v.to_dict() for v in self.verdicts()]
+
+
+# ---------------------------------------------------------------------- explanations
+
+
+def _pct(value: float | Decimal) -> str:
+    if isinstance(value, Decimal):
+        return f"{_fmt(value)}%"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def _list_label(listing: Listing) -> str:
+    label = {
+        "entity_list": "the Entity List",
+        "meu_list": "the MEU List",
+        "unverified_list": "the Unverified List",
+        "sdn": "the SDN List",
+        "eu": "the EU list",
+        "uk": "the UK list",
+    }.get(listing.list, f"list {listing.list!r}")
+    if listing.program:
+        label += f" [{listing.program}]"
+    if listing.start:
+        label += f" since {listing.start.isoformat()}"
+    if listing.citation:
+        label += f" ({listing.citation})"
+    return label
+
+
+def _with_explanation(v: Verdict, analysis: Analysis) -> Verdict:
+    rule = f"{v.rule} ({v.rule_title})"
+    when = v.as_of.isoformat()
+    window = analysis.window
+    if window is not None and analysis.rule.windows:
+        rule_when = f"{rule} on {when} ({window.describe()})"
+    else:
+        rule_when = f"{rule} on {when}"
+    chain = " -> ".join(v.chain_names)
+    owners = ", ".join(f"{o.owner_name} {o.share} ({o.owner_status})" for o in v.owners)
+    parts: list[str] = []
+    if v.status is Status.listed:
+        lists = "; ".join(_list_label(x) for x in v.listings) or "a list the rule reads"
+        parts.append(f"{v.name} is listed: on {lists}; {rule_when}.")
+    elif v.status is Status.covered:
+        if analysis.rule.aggregation is Aggregation.look_through:
+            parts.append(
+                f"{v.name} is covered under {rule_when}: listed parties hold "
+                f"{_pct(v.effective_percent)} of it through all paths (threshold {v.threshold})."
+            )
+        else:
+            held = _pct(v.legal_percent)
+            via_control = any(o.kind == "control" for o in v.owners) and not _meets_text(
+                v, analysis
+            )
+            basis = (
+                "controlled by listed or covered owners"
+                if via_control
+                else (f"listed or covered owners hold {held} (threshold {v.threshold})")
+            )
+            if analysis.rule.aggregation is Aggregation.per_owner:
+                person = (
+                    analysis.compiled.ids[
+                        int(analysis.lower.owner_of[analysis.compiled.index[v.id]])
+                    ]
+                    if analysis.lower is not None and analysis.lower.owner_of is not None
+                    else None
+                )
+                if person is not None:
+                    basis = (
+                        f"designated {analysis._names[person]} alone holds or controls "
+                        f"{_pct(v.legal_percent)} (threshold {v.threshold}, "
+                        "no aggregation across persons)"
+                    )
+            parts.append(f"{v.name} is covered under {rule_when}: {basis}: {owners}.")
+            if chain:
+                parts.append(f"Chain: {chain}.")
+            parts.append(f"Look-through share {_pct(v.effective_percent)}.")
+    elif v.status is Status.exposed:
+        nearest = analysis._names.get(v.nearest_listed or "", v.nearest_listed)
+        parts.append(
+            f"{v.name} is exposed: not listed and not covered under {rule_when}, "
+            f"yet owned or controlled through {chain} by listed {str(nearest).rstrip('.')}."
+        )
+        if analysis.rule.aggregation in (Aggregation.all, Aggregation.per_owner):
+            held = _pct(v.legal_percent)
+            parts.append(
+                f"Listed or covered owners hold {held} (threshold {v.threshold}); "
+                f"look-through share {_pct(v.effective_percent)}."
+            )
+        else:
+            parts.append(f"Look-through share {_pct(v.effective_percent)}.")
+        if owners:
+            parts.append(f"Owners that count: {owners}.")
+        if Flag.possibly_covered.value in v.flags:
+            parts.append(
+                "Possibly covered: unknown or range shares could reach "
+                f"{_pct(v.legal_percent_max)}; establish the exact shares (BIS Red Flag 29)."
+            )
+        if Flag.out_of_scope_us_entity.value in v.flags:
+            parts.append(
+                "It meets (or may meet) the ownership test, but the rule reaches non-US entities "
+                "only; it still passes coverage down to its foreign subsidiaries."
+            )
+        if Flag.would_be_covered.value in v.flags:
+            parts.append("Were the rule in force on this date, it would be covered.")
+    else:
+        parts.append(f"{v.name} is clear: no listed party owns or controls it under {rule_when}.")
+    if Flag.rule_not_in_force.value in v.flags:
+        parts.append(
+            f"The rule is not in force on {when}"
+            + (f" ({window.describe()})" if window else "")
+            + "."
+        )
+    if Flag.unverified_window.value in v.flags and window is not None:
+        parts.append(
+            f"This rule window is unverified: {window.note or 'check the Federal Register'}."
+        )
+    return Verdict(**{**v.__dict__, "explanation": " ".join(parts)})
+
+
+def _meets_text(v: Verdict, analysis: Analysis) -> bool:
+    threshold = analysis.threshold
+    if threshold is None:
+        return False
+    if threshold.inclusive:
+        return v.legal_percent >= threshold.value
+    return v.legal_percent > threshold.value

@@ -1,0 +1,594 @@
+"""Fast propagation over arrays compiled from a snapshot of the graph.
+
+A snapshot's holdings are merged per (owner, owned) pair and compiled into numpy arrays;
+shares become integers scaled by ``10**k`` (``k`` = most decimal places in the data), so
+sums stay exact while running at array speed. The functions here compute:
+
+- the least fixed point of covered entities, for a lower and an upper share bound
+  (aggregated rules: OFAC, BIS, EU; per-owner: UK);
+- reachability from listed entities (exposure), with the nearest listed ancestor;
+- integrated (look-through) ownership, solved level by level over strongly connected
+  components.
+
+:mod:`ownership.reference` holds a small, obviously correct implementation that the tests
+compare against on random graphs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import DataError, Problem
+from .model import Dataset, HoldingKind
+from .rules.base import Aggregation, Rule, Threshold
+
+__all__ = ["Compiled", "FixedPoint", "compile_snapshot", "covered_fixed_point", "look_through"]
+
+#: Largest number of decimal places kept exactly in int64; beyond it Python ints are used.
+MAX_INT64_PLACES = 12
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass
+class Compiled:
+    """One date's holdings as arrays; pairs (owner, owned) merged, shares scaled to ints."""
+
+    ids: list[str]
+    index: dict[str, int]
+    scale: int
+    src: IntArray
+    dst: IntArray
+    low: NDArray[Any]  # scaled lower bound of the pair's ownership share (0 if none)
+    high: NDArray[Any]  # scaled upper bound (100 for unknown)
+    low_strict: BoolArray  # the lower bound is exclusive (share > low)
+    high_strict: BoolArray
+    has_share: BoolArray  # the pair includes an ownership holding
+    control: BoolArray  # the pair includes a control link
+    out_ptr: IntArray  # CSR by owner: out_edges[out_ptr[i]:out_ptr[i+1]] are pair indices
+    out_edges: IntArray
+    in_ptr: IntArray
+    in_edges: IntArray
+    seeds: BoolArray
+    out_of_scope: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def scaled(self, value: Decimal) -> int:
+        return int(value * self.scale)
+
+    def unscale(self, value: int) -> Decimal:
+        return Decimal(int(value)) / Decimal(self.scale)
+
+    def out_pairs(self, node: int) -> IntArray:
+        return self.out_edges[self.out_ptr[node] : self.out_ptr[node + 1]]
+
+    def in_pairs(self, node: int) -> IntArray:
+        return self.in_edges[self.in_ptr[node] : self.in_ptr[node + 1]]
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
+    """Compile the holdings active on ``day`` and the seeds ``rule`` reads on that day."""
+    ids = [e.id for e in dataset.entities]
+    index = {eid: i for i, eid in enumerate(ids)}
+    active = [h for h in dataset.holdings if h.active_on(day)]
+    places = 0
+    for h in active:
+        for value in (h.percent, h.minimum, h.exclusive_minimum, h.maximum, h.exclusive_maximum):
+            if value is not None:
+                places = max(places, _places(value))
+    dtype: Any = np.int64 if places <= MAX_INT64_PLACES else object
+    scale = 10**places
+    hundred = 100 * scale
+
+    pair_of: dict[tuple[int, int], int] = {}
+    low: list[int] = []
+    high: list[int] = []
+    low_strict: list[bool] = []
+    high_strict: list[bool] = []
+    has_share: list[bool] = []
+    control: list[bool] = []
+    for h in active:
+        key = (index[h.owner], index[h.owned])
+        slot = pair_of.get(key)
+        if slot is None:
+            slot = pair_of[key] = len(low)
+            low.append(0)
+            high.append(0)
+            low_strict.append(False)
+            high_strict.append(False)
+            has_share.append(False)
+            control.append(False)
+        if h.kind is HoldingKind.control:
+            control[slot] = True
+            continue
+        has_share[slot] = True
+        low[slot] += int(h.lower_bound * scale)
+        high[slot] = min(hundred, high[slot] + int(h.upper_bound * scale))
+        low_strict[slot] = low_strict[slot] or h.exclusive_minimum is not None
+        high_strict[slot] = high_strict[slot] or h.exclusive_maximum is not None
+    # a strict upper bound stops mattering once the pair's sum is capped at 100
+    high_strict = [s and v < hundred for s, v in zip(high_strict, high, strict=True)]
+    m = len(low)
+    src = np.fromiter((k[0] for k in pair_of), dtype=np.int64, count=m)
+    dst = np.fromiter((k[1] for k in pair_of), dtype=np.int64, count=m)
+    n = len(ids)
+    out_order = np.argsort(src, kind="stable")
+    in_order = np.argsort(dst, kind="stable")
+    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    in_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=out_ptr[1:])
+    np.cumsum(np.bincount(dst, minlength=n), out=in_ptr[1:])
+
+    seeds = np.zeros(n, dtype=bool)
+    for listing in dataset.listings:
+        if listing.active_on(day) and rule.reads(listing.list, listing.program):
+            seeds[index[listing.entity]] = True
+    out_of_scope = np.zeros(n, dtype=bool)
+    if rule.out_of_scope_countries:
+        for i, entity in enumerate(dataset.entities):
+            if entity.country in rule.out_of_scope_countries:
+                out_of_scope[i] = True
+    return Compiled(
+        ids=ids,
+        index=index,
+        scale=scale,
+        src=src,
+        dst=dst,
+        low=np.array(low, dtype=dtype),
+        high=np.array(high, dtype=dtype),
+        low_strict=np.array(low_strict, dtype=bool),
+        high_strict=np.array(high_strict, dtype=bool),
+        has_share=np.array(has_share, dtype=bool),
+        control=np.array(control, dtype=bool),
+        out_ptr=out_ptr,
+        out_edges=out_order.astype(np.int64),
+        in_ptr=in_ptr,
+        in_edges=in_order.astype(np.int64),
+        seeds=seeds,
+        out_of_scope=out_of_scope,
+    )
+
+
+# --------------------------------------------------------------------------- fixed points
+
+
+@dataclass
+class FixedPoint:
+    """The covered set for one bound, with what each entity received from covered owners.
+
+    ``round[i]`` is the round in which entity ``i`` joined (0 for seeds, -1 if never):
+    a covered entity's chain follows owners from earlier rounds, so it cannot loop.
+    ``owner_of[i]`` (per-owner rules) is the designated person whose holdings cover ``i``.
+    """
+
+    covered: BoolArray
+    received: NDArray[Any]  # scaled sum of shares from covered owners (capped for upper)
+    round: IntArray
+    owner_of: IntArray | None = None
+
+
+def _edge_indices(compiled: Compiled, nodes: IntArray) -> IntArray:
+    """Pair indices of every out-edge of ``nodes`` (vectorised CSR gather)."""
+    starts = compiled.out_ptr[nodes]
+    counts = compiled.out_ptr[nodes + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
+    positions = offsets + np.arange(total, dtype=np.int64)
+    return compiled.out_edges[positions]
+
+
+def _meets(
+    total: NDArray[Any], strict_terms: NDArray[Any], threshold: Threshold, scale: int
+) -> BoolArray:
+    """``total`` (a sum of bounds) meets the threshold; exclusive terms make a tie strict."""
+    limit = int(threshold.value * scale)
+    if threshold.inclusive:
+        return np.asarray(total >= limit)
+    return np.asarray((total > limit) | ((total == limit) & (strict_terms > 0)))
+
+
+def covered_fixed_point(
+    compiled: Compiled, rule: Rule, threshold: Threshold, *, upper: bool
+) -> FixedPoint:
+    """Least fixed point of the aggregated rule (all listed owners' shares add up).
+
+    Lower bound: each pair at its lower bound (unknown = 0). Upper bound: each pair at its
+    upper bound (unknown = 100), the sum capped by what owners outside the set must hold.
+    """
+    n = compiled.n
+    dtype = compiled.low.dtype
+    hundred = 100 * compiled.scale
+    covered = compiled.seeds.copy()
+    rounds = np.full(n, -1, dtype=np.int64)
+    rounds[covered] = 0
+    acc = np.zeros(n, dtype=dtype)  # shares (bound) received from covered owners
+    acc_strict = np.zeros(n, dtype=np.int64)
+    share_mask = compiled.has_share
+    if upper:
+        # Lower bounds held by owners outside the set cap the upper share (100 - outside).
+        total_low = np.zeros(n, dtype=dtype)
+        np.add.at(total_low, compiled.dst[share_mask], compiled.low[share_mask])
+        total_low_strict = np.bincount(
+            compiled.dst[share_mask & compiled.low_strict], minlength=n
+        ).astype(np.int64)
+        in_low = np.zeros(n, dtype=dtype)
+        in_low_strict = np.zeros(n, dtype=np.int64)
+        values, strict = compiled.high, compiled.high_strict
+    else:
+        values, strict = compiled.low, compiled.low_strict
+    frontier = np.flatnonzero(covered)
+    level = 0
+    while frontier.size:
+        level += 1
+        edges = _edge_indices(compiled, frontier)
+        if edges.size == 0:
+            break
+        targets = compiled.dst[edges]
+        shares = edges[share_mask[edges]]
+        np.add.at(acc, compiled.dst[shares], values[shares])
+        np.add.at(acc_strict, compiled.dst[shares], strict[shares].astype(np.int64))
+        if upper:
+            np.add.at(in_low, compiled.dst[shares], compiled.low[shares])
+            np.add.at(
+                in_low_strict, compiled.dst[shares], compiled.low_strict[shares].astype(np.int64)
+            )
+        candidates = np.unique(targets)
+        candidates = candidates[~covered[candidates]]
+        if candidates.size == 0:
+            break
+        if upper:
+            outside = total_low[candidates] - in_low[candidates]
+            cap = hundred - outside
+            got = acc[candidates]
+            share = np.minimum(got, cap)
+            cap_strict = (total_low_strict[candidates] - in_low_strict[candidates]) > 0
+            hi_strict = acc_strict[candidates] > 0
+            tie_strict = np.where(
+                got < cap, hi_strict, np.where(cap < got, cap_strict, hi_strict | cap_strict)
+            )
+            meets = _meets_upper(share, tie_strict, threshold, compiled.scale)
+        else:
+            meets = _meets(acc[candidates], acc_strict[candidates], threshold, compiled.scale)
+        if rule.control_counts:
+            ctrl_edges = edges[compiled.control[edges]]
+            if ctrl_edges.size:
+                by_control = np.zeros(n, dtype=bool)
+                by_control[compiled.dst[ctrl_edges]] = True
+                meets = meets | by_control[candidates]
+        new = candidates[meets]
+        covered[new] = True
+        rounds[new] = level
+        frontier = new
+    if upper:
+        outside = total_low - in_low
+        received = np.minimum(acc, hundred - outside)
+    else:
+        received = acc
+    return FixedPoint(covered=covered, received=received, round=rounds)
+
+
+class _Person:
+    """One designated person's running totals while its holdings are traced."""
+
+    def __init__(self, seed: int, compiled: Compiled, values: NDArray[Any], strict: BoolArray):
+        self.seed = seed
+        self.compiled = compiled
+        self.values = values
+        self.strict = strict
+        self.own: dict[int, int] = {seed: 0}  # entities it owns or controls -> round joined
+        self.counted: dict[int, set[int]] = defaultdict(set)  # target -> owners counted
+        self.acc: dict[int, int] = defaultdict(int)
+        self.acc_strict: dict[int, int] = defaultdict(int)
+        self.in_low: dict[int, int] = defaultdict(int)
+        self.in_low_strict: dict[int, int] = defaultdict(int)
+        self.controlled: set[int] = set()
+        self.arrangements: set[int] = set()
+
+    def count(self, owner: int, target: int, pair: int) -> list[int]:
+        """Count ``owner``'s share of ``target`` for this person, once; the targets touched."""
+        c = self.compiled
+        if owner in self.counted[target] or not c.has_share[pair]:
+            return []
+        self.counted[target].add(owner)
+        self.acc[target] += int(self.values[pair])
+        self.acc_strict[target] += int(self.strict[pair])
+        self.in_low[target] += int(c.low[pair])
+        self.in_low_strict[target] += int(c.low_strict[pair])
+        return [target]
+
+
+def _person_share(
+    got: int,
+    got_strict: int,
+    outside: int,
+    outside_strict: int,
+    threshold: Threshold,
+    scale: int,
+    *,
+    upper: bool,
+) -> tuple[int, bool]:
+    """One person's share of an entity and whether it meets the threshold."""
+    if not upper:
+        return got, bool(_meets(np.array([got]), np.array([got_strict]), threshold, scale)[0])
+    cap = 100 * scale - outside
+    share = min(got, cap)
+    if got < cap:
+        tie = got_strict > 0
+    elif cap < got:
+        tie = outside_strict > 0
+    else:
+        tie = got_strict > 0 or outside_strict > 0
+    return share, bool(_meets_upper(np.array([share]), np.array([tie]), threshold, scale)[0])
+
+
+def _meets_upper(
+    share: NDArray[Any], strict: BoolArray, threshold: Threshold, scale: int
+) -> BoolArray:
+    """The largest possible share can meet the threshold (a strict bound cannot reach a tie)."""
+    limit = int(threshold.value * scale)
+    if threshold.inclusive:
+        return np.asarray((share > limit) | ((share == limit) & ~strict))
+    return np.asarray(share > limit)
+
+
+def per_owner_fixed_point(
+    compiled: Compiled,
+    rule: Rule,
+    threshold: Threshold,
+    *,
+    upper: bool,
+    arrangements: list[tuple[list[int], int]],
+) -> FixedPoint:
+    """UK: each designated person's own holdings, direct and through entities it owns.
+
+    Shares of different designated persons are never added; a joint arrangement counts for
+    a person when any member is that person or an entity it already owns or controls, and
+    then every member's shares count (UK Sch. 1 para 3; convention 6).
+    """
+    n = compiled.n
+    covered = compiled.seeds.copy()
+    rounds = np.full(n, -1, dtype=np.int64)
+    rounds[covered] = 0
+    owner_of = np.full(n, -1, dtype=np.int64)
+    best = np.zeros(n, dtype=compiled.low.dtype)  # largest share one person reaches
+    values = compiled.high if upper else compiled.low
+    strict = compiled.high_strict if upper else compiled.low_strict
+    by_member: dict[int, list[int]] = defaultdict(list)
+    for number, (members, _) in enumerate(arrangements):
+        for member in members:
+            by_member[member].append(number)
+    pair_index = {
+        (int(s), int(d)): k for k, (s, d) in enumerate(zip(compiled.src, compiled.dst, strict=True))
+    }
+    total_low: dict[int, int] = defaultdict(int)
+    total_low_strict: dict[int, int] = defaultdict(int)
+    for k in np.flatnonzero(compiled.has_share):
+        total_low[int(compiled.dst[k])] += int(compiled.low[k])
+        total_low_strict[int(compiled.dst[k])] += int(compiled.low_strict[k])
+
+    for seed in np.flatnonzero(compiled.seeds):
+        person = _Person(int(seed), compiled, values, strict)
+        queue = deque([person.seed])
+        while queue:
+            node = queue.popleft()
+            touched: list[int] = []
+            for k in compiled.out_pairs(node):
+                target = int(compiled.dst[k])
+                if target in person.own:
+                    continue
+                touched += person.count(node, target, int(k))
+                if rule.control_counts and compiled.control[k]:
+                    person.controlled.add(target)
+                    touched.append(target)
+            for number in by_member.get(node, []):
+                if number in person.arrangements:
+                    continue
+                person.arrangements.add(number)
+                members, target = arrangements[number]
+                if target in person.own:
+                    continue
+                for member in members:
+                    k2 = pair_index.get((member, target))
+                    if k2 is not None:
+                        touched += person.count(member, target, k2)
+            for target in dict.fromkeys(touched):
+                if target in person.own:
+                    continue
+                share, meets = _person_share(
+                    person.acc[target],
+                    person.acc_strict[target],
+                    total_low[target] - person.in_low[target],
+                    total_low_strict[target] - person.in_low_strict[target],
+                    threshold,
+                    compiled.scale,
+                    upper=upper,
+                )
+                best[target] = max(best[target], share)
+                if meets or target in person.controlled:
+                    person.own[target] = person.own[node] + 1
+                    queue.append(target)
+        own = person.own
+        for entity, joined in own.items():
+            if entity == seed:
+                continue
+            if not covered[entity] or joined < rounds[entity]:
+                rounds[entity] = joined
+                owner_of[entity] = seed
+            covered[entity] = True
+    return FixedPoint(covered=covered, received=best, round=rounds, owner_of=owner_of)
+
+
+# --------------------------------------------------------------------------- reachability
+
+
+@dataclass
+class Reachability:
+    """Entities reachable from the seeds along active links, with nearest seed and parent."""
+
+    reached: BoolArray
+    depth: IntArray
+    parent: IntArray  # pair index of the link used to reach the entity (-1 for seeds / unreached)
+    nearest_seed: IntArray
+
+
+def reach_from_seeds(compiled: Compiled) -> Reachability:
+    """Breadth-first from every seed over links that can carry ownership or control."""
+    n = compiled.n
+    usable = (compiled.has_share & (compiled.high > 0)) | compiled.control
+    reached = compiled.seeds.copy()
+    depth = np.full(n, -1, dtype=np.int64)
+    parent = np.full(n, -1, dtype=np.int64)
+    nearest = np.full(n, -1, dtype=np.int64)
+    frontier = np.flatnonzero(reached)
+    depth[frontier] = 0
+    nearest[frontier] = frontier
+    level = 0
+    while frontier.size:
+        level += 1
+        edges = _edge_indices(compiled, frontier)
+        edges = edges[usable[edges]]
+        if edges.size == 0:
+            break
+        # smallest source id first so that results do not depend on input order
+        order = np.lexsort((compiled.src[edges], compiled.dst[edges]))
+        edges = edges[order]
+        targets = compiled.dst[edges]
+        fresh = ~reached[targets]
+        edges, targets = edges[fresh], targets[fresh]
+        targets, first = np.unique(targets, return_index=True)
+        chosen = edges[first]
+        reached[targets] = True
+        depth[targets] = level
+        parent[targets] = chosen
+        nearest[targets] = nearest[compiled.src[chosen]]
+        frontier = targets
+    return Reachability(reached=reached, depth=depth, parent=parent, nearest_seed=nearest)
+
+
+# --------------------------------------------------------------------------- look-through
+
+
+def look_through(compiled: Compiled) -> NDArray[np.float64]:
+    """Effective share (0..1) of every entity held by the seeds; seeds themselves get 1.
+
+    Solves ``x = b + M x`` exactly (up to float rounding): strongly connected components in
+    topological order, singletons by substitution, rings by a linear solve. A ring owning
+    itself 100% with no outside owner has no solution and raises DataError.
+    """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    n = compiled.n
+    seeds = compiled.seeds
+    scale = float(100 * compiled.scale)
+    keep = compiled.has_share & (compiled.low > 0) & ~seeds[compiled.dst]
+    src, dst = compiled.src[keep], compiled.dst[keep]
+    weight = compiled.low[keep].astype(np.float64) / scale
+    from_seed = seeds[src]
+    b = np.zeros(n, dtype=np.float64)
+    np.add.at(b, dst[from_seed], weight[from_seed])
+    inner = ~from_seed
+    src_i, dst_i, w_i = src[inner], dst[inner], weight[inner]
+    x = np.zeros(n, dtype=np.float64)
+    x[seeds] = 1.0
+    if src_i.size == 0:
+        x[~seeds] = b[~seeds]
+        return x
+    matrix = sparse.csr_matrix((w_i, (dst_i, src_i)), shape=(n, n))  # row = owned
+    count, labels = connected_components(matrix, directed=True, connection="strong")
+    # component graph levels (longest path from a source component)
+    csrc, cdst = labels[src_i], labels[dst_i]
+    cross = csrc != cdst
+    csrc, cdst = csrc[cross], cdst[cross]
+    comp_level = np.zeros(count, dtype=np.int64)
+    if csrc.size:
+        while True:
+            proposed = comp_level.copy()
+            np.maximum.at(proposed, cdst, comp_level[csrc] + 1)
+            if np.array_equal(proposed, comp_level):
+                break
+            comp_level = proposed
+    sizes = np.bincount(labels, minlength=count)
+    node_level = comp_level[labels]
+    order = np.argsort(node_level, kind="stable")
+    bounds = np.searchsorted(node_level[order], np.arange(node_level.max() + 2))
+    _check_closed_rings(compiled, labels, sizes, src_i, dst_i, compiled.low[keep][inner])
+    x_free = np.zeros(n, dtype=np.float64)
+    for lvl in range(len(bounds) - 1):
+        nodes = order[bounds[lvl] : bounds[lvl + 1]]
+        if nodes.size == 0:
+            continue
+        single = nodes[sizes[labels[nodes]] == 1]
+        if single.size:
+            x_free[single] = b[single] + matrix[single] @ x_free
+        ringed = nodes[sizes[labels[nodes]] > 1]
+        if ringed.size:
+            for comp in np.unique(labels[ringed]):
+                members = ringed[labels[ringed] == comp]
+                sub = matrix[members][:, members]
+                rhs = b[members] + matrix[members] @ x_free  # members are still 0 here
+                system = sparse.identity(members.size, format="csr") - sub
+                if members.size <= 400:
+                    solved = np.linalg.solve(system.toarray(), rhs)
+                else:
+                    from scipy.sparse.linalg import spsolve
+
+                    solved = spsolve(system.tocsc(), rhs)
+                x_free[members] = solved
+    x = np.where(seeds, 1.0, x_free)
+    return np.clip(x, 0.0, 1.0)
+
+
+def _check_closed_rings(
+    compiled: Compiled,
+    labels: IntArray,
+    sizes: IntArray,
+    src: IntArray,
+    dst: IntArray,
+    low: NDArray[Any],
+) -> None:
+    """Reject rings whose members are wholly owned within the ring (singular equations)."""
+    ring_nodes = np.flatnonzero(sizes[labels] > 1)
+    if ring_nodes.size == 0:
+        return
+    full = 100 * compiled.scale
+    within = labels[src] == labels[dst]
+    inside = np.zeros(compiled.n, dtype=compiled.low.dtype)
+    np.add.at(inside, dst[within], low[within])
+    problems = []
+    for comp in np.unique(labels[ring_nodes]):
+        members = np.flatnonzero(labels == comp)
+        if np.all(inside[members] >= full):
+            names = ", ".join(compiled.ids[i] for i in members)
+            problems.append(
+                Problem(
+                    f"entities {names} own each other 100% with no outside owner, so their "
+                    "effective ownership is undefined; add the outside owner or correct the shares",
+                    section="holdings",
+                    field="percent",
+                )
+            )
+    if problems:
+        raise DataError(problems)
+
+
+def aggregation_of(rule: Rule) -> Aggregation:
+    return rule.aggregation

@@ -1,0 +1,1 @@
+"""Renderers at the edge: terminal tables (rich), HTML maps (pyvis), figures (matplotlib)."""

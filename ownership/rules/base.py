@@ -1,0 +1,231 @@
+"""What a rule is: parameters and dated windows, kept as data.
+
+A rule is a :class:`Rule`: which lists seed it, the ownership threshold (and whether
+exactly the threshold is enough), whether shares of different listed owners add up or
+are counted per owner, whether control links count, which countries are out of scope,
+and the windows in which it is in force. Windows and dated thresholds are read from
+``windows.yaml`` beside this file, so that a new Federal Register notice is a one-line
+data change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "Aggregation",
+    "Rule",
+    "SeedList",
+    "Threshold",
+    "Window",
+    "load_rule_data",
+]
+
+WINDOWS_FILE = Path(__file__).with_name("windows.yaml")
+
+
+class Aggregation(StrEnum):
+    """How shares of several listed owners combine."""
+
+    all = "all"  # OFAC, BIS, EU: add up every listed owner's share
+    per_owner = "per_owner"  # UK: each designated person on its own (joint arrangements combine)
+    look_through = "look_through"  # multiply along paths, add paths (integrated ownership)
+    none = "none"  # no propagation at all
+
+
+@dataclass(frozen=True)
+class SeedList:
+    """A list a rule reads, optionally only some of its programmes."""
+
+    list: str
+    programs: frozenset[str] | None = None  # None = every programme
+
+    def matches(self, list_id: str, program: str | None) -> bool:
+        if list_id != self.list:
+            return False
+        if self.programs is None:
+            return True
+        tags = {
+            t.strip().upper()
+            for t in (program or "").replace("]", " ").replace("[", " ").replace(";", " ").split()
+        }
+        return bool(tags & self.programs)
+
+    def __str__(self) -> str:
+        if self.programs is None:
+            return self.list
+        return f"{self.list} ({', '.join(sorted(self.programs))})"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A period (inclusive) in which a rule is in force or not."""
+
+    start: dt.date | None
+    end: dt.date | None
+    in_force: bool
+    label: str  # "in force", "stayed", ...
+    citation: str | None = None
+    verified: bool = True
+    note: str | None = None
+
+    def contains(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+    def describe(self) -> str:
+        if self.start and self.end:
+            span = f"{self.start.isoformat()}..{self.end.isoformat()}"
+        elif self.start:
+            span = f"from {self.start.isoformat()}"
+        elif self.end:
+            span = f"until {self.end.isoformat()}"
+        else:
+            span = "always"
+        text = f"{self.label} {span}"
+        if self.citation:
+            text += f" ({self.citation})"
+        if not self.verified:
+            text += " [unverified]"
+        return text
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """An ownership threshold: ``>= value`` when inclusive, ``> value`` otherwise."""
+
+    value: Decimal
+    inclusive: bool
+    start: dt.date | None = None
+    end: dt.date | None = None
+    note: str | None = None
+
+    def __str__(self) -> str:
+        from ..model import _fmt
+
+        return f"{'>=' if self.inclusive else '>'} {_fmt(self.value)}%"
+
+    def contains(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One regime's parameters. Built-in rules live one module each in this package."""
+
+    name: str
+    title: str
+    aggregation: Aggregation
+    seeds: tuple[SeedList, ...] | None  # None = every list
+    thresholds: tuple[Threshold, ...] = ()
+    control_counts: bool = False
+    out_of_scope_countries: frozenset[str] = frozenset()
+    windows: tuple[Window, ...] = ()
+    summary: str = ""
+    citation: str = ""
+    custom: bool = False
+    doc: str = field(default="", repr=False, compare=False)
+
+    # -------------------------------------------------------------- dated parameters
+    def threshold_on(self, day: dt.date) -> Threshold | None:
+        for threshold in self.thresholds:
+            if threshold.contains(day):
+                return threshold
+        return self.thresholds[-1] if self.thresholds else None
+
+    def window_on(self, day: dt.date) -> Window | None:
+        for window in self.windows:
+            if window.contains(day):
+                return window
+        return None
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Rules without windows are always in force; others only inside an in-force window."""
+        if not self.windows:
+            return True
+        window = self.window_on(day)
+        return window is not None and window.in_force
+
+    def reads(self, list_id: str, program: str | None = None) -> bool:
+        if self.seeds is None:
+            return True
+        return any(s.matches(list_id, program) for s in self.seeds)
+
+    def seed_names(self) -> list[str]:
+        return ["any list"] if self.seeds is None else [str(s) for s in self.seeds]
+
+    def describe_on(self, day: dt.date) -> str:
+        """One line: rule, threshold and window on ``day``, e.g. for a report header."""
+        parts = [f"{self.name} ({self.title})"]
+        threshold = self.threshold_on(day)
+        if threshold is not None and self.aggregation not in (Aggregation.none,):
+            parts.append(f"threshold {threshold}")
+        window = self.window_on(day)
+        if window is not None:
+            parts.append(window.describe())
+        elif self.windows:
+            parts.append(f"not in force on {day.isoformat()}")
+        return ", ".join(parts)
+
+    def with_lists(self, lists: list[str]) -> Rule:
+        """The same rule reading other lists (``--lists``).
+
+        ``LIST:PROG1+PROG2`` reads only those programmes of a list, e.g. ``sdn:NPWMD``.
+        """
+        seeds = []
+        for item in lists:
+            name, _, programs = item.partition(":")
+            progs = frozenset(p.strip().upper() for p in programs.split("+") if p.strip())
+            seeds.append(SeedList(name.strip(), progs or None))
+        return replace(self, seeds=tuple(seeds))
+
+
+# ------------------------------------------------------------------ dated data
+def _day(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+@cache
+def load_rule_data() -> dict[str, dict[str, Any]]:
+    """Windows and dated thresholds per rule name, from ``windows.yaml``."""
+    raw = yaml.safe_load(WINDOWS_FILE.read_text(encoding="utf-8")) or {}
+    result: dict[str, dict[str, Any]] = {}
+    for name, spec in raw.items():
+        windows = tuple(
+            Window(
+                start=_day(w.get("start")),
+                end=_day(w.get("end")),
+                in_force=bool(w["in_force"]),
+                label=str(w.get("label") or ("in force" if w["in_force"] else "not in force")),
+                citation=w.get("citation"),
+                verified=bool(w.get("verified", True)),
+                note=w.get("note"),
+            )
+            for w in spec.get("windows", [])
+        )
+        thresholds = tuple(
+            Threshold(
+                value=Decimal(str(t["value"])),
+                inclusive=bool(t["inclusive"]),
+                start=_day(t.get("start")),
+                end=_day(t.get("end")),
+                note=t.get("note"),
+            )
+            for t in spec.get("thresholds", [])
+        )
+        result[name] = {"windows": windows, "thresholds": thresholds}
+    return result
+
+
+def dated(name: str) -> dict[str, Any]:
+    """The windows and thresholds of rule ``name`` (empty when it has none)."""
+    return load_rule_data().get(name, {"windows": (), "thresholds": ()})
