@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .analysis import Analysis, Verdict, analyze
 from .errors import AmbiguousName, DataError, EntityNotFound, OwnershipError, Problem
 from .graph import OwnershipGraph, Reach
 from .io import load, save
@@ -17,6 +18,9 @@ from .model import Arrangement, Dataset, Entity, Holding, Listing, Source
 
 __all__ = [
     "AmbiguousName",
+    "Analysis",
+    "Verdict",
+    "analyze",
     "Arrangement",
     "DataError",
     "Dataset",

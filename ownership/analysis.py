@@ -326,6 +326,57 @@ class Analysis:
             "Choose another rule or pass --lists."
         )
 
+    # ------------------------------------------------------------------ queries
+    @cached_property
+    def names(self) -> Any:
+        """Name index over every name of every entity (see :mod:`ownership.resolve`)."""
+        from .resolve import NameIndex
+
+        return NameIndex(self.dataset)
+
+    def resolve(self, name: str) -> str:
+        """The id of the one entity ``name`` denotes (id, name, alias or former name)."""
+        return str(self.names.resolve(name).entity.id)
+
+    def name_of(self, entity_id: str) -> str:
+        """The entity's name as used on the analysis date."""
+        return self._names[entity_id]
+
+    def holdings_into(self, entity_id: str) -> list[Holding]:
+        """Holdings in ``entity_id`` active on the analysis date."""
+        return list(self._holdings_into.get(entity_id, []))
+
+    def affiliates(
+        self,
+        name: str,
+        *,
+        scope: str = "subsidiaries",
+        unlisted: bool = False,
+        max_depth: int | None = None,
+        min_percent: float | None = None,
+    ) -> Any:
+        """Affiliates of the entity ``name`` (id, name, alias or former name), most exposed first.
+
+        See :func:`ownership.affiliates.affiliates`.
+        """
+        from .affiliates import affiliates
+
+        match = self.names.resolve(name)
+        report = affiliates(
+            self,
+            match.entity.id,
+            scope=scope,
+            unlisted=unlisted,
+            max_depth=max_depth,
+            min_percent=min_percent,
+        )
+        note = match.note()
+        if note:
+            from dataclasses import replace
+
+            report = replace(report, resolved_note=note)
+        return report
+
     # ------------------------------------------------------------------ verdicts
     @cached_property
     def _holdings_into(self) -> dict[str, list[Holding]]:

@@ -272,6 +272,308 @@ def explain(
     console.print(verdict_panel(verdict))
 
 
+class ScopeChoice(StrEnum):
+    subsidiaries = "subsidiaries"
+    parents = "parents"
+    group = "group"
+
+
+@app.command()
+@user_errors
+def affiliates(
+    name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
+    data: DataOption = None,
+    unlisted: Annotated[
+        bool, typer.Option("--unlisted", help="Only affiliates not on a list the rule reads.")
+    ] = False,
+    scope: Annotated[
+        ScopeChoice, typer.Option("--scope", help="subsidiaries, parents, or the whole group.")
+    ] = ScopeChoice.subsidiaries,
+    rule: RuleOption = "bis-affiliates",
+    as_of: AsOfOption = None,
+    max_depth: Annotated[
+        int | None, typer.Option("--max-depth", help="Follow at most N links.", show_default=False)
+    ] = None,
+    min_percent: Annotated[
+        float | None,
+        typer.Option(
+            "--min-percent",
+            help="Only affiliates with a look-through share >= P.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json, jsonl or csv.")
+    ] = Format.table,
+    lists: ListsOption = None,
+) -> None:
+    """Which affiliates of NAME are unlisted, and does a rule already catch them?
+
+    Each affiliate with its status, direct and look-through share, depth, ownership path,
+    the reason it is or is not covered, and red flags; most exposed first.
+
+    Example: ownership affiliates "Inspur Group" --unlisted --as-of 2023-06-01
+    """
+    from .analysis import analyze as run_analysis
+
+    dataset = _load(data)
+    result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
+    report = result.affiliates(
+        name, scope=scope.value, unlisted=unlisted, max_depth=max_depth, min_percent=min_percent
+    )
+    if fmt is not Format.table:
+        from .io.verdicts import AFFILIATE_CSV_COLUMNS, write_csv
+
+        if fmt is Format.csv:
+            write_csv(report.to_records(), sys.stdout, AFFILIATE_CSV_COLUMNS)
+        else:
+            _emit_records(report.to_records(), fmt)
+        return
+    from rich.markup import escape
+
+    from .render.text import affiliates_table, red_flag_lines
+
+    console = _console()
+    if report.resolved_note:
+        console.print(f"[dim]{escape(report.resolved_note)}[/dim]")
+    console.print(escape(report.header))
+    notice = result.seed_notice()
+    if notice:
+        console.print(f"[yellow]{escape(notice)}[/yellow]")
+    entity = report.entity
+    console.print(
+        f"[bold]{escape(entity.name)}[/bold] ({entity.id}) is [bold]{entity.status.value}[/bold]"
+        + (f" ({', '.join(_local_flags(entity, result))})" if _local_flags(entity, result) else "")
+    )
+    if len(report):
+        console.print(affiliates_table(report))
+    flags = red_flag_lines(report)
+    if flags:
+        console.print("[bold yellow]Red flags[/bold yellow]")
+        for line in flags:
+            console.print(f"[yellow]{escape(line)}[/yellow]")
+    console.print(report.summary())
+
+
+class FailOn(StrEnum):
+    listed = "listed"
+    covered = "covered"
+    exposed = "exposed"
+
+
+@app.command()
+@user_errors
+def screen(
+    counterparties: Annotated[Path, typer.Argument(help="CSV file of counterparties.")],
+    data: DataOption = None,
+    name_column: Annotated[
+        str | None,
+        typer.Option(
+            "--name-column",
+            help="Column holding the names (default: name, company...).",
+            show_default=False,
+        ),
+    ] = None,
+    country_column: Annotated[
+        str | None,
+        typer.Option(
+            "--country-column",
+            help="Column with ISO-2 countries, to break ties.",
+            show_default=False,
+        ),
+    ] = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a row reaches this level (listed > covered > exposed).",
+            show_default=False,
+        ),
+    ] = None,
+    min_score: Annotated[
+        float, typer.Option("--min-score", help="Lowest fuzzy score (0-100) taken as a match.")
+    ] = 88.0,
+    rule: RuleOption = "bis-affiliates",
+    as_of: AsOfOption = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json, jsonl or csv.")
+    ] = Format.table,
+    lists: ListsOption = None,
+) -> None:
+    """Screen a counterparty list against the ownership graph.
+
+    Each row gets the matched entity, match score, status and reason. With --fail-on the
+    exit code is 1 when any row reaches that level, for pipelines.
+
+    Example: ownership screen customers.csv --name-column company --fail-on exposed
+    """
+    from .analysis import analyze as run_analysis
+    from .io.counterparties import read_counterparties
+    from .screening import LEVELS, worst_level
+    from .screening import screen as run_screen
+
+    table = read_counterparties(
+        counterparties, name_column=name_column, country_column=country_column
+    )
+    dataset = _load(data)
+    result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
+    rows = run_screen(
+        result, table.names, countries=table.countries, extras=table.rows, min_score=min_score
+    )
+    if fmt is Format.table:
+        from rich.markup import escape
+
+        from .render.text import screen_table
+
+        console = _console()
+        console.print(escape(result.header()))
+        console.print(screen_table(rows))
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        console.print(f"{len(rows)} rows: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    else:
+        records = [r.to_dict() for r in rows]
+        if fmt is Format.csv:
+            from .io.verdicts import write_csv
+
+            columns = [
+                "row",
+                "query",
+                "entity_id",
+                "entity_name",
+                "match",
+                "score",
+                "status",
+                "flags",
+                "reason",
+            ]
+            write_csv(records, sys.stdout, columns)
+        else:
+            _emit_records(records, fmt)
+    if fail_on is not None and worst_level(rows) >= LEVELS[fail_on.value]:
+        typer.echo(f"screening failed: a row reaches {fail_on.value}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def timeline(
+    name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
+    data: DataOption = None,
+    group: Annotated[
+        bool, typer.Option("--group", help="Every entity of the ownership group.")
+    ] = False,
+    rule: RuleOption = "bis-affiliates",
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json, jsonl or csv.")
+    ] = Format.table,
+    lists: ListsOption = None,
+) -> None:
+    """Every date a listing, holding, rename or rule window changed the status, with the new status.
+
+    Example: ownership timeline "Aivres Systems"
+    """
+    from .resolve import NameIndex
+    from .timeline import timeline as run_timeline
+
+    dataset = _load(data)
+    match = NameIndex(dataset).resolve(name)
+    chosen = _rule(rule, lists, None, False, False, False)
+    with _progress("analysing dates") as tick:
+        entries = run_timeline(dataset, match.entity.id, chosen, group=group, progress=tick)
+    if fmt is not Format.table:
+        records = [e.to_dict() for e in entries]
+        if fmt is Format.csv:
+            from .io.verdicts import write_csv
+
+            write_csv(
+                records,
+                sys.stdout,
+                ["date", "id", "name", "status_before", "status", "flags", "events", "explanation"],
+            )
+        else:
+            _emit_records(records, fmt)
+        return
+    from rich.markup import escape
+
+    from .render.text import timeline_table
+
+    console = _console()
+    if match.note():
+        console.print(f"[dim]{escape(match.note() or '')}[/dim]")
+    console.print(
+        f"Timeline of {escape(match.entity.name)} under {chosen.name} ({escape(chosen.title)})"
+    )
+    console.print(timeline_table(entries, group))
+
+
+@app.command()
+@user_errors
+def show(
+    name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
+    data: DataOption = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table (a card) or json.")
+    ] = Format.table,
+) -> None:
+    """An entity card: names over time, identifiers, addresses, owners and holdings with
+    dates, listings with citations, and sources.
+
+    Example: ownership show "Inspur Electronic Information Industry"
+    """
+    from .card import entity_card
+    from .resolve import NameIndex
+
+    dataset = _load(data)
+    match = NameIndex(dataset).resolve(name)
+    card = entity_card(dataset, match.entity.id)
+    if fmt is not Format.table:
+        typer.echo(json.dumps(card.to_dict(), ensure_ascii=False, indent=2))
+        return
+    from rich.markup import escape
+
+    from .render.text import card_panel
+
+    console = _console()
+    if match.note():
+        console.print(f"[dim]{escape(match.note() or '')}[/dim]")
+    console.print(card_panel(card))
+
+
+class _Ticker:
+    def __init__(self, progress: Any, description: str) -> None:
+        self.progress = progress
+        self.description = description
+        self.task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task(self.description, total=total)
+        self.progress.update(self.task, completed=done, total=total)
+
+
+class _progress:
+    """A progress bar on stderr for long work; silent when stderr is not a terminal."""
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+
+    def __enter__(self) -> _Ticker:
+        from rich.progress import Progress
+
+        self._progress = Progress(console=_console(stderr=True), transient=True)
+        self._progress.__enter__()
+        return _Ticker(self._progress, self.description)
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def _local_flags(verdict: Any, result: Any) -> list[str]:
+    return [f for f in verdict.flags if f not in result.global_flags]
+
+
 def main() -> None:
     """Console entry point."""
     try:

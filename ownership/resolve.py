@@ -87,7 +87,7 @@ class Match:
             when = f" until {self.until.isoformat()}" if self.until else ""
             return f"{self.matched!r} is a former name of {self.entity.name} (used{when}); renamed."
         if self.how == "alias":
-            return f"{self.matched!r} is an alias of {self.entity.name}."
+            return f"{self.matched!r} is an alias of {self.entity.name.rstrip('.')}."
         if self.how == "fuzzy":
             return f"closest name to your query: {self.entity.name} (score {self.score:.0f})."
         return None

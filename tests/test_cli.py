@@ -16,7 +16,9 @@ runner = CliRunner()
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env={"TERMINAL_WIDTH": "200", "NO_COLOR": "1"})
+    result = runner.invoke(
+        app, list(args), env={"TERMINAL_WIDTH": "200", "COLUMNS": "200", "NO_COLOR": "1"}
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -173,3 +175,71 @@ def test_bad_rule_and_bad_date_are_one_line_errors() -> None:
     assert code == 2 and "no rule named 'ofac-49'" in err
     code, _, err = run("analyze", "--as-of", "2025-13-01")
     assert code == 2 and "YYYY-MM-DD" in err
+
+
+def test_affiliates_table_shows_the_loophole_and_a_summary() -> None:
+    code, out, err = run("affiliates", "Inspur Group", "--unlisted", "--as-of", "2023-06-01")
+    assert code == 0, err
+    assert out.startswith("Rule bis-affiliates")
+    assert "Aivres Systems Inc." in out and "renamed from 'Inspur Systems, Inc.'" in out
+    assert re.search(
+        r"\d+ affiliates of Inspur Group Co., Ltd.: 0 listed, 0 covered, \d+ exposed", out
+    )
+
+
+def test_affiliates_json_and_csv_rows() -> None:
+    code, out, _ = run("affiliates", "inspur-group", "--as-of", "2025-10-01", "-f", "json")
+    assert code == 0
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows["aivres-systems"]["path"] == ["inspur-group", "inspur-electronic", "aivres-systems"]
+    assert rows["aivres-systems"]["relation"] == "subsidiary"
+    assert rows["inspur-taiwan"]["status"] == "listed"
+    code, out, _ = run("affiliates", "inspur-group", "--scope", "group", "-f", "csv")
+    assert code == 0
+    assert out.splitlines()[0].startswith("id,name,country,relation,status")
+
+
+def write_counterparties(tmp_path: Path, *names: str) -> Path:
+    path = tmp_path / "cp.csv"
+    path.write_text("company,country\n" + "".join(f"{n},\n" for n in names), encoding="utf-8")
+    return path
+
+
+def test_screen_exit_codes_follow_fail_on(tmp_path: Path) -> None:
+    path = write_counterparties(tmp_path, "Aivres Systems", "Acme Widgets")
+    args = ["screen", str(path), "--as-of", "2025-10-01"]
+    assert run(*args)[0] == 0
+    assert run(*args, "--fail-on", "exposed")[0] == 1
+    assert run(*args, "--fail-on", "covered")[0] == 0
+    _, out, _ = run(*args, "-f", "json")
+    rows = json.loads(out)
+    assert [r["status"] for r in rows] == ["exposed", "no match"]
+    assert rows[0]["input_company"] == "Aivres Systems"
+
+
+def test_screen_missing_column_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "cp.csv"
+    path.write_text("firm\nAivres\n")
+    code, _, err = run("screen", str(path))
+    assert code == 2
+    assert f"{path}:1" in err and "columns are: firm" in err and "--name-column" in err
+    code, out, _ = run("screen", str(path), "--name-column", "firm", "-f", "csv")
+    assert code == 0 and "aivres-systems" in out
+
+
+def test_timeline_and_show_commands() -> None:
+    code, out, _ = run("timeline", "Inspur Systems", "-f", "json")
+    assert code == 0
+    events = {e["date"]: e for e in json.loads(out)}
+    assert events["2023-03-02"]["status"] == "exposed"
+    code, out, _ = run("timeline", "Aivres Systems")
+    assert code == 0 and "renamed Aivres Systems Inc." in out
+    code, out, _ = run("show", "IEIT Systems")
+    assert code == 0
+    assert "names over time" in out and "90 FR 14046" in out and "szse 000977" in out
+    code, out, _ = run("show", "aivres-systems", "-f", "json")
+    assert json.loads(out)["names"][0] == {
+        "name": "Inspur Systems, Inc.",
+        "since": None,
+        "until": "2023-05-01",
+    }

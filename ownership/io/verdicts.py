@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-__all__ = ["CSV_COLUMNS", "write_csv", "write_json", "write_jsonl"]
+__all__ = ["AFFILIATE_CSV_COLUMNS", "CSV_COLUMNS", "write_csv", "write_json", "write_jsonl"]
 
 CSV_COLUMNS = [
     "id",
@@ -32,6 +32,27 @@ CSV_COLUMNS = [
     "window",
     "as_of",
     "threshold",
+    "explanation",
+]
+
+
+AFFILIATE_CSV_COLUMNS = [
+    "id",
+    "name",
+    "country",
+    "relation",
+    "status",
+    "flags",
+    "depth",
+    "direct_share",
+    "look_through_percent",
+    "legal_percent",
+    "legal_percent_max",
+    "path",
+    "red_flags",
+    "rule",
+    "window",
+    "as_of",
     "explanation",
 ]
 
@@ -62,7 +83,7 @@ def write_csv(
 
 def _cell(value: Any) -> Any:
     if isinstance(value, list):
-        return ";".join(str(v) for v in value)
+        return ";".join(v["message"] if isinstance(v, dict) else str(v) for v in value)
     if value is None:
         return ""
     return value

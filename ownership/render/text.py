@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -12,9 +13,23 @@ from rich.text import Text
 from .style import STATUS_STYLE
 
 if TYPE_CHECKING:
+    from ..affiliates import AffiliateReport
     from ..analysis import Analysis, Verdict
+    from ..card import EntityCard
+    from ..screening import ScreenRow
+    from ..timeline import TimelineEntry
 
-__all__ = ["analysis_table", "percent_text", "status_text", "verdict_panel"]
+__all__ = [
+    "affiliates_table",
+    "analysis_table",
+    "card_panel",
+    "percent_text",
+    "red_flag_lines",
+    "screen_table",
+    "status_text",
+    "timeline_table",
+    "verdict_panel",
+]
 
 #: Order of statuses in tables: the loophole first.
 TABLE_ORDER = {"exposed": 0, "covered": 1, "listed": 2, "clear": 3}
@@ -108,3 +123,179 @@ def verdict_panel(v: Verdict) -> Panel:
         lines.append(owners)
     lines.append(Text(v.explanation, style="italic"))
     return Panel(Group(*lines), title=f"{v.name} ({v.id})", expand=False)  # type: ignore[arg-type]
+
+
+SHORT_FLAGS = {
+    "possibly_covered": "possibly covered",
+    "out_of_scope_us_entity": "US: out of BIS scope",
+    "would_be_covered": "covered if in force",
+}
+
+
+def affiliates_table(report: AffiliateReport) -> Table:
+    """Most exposed first: status, shares, depth and the links in between."""
+    table = Table(header_style="bold", expand=False)
+    table.add_column("status", no_wrap=True)
+    table.add_column("affiliate", overflow="fold", ratio=3, min_width=16)
+    table.add_column("ctry", no_wrap=True)
+    table.add_column("direct", justify="right", no_wrap=True)
+    table.add_column("look-thru", justify="right", no_wrap=True)
+    table.add_column("listed own", justify="right", no_wrap=True)
+    table.add_column("depth", justify="right", no_wrap=True)
+    table.add_column("via / notes", overflow="fold", ratio=3, min_width=16)
+    for number, a in enumerate(report, start=1):
+        v = a.verdict
+        legal = percent_text(float(v.legal_percent))
+        if v.legal_percent_max > v.legal_percent:
+            legal += f"-{percent_text(float(v.legal_percent_max))}"
+        between = a.path_names[1:-1] if a.relation in ("subsidiary", "parent") else ()
+        notes = [" -> ".join(between)] if between else []
+        notes += [SHORT_FLAGS[f] for f in v.flags if f in SHORT_FLAGS]
+        if a.red_flags:
+            notes.append(f"red flags: see {number}")
+        table.add_row(
+            status_text(a.status),
+            f"{number}. {escape(a.name)}",
+            v.country or "",
+            (a.direct_share or "").replace("unknown %", "?"),
+            percent_text(a.look_through_percent),
+            "" if a.status == "listed" else legal,
+            str(a.depth) if a.depth is not None else "",
+            escape("; ".join(notes)),
+        )
+    return table
+
+
+def red_flag_lines(report: AffiliateReport) -> list[str]:
+    """Red flags as numbered lines to print under the affiliates table."""
+    lines = []
+    for number, a in enumerate(report, start=1):
+        for flag in a.red_flags:
+            lines.append(f"{number}. {a.name}: {flag.message}")
+    return lines
+
+
+def screen_table(rows: list[ScreenRow]) -> Table:
+    table = Table(header_style="bold", expand=False)
+    table.add_column("row", justify="right", no_wrap=True)
+    table.add_column("counterparty", overflow="fold", ratio=2)
+    table.add_column("matched entity", overflow="fold", ratio=2)
+    table.add_column("match", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("reason", overflow="fold", ratio=5)
+    for r in rows:
+        status = status_text(r.status) if r.status in STATUS_STYLE else Text(r.status, style="dim")
+        table.add_row(
+            str(r.row),
+            escape(r.query),
+            escape(r.entity_name or ""),
+            r.match,
+            f"{r.score:.0f}" if r.entity_id else "",
+            status,
+            escape(r.reason),
+        )
+    return table
+
+
+def timeline_table(entries: list[TimelineEntry], group: bool) -> Table:
+    table = Table(header_style="bold", expand=False)
+    table.add_column("date", no_wrap=True)
+    if group:
+        table.add_column("entity", overflow="fold", ratio=2)
+    table.add_column("status", no_wrap=True)
+    table.add_column("flags", overflow="fold", ratio=1)
+    table.add_column("what happened", overflow="fold", ratio=4)
+    for e in entries:
+        change = status_text(e.status)
+        if e.status_before and e.status_before != e.status:
+            change = Text.assemble(
+                Text(f"{e.status_before} -> ", style="dim"), status_text(e.status)
+            )
+        what = "\n".join(escape(x.text) for x in e.events) or "-"
+        cells: list[object] = [e.day.isoformat()]
+        if group:
+            cells.append(escape(e.name))
+        cells += [change, ", ".join(e.flags), what]
+        table.add_row(*cells)  # type: ignore[arg-type]
+    return table
+
+
+def card_panel(card: EntityCard) -> Panel:
+    e = card.entity
+    parts: list[object] = []
+    head = f"{e.kind.value}" + (f", {e.country}" if e.country else "")
+    parts.append(Text(head, style="dim"))
+    names = Table(title="names over time", title_justify="left", box=None, header_style="bold")
+    names.add_column("name")
+    names.add_column("from")
+    names.add_column("until")
+    for n in card.names:
+        names.add_row(
+            escape(n.name),
+            n.since.isoformat() if n.since else "",
+            n.until.isoformat() if n.until else ("(current)" if n.name == e.name else "?"),
+        )
+    parts.append(names)
+    if e.aliases:
+        parts.append(Text("aliases: " + "; ".join(e.aliases)))
+    if card.identifiers:
+        parts.append(
+            Text("identifiers: " + "; ".join(f"{i.scheme} {i.value}" for i in card.identifiers))
+        )
+    for a in card.addresses:
+        span = ""
+        if a.start or a.end:
+            since = a.start.isoformat() if a.start else "..."
+            until = a.end.isoformat() if a.end else "..."
+            span = f" ({since} to {until})"
+        parts.append(Text(f"address: {a.address}{', ' + a.country if a.country else ''}{span}"))
+    for title, rows, key in (
+        ("owners", card.owners, "owner"),
+        ("holdings", card.holdings, "owned"),
+    ):
+        if not rows:
+            continue
+        t = Table(title=title, title_justify="left", box=None, header_style="bold")
+        t.add_column(key)
+        t.add_column("share", justify="right")
+        t.add_column("from")
+        t.add_column("until")
+        t.add_column("note", overflow="fold", max_width=60)
+        for h, other in rows:
+            t.add_row(
+                escape(other),
+                h.share_text(),
+                h.start.isoformat() if h.start else "",
+                h.end.isoformat() if h.end else "",
+                escape(h.note or ""),
+            )
+        parts.append(t)
+    if card.listings:
+        t = Table(title="listings", title_justify="left", box=None, header_style="bold")
+        for col in ("list", "program", "from", "until", "citation"):
+            t.add_column(col)
+        for x in card.listings:
+            t.add_row(
+                x.list,
+                x.program or "",
+                x.start.isoformat() if x.start else "",
+                x.end.isoformat() if x.end else "",
+                x.citation or "",
+            )
+        parts.append(t)
+    if card.sources:
+        t = Table(title="sources", title_justify="left", box=None, header_style="bold")
+        for col in ("id", "publisher", "date", "title"):
+            t.add_column(col, overflow="fold")
+        for s in card.sources:
+            t.add_row(
+                s.id,
+                escape(s.publisher or ""),
+                s.date.isoformat() if s.date else "",
+                escape(s.title or s.url or ""),
+            )
+        parts.append(t)
+    if e.note:
+        parts.append(Text(e.note, style="italic"))
+    return Panel(Group(*parts), title=f"{escape(e.name)} ({e.id})", expand=False)  # type: ignore[arg-type]

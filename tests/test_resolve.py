@@ -1,0 +1,94 @@
+"""Name resolution shared by every command."""
+
+from __future__ import annotations
+
+import pytest
+
+import ownership
+from ownership.errors import AmbiguousName, EntityNotFound
+from ownership.model import Dataset, Entity, FormerName
+from ownership.resolve import NameIndex, normalise_name
+
+from .factories import day
+
+
+@pytest.fixture(scope="module")
+def index() -> NameIndex:
+    return NameIndex(ownership.load(ownership.bundled_dataset()))
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("Inspur Group Co., Ltd.", "inspur group"),
+        ("INSPUR GROUP CO LTD", "inspur group"),
+        ("Inspur Group Company Limited", "inspur group"),
+        ("ＩＮＳＰＵＲ　ＧＲＯＵＰ", "inspur group"),  # full-width letters and space
+        ("浪潮集团有限公司", "浪潮集团"),
+        ("浪潮电子信息产业股份有限公司", "浪潮电子信息产业"),
+        ("Aivres Systems, Inc.", "aivres systems"),
+        ("Suma-USI Electronics", "suma usi electronics"),
+        ("Ltd", "ltd"),  # a suffix alone is kept
+    ],
+)
+def test_normalise_name(raw: str, normal: str) -> None:
+    assert normalise_name(raw) == normal
+
+
+@pytest.mark.parametrize(
+    ("query", "entity", "how"),
+    [
+        ("inspur-group", "inspur-group", "id"),
+        ("Inspur Group Co., Ltd.", "inspur-group", "name"),
+        ("inspur group co ltd", "inspur-group", "name"),
+        ("浪潮集团", "inspur-group", "alias"),
+        ("浪潮集团有限公司", "inspur-group", "alias"),
+        ("Inspur Systems", "aivres-systems", "former name"),
+        ("Inspur Electronic Information Industry Co., Ltd.", "inspur-electronic", "alias"),
+        ("ＩＥＩＴ　Ｓｙｓｔｅｍｓ", "inspur-electronic", "name"),
+    ],
+)
+def test_resolve_by_id_name_alias_and_former_name(
+    index: NameIndex, query: str, entity: str, how: str
+) -> None:
+    match = index.resolve(query)
+    assert (match.entity.id, match.how) == (entity, how)
+
+
+def test_former_name_says_it_was_renamed_and_when(index: NameIndex) -> None:
+    note = index.resolve("Inspur Systems").note()
+    assert (
+        note
+        == "'Inspur Systems, Inc.' is a former name of Aivres Systems Inc. (used until 2023-05-01); renamed."
+    )
+
+
+def test_nothing_matches_gives_suggestions(index: NameIndex) -> None:
+    with pytest.raises(EntityNotFound) as caught:
+        index.resolve("Inspur Softwear")
+    assert "Inspur Software Co., Ltd. [inspur-software]" in caught.value.suggestions
+    assert "Did you mean" in str(caught.value)
+
+
+def test_no_suggestion_for_an_unrelated_name(index: NameIndex) -> None:
+    with pytest.raises(EntityNotFound) as caught:
+        index.resolve("Zyxwv Quantum Bakery")
+    assert caught.value.suggestions == []
+
+
+def test_ambiguous_name_lists_the_candidates() -> None:
+    dataset = Dataset(
+        entities=[
+            Entity(id="a1", name="Alpha Trading Co., Ltd.", country="CN"),
+            Entity(id="a2", name="Alpha Trading Limited", country="HK"),
+            Entity(
+                id="b",
+                name="Beta",
+                former_names=[FormerName(name="Alpha Trading", until=day("2020-01-01"))],
+            ),
+        ]
+    )
+    with pytest.raises(AmbiguousName) as caught:
+        NameIndex(dataset).resolve("alpha trading")
+    assert [c[0] for c in caught.value.candidates] == ["a1", "a2", "b"]
+    assert "Use the id instead" in str(caught.value)
