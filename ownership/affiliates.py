@@ -27,6 +27,7 @@ import numpy as np
 from .model import HoldingKind
 from .propagate import relative_shares
 from .redflags import RedFlag, red_flags
+from .tables import Tabular
 
 if TYPE_CHECKING:
     from .analysis import Analysis, Verdict
@@ -100,8 +101,21 @@ class Affiliate:
 
 
 @dataclass(frozen=True)
-class AffiliateReport:
+class AffiliateReport(Tabular):
     """Affiliates of one entity under one rule on one date, most exposed first."""
+
+    _table_columns = (
+        "name",
+        "country",
+        "relation",
+        "status",
+        "flags",
+        "depth",
+        "direct_share",
+        "look_through_percent",
+        "legal_percent",
+        "red_flags",
+    )
 
     entity: Verdict
     scope: Scope
@@ -136,6 +150,9 @@ class AffiliateReport:
 
     def to_records(self) -> list[dict[str, Any]]:
         return [a.to_dict() for a in self.items]
+
+    def _table_caption(self) -> str:
+        return f"{self.header} {self.summary()}."
 
 
 def affiliates(

@@ -22,6 +22,7 @@ hold 50% (threshold >= 50%): A 50% (covered). Chain: X -> A -> B. Look-through s
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from .propagate import (
 )
 from .rules import DEFAULT_RULE, get_rule
 from .rules.base import Aggregation, Rule, Threshold
+from .tables import Tabular
 
 __all__ = ["Analysis", "Contribution", "Flag", "Status", "Verdict", "analyze"]
 
@@ -122,6 +124,21 @@ class Verdict:
     listings: tuple[Listing, ...]
     explanation: str
 
+    def _repr_html_(self) -> str:
+        import html
+
+        from .tables import STATUS_COLOURS
+
+        colour = STATUS_COLOURS.get(self.status.value, "#fff")
+        flags = ", ".join(self.flags) or "none"
+        return (
+            f"<div><b>{html.escape(self.name)}</b> ({html.escape(self.id)}): "
+            f"<span style='background:{colour};padding:0 4px'>{self.status.value}</span> "
+            f"<small>flags: {html.escape(flags)}</small><br>"
+            f"<small>{html.escape(self.rule)}, {html.escape(self.window)}, as of "
+            f"{self.as_of.isoformat()}</small><p>{html.escape(self.explanation)}</p></div>"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data; the documented, stable output of ``--format json``."""
         return {
@@ -189,8 +206,25 @@ def analyze(
     return Analysis(dataset, chosen, day)
 
 
-class Analysis:
-    """The result of one rule on one date over a dataset."""
+class Analysis(Tabular):
+    """The result of one rule on one date over a dataset.
+
+    Iterate it for :class:`Verdict` s; ``to_records()`` / ``to_pandas()`` for tables; in
+    Jupyter it shows as a table. ``affiliates``, ``timeline``, ``screen``, ``card``,
+    ``map`` and ``plot`` answer the usual questions from here.
+    """
+
+    _table_columns = (
+        "id",
+        "name",
+        "country",
+        "status",
+        "flags",
+        "legal_percent",
+        "effective_percent",
+        "nearest_listed",
+        "explanation",
+    )
 
     def __init__(self, dataset: Dataset, rule: Rule, as_of: dt.date) -> None:
         self.dataset = dataset
@@ -581,7 +615,46 @@ class Analysis:
 
     # ------------------------------------------------------------------ output helpers
     def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per entity (the documented JSON row)."""
         return [v.to_dict() for v in self.verdicts()]
+
+    def _table_caption(self) -> str:
+        counts = ", ".join(f"{v} {k}" for k, v in self.counts().items())
+        return f"{self.header()} {counts}."
+
+    def timeline(self, name: str, *, group: bool = False) -> Any:
+        """Status changes of ``name`` under this analysis's rule (all dates, not only as_of)."""
+        from .timeline import timeline
+
+        return timeline(self.dataset, self.resolve(name), self.rule, group=group)
+
+    def screen(self, names: list[str], **options: Any) -> Any:
+        """Screen counterparty names; see :func:`ownership.screening.screen`."""
+        from .screening import screen
+
+        return screen(self, names, **options)
+
+    def card(self, name: str) -> Any:
+        """The entity card of ``name``: names over time, facts, listings and sources."""
+        from .card import entity_card
+
+        return entity_card(self.dataset, self.resolve(name))
+
+    def map(
+        self, name: str | None = None, *, depth: int | None = None, physics: bool = False
+    ) -> Any:
+        """An interactive HTML map (of ``name``'s group, or everything); shows inline in Jupyter."""
+        from .render.html import MapView
+
+        focus = self.resolve(name) if name else None
+        return MapView(self, focus=focus, depth=depth, physics=physics)
+
+    def plot(self, name: str | None = None, *, depth: int | None = None, ax: Any = None) -> Any:
+        """A matplotlib ownership tree (of ``name``'s group, or everything); returns the Axes."""
+        from .render.figure import plot_ownership
+
+        focus = self.resolve(name) if name else None
+        return plot_ownership(self, focus=focus, depth=depth, ax=ax)
 
 
 # ---------------------------------------------------------------------- explanations
@@ -700,7 +773,11 @@ def _with_explanation(v: Verdict, analysis: Analysis) -> Verdict:
         parts.append(
             f"This rule window is unverified: {window.note or 'check the Federal Register'}."
         )
-    return Verdict(**{**v.__dict__, "explanation": " ".join(parts)})
+    text = _DOUBLE_STOP.sub(r"\1.\2", " ".join(parts))  # names ending in "Co." or "Ltd."
+    return Verdict(**{**v.__dict__, "explanation": text})
+
+
+_DOUBLE_STOP = re.compile(r"(\w)\.\.(\s|$)")
 
 
 def _meets_text(v: Verdict, analysis: Analysis) -> bool:

@@ -35,6 +35,27 @@ class EntityCard:
     listings: tuple[Listing, ...]
     sources: tuple[Source, ...]
 
+    def _repr_html_(self) -> str:
+        import html
+
+        from .tables import html_table
+
+        data = self.to_dict()
+        names = html_table(data["names"], ("name", "since", "until"), caption="names over time")
+        owners = html_table(
+            data["owners"], ("owner_name", "share", "start", "end"), caption="owners"
+        )
+        held = html_table(
+            data["holdings"], ("owned_name", "share", "start", "end"), caption="holdings"
+        )
+        lists = html_table(
+            data["listings"], ("list", "program", "start", "end", "citation"), caption="listings"
+        )
+        return (
+            f"<div><h4>{html.escape(self.entity.name)} ({html.escape(self.entity.id)})</h4>"
+            f"{names}{owners}{held}{lists}</div>"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         def holding(h: Holding, other: str, key: str) -> dict[str, Any]:
             return {

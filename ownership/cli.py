@@ -177,13 +177,7 @@ def validate(
     """
     from . import load
 
-    dataset = load(*paths)
-    span = dataset.date_span()
-    when = f", dates {span[0].isoformat()} to {span[1].isoformat()}" if span else ""
-    typer.echo(
-        f"valid: {len(dataset.entities)} entities, {len(dataset.holdings)} holdings, "
-        f"{len(dataset.listings)} listings{when}"
-    )
+    typer.echo(f"valid: {load(*paths).summary()}")
 
 
 @app.command()

@@ -355,6 +355,15 @@ class Dataset(_Record):
                 days.extend(d for d in (addr.start, addr.end) if d is not None)
         return (min(days), max(days)) if days else None
 
+    def summary(self) -> str:
+        """One line: counts and the span of dates, e.g. for ``ownership validate``."""
+        span = self.date_span()
+        when = f", dates {span[0].isoformat()} to {span[1].isoformat()}" if span else ""
+        return (
+            f"{len(self.entities)} entities, {len(self.holdings)} holdings, "
+            f"{len(self.listings)} listings{when}"
+        )
+
     def to_data(self) -> dict[str, Any]:
         """Plain JSON-ready data in the native format (field aliases, no empty fields)."""
         return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)

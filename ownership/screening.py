@@ -15,11 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .tables import Tabular
+
 if TYPE_CHECKING:
     from .analysis import Analysis
     from .resolve import Match
 
-__all__ = ["LEVELS", "ScreenRow", "screen", "worst_level"]
+__all__ = ["LEVELS", "ScreenRow", "Screening", "screen", "worst_level"]
 
 #: Fuzzy matches scoring below this are not taken as the counterparty (0-100).
 DEFAULT_MIN_SCORE = 88.0
@@ -58,6 +60,15 @@ class ScreenRow:
         }
 
 
+class Screening(list[ScreenRow], Tabular):
+    """Screened rows; a list, shown as a table in Jupyter."""
+
+    _table_columns = ("row", "query", "entity_name", "match", "score", "status", "reason")
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self]
+
+
 def _pick(matches: list[Match], country: str | None) -> list[Match]:
     if country and len(matches) > 1:
         same = [m for m in matches if (m.entity.country or "").upper() == country.upper()]
@@ -73,10 +84,10 @@ def screen(
     countries: Iterable[str | None] | None = None,
     extras: Iterable[dict[str, str]] | None = None,
     min_score: float = DEFAULT_MIN_SCORE,
-) -> list[ScreenRow]:
+) -> Screening:
     """Screen ``names`` (with optional countries) against ``analysis``."""
     index = analysis.names
-    rows = []
+    rows = Screening()
     country_list = list(countries) if countries is not None else None
     extra_list = list(extras) if extras is not None else None
     for number, query in enumerate(names, start=1):

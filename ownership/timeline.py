@@ -23,8 +23,9 @@ from .graph import OwnershipGraph
 from .model import Dataset, HoldingKind
 from .rules import get_rule
 from .rules.base import Rule
+from .tables import Tabular
 
-__all__ = ["Event", "TimelineEntry", "timeline"]
+__all__ = ["Event", "Timeline", "TimelineEntry", "timeline"]
 
 ONE_DAY = dt.timedelta(days=1)
 #: Flags that belong to the date, not the entity; shown once per date, not as changes.
@@ -63,6 +64,15 @@ class TimelineEntry:
             "events": [e.text for e in self.events],
             "explanation": self.explanation,
         }
+
+
+class Timeline(list[TimelineEntry], Tabular):
+    """The entries of a timeline; a list, shown as a table in Jupyter."""
+
+    _table_columns = ("date", "name", "status_before", "status", "flags", "events")
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [e.to_dict() for e in self]
 
 
 def _events(dataset: Dataset, rule: Rule) -> dict[dt.date, list[Event]]:
@@ -129,7 +139,7 @@ def timeline(
     *,
     group: bool = False,
     progress: Callable[[int, int], None] | None = None,
-) -> list[TimelineEntry]:
+) -> Timeline:
     """Status changes of ``entity_id`` (or of every entity of its group) under ``rule``.
 
     The first entry gives the status on the first day anything is known; each later entry
@@ -141,7 +151,7 @@ def timeline(
     events = _events(sub, chosen)
     days = sorted(events)
     tracked = sorted(e.id for e in sub.entities) if group else [entity_id]
-    entries: list[TimelineEntry] = []
+    entries = Timeline()
     previous: dict[str, tuple[str, tuple[str, ...], str]] = {}
     for number, day in enumerate(days):
         if progress:

@@ -298,3 +298,19 @@ def test_bundled_dataset_loads() -> None:
     dataset = ownership.load(ownership.bundled_dataset())
     ids = {e.id for e in dataset.entities}
     assert {"inspur-group", "aivres-systems"} <= ids
+
+
+def test_a_broken_record_still_has_its_references_checked(tmp_path: Path) -> None:
+    path = tmp_path / "both.yaml"
+    path.write_text(
+        GOOD.replace(
+            "owner: b\n    owned: a\n    percent: 16.4",
+            "owner: nobody\n    owned: a\n    percent: 160",
+        )
+    )
+    with pytest.raises(DataError) as caught:
+        load(path)
+    messages = sorted(str(p) for p in caught.value.problems)
+    assert len(messages) == 2
+    assert "field 'owner': unknown entity 'nobody'" in messages[0] + messages[1]
+    assert "found 160" in messages[0] + messages[1]

@@ -93,6 +93,8 @@ class _Loaded:
     problems: list[Problem] = field(default_factory=list)
     #: ids of records that failed validation, so references to them are not reported twice
     failed_ids: set[str] = field(default_factory=set)
+    #: records that failed validation, still checked for references to unknown entities
+    failed_records: list[tuple[str, dict[str, Any], Location]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- reading
@@ -286,6 +288,7 @@ def _validate_into(
     except ValidationError as exc:
         if section == "entities" and item.get("id") is not None:
             loaded.failed_ids.add(str(item["id"]))
+        loaded.failed_records.append((section, item, location))
         for error in exc.errors():
             loaded.problems.append(_problem_from_pydantic(error, section, model, location))
         return
@@ -490,9 +493,41 @@ def _finish(loaded: _Loaded) -> Dataset:
         if problem.value is not None and problem.value in loaded.failed_ids:
             continue  # the referenced record is already reported as broken
         problems.append(_locate(problem, loaded.locations))
+    problems += _references_of_broken_records(loaded, {e.id for e in dataset.entities})
     if problems:
         raise DataError(problems)
     return dataset
+
+
+_REFERENCE_FIELDS = {
+    "holdings": ("owner", "owned"),
+    "listings": ("entity",),
+    "arrangements": ("members", "target"),
+}
+
+
+def _references_of_broken_records(loaded: _Loaded, entity_ids: set[str]) -> list[Problem]:
+    """Unknown entity ids in records that failed validation, so every mistake shows at once."""
+    known = entity_ids | loaded.failed_ids
+    problems = []
+    for section, item, location in loaded.failed_records:
+        for field_name in _REFERENCE_FIELDS.get(section, ()):
+            values = item.get(field_name)
+            for value in values if isinstance(values, list) else [values]:
+                if isinstance(value, str) and value and value not in known:
+                    problems.append(
+                        Problem(
+                            f"unknown entity {value!r}; add it to entities or fix the id",
+                            file=location.file,
+                            line=location.field_lines.get(field_name, location.line),
+                            section=section,
+                            index=location.index,
+                            record_id=location.record_id,
+                            field=field_name,
+                            value=value,
+                        )
+                    )
+    return problems
 
 
 def _collapse_identical(loaded: _Loaded) -> None:
