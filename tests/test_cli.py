@@ -243,3 +243,19 @@ def test_timeline_and_show_commands() -> None:
         "since": None,
         "until": "2023-05-01",
     }
+
+
+def test_map_and_plot_write_files(tmp_path: Path) -> None:
+    out = tmp_path / "maps" / "inspur.html"
+    code, stdout, err = run("map", "Inspur Group", "--as-of", "2025-10-01", "--out", str(out))
+    assert code == 0, err
+    assert stdout.startswith(f"wrote {out} (Rule bis-affiliates")
+    page = out.read_text(encoding="utf-8")
+    assert "Aivres Systems Inc." in page
+    assert not re.search(r"""(src|href)=["']https?://""", page)
+    figure = tmp_path / "inspur.svg"
+    code, _, err = run("plot", "Inspur Group", "--out", str(figure))
+    assert code == 0, err
+    assert figure.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    code, _, err = run("plot", "Inspur Group", "--out", str(tmp_path / "inspur.gif"))
+    assert code == 2 and "must end in .png, .svg, .pdf" in err and "Traceback" not in err

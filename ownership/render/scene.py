@@ -1,0 +1,119 @@
+"""What a map or a figure shows: which entities, which links, and on which level.
+
+Both renderers draw the same scene, so the interactive map and the static figure of one
+group agree: same entities, same links, same levels (owners above what they own).
+
+>>> from ownership.analysis import analyze
+>>> from ownership.model import Dataset, Entity, Holding, Listing
+>>> ds = Dataset(
+...     entities=[Entity(id=i, name=i.upper()) for i in ("x", "a", "b", "z")],
+...     holdings=[Holding(owner="x", owned="a", percent=50),
+...               Holding(owner="a", owned="b", percent=50)],
+...     listings=[Listing(entity="x", list="sdn")],
+... )
+>>> scene = build_scene(analyze(ds, rule="ofac-50", as_of="2024-01-01"), focus="b")
+>>> scene.nodes, [scene.levels[n] for n in scene.nodes]
+(('x', 'a', 'b'), [0, 1, 2])
+>>> build_scene(scene.analysis, focus="b", depth=1).nodes
+('a', 'b')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from ..errors import EntityNotFound, OwnershipError
+from ..graph import name_on
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+    from ..model import Holding
+
+__all__ = ["Scene", "build_scene"]
+
+
+@dataclass(frozen=True)
+class Scene:
+    """The entities and active holdings to draw, with names and statuses on the date."""
+
+    analysis: Analysis
+    focus: str | None
+    depth: int | None
+    nodes: tuple[str, ...]  # ids, by level then name
+    edges: tuple[Holding, ...]  # holdings active on the date between drawn entities
+    levels: dict[str, int]  # 0 at the top: owners are above every entity they own
+    names: dict[str, str]  # as used on the analysis date
+    statuses: dict[str, str]
+
+    def heading(self, title: str | None = None) -> str:
+        """A first line naming what is drawn: the given title, or the focus's group."""
+        if title:
+            return title
+        if self.focus is None:
+            return "Ownership map of the whole dataset"
+        name = self.names[self.focus]
+        if self.depth is None:
+            return f"Ownership group of {name}"
+        links = "link" if self.depth == 1 else "links"
+        return f"Ownership within {self.depth} {links} of {name}"
+
+    def status_counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in ("listed", "covered", "exposed", "clear")}
+        for status in self.statuses.values():
+            counts[status] += 1
+        return counts
+
+
+def build_scene(analysis: Analysis, *, focus: str | None = None, depth: int | None = None) -> Scene:
+    """Select ``focus``'s ownership group (or ``depth`` links around it), or every entity.
+
+    Links are the holdings active on the analysis date, so a sold stake does not join
+    two groups that are separate on that date.
+    """
+    day = analysis.as_of
+    entities = analysis.dataset.entity_index()
+    if depth is not None and (focus is None or depth < 0):
+        raise OwnershipError(
+            f"depth {depth} needs a focus entity and a count of links (0 or more); "
+            "give a focus or drop the depth"
+        )
+    if focus is not None and focus not in entities:
+        raise EntityNotFound(focus)
+    active = [h for h in analysis.dataset.holdings if h.active_on(day)]
+    graph = nx.MultiDiGraph()
+    graph.add_nodes_from(entities)
+    graph.add_edges_from((h.owner, h.owned) for h in active)
+    if focus is None:
+        chosen = set(entities)
+    else:
+        around = graph.to_undirected(as_view=True)
+        chosen = set(nx.single_source_shortest_path_length(around, focus, cutoff=depth))
+    edges = tuple(h for h in active if h.owner in chosen and h.owned in chosen)
+    names = {eid: name_on(entities[eid], day) for eid in chosen}
+    levels = _levels(graph.subgraph(chosen))
+    nodes = tuple(sorted(chosen, key=lambda eid: (levels[eid], names[eid].casefold(), eid)))
+    statuses = {eid: analysis.status(eid).value for eid in nodes}
+    return Scene(analysis, focus, depth, nodes, edges, levels, names, statuses)
+
+
+def _levels(graph: nx.MultiDiGraph) -> dict[str, int]:
+    """Longest owner chain above each entity, so everything sits below all its owners.
+
+    A top owner then moves down to just above its highest holding, so an outside partner
+    in a deep joint venture sits beside it rather than at the top with a long link across
+    the group. A cross-holding ring shares one level (its members are collapsed first).
+    """
+    condensed = nx.condensation(graph)
+    level: dict[int, int] = {}
+    for comp in nx.topological_sort(condensed):
+        above = [level[p] + 1 for p in condensed.predecessors(comp)]
+        level[comp] = max(above, default=0)
+    for comp in condensed:
+        below = [level[c] for c in condensed.successors(comp)]
+        if condensed.in_degree(comp) == 0 and below:
+            level[comp] = min(below) - 1
+    members = condensed.graph["mapping"]
+    return {node: level[comp] for node, comp in members.items()}

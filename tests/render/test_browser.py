@@ -1,0 +1,288 @@
+"""The HTML map in headless Chromium: it loads offline, counts match, tooltips and controls work.
+
+Needs the ``playwright`` Python package and Chromium at /usr/bin/chromium (or
+$OWNERSHIP_CHROMIUM); never ``playwright install``. Without them these tests skip,
+except under CI (``CI`` set and not "false"/"0"), where they fail: CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ownership.render.html import write_map
+
+from .conftest import EVIL, GROUP, GROUP_EDGES
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("OWNERSHIP_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_SCHEMES = ("file:", "data:", "about:")
+#: Milliseconds to wait for the layout of a small map.
+READY_TIMEOUT = 15_000
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install playwright)"
+    if not CHROMIUM.exists():
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium, or set OWNERSHIP_CHROMIUM)"
+    return None
+
+
+@dataclass
+class MapPage:
+    """An opened map with everything the page asked for and complained about."""
+
+    page: Any
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def js(self, expression: str, arg: Any = None) -> Any:
+        return self.page.evaluate(expression, arg)
+
+    def node_point(self, node_id: str) -> tuple[float, float]:
+        """Where ``node_id`` is on screen: canvas position to DOM, plus the container's offset."""
+        self.js("id => network.focus(id, {scale: 1.2})", node_id)
+        return tuple(
+            self.js(
+                """id => {
+                    const p = network.canvasToDOM(network.getPositions([id])[id]);
+                    const box = document.getElementById('mynetwork').getBoundingClientRect();
+                    return [box.left + p.x, box.top + p.y];
+                }""",
+                node_id,
+            )
+        )
+
+    def edge_point(self, owner: str, owned: str) -> tuple[float, float]:
+        """A point on the drawn link owner -> owned, near its head, where nothing else is."""
+        self.js("ids => network.fit({nodes: ids})", [owner, owned])
+        return tuple(
+            self.js(
+                """([owner, owned]) => {
+                    const id = edges.getIds({filter: e => e.from === owner && e.to === owned})[0];
+                    const edge = network.body.edges[id];
+                    const box = document.getElementById('mynetwork').getBoundingClientRect();
+                    for (let along = 0.85; along > 0.15; along -= 0.05) {
+                        const p = network.canvasToDOM(edge.edgeType.getPoint(along));
+                        if (network.getEdgeAt(p) === id && network.getNodeAt(p) === undefined) {
+                            return [box.left + p.x, box.top + p.y];
+                        }
+                    }
+                    throw new Error('no clear point on the link ' + owner + ' -> ' + owned);
+                }""",
+                [owner, owned],
+            )
+        )
+
+    def hover(self, x: float, y: float) -> str:
+        """Move onto a point and return the text of the tooltip that appears."""
+        self.page.mouse.move(1, 1)  # off the network (the page header): no tooltip
+        self.page.locator("div.vis-tooltip").wait_for(state="hidden", timeout=5_000)
+        self.page.mouse.move(x, y)
+        self.page.mouse.move(x + 1, y)
+        tooltip = self.page.locator("div.vis-tooltip")
+        tooltip.wait_for(state="visible", timeout=5_000)
+        return tooltip.inner_text()
+
+
+class Chromium:
+    """Opens pages in one browser per module; skips or fails inside the test that asks."""
+
+    def __init__(self) -> None:
+        self.reason = missing()
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    @contextmanager
+    def open(self, path: Path) -> Iterator[MapPage]:
+        """Open ``path``; skip here when no browser, or fail under CI (in the test, not setup)."""
+        if self.reason:
+            if in_ci():
+                pytest.fail(f"browser tests must run in CI, but {self.reason}")
+            pytest.skip(self.reason)
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            )
+        page = self._browser.new_page(viewport={"width": 1200, "height": 800})
+        opened = MapPage(page)
+        page.on("request", lambda request: opened.requests.append(request.url))
+        page.on("dialog", lambda dialog: (opened.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on(
+            "console",
+            lambda msg: opened.errors.append(msg.text) if msg.type == "error" else None,
+        )
+        page.on("pageerror", lambda error: opened.errors.append(str(error)))
+        page.goto(path.resolve().as_uri())
+        # The page marks itself ready after the first drawing of the laid-out network.
+        try:
+            page.wait_for_selector("body[data-ready=true]", state="attached", timeout=READY_TIMEOUT)
+            yield opened
+        finally:
+            page.close()
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._playwright.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Chromium]:
+    browser = Chromium()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def group_map(sample, tmp_path_factory) -> Path:
+    return write_map(sample, tmp_path_factory.mktemp("map") / "group.html", focus="parent")
+
+
+def test_map_loads_offline_with_the_groups_nodes_and_edges(chromium, group_map, tmp_path):
+    with chromium.open(group_map) as opened:
+        counts = opened.js("[network.body.data.nodes.length, network.body.data.edges.length]")
+        assert counts == [len(GROUP), GROUP_EDGES]
+        assert sorted(opened.js("nodes.getIds()")) == sorted(GROUP)
+        assert opened.requests and all(url.startswith(LOCAL_SCHEMES) for url in opened.requests), (
+            opened.requests
+        )
+        assert opened.errors == []
+        shot = tmp_path / "group.png"
+        opened.page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+
+
+def test_layout_is_top_down(chromium, group_map):
+    with chromium.open(group_map) as opened:
+        positions = opened.js("network.getPositions()")
+        for edge in opened.js("edges.get()"):
+            assert positions[edge["from"]]["y"] < positions[edge["to"]]["y"]
+
+
+def test_hovering_a_node_shows_its_explanation(chromium, group_map, sample):
+    with chromium.open(group_map) as opened:
+        text = opened.hover(*opened.node_point("sub"))
+        verdict = sample.verdict("sub")
+        assert " ".join(verdict.explanation.split()) in " ".join(text.split())
+        assert "covered" in text and "Subsidiary With A Rather Long Name Limited" in text
+        assert "<div" not in text  # the markup was turned into elements, not shown as text
+        tags = opened.js("[...document.querySelectorAll('div.vis-tooltip *')].map(e => e.tagName)")
+        assert set(tags) <= {"DIV", "SPAN", "B", "I", "BR", "UL", "LI"}
+
+
+def test_a_hostile_name_is_shown_as_text_and_never_runs(chromium, group_map):
+    with chromium.open(group_map) as opened:
+        text = opened.hover(*opened.node_point("evil"))
+        assert EVIL in text and "<script>alert(2)</script>" in text
+        assert opened.page.locator("div.vis-tooltip img, div.vis-tooltip script").count() == 0
+        assert opened.js("id => nodes.get(id).label", "evil") == EVIL
+        opened.page.wait_for_timeout(200)
+        assert opened.dialogs == []
+        assert opened.errors == []
+        assert all(url.startswith(LOCAL_SCHEMES) for url in opened.requests)
+
+
+def test_hovering_an_edge_shows_share_dates_and_source(chromium, group_map):
+    with chromium.open(group_map) as opened:
+        text = opened.hover(*opened.edge_point("parent", "sub"))
+        assert "60%" in text and "since 2015-01-01" in text
+        assert f"Company register {EVIL}" in text
+
+
+def test_status_filter_hides_nodes_and_their_links(chromium, group_map):
+    with chromium.open(group_map) as opened:
+        hidden = "ids => nodes.get(ids).filter(n => n.hidden).map(n => n.id).sort()"
+        exposed = sorted(n for n in GROUP if n in {"range", "unknown", "ctl", "jv"})
+        opened.page.locator('#legend input[data-status="exposed"]').uncheck()
+        assert opened.js(hidden, list(GROUP)) == exposed
+        hidden_edges = opened.js("edges.get().filter(e => e.hidden).map(e => e.to).sort()")
+        assert hidden_edges == ["ctl", "jv", "jv", "range", "unknown"]  # jv has two owners
+        opened.page.locator('#legend input[data-status="exposed"]').check()
+        assert opened.js(hidden, list(GROUP)) == []
+        assert opened.js("edges.get().filter(e => e.hidden).length") == 0
+
+
+def test_search_selects_and_focuses_a_node(chromium, group_map):
+    with chromium.open(group_map) as opened:
+        for query, expected in [
+            ("joint venture co", "jv"),
+            ("pg holdings", "parent"),
+            ("range", "range"),
+        ]:
+            opened.page.fill("#search", query)
+            opened.page.press("#search", "Enter")
+            assert opened.js("network.getSelectedNodes()") == [expected]
+        opened.page.fill("#search", "no such company")
+        opened.page.press("#search", "Enter")
+        assert "No entity matches" in opened.page.inner_text("#found")
+
+
+def test_search_reveals_a_node_hidden_by_the_filter(chromium, group_map):
+    with chromium.open(group_map) as opened:
+        opened.page.locator('#legend input[data-status="clear"]').uncheck()
+        opened.page.fill("#search", "Partner Inc")
+        opened.page.press("#search", "Enter")
+        assert opened.js("network.getSelectedNodes()") == ["partner"]
+        assert opened.js("nodes.get('partner').hidden") is False
+        assert opened.page.locator('#legend input[data-status="clear"]').is_checked()
+
+
+def test_physics_button_toggles_physics(chromium, group_map):
+    with chromium.open(group_map) as opened:
+        button = opened.page.locator("#physics")
+        assert button.inner_text() == "Physics: off"
+        assert opened.js("network.physics.physicsEnabled") is False
+        button.click()
+        assert button.inner_text() == "Physics: on"
+        assert opened.js("network.physics.physicsEnabled") is True
+        button.click()
+        assert opened.js("network.physics.physicsEnabled") is False
+        assert opened.errors == []
+
+
+def test_title_and_legend_are_visible(chromium, group_map, sample):
+    with chromium.open(group_map) as opened:
+        assert opened.page.inner_text("h1") == "Ownership group of Parent Group"
+        assert opened.page.inner_text("header p.rule") == sample.header()
+        legend = opened.page.inner_text("#legend")
+        for label in ("listed (1)", "covered (2)", "exposed (4)", "clear (1)", "control"):
+            assert label in legend
+
+
+def test_a_map_with_physics_on_settles_and_loads(chromium, sample, tmp_path):
+    path = write_map(sample, tmp_path / "physics.html", physics=True)
+    with chromium.open(path) as opened:
+        assert opened.js("network.physics.physicsEnabled") is True
+        assert opened.js("nodes.length") == len(sample.dataset.entities)
+        assert opened.page.locator("#physics").inner_text() == "Physics: on"
+        assert opened.errors == []
