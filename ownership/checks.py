@@ -22,8 +22,9 @@ def check_dataset(dataset: Dataset) -> list[Problem]:
     problems: list[Problem] = []
     problems += _duplicate_ids(dataset)
     problems += _unknown_references(dataset)
-    problems += overfull_stakes(dataset.holdings)
-    problems += closed_rings(dataset.holdings)
+    by_owned = _shares_by_owned(dataset.holdings)
+    problems += overfull_stakes(dataset.holdings, by_owned)
+    problems += closed_rings(dataset.holdings, by_owned)
     return problems
 
 
@@ -102,22 +103,35 @@ def _unknown_references(dataset: Dataset) -> list[Problem]:
     return problems
 
 
-def overfull_stakes(holdings: list[Holding]) -> list[Problem]:
-    """Owned entities whose known direct stakes add up to more than 100 on some date.
-
-    Only exact percentages and range lower bounds count: both are certain minimums. The
-    sum can only rise on a start date, so checking each start date finds every overrun.
-    """
+def _shares_by_owned(holdings: list[Holding]) -> dict[str, list[tuple[int, Holding]]]:
+    """Ownership holdings with a certain (positive lower-bound) share, grouped by owned."""
     by_owned: dict[str, list[tuple[int, Holding]]] = defaultdict(list)
     for index, hold in enumerate(holdings):
         if hold.kind is HoldingKind.ownership and hold.lower_bound > 0:
             by_owned[hold.owned].append((index, hold))
+    return by_owned
+
+
+def _start_days(items: list[tuple[int, Holding]]) -> list[dt.date | None]:
+    starts: set[dt.date | None] = {h.start for _, h in items}
+    return sorted(starts, key=lambda d: (d is not None, d or dt.date.min))
+
+
+def overfull_stakes(
+    holdings: list[Holding], by_owned: dict[str, list[tuple[int, Holding]]] | None = None
+) -> list[Problem]:
+    """Owned entities whose known direct stakes add up to more than 100 on some date.
+
+    Only exact percentages and range lower bounds count: both are certain minimums. The
+    sum can only rise on a start date, so checking each start date finds every overrun;
+    entities whose stakes add up to 100 or less over all time are skipped at once.
+    """
+    groups = by_owned if by_owned is not None else _shares_by_owned(holdings)
     problems = []
-    for owned, items in by_owned.items():
+    for owned, items in groups.items():
         if sum((h.lower_bound for _, h in items), Decimal(0)) <= 100:
             continue
-        starts: set[dt.date | None] = {h.start for _, h in items}
-        for day in sorted(starts, key=lambda d: (d is not None, d or dt.date.min)):
+        for day in _start_days(items):
             active = [(i, h) for i, h in items if _covers(h, day)]
             total = sum((h.lower_bound for _, h in active), Decimal(0))
             if total > 100:
@@ -145,47 +159,54 @@ def _covers(hold: Holding, day: dt.date | None) -> bool:
     return hold.active_on(day)
 
 
-def closed_rings(holdings: list[Holding]) -> list[Problem]:
+def closed_rings(
+    holdings: list[Holding], by_owned: dict[str, list[tuple[int, Holding]]] | None = None
+) -> list[Problem]:
     """Rings of entities wholly owned among themselves, with no outside owner, on some date.
 
     Such a ring has no ultimate owner, and its look-through equations have no solution
-    (rules.md convention 8), so it is rejected as invalid data.
+    (docs/rules.md convention 8), so it is rejected as invalid data. Only entities whose
+    certain stakes reach 100 over all time can be in such a ring; the rings among them are
+    found once, then checked date by date.
     """
     import networkx as nx
 
-    shares = [
-        (i, h)
-        for i, h in enumerate(holdings)
-        if h.kind is HoldingKind.ownership and h.lower_bound > 0
-    ]
-    starts: set[dt.date | None] = {h.start for _, h in shares}
-    reported: set[frozenset[str]] = set()
+    groups = by_owned if by_owned is not None else _shares_by_owned(holdings)
+    full = {
+        owned: items
+        for owned, items in groups.items()
+        if sum((h.lower_bound for _, h in items), Decimal(0)) >= 100
+    }
+    candidates = nx.DiGraph()
+    candidates.add_edges_from(
+        (h.owner, owned) for owned, items in full.items() for _, h in items if h.owner in full
+    )
+    rings = [ring for ring in nx.strongly_connected_components(candidates) if len(ring) > 1]
     problems = []
-    for day in sorted(starts, key=lambda d: (d is not None, d or dt.date.min)):
-        active = [(i, h) for i, h in shares if _covers(h, day)]
-        graph = nx.DiGraph()
-        graph.add_edges_from((h.owner, h.owned) for _, h in active)
-        for ring in nx.strongly_connected_components(graph):
-            if len(ring) < 2 or frozenset(ring) in reported:
-                continue
+    for ring in rings:
+        inner = sorted(
+            ((i, h) for member in ring for i, h in full[member] if h.owner in ring),
+            key=lambda pair: pair[0],
+        )
+        for day in _start_days(inner):
+            active = [(i, h) for i, h in inner if _covers(h, day)]
             inside: dict[str, Decimal] = defaultdict(Decimal)
             for _, h in active:
-                if h.owner in ring and h.owned in ring:
-                    inside[h.owned] += h.lower_bound
-            if all(inside[member] >= 100 for member in ring):
-                reported.add(frozenset(ring))
-                first = min(i for i, h in active if h.owned in ring and h.owner in ring)
-                names = ", ".join(sorted(ring))
-                problems.append(
-                    Problem(
-                        f"entities {names} own each other 100% with no outside owner"
-                        + (f" on {day.isoformat()}" if day else "")
-                        + "; nobody ultimately owns them and look-through has no solution - "
-                        "add the outside owner or correct the shares",
-                        section="holdings",
-                        index=first,
-                        record_id=f"ring {names}",
-                        field="percent",
-                    )
+                inside[h.owned] += h.lower_bound
+            if not all(inside[member] >= 100 for member in ring):
+                continue
+            names = ", ".join(sorted(ring))
+            problems.append(
+                Problem(
+                    f"entities {names} own each other 100% with no outside owner"
+                    + (f" on {day.isoformat()}" if day else "")
+                    + "; nobody ultimately owns them and look-through has no solution - "
+                    "add the outside owner or correct the shares",
+                    section="holdings",
+                    index=active[0][0],
+                    record_id=f"ring {names}",
+                    field="percent",
                 )
+            )
+            break
     return problems

@@ -96,7 +96,7 @@ class FormerName(_Record):
 
     name: NonEmpty
     until: dt.date | None = None
-    sources: list[str] = []
+    sources: list[str] = Field(default_factory=list)
 
 
 class Identifier(_Record):
@@ -113,7 +113,7 @@ class Address(_Record):
     country: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
-    sources: list[str] = []
+    sources: list[str] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -135,11 +135,11 @@ class Entity(_Record):
     country: str | None = Field(
         default=None, description="ISO 3166-1 alpha-2 code, e.g. CN, US, TW"
     )
-    aliases: list[str] = []
-    former_names: list[FormerName] = []
-    identifiers: list[Identifier] = []
-    addresses: list[Address] = []
-    sources: list[str] = []
+    aliases: list[str] = Field(default_factory=list)
+    former_names: list[FormerName] = Field(default_factory=list)
+    identifiers: list[Identifier] = Field(default_factory=list)
+    addresses: list[Address] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
     note: str | None = None
 
     @field_validator("country")
@@ -182,7 +182,7 @@ class Holding(_Record):
     exclusive_maximum: Percent | None = Field(default=None, alias="exclusiveMaximum")
     start: dt.date | None = None
     end: dt.date | None = None
-    sources: list[str] = []
+    sources: list[str] = Field(default_factory=list)
     note: str | None = None
 
     @model_validator(mode="after")
@@ -290,7 +290,7 @@ class Listing(_Record):
     start: dt.date | None = None
     end: dt.date | None = None
     citation: str | None = None
-    sources: list[str] = []
+    sources: list[str] = Field(default_factory=list)
     note: str | None = None
 
     @model_validator(mode="after")
@@ -314,7 +314,7 @@ class Arrangement(_Record):
     target: NonEmpty
     start: dt.date | None = None
     end: dt.date | None = None
-    sources: list[str] = []
+    sources: list[str] = Field(default_factory=list)
     note: str | None = None
 
     @model_validator(mode="after")
@@ -335,11 +335,11 @@ class Dataset(_Record):
     :func:`ownership.checks.check_dataset` or load it through :mod:`ownership.io`.
     """
 
-    entities: list[Entity] = []
-    holdings: list[Holding] = []
-    listings: list[Listing] = []
-    arrangements: list[Arrangement] = []
-    sources: list[Source] = []
+    entities: list[Entity] = Field(default_factory=list)
+    holdings: list[Holding] = Field(default_factory=list)
+    listings: list[Listing] = Field(default_factory=list)
+    arrangements: list[Arrangement] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
 
     def entity_index(self) -> dict[str, Entity]:
         return {e.id: e for e in self.entities}
