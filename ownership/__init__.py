@@ -13,14 +13,12 @@ from pathlib import Path
 from .analysis import Analysis, Verdict, analyze
 from .errors import AmbiguousName, DataError, EntityNotFound, OwnershipError, Problem
 from .graph import OwnershipGraph, Reach
-from .io import load, save
+from .io import export, import_sources, load, save
 from .model import Arrangement, Dataset, Entity, Holding, Listing, Source
 
 __all__ = [
     "AmbiguousName",
     "Analysis",
-    "Verdict",
-    "analyze",
     "Arrangement",
     "DataError",
     "Dataset",
@@ -33,7 +31,11 @@ __all__ = [
     "Problem",
     "Reach",
     "Source",
+    "Verdict",
+    "analyze",
     "bundled_dataset",
+    "export",
+    "import_sources",
     "load",
     "save",
 ]

@@ -259,3 +259,63 @@ def test_map_and_plot_write_files(tmp_path: Path) -> None:
     assert figure.read_text(encoding="utf-8").lstrip().startswith("<?xml")
     code, _, err = run("plot", "Inspur Group", "--out", str(tmp_path / "inspur.gif"))
     assert code == 2 and "must end in .png, .svg, .pdf" in err and "Traceback" not in err
+
+
+SAMPLES = ROOT.parent / "shared" / "data" / "samples"
+needs_samples = pytest.mark.skipif(
+    not SAMPLES.exists(), reason="real sample files not beside the project"
+)
+
+
+@needs_samples
+def test_import_real_files_then_analyze_them(tmp_path: Path) -> None:
+    out = tmp_path / "imported.yaml"
+    report = tmp_path / "report.json"
+    code, stdout, err = run(
+        "import",
+        str(SAMPLES / "csl" / "csl_consolidated_excerpt_watchman.csv"),
+        str(SAMPLES / "bods" / "bods-package-fi-soe.json"),
+        "--out",
+        str(out),
+        "--report",
+        str(report),
+    )
+    assert code == 0, err
+    assert "(csl): 13 entities, 13 listings" in stdout
+    assert f"wrote {out}: 17 entities, 4 holdings, 13 listings" in stdout
+    assert json.loads(report.read_text())["counts"]["entities"] == 17
+    code, stdout, _ = run("analyze", "--data", str(out), "--rule", "listed-only", "-f", "json")
+    assert code == 0
+    assert sum(r["status"] == "listed" for r in json.loads(stdout)) == 13
+
+
+def test_export_graphml_with_verdicts(tmp_path: Path) -> None:
+    import networkx as nx
+
+    out = tmp_path / "inspur.graphml"
+    code, _, err = run("export", str(out), "--rule", "bis-affiliates", "--as-of", "2025-10-01")
+    assert code == 0, err
+    graph = nx.read_graphml(out)
+    assert graph.nodes["aivres-systems"]["status"] == "exposed"
+    assert graph.number_of_nodes() == 18
+
+
+def test_compare_with_opensanctions_tags() -> None:
+    ftm = ROOT / "tests" / "data" / "io" / "ftm_entities.jsonl"
+    code, out, err = run("compare", str(ftm), "--rule", "ofac-50", "--as-of", "2025-01-01")
+    assert code == 0, err
+    assert "Compared with OpenSanctions tags sanction.control, export.control.linked" in out
+    code, out, _ = run(
+        "compare", str(ftm), "--rule", "ofac-50", "--as-of", "2025-01-01", "-f", "json"
+    )
+    assert json.loads(out)["rule"] == "ofac-50"
+
+
+def test_import_of_a_broken_file_names_file_and_record(tmp_path: Path) -> None:
+    broken = tmp_path / "consolidated.csv"
+    broken.write_text(
+        "_id,source,name,start_date\nabc,Entity List (EL) - Bureau of Industry and Security,Acme,2020-13-45\n"
+    )
+    code, _, err = run("import", str(broken), "--out", str(tmp_path / "x.yaml"))
+    assert code == 2
+    assert str(broken) in err and "Traceback" not in err

@@ -1,13 +1,19 @@
 """Readers and writers at the edge of the package.
 
-``load`` reads any supported input (native YAML/JSON files, CSV folders) and merges
-several into one checked :class:`~ownership.model.Dataset`; ``save`` writes the native
-format chosen by the path's suffix.
+``load`` reads any supported input - native YAML/JSON files and CSV folders, the US
+Consolidated Screening List, OFAC SDN files, FollowTheMoney entities, BODS statements,
+GLEIF files - detecting the format from the content, and merges several into one
+checked :class:`~ownership.model.Dataset`. It merges records by id only;
+``import_sources`` also links list entries to ownership entities and reports what it
+did. ``save`` writes the native format, ``export`` graph formats (GraphML, GEXF,
+Cytoscape JSON, FollowTheMoney).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..model import Dataset
 from .native import (
@@ -18,14 +24,76 @@ from .native import (
     write_yaml,
 )
 
-__all__ = ["dataset_json_schema", "load", "save"]
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+    from .imports import ImportReport
+    from .link import SameAs
+
+__all__ = ["dataset_json_schema", "detect_format", "export", "import_sources", "load", "save"]
 
 
 def load(*paths: str | Path) -> Dataset:
-    """Load and merge datasets; raise :class:`~ownership.errors.DataError` on any problem."""
+    """Load and merge datasets of any supported format; raise DataError on any problem.
+
+    Native inputs alone are read exactly as before; as soon as one input is in another
+    format, every input goes through :func:`import_sources` without linking (records
+    meet by id only).
+    """
     if not paths:
         raise ValueError("give at least one path")
-    return load_native(list(paths))
+    from .detect import detect_format
+
+    if all(_is_native(p, detect_format) for p in paths):
+        return load_native(list(paths))
+    from .imports import import_sources as run
+
+    dataset, _ = run(list(paths), link=False)
+    return dataset
+
+
+def _is_native(path: str | Path, detect: Any) -> bool:
+    file = Path(path)
+    if file.suffix.casefold() in (".yaml", ".yml") or not file.exists():
+        return True  # the native reader reports a missing file with its usual message
+    from ..errors import DataError
+
+    try:
+        return bool(detect(file) == "native")
+    except DataError:
+        if file.is_dir() or file.suffix.casefold() == ".json":
+            return True  # the native reader explains a broken JSON file or folder best
+        raise
+
+
+def import_sources(
+    paths: Sequence[str | Path],
+    *,
+    same_as: str | Path | SameAs | None = None,
+    link: bool = True,
+) -> tuple[Dataset, ImportReport]:
+    """Read, merge and link inputs of any supported format; see :mod:`ownership.io.imports`."""
+    from .imports import import_sources as run
+
+    return run(paths, same_as=same_as, link=link)
+
+
+def detect_format(path: str | Path) -> str:
+    """The format of an input file or folder: native, csl, ofac, ftm, bods or gleif."""
+    from .detect import detect_format as detect
+
+    return detect(path)
+
+
+def export(
+    dataset: Dataset,
+    path: str | Path,
+    fmt: str | None = None,
+    analysis: Analysis | None = None,
+) -> Path:
+    """Write a graph format chosen by ``fmt`` or the suffix; see :mod:`ownership.io.exporters`."""
+    from .exporters import export as run
+
+    return run(dataset, path, fmt=fmt, analysis=analysis)
 
 
 def save(dataset: Dataset, path: str | Path) -> Path:

@@ -1,0 +1,850 @@
+"""Shared machinery of the foreign-format readers (CSL, OFAC, FtM, BODS, GLEIF).
+
+Every reader works the same way: it turns source records into plain dicts, validates
+each through the domain models, and collects every problem with the source's own file,
+line or record id and field name. Only when the whole input is clean does it hand back
+an :class:`Imported` - a checked :class:`~ownership.model.Dataset` plus what a person
+should look at (hints, notices). Nothing is ever half-loaded.
+
+Conventions shared by all readers:
+
+- Every record carries the id of one :class:`~ownership.model.Source` per input file,
+  so provenance survives merging.
+- A record that names another entity which the input does not describe (a GLEIF
+  relationship to an LEI without a Level 1 record, a BODS 0.2 statement whose entity
+  statement is elsewhere) gets a *placeholder* entity, reported as a notice, so the
+  fact is kept; :func:`ownership.io.imports.import_sources` replaces placeholders by
+  real records from other inputs.
+- A relationship given only as an indirect summary (BODS ``indirect`` without
+  components, GLEIF ultimate consolidation) is added as an edge only when the input
+  does not already chain owner to owned through direct edges; otherwise it would be
+  counted twice. See :func:`add_unchained`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..checks import check_dataset
+from ..errors import DataError, Problem
+from ..model import Dataset, Entity, Holding, Identifier, Listing, Source
+
+__all__ = [
+    "Builder",
+    "Hint",
+    "Imported",
+    "Where",
+    "add_unchained",
+    "address_record",
+    "fail",
+    "identifier_scheme",
+    "identifier_value",
+    "join_notes",
+    "json_items",
+    "make_source",
+    "merge_entity",
+    "parse_date",
+    "parse_share",
+    "read_text",
+    "slug",
+    "unique",
+]
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A relationship a source states in words, not as data: kept for review and linking.
+
+    Sanctions lists write ownership clues into names and remarks ("Affiliated Entity:",
+    "Linked To:", "subordinate institute of"). They are not facts about shares, so they
+    never become holdings; they are returned so that an analyst can confirm them.
+
+    ``kind`` is one of ``affiliated_with``, ``subordinate_of``, ``former_name``,
+    ``linked_to``, ``related`` (OFAC relations other than ownership),
+    ``ultimate_parent``, ``unspecified_owner``, ``reporting_exception``.
+    """
+
+    entity: str
+    kind: str
+    text: str
+    target_name: str | None = None
+    target: str | None = None
+    file: str | None = None
+    record: str | None = None
+
+    def __str__(self) -> str:
+        other = self.target or self.target_name
+        tail = f" -> {other}" if other else ""
+        where = f" ({self.file}: {self.record})" if self.file and self.record else ""
+        return f"{self.entity} {self.kind}{tail}: {self.text}{where}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class Imported:
+    """What one reader made of one input: a checked dataset plus what needs a person's eye."""
+
+    dataset: Dataset
+    format: str
+    files: list[str]
+    hints: list[Hint] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)
+    placeholders: set[str] = field(default_factory=set)
+
+    @property
+    def source(self) -> Source:
+        return self.dataset.sources[0]
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "entities": len(self.dataset.entities),
+            "holdings": len(self.dataset.holdings),
+            "listings": len(self.dataset.listings),
+            "hints": len(self.hints),
+            "placeholders": len(self.placeholders),
+        }
+
+
+@dataclass(frozen=True)
+class Where:
+    """The place of one source record: file, line (when the format has lines), record id."""
+
+    file: str
+    line: int | None = None
+    record: str | None = None
+    index: int | None = None
+    section: str | None = None
+
+
+# --------------------------------------------------------------------------- parsing
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?$")
+
+
+def parse_date(value: Any, *, end: bool = False) -> dt.date | None:
+    """A date from ISO text, a datetime (``2012-11-29T00:00:00.000Z``) or a partial date.
+
+    Partial dates (``2017``, ``2017-11``) stand for their first day, or their last day
+    when ``end`` is true, so that an inclusive interval never claims more than the
+    source says. Empty values give None; anything else raises ValueError.
+
+    >>> parse_date("2012-11-29T00:00:00.000Z")
+    datetime.date(2012, 11, 29)
+    >>> parse_date("2017-02", end=True)
+    datetime.date(2017, 2, 28)
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    match = _DATE.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a date; expected YYYY-MM-DD")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    try:
+        if month is None:
+            return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
+        if day is None:
+            last = calendar.monthrange(year, month)[1]
+            return dt.date(year, month, last if end else 1)
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a valid date; expected YYYY-MM-DD") from None
+
+
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+_RANGE = re.compile(rf"^(>)?\s*{_NUMBER}\s*%?\s*(?:-|–|to)\s*(<)?\s*{_NUMBER}\s*%?$")
+_WORDS = {
+    "majority": {"exclusiveMinimum": Decimal(50)},
+    "minority": {"exclusiveMaximum": Decimal(50)},
+    "wholly owned": {"percent": Decimal(100)},
+    "sole owner": {"percent": Decimal(100)},
+}
+_BOUND = re.compile(
+    rf"^(>=|≥|<=|≤|>|<|more than|over|above|at least|less than|under|below|up to)\s*{_NUMBER}\s*%?$"
+)
+_EXACT = re.compile(rf"^{_NUMBER}\s*%?$")
+_BOUND_KEYS = {
+    ">=": "minimum",
+    "≥": "minimum",
+    "at least": "minimum",
+    ">": "exclusiveMinimum",
+    "more than": "exclusiveMinimum",
+    "over": "exclusiveMinimum",
+    "above": "exclusiveMinimum",
+    "<=": "maximum",
+    "≤": "maximum",
+    "up to": "maximum",
+    "<": "exclusiveMaximum",
+    "less than": "exclusiveMaximum",
+    "under": "exclusiveMaximum",
+    "below": "exclusiveMaximum",
+}
+
+
+def _decimal(text: str) -> Decimal:
+    return Decimal(text.replace(",", "."))
+
+
+def parse_share(text: Any) -> dict[str, Decimal] | None:
+    """Holding share fields from free text: exact, a range, a bound, or unknown.
+
+    Returns ``{"percent": ...}``, range bounds with BODS names, ``{}`` for an
+    explicitly unknown share, or None when the text cannot be read (the caller keeps
+    the share unknown and says so). Numbers above 100 raise ValueError: that is a
+    wrong figure, not an unreadable one.
+
+    >>> parse_share("51%")
+    {'percent': Decimal('51')}
+    >>> parse_share("25 - 50")
+    {'minimum': Decimal('25'), 'maximum': Decimal('50')}
+    >>> parse_share("> 75 %")
+    {'exclusiveMinimum': Decimal('75')}
+    >>> parse_share("75-<100%")  # as Holding.share_text writes it
+    {'minimum': Decimal('75'), 'exclusiveMaximum': Decimal('100')}
+    >>> parse_share("majority")
+    {'exclusiveMinimum': Decimal('50')}
+    >>> parse_share("undisclosed") is None
+    True
+    """
+    if text is None:
+        return {}
+    raw = str(text).strip().casefold()
+    if raw in ("", "unknown", "n/a", "na", "-", "?"):
+        return {}
+    result: dict[str, Decimal]
+    try:
+        if (match := _EXACT.match(raw)) is not None:
+            result = {"percent": _decimal(match.group(1))}
+        elif (match := _RANGE.match(raw)) is not None:
+            low, high = _decimal(match.group(2)), _decimal(match.group(4))
+            if low > high:
+                low, high = high, low
+            result = {
+                "exclusiveMinimum" if match.group(1) else "minimum": low,
+                "exclusiveMaximum" if match.group(3) else "maximum": high,
+            }
+        elif raw.rstrip(" %") in _WORDS:
+            result = dict(_WORDS[raw.rstrip(" %")])
+        elif (match := _BOUND.match(raw)) is not None:
+            result = {_BOUND_KEYS[match.group(1)]: _decimal(match.group(2))}
+        else:
+            return None
+    except InvalidOperation:
+        return None
+    for value in result.values():
+        if value > 100 or value < 0:
+            raise ValueError(f"share {str(text)!r} is outside 0-100")
+    return result
+
+
+def slug(text: str, *, limit: int = 60) -> str:
+    """A stable, readable id fragment; names without Latin letters get a short hash.
+
+    >>> slug("China Electronics Technology Group Corp. (CETC 13)")
+    'china-electronics-technology-group-corp-cetc-13'
+    >>> slug("浪潮集团")
+    'h-b783ac48eb24'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(cleaned) < 3:
+        return "h-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    return cleaned[:limit].rstrip("-")
+
+
+def unique(values: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
+    """Distinct non-empty strings in first-seen order, case-insensitively."""
+    seen = {v.casefold() for v in exclude}
+    out = []
+    for value in values:
+        text = value.strip() if value else ""
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            out.append(text)
+    return out
+
+
+def join_notes(*notes: str | None) -> str | None:
+    parts = unique(n for n in notes if n)
+    return "\n".join(parts) if parts else None
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def merge_entity(first: Entity, second: Entity) -> Entity:
+    """One entity from two records of it: the first's name wins, everything else unites.
+
+    The second record's name becomes an alias when it differs; lists are united without
+    duplicates; the first record's country and kind win when both are set.
+    """
+    aliases = unique([*first.aliases, second.name, *second.aliases], exclude=[first.name])
+    former = list(first.former_names)
+    known_former = {f.name.casefold() for f in former}
+    for item in second.former_names:
+        if item.name.casefold() not in known_former:
+            former.append(item)
+            known_former.add(item.name.casefold())
+    aliases = [a for a in aliases if a.casefold() not in known_former]
+    identifiers = list(first.identifiers)
+    for ident in second.identifiers:
+        if ident not in identifiers:
+            identifiers.append(ident)
+    addresses = list(first.addresses)
+    known_addresses = {(a.address.casefold(), a.country) for a in addresses}
+    for addr in second.addresses:
+        key = (addr.address.casefold(), addr.country)
+        if key not in known_addresses:
+            addresses.append(addr)
+            known_addresses.add(key)
+    return first.model_copy(
+        update={
+            "aliases": aliases,
+            "former_names": former,
+            "identifiers": identifiers,
+            "addresses": addresses,
+            "country": first.country or second.country,
+            "sources": unique([*first.sources, *second.sources]),
+            "note": join_notes(first.note, second.note),
+        }
+    )
+
+
+def add_unchained(
+    direct: list[Holding], indirect: list[tuple[Holding, Where]]
+) -> tuple[list[Holding], list[tuple[Holding, Where]]]:
+    """Split indirect edges into those to add and those already chained by direct edges.
+
+    An indirect edge owner -> owned adds nothing (and would double count) when the input
+    already links owner to owned through direct holdings; it is kept only when that
+    chain is missing, so the fact is not lost.
+    """
+    children: dict[str, set[str]] = defaultdict(set)
+    for hold in direct:
+        children[hold.owner].add(hold.owned)
+    keep: list[Holding] = []
+    dropped: list[tuple[Holding, Where]] = []
+    for hold, where in indirect:
+        if _reaches(children, hold.owner, hold.owned):
+            dropped.append((hold, where))
+        else:
+            keep.append(hold)
+    return keep, dropped
+
+
+def _reaches(children: Mapping[str, set[str]], start: str, goal: str) -> bool:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt in children.get(node, ()):
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return False
+
+
+# --------------------------------------------------------------------------- building
+
+
+class Builder:
+    """Collects one input's records, problems, hints and notices; validates at the end.
+
+    Readers call :meth:`entity`, :meth:`holding` and :meth:`listing` with plain dicts
+    and the source location; ``fields`` maps model field names to the source's own
+    field names so that a validation problem names what the user can find in the file.
+    """
+
+    def __init__(self, fmt: str, files: list[Path], source: Source) -> None:
+        self.format = fmt
+        self.files = [str(f) for f in files]
+        self.source = source
+        self.problems: list[Problem] = []
+        self.notices: list[Problem] = []
+        self.hints: list[Hint] = []
+        self.entities: dict[str, Entity] = {}
+        self.entity_where: dict[str, Where] = {}
+        self.holdings: list[Holding] = []
+        self.holding_where: list[Where] = []
+        self.listings: list[Listing] = []
+        self.listing_where: list[Where] = []
+        self._listing_index: dict[tuple[Any, ...], int] = {}
+        self.references: dict[str, tuple[str, list[Identifier], Where, str]] = {}
+        self.annotations: dict[str, list[str]] = defaultdict(list)
+        self.failed: set[str] = set()
+
+    # -- reporting
+    def problem(self, message: str, where: Where, field: str | None = None) -> None:
+        self.problems.append(_problem(message, where, field))
+
+    def notice(self, message: str, where: Where, field: str | None = None) -> None:
+        self.notices.append(_problem(message, where, field))
+
+    def hint(self, where: Where, **values: Any) -> Hint:
+        made = Hint(file=where.file, record=where.record, **values)
+        self.hints.append(made)
+        return made
+
+    # -- records
+    def entity(
+        self, data: dict[str, Any], where: Where, fields: Mapping[str, str] | None = None
+    ) -> Entity | None:
+        """Validate and add an entity; a second record with the same id is merged in."""
+        data = {k: v for k, v in data.items() if v not in (None, "", [])}
+        data.setdefault("sources", [self.source.id])
+        made = self._validate(Entity, data, where, fields)
+        if made is None:
+            if data.get("id"):
+                self.failed.add(str(data["id"]))
+            return None
+        assert isinstance(made, Entity)
+        existing = self.entities.get(made.id)
+        if existing is not None:
+            made = merge_entity(existing, made)
+        else:
+            self.entity_where[made.id] = where
+        self.entities[made.id] = made
+        return made
+
+    def holding(
+        self, data: dict[str, Any], where: Where, fields: Mapping[str, str] | None = None
+    ) -> Holding | None:
+        made = self.build_holding(data, where, fields)
+        if made is not None:
+            self.add_holding(made, where)
+        return made
+
+    def build_holding(
+        self, data: dict[str, Any], where: Where, fields: Mapping[str, str] | None = None
+    ) -> Holding | None:
+        data = {k: v for k, v in data.items() if v not in (None, "", [])}
+        data.setdefault("sources", [self.source.id])
+        made = self._validate(Holding, data, where, fields)
+        assert made is None or isinstance(made, Holding)
+        return made
+
+    def add_holding(self, made: Holding, where: Where) -> None:
+        self.holdings.append(made)
+        self.holding_where.append(where)
+
+    def listing(
+        self, data: dict[str, Any], where: Where, fields: Mapping[str, str] | None = None
+    ) -> Listing | None:
+        data = {k: v for k, v in data.items() if v not in (None, "", [])}
+        data.setdefault("sources", [self.source.id])
+        made = self._validate(Listing, data, where, fields)
+        if made is None:
+            return None
+        assert isinstance(made, Listing)
+        key = _listing_key(made)
+        index = self._listing_index.get(key)
+        if index is not None:
+            other = self.listings[index]
+            self.listings[index] = other.model_copy(
+                update={"note": join_notes(other.note, made.note)}
+            )
+            return self.listings[index]
+        self._listing_index[key] = len(self.listings)
+        self.listings.append(made)
+        self.listing_where.append(where)
+        return made
+
+    def annotate(self, entity_id: str, note: str) -> None:
+        """Add ``note`` to the entity's note when the input is finished."""
+        self.annotations[entity_id].append(note)
+
+    def reference(
+        self,
+        entity_id: str,
+        where: Where,
+        *,
+        name: str | None = None,
+        identifiers: list[Identifier] | None = None,
+        why: str = "",
+    ) -> None:
+        """Note that ``entity_id`` is referred to; a placeholder is made if never described."""
+        if entity_id not in self.references:
+            self.references[entity_id] = (name or entity_id, identifiers or [], where, why)
+
+    def _resolve_hints(self) -> None:
+        """Point hints at an entity of this input when exactly one carries the named name."""
+        from ..resolve import normalise_name
+
+        pending = [h for h in self.hints if h.target is None and h.target_name]
+        if not pending:
+            return
+        index = _name_index(self.entities.values())
+        resolved = []
+        for made in self.hints:
+            if made.target is None and made.target_name:
+                ids = index.get(normalise_name(made.target_name), set()) - {made.entity}
+                if len(ids) == 1:
+                    made = replace(made, target=next(iter(ids)))
+            resolved.append(made)
+        self.hints = resolved
+
+    def _validate(
+        self,
+        model: type[BaseModel],
+        data: dict[str, Any],
+        where: Where,
+        fields: Mapping[str, str] | None,
+    ) -> BaseModel | None:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for problem in _model_problems(exc, model, where, fields or {}):
+                self.problems.append(problem)
+            return None
+
+    # -- finishing
+    def finish(self) -> Imported:
+        """Make placeholders, check everything, and raise one DataError or return the result."""
+        placeholders: set[str] = set()
+        for entity_id, (name, identifiers, where, why) in self.references.items():
+            if entity_id in self.entities or entity_id in self.failed:
+                continue
+            note = (
+                f"placeholder: {why or 'referred to'} but not described in {Path(where.file).name}"
+            )
+            made = self.entity(
+                {
+                    "id": entity_id,
+                    "name": name,
+                    "kind": "other",
+                    "identifiers": [i.model_dump() for i in identifiers],
+                    "note": note,
+                },
+                where,
+            )
+            if made is not None:
+                placeholders.add(entity_id)
+                self.notice(f"{entity_id} is {note[len('placeholder: ') :]}", where)
+        for entity_id, notes in self.annotations.items():
+            if entity_id in self.entities:
+                entity = self.entities[entity_id]
+                self.entities[entity_id] = entity.model_copy(
+                    update={"note": join_notes(entity.note, *notes)}
+                )
+        self._resolve_hints()
+        problems = list(self.problems)
+        dataset = Dataset.model_construct(
+            entities=list(self.entities.values()),
+            holdings=self.holdings,
+            listings=self.listings,
+            arrangements=[],
+            sources=[self.source],
+        )
+        if not problems:
+            wheres = {
+                "entities": [self.entity_where[e.id] for e in dataset.entities],
+                "holdings": self.holding_where,
+                "listings": self.listing_where,
+            }
+            for problem in check_dataset(dataset):
+                problems.append(_relocate(problem, wheres))
+        if problems:
+            raise DataError(problems)
+        return Imported(
+            dataset=dataset,
+            format=self.format,
+            files=self.files,
+            hints=self.hints,
+            notices=self.notices,
+            placeholders=placeholders,
+        )
+
+
+def _name_index(entities: Iterable[Entity]) -> dict[str, set[str]]:
+    from ..resolve import normalise_name
+
+    index: dict[str, set[str]] = defaultdict(set)
+    for entity in entities:
+        for name in entity.all_names():
+            key = normalise_name(name)
+            if key:
+                index[key].add(entity.id)
+    return index
+
+
+def _listing_key(x: Listing) -> tuple[Any, ...]:
+    return (x.entity, x.list, x.program, x.start, x.end, x.citation)
+
+
+def _problem(message: str, where: Where, field: str | None) -> Problem:
+    return Problem(
+        message,
+        file=where.file,
+        line=where.line,
+        section=where.section,
+        index=where.index,
+        record_id=where.record,
+        field=field,
+    )
+
+
+def _model_problems(
+    exc: ValidationError, model: type[BaseModel], where: Where, fields: Mapping[str, str]
+) -> list[Problem]:
+    from .native import Location, _problem_from_pydantic
+
+    location = Location(file=where.file, index=where.index or 0, line=where.line)
+    out = []
+    for error in exc.errors():
+        made = _problem_from_pydantic(error, "", model, location)
+        top = (made.field or "").split(".")[0].split("[")[0]
+        source_field = fields.get(top, made.field) if top else made.field
+        out.append(
+            replace(
+                made,
+                section=where.section,
+                index=where.index,
+                record_id=where.record,
+                field=source_field,
+            )
+        )
+    return out
+
+
+def _relocate(problem: Problem, wheres: Mapping[str, list[Where]]) -> Problem:
+    """Point a cross-record problem at the source record it came from."""
+    if problem.section is None or problem.index is None or problem.section not in wheres:
+        return problem
+    where = wheres[problem.section][problem.index]
+    record = where.record or problem.record_id
+    if where.record and problem.record_id and problem.record_id != where.record:
+        record = f"{where.record}; {problem.record_id}"
+    return Problem(
+        problem.message,
+        file=where.file,
+        line=where.line,
+        section=where.section,
+        index=where.index,
+        record_id=record,
+        field=problem.field,
+        value=problem.value,
+    )
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def make_source(
+    fmt: str,
+    path: Path,
+    *,
+    source_id: str | None = None,
+    title: str,
+    publisher: str | None = None,
+    date: dt.date | None = None,
+    url: str | None = None,
+) -> Source:
+    """The Source record of one input file; its id is ``<format>:<file name>`` by default."""
+    return Source(
+        id=source_id or f"{fmt}:{path.name}",
+        title=title,
+        publisher=publisher,
+        date=date,
+        url=url,
+        note=f"imported from {path.name}",
+    )
+
+
+def read_text(path: Path, builder_or_problems: Builder | list[Problem]) -> str | None:
+    """The file as text (UTF-8, BOM tolerated), or None after recording why not."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        message = "file not found; check the path"
+    except IsADirectoryError:
+        message = "is a folder; give a file"
+    except UnicodeDecodeError as exc:
+        message = f"cannot read as UTF-8 text ({exc.reason} at byte {exc.start})"
+    except OSError as exc:
+        message = f"cannot read: {exc.strerror}"
+    problem = Problem(message, file=str(path))
+    if isinstance(builder_or_problems, Builder):
+        builder_or_problems.problems.append(problem)
+    else:
+        builder_or_problems.append(problem)
+    return None
+
+
+def fail(path: Path | str, message: str, **where: Any) -> DataError:
+    """A DataError with one problem, for input that cannot be read at all."""
+    return DataError([Problem(message, file=str(path), **where)])
+
+
+def address_record(text: str, country: str | None, sources: list[str]) -> dict[str, Any] | None:
+    text = " ".join(text.split()).strip(" ,;")
+    if not text:
+        return None
+    return {"address": text, "country": country, "sources": sources}
+
+
+# --------------------------------------------------------------------------- identifiers
+
+#: Identifier labels used by OFAC and the CSL -> our scheme names. Labels not listed
+#: here (sanctions-risk notes, gender, e-mail) are not identifiers and are skipped.
+ID_SCHEMES: dict[str, str] = {
+    "legal entity number": "lei",
+    "lei": "lei",
+    "registration id": "registration",
+    "registration number": "registration",
+    "registration no.": "registration",
+    "business registration number": "registration",
+    "business registration document #": "registration",
+    "company number": "registration",
+    "uk company number": "registration",
+    "public registration number": "registration",
+    "commercial registry number": "registration",
+    "chamber of commerce number": "registration",
+    "business number": "registration",
+    "certificate of incorporation number": "registration",
+    "unified social credit code (uscc)": "uscc",
+    "tax id no.": "tax",
+    "tax identification number": "tax",
+    "v.a.t. number": "vat",
+    "vat number": "vat",
+    "swift/bic": "swift",
+    "vessel registration identification": "imo",
+    "imo": "imo",
+    "mmsi": "mmsi",
+    "passport": "passport",
+    "national id no.": "national_id",
+    "national foreign id number": "national_id",
+    "cedula no.": "national_id",
+    "d-u-n-s number": "duns",
+    "aircraft manufacturer's serial number (msn)": "msn",
+}
+
+
+def identifier_scheme(label: str) -> str | None:
+    """Our scheme for a list's identifier label, or None when it is not an identifier."""
+    key = " ".join(label.strip().rstrip(":").split()).casefold()
+    key = key.removeprefix("alt. ").strip()
+    return ID_SCHEMES.get(key)
+
+
+def identifier_value(scheme: str, value: str) -> str:
+    """Identifier values as registers write them: no surrounding space, IMO without prefix."""
+    text = " ".join(value.split()).strip(" .;,")
+    if scheme == "imo":
+        text = re.sub(r"^IMO\s*", "", text, flags=re.I)
+    if scheme == "lei":
+        text = text.upper()
+    return text
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def json_items(text: str, file: str) -> tuple[list[tuple[int, Any]], list[Problem]]:
+    """The records of a JSON array, a JSON-lines stream or a single JSON object.
+
+    Each record comes with the line it starts on, so that a problem can point at it;
+    numbers with a fraction are read as Decimal from their literal. A syntax error in
+    an array stops the reading; in JSON lines every bad line is reported.
+    """
+    import json
+
+    decoder = json.JSONDecoder(parse_float=Decimal)
+    stripped = text.lstrip()
+    offset = len(text) - len(stripped)
+    items: list[tuple[int, Any]] = []
+    problems: list[Problem] = []
+    if stripped.startswith("["):
+        pos = offset + 1
+        line = text.count("\n", 0, pos) + 1
+        counted = pos
+        while True:
+            while pos < len(text) and text[pos] in " \t\r\n,":
+                pos += 1
+            if pos >= len(text):
+                problems.append(
+                    Problem(
+                        "unexpected end of file: the JSON array is not closed",
+                        file=file,
+                        line=text.count("\n") + 1,
+                    )
+                )
+                break
+            if text[pos] == "]":
+                break
+            line += text.count("\n", counted, pos)
+            counted = pos
+            try:
+                value, end = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                problems.append(
+                    Problem(
+                        f"not valid JSON: {exc.msg} (column {exc.colno})",
+                        file=file,
+                        line=exc.lineno,
+                    )
+                )
+                break
+            items.append((line, value))
+            pos = end
+        return items, problems
+    lines = text.splitlines()
+    first = next((i for i, raw in enumerate(lines) if raw.strip()), None)
+    if first is not None and len([raw for raw in lines if raw.strip()]) > 1:
+        try:
+            decoder.decode(lines[first])
+            is_lines = True
+        except json.JSONDecodeError:
+            is_lines = False
+        if is_lines:
+            for number, raw in enumerate(lines, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    items.append((number, decoder.decode(raw)))
+                except json.JSONDecodeError as exc:
+                    problems.append(
+                        Problem(
+                            f"not valid JSON: {exc.msg} (column {exc.colno})",
+                            file=file,
+                            line=number,
+                        )
+                    )
+            return items, problems
+    try:
+        value = decoder.decode(stripped) if stripped else None
+    except json.JSONDecodeError as exc:
+        problems.append(
+            Problem(
+                f"not valid JSON: {exc.msg} (column {exc.colno})",
+                file=file,
+                line=exc.lineno + text.count("\n", 0, offset),
+            )
+        )
+        return items, problems
+    if value is not None:
+        items.append((text.count("\n", 0, offset) + 1, value))
+    return items, problems

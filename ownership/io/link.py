@@ -1,0 +1,639 @@
+"""Link list entries to ownership entities, and merge what is linked.
+
+A screening list names a company; a register or ownership file describes it under
+another id. Linking finds the pairs, in order of strength:
+
+1. **identifiers**: the same LEI, IMO number, SWIFT code or OpenSanctions id (score
+   100), or the same registration number under two registers' schemes (96). Two
+   entities with different LEIs are never linked.
+2. **names**: normalised names (:func:`ownership.resolve.normalise_name`: case,
+   punctuation, legal-form suffixes) equal on the primary names (100) or through an
+   alias or former name (97); otherwise a fuzzy score (``rapidfuzz`` token-sort ratio,
+   scaled so it never reaches the accept threshold on its own).
+3. **country** as tie-breaker: the same country keeps the score, one side unknown
+   costs :data:`UNKNOWN_COUNTRY_PENALTY`, different countries
+   :data:`COUNTRY_MISMATCH_PENALTY`; a person never links to a company.
+
+Only list entries (entities with a listing) are matched by name; identifiers link any
+two entities. Entities from the same source are never paired: a source's ids are
+distinct by construction. A pair scoring at least :data:`ACCEPT_SCORE`, clearly ahead
+of the next candidate, is linked; pairs from :data:`REVIEW_SCORE` up are reported for
+review. A ``same_as`` file settles pairs either way::
+
+    # same_as.yaml
+    - {a: csl-99ed1b05..., b: lei-300300ABCDEF0000XY12, same: true}
+    - {a: ofac-28603, b: bods-9f3a, same: false, note: different Geneva company}
+
+(or a CSV with columns ``a,b,same[,note]``).
+
+Merging keeps one entity per linked group - the ownership entity: one without a
+listing, then the one in most holdings, with most identifiers, first in the dataset. The
+others' listings and holdings move to it, their names become its aliases (former
+names stay former names), identifiers and addresses are united, and every record keeps
+its own ``sources``, so provenance stays with each fact.
+
+>>> from ownership.model import Dataset, Entity, Holding, Listing
+>>> ds = Dataset(
+...     entities=[
+...         Entity(id="csl-1", name="Example Trading Co., Ltd.", country="CN", sources=["csl"]),
+...         Entity(id="reg-1", name="EXAMPLE TRADING CO LTD", country="CN", sources=["reg"]),
+...         Entity(id="reg-2", name="Example Holdings", country="CN", sources=["reg"]),
+...     ],
+...     holdings=[Holding(owner="reg-2", owned="reg-1", percent=60, sources=["reg"])],
+...     listings=[Listing(entity="csl-1", list="entity_list", sources=["csl"])],
+... )
+>>> linked, decisions = link_dataset(ds)
+>>> [(d.left, d.right, d.status, d.score) for d in decisions]
+[('csl-1', 'reg-1', 'linked', 100.0)]
+>>> decisions[0].reason
+"same name 'example trading' (name = name); same country CN"
+>>> [(x.entity, x.list) for x in linked.listings]
+[('reg-1', 'entity_list')]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import DataError, Problem
+from ..model import Dataset, Entity, Holding, Listing
+from ..resolve import normalise_name
+from ._common import join_notes, merge_entity, unique
+
+__all__ = [
+    "ACCEPT_SCORE",
+    "COUNTRY_MISMATCH_PENALTY",
+    "REVIEW_SCORE",
+    "UNKNOWN_COUNTRY_PENALTY",
+    "LinkDecision",
+    "SameAs",
+    "apply_links",
+    "find_links",
+    "link_dataset",
+    "read_same_as",
+]
+
+#: Linked without asking: identical normalised names with the same country, or a
+#: shared identifier. An exact name with one country unknown (100 - 5) still passes.
+ACCEPT_SCORE = 95.0
+#: Reported for a person to confirm: aliases with an unknown country, close fuzzy names.
+REVIEW_SCORE = 80.0
+#: Different countries: two companies of one name in two countries are usually two.
+COUNTRY_MISMATCH_PENALTY = 20.0
+#: One side without a country: the tie-breaker cannot help.
+UNKNOWN_COUNTRY_PENALTY = 5.0
+#: The best candidate must lead the next by this much to be linked without review.
+AMBIGUITY_MARGIN = 3.0
+#: Fuzzy name scores are scaled by this, so fuzzy alone never reaches ACCEPT_SCORE.
+FUZZY_SCALE = 0.94
+#: A word in more names than this is too common to narrow fuzzy comparisons.
+BLOCK_WORD_LIMIT = 5000
+#: A registration number this short is too common to link on across registers.
+MIN_REGISTRATION_LENGTH = 6
+
+#: Schemes whose values identify one entity worldwide; an equal value links at 100.
+GLOBAL_SCHEMES = frozenset({"lei", "imo", "swift", "mmsi", "opensanctions", "duns", "uscc"})
+#: Schemes that are not company registrations (and so never match across schemes).
+NON_REGISTRATION = GLOBAL_SCHEMES | {"passport", "national_id", "tax", "vat", "msn"}
+
+
+@dataclass(frozen=True)
+class LinkDecision:
+    """One proposed pair: ``left`` (merged away) and ``right`` (kept), with why."""
+
+    left: str
+    right: str
+    score: float
+    reason: str
+    status: str  # linked, review, confirmed, rejected
+    left_name: str = ""
+    right_name: str = ""
+
+    def __str__(self) -> str:
+        return (
+            f"{self.status}: {self.left_name} [{self.left}] = {self.right_name} [{self.right}] "
+            f"(score {self.score:.0f}: {self.reason})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SameAs:
+    """Pairs a person has settled: ``{frozenset({a, b}): True/False}``, with notes."""
+
+    pairs: dict[frozenset[str], bool] = field(default_factory=dict)
+    notes: dict[frozenset[str], str] = field(default_factory=dict)
+    file: str | None = None
+
+
+def read_same_as(path: str | Path) -> SameAs:
+    """Read a same_as YAML or CSV file; raise DataError naming every bad row."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise DataError([Problem(f"cannot read: {exc.strerror}", file=str(file))]) from None
+    rows: list[tuple[int | None, Any]] = []
+    problems: list[Problem] = []
+    if file.suffix.casefold() == ".csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = [(reader.line_num, dict(row)) for row in reader]
+    else:
+        try:
+            loader = yaml.SafeLoader(text)
+            try:
+                node = loader.get_single_node()
+                data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise DataError(
+                [
+                    Problem(
+                        f"not valid YAML: {exc}",
+                        file=str(file),
+                        line=mark.line + 1 if mark else None,
+                    )
+                ]
+            ) from None
+        if isinstance(data, dict):
+            data = data.get("same_as")
+            node = next((v for k, v in node.value if k.value == "same_as"), None) if node else None
+        if data is None:
+            data = []
+        if not isinstance(data, list):
+            raise DataError(
+                [Problem("expected a list of {a, b, same} pairs", file=str(file), line=1)]
+            )
+        lines = [n.start_mark.line + 1 for n in node.value] if node is not None else []
+        rows = [(lines[i] if i < len(lines) else None, row) for i, row in enumerate(data)]
+    result = SameAs(file=str(file))
+    for index, (line, row) in enumerate(rows):
+        where: dict[str, Any] = {
+            "file": str(file),
+            "line": line,
+            "section": "pairs",
+            "index": index,
+        }
+        if not isinstance(row, dict):
+            problems.append(Problem("a pair must be a mapping with a, b and same", **where))
+            continue
+        left = str(row.get("a") or row.get("left") or "").strip()
+        right = str(row.get("b") or row.get("right") or "").strip()
+        for name, value in (("a", left), ("b", right)):
+            if not value:
+                problems.append(Problem("required field is missing", field=name, **where))
+        same = _boolean(row.get("same"))
+        if same is None:
+            problems.append(
+                Problem(
+                    f"same must be true or false; found {row.get('same')!r}",
+                    field="same",
+                    record_id=f"{left} / {right}",
+                    **where,
+                )
+            )
+        if not left or not right or same is None:
+            continue
+        key = frozenset({left, right})
+        result.pairs[key] = same
+        if row.get("note"):
+            result.notes[key] = str(row["note"])
+    if problems:
+        raise DataError(problems)
+    return result
+
+
+def _boolean(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value or "").strip().casefold()
+    if text in ("true", "yes", "1", "y", "same"):
+        return True
+    if text in ("false", "no", "0", "n", "different"):
+        return False
+    return None
+
+
+# --------------------------------------------------------------------------- finding
+
+
+def _norm_value(value: str) -> str:
+    return re.sub(r"[\s.\-/]", "", value).upper()
+
+
+def _countries(a: Entity, b: Entity) -> tuple[float, str]:
+    if a.country and b.country:
+        if a.country == b.country:
+            return 0.0, f"same country {a.country}"
+        return COUNTRY_MISMATCH_PENALTY, f"countries differ ({a.country} / {b.country})"
+    return UNKNOWN_COUNTRY_PENALTY, "a country is unknown"
+
+
+def _leis(entity: Entity) -> set[str]:
+    return {i.value.upper() for i in entity.identifiers if i.scheme == "lei"}
+
+
+def _kinds_clash(a: Entity, b: Entity) -> bool:
+    return (a.kind.value == "person") != (b.kind.value == "person")
+
+
+def find_links(
+    dataset: Dataset,
+    *,
+    same_as: SameAs | None = None,
+    accept: float = ACCEPT_SCORE,
+    review: float = REVIEW_SCORE,
+) -> list[LinkDecision]:
+    """Every linked, confirmed, rejected and to-review pair, strongest first."""
+    entities = dataset.entity_index()
+    order = {e.id: i for i, e in enumerate(dataset.entities)}
+    listed = {x.entity for x in dataset.listings}
+    rank = _ranker(dataset)
+
+    def keep_first(a: str, b: str) -> tuple[str, str]:
+        """(left, right): right is the entity that stays after merging."""
+        return (b, a) if rank(a) <= rank(b) else (a, b)
+
+    def different_sources(a: Entity, b: Entity) -> bool:
+        return not (set(a.sources) & set(b.sources)) or not a.sources
+
+    candidates: dict[frozenset[str], tuple[float, str]] = {}
+
+    def propose(a: str, b: str, score: float, reason: str) -> None:
+        if a == b:
+            return
+        leis_a, leis_b = _leis(entities[a]), _leis(entities[b])
+        if leis_a and leis_b and not leis_a & leis_b:
+            return  # two different LEIs: two different legal entities
+        key = frozenset({a, b})
+        if key not in candidates or candidates[key][0] < score:
+            candidates[key] = (score, reason)
+
+    # 1. identifiers
+    by_ident: dict[tuple[str, str], list[str]] = defaultdict(list)
+    by_registration: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for entity in dataset.entities:
+        for ident in entity.identifiers:
+            value = _norm_value(ident.value)
+            by_ident[(ident.scheme.casefold(), value)].append(entity.id)
+            if ident.scheme.casefold() not in NON_REGISTRATION and len(value) >= (
+                MIN_REGISTRATION_LENGTH
+            ):
+                by_registration[value].append((entity.id, ident.scheme))
+    for (scheme, value), ids in by_ident.items():
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                ea, eb = entities[a], entities[b]
+                if not different_sources(ea, eb) or _kinds_clash(ea, eb):
+                    continue
+                penalty, country = _countries(ea, eb)
+                score = 100.0 if scheme in GLOBAL_SCHEMES else 100.0 - penalty
+                propose(a, b, score, f"same {scheme} identifier {value}; {country}")
+    for value, items in by_registration.items():
+        for i, (a, scheme_a) in enumerate(items):
+            for b, scheme_b in items[i + 1 :]:
+                ea, eb = entities[a], entities[b]
+                if scheme_a == scheme_b or not different_sources(ea, eb) or _kinds_clash(ea, eb):
+                    continue
+                penalty, country = _countries(ea, eb)
+                propose(
+                    a,
+                    b,
+                    96.0 - penalty,
+                    f"registration number {value} in both ({scheme_a} / {scheme_b}); {country}",
+                )
+
+    # 2. names, for list entries
+    names: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for entity in dataset.entities:
+        for name, how in _names(entity):
+            key = normalise_name(name)
+            if key:
+                names[key].append((entity.id, how))
+    blocks = _Blocks(names, entities)
+    for entity_id in sorted(listed, key=lambda e: order.get(e, 0)):
+        if entity_id not in entities:
+            continue
+        entity = entities[entity_id]
+        for name, how in _names(entity):
+            key = normalise_name(name)
+            if not key:
+                continue
+            for other_id, other_how in names.get(key, []):
+                _name_candidate(
+                    entity, entities[other_id], key, how, other_how, 0.0, propose, different_sources
+                )
+            for other_key, ratio in _fuzzy(key, blocks.candidates(key, entity), review):
+                for other_id, other_how in names[other_key]:
+                    _name_candidate(
+                        entity,
+                        entities[other_id],
+                        f"{key} ~ {other_key}",
+                        how,
+                        other_how,
+                        ratio,
+                        propose,
+                        different_sources,
+                    )
+
+    # 3. decide
+    settled = same_as.pairs if same_as else {}
+    notes = same_as.notes if same_as else {}
+    decisions: list[LinkDecision] = []
+    best_for: dict[str, list[tuple[float, frozenset[str]]]] = defaultdict(list)
+    for pair, (score, _) in candidates.items():
+        for member in key:
+            best_for[member].append((score, pair))
+    for pair, (score, reason) in candidates.items():
+        a, b = sorted(pair)
+        left, right = keep_first(a, b)
+        if pair in settled:
+            continue
+        if score < review:
+            continue
+        rivals = [
+            s for member in pair for s, other in best_for[member] if other != pair and s >= review
+        ]
+        clear_lead = all(score - s >= AMBIGUITY_MARGIN for s in rivals)
+        status = "linked" if score >= accept and clear_lead else "review"
+        if status == "review" and score >= accept:
+            reason += "; another candidate scores close"
+        decisions.append(
+            LinkDecision(
+                left,
+                right,
+                round(score, 1),
+                reason,
+                status,
+                entities[left].name,
+                entities[right].name,
+            )
+        )
+    for pair, same in settled.items():
+        members = sorted(pair)
+        if len(members) != 2 or any(m not in entities for m in members):
+            continue
+        left, right = keep_first(*members)
+        reason = "confirmed in the same_as file" if same else "rejected in the same_as file"
+        if notes.get(pair):
+            reason += f" ({notes[pair]})"
+        decisions.append(
+            LinkDecision(
+                left,
+                right,
+                100.0 if same else 0.0,
+                reason,
+                "confirmed" if same else "rejected",
+                entities[left].name,
+                entities[right].name,
+            )
+        )
+    status_rank = {"confirmed": 0, "linked": 1, "review": 2, "rejected": 3}
+    decisions.sort(key=lambda d: (status_rank[d.status], -d.score, d.left, d.right))
+    return decisions
+
+
+def _ranker(dataset: Dataset) -> Any:
+    """Sort key choosing which entity of a linked group stays.
+
+    The ownership entity stays and the list entry merges into it: first an entity
+    with no listing, then the one in most holdings, with most identifiers, first seen.
+    """
+    holdings_count: dict[str, int] = defaultdict(int)
+    for hold in dataset.holdings:
+        holdings_count[hold.owner] += 1
+        holdings_count[hold.owned] += 1
+    listed = {x.entity for x in dataset.listings}
+    identifiers = {e.id: len(e.identifiers) for e in dataset.entities}
+    order = {e.id: i for i, e in enumerate(dataset.entities)}
+
+    def rank(entity_id: str) -> tuple[bool, int, int, int]:
+        return (
+            entity_id in listed,
+            -holdings_count[entity_id],
+            -identifiers.get(entity_id, 0),
+            order[entity_id],
+        )
+
+    return rank
+
+
+def _names(entity: Entity) -> list[tuple[str, str]]:
+    return [
+        (entity.name, "name"),
+        *((a, "alias") for a in entity.aliases),
+        *((f.name, "former name") for f in entity.former_names),
+    ]
+
+
+class _Blocks:
+    """Which normalised names are worth a fuzzy comparison with a query.
+
+    Comparing every list entry with every name is quadratic; a name is a candidate only
+    when it shares a word with the query and comes from an entity of another source.
+    Words carried by more than :data:`BLOCK_WORD_LIMIT` names ("china", "technology")
+    select too much to help and are not used for blocking.
+    """
+
+    def __init__(self, names: Mapping[str, list[tuple[str, str]]], entities: Mapping[str, Entity]):
+        self.by_word: dict[str, set[str]] = defaultdict(set)
+        self.sources: dict[str, set[str]] = defaultdict(set)
+        for key, owners in names.items():
+            for word in set(key.split()):
+                if len(word) >= 3 or not word.isascii():
+                    self.by_word[word].add(key)
+            for entity_id, _ in owners:
+                self.sources[key].update(entities[entity_id].sources)
+
+    def candidates(self, key: str, entity: Entity) -> list[str]:
+        found: set[str] = set()
+        for word in set(key.split()):
+            posting = self.by_word.get(word, set())
+            if len(posting) <= BLOCK_WORD_LIMIT:
+                found |= posting
+        own = set(entity.sources)
+        return sorted(k for k in found if k != key and not (own and self.sources[k] <= own))
+
+
+def _fuzzy(key: str, keys: list[str], review: float) -> list[tuple[str, float]]:
+    from rapidfuzz import fuzz, process
+
+    cutoff = review / FUZZY_SCALE
+    found = process.extract(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff, limit=10)
+    return [(other, float(score)) for other, score, _ in found if other != key]
+
+
+def _name_candidate(
+    entity: Entity,
+    other: Entity,
+    key: str,
+    how: str,
+    other_how: str,
+    ratio: float,
+    propose: Any,
+    different_sources: Any,
+) -> None:
+    if other.id == entity.id or not different_sources(entity, other):
+        return
+    if _kinds_clash(entity, other):
+        return
+    if ratio:
+        base = ratio * FUZZY_SCALE
+        what = f"similar names {key!r} ({how} ~ {other_how}, {ratio:.0f})"
+    else:
+        base = 100.0 if how == other_how == "name" else 97.0
+        what = f"same name {key!r} ({how} = {other_how})"
+    penalty, country = _countries(entity, other)
+    propose(entity.id, other.id, base - penalty, f"{what}; {country}")
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def apply_links(
+    dataset: Dataset, decisions: Iterable[LinkDecision]
+) -> tuple[Dataset, dict[str, str]]:
+    """Merge every linked or confirmed pair; return the dataset and the id mapping."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for decision in decisions:
+        if decision.status in ("linked", "confirmed"):
+            ra, rb = find(decision.left), find(decision.right)
+            if ra != rb:
+                parent[ra] = rb
+    groups: dict[str, list[str]] = defaultdict(list)
+    for entity in dataset.entities:
+        groups[find(entity.id)].append(entity.id)
+    rank = _ranker(dataset)
+    mapping: dict[str, str] = {}
+    for members in groups.values():
+        if len(members) > 1:
+            survivor = min(members, key=rank)
+            mapping.update({m: survivor for m in members if m != survivor})
+    if not mapping:
+        return dataset, {}
+    index = dataset.entity_index()
+    merged: dict[str, Entity] = {}
+    for entity in dataset.entities:
+        target = mapping.get(entity.id, entity.id)
+        if target == entity.id:
+            merged.setdefault(entity.id, entity)
+    for entity in dataset.entities:
+        if entity.id not in mapping:
+            continue
+        target = mapping[entity.id]
+        base = merged.get(target, index[target])
+        combined = merge_entity(base, entity)
+        note = f"linked with {entity.id} ({entity.name}; sources: {', '.join(entity.sources)})"
+        merged[target] = combined.model_copy(update={"note": join_notes(combined.note, note)})
+    entities = [merged[e.id] for e in dataset.entities if e.id in merged]
+    holdings = _dedupe_holdings(
+        [
+            h.model_copy(
+                update={
+                    "owner": mapping.get(h.owner, h.owner),
+                    "owned": mapping.get(h.owned, h.owned),
+                }
+            )
+            for h in dataset.holdings
+            if mapping.get(h.owner, h.owner) != mapping.get(h.owned, h.owned)
+        ]
+    )
+    listings = _dedupe_listings(
+        [x.model_copy(update={"entity": mapping.get(x.entity, x.entity)}) for x in dataset.listings]
+    )
+    arrangements = [
+        a.model_copy(
+            update={
+                "members": unique(mapping.get(m, m) for m in a.members),
+                "target": mapping.get(a.target, a.target),
+            }
+        )
+        for a in dataset.arrangements
+    ]
+    result = Dataset.model_construct(
+        entities=entities,
+        holdings=holdings,
+        listings=listings,
+        arrangements=arrangements,
+        sources=list(dataset.sources),
+    )
+    return result, mapping
+
+
+def _holding_key(h: Holding) -> tuple[Any, ...]:
+    return (
+        h.owner,
+        h.owned,
+        h.kind,
+        h.percent,
+        h.minimum,
+        h.exclusive_minimum,
+        h.maximum,
+        h.exclusive_maximum,
+        h.start,
+        h.end,
+    )
+
+
+def _dedupe_holdings(holdings: list[Holding]) -> list[Holding]:
+    """Identical holdings from several sources become one that cites them all."""
+    out: dict[tuple[Any, ...], Holding] = {}
+    for hold in holdings:
+        key = _holding_key(hold)
+        if key in out:
+            first = out[key]
+            out[key] = first.model_copy(
+                update={
+                    "sources": unique([*first.sources, *hold.sources]),
+                    "note": join_notes(first.note, hold.note),
+                }
+            )
+        else:
+            out[key] = hold
+    return list(out.values())
+
+
+def _dedupe_listings(listings: list[Listing]) -> list[Listing]:
+    out: dict[tuple[Any, ...], Listing] = {}
+    for item in listings:
+        key = (item.entity, item.list, item.program, item.start, item.end, item.citation)
+        if key in out:
+            first = out[key]
+            out[key] = first.model_copy(
+                update={
+                    "sources": unique([*first.sources, *item.sources]),
+                    "note": join_notes(first.note, item.note),
+                }
+            )
+        else:
+            out[key] = item
+    return list(out.values())
+
+
+def link_dataset(
+    dataset: Dataset, *, same_as: SameAs | str | Path | None = None
+) -> tuple[Dataset, list[LinkDecision]]:
+    """Find links, merge the linked and confirmed pairs; decisions include those to review."""
+    settled = read_same_as(same_as) if isinstance(same_as, str | Path) else same_as
+    decisions = find_links(dataset, same_as=settled)
+    merged, _ = apply_links(dataset, decisions)
+    return merged, decisions
