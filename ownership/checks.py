@@ -30,22 +30,26 @@ def check_dataset(dataset: Dataset) -> list[Problem]:
 
 def _duplicate_ids(dataset: Dataset) -> list[Problem]:
     problems = []
-    for section, records in (("entities", dataset.entities), ("sources", dataset.sources)):
+    sections: tuple[tuple[str, list[str]], ...] = (
+        ("entities", [e.id for e in dataset.entities]),
+        ("sources", [s.id for s in dataset.sources]),
+    )
+    for section, ids in sections:
         first_seen: dict[str, int] = {}
-        for index, record in enumerate(records):
-            if record.id in first_seen:
+        for index, record_id in enumerate(ids):
+            if record_id in first_seen:
                 problems.append(
                     Problem(
-                        f"duplicate id {record.id!r}, already used by {section}"
-                        f"[{first_seen[record.id]}]; give each record its own id",
+                        f"duplicate id {record_id!r}, already used by {section}"
+                        f"[{first_seen[record_id]}]; give each record its own id",
                         section=section,
                         index=index,
-                        record_id=record.id,
+                        record_id=record_id,
                         field="id",
                     )
                 )
             else:
-                first_seen[record.id] = index
+                first_seen[record_id] = index
     return problems
 
 

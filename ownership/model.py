@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
@@ -290,7 +291,7 @@ class Listing(_Record):
     start: dt.date | None = None
     end: dt.date | None = None
     citation: str | None = None
-    sources: list[str] = Field(default_factory=list)
+    sources: builtins.list[str] = Field(default_factory=builtins.list)  # `list` is a field here
     note: str | None = None
 
     @model_validator(mode="after")
@@ -347,7 +348,12 @@ class Dataset(_Record):
     def date_span(self) -> tuple[dt.date, dt.date] | None:
         """Earliest and latest date mentioned by holdings, listings, names and arrangements."""
         days: list[dt.date] = []
-        for rec in [*self.holdings, *self.listings, *self.arrangements]:
+        dated: list[Holding | Listing | Arrangement] = [
+            *self.holdings,
+            *self.listings,
+            *self.arrangements,
+        ]
+        for rec in dated:
             days.extend(d for d in (rec.start, rec.end) if d is not None)
         for ent in self.entities:
             days.extend(f.until for f in ent.former_names if f.until is not None)

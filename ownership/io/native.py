@@ -487,7 +487,7 @@ def _parse_list_cell(column: str, cell: str) -> list[Any]:
 
 def _finish(loaded: _Loaded) -> Dataset:
     _collapse_identical(loaded)
-    dataset = Dataset.model_construct(**loaded.records)  # records are validated already
+    dataset = Dataset.model_construct(**loaded.records)  # type: ignore[arg-type]  # validated
     problems = list(loaded.problems)
     for problem in check_dataset(dataset):
         if problem.value is not None and problem.value in loaded.failed_ids:
