@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -593,24 +593,37 @@ class Analysis(Tabular):
             path.append(node)
         return tuple(c.ids[x] for x in reversed(path))
 
-    def _listed_ancestors(self, i: int) -> tuple[str, ...]:
+    @cached_property
+    def _usable_in(self) -> tuple[list[list[int]], np.ndarray]:
+        """Per entity, the owners linked to it by a usable link, restricted to reached owners.
+
+        Only an owner reached from a seed can have a seed above it, so the walk for listed
+        ancestors never leaves the reached part of the graph.
+        """
         c = self.compiled
-        usable = (c.has_share & (c.high > 0)) | c.control
+        usable = ((c.has_share & (c.high > 0)) | c.control) & self.reach.reached[c.src]
+        src, dst = c.src[usable], c.dst[usable]
+        order = np.argsort(dst, kind="stable")
+        src, dst = src[order], dst[order]
+        bounds = np.searchsorted(dst, np.arange(c.n + 1))
+        owners = [src[bounds[i] : bounds[i + 1]].tolist() for i in range(c.n)]
+        return owners, c.seeds
+
+    def _listed_ancestors(self, i: int) -> tuple[str, ...]:
+        if not self.reach.reached[i]:
+            return ()
+        owners, seeds = self._usable_in
+        ids = self.compiled.ids
         seen = {i}
-        queue = deque([i])
+        stack = [i]
         found = []
-        while queue:
-            node = queue.popleft()
-            for k in c.in_pairs(node):
-                if not usable[k]:
-                    continue
-                j = int(c.src[k])
-                if j in seen:
-                    continue
-                seen.add(j)
-                if c.seeds[j]:
-                    found.append(c.ids[j])
-                queue.append(j)
+        while stack:
+            for j in owners[stack.pop()]:
+                if j not in seen:
+                    seen.add(j)
+                    if seeds[j]:
+                        found.append(ids[j])
+                    stack.append(j)
         return tuple(sorted(found))
 
     # ------------------------------------------------------------------ output helpers
