@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -193,8 +193,13 @@ def analyze(
     as_of: dt.date | str | None = None,
     *,
     lists: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Analysis:
-    """Every entity's status under ``rule`` on ``as_of`` (default: today)."""
+    """Every entity's status under ``rule`` on ``as_of`` (default: today).
+
+    ``progress(done, total)`` is called after each stage (compile, fixed points,
+    reachability, look-through), for progress bars on large graphs.
+    """
     chosen = get_rule(rule)
     if lists:
         chosen = chosen.with_lists(lists)
@@ -203,7 +208,7 @@ def analyze(
         problems = check_dataset(dataset)
         if problems:
             raise DataError(problems)
-    return Analysis(dataset, chosen, day)
+    return Analysis(dataset, chosen, day, progress=progress)
 
 
 class Analysis(Tabular):
@@ -226,7 +231,18 @@ class Analysis(Tabular):
         "explanation",
     )
 
-    def __init__(self, dataset: Dataset, rule: Rule, as_of: dt.date) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        rule: Rule,
+        as_of: dt.date,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        def step(done: int) -> None:
+            if progress is not None:
+                progress(done, 4)
+
         self.dataset = dataset
         self.rule = rule
         self.as_of = as_of
@@ -234,6 +250,7 @@ class Analysis(Tabular):
         self.in_force = rule.in_force_on(as_of)
         self.threshold: Threshold | None = rule.threshold_on(as_of)
         self.compiled: Compiled = compile_snapshot(dataset, as_of, rule)
+        step(1)
         c = self.compiled
         self.lower: FixedPoint | None = None
         self.upper: FixedPoint | None = None
@@ -252,11 +269,14 @@ class Analysis(Tabular):
             self.upper = per_owner_fixed_point(
                 c, rule, self.threshold, upper=True, arrangements=arrangements
             )
+        step(2)
         self.reach: Reachability = reach_from_seeds(c)
+        step(3)
         self.effective = look_through(c)
         if rule.aggregation is Aggregation.look_through:
             self._look_through_fixed_point()
         self._statuses, self._flags = self._classify()
+        step(4)
 
     # ------------------------------------------------------------------ classification
     def _look_through_fixed_point(self) -> None:

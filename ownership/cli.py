@@ -66,7 +66,8 @@ def user_errors(func: F) -> F:
 def _load(paths: list[Path] | None) -> Any:
     from . import bundled_dataset, load
 
-    return load(*(paths or [bundled_dataset()]))
+    with _progress("loading") as tick:
+        return load(*(paths or [bundled_dataset()]), progress=tick)
 
 
 RuleOption = Annotated[
@@ -215,9 +216,20 @@ def analyze(
     from .analysis import analyze as run_analysis
 
     dataset = _load(data)
-    result = run_analysis(dataset, _rule(rule, lists, threshold, strict, per_owner, control), as_of)
+    chosen = _rule(rule, lists, threshold, strict, per_owner, control)
+    with _progress("propagating") as tick:
+        result = run_analysis(dataset, chosen, as_of, progress=tick)
     if fmt is not Format.table:
-        _emit_records((v.to_dict() for v in result.verdicts()), fmt)
+        total = len(result)
+        with _progress("writing verdicts") as tick:
+
+            def rows() -> Any:
+                for number, verdict in enumerate(result.verdicts()):
+                    if number % 10_000 == 0:
+                        tick(number, total)
+                    yield verdict.to_dict()
+
+            _emit_records(rows(), fmt)
         return
     from .render.text import analysis_table
 

@@ -110,3 +110,9 @@ def test_rename_long_before_the_listing_is_not_flagged() -> None:
     )
     (only,) = result.affiliates("x")
     assert [f.code for f in only.red_flags] == ["moved_after_listing"]
+
+
+def test_analysis_reports_progress_by_stage(inspur: ownership.Dataset) -> None:
+    seen: list[tuple[int, int]] = []
+    analyze(inspur, "ofac-50", "2024-01-01", progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]

@@ -314,3 +314,14 @@ def test_a_broken_record_still_has_its_references_checked(tmp_path: Path) -> Non
     assert len(messages) == 2
     assert "field 'owner': unknown entity 'nobody'" in messages[0] + messages[1]
     assert "found 160" in messages[0] + messages[1]
+
+
+def test_loading_a_csv_folder_reports_progress_in_bytes(tmp_path: Path) -> None:
+    dataset = load(ownership.bundled_dataset())
+    folder = tmp_path / "csv"
+    save(dataset, folder)
+    seen: list[tuple[int, int]] = []
+    assert load(folder, progress=lambda done, total: seen.append((done, total))) == dataset
+    total = sum(p.stat().st_size for p in folder.glob("*.csv"))
+    assert seen[-1] == (total, total)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

@@ -11,7 +11,7 @@ Cytoscape JSON, FollowTheMoney).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,19 +32,19 @@ if TYPE_CHECKING:
 __all__ = ["dataset_json_schema", "detect_format", "export", "import_sources", "load", "save"]
 
 
-def load(*paths: str | Path) -> Dataset:
+def load(*paths: str | Path, progress: Callable[[int, int], None] | None = None) -> Dataset:
     """Load and merge datasets of any supported format; raise DataError on any problem.
 
     Native inputs alone are read exactly as before; as soon as one input is in another
     format, every input goes through :func:`import_sources` without linking (records
-    meet by id only).
+    meet by id only). ``progress(done, total)`` follows the reading of CSV folders.
     """
     if not paths:
         raise ValueError("give at least one path")
     from .detect import detect_format
 
     if all(_is_native(p, detect_format) for p in paths):
-        return load_native(list(paths))
+        return load_native(list(paths), progress=progress)
     from .imports import import_sources as run
 
     dataset, _ = run(list(paths), link=False)

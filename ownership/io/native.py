@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -153,20 +153,57 @@ def read_native_file(path: str | Path) -> Dataset:
     return load_native([path])
 
 
-def load_native(paths: Sequence[str | Path]) -> Dataset:
+#: Report progress every this many CSV rows (a callback per row would cost more than it tells).
+PROGRESS_EVERY_ROWS = 20_000
+
+
+def load_native(
+    paths: Sequence[str | Path], *, progress: Callable[[int, int], None] | None = None
+) -> Dataset:
     """Read and merge native files and CSV folders; raise DataError listing every problem.
 
     Records that appear identically in several files (a shared entity, say) are kept once;
-    differing records under one id are reported as duplicates.
+    differing records under one id are reported as duplicates. ``progress(done, total)``
+    is called with bytes of CSV read, for progress bars on large folders.
     """
     loaded = _Loaded()
+    folders = [Path(p) for p in paths if Path(p).is_dir()]
+    total = sum(
+        (folder / name).stat().st_size
+        for folder in folders
+        for name in CSV_FILES.values()
+        if (folder / name).exists()
+    )
+    meter = _Meter(progress, total)
     for raw_path in paths:
         path = Path(raw_path)
         if path.is_dir():
-            _read_csv_folder_into(path, loaded)
+            _read_csv_folder_into(path, loaded, meter)
         else:
             _read_document_into(path, loaded)
+    meter.done()
     return _finish(loaded)
+
+
+class _Meter:
+    """Bytes read so far across CSV files, reported to an optional callback."""
+
+    def __init__(self, callback: Callable[[int, int], None] | None, total: int) -> None:
+        self.callback = callback
+        self.total = total
+        self.finished = 0  # bytes of files already read completely
+
+    def report(self, position: int) -> None:
+        if self.callback is not None:
+            self.callback(min(self.finished + position, self.total), self.total)
+
+    def file_done(self, size: int) -> None:
+        self.finished += size
+        self.report(0)
+
+    def done(self) -> None:
+        if self.callback is not None:
+            self.callback(self.total, self.total)
 
 
 def read_csv_folder(path: str | Path) -> Dataset:
@@ -397,7 +434,7 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _read_csv_folder_into(folder: Path, loaded: _Loaded) -> None:
+def _read_csv_folder_into(folder: Path, loaded: _Loaded, meter: _Meter | None = None) -> None:
     present = [s for s, f in CSV_FILES.items() if (folder / f).exists()]
     if "entities" not in present:
         loaded.problems.append(
@@ -431,6 +468,8 @@ def _read_csv_folder_into(folder: Path, loaded: _Loaded) -> None:
                 )
                 continue
             for index, row in enumerate(reader):
+                if meter is not None and index % PROGRESS_EVERY_ROWS == 0:
+                    meter.report(handle.buffer.tell() if hasattr(handle, "buffer") else 0)
                 line = reader.line_num
                 location = Location(file=name, index=index, line=line)
                 try:
@@ -441,6 +480,8 @@ def _read_csv_folder_into(folder: Path, loaded: _Loaded) -> None:
                     )
                     continue
                 _validate_into(loaded, section, SECTIONS[section], item, location)
+        if meter is not None:
+            meter.file_done(path.stat().st_size)
 
 
 def _record_from_row(row: dict[str, str | None]) -> dict[str, Any]:
