@@ -42,6 +42,7 @@ from .propagate import (
     Reachability,
     compile_snapshot,
     covered_fixed_point,
+    exact_look_through,
     look_through,
     per_owner_fixed_point,
     reach_from_seeds,
@@ -288,13 +289,9 @@ class Analysis(Tabular):
             ~c.seeds & (np.abs(self.effective - limit) <= LOOK_THROUGH_EXACT_MARGIN)
         )
         if near.size:
-            from .reference import reference_look_through
-
-            exact = reference_look_through(
-                self.dataset, {c.ids[i] for i in np.flatnonzero(c.seeds)}, self.as_of
-            )
+            exact = exact_look_through(c, near)
             for i in near:
-                covered[i] = exact[c.ids[i]] * 100 >= self.threshold.value
+                covered[i] = exact[int(i)] * 100 >= self.threshold.value
         rounds = np.where(covered, 1, -1)
         rounds[c.seeds] = 0
         received = np.zeros(c.n, dtype=c.low.dtype)

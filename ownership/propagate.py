@@ -20,6 +20,7 @@ import datetime as dt
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -629,3 +630,70 @@ def relative_shares(
     rhs[s] = 1.0
     solved = np.asarray(spsolve(system, rhs)) if size > 1 else np.array([1.0])
     return {int(node): float(min(1.0, max(0.0, solved[i]))) for i, node in enumerate(members)}
+
+
+def exact_look_through(compiled: Compiled, targets: IntArray) -> dict[int, Fraction]:
+    """Exact effective shares (rationals, 0..1) of ``targets``, held by the seeds.
+
+    Used where a float result sits on a threshold: only the targets' ancestors are solved,
+    component by component in topological order (substitution for single entities, exact
+    elimination inside rings), so the cost follows the size of those ancestries.
+    """
+    import networkx as nx
+
+    keep = compiled.has_share & (compiled.low > 0) & ~compiled.seeds[compiled.dst]
+    owners: dict[int, list[tuple[int, Fraction]]] = defaultdict(list)
+    hundred = 100 * compiled.scale
+    for k in np.flatnonzero(keep):
+        owners[int(compiled.dst[k])].append(
+            (int(compiled.src[k]), Fraction(int(compiled.low[k]), hundred))
+        )
+    # the ancestries of the targets, stopping at seeds (they absorb)
+    needed: set[int] = set()
+    stack = [int(t) for t in targets]
+    while stack:
+        node = stack.pop()
+        if node in needed:
+            continue
+        needed.add(node)
+        if not compiled.seeds[node]:
+            stack.extend(owner for owner, _ in owners.get(node, ()))
+    graph = nx.DiGraph()
+    graph.add_nodes_from(needed)
+    graph.add_edges_from(
+        (owner, node)
+        for node in needed
+        if not compiled.seeds[node]
+        for owner, _ in owners.get(node, ())
+    )
+    value: dict[int, Fraction] = {}
+    condensed = nx.condensation(graph)
+    for component in nx.topological_sort(condensed):
+        members = sorted(condensed.nodes[component]["members"])
+        if len(members) == 1 and compiled.seeds[members[0]]:
+            value[members[0]] = Fraction(1)
+            continue
+        inside = set(members)
+        position = {node: i for i, node in enumerate(members)}
+        size = len(members)
+        # (I - M) x = b, with b from owners outside the component (already solved)
+        rows = [[Fraction(int(i == j)) for j in range(size)] + [Fraction(0)] for i in range(size)]
+        for node in members:
+            row = rows[position[node]]
+            for owner, share in owners.get(node, ()):
+                if owner in inside:
+                    row[position[owner]] -= share
+                else:
+                    row[size] += share * value[owner]
+        for col in range(size):
+            pivot = next(r for r in range(col, size) if rows[r][col] != 0)
+            rows[col], rows[pivot] = rows[pivot], rows[col]
+            lead = rows[col][col]
+            rows[col] = [v / lead for v in rows[col]]
+            for r in range(size):
+                if r != col and rows[r][col] != 0:
+                    factor = rows[r][col]
+                    rows[r] = [v - factor * p for v, p in zip(rows[r], rows[col], strict=True)]
+        for node in members:
+            value[node] = rows[position[node]][size]
+    return {int(t): value[int(t)] for t in targets}

@@ -244,3 +244,21 @@ def test_look_through_equals_the_exact_solution_with_cycles(dataset: Dataset) ->
         assert result.verdict(entity).effective_percent == pytest.approx(
             float(share * 100), abs=1e-7
         )
+
+
+@SETTINGS
+@given(graphs())
+def test_exact_look_through_of_some_entities_equals_the_full_exact_solution(
+    dataset: Dataset,
+) -> None:
+    import numpy as np
+
+    from ownership.propagate import compile_snapshot, exact_look_through
+
+    rule = get_rule("look-through")
+    compiled = compile_snapshot(dataset, DAY, rule)
+    seeds = {compiled.ids[i] for i in np.flatnonzero(compiled.seeds)}
+    full = reference_look_through(dataset, seeds, DAY)
+    targets = np.arange(compiled.n)
+    exact = exact_look_through(compiled, targets)
+    assert {compiled.ids[i]: v for i, v in exact.items()} == full
