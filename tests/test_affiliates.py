@@ -114,5 +114,7 @@ def test_rename_long_before_the_listing_is_not_flagged() -> None:
 
 def test_analysis_reports_progress_by_stage(inspur: ownership.Dataset) -> None:
     seen: list[tuple[int, int]] = []
-    analyze(inspur, "ofac-50", "2024-01-01", progress=lambda done, total: seen.append((done, total)))
+    analyze(
+        inspur, "ofac-50", "2024-01-01", progress=lambda done, total: seen.append((done, total))
+    )
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
