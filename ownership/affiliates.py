@@ -26,7 +26,7 @@ import numpy as np
 
 from .model import HoldingKind
 from .propagate import relative_shares
-from .redflags import RedFlag, red_flags
+from .redflags import RedFlag, RedFlagFinder
 from .tables import Tabular
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ def affiliates(
     nodes = np.fromiter(reached, dtype=np.int64, count=len(reached))
     share_down = relative_shares(c, start, nodes) if nodes.size else {}
     share_up = relative_shares(c, start, nodes, upward=True) if nodes.size else {}
-    related = {c.ids[i] for i in _group(c, start, None)}
+    finder = RedFlagFinder(analysis.dataset, {c.ids[i] for i in _group(c, start, None)})
     items = []
     for node, (relation, depth, path) in reached.items():
         verdict = analysis.verdict(c.ids[node])
@@ -215,7 +215,7 @@ def affiliates(
                 direct_share=direct[0],
                 direct_percent=direct[1],
                 look_through_percent=share * 100,
-                red_flags=tuple(red_flags(analysis.dataset, c.ids[node], related, verdict)),
+                red_flags=tuple(finder.flags(c.ids[node], verdict)),
             )
         )
     items.sort(key=lambda a: (SEVERITY[a.status], -a.look_through_percent, a.depth or 0, a.name))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .checks import check_dataset
+from .columns import Columns, columns_of
 from .errors import DataError
 from .model import Dataset, Holding, HoldingKind, Listing, _fmt
 from .propagate import (
@@ -205,11 +206,36 @@ def analyze(
     if lists:
         chosen = chosen.with_lists(lists)
     day = _as_date(as_of)
-    if not getattr(dataset, "_checked", False):
+    if not dataset.is_checked:
         problems = check_dataset(dataset)
         if problems:
             raise DataError(problems)
+        dataset.mark_checked()
     return Analysis(dataset, chosen, day, progress=progress)
+
+
+class _NamesOnDate(Mapping[str, str]):
+    """Entity id -> the name it used on the analysis date, worked out on first use."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self._analysis = analysis
+        self._known: dict[str, str] = {}
+
+    def __getitem__(self, entity_id: str) -> str:
+        name = self._known.get(entity_id)
+        if name is None:
+            from .graph import name_on
+
+            analysis = self._analysis
+            entity = analysis.dataset.entities[analysis._columns.index[entity_id]]
+            name = self._known[entity_id] = name_on(entity, analysis.as_of)
+        return name
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._analysis._columns.ids)
+
+    def __len__(self) -> int:
+        return self._analysis._columns.n
 
 
 class Analysis(Tabular):
@@ -395,7 +421,7 @@ class Analysis(Tabular):
 
     def holdings_into(self, entity_id: str) -> list[Holding]:
         """Holdings in ``entity_id`` active on the analysis date."""
-        return list(self._holdings_into.get(entity_id, []))
+        return self._active_holdings_into(entity_id)
 
     def affiliates(
         self,
@@ -430,30 +456,26 @@ class Analysis(Tabular):
 
     # ------------------------------------------------------------------ verdicts
     @cached_property
-    def _holdings_into(self) -> dict[str, list[Holding]]:
-        into: dict[str, list[Holding]] = defaultdict(list)
-        for h in self.dataset.holdings:
-            if h.active_on(self.as_of):
-                into[h.owned].append(h)
-        return into
+    def _columns(self) -> Columns:
+        return columns_of(self.dataset)
 
     @cached_property
-    def _names(self) -> dict[str, str]:
-        from .graph import name_on
+    def _names(self) -> _NamesOnDate:
+        return _NamesOnDate(self)
 
-        return {e.id: name_on(e, self.as_of) for e in self.dataset.entities}
+    def _active_holdings_into(self, entity_id: str) -> list[Holding]:
+        columns = self._columns
+        rows = columns.holdings.into(columns.index[entity_id])
+        rows = rows[columns.holdings.active(self.as_of)[rows]]
+        records = self.dataset.holdings
+        return [records[int(k)] for k in rows]
 
-    @cached_property
-    def _countries(self) -> dict[str, str | None]:
-        return {e.id: e.country for e in self.dataset.entities}
-
-    @cached_property
-    def _listings(self) -> dict[str, list[Listing]]:
-        result: dict[str, list[Listing]] = defaultdict(list)
-        for x in self.dataset.listings:
-            if x.active_on(self.as_of):
-                result[x.entity].append(x)
-        return result
+    def _active_listings_of(self, entity_id: str) -> list[Listing]:
+        columns = self._columns
+        rows = columns.listings.of(columns.index[entity_id])
+        rows = rows[columns.listings.active(self.as_of)[rows]]
+        records = self.dataset.listings
+        return [records[int(k)] for k in rows]
 
     def verdicts(self) -> Iterator[Verdict]:
         for entity_id in self.compiled.ids:
@@ -472,13 +494,13 @@ class Analysis(Tabular):
         nearest_id = c.ids[nearest] if nearest >= 0 and nearest != i else None
         legal_low, legal_high = self._legal_share(i, owners)
         listings = tuple(
-            x for x in self._listings.get(entity_id, []) if self.rule.reads(x.list, x.program)
+            x for x in self._active_listings_of(entity_id) if self.rule.reads(x.list, x.program)
         )
         effective = float(self.effective[i]) * 100
         verdict = Verdict(
             id=entity_id,
             name=self._names[entity_id],
-            country=self._countries[entity_id],
+            country=self._columns.country[i],
             status=status,
             flags=flags,
             rule=self.rule.name,
@@ -520,7 +542,7 @@ class Analysis(Tabular):
         """Links from owners that are listed or covered (or could be, at upper bounds)."""
         c = self.compiled
         found = []
-        for h in self._holdings_into.get(entity_id, []):
+        for h in self._active_holdings_into(entity_id):
             j = c.index[h.owner]
             if not self._in_upper_set(j) and not c.seeds[j]:
                 continue
@@ -566,7 +588,7 @@ class Analysis(Tabular):
         outside = sum(
             (
                 h.lower_bound
-                for h in self._holdings_into.get(c.ids[i], [])
+                for h in self._active_holdings_into(c.ids[i])
                 if h.kind is HoldingKind.ownership and not self._in_upper_set(c.index[h.owner])
             ),
             Decimal(0),
@@ -611,8 +633,8 @@ class Analysis(Tabular):
         return tuple(c.ids[x] for x in reversed(path))
 
     @cached_property
-    def _usable_in(self) -> tuple[list[list[int]], np.ndarray]:
-        """Per entity, the owners linked to it by a usable link, restricted to reached owners.
+    def _usable_in(self) -> tuple[np.ndarray, np.ndarray]:
+        """Owners linked to each entity by a usable link, restricted to reached owners (CSR).
 
         Only an owner reached from a seed can have a seed above it, so the walk for listed
         ancestors never leaves the reached part of the graph.
@@ -621,21 +643,20 @@ class Analysis(Tabular):
         usable = ((c.has_share & (c.high > 0)) | c.control) & self.reach.reached[c.src]
         src, dst = c.src[usable], c.dst[usable]
         order = np.argsort(dst, kind="stable")
-        src, dst = src[order], dst[order]
-        bounds = np.searchsorted(dst, np.arange(c.n + 1))
-        owners = [src[bounds[i] : bounds[i + 1]].tolist() for i in range(c.n)]
-        return owners, c.seeds
+        return src[order], np.searchsorted(dst[order], np.arange(c.n + 1))
 
     def _listed_ancestors(self, i: int) -> tuple[str, ...]:
         if not self.reach.reached[i]:
             return ()
-        owners, seeds = self._usable_in
+        owners, bounds = self._usable_in
+        seeds = self.compiled.seeds
         ids = self.compiled.ids
         seen = {i}
         stack = [i]
         found = []
         while stack:
-            for j in owners[stack.pop()]:
+            node = stack.pop()
+            for j in owners[bounds[node] : bounds[node + 1]].tolist():
                 if j not in seen:
                     seen.add(j)
                     if seeds[j]:

@@ -22,7 +22,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 __all__ = [
     "WELL_KNOWN_LISTS",
@@ -341,6 +341,38 @@ class Dataset(_Record):
     listings: list[Listing] = Field(default_factory=list)
     arrangements: list[Arrangement] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
+
+    # Derived, never serialised: cross-record checks passed; columns for fast compiling.
+    _checked_key: Any = PrivateAttr(default=None)
+    _columns: Any = PrivateAttr(default=None)
+    _columns_key: Any = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the records are; derived data (checks, columns) does not count."""
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        return all(
+            list(getattr(self, name)) == list(getattr(other, name))
+            for name in type(self).model_fields
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the base model
+
+    def records_key(self) -> tuple[int, ...]:
+        """Identity and size of the record lists: derived data is stale once it changes."""
+        return tuple(
+            x
+            for records in (self.entities, self.holdings, self.listings, self.arrangements)
+            for x in (id(records), len(records))
+        )
+
+    def mark_checked(self) -> None:
+        """Record that the cross-record checks passed for the records as they are now."""
+        self._checked_key = self.records_key()
+
+    @property
+    def is_checked(self) -> bool:
+        return bool(self._checked_key == self.records_key())
 
     def entity_index(self) -> dict[str, Entity]:
         return {e.id: e for e in self.entities}

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .columns import columns_of
 from .errors import DataError, Problem
 from .model import Dataset, HoldingKind
 from .rules.base import Aggregation, Rule, Threshold
@@ -84,7 +85,88 @@ def _places(value: Decimal) -> int:
 
 
 def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
-    """Compile the holdings active on ``day`` and the seeds ``rule`` reads on that day."""
+    """Compile the holdings active on ``day`` and the seeds ``rule`` reads on that day.
+
+    Works on the dataset's columns (:mod:`ownership.columns`): pairs are merged, shares
+    summed and capped, and seeds chosen with array operations. Pairs keep the order in
+    which their first holding appears, as :func:`compile_records` does.
+    """
+    columns = columns_of(dataset)
+    n = columns.n
+    h = columns.holdings
+    rows = np.flatnonzero(h.active(day))
+    places = int(h.places[rows].max()) if rows.size else 0
+    scale = 10**places
+    hundred = 100 * scale
+    divisor = 10 ** (columns.places - places)  # exact: every share is a multiple of it
+    owner, owned = h.owner[rows], h.owned[rows]
+    keys = owner * max(n, 1) + owned
+    unique_keys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    by_appearance = np.argsort(first, kind="stable")
+    slot_of_unique = np.empty_like(by_appearance)
+    slot_of_unique[by_appearance] = np.arange(by_appearance.size)
+    slot = slot_of_unique[inverse.reshape(-1)]
+    m = unique_keys.size
+    first_rows = first[by_appearance]
+    src = owner[first_rows].astype(np.int64)
+    dst = owned[first_rows].astype(np.int64)
+    is_control = h.control[rows]
+    shares = ~is_control
+    control = np.zeros(m, dtype=bool)
+    control[slot[is_control]] = True
+    has_share = np.zeros(m, dtype=bool)
+    has_share[slot[shares]] = True
+    low = np.zeros(m, dtype=h.low.dtype)
+    np.add.at(low, slot[shares], h.low[rows][shares] // divisor)
+    high = np.zeros(m, dtype=h.high.dtype)
+    np.add.at(high, slot[shares], h.high[rows][shares] // divisor)
+    np.minimum(high, hundred, out=high)
+    low_strict = np.zeros(m, dtype=bool)
+    low_strict[slot[shares & h.low_strict[rows]]] = True
+    high_strict = np.zeros(m, dtype=bool)
+    high_strict[slot[shares & h.high_strict[rows]]] = True
+    # a strict upper bound stops mattering once the pair's sum is capped at 100
+    high_strict &= np.asarray(high < hundred, dtype=bool)
+    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    in_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=out_ptr[1:])
+    np.cumsum(np.bincount(dst, minlength=n), out=in_ptr[1:])
+
+    listings = columns.listings
+    active = listings.active(day)
+    seeds = np.zeros(n, dtype=bool)
+    if active.any():
+        pairs = list(zip(listings.list_id[active], listings.program[active], strict=True))
+        read = {pair: rule.reads(*pair) for pair in set(pairs)}
+        chosen = np.fromiter((read[pair] for pair in pairs), dtype=bool, count=len(pairs))
+        seeds[listings.entity[active][chosen]] = True
+    if rule.out_of_scope_countries:
+        out_of_scope = np.isin(columns.country, list(rule.out_of_scope_countries))
+    else:
+        out_of_scope = np.zeros(n, dtype=bool)
+    return Compiled(
+        ids=columns.ids,
+        index=columns.index,
+        scale=scale,
+        src=src,
+        dst=dst,
+        low=low,
+        high=high,
+        low_strict=low_strict,
+        high_strict=high_strict,
+        has_share=has_share,
+        control=control,
+        out_ptr=out_ptr,
+        out_edges=np.argsort(src, kind="stable").astype(np.int64),
+        in_ptr=in_ptr,
+        in_edges=np.argsort(dst, kind="stable").astype(np.int64),
+        seeds=seeds,
+        out_of_scope=np.asarray(out_of_scope, dtype=bool),
+    )
+
+
+def compile_records(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
+    """:func:`compile_snapshot` record by record: for shares beyond int64 and for tests."""
     ids = [e.id for e in dataset.entities]
     index = {eid: i for i, eid in enumerate(ids)}
     active = [h for h in dataset.holdings if h.active_on(day)]

@@ -19,12 +19,15 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from .columns import columns_of
 from .model import Dataset, Entity, Listing
 
 if TYPE_CHECKING:
     from .analysis import Verdict
 
-__all__ = ["RedFlag", "red_flags"]
+__all__ = ["RedFlag", "RedFlagFinder", "red_flags"]
 
 #: A rename or move this long after a related listing is still worth a look (two years).
 AFTER_LISTING_WINDOW = dt.timedelta(days=730)
@@ -49,6 +52,39 @@ def _listing_text(entity: Entity, listing: Listing) -> str:
     return f"listed {entity.name} ({listing.list}, {start})"
 
 
+class RedFlagFinder:
+    """Red flags of the entities of one group; what they are compared with is found once.
+
+    Related listings are those of the group's other entities that have a start date;
+    shared addresses are looked up among the addresses of every listed entity.
+    """
+
+    def __init__(self, dataset: Dataset, related: set[str]) -> None:
+        columns = columns_of(dataset)
+        self.dataset = dataset
+        self.columns = columns
+        positions = np.fromiter((columns.index[r] for r in related), np.int64, len(related))
+        in_group = np.isin(columns.listings.entity, positions)
+        self.related_listings = [
+            (self.entity(dataset.listings[k].entity), dataset.listings[k])
+            for k in np.flatnonzero(in_group).tolist()
+            if dataset.listings[k].start is not None
+        ]
+        self.listed_addresses: dict[str, list[tuple[str, Entity]]] = {}
+        for position in np.unique(columns.listings.entity).tolist():
+            listed = dataset.entities[position]
+            for address in listed.addresses:
+                key = _address_key(address.address)
+                self.listed_addresses.setdefault(key, []).append((listed.id, listed))
+
+    def entity(self, entity_id: str) -> Entity:
+        return self.dataset.entities[self.columns.index[entity_id]]
+
+    def flags(self, entity_id: str, verdict: Verdict | None = None) -> list[RedFlag]:
+        """Red flags for ``entity_id`` (``verdict`` adds the share that could reach)."""
+        return _flags(self, entity_id, verdict)
+
+
 def red_flags(
     dataset: Dataset,
     entity_id: str,
@@ -56,13 +92,12 @@ def red_flags(
     verdict: Verdict | None = None,
 ) -> list[RedFlag]:
     """Red flags for ``entity_id``, given the ids of its related (same-group) entities."""
-    entities = dataset.entity_index()
-    entity = entities[entity_id]
-    listings = [
-        (entities[x.entity], x)
-        for x in dataset.listings
-        if x.entity in related and x.entity != entity_id and x.start is not None
-    ]
+    return RedFlagFinder(dataset, related).flags(entity_id, verdict)
+
+
+def _flags(finder: RedFlagFinder, entity_id: str, verdict: Verdict | None) -> list[RedFlag]:
+    entity = finder.entity(entity_id)
+    listings = [(other, x) for other, x in finder.related_listings if x.entity != entity_id]
     flags: list[RedFlag] = []
     for former in entity.former_names:
         if former.until is None:
@@ -78,18 +113,10 @@ def red_flags(
                         f"{gap.days} days after {_listing_text(other, listing)}",
                     )
                 )
-    listed_addresses: dict[str, list[Entity]] = {}
-    for x in dataset.listings:
-        if x.entity == entity_id:
-            continue
-        for address in entities[x.entity].addresses:
-            listed_addresses.setdefault(_address_key(address.address), []).append(
-                entities[x.entity]
-            )
     seen: set[tuple[str, str]] = set()
     for address in entity.addresses:
-        for other in listed_addresses.get(_address_key(address.address), []):
-            if (other.id, address.address) in seen:
+        for other_id, other in finder.listed_addresses.get(_address_key(address.address), []):
+            if other_id == entity_id or (other.id, address.address) in seen:
                 continue
             seen.add((other.id, address.address))
             verb = f"used until {address.end.isoformat()}" if address.end else "uses"

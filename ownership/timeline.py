@@ -147,7 +147,7 @@ def timeline(
     """
     chosen = get_rule(rule)
     sub = _group_dataset(dataset, entity_id)
-    sub._checked = True  # type: ignore[attr-defined]  # a subset of a checked dataset
+    sub.mark_checked()  # a subset of a checked dataset
     events = _events(sub, chosen)
     days = sorted(events)
     tracked = sorted(e.id for e in sub.entities) if group else [entity_id]

@@ -469,7 +469,7 @@ def _read_csv_folder_into(folder: Path, loaded: _Loaded, meter: _Meter | None = 
                 continue
             for index, row in enumerate(reader):
                 if meter is not None and index % PROGRESS_EVERY_ROWS == 0:
-                    meter.report(handle.buffer.tell() if hasattr(handle, "buffer") else 0)
+                    meter.report(_byte_position(handle))
                 line = reader.line_num
                 location = Location(file=name, index=index, line=line)
                 try:
@@ -482,6 +482,12 @@ def _read_csv_folder_into(folder: Path, loaded: _Loaded, meter: _Meter | None = 
                 _validate_into(loaded, section, SECTIONS[section], item, location)
         if meter is not None:
             meter.file_done(path.stat().st_size)
+
+
+def _byte_position(handle: Any) -> int:
+    """Bytes read so far from a text file being iterated (its own tell() is disabled)."""
+    buffer = getattr(handle, "buffer", None)
+    return int(buffer.tell()) if buffer is not None else 0
 
 
 def _record_from_row(row: dict[str, str | None]) -> dict[str, Any]:
@@ -537,6 +543,7 @@ def _finish(loaded: _Loaded) -> Dataset:
     problems += _references_of_broken_records(loaded, {e.id for e in dataset.entities})
     if problems:
         raise DataError(problems)
+    dataset.mark_checked()
     return dataset
 
 

@@ -1,0 +1,204 @@
+"""A dataset as columns: the arrays every analysis compiles its snapshot from.
+
+Holdings and listings become numpy arrays once per dataset (owner and owned as entity
+positions, shares as integers scaled by ``10**places``, dates as day numbers), so that
+compiling the snapshot of any date is a handful of array operations rather than a loop
+over a million records. A dataset read by the columnar CSV reader arrives with its columns
+already built; any other dataset gets them from its records on first use.
+
+>>> from ownership.model import Dataset, Entity, Holding
+>>> ds = Dataset(entities=[Entity(id="x", name="X"), Entity(id="a", name="A")],
+...              holdings=[Holding(owner="x", owned="a", percent="33.3")])
+>>> cols = columns_of(ds)
+>>> cols.places, cols.holdings.low.tolist(), cols.holdings.high.tolist()
+(1, [333], [333])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .model import Dataset, HoldingKind
+
+__all__ = [
+    "NO_END",
+    "NO_START",
+    "Columns",
+    "HoldingColumns",
+    "ListingColumns",
+    "columns_of",
+    "day_number",
+]
+
+#: Day numbers standing for an open start or end (``date.toordinal`` fits in between).
+NO_START = -1
+NO_END = 10**7
+#: Most decimal places int64 holds exactly; beyond, shares are kept as Python ints.
+MAX_PLACES = 12
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+def day_number(day: dt.date | None, missing: int) -> int:
+    return missing if day is None else day.toordinal()
+
+
+@dataclass
+class HoldingColumns:
+    """One row per holding, in dataset order."""
+
+    owner: IntArray
+    owned: IntArray
+    control: BoolArray  # a control link (no share)
+    low: NDArray[Any]  # lower bound of the share, scaled (unknown = 0); int64 or object
+    high: NDArray[Any]  # upper bound, scaled (unknown = 100)
+    low_strict: BoolArray  # exclusiveMinimum
+    high_strict: BoolArray  # exclusiveMaximum
+    places: NDArray[np.int8]  # decimal places the holding's own figures need
+    start: IntArray
+    end: IntArray
+
+    def active(self, day: dt.date) -> BoolArray:
+        number = day.toordinal()
+        return np.asarray((self.start <= number) & (number <= self.end))
+
+    def into(self, owned: int) -> IntArray:
+        """Rows of the holdings in entity ``owned`` (all dates), in dataset order."""
+        return _rows_of(self, self.owned, owned)
+
+
+@dataclass
+class ListingColumns:
+    """One row per listing, in dataset order."""
+
+    entity: IntArray
+    list_id: NDArray[np.object_]
+    program: NDArray[np.object_]  # None when absent
+    start: IntArray
+    end: IntArray
+
+    def active(self, day: dt.date) -> BoolArray:
+        number = day.toordinal()
+        return np.asarray((self.start <= number) & (number <= self.end))
+
+    def of(self, entity: int) -> IntArray:
+        """Rows of the listings of ``entity`` (all dates), in dataset order."""
+        return _rows_of(self, self.entity, entity)
+
+
+def _rows_of(table: Any, column: IntArray, value: int) -> IntArray:
+    """Rows where ``column`` equals ``value``, through a sorted index kept on ``table``."""
+    cached = table.__dict__.get("_sorted_index")
+    if cached is None:
+        order = np.argsort(column, kind="stable")
+        cached = table.__dict__["_sorted_index"] = (order, column[order])
+    order, ordered = cached
+    left, right = np.searchsorted(ordered, [value, value + 1])
+    return np.asarray(order[left:right])
+
+
+@dataclass
+class Columns:
+    """Entities, holdings and listings of a dataset as arrays (see the module docstring)."""
+
+    ids: list[str]
+    index: dict[str, int]
+    country: NDArray[np.object_]  # ISO code or None
+    holdings: HoldingColumns
+    listings: ListingColumns
+    places: int  # the scale of ``holdings.low`` / ``high`` is ``10**places``
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset) -> Columns:
+        """Columns of a dataset of records (shares beyond MAX_PLACES decimals as Python ints)."""
+        ids = [e.id for e in dataset.entities]
+        index = {eid: i for i, eid in enumerate(ids)}
+        country = np.array([e.country for e in dataset.entities] or [], dtype=object)
+        holdings = dataset.holdings
+        places = 0
+        per_holding = np.zeros(len(holdings), dtype=np.int8)
+        for k, h in enumerate(holdings):
+            most = max(
+                (
+                    _places(v)
+                    for v in (
+                        h.percent,
+                        h.minimum,
+                        h.exclusive_minimum,
+                        h.maximum,
+                        h.exclusive_maximum,
+                    )
+                    if v is not None
+                ),
+                default=0,
+            )
+            per_holding[k] = min(most, 127)
+            places = max(places, most)
+        scale = 10**places
+        count = len(holdings)
+        share_type: Any = np.int64 if places <= MAX_PLACES else object
+        hold = HoldingColumns(
+            owner=np.fromiter((index[h.owner] for h in holdings), np.int64, count),
+            owned=np.fromiter((index[h.owned] for h in holdings), np.int64, count),
+            control=np.fromiter((h.kind is HoldingKind.control for h in holdings), bool, count),
+            low=np.array([int(h.lower_bound * scale) for h in holdings], dtype=share_type),
+            high=np.array([int(h.upper_bound * scale) for h in holdings], dtype=share_type),
+            low_strict=np.fromiter(
+                (h.exclusive_minimum is not None for h in holdings), bool, count
+            ),
+            high_strict=np.fromiter(
+                (h.exclusive_maximum is not None for h in holdings), bool, count
+            ),
+            places=per_holding,
+            start=np.fromiter((day_number(h.start, NO_START) for h in holdings), np.int64, count),
+            end=np.fromiter((day_number(h.end, NO_END) for h in holdings), np.int64, count),
+        )
+        listings = dataset.listings
+        total = len(listings)
+        lists = ListingColumns(
+            entity=np.fromiter((index[x.entity] for x in listings), np.int64, total),
+            list_id=_objects([x.list for x in listings]),
+            program=_objects([x.program for x in listings]),
+            start=np.fromiter((day_number(x.start, NO_START) for x in listings), np.int64, total),
+            end=np.fromiter((day_number(x.end, NO_END) for x in listings), np.int64, total),
+        )
+        return cls(
+            ids=ids, index=index, country=country, holdings=hold, listings=lists, places=places
+        )
+
+
+def _objects(values: list[Any]) -> NDArray[np.object_]:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def columns_of(dataset: Dataset) -> Columns:
+    """The dataset's columns, built once and kept while its record lists stay the same."""
+    if dataset._columns_key == dataset.records_key():
+        return dataset._columns  # type: ignore[no-any-return]
+    columns = Columns.from_dataset(dataset)
+    attach_columns(dataset, columns)
+    return columns
+
+
+def attach_columns(dataset: Dataset, columns: Columns) -> None:
+    """Keep ``columns`` with ``dataset`` (readers that build columns directly call this)."""
+    dataset._columns = columns
+    dataset._columns_key = dataset.records_key()
