@@ -183,13 +183,19 @@ def affiliates(
         for node, (depth, path) in up.items():
             reached.setdefault(node, ("parent", depth, path))
     if scope is Scope.group:
-        for node in _group(c, start, max_depth):
+        members = (
+            np.flatnonzero(analysis.groups == analysis.groups[start]).tolist()
+            if max_depth is None
+            else _group(c, start, max_depth)
+        )
+        for node in members:
             reached.setdefault(node, ("group", -1, []))
     reached.pop(start, None)
     nodes = np.fromiter(reached, dtype=np.int64, count=len(reached))
     share_down = relative_shares(c, start, nodes) if nodes.size else {}
     share_up = relative_shares(c, start, nodes, upward=True) if nodes.size else {}
-    finder = RedFlagFinder(analysis.dataset, {c.ids[i] for i in _group(c, start, None)})
+    group = np.flatnonzero(analysis.groups == analysis.groups[start])
+    finder = RedFlagFinder(analysis.dataset, group)
     items = []
     for node, (relation, depth, path) in reached.items():
         verdict = analysis.verdict(c.ids[node])

@@ -238,6 +238,62 @@ class _NamesOnDate(Mapping[str, str]):
         return self._analysis._columns.n
 
 
+class _SeedAncestry:
+    """The listed entities above each reached entity, worked out on demand and shared.
+
+    Over links that can carry ownership or control from reached owners, entities on a
+    cycle reach each other, so each strongly connected component has one set: the seeds
+    in it and the sets of the components that link into it. A component's set is computed
+    once, from its parents' sets, and entities of a pyramid share their parent's set.
+    """
+
+    def __init__(self, analysis: Analysis) -> None:
+        from scipy import sparse
+        from scipy.sparse.csgraph import connected_components
+
+        c = analysis.compiled
+        usable = ((c.has_share & (c.high > 0)) | c.control) & analysis.reach.reached[c.src]
+        src, dst = c.src[usable], c.dst[usable]
+        links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(c.n, c.n))
+        _, self.label = connected_components(links, directed=True, connection="strong")
+        cross = self.label[src] != self.label[dst]
+        parent_labels = self.label[src[cross]]
+        child_labels = self.label[dst[cross]]
+        order = np.argsort(child_labels, kind="stable")
+        self.parents = parent_labels[order]
+        self.parent_bounds = np.searchsorted(
+            child_labels[order], np.arange(int(self.label.max(initial=-1)) + 2)
+        )
+        seed_nodes = np.flatnonzero(c.seeds)
+        self.seeds_in: dict[int, list[int]] = defaultdict(list)
+        for node in seed_nodes.tolist():
+            self.seeds_in[int(self.label[node])].append(node)
+        self.memo: dict[int, frozenset[int]] = {}
+
+    def seeds_above(self, node: int) -> frozenset[int]:
+        """Seeds from which ``node`` is reached (it is among them when it is a seed)."""
+        target = int(self.label[node])
+        stack = [target]
+        while stack:
+            comp = stack[-1]
+            if comp in self.memo:
+                stack.pop()
+                continue
+            parents = self.parents[self.parent_bounds[comp] : self.parent_bounds[comp + 1]]
+            missing = [p for p in dict.fromkeys(parents.tolist()) if p not in self.memo]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            own = self.seeds_in.get(comp, [])
+            sets = {self.memo[p] for p in parents.tolist()}
+            if not own and len(sets) == 1:
+                self.memo[comp] = next(iter(sets))  # shared, not copied
+            else:
+                self.memo[comp] = frozenset(own).union(*sets)
+        return self.memo[target]
+
+
 class Analysis(Tabular):
     """The result of one rule on one date over a dataset.
 
@@ -463,17 +519,25 @@ class Analysis(Tabular):
     def _names(self) -> _NamesOnDate:
         return _NamesOnDate(self)
 
+    @cached_property
+    def _active_holding_rows(self) -> np.ndarray:
+        return self._columns.holdings.active(self.as_of)
+
+    @cached_property
+    def _active_listing_rows(self) -> np.ndarray:
+        return self._columns.listings.active(self.as_of)
+
     def _active_holdings_into(self, entity_id: str) -> list[Holding]:
         columns = self._columns
         rows = columns.holdings.into(columns.index[entity_id])
-        rows = rows[columns.holdings.active(self.as_of)[rows]]
+        rows = rows[self._active_holding_rows[rows]]
         records = self.dataset.holdings
         return [records[int(k)] for k in rows]
 
     def _active_listings_of(self, entity_id: str) -> list[Listing]:
         columns = self._columns
         rows = columns.listings.of(columns.index[entity_id])
-        rows = rows[columns.listings.active(self.as_of)[rows]]
+        rows = rows[self._active_listing_rows[rows]]
         records = self.dataset.listings
         return [records[int(k)] for k in rows]
 
@@ -633,36 +697,26 @@ class Analysis(Tabular):
         return tuple(c.ids[x] for x in reversed(path))
 
     @cached_property
-    def _usable_in(self) -> tuple[np.ndarray, np.ndarray]:
-        """Owners linked to each entity by a usable link, restricted to reached owners (CSR).
-
-        Only an owner reached from a seed can have a seed above it, so the walk for listed
-        ancestors never leaves the reached part of the graph.
-        """
-        c = self.compiled
-        usable = ((c.has_share & (c.high > 0)) | c.control) & self.reach.reached[c.src]
-        src, dst = c.src[usable], c.dst[usable]
-        order = np.argsort(dst, kind="stable")
-        return src[order], np.searchsorted(dst[order], np.arange(c.n + 1))
+    def _ancestry(self) -> _SeedAncestry:
+        return _SeedAncestry(self)
 
     def _listed_ancestors(self, i: int) -> tuple[str, ...]:
         if not self.reach.reached[i]:
             return ()
-        owners, bounds = self._usable_in
-        seeds = self.compiled.seeds
         ids = self.compiled.ids
-        seen = {i}
-        stack = [i]
-        found = []
-        while stack:
-            node = stack.pop()
-            for j in owners[bounds[node] : bounds[node + 1]].tolist():
-                if j not in seen:
-                    seen.add(j)
-                    if seeds[j]:
-                        found.append(ids[j])
-                    stack.append(j)
-        return tuple(sorted(found))
+        return tuple(sorted(ids[j] for j in self._ancestry.seeds_above(i) if j != i))
+
+    @cached_property
+    def groups(self) -> np.ndarray:
+        """Group label of every entity: entities linked by active holdings share one."""
+        from scipy import sparse
+        from scipy.sparse.csgraph import connected_components
+
+        c = self.compiled
+        links = sparse.csr_matrix(
+            (np.ones(c.src.size, dtype=np.int8), (c.src, c.dst)), shape=(c.n, c.n)
+        )
+        return np.asarray(connected_components(links, directed=True, connection="weak")[1])
 
     # ------------------------------------------------------------------ output helpers
     def to_records(self) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,11 +60,14 @@ class RedFlagFinder:
     shared addresses are looked up among the addresses of every listed entity.
     """
 
-    def __init__(self, dataset: Dataset, related: set[str]) -> None:
+    def __init__(self, dataset: Dataset, related: Iterable[str] | np.ndarray) -> None:
         columns = columns_of(dataset)
         self.dataset = dataset
         self.columns = columns
-        positions = np.fromiter((columns.index[r] for r in related), np.int64, len(related))
+        if isinstance(related, np.ndarray):
+            positions = related
+        else:
+            positions = np.array([columns.index[r] for r in related], dtype=np.int64)
         in_group = np.isin(columns.listings.entity, positions)
         self.related_listings = [
             (self.entity(dataset.listings[k].entity), dataset.listings[k])
@@ -97,6 +101,8 @@ def red_flags(
 
 def _flags(finder: RedFlagFinder, entity_id: str, verdict: Verdict | None) -> list[RedFlag]:
     entity = finder.entity(entity_id)
+    if not entity.addresses and not entity.former_names:
+        return _share_flags(verdict)
     listings = [(other, x) for other, x in finder.related_listings if x.entity != entity_id]
     flags: list[RedFlag] = []
     for former in entity.former_names:
@@ -142,6 +148,11 @@ def _flags(finder: RedFlagFinder, entity_id: str, verdict: Verdict | None) -> li
                         f"{_listing_text(other, listing)}",
                     )
                 )
+    return flags + _share_flags(verdict)
+
+
+def _share_flags(verdict: Verdict | None) -> list[RedFlag]:
+    flags = []
     if verdict is not None and "possibly_covered" in verdict.flags:
         flags.append(
             RedFlag(

@@ -19,7 +19,9 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
+from .columns import columns_of
 from .errors import AmbiguousName, EntityNotFound
 from .model import Dataset, Entity
 
@@ -97,24 +99,36 @@ class NameIndex:
     """Every name of every entity, normalised, for exact and fuzzy look-up."""
 
     def __init__(self, dataset: Dataset) -> None:
-        self.entities = dataset.entity_index()
-        self._by_key: dict[str, list[tuple[Entity, str, str, dt.date | None]]] = defaultdict(list)
-        for entity in dataset.entities:
-            self._add(entity, entity.name, "name")
-            for alias in entity.aliases:
-                self._add(entity, alias, "alias")
-            for former in entity.former_names:
-                self._add(entity, former.name, "former name", former.until)
+        self.dataset = dataset
 
-    def _add(self, entity: Entity, name: str, how: str, until: dt.date | None = None) -> None:
-        key = normalise_name(name)
-        if key:
-            self._by_key[key].append((entity, name, how, until))
+    def entity(self, entity_id: str) -> Entity | None:
+        """The entity with this id, if any (no name index needed)."""
+        position = columns_of(self.dataset).index.get(entity_id)
+        return None if position is None else self.dataset.entities[position]
+
+    @cached_property
+    def _by_key(self) -> dict[str, list[tuple[Entity, str, str, dt.date | None]]]:
+        """Normalised name -> the entities using it; built on the first look-up by name."""
+        by_key: dict[str, list[tuple[Entity, str, str, dt.date | None]]] = defaultdict(list)
+
+        def add(entity: Entity, name: str, how: str, until: dt.date | None = None) -> None:
+            key = normalise_name(name)
+            if key:
+                by_key[key].append((entity, name, how, until))
+
+        for entity in self.dataset.entities:
+            add(entity, entity.name, "name")
+            for alias in entity.aliases:
+                add(entity, alias, "alias")
+            for former in entity.former_names:
+                add(entity, former.name, "former name", former.until)
+        return by_key
 
     def find(self, query: str) -> list[Match]:
         """Every entity whose id or some name matches ``query`` exactly after normalising."""
-        if query in self.entities:
-            return [Match(self.entities[query], "id", query)]
+        by_id = self.entity(query)
+        if by_id is not None:
+            return [Match(by_id, "id", query)]
         found: dict[str, Match] = {}
         rank = {"name": 0, "alias": 1, "former name": 2}
         for entity, name, how, until in self._by_key.get(normalise_name(query), []):

@@ -262,3 +262,29 @@ def test_exact_look_through_of_some_entities_equals_the_full_exact_solution(
     targets = np.arange(compiled.n)
     exact = exact_look_through(compiled, targets)
     assert {compiled.ids[i]: v for i, v in exact.items()} == full
+
+
+@SETTINGS
+@given(graphs(), st.sampled_from(RULES))
+def test_listed_ancestors_are_the_listed_entities_with_a_path_down(
+    dataset: Dataset, rule: str
+) -> None:
+    import networkx as nx
+
+    try:
+        result = analyze(dataset, rule=rule, as_of=DAY)
+    except DataError:
+        return
+    c = result.compiled
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(c.n))
+    usable = (c.has_share & (c.high > 0)) | c.control
+    graph.add_edges_from(zip(c.src[usable].tolist(), c.dst[usable].tolist(), strict=True))
+    for verdict in result:
+        node = c.index[verdict.id]
+        expected = (
+            sorted(c.ids[j] for j in nx.ancestors(graph, node) if c.seeds[j])
+            if verdict.status.value != "clear"
+            else []
+        )
+        assert list(verdict.listed_ancestors) == expected
