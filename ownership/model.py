@@ -405,3 +405,12 @@ class Dataset(_Record):
     def to_data(self) -> dict[str, Any]:
         """Plain JSON-ready data in the native format (field aliases, no empty fields)."""
         return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        """As pydantic's, also for record sequences read by columns (made into lists first)."""
+        names = type(self).model_fields
+        if all(isinstance(getattr(self, name), list) for name in names):
+            return super().model_dump(**options)
+        lists: dict[str, Any] = {name: list(getattr(self, name)) for name in names}
+        plain = Dataset.model_construct(**lists)
+        return plain.model_dump(**options)

@@ -573,8 +573,9 @@ def look_through(compiled: Compiled) -> NDArray[np.float64]:
     """Effective share (0..1) of every entity held by the seeds; seeds themselves get 1.
 
     Solves ``x = b + M x`` exactly (up to float rounding): strongly connected components in
-    topological order, singletons by substitution, rings by a linear solve. A ring owning
-    itself 100% with no outside owner has no solution and raises DataError.
+    topological order, a whole level of them at a time; single entities by substitution,
+    rings by a small linear solve. A ring owning itself 100% with no outside owner has no
+    solution and raises DataError.
     """
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
@@ -589,86 +590,120 @@ def look_through(compiled: Compiled) -> NDArray[np.float64]:
     b = np.zeros(n, dtype=np.float64)
     np.add.at(b, dst[from_seed], weight[from_seed])
     inner = ~from_seed
-    src_i, dst_i, w_i = src[inner], dst[inner], weight[inner]
-    x = np.zeros(n, dtype=np.float64)
-    x[seeds] = 1.0
-    if src_i.size == 0:
+    src, dst, weight = src[inner], dst[inner], weight[inner]
+    x = np.where(seeds, 1.0, 0.0)
+    if src.size == 0:
         x[~seeds] = b[~seeds]
         return x
-    matrix = sparse.csr_matrix((w_i, (dst_i, src_i)), shape=(n, n))  # row = owned
-    count, labels = connected_components(matrix, directed=True, connection="strong")
-    # component graph levels (longest path from a source component)
-    csrc, cdst = labels[src_i], labels[dst_i]
-    cross = csrc != cdst
-    csrc, cdst = csrc[cross], cdst[cross]
-    comp_level = np.zeros(count, dtype=np.int64)
-    if csrc.size:
-        while True:
-            proposed = comp_level.copy()
-            np.maximum.at(proposed, cdst, comp_level[csrc] + 1)
-            if np.array_equal(proposed, comp_level):
-                break
-            comp_level = proposed
+    graph = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
+    count, labels = connected_components(graph, directed=True, connection="strong")
     sizes = np.bincount(labels, minlength=count)
-    node_level = comp_level[labels]
-    order = np.argsort(node_level, kind="stable")
-    bounds = np.searchsorted(node_level[order], np.arange(node_level.max() + 2))
-    _check_closed_rings(compiled, labels, sizes, src_i, dst_i, compiled.low[keep][inner])
-    x_free = np.zeros(n, dtype=np.float64)
-    for lvl in range(len(bounds) - 1):
-        nodes = order[bounds[lvl] : bounds[lvl + 1]]
-        if nodes.size == 0:
-            continue
-        single = nodes[sizes[labels[nodes]] == 1]
-        if single.size:
-            x_free[single] = b[single] + matrix[single] @ x_free
-        ringed = nodes[sizes[labels[nodes]] > 1]
-        if ringed.size:
-            for comp in np.unique(labels[ringed]):
-                members = ringed[labels[ringed] == comp]
-                sub = matrix[members][:, members]
-                rhs = b[members] + matrix[members] @ x_free  # members are still 0 here
-                system = sparse.identity(members.size, format="csr") - sub
-                if members.size <= 400:
-                    solved = np.linalg.solve(system.toarray(), rhs)
-                else:
-                    from scipy.sparse.linalg import spsolve
-
-                    solved = spsolve(system.tocsc(), rhs)
-                x_free[members] = solved
-    x = np.where(seeds, 1.0, x_free)
+    within = labels[src] == labels[dst]
+    _check_closed_rings(compiled, labels, sizes, dst[within], compiled.low[keep][inner][within])
+    level = _component_levels(labels[src[~within]], labels[dst[~within]], count)
+    node_level = level[labels]
+    # edges grouped by the level of the entity they lead into
+    cross_order = np.argsort(node_level[dst[~within]], kind="stable")
+    c_src, c_dst, c_w = (
+        src[~within][cross_order],
+        dst[~within][cross_order],
+        weight[~within][cross_order],
+    )
+    c_bounds = np.searchsorted(node_level[c_dst], np.arange(int(level.max()) + 2))
+    ring_order = np.lexsort((labels[dst[within]],))
+    r_src, r_dst = src[within][ring_order], dst[within][ring_order]
+    r_w = weight[within][ring_order]
+    r_labels = labels[r_dst]
+    ringed = np.flatnonzero(sizes[labels] > 1)
+    ringed = ringed[np.argsort(labels[ringed], kind="stable")]
+    ring_members = np.split(ringed, np.flatnonzero(np.diff(labels[ringed])) + 1)
+    ring_edges = np.searchsorted(r_labels, np.arange(count + 1))
+    rings_at: dict[int, list[np.ndarray]] = defaultdict(list)
+    for members in ring_members:
+        if members.size:
+            rings_at[int(node_level[members[0]])].append(members)
+    solved = np.zeros(n, dtype=np.float64)
+    roots = (sizes[labels] == 1) & (node_level == 0)  # nothing flows in from non-seeds
+    solved[roots] = b[roots]
+    position = np.zeros(n, dtype=np.int64)
+    for lvl in range(len(c_bounds) - 1):
+        lo, hi = c_bounds[lvl], c_bounds[lvl + 1]
+        inflow_dst = c_dst[lo:hi]
+        np.add.at(b, inflow_dst, c_w[lo:hi] * solved[c_src[lo:hi]])
+        for members in rings_at.get(lvl, ()):
+            comp = labels[members[0]]
+            e_lo, e_hi = ring_edges[comp], ring_edges[comp + 1]
+            position[members] = np.arange(members.size)
+            system = np.identity(members.size)
+            np.add.at(
+                system,
+                (position[r_dst[e_lo:e_hi]], position[r_src[e_lo:e_hi]]),
+                -r_w[e_lo:e_hi],
+            )
+            solved[members] = np.linalg.solve(system, b[members])
+        singles = np.unique(inflow_dst)
+        singles = singles[sizes[labels[singles]] == 1]
+        solved[singles] = b[singles]
+    x = np.where(seeds, 1.0, solved)
     return np.clip(x, 0.0, 1.0)
+
+
+def _component_levels(parents: IntArray, children: IntArray, count: int) -> IntArray:
+    """Longest-path level of each component in the condensed (acyclic) graph, frontier by
+    frontier (Kahn), so each link is looked at once."""
+    level = np.zeros(count, dtype=np.int64)
+    if parents.size == 0:
+        return level
+    order = np.argsort(parents, kind="stable")
+    parents, children = parents[order], children[order]
+    bounds = np.searchsorted(parents, np.arange(count + 1))
+    waiting = np.bincount(children, minlength=count)
+    frontier = np.flatnonzero(waiting == 0)
+    depth = 0
+    while frontier.size:
+        starts, ends = bounds[frontier], bounds[frontier + 1]
+        counts = ends - starts
+        picks = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        targets = children[picks]
+        level[targets] = depth + 1
+        np.subtract.at(waiting, targets, 1)
+        frontier = np.unique(targets[waiting[targets] == 0])
+        depth += 1
+    return level
 
 
 def _check_closed_rings(
     compiled: Compiled,
     labels: IntArray,
     sizes: IntArray,
-    src: IntArray,
     dst: IntArray,
     low: NDArray[Any],
 ) -> None:
-    """Reject rings whose members are wholly owned within the ring (singular equations)."""
+    """Reject rings whose members are wholly owned within the ring (singular equations).
+
+    ``dst`` and ``low`` are the links inside components.
+    """
     ring_nodes = np.flatnonzero(sizes[labels] > 1)
     if ring_nodes.size == 0:
         return
     full = 100 * compiled.scale
-    within = labels[src] == labels[dst]
     inside = np.zeros(compiled.n, dtype=compiled.low.dtype)
-    np.add.at(inside, dst[within], low[within])
+    np.add.at(inside, dst, low)
+    least = np.full(sizes.size, full, dtype=compiled.low.dtype)
+    np.minimum.at(least, labels[ring_nodes], inside[ring_nodes])
+    closed = np.flatnonzero((sizes > 1) & (least >= full))
     problems = []
-    for comp in np.unique(labels[ring_nodes]):
+    for comp in closed:
         members = np.flatnonzero(labels == comp)
-        if np.all(inside[members] >= full):
-            names = ", ".join(compiled.ids[i] for i in members)
-            problems.append(
-                Problem(
-                    f"entities {names} own each other 100% with no outside owner, so their "
-                    "effective ownership is undefined; add the outside owner or correct the shares",
-                    section="holdings",
-                    field="percent",
-                )
+        names = ", ".join(compiled.ids[i] for i in members)
+        problems.append(
+            Problem(
+                f"entities {names} own each other 100% with no outside owner, so their "
+                "effective ownership is undefined; add the outside owner or correct the shares",
+                section="holdings",
+                field="percent",
             )
+        )
     if problems:
         raise DataError(problems)
 

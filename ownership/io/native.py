@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from ..checks import check_dataset
 from ..errors import DataError, Problem
 from ..model import Arrangement, Dataset, Entity, Holding, Listing, Source
+from . import columnar
 
 __all__ = [
     "SECTIONS",
@@ -174,6 +175,12 @@ def load_native(
         for name in CSV_FILES.values()
         if (folder / name).exists()
     )
+    if len(paths) == 1 and len(folders) == 1 and total >= columnar.COLUMNAR_FROM_BYTES:
+        fast = columnar.read_csv_folder_columnar(folders[0])
+        if fast is not None:
+            if progress is not None:
+                progress(total, total)
+            return fast
     meter = _Meter(progress, total)
     for raw_path in paths:
         path = Path(raw_path)

@@ -1,0 +1,465 @@
+"""Columnar reading of large CSV dataset folders.
+
+The strict reader validates every row as a pydantic record: right for finding and naming
+every mistake, slow for a million rows. This reader parses the folder with pyarrow,
+checks every row with array operations, builds the analysis columns
+(:mod:`ownership.columns`) directly, and keeps the rows as Arrow tables: a record becomes
+a pydantic object only when something asks for it.
+
+It accepts or declines, never reports: the first doubt (a cell it does not read exactly as
+the strict reader would, a duplicate id, stakes above 100, a closed ring, a broken row)
+makes it return None, and :func:`ownership.io.native.load_native` then reads the folder
+strictly, with every problem named by file, line and field. A folder it accepts yields the
+same records as the strict reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar, overload
+
+import numpy as np
+from pydantic import BaseModel
+
+from ..checks import closed_rings, overfull_stakes
+from ..columns import (
+    MAX_PLACES,
+    NO_END,
+    NO_START,
+    Columns,
+    HoldingColumns,
+    ListingColumns,
+    attach_columns,
+)
+from ..model import Dataset, Entity, EntityKind, Holding, Listing
+
+__all__ = ["COLUMNAR_FROM_BYTES", "RowRecords", "read_csv_folder_columnar"]
+
+#: CSV folders at least this large (bytes) are read by columns; smaller ones strictly.
+COLUMNAR_FROM_BYTES = 20_000_000
+
+_FILES = {"entities": "entities.csv", "holdings": "holdings.csv", "listings": "listings.csv"}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER = re.compile(r"^(\d{1,3})(?:\.(\d+))?$")
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_STRUCTURED = ("former_names", "identifiers", "addresses")
+_MODELS: dict[str, type[BaseModel]] = {
+    "entities": Entity,
+    "holdings": Holding,
+    "listings": Listing,
+}
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class _Decline(Exception):
+    """Something the strict reader must look at; the reason is for debugging only."""
+
+
+class RowRecords(Sequence[T]):
+    """Rows of an Arrow table seen as records; each is validated when first asked for."""
+
+    def __init__(self, model: type[T], table: Any) -> None:
+        self._model = model
+        self._table = table
+        self._columns = {name: table.column(name) for name in table.column_names}
+        self._made: dict[int, T] = {}
+
+    def __len__(self) -> int:
+        return int(self._table.num_rows)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        record = self._made.get(index)
+        if record is None:
+            row = {name: column[index].as_py() for name, column in self._columns.items()}
+            record = self._made[index] = self._make(row)
+        return record
+
+    def _make(self, row: dict[str, Any]) -> T:
+        from .native import _record_from_row
+
+        return self._model.model_validate(_record_from_row(row))
+
+    def __iter__(self) -> Iterator[T]:
+        position = 0
+        for batch in self._table.to_batches(max_chunksize=65536):
+            for row in batch.to_pylist():
+                made = self._made.get(position)
+                yield made if made is not None else self._make(row)
+                position += 1
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} {self._model.__name__} rows>"
+
+
+def read_csv_folder_columnar(folder: Path) -> Dataset | None:
+    """The dataset in ``folder``, or None when the strict reader should read it."""
+    try:
+        return _read(folder)
+    except _Decline:
+        return None
+
+
+def _read(folder: Path) -> Dataset:
+    import pyarrow as pa
+    from pyarrow import csv
+
+    from .native import CSV_COLUMNS, CSV_FILES
+
+    present = {s for s, f in CSV_FILES.items() if (folder / f).exists()}
+    if "entities" not in present or present - set(_FILES):
+        raise _Decline("sections other than entities, holdings and listings")
+    tables: dict[str, Any] = {}
+    for section in _FILES:
+        path = folder / _FILES[section]
+        if not path.exists():
+            tables[section] = pa.table({c: pa.array([], pa.string()) for c in ("_",)}).select([])
+            continue
+        with path.open("rb") as handle:
+            header = handle.readline().decode("utf-8-sig").strip("\r\n").split(",")
+        if any(c not in CSV_COLUMNS[section] for c in header) or len(set(header)) != len(header):
+            raise _Decline("unknown or repeated columns")
+        try:
+            table = csv.read_csv(
+                path,
+                parse_options=csv.ParseOptions(newlines_in_values=True),
+                convert_options=csv.ConvertOptions(
+                    column_types={c: pa.string() for c in header},
+                    strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise _Decline(str(exc)) from None
+        tables[section] = table
+    entities, holdings, listings = tables["entities"], tables["holdings"], tables["listings"]
+    ids = _required(entities, "id")
+    index = {eid: i for i, eid in enumerate(ids)}
+    if len(index) != len(ids):
+        raise _Decline("duplicate entity ids")
+    _required(entities, "name")
+    _choice(entities, "kind", {k.value for k in EntityKind})
+    country = _country(entities)
+    for name in ("aliases", "sources"):
+        _plain_list_cells(entities, name, Entity)
+    for name in _STRUCTURED:
+        _structured_cells(entities, name)
+    holding_columns = _holdings(holdings, index)
+    listing_columns = _listings(listings, index)
+    dataset = Dataset.model_construct(
+        entities=RowRecords(Entity, entities),  # type: ignore[arg-type]
+        holdings=RowRecords(Holding, holdings),  # type: ignore[arg-type]
+        listings=RowRecords(Listing, listings),  # type: ignore[arg-type]
+        arrangements=[],
+        sources=[],
+    )
+    columns = Columns(
+        ids=ids,
+        index=index,
+        country=country,
+        holdings=holding_columns,
+        listings=listing_columns,
+        places=int(holding_columns.places.max()) if holding_columns.places.size else 0,
+    )
+    _cross_record_checks(dataset, columns)
+    attach_columns(dataset, columns)
+    dataset.mark_checked()
+    return dataset
+
+
+# ---------------------------------------------------------------------- cells
+
+
+def _column(table: Any, name: str) -> Any:
+    return table.column(name) if name in table.column_names else None
+
+
+def _cells(table: Any, name: str) -> tuple[np.ndarray, list[str | None]]:
+    """Codes per row and the distinct values (None for an empty cell), values checked once."""
+    import pyarrow as pa
+
+    column = _column(table, name)
+    if column is None:
+        return np.full(table.num_rows, 0, dtype=np.int64), [None]
+    encoded = column.combine_chunks().dictionary_encode() if table.num_rows else None
+    if encoded is None:
+        return np.zeros(0, dtype=np.int64), [None]
+    values: list[str | None] = encoded.dictionary.to_pylist()
+    codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+    for value in values:
+        if value is not None and value != value.strip():
+            raise _Decline(f"{name}: surrounding spaces")
+    values.append(None)
+    assert isinstance(encoded, pa.DictionaryArray)
+    return codes.astype(np.int64), values
+
+
+def _required(table: Any, name: str) -> list[str]:
+    column = _column(table, name)
+    if column is None or column.null_count:
+        raise _Decline(f"{name}: missing")
+    values: list[str] = column.to_pylist()
+    if any(v != v.strip() for v in values):
+        raise _Decline(f"{name}: surrounding spaces")
+    return values
+
+
+def _choice(table: Any, name: str, allowed: set[str]) -> tuple[np.ndarray, list[str | None]]:
+    codes, values = _cells(table, name)
+    if any(v is not None and v not in allowed for v in values):
+        raise _Decline(f"{name}: value not allowed")
+    return codes, values
+
+
+def _country(entities: Any) -> np.ndarray:
+    codes, values = _cells(entities, "country")
+    for value in values:
+        if value is not None and not _COUNTRY.match(value):
+            raise _Decline("country")
+    upper = np.empty(len(values), dtype=object)
+    upper[:] = [v.upper() if v is not None else None for v in values]
+    return np.asarray(upper[codes])
+
+
+def _plain_list_cells(table: Any, name: str, model: type[BaseModel]) -> None:
+    _, values = _cells(table, name)
+    for value in values:
+        if value is not None and value.startswith("["):
+            _validate_cell(table, name, model, value)
+
+
+def _structured_cells(table: Any, name: str) -> None:
+    """Structured cells (``scheme|value; ...``) are validated as the strict reader would."""
+    _, values = _cells(table, name)
+    for value in values:
+        if value is not None:
+            _validate_cell(table, name, Entity, value)
+
+
+@functools.cache
+def _adapter(model: type[BaseModel], name: str) -> Any:
+    from pydantic import TypeAdapter
+
+    annotation: Any = model.model_fields[name].annotation
+    return TypeAdapter(annotation)
+
+
+def _validate_cell(table: Any, name: str, model: type[BaseModel], value: str) -> None:
+    from pydantic import ValidationError
+
+    from .native import _parse_list_cell
+
+    try:
+        parsed = _parse_list_cell(name, value)
+        _adapter(model, name).validate_python(parsed)
+    except (ValueError, ValidationError) as exc:
+        raise _Decline(f"{name}: {exc}") from None
+
+
+def _days(table: Any, name: str, missing: int) -> np.ndarray:
+    codes, values = _cells(table, name)
+    numbers = []
+    for value in values:
+        if value is None:
+            numbers.append(missing)
+            continue
+        if not _DATE.match(value):
+            raise _Decline(f"{name}: not YYYY-MM-DD")
+        try:
+            numbers.append(dt.date.fromisoformat(value).toordinal())
+        except ValueError:
+            raise _Decline(f"{name}: not a date") from None
+    return np.asarray(np.array(numbers, dtype=np.int64)[codes])
+
+
+def _shares(table: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: scaled value (by 10**MAX_PLACES), decimal places, present."""
+    codes, values = _cells(table, name)
+    scaled, places, present = [], [], []
+    for value in values:
+        if value is None:
+            scaled.append(0)
+            places.append(0)
+            present.append(False)
+            continue
+        match = _NUMBER.match(value)
+        if match is None:
+            raise _Decline(f"{name}: not a plain decimal")
+        whole, fraction = match.group(1), match.group(2) or ""
+        if len(fraction) > MAX_PLACES:
+            raise _Decline(f"{name}: too many decimals")
+        number = int(whole) * 10**MAX_PLACES + int((fraction or "0").ljust(MAX_PLACES, "0"))
+        if number > 100 * 10**MAX_PLACES:
+            raise _Decline(f"{name}: above 100")
+        scaled.append(number)
+        places.append(len(fraction) if "." in value else 0)
+        present.append(True)
+    pick = np.asarray(codes)
+    return (
+        np.array(scaled, dtype=np.int64)[pick],
+        np.array(places, dtype=np.int8)[pick],
+        np.array(present, dtype=bool)[pick],
+    )
+
+
+def _positions(table: Any, name: str, index: dict[str, int]) -> np.ndarray:
+    codes, values = _cells(table, name)
+    if any(v is None for v in values[:-1]) or (codes == len(values) - 1).any():
+        raise _Decline(f"{name}: missing")
+    lookup = []
+    for value in values[:-1]:
+        position = index.get(value)  # type: ignore[arg-type]
+        if position is None:
+            raise _Decline(f"{name}: unknown entity")
+        lookup.append(position)
+    lookup.append(-1)
+    return np.asarray(np.array(lookup, dtype=np.int64)[codes])
+
+
+# ---------------------------------------------------------------------- sections
+
+
+def _holdings(table: Any, index: dict[str, int]) -> HoldingColumns:
+    owner = _positions(table, "owner", index)
+    owned = _positions(table, "owned", index)
+    if (owner == owned).any():
+        raise _Decline("self-ownership")
+    kind_codes, kinds = _choice(table, "kind", {"ownership", "control"})
+    control = np.array([k == "control" for k in kinds], dtype=bool)[kind_codes]
+    percent, percent_places, has_percent = _shares(table, "percent")
+    minimum, min_places, has_min = _shares(table, "minimum")
+    ex_min, ex_min_places, has_ex_min = _shares(table, "exclusiveMinimum")
+    maximum, max_places, has_max = _shares(table, "maximum")
+    ex_max, ex_max_places, has_ex_max = _shares(table, "exclusiveMaximum")
+    has_range = has_min | has_ex_min | has_max | has_ex_max
+    if (has_percent & has_range).any() or (control & (has_percent | has_range)).any():
+        raise _Decline("percent with a range, or a share on a control link")
+    if (has_min & has_ex_min).any() or (has_max & has_ex_max).any():
+        raise _Decline("both bounds of one kind")
+    full = 100 * 10**MAX_PLACES
+    low = np.where(has_percent, percent, np.where(has_min, minimum, ex_min))
+    high = np.where(
+        has_percent, percent, np.where(has_max, maximum, np.where(has_ex_max, ex_max, full))
+    )
+    if (low > high).any() or ((low == high) & (has_ex_min | has_ex_max)).any():
+        raise _Decline("range bounds")
+    start = _days(table, "start", NO_START)
+    end = _days(table, "end", NO_END)
+    if (start > end).any():
+        raise _Decline("start after end")
+    for name in ("sources",):
+        _plain_list_cells(table, name, Holding)
+    places = np.maximum.reduce(
+        [percent_places, min_places, ex_min_places, max_places, ex_max_places]
+    ).astype(np.int8)
+    most = int(places.max()) if places.size else 0
+    divisor = 10 ** (MAX_PLACES - most)
+    return HoldingColumns(
+        owner=owner,
+        owned=owned,
+        control=control,
+        low=low // divisor,
+        high=high // divisor,
+        low_strict=has_ex_min,
+        high_strict=has_ex_max,
+        places=places,
+        start=start,
+        end=end,
+    )
+
+
+def _listings(table: Any, index: dict[str, int]) -> ListingColumns:
+    rows = table.num_rows
+    if rows == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return ListingColumns(
+            entity=empty,
+            list_id=np.empty(0, dtype=object),
+            program=np.empty(0, dtype=object),
+            start=empty,
+            end=empty,
+        )
+    entity = _positions(table, "entity", index)
+    list_codes, list_values = _cells(table, "list")
+    if (list_codes == len(list_values) - 1).any() or None in list_values[:-1]:
+        raise _Decline("list: missing")
+    program_codes, program_values = _cells(table, "program")
+    start = _days(table, "start", NO_START)
+    end = _days(table, "end", NO_END)
+    if (start > end).any():
+        raise _Decline("start after end")
+    _plain_list_cells(table, "sources", Listing)
+    return ListingColumns(
+        entity=entity,
+        list_id=_objects(list_values)[list_codes],
+        program=_objects(program_values)[program_codes],
+        start=start,
+        end=end,
+    )
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _cross_record_checks(dataset: Dataset, columns: Columns) -> None:
+    """Stakes above 100 and closed 100% rings, checked exactly where they could occur.
+
+    Only an entity whose certain stakes add up to more than 100 over all dates can be
+    overfull, and only entities whose stakes reach 100 can close a ring; those few are
+    checked record by record with the strict checks.
+    """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    h = columns.holdings
+    certain = ~h.control & (h.low > 0)
+    total = np.zeros(columns.n, dtype=np.int64)
+    np.add.at(total, h.owned[certain], h.low[certain])
+    hundred = 100 * 10**columns.places
+    suspects = np.flatnonzero(total > hundred)
+    if suspects.size:
+        rows = np.flatnonzero(np.isin(h.owned, suspects) & certain)
+        if overfull_stakes([dataset.holdings[int(k)] for k in rows]):
+            raise _Decline("stakes above 100")
+    full = total >= hundred
+    inner = certain & full[h.owner] & full[h.owned]
+    if not inner.any():
+        return
+    links = sparse.csr_matrix(
+        (np.ones(int(inner.sum()), dtype=np.int8), (h.owner[inner], h.owned[inner])),
+        shape=(columns.n, columns.n),
+    )
+    _, labels = connected_components(links, directed=True, connection="strong")
+    sizes = np.bincount(labels)
+    ringed = inner & (sizes[labels[h.owner]] > 1) & (labels[h.owner] == labels[h.owned])
+    if ringed.any():
+        members = np.unique(h.owned[ringed])
+        rows = np.flatnonzero(np.isin(h.owned, members) & certain)
+        if closed_rings([dataset.holdings[int(k)] for k in rows]):
+            raise _Decline("closed ring")
