@@ -1,0 +1,178 @@
+"""The columnar CSV reader yields exactly what the strict reader does, or declines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ownership
+from ownership.analysis import analyze
+from ownership.columns import Columns, columns_of
+from ownership.errors import DataError
+from ownership.io import columnar, load, save
+from ownership.io.columnar import read_csv_folder_columnar
+from ownership.model import Address, Dataset, Entity, FormerName, Holding, Identifier, Listing
+
+DAYS = [None, dt.date(2019, 5, 1), dt.date(2023, 3, 2), dt.date(2025, 9, 29)]
+SHARES = ["5", "10", "33.3", "16.4", "0.3", "50", "60", "100", "12.125"]
+
+
+@st.composite
+def datasets(draw: st.DrawFn) -> Dataset:
+    n = draw(st.integers(1, 6))
+    ids = [f"e{i}" for i in range(n)]
+    entities = []
+    for i in ids:
+        entities.append(
+            Entity(
+                id=i,
+                name=draw(st.sampled_from([f"{i.upper()} Co., Ltd.", "浪潮集团", "A; B | C"])),
+                kind=draw(st.sampled_from(["company", "person"])),
+                country=draw(st.sampled_from([None, "CN", "us"])),
+                aliases=draw(st.lists(st.sampled_from(["Alias", "别名", "x;y"]), max_size=2)),
+                former_names=[FormerName(name="Old", until=dt.date(2023, 5, 1))]
+                if draw(st.booleans())
+                else [],
+                identifiers=[Identifier(scheme="lei", value=f"LEI{i}")]
+                if draw(st.booleans())
+                else [],
+                addresses=[Address(address="1 Road, City", country="CN")]
+                if draw(st.booleans())
+                else [],
+            )
+        )
+    holdings = []
+    for _ in range(draw(st.integers(0, 10)) if n > 1 else 0):
+        owner, owned = draw(st.lists(st.sampled_from(ids), unique=True, min_size=2, max_size=2))
+        start, end = sorted(
+            [draw(st.sampled_from(DAYS)), draw(st.sampled_from(DAYS))],
+            key=lambda d: d or dt.date.min,
+        )
+        shape = draw(st.sampled_from(["exact", "exact", "range", "unknown", "control"]))
+        record: dict[str, object] = {"owner": owner, "owned": owned, "start": start}
+        if end is not None and (start is None or end >= start) and draw(st.booleans()):
+            record["end"] = end
+        if shape == "exact":
+            record["percent"] = Decimal(draw(st.sampled_from(SHARES)))
+        elif shape == "range":
+            low, high = sorted(Decimal(draw(st.sampled_from(SHARES))) for _ in range(2))
+            if low < high:
+                record[draw(st.sampled_from(["minimum", "exclusiveMinimum"]))] = low
+                record[draw(st.sampled_from(["maximum", "exclusiveMaximum"]))] = high
+        elif shape == "control":
+            record["kind"] = "control"
+        holdings.append(Holding.model_validate(record))
+    listings = [
+        Listing(
+            entity=draw(st.sampled_from(ids)),
+            list=draw(st.sampled_from(["entity_list", "sdn", "custom"])),
+            program=draw(st.sampled_from([None, "NPWMD"])),
+            start=draw(st.sampled_from(DAYS)),
+            citation=draw(st.sampled_from([None, "90 FR 14046"])),
+        )
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    return Dataset(entities=entities, holdings=holdings, listings=listings)
+
+
+def _strict(folder: Path) -> Dataset | DataError:
+    try:
+        return load(folder)  # small folders are read strictly
+    except DataError as error:
+        return error
+
+
+def _same_columns(a: Columns, b: Columns) -> None:
+    assert a.ids == b.ids and a.places == b.places
+    assert list(a.country) == list(b.country)
+    for name in vars(a.holdings):
+        if not name.startswith("_"):
+            assert np.array_equal(getattr(a.holdings, name), getattr(b.holdings, name)), name
+    for name in ("entity", "list_id", "program", "start", "end"):
+        assert list(getattr(a.listings, name)) == list(getattr(b.listings, name)), name
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(datasets())
+def test_columnar_read_equals_the_strict_read(tmp_path: Path, dataset: Dataset) -> None:
+    folder = tmp_path / f"ds{abs(hash(repr(dataset)))}"
+    save(dataset, folder)
+    strict = _strict(folder)
+    fast = read_csv_folder_columnar(folder)
+    if isinstance(strict, DataError):
+        assert fast is None  # e.g. stakes above 100: only the strict reader reports
+        return
+    assert fast is not None
+    assert fast == strict
+    assert [e.name for e in fast.entities[::-1]] == [e.name for e in strict.entities[::-1]]
+    _same_columns(columns_of(fast), Columns.from_dataset(strict))
+    for rule in ("ofac-50", "bis-affiliates", "look-through"):
+        fast_result = analyze(fast, rule, "2025-10-01")
+        strict_result = analyze(strict, rule, "2025-10-01")
+        assert fast_result.to_records() == strict_result.to_records()
+
+
+BROKEN = {
+    "unknown entity": ("holdings.csv", "owner,owned,percent\nx,zz,10\n"),
+    "percent above 100": ("holdings.csv", "owner,owned,percent\nx,a,150\n"),
+    "stakes above 100": ("holdings.csv", "owner,owned,percent\nx,a,60\nb,a,60\n"),
+    "self-ownership": ("holdings.csv", "owner,owned,percent\na,a,10\n"),
+    "start after end": ("holdings.csv", "owner,owned,percent,start,end\nx,a,10,2024-01-02,2023-01-01\n"),
+    "malformed date": ("listings.csv", "entity,list,start\nx,sdn,2023-02-30\n"),
+    "unknown column": ("listings.csv", "entity,list,colour\nx,sdn,red\n"),
+    "range inverted": ("holdings.csv", "owner,owned,minimum,maximum\nx,a,60,40\n"),
+    "duplicate id": ("entities.csv", "id,name\nx,X\na,Alpha\nb,Beta\na,Other Alpha\n"),
+    "bad country": ("entities.csv", "id,name,country\nx,X,China\na,Alpha,\nb,Beta,\n"),
+    "closed ring": ("holdings.csv", "owner,owned,percent\na,b,100\nb,a,100\n"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_folders_get_the_strict_readers_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "entities.csv").write_text("id,name\nx,X\na,Alpha\nb,Beta\n")
+    file, text = BROKEN[case]
+    (folder / file).write_text(text)
+    assert read_csv_folder_columnar(folder) is None
+    with pytest.raises(DataError) as strict:
+        load(folder)
+    monkeypatch.setattr(columnar, "COLUMNAR_FROM_BYTES", 0)
+    with pytest.raises(DataError) as through_columnar:
+        load(folder)
+    assert str(through_columnar.value) == str(strict.value)
+    assert str(folder / file) in str(strict.value)
+
+
+def test_large_folders_are_read_by_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "inspur"
+    bundled = load(ownership.bundled_dataset())
+    save(bundled.model_copy(update={"sources": [], "arrangements": []}), folder)
+    strict = load(folder)
+    monkeypatch.setattr(columnar, "COLUMNAR_FROM_BYTES", 0)
+    fast = load(folder)
+    assert isinstance(fast.entities, columnar.RowRecords)
+    assert fast.is_checked and fast == strict
+    report = analyze(fast, "bis-affiliates", "2023-06-01").affiliates("Inspur Systems")
+    assert report.entity.id == "aivres-systems"
+    strict_report = analyze(strict, "bis-affiliates", "2023-06-01").affiliates("Inspur Systems")
+    assert report.to_records() == strict_report.to_records()
+
+
+def test_a_folder_with_sources_is_read_strictly(tmp_path: Path) -> None:
+    folder = tmp_path / "inspur"
+    save(load(ownership.bundled_dataset()), folder)
+    assert (folder / "sources.csv").exists()
+    assert read_csv_folder_columnar(folder) is None
