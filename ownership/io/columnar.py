@@ -40,7 +40,7 @@ from ..model import Dataset, Entity, EntityKind, Holding, Listing
 __all__ = ["COLUMNAR_FROM_BYTES", "RowRecords", "read_csv_folder_columnar"]
 
 #: CSV folders at least this large (bytes) are read by columns; smaller ones strictly.
-COLUMNAR_FROM_BYTES = 20_000_000
+COLUMNAR_FROM_BYTES = 1_000_000
 
 _FILES = {"entities": "entities.csv", "holdings": "holdings.csv", "listings": "listings.csv"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
