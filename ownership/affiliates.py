@@ -173,28 +173,24 @@ def affiliates(
     c = analysis.compiled
     start = c.index[entity_id]
     usable = (c.has_share & (c.high > 0)) | c.control
-    down = _walk(c, start, usable, forward=True, max_depth=max_depth)
-    up = _walk(c, start, usable, forward=False, max_depth=max_depth)
+    group = np.flatnonzero(analysis.groups == analysis.groups[start])
     reached: dict[int, tuple[str, int, list[int]]] = {}
     if scope in (Scope.subsidiaries, Scope.group):
+        down = _walk(c, start, usable, forward=True, max_depth=max_depth)
         for node, (depth, path) in down.items():
             reached[node] = ("subsidiary", depth, path)
     if scope in (Scope.parents, Scope.group):
+        up = _walk(c, start, usable, forward=False, max_depth=max_depth)
         for node, (depth, path) in up.items():
             reached.setdefault(node, ("parent", depth, path))
     if scope is Scope.group:
-        members = (
-            np.flatnonzero(analysis.groups == analysis.groups[start]).tolist()
-            if max_depth is None
-            else _group(c, start, max_depth)
-        )
+        members = group.tolist() if max_depth is None else _group(c, start, max_depth)
         for node in members:
             reached.setdefault(node, ("group", -1, []))
     reached.pop(start, None)
     nodes = np.fromiter(reached, dtype=np.int64, count=len(reached))
     share_down = relative_shares(c, start, nodes) if nodes.size else {}
     share_up = relative_shares(c, start, nodes, upward=True) if nodes.size else {}
-    group = np.flatnonzero(analysis.groups == analysis.groups[start])
     finder = RedFlagFinder(analysis.dataset, group)
     items = []
     for node, (relation, depth, path) in reached.items():

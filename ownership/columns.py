@@ -34,6 +34,8 @@ __all__ = [
     "ListingColumns",
     "columns_of",
     "day_number",
+    "decimal_places",
+    "object_array",
 ]
 
 #: Day numbers standing for an open start or end (``date.toordinal`` fits in between).
@@ -66,8 +68,7 @@ class HoldingColumns:
     end: IntArray
 
     def active(self, day: dt.date) -> BoolArray:
-        number = day.toordinal()
-        return np.asarray((self.start <= number) & (number <= self.end))
+        return _active(self.start, self.end, day)
 
     def into(self, owned: int) -> IntArray:
         """Rows of the holdings in entity ``owned`` (all dates), in dataset order."""
@@ -85,12 +86,17 @@ class ListingColumns:
     end: IntArray
 
     def active(self, day: dt.date) -> BoolArray:
-        number = day.toordinal()
-        return np.asarray((self.start <= number) & (number <= self.end))
+        return _active(self.start, self.end, day)
 
     def of(self, entity: int) -> IntArray:
         """Rows of the listings of ``entity`` (all dates), in dataset order."""
         return _rows_of(self, self.entity, entity)
+
+
+def _active(start: IntArray, end: IntArray, day: dt.date) -> BoolArray:
+    """Rows whose inclusive interval [start, end] holds ``day``."""
+    number = day.toordinal()
+    return np.asarray((start <= number) & (number <= end))
 
 
 def _rows_of(table: Any, column: IntArray, value: int) -> IntArray:
@@ -131,7 +137,7 @@ class Columns:
         for k, h in enumerate(holdings):
             most = max(
                 (
-                    _places(v)
+                    decimal_places(v)
                     for v in (
                         h.percent,
                         h.minimum,
@@ -168,8 +174,8 @@ class Columns:
         total = len(listings)
         lists = ListingColumns(
             entity=np.fromiter((index[x.entity] for x in listings), np.int64, total),
-            list_id=_objects([x.list for x in listings]),
-            program=_objects([x.program for x in listings]),
+            list_id=object_array([x.list for x in listings]),
+            program=object_array([x.program for x in listings]),
             start=np.fromiter((day_number(x.start, NO_START) for x in listings), np.int64, total),
             end=np.fromiter((day_number(x.end, NO_END) for x in listings), np.int64, total),
         )
@@ -178,13 +184,15 @@ class Columns:
         )
 
 
-def _objects(values: list[Any]) -> NDArray[np.object_]:
+def object_array(values: list[Any]) -> NDArray[np.object_]:
+    """A 1-d object array of ``values`` (numpy would nest sequences)."""
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return array
 
 
-def _places(value: Decimal) -> int:
+def decimal_places(value: Decimal) -> int:
+    """Decimal places a value is written with (50.00 -> 2), the scale it needs."""
     exponent = value.as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 

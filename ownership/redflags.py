@@ -28,7 +28,7 @@ from .model import Dataset, Entity, Listing
 if TYPE_CHECKING:
     from .analysis import Verdict
 
-__all__ = ["RedFlag", "RedFlagFinder", "red_flags"]
+__all__ = ["RedFlag", "RedFlagFinder"]
 
 #: A rename or move this long after a related listing is still worth a look (two years).
 AFTER_LISTING_WINDOW = dt.timedelta(days=730)
@@ -87,16 +87,6 @@ class RedFlagFinder:
     def flags(self, entity_id: str, verdict: Verdict | None = None) -> list[RedFlag]:
         """Red flags for ``entity_id`` (``verdict`` adds the share that could reach)."""
         return _flags(self, entity_id, verdict)
-
-
-def red_flags(
-    dataset: Dataset,
-    entity_id: str,
-    related: set[str],
-    verdict: Verdict | None = None,
-) -> list[RedFlag]:
-    """Red flags for ``entity_id``, given the ids of its related (same-group) entities."""
-    return RedFlagFinder(dataset, related).flags(entity_id, verdict)
 
 
 def _flags(finder: RedFlagFinder, entity_id: str, verdict: Verdict | None) -> list[RedFlag]:

@@ -10,12 +10,18 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
+import numpy as np
+
+from .columns import MAX_PLACES, decimal_places
 from .errors import DataError, Problem
 from .model import Dataset, Holding, HoldingKind
+from .propagate import Compiled
 from .rules.base import Aggregation, Rule, Threshold
 
 __all__ = [
+    "reference_compile",
     "reference_covered",
     "reference_look_through",
     "reference_seeds",
@@ -206,3 +212,85 @@ def reference_statuses(dataset: Dataset, rule: Rule, day: dt.date) -> dict[str, 
         else:
             result[entity.id] = "clear"
     return result
+
+
+def reference_compile(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
+    """:func:`~ownership.propagate.compile_snapshot` record by record, for tests."""
+    ids = [e.id for e in dataset.entities]
+    index = {eid: i for i, eid in enumerate(ids)}
+    active = _active(dataset, day)
+    places = 0
+    for h in active:
+        for value in (h.percent, h.minimum, h.exclusive_minimum, h.maximum, h.exclusive_maximum):
+            if value is not None:
+                places = max(places, decimal_places(value))
+    dtype: Any = np.int64 if places <= MAX_PLACES else object
+    scale = 10**places
+    hundred = 100 * scale
+
+    pair_of: dict[tuple[int, int], int] = {}
+    low: list[int] = []
+    high: list[int] = []
+    low_strict: list[bool] = []
+    high_strict: list[bool] = []
+    has_share: list[bool] = []
+    control: list[bool] = []
+    for h in active:
+        key = (index[h.owner], index[h.owned])
+        slot = pair_of.get(key)
+        if slot is None:
+            slot = pair_of[key] = len(low)
+            low.append(0)
+            high.append(0)
+            low_strict.append(False)
+            high_strict.append(False)
+            has_share.append(False)
+            control.append(False)
+        if h.kind is HoldingKind.control:
+            control[slot] = True
+            continue
+        has_share[slot] = True
+        low[slot] += int(h.lower_bound * scale)
+        high[slot] = min(hundred, high[slot] + int(h.upper_bound * scale))
+        low_strict[slot] = low_strict[slot] or h.exclusive_minimum is not None
+        high_strict[slot] = high_strict[slot] or h.exclusive_maximum is not None
+    # a strict upper bound stops mattering once the pair's sum is capped at 100
+    high_strict = [s and v < hundred for s, v in zip(high_strict, high, strict=True)]
+    m = len(low)
+    src = np.fromiter((k[0] for k in pair_of), dtype=np.int64, count=m)
+    dst = np.fromiter((k[1] for k in pair_of), dtype=np.int64, count=m)
+    n = len(ids)
+    out_order = np.argsort(src, kind="stable")
+    in_order = np.argsort(dst, kind="stable")
+    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    in_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=out_ptr[1:])
+    np.cumsum(np.bincount(dst, minlength=n), out=in_ptr[1:])
+
+    seeds = np.zeros(n, dtype=bool)
+    for entity_id in reference_seeds(dataset, rule, day):
+        seeds[index[entity_id]] = True
+    out_of_scope = np.zeros(n, dtype=bool)
+    if rule.out_of_scope_countries:
+        for i, entity in enumerate(dataset.entities):
+            if entity.country in rule.out_of_scope_countries:
+                out_of_scope[i] = True
+    return Compiled(
+        ids=ids,
+        index=index,
+        scale=scale,
+        src=src,
+        dst=dst,
+        low=np.array(low, dtype=dtype),
+        high=np.array(high, dtype=dtype),
+        low_strict=np.array(low_strict, dtype=bool),
+        high_strict=np.array(high_strict, dtype=bool),
+        has_share=np.array(has_share, dtype=bool),
+        control=np.array(control, dtype=bool),
+        out_ptr=out_ptr,
+        out_edges=out_order.astype(np.int64),
+        in_ptr=in_ptr,
+        in_edges=in_order.astype(np.int64),
+        seeds=seeds,
+        out_of_scope=out_of_scope,
+    )

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import strategies as st
+
 from ownership.model import Arrangement, Dataset, Entity, Holding, Listing
 
 
@@ -49,3 +51,29 @@ def dataset(
     return Dataset(
         entities=entities, holdings=holdings, listings=listings, arrangements=arrangements
     )
+
+
+@st.composite
+def dated_holdings(
+    draw: st.DrawFn, ids: list[str], days: list[dt.date | None], shares: list[str]
+) -> Holding:
+    """A holding between two of ``ids``: exact, range, unknown or control, maybe dated."""
+    owner, owned = draw(st.lists(st.sampled_from(ids), unique=True, min_size=2, max_size=2))
+    start, end = sorted(
+        [draw(st.sampled_from(days)), draw(st.sampled_from(days))],
+        key=lambda d: d or dt.date.min,
+    )
+    record: dict[str, object] = {"owner": owner, "owned": owned, "start": start}
+    if end is not None and (start is None or end >= start) and draw(st.booleans()):
+        record["end"] = end
+    shape = draw(st.sampled_from(["exact", "exact", "range", "unknown", "control"]))
+    if shape == "exact":
+        record["percent"] = Decimal(draw(st.sampled_from(shares)))
+    elif shape == "range":
+        low, high = sorted(Decimal(draw(st.sampled_from(shares))) for _ in range(2))
+        if low < high:
+            record[draw(st.sampled_from(["minimum", "exclusiveMinimum"]))] = low
+            record[draw(st.sampled_from(["maximum", "exclusiveMaximum"]))] = high
+    elif shape == "control":
+        record["kind"] = "control"
+    return Holding.model_validate(record)

@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 
 from ownership.columns import columns_of
 from ownership.model import Dataset, Entity, Holding, Listing
-from ownership.propagate import Compiled, compile_records, compile_snapshot
+from ownership.propagate import Compiled, compile_snapshot
+from ownership.reference import reference_compile
 from ownership.rules import get_rule
+
+from .factories import dated_holdings
 
 DAYS = [dt.date(2020, 1, 1), dt.date(2022, 6, 30), dt.date(2025, 10, 1)]
 SHARES = ["10", "33.3", "16.4", "0.3", "50", "0.125", "100", "2.5"]
@@ -26,31 +29,16 @@ def dated_datasets(draw: st.DrawFn) -> Dataset:
     entities = [
         Entity(id=i, name=i.upper(), country=draw(st.sampled_from(["CN", "US", None]))) for i in ids
     ]
-    maybe_day = st.one_of(st.none(), st.sampled_from(DAYS))
-    holdings = []
-    for _ in range(draw(st.integers(0, 12)) if n > 1 else 0):
-        owner, owned = draw(st.lists(st.sampled_from(ids), unique=True, min_size=2, max_size=2))
-        start, end = draw(maybe_day), draw(maybe_day)
-        if start and end and start > end:
-            start, end = end, start
-        shape = draw(st.sampled_from(["exact", "range", "unknown", "control"]))
-        record: dict[str, object] = {"owner": owner, "owned": owned, "start": start, "end": end}
-        if shape == "exact":
-            record["percent"] = Decimal(draw(st.sampled_from(SHARES)))
-        elif shape == "range":
-            low, high = sorted(Decimal(draw(st.sampled_from(SHARES))) for _ in range(2))
-            if low < high:
-                record[draw(st.sampled_from(["minimum", "exclusiveMinimum"]))] = low
-                record[draw(st.sampled_from(["maximum", "exclusiveMaximum"]))] = high
-        elif shape == "control":
-            record["kind"] = "control"
-        holdings.append(Holding.model_validate(record))
+    holdings = [
+        draw(dated_holdings(ids, [None, *DAYS], SHARES))
+        for _ in range(draw(st.integers(0, 12)) if n > 1 else 0)
+    ]
     listings = [
         Listing(
             entity=draw(st.sampled_from(ids)),
             list=draw(st.sampled_from(["sdn", "entity_list", "eu", "uk", "other"])),
             program=draw(st.sampled_from([None, "NPWMD", "RUSSIA-EO14024"])),
-            start=draw(maybe_day),
+            start=draw(st.sampled_from([None, *DAYS])),
         )
         for _ in range(draw(st.integers(0, 4)))
     ]
@@ -71,7 +59,7 @@ def test_columnar_compile_equals_the_record_by_record_compile(
 ) -> None:
     rule = get_rule(rule_name)
     assert _fields(compile_snapshot(dataset, day, rule)) == _fields(
-        compile_records(dataset, day, rule)
+        reference_compile(dataset, day, rule)
     )
 
 
@@ -92,4 +80,4 @@ def test_shares_with_more_places_than_int64_holds_stay_exact() -> None:
     )
     compiled = compile_snapshot(dataset, DAYS[0], get_rule("ofac-50"))
     assert compiled.unscale(compiled.low[0]) == Decimal(50) + tiny
-    assert _fields(compiled) == _fields(compile_records(dataset, DAYS[0], get_rule("ofac-50")))
+    assert _fields(compiled) == _fields(reference_compile(dataset, DAYS[0], get_rule("ofac-50")))

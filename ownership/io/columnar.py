@@ -34,6 +34,7 @@ from ..columns import (
     HoldingColumns,
     ListingColumns,
     attach_columns,
+    object_array,
 )
 from ..model import Dataset, Entity, EntityKind, Holding, Listing
 
@@ -136,7 +137,7 @@ def _read(folder: Path) -> Dataset:
     for section in _FILES:
         path = folder / _FILES[section]
         if not path.exists():
-            tables[section] = pa.table({c: pa.array([], pa.string()) for c in ("_",)}).select([])
+            tables[section] = pa.table({})
             continue
         with path.open("rb") as handle:
             header = handle.readline().decode("utf-8-sig").strip("\r\n").split(",")
@@ -198,23 +199,16 @@ def _column(table: Any, name: str) -> Any:
 
 
 def _cells(table: Any, name: str) -> tuple[np.ndarray, list[str | None]]:
-    """Codes per row and the distinct values (None for an empty cell), values checked once."""
-    import pyarrow as pa
-
+    """Codes per row and the distinct values, None last (an empty cell); each value once."""
     column = _column(table, name)
-    if column is None:
-        return np.full(table.num_rows, 0, dtype=np.int64), [None]
-    encoded = column.combine_chunks().dictionary_encode() if table.num_rows else None
-    if encoded is None:
-        return np.zeros(0, dtype=np.int64), [None]
-    values: list[str | None] = encoded.dictionary.to_pylist()
+    if column is None or table.num_rows == 0:
+        return np.zeros(table.num_rows, dtype=np.int64), [None]
+    encoded = column.combine_chunks().dictionary_encode()
+    values: list[str] = encoded.dictionary.to_pylist()
+    if any(value != value.strip() for value in values):
+        raise _Decline(f"{name}: surrounding spaces")
     codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
-    for value in values:
-        if value is not None and value != value.strip():
-            raise _Decline(f"{name}: surrounding spaces")
-    values.append(None)
-    assert isinstance(encoded, pa.DictionaryArray)
-    return codes.astype(np.int64), values
+    return codes.astype(np.int64), [*values, None]
 
 
 def _required(table: Any, name: str) -> list[str]:
@@ -239,9 +233,7 @@ def _country(entities: Any) -> np.ndarray:
     for value in values:
         if value is not None and not _COUNTRY.match(value):
             raise _Decline("country")
-    upper = np.empty(len(values), dtype=object)
-    upper[:] = [v.upper() if v is not None else None for v in values]
-    return np.asarray(upper[codes])
+    return np.asarray(object_array([v.upper() if v else None for v in values])[codes])
 
 
 def _plain_list_cells(table: Any, name: str, model: type[BaseModel]) -> None:
@@ -392,16 +384,6 @@ def _holdings(table: Any, index: dict[str, int]) -> HoldingColumns:
 
 
 def _listings(table: Any, index: dict[str, int]) -> ListingColumns:
-    rows = table.num_rows
-    if rows == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return ListingColumns(
-            entity=empty,
-            list_id=np.empty(0, dtype=object),
-            program=np.empty(0, dtype=object),
-            start=empty,
-            end=empty,
-        )
     entity = _positions(table, "entity", index)
     list_codes, list_values = _cells(table, "list")
     if (list_codes == len(list_values) - 1).any() or None in list_values[:-1]:
@@ -414,17 +396,11 @@ def _listings(table: Any, index: dict[str, int]) -> ListingColumns:
     _plain_list_cells(table, "sources", Listing)
     return ListingColumns(
         entity=entity,
-        list_id=_objects(list_values)[list_codes],
-        program=_objects(program_values)[program_codes],
+        list_id=object_array(list_values)[list_codes],
+        program=object_array(program_values)[program_codes],
         start=start,
         end=end,
     )
-
-
-def _objects(values: list[Any]) -> np.ndarray:
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
 
 
 def _cross_record_checks(dataset: Dataset, columns: Columns) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,9 @@ from ownership.columns import Columns, columns_of
 from ownership.errors import DataError
 from ownership.io import columnar, load, save
 from ownership.io.columnar import read_csv_folder_columnar
-from ownership.model import Address, Dataset, Entity, FormerName, Holding, Identifier, Listing
+from ownership.model import Address, Dataset, Entity, FormerName, Identifier, Listing
+
+from ..factories import dated_holdings
 
 DAYS = [None, dt.date(2019, 5, 1), dt.date(2023, 3, 2), dt.date(2025, 9, 29)]
 SHARES = ["5", "10", "33.3", "16.4", "0.3", "50", "60", "100", "12.125"]
@@ -47,27 +48,10 @@ def datasets(draw: st.DrawFn) -> Dataset:
                 else [],
             )
         )
-    holdings = []
-    for _ in range(draw(st.integers(0, 10)) if n > 1 else 0):
-        owner, owned = draw(st.lists(st.sampled_from(ids), unique=True, min_size=2, max_size=2))
-        start, end = sorted(
-            [draw(st.sampled_from(DAYS)), draw(st.sampled_from(DAYS))],
-            key=lambda d: d or dt.date.min,
-        )
-        shape = draw(st.sampled_from(["exact", "exact", "range", "unknown", "control"]))
-        record: dict[str, object] = {"owner": owner, "owned": owned, "start": start}
-        if end is not None and (start is None or end >= start) and draw(st.booleans()):
-            record["end"] = end
-        if shape == "exact":
-            record["percent"] = Decimal(draw(st.sampled_from(SHARES)))
-        elif shape == "range":
-            low, high = sorted(Decimal(draw(st.sampled_from(SHARES))) for _ in range(2))
-            if low < high:
-                record[draw(st.sampled_from(["minimum", "exclusiveMinimum"]))] = low
-                record[draw(st.sampled_from(["maximum", "exclusiveMaximum"]))] = high
-        elif shape == "control":
-            record["kind"] = "control"
-        holdings.append(Holding.model_validate(record))
+    holdings = [
+        draw(dated_holdings(ids, DAYS, SHARES))
+        for _ in range(draw(st.integers(0, 10)) if n > 1 else 0)
+    ]
     listings = [
         Listing(
             entity=draw(st.sampled_from(ids)),
@@ -176,3 +160,13 @@ def test_a_folder_with_sources_is_read_strictly(tmp_path: Path) -> None:
     save(load(ownership.bundled_dataset()), folder)
     assert (folder / "sources.csv").exists()
     assert read_csv_folder_columnar(folder) is None
+
+
+def test_a_folder_of_entities_alone_is_read_by_columns(tmp_path: Path) -> None:
+    folder = tmp_path / "entities-only"
+    folder.mkdir()
+    (folder / "entities.csv").write_text("id,name,country\na,Alpha,CN\nb,Beta,\n")
+    fast = read_csv_folder_columnar(folder)
+    assert fast is not None and fast == load(folder)
+    assert (len(fast.holdings), len(fast.listings)) == (0, 0)
+    assert analyze(fast, "ofac-50", "2025-01-01").counts()["clear"] == 2
