@@ -763,6 +763,22 @@ def identifier_value(scheme: str, value: str) -> str:
 # --------------------------------------------------------------------------- JSON
 
 
+def json_file_items(file: Path) -> tuple[list[tuple[int, Any]], list[Problem]]:
+    """The records of a JSON or JSON-lines file, a top-level array unpacked, with the
+    syntax problems of lines that could not be read; DataError when nothing can be."""
+    problems: list[Problem] = []
+    text = read_text(file, problems)
+    if text is None:
+        raise DataError(problems)
+    items, syntax = json_items(text, str(file))
+    if syntax and not items:
+        raise DataError(syntax)
+    if len(items) == 1 and isinstance(items[0][1], list):
+        line, values = items[0]
+        items = [(line, v) for v in values]
+    return items, syntax
+
+
 def json_items(text: str, file: str) -> tuple[list[tuple[int, Any]], list[Problem]]:
     """The records of a JSON array, a JSON-lines stream or a single JSON object.
 

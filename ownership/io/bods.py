@@ -45,7 +45,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError
 from ..model import Holding
 from ._common import (
     Builder,
@@ -53,10 +52,9 @@ from ._common import (
     Where,
     add_unchained,
     join_notes,
-    json_items,
+    json_file_items,
     make_source,
     parse_date,
-    read_text,
     unique,
 )
 from .countries import country_code
@@ -137,16 +135,7 @@ def _camel(value: str) -> str:
 def read_bods(path: str | Path, *, source_id: str | None = None) -> Imported:
     """Read a BODS file (0.4, 0.3 or 0.2; array or JSON lines); raise DataError on any problem."""
     file = Path(path)
-    problems: list[Any] = []
-    text = read_text(file, problems)
-    if text is None:
-        raise DataError(problems)
-    items, syntax = json_items(text, str(file))
-    if syntax and not items:
-        raise DataError(syntax)
-    if len(items) == 1 and isinstance(items[0][1], list):
-        line, values = items[0]
-        items = [(line, v) for v in values]
+    items, syntax = json_file_items(file)
     builder = Builder(
         "bods",
         [file],

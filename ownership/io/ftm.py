@@ -49,17 +49,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DataError, Problem
+from ..errors import DataError
 from ._common import (
     Builder,
     Imported,
     Where,
     join_notes,
+    json_file_items,
     json_items,
     make_source,
     parse_date,
     parse_share,
-    read_text,
     slug,
     unique,
 )
@@ -130,16 +130,7 @@ def _first(record: dict[str, Any], *props: str) -> str | None:
 def read_ftm(path: str | Path, *, source_id: str | None = None) -> Imported:
     """Read FtM JSON lines (or a JSON array); raise DataError naming every bad line."""
     file = Path(path)
-    problems: list[Problem] = []
-    text = read_text(file, problems)
-    if text is None:
-        raise DataError(problems)
-    items, syntax = json_items(text, str(file))
-    if syntax and not items:
-        raise DataError(syntax)
-    if len(items) == 1 and isinstance(items[0][1], list):
-        line, values = items[0]
-        items = [(line, v) for v in values]
+    items, syntax = json_file_items(file)
     builder = Builder(
         "ftm",
         [file],
