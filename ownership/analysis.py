@@ -160,18 +160,20 @@ class Verdict:
             "nearest_listed": self.nearest_listed,
             "chain": list(self.chain),
             "owners": [c.to_dict() for c in self.owners],
-            "listings": [
-                {
-                    "list": x.list,
-                    "program": x.program,
-                    "start": x.start.isoformat() if x.start else None,
-                    "end": x.end.isoformat() if x.end else None,
-                    "citation": x.citation,
-                }
-                for x in self.listings
-            ],
+            "listings": [listing_dict(x) for x in self.listings],
             "explanation": self.explanation,
         }
+
+
+def listing_dict(listing: Listing) -> dict[str, Any]:
+    """A listing as verdict rows carry it."""
+    return {
+        "list": listing.list,
+        "program": listing.program,
+        "start": listing.start.isoformat() if listing.start else None,
+        "end": listing.end.isoformat() if listing.end else None,
+        "citation": listing.citation,
+    }
 
 
 def _as_date(value: dt.date | str | None) -> dt.date:
@@ -215,27 +217,44 @@ def analyze(
 
 
 class _NamesOnDate(Mapping[str, str]):
-    """Entity id -> the name it used on the analysis date, worked out on first use."""
+    """Entity id -> the name it used on the analysis date.
+
+    Only entities with former names can differ from their current name; their records
+    are read on first use.
+    """
 
     def __init__(self, analysis: Analysis) -> None:
         self._analysis = analysis
-        self._known: dict[str, str] = {}
+        self._columns = analysis._columns
+        self._known: dict[int, str] = {}
 
     def __getitem__(self, entity_id: str) -> str:
-        name = self._known.get(entity_id)
+        return self.at(self._columns.index[entity_id])
+
+    def at(self, position: int) -> str:
+        """The name of the entity at ``position`` in the dataset."""
+        if not self._columns.renamed[position]:
+            return self._columns.names[position]
+        name = self._known.get(position)
         if name is None:
             from .graph import name_on
 
-            analysis = self._analysis
-            entity = analysis.dataset.entities[analysis._columns.index[entity_id]]
-            name = self._known[entity_id] = name_on(entity, analysis.as_of)
+            entity = self._analysis.dataset.entities[position]
+            name = self._known[position] = name_on(entity, self._analysis.as_of)
         return name
 
+    def every(self) -> list[str]:
+        """Every entity's name on the date, in dataset order."""
+        names = list(self._columns.names)
+        for position in np.flatnonzero(self._columns.renamed).tolist():
+            names[position] = self.at(position)
+        return names
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self._analysis._columns.ids)
+        return iter(self._columns.ids)
 
     def __len__(self) -> int:
-        return self._analysis._columns.n
+        return self._columns.n
 
 
 class _SeedAncestry:
@@ -243,9 +262,14 @@ class _SeedAncestry:
 
     Over links that can carry ownership or control from reached owners, entities on a
     cycle reach each other, so each strongly connected component has one set: the seeds
-    in it and the sets of the components that link into it. A component's set is computed
-    once, from its parents' sets, and entities of a pyramid share their parent's set.
+    in it and the sets of the components that link into it. A set is a Python int used as
+    a bitmask over the seeds of one group (weakly connected component), numbered in id
+    order, so that a conglomerate with hundreds of listed members costs a few dozen bytes
+    per component and the ids come out sorted.
     """
+
+    #: Decoded sets kept for reuse (siblings share their parent's set); cleared when full.
+    DECODED_LIMIT = 50_000
 
     def __init__(self, analysis: Analysis) -> None:
         from scipy import sparse
@@ -264,34 +288,60 @@ class _SeedAncestry:
         self.parent_bounds = np.searchsorted(
             child_labels[order], np.arange(int(self.label.max(initial=-1)) + 2)
         )
-        seed_nodes = np.flatnonzero(c.seeds)
-        self.seeds_in: dict[int, list[int]] = defaultdict(list)
-        for node in seed_nodes.tolist():
-            self.seeds_in[int(self.label[node])].append(node)
-        self.memo: dict[int, frozenset[int]] = {}
+        self.ids = c.ids
+        self.seeds = c.seeds
+        self.own: dict[int, int] = defaultdict(int)  # component -> bits of its own seeds
+        self.seeds_of_group: dict[int, list[int]] = defaultdict(list)  # bit -> seed, id order
+        self.group: dict[int, int] = {}
+        groups = analysis.groups
+        seed_nodes = sorted(np.flatnonzero(c.seeds).tolist(), key=lambda k: c.ids[k])
+        for node in seed_nodes:
+            group = int(groups[node])
+            bits = self.seeds_of_group[group]
+            self.own[int(self.label[node])] |= 1 << len(bits)
+            bits.append(node)
+        self.groups = groups
+        self.memo: dict[int, int] = {}
+        self.decoded: dict[tuple[int, int], tuple[str, ...]] = {}
 
-    def seeds_above(self, node: int) -> frozenset[int]:
-        """Seeds from which ``node`` is reached (it is among them when it is a seed)."""
+    def mask(self, node: int) -> int:
+        """Bits (over the seeds of ``node``'s group) of the seeds from which it is reached."""
         target = int(self.label[node])
+        memo = self.memo
         stack = [target]
         while stack:
             comp = stack[-1]
-            if comp in self.memo:
+            if comp in memo:
                 stack.pop()
                 continue
             parents = self.parents[self.parent_bounds[comp] : self.parent_bounds[comp + 1]]
-            missing = [p for p in dict.fromkeys(parents.tolist()) if p not in self.memo]
+            parent_list = parents.tolist()
+            missing = [p for p in parent_list if p not in memo]
             if missing:
                 stack.extend(missing)
                 continue
             stack.pop()
-            own = self.seeds_in.get(comp, [])
-            sets = {self.memo[p] for p in parents.tolist()}
-            if not own and len(sets) == 1:
-                self.memo[comp] = next(iter(sets))  # shared, not copied
-            else:
-                self.memo[comp] = frozenset(own).union(*sets)
-        return self.memo[target]
+            bits = self.own.get(comp, 0)
+            for p in parent_list:
+                bits |= memo[p]
+            memo[comp] = bits
+        return memo[target]
+
+    def ancestors(self, node: int) -> tuple[str, ...]:
+        """Ids of the seeds above ``node`` other than itself, sorted."""
+        group = int(self.groups[node])
+        bits = self.mask(node)
+        found = self.decoded.get((group, bits))
+        if found is None:
+            seeds = self.seeds_of_group[group]
+            text = bin(bits)[:1:-1]  # bit k at position k
+            found = tuple(self.ids[seeds[k]] for k, one in enumerate(text) if one == "1")
+            if len(self.decoded) >= self.DECODED_LIMIT:
+                self.decoded.clear()
+            self.decoded[(group, bits)] = found
+        if self.seeds[node]:
+            return tuple(x for x in found if x != self.ids[node])
+        return found
 
 
 class Analysis(Tabular):
@@ -561,19 +611,32 @@ class Analysis(Tabular):
             x for x in self._active_listings_of(entity_id) if self.rule.reads(x.list, x.program)
         )
         effective = float(self.effective[i]) * 100
-        verdict = Verdict(
+        name = self._names.at(i)
+        text = explanation(
+            self,
+            position=i,
+            name=name,
+            status=status,
+            flags=flags,
+            chain_names=names,
+            owners=[(o.owner_name, o.share, o.owner_status, o.kind) for o in owners],
+            listings=listings,
+            legal_low=legal_low,
+            legal_high=legal_high,
+            effective=effective,
+            nearest_listed=nearest_id,
+        )
+        return Verdict(
             id=entity_id,
-            name=self._names[entity_id],
+            name=name,
             country=self._columns.country[i],
             status=status,
             flags=flags,
             rule=self.rule.name,
             rule_title=self.rule.title,
-            window=self.window.describe()
-            if self.window
-            else ("always in force" if not self.rule.windows else "not in force"),
+            window=self._window_text,
             as_of=self.as_of,
-            threshold=str(self.threshold) if self.threshold else "none",
+            threshold=self._threshold_text,
             effective_percent=effective,
             legal_percent=legal_low,
             legal_percent_max=legal_high,
@@ -583,9 +646,52 @@ class Analysis(Tabular):
             nearest_listed=nearest_id,
             listed_ancestors=ancestors,
             listings=listings,
-            explanation="",
+            explanation=text,
         )
-        return _with_explanation(verdict, self)
+
+    # ------------------------------------------------------------------ fixed wording
+    @cached_property
+    def _window_text(self) -> str:
+        if self.window is not None:
+            return self.window.describe()
+        return "always in force" if not self.rule.windows else "not in force"
+
+    @cached_property
+    def _threshold_text(self) -> str:
+        return str(self.threshold) if self.threshold else "none"
+
+    @cached_property
+    def _rule_when(self) -> str:
+        """The rule and date as every explanation names them."""
+        text = f"{self.rule.name} ({self.rule.title}) on {self.as_of.isoformat()}"
+        if self.window is not None and self.rule.windows:
+            text += f" ({self.window.describe()})"
+        return text
+
+    def _window_sentences(self, flags: tuple[str, ...] | list[str]) -> list[str]:
+        """Closing sentences on the rule's window, for the flags that hold on the date."""
+        not_in_force, unverified = self._window_wording
+        sentences = []
+        if Flag.rule_not_in_force.value in flags:
+            sentences.append(not_in_force)
+        if unverified and Flag.unverified_window.value in flags:
+            sentences.append(unverified)
+        return sentences
+
+    @cached_property
+    def _window_wording(self) -> tuple[str, str]:
+        window = self.window
+        not_in_force = (
+            f"The rule is not in force on {self.as_of.isoformat()}"
+            + (f" ({window.describe()})" if window else "")
+            + "."
+        )
+        unverified = (
+            f"This rule window is unverified: {window.note or 'check the Federal Register'}."
+            if window is not None
+            else ""
+        )
+        return not_in_force, unverified
 
     def _status_of_index(self, i: int) -> Status:
         return _CODES[int(self._statuses[i])]
@@ -662,17 +768,21 @@ class Analysis(Tabular):
 
     def _chain(self, i: int, status: Status) -> tuple[str, ...]:
         """From a listed entity down to ``i``: through covering owners, else the reach path."""
+        ids = self.compiled.ids
+        return tuple(ids[x] for x in self._chain_positions(i, status))
+
+    def _chain_positions(self, i: int, status: Status) -> list[int]:
         c = self.compiled
         if c.seeds[i]:
-            return (c.ids[i],)
+            return [i]
         fp = self.lower
+        path = [i]
+        node = i
         if (
             fp is not None
             and fp.covered[i]
             and self.rule.aggregation is not Aggregation.look_through
         ):
-            path = [i]
-            node = i
             while not c.seeds[node]:
                 best = None
                 best_key: tuple[Any, ...] | None = None
@@ -686,15 +796,16 @@ class Analysis(Tabular):
                     break
                 path.append(best)
                 node = best
-            return tuple(c.ids[x] for x in reversed(path))
+            path.reverse()
+            return path
         if not self.reach.reached[i]:
-            return ()
-        path = [i]
-        node = i
-        while self.reach.parent[node] >= 0:
-            node = int(c.src[self.reach.parent[node]])
+            return []
+        parent = self.reach.parent
+        while parent[node] >= 0:
+            node = int(c.src[parent[node]])
             path.append(node)
-        return tuple(c.ids[x] for x in reversed(path))
+        path.reverse()
+        return path
 
     @cached_property
     def _ancestry(self) -> _SeedAncestry:
@@ -703,8 +814,7 @@ class Analysis(Tabular):
     def _listed_ancestors(self, i: int) -> tuple[str, ...]:
         if not self.reach.reached[i]:
             return ()
-        ids = self.compiled.ids
-        return tuple(sorted(ids[j] for j in self._ancestry.seeds_above(i) if j != i))
+        return self._ancestry.ancestors(i)
 
     @cached_property
     def groups(self) -> np.ndarray:
@@ -720,8 +830,10 @@ class Analysis(Tabular):
 
     # ------------------------------------------------------------------ output helpers
     def to_records(self) -> list[dict[str, Any]]:
-        """One plain dict per entity (the documented JSON row)."""
-        return [v.to_dict() for v in self.verdicts()]
+        """One plain dict per entity (the documented JSON row), computed by columns."""
+        from .verdict_rows import verdict_rows
+
+        return list(verdict_rows(self))
 
     def _table_caption(self) -> str:
         counts = ", ".join(f"{v} {k}" for k, v in self.counts().items())
@@ -790,105 +902,113 @@ def _list_label(listing: Listing) -> str:
     return label
 
 
-def _with_explanation(v: Verdict, analysis: Analysis) -> Verdict:
-    rule = f"{v.rule} ({v.rule_title})"
-    when = v.as_of.isoformat()
-    window = analysis.window
-    if window is not None and analysis.rule.windows:
-        rule_when = f"{rule} on {when} ({window.describe()})"
-    else:
-        rule_when = f"{rule} on {when}"
-    chain = " -> ".join(v.chain_names)
-    owners = ", ".join(f"{o.owner_name} {o.share} ({o.owner_status})" for o in v.owners)
+def explanation(
+    analysis: Analysis,
+    *,
+    position: int,
+    name: str,
+    status: Status,
+    flags: tuple[str, ...] | list[str],
+    chain_names: tuple[str, ...] | list[str],
+    owners: list[tuple[str, str, str, str]],
+    listings: tuple[Listing, ...] | list[Listing],
+    legal_low: Decimal,
+    legal_high: Decimal,
+    effective: float,
+    nearest_listed: str | None,
+) -> str:
+    """The one-paragraph explanation of a verdict, from its facts.
+
+    ``owners`` holds (name, share as written, owner status, kind) per counted owner.
+    """
+    rule_when = analysis._rule_when
+    threshold = analysis._threshold_text
+    chain = " -> ".join(chain_names)
+    owner_text = ", ".join(f"{o[0]} {o[1]} ({o[2]})" for o in owners)
+    aggregation = analysis.rule.aggregation
     parts: list[str] = []
-    if v.status is Status.listed:
-        lists = "; ".join(_list_label(x) for x in v.listings) or "a list the rule reads"
-        parts.append(f"{v.name} is listed: on {lists}; {rule_when}.")
-    elif v.status is Status.covered:
-        if analysis.rule.aggregation is Aggregation.look_through:
+    if status is Status.listed:
+        lists = "; ".join(_list_label(x) for x in listings) or "a list the rule reads"
+        parts.append(f"{name} is listed: on {lists}; {rule_when}.")
+    elif status is Status.covered:
+        if aggregation is Aggregation.look_through:
             parts.append(
-                f"{v.name} is covered under {rule_when}: listed parties hold "
-                f"{_pct(v.effective_percent)} of it through all paths (threshold {v.threshold})."
+                f"{name} is covered under {rule_when}: listed parties hold "
+                f"{_pct(effective)} of it through all paths (threshold {threshold})."
             )
         else:
-            held = _pct(v.legal_percent)
-            via_control = any(o.kind == "control" for o in v.owners) and not _meets_text(
-                v, analysis
+            held = _pct(legal_low)
+            via_control = any(o[3] == "control" for o in owners) and not _meets_text(
+                legal_low, analysis
             )
             basis = (
                 "controlled by listed or covered owners"
                 if via_control
-                else (f"listed or covered owners hold {held} (threshold {v.threshold})")
+                else (f"listed or covered owners hold {held} (threshold {threshold})")
             )
-            if analysis.rule.aggregation is Aggregation.per_owner:
+            if aggregation is Aggregation.per_owner:
                 person = (
-                    analysis.compiled.ids[
-                        int(analysis.lower.owner_of[analysis.compiled.index[v.id]])
-                    ]
+                    int(analysis.lower.owner_of[position])
                     if analysis.lower is not None and analysis.lower.owner_of is not None
                     else None
                 )
                 if person is not None:
                     basis = (
-                        f"designated {analysis._names[person]} alone holds or controls "
-                        f"{_pct(v.legal_percent)} (threshold {v.threshold}, "
-                        "no aggregation across persons)"
+                        f"designated {analysis._names.at(person)} alone holds or controls "
+                        f"{held} (threshold {threshold}, no aggregation across persons)"
                     )
-            parts.append(f"{v.name} is covered under {rule_when}: {basis}: {owners}.")
+            parts.append(f"{name} is covered under {rule_when}: {basis}: {owner_text}.")
             if chain:
                 parts.append(f"Chain: {chain}.")
-            parts.append(f"Look-through share {_pct(v.effective_percent)}.")
-    elif v.status is Status.exposed:
-        nearest = analysis._names.get(v.nearest_listed or "", v.nearest_listed)
+            parts.append(f"Look-through share {_pct(effective)}.")
+    elif status is Status.exposed:
+        nearest = analysis._names.get(nearest_listed or "", nearest_listed)
         parts.append(
-            f"{v.name} is exposed: not listed and not covered under {rule_when}, "
+            f"{name} is exposed: not listed and not covered under {rule_when}, "
             f"yet owned or controlled through {chain} by listed {str(nearest).rstrip('.')}."
         )
-        if analysis.rule.aggregation in (Aggregation.all, Aggregation.per_owner):
-            held = _pct(v.legal_percent)
+        if aggregation in (Aggregation.all, Aggregation.per_owner):
             parts.append(
-                f"Listed or covered owners hold {held} (threshold {v.threshold}); "
-                f"look-through share {_pct(v.effective_percent)}."
+                f"Listed or covered owners hold {_pct(legal_low)} (threshold {threshold}); "
+                f"look-through share {_pct(effective)}."
             )
         else:
-            parts.append(f"Look-through share {_pct(v.effective_percent)}.")
-        if owners:
-            parts.append(f"Owners that count: {owners}.")
-        if Flag.possibly_covered.value in v.flags:
+            parts.append(f"Look-through share {_pct(effective)}.")
+        if owner_text:
+            parts.append(f"Owners that count: {owner_text}.")
+        if Flag.possibly_covered.value in flags:
             parts.append(
                 "Possibly covered: unknown or range shares could reach "
-                f"{_pct(v.legal_percent_max)}; establish the exact shares (BIS Red Flag 29)."
+                f"{_pct(legal_high)}; establish the exact shares (BIS Red Flag 29)."
             )
-        if Flag.out_of_scope_us_entity.value in v.flags:
+        if Flag.out_of_scope_us_entity.value in flags:
             parts.append(
                 "It meets (or may meet) the ownership test, but the rule reaches non-US entities "
                 "only; it still passes coverage down to its foreign subsidiaries."
             )
-        if Flag.would_be_covered.value in v.flags:
+        if Flag.would_be_covered.value in flags:
             parts.append("Were the rule in force on this date, it would be covered.")
     else:
-        parts.append(f"{v.name} is clear: no listed party owns or controls it under {rule_when}.")
-    if Flag.rule_not_in_force.value in v.flags:
-        parts.append(
-            f"The rule is not in force on {when}"
-            + (f" ({window.describe()})" if window else "")
-            + "."
-        )
-    if Flag.unverified_window.value in v.flags and window is not None:
-        parts.append(
-            f"This rule window is unverified: {window.note or 'check the Federal Register'}."
-        )
-    text = _DOUBLE_STOP.sub(r"\1.\2", " ".join(parts))  # names ending in "Co." or "Ltd."
-    return Verdict(**{**v.__dict__, "explanation": text})
+        parts.append(f"{name} is clear: no listed party owns or controls it under {rule_when}.")
+    parts.extend(analysis._window_sentences(flags))
+    text = " ".join(parts)
+    return _DOUBLE_STOP.sub(_single_stop, text) if ".." in text else text
 
 
-_DOUBLE_STOP = re.compile(r"(\w)\.\.(\s|$)")
+#: A sentence stop right after a name that ends in one ("Co.", "Ltd.").
+_DOUBLE_STOP = re.compile(r"\.\.(?=\s|$)")
+_WORD = re.compile(r"\w")
 
 
-def _meets_text(v: Verdict, analysis: Analysis) -> bool:
+def _single_stop(match: re.Match[str]) -> str:
+    start = match.start()
+    return "." if start and _WORD.match(match.string, start - 1) else ".."
+
+
+def _meets_text(legal_low: Decimal, analysis: Analysis) -> bool:
     threshold = analysis.threshold
     if threshold is None:
         return False
     if threshold.inclusive:
-        return v.legal_percent >= threshold.value
-    return v.legal_percent > threshold.value
+        return legal_low >= threshold.value
+    return legal_low > threshold.value

@@ -220,16 +220,10 @@ def analyze(
     with _progress("propagating") as tick:
         result = run_analysis(dataset, chosen, as_of, progress=tick)
     if fmt is not Format.table:
-        total = len(result)
+        from .verdict_rows import verdict_rows
+
         with _progress("writing verdicts") as tick:
-
-            def rows() -> Any:
-                for number, verdict in enumerate(result.verdicts()):
-                    if number % 10_000 == 0:
-                        tick(number, total)
-                    yield verdict.to_dict()
-
-            _emit_records(rows(), fmt)
+            _emit_records(verdict_rows(result, progress=tick), fmt)
         return
     from .render.text import analysis_table
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .model import Dataset, HoldingKind
+from .model import Dataset, HoldingKind, _fmt
 
 __all__ = [
     "NO_END",
@@ -64,6 +64,8 @@ class HoldingColumns:
     low_strict: BoolArray  # exclusiveMinimum
     high_strict: BoolArray  # exclusiveMaximum
     places: NDArray[np.int8]  # decimal places the holding's own figures need
+    percent_given: BoolArray  # written as one percent, not a range
+    range_given: BoolArray  # written as a range (unknown when neither is given)
     start: IntArray
     end: IntArray
 
@@ -73,6 +75,21 @@ class HoldingColumns:
     def into(self, owned: int) -> IntArray:
         """Rows of the holdings in entity ``owned`` (all dates), in dataset order."""
         return _rows_of(self, self.owned, owned)
+
+    def share_text(self, row: int, scale: int) -> str:
+        """The share of one row as :meth:`ownership.model.Holding.share_text` writes it."""
+        if self.control[row]:
+            return "control"
+        low = _fmt(Decimal(int(self.low[row])) / scale)
+        if self.percent_given[row]:
+            return f"{low}%"
+        if not self.range_given[row]:
+            return "unknown %"
+        high = _fmt(Decimal(int(self.high[row])) / scale)
+        return (
+            f"{'>' if self.low_strict[row] else ''}{low}-{'<' if self.high_strict[row] else ''}"
+            f"{high}%"
+        )
 
 
 @dataclass
@@ -116,6 +133,8 @@ class Columns:
 
     ids: list[str]
     index: dict[str, int]
+    names: list[str]  # current names
+    renamed: BoolArray  # has former names, so its name on a date may differ
     country: NDArray[np.object_]  # ISO code or None
     holdings: HoldingColumns
     listings: ListingColumns
@@ -130,6 +149,8 @@ class Columns:
         """Columns of a dataset of records (shares beyond MAX_PLACES decimals as Python ints)."""
         ids = [e.id for e in dataset.entities]
         index = {eid: i for i, eid in enumerate(ids)}
+        names = [e.name for e in dataset.entities]
+        renamed = np.fromiter((bool(e.former_names) for e in dataset.entities), bool, len(ids))
         country = np.array([e.country for e in dataset.entities] or [], dtype=object)
         holdings = dataset.holdings
         places = 0
@@ -167,6 +188,8 @@ class Columns:
                 (h.exclusive_maximum is not None for h in holdings), bool, count
             ),
             places=per_holding,
+            percent_given=np.fromiter((h.percent is not None for h in holdings), bool, count),
+            range_given=np.fromiter((h.is_range for h in holdings), bool, count),
             start=np.fromiter((day_number(h.start, NO_START) for h in holdings), np.int64, count),
             end=np.fromiter((day_number(h.end, NO_END) for h in holdings), np.int64, count),
         )
@@ -180,7 +203,14 @@ class Columns:
             end=np.fromiter((day_number(x.end, NO_END) for x in listings), np.int64, total),
         )
         return cls(
-            ids=ids, index=index, country=country, holdings=hold, listings=lists, places=places
+            ids=ids,
+            index=index,
+            names=names,
+            renamed=renamed,
+            country=country,
+            holdings=hold,
+            listings=lists,
+            places=places,
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ownership.model import Arrangement, Dataset, Entity, Holding, Listing
+from ownership.model import Arrangement, Dataset, Entity, FormerName, Holding, Listing
 
 
 def owns(owner: str, owned: str, percent: float | str | None = None, **extra: Any) -> Holding:
@@ -77,3 +77,42 @@ def dated_holdings(
     elif shape == "control":
         record["kind"] = "control"
     return Holding.model_validate(record)
+
+
+@st.composite
+def dated_datasets(
+    draw: st.DrawFn,
+    days: list[dt.date],
+    shares: list[str],
+    *,
+    renames: bool = False,
+    arrangements: bool = False,
+) -> Dataset:
+    """Up to 7 entities with dated holdings and listings; maybe renamed, maybe arranged."""
+    n = draw(st.integers(1, 7))
+    ids = [f"e{i}" for i in range(n)]
+    entities = []
+    for i in ids:
+        former = []
+        if renames and draw(st.booleans()):
+            former = [FormerName(name=f"OLD {i.upper()}", until=draw(st.sampled_from(days)))]
+        country = draw(st.sampled_from(["CN", "US", None]))
+        entities.append(Entity(id=i, name=i.upper(), country=country, former_names=former))
+    holdings = [
+        draw(dated_holdings(ids, [None, *days], shares))
+        for _ in range(draw(st.integers(0, 12)) if n > 1 else 0)
+    ]
+    listings = [
+        Listing(
+            entity=draw(st.sampled_from(ids)),
+            list=draw(st.sampled_from(["sdn", "entity_list", "eu", "uk", "other"])),
+            program=draw(st.sampled_from([None, "NPWMD", "RUSSIA-EO14024"])),
+            start=draw(st.sampled_from([None, *days])),
+        )
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    joint = []
+    if arrangements and n > 2 and draw(st.booleans()):
+        members = draw(st.lists(st.sampled_from(ids), unique=True, min_size=3, max_size=3))
+        joint = [Arrangement(members=members[:2], target=members[2])]
+    return Dataset(entities=entities, holdings=holdings, listings=listings, arrangements=joint)

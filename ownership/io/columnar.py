@@ -161,7 +161,7 @@ def _read(folder: Path) -> Dataset:
     index = {eid: i for i, eid in enumerate(ids)}
     if len(index) != len(ids):
         raise _Decline("duplicate entity ids")
-    _required(entities, "name")
+    names = _required(entities, "name")
     _choice(entities, "kind", {k.value for k in EntityKind})
     country = _country(entities)
     for name in ("aliases", "sources"):
@@ -180,6 +180,8 @@ def _read(folder: Path) -> Dataset:
     columns = Columns(
         ids=ids,
         index=index,
+        names=names,
+        renamed=_present(entities, "former_names"),
         country=country,
         holdings=holding_columns,
         listings=listing_columns,
@@ -209,6 +211,14 @@ def _cells(table: Any, name: str) -> tuple[np.ndarray, list[str | None]]:
         raise _Decline(f"{name}: surrounding spaces")
     codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
     return codes.astype(np.int64), [*values, None]
+
+
+def _present(table: Any, name: str) -> np.ndarray:
+    """Rows with a value in column ``name``."""
+    column = _column(table, name)
+    if column is None:
+        return np.zeros(table.num_rows, dtype=bool)
+    return np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _required(table: Any, name: str) -> list[str]:
@@ -378,6 +388,8 @@ def _holdings(table: Any, index: dict[str, int]) -> HoldingColumns:
         low_strict=has_ex_min,
         high_strict=has_ex_max,
         places=places,
+        percent_given=has_percent,
+        range_given=has_range,
         start=start,
         end=end,
     )

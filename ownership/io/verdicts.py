@@ -57,18 +57,20 @@ AFFILIATE_CSV_COLUMNS = [
 ]
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def write_json(records: Iterable[dict[str, Any]], out: TextIO) -> None:
     out.write("[")
     for number, record in enumerate(records):
-        out.write(",\n  " if number else "\n  ")
-        out.write(json.dumps(record, ensure_ascii=False))
+        out.write((",\n  " if number else "\n  ") + _ENCODE(record))
     out.write("\n]\n")
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO) -> None:
+    encode = _ENCODE
     for record in records:
-        out.write(json.dumps(record, ensure_ascii=False))
-        out.write("\n")
+        out.write(encode(record) + "\n")
 
 
 def write_csv(
