@@ -75,6 +75,7 @@ class Flag(StrEnum):
 
 STATUS_ORDER = {Status.listed: 0, Status.covered: 1, Status.exposed: 2, Status.clear: 3}
 _CODES = [Status.listed, Status.covered, Status.exposed, Status.clear]
+_FLAGS = list(Flag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,35 @@ class Verdict:
             "listings": [listing_dict(x) for x in self.listings],
             "explanation": self.explanation,
         }
+
+
+def _state_key(rule: Rule, day: dt.date) -> str:
+    """A stable name for the results of ``rule`` on ``day`` (any parameter changes it)."""
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if k != "doc"}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, (set, frozenset)):
+            return sorted(plain(v) for v in value)
+        return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+    text = json.dumps({"rule": plain(asdict(rule)), "day": day.isoformat()}, sort_keys=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return f"analysis-{rule.name}-{day.isoformat()}-{digest}"
+
+
+def _fields_of(kind: Any, state: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The array fields of dataclass ``kind`` stored under ``prefix``."""
+    return {
+        name: state[f"{prefix}.{name}"]
+        for name in kind.__dataclass_fields__
+        if f"{prefix}.{name}" in state
+    }
 
 
 def listing_dict(listing: Listing) -> dict[str, Any]:
@@ -382,11 +412,23 @@ class Analysis(Tabular):
         self.window = rule.window_on(as_of)
         self.in_force = rule.in_force_on(as_of)
         self.threshold: Threshold | None = rule.threshold_on(as_of)
-        self.compiled: Compiled = compile_snapshot(dataset, as_of, rule)
-        step(1)
-        c = self.compiled
         self.lower: FixedPoint | None = None
         self.upper: FixedPoint | None = None
+        store = dataset.store
+        key = _state_key(rule, as_of) if store is not None else ""
+        state = store.get(key) if store is not None else None
+        if state is not None and self._restore(state):
+            step(4)
+            return
+        self._compute(step)
+        if store is not None and self.compiled.low.dtype != object:
+            store.put(key, self._state())
+
+    def _compute(self, step: Callable[[int], None]) -> None:
+        rule, dataset = self.rule, self.dataset
+        self.compiled: Compiled = compile_snapshot(dataset, self.as_of, rule)
+        step(1)
+        c = self.compiled
         if self.threshold is not None and rule.aggregation is Aggregation.all:
             self.lower = covered_fixed_point(c, rule, self.threshold, upper=False)
             self.upper = covered_fixed_point(c, rule, self.threshold, upper=True)
@@ -394,7 +436,7 @@ class Analysis(Tabular):
             arrangements = [
                 ([c.index[m] for m in a.members], c.index[a.target])
                 for a in dataset.arrangements
-                if a.active_on(as_of)
+                if a.active_on(self.as_of)
             ]
             self.lower = per_owner_fixed_point(
                 c, rule, self.threshold, upper=False, arrangements=arrangements
@@ -410,6 +452,61 @@ class Analysis(Tabular):
             self._look_through_fixed_point()
         self._statuses, self._flags = self._classify()
         step(4)
+
+    # ------------------------------------------------------------------ stored results
+    def _state(self) -> dict[str, np.ndarray]:
+        """Every computed array, for a store to keep (see :class:`ownership.model.ArrayStore`)."""
+        state: dict[str, np.ndarray] = {"effective": self.effective, "statuses": self._statuses}
+        parts: dict[str, Any] = {"c": self.compiled, "reach": self.reach}
+        if self.lower is not None:
+            parts["lower"] = self.lower
+            if self.upper is not self.lower:
+                parts["upper"] = self.upper
+        for prefix, part in parts.items():
+            for name in part.__dataclass_fields__:
+                value = getattr(part, name)
+                if isinstance(value, np.ndarray):
+                    state[f"{prefix}.{name}"] = value
+        state["c.scale"] = np.array(self.compiled.scale, dtype=np.int64)
+        positions = [i for i, names in self._flags.items() for _ in names]
+        codes = [_FLAGS.index(Flag(f)) for names in self._flags.values() for f in names]
+        state["flags.position"] = np.array(positions, dtype=np.int64)
+        state["flags.code"] = np.array(codes, dtype=np.int8)
+        return state
+
+    def _restore(self, state: dict[str, np.ndarray]) -> bool:
+        """Take the results from a store; False when the stored arrays do not fit."""
+        columns = self._columns
+        try:
+            fields = {
+                "c": _fields_of(Compiled, state, "c"),
+                "reach": _fields_of(Reachability, state, "reach"),
+            }
+            scale = int(fields["c"].pop("scale"))
+            compiled = Compiled(ids=columns.ids, index=columns.index, scale=scale, **fields["c"])
+            if compiled.seeds.size != columns.n:
+                return False
+            reach = Reachability(**fields["reach"])
+            lower = upper = None
+            if "lower.covered" in state:
+                lower = FixedPoint(**_fields_of(FixedPoint, state, "lower"))
+                upper = (
+                    FixedPoint(**_fields_of(FixedPoint, state, "upper"))
+                    if "upper.covered" in state
+                    else lower
+                )
+            effective, statuses = state["effective"], state["statuses"]
+            flags: dict[int, list[str]] = defaultdict(list)
+            values = [flag.value for flag in _FLAGS]
+            for position, code in zip(
+                state["flags.position"].tolist(), state["flags.code"].tolist(), strict=True
+            ):
+                flags[position].append(values[code])
+        except (KeyError, TypeError, ValueError):
+            return False
+        self.compiled, self.reach, self.lower, self.upper = compiled, reach, lower, upper
+        self.effective, self._statuses, self._flags = effective, statuses, flags
+        return True
 
     # ------------------------------------------------------------------ classification
     def _look_through_fixed_point(self) -> None:
@@ -823,10 +920,18 @@ class Analysis(Tabular):
         from scipy.sparse.csgraph import connected_components
 
         c = self.compiled
+        store = self.dataset.store
+        key = f"{_state_key(self.rule, self.as_of)}-groups"
+        stored = store.get(key) if store is not None else None
+        if stored is not None and stored.get("groups", np.empty(0)).size == c.n:
+            return np.asarray(stored["groups"])
         links = sparse.csr_matrix(
             (np.ones(c.src.size, dtype=np.int8), (c.src, c.dst)), shape=(c.n, c.n)
         )
-        return np.asarray(connected_components(links, directed=True, connection="weak")[1])
+        labels = np.asarray(connected_components(links, directed=True, connection="weak")[1])
+        if store is not None:
+            store.put(key, {"groups": labels})
+        return labels
 
     # ------------------------------------------------------------------ output helpers
     def to_records(self) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ message, with exit code 2 and no traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -39,6 +40,21 @@ DataOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+@app.callback()
+def _options(
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Read large CSV folders afresh and store nothing in the cache "
+            "(same as OWNERSHIP_CACHE=off).",
+        ),
+    ] = False,
+) -> None:
+    if no_cache:
+        os.environ["OWNERSHIP_CACHE"] = "off"
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -759,6 +775,31 @@ def plot(
     focus = result.resolve(name) if name else None
     path = save_figure(result, out, focus=focus, depth=depth)
     typer.echo(f"wrote {path}")
+
+
+@app.command("cache")
+def cache_command(
+    clear: Annotated[bool, typer.Option("--clear", help="Remove every cached folder.")] = False,
+) -> None:
+    """Show where large CSV folders are cached (parsed rows, columns, analyses) and the space used.
+
+    Entries are refreshed when a folder's files change; --clear removes them all.
+
+    Example: ownership cache --clear
+    """
+    from .io.cache import cache_dir, cached_folders, clear_cache
+
+    root = cache_dir()
+    if root is None:
+        typer.echo("the cache is off (OWNERSHIP_CACHE=off)")
+        return
+    if clear:
+        typer.echo(f"removed {clear_cache()} cached folder(s) from {root}")
+        return
+    folders = cached_folders()
+    typer.echo(f"cache: {root}; {len(folders)} folder(s)")
+    for folder, size in folders:
+        typer.echo(f"  {size / 1e6:,.1f} MB  {folder}")
 
 
 class _Ticker:

@@ -17,6 +17,7 @@ already built; any other dataset gets them from its records on first use.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,7 @@ __all__ = [
     "Columns",
     "HoldingColumns",
     "ListingColumns",
+    "PositionIndex",
     "columns_of",
     "day_number",
     "decimal_places",
@@ -127,14 +129,54 @@ def _rows_of(table: Any, column: IntArray, value: int) -> IntArray:
     return np.asarray(order[left:right])
 
 
+class PositionIndex(Mapping[str, int]):
+    """Entity id -> position, without hashing a million ids for a handful of look-ups.
+
+    Look-ups first go by binary search over the ids in sorted ``order`` (kept with a cached
+    dataset); after ``DICT_AFTER`` of them a dict is built, so bulk use stays fast.
+    """
+
+    DICT_AFTER = 2_000
+
+    def __init__(self, ids: list[str], order: IntArray) -> None:
+        self._ids = ids
+        self._order = order
+        self._sorted: NDArray[np.object_] | None = None
+        self._dict: dict[str, int] | None = None
+        self._lookups = 0
+
+    def __getitem__(self, key: str) -> int:
+        if self._dict is not None:
+            return self._dict[key]
+        self._lookups += 1
+        if self._lookups > self.DICT_AFTER:
+            self._dict = dict(zip(self._ids, range(len(self._ids)), strict=True))
+            return self._dict[key]
+        if not isinstance(key, str):
+            raise KeyError(key)
+        if self._sorted is None:
+            self._sorted = object_array(self._ids)[self._order]
+        k = int(np.searchsorted(self._sorted, key))
+        if k < len(self._sorted) and self._sorted[k] == key:
+            return int(self._order[k])
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
 @dataclass
 class Columns:
     """Entities, holdings and listings of a dataset as arrays (see the module docstring)."""
 
     ids: list[str]
-    index: dict[str, int]
-    names: list[str]  # current names
+    index: Mapping[str, int]
+    names: Sequence[str]  # current names
     renamed: BoolArray  # has former names, so its name on a date may differ
+    aliased: BoolArray  # has aliases
     country: NDArray[np.object_]  # ISO code or None
     holdings: HoldingColumns
     listings: ListingColumns
@@ -151,6 +193,7 @@ class Columns:
         index = {eid: i for i, eid in enumerate(ids)}
         names = [e.name for e in dataset.entities]
         renamed = np.fromiter((bool(e.former_names) for e in dataset.entities), bool, len(ids))
+        aliased = np.fromiter((bool(e.aliases) for e in dataset.entities), bool, len(ids))
         country = np.array([e.country for e in dataset.entities] or [], dtype=object)
         holdings = dataset.holdings
         places = 0
@@ -207,6 +250,7 @@ class Columns:
             index=index,
             names=names,
             renamed=renamed,
+            aliased=aliased,
             country=country,
             holdings=hold,
             listings=lists,

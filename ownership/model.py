@@ -20,7 +20,7 @@ import builtins
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -28,6 +28,7 @@ __all__ = [
     "WELL_KNOWN_LISTS",
     "Address",
     "Arrangement",
+    "ArrayStore",
     "Dataset",
     "Entity",
     "EntityKind",
@@ -329,6 +330,14 @@ class Arrangement(_Record):
         return active_on(self.start, self.end, day)
 
 
+class ArrayStore(Protocol):
+    """Somewhere to keep arrays computed from a dataset, e.g. an on-disk cache."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, arrays: dict[str, Any]) -> None: ...
+
+
 class Dataset(_Record):
     """A whole dataset, as in the native YAML/JSON file format.
 
@@ -342,10 +351,13 @@ class Dataset(_Record):
     arrangements: list[Arrangement] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
 
-    # Derived, never serialised: cross-record checks passed; columns for fast compiling.
+    # Derived, never serialised: cross-record checks passed; columns for fast compiling;
+    # a store of computed arrays (see ``ArrayStore``) valid for the records as loaded.
     _checked_key: Any = PrivateAttr(default=None)
     _columns: Any = PrivateAttr(default=None)
     _columns_key: Any = PrivateAttr(default=None)
+    _store: Any = PrivateAttr(default=None)
+    _store_key: Any = PrivateAttr(default=None)
 
     def __eq__(self, other: object) -> bool:
         """Equal when the records are; derived data (checks, columns) does not count."""
@@ -373,6 +385,16 @@ class Dataset(_Record):
     @property
     def is_checked(self) -> bool:
         return bool(self._checked_key == self.records_key())
+
+    def attach_store(self, store: ArrayStore) -> None:
+        """Keep ``store`` for results computed from the records as they are now."""
+        self._store = store
+        self._store_key = self.records_key()
+
+    @property
+    def store(self) -> ArrayStore | None:
+        """The store of computed arrays, or None once the records have changed."""
+        return self._store if self._store_key == self.records_key() else None
 
     def entity_index(self) -> dict[str, Entity]:
         return {e.id: e for e in self.entities}

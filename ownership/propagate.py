@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -42,7 +43,7 @@ class Compiled:
     """One date's holdings as arrays; pairs (owner, owned) merged, shares scaled to ints."""
 
     ids: list[str]
-    index: dict[str, int]
+    index: Mapping[str, int]
     scale: int
     src: IntArray
     dst: IntArray

@@ -18,11 +18,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .columns import columns_of
+from .columns import NO_START, columns_of
 from .model import Dataset, Entity, Listing
 
 if TYPE_CHECKING:
@@ -68,18 +69,27 @@ class RedFlagFinder:
             positions = related
         else:
             positions = np.array([columns.index[r] for r in related], dtype=np.int64)
-        in_group = np.isin(columns.listings.entity, positions)
-        self.related_listings = [
-            (self.entity(dataset.listings[k].entity), dataset.listings[k])
-            for k in np.flatnonzero(in_group).tolist()
-            if dataset.listings[k].start is not None
+        self.positions = positions
+
+    @cached_property
+    def related_listings(self) -> list[tuple[Entity, Listing]]:
+        """Dated listings of the group's entities; built only when a former name is compared."""
+        listings = self.dataset.listings
+        in_group = np.isin(self.columns.listings.entity, self.positions)
+        dated = in_group & (self.columns.listings.start != NO_START)
+        return [
+            (self.entity(listings[k].entity), listings[k]) for k in np.flatnonzero(dated).tolist()
         ]
-        self.listed_addresses: dict[str, list[tuple[str, Entity]]] = {}
-        for position in np.unique(columns.listings.entity).tolist():
-            listed = dataset.entities[position]
+
+    @cached_property
+    def listed_addresses(self) -> dict[str, list[tuple[str, Entity]]]:
+        """Address key -> listed entities using it; built only when an address is compared."""
+        found: dict[str, list[tuple[str, Entity]]] = {}
+        for position in np.unique(self.columns.listings.entity).tolist():
+            listed = self.dataset.entities[position]
             for address in listed.addresses:
-                key = _address_key(address.address)
-                self.listed_addresses.setdefault(key, []).append((listed.id, listed))
+                found.setdefault(_address_key(address.address), []).append((listed.id, listed))
+        return found
 
     def entity(self, entity_id: str) -> Entity:
         return self.dataset.entities[self.columns.index[entity_id]]

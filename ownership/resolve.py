@@ -20,6 +20,9 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
+
+import numpy as np
 
 from .columns import columns_of
 from .errors import AmbiguousName, EntityNotFound
@@ -51,6 +54,13 @@ COMPANY_SUFFIXES = (
 )
 #: CJK legal-form endings, longest first.
 CJK_SUFFIXES = ("股份有限公司", "有限责任公司", "有限責任公司", "有限公司", "公司")
+
+#: Store key of the normalised current names of a dataset's entities.
+NAME_KEYS = "names-normalised"
+
+#: Store key of the aliases and former names of a dataset's entities.
+OTHER_NAMES = "names-other"
+_HOW = ("alias", "former name")
 
 #: Fuzzy score (0-100) below which a name is not offered as a suggestion.
 SUGGESTION_CUTOFF = 70
@@ -95,34 +105,128 @@ class Match:
         return None
 
 
+def _pack(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Strings as one UTF-8 byte array and the offsets of each (Arrow's layout)."""
+    import pyarrow as pa
+
+    array = pa.array(values, pa.large_string())
+    offsets, data = array.buffers()[1:3]
+    return (
+        np.frombuffer(offsets, dtype=np.int64)[: len(values) + 1].copy(),
+        np.frombuffer(data, dtype=np.uint8).copy() if data else np.zeros(0, np.uint8),
+    )
+
+
+def _unpack(offsets: np.ndarray, data: np.ndarray) -> list[str]:
+    import pyarrow as pa
+
+    count = max(offsets.size - 1, 0)
+    array = pa.LargeStringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(data))
+    return list(array.to_pylist())
+
+
 class NameIndex:
-    """Every name of every entity, normalised, for exact and fuzzy look-up."""
+    """Every name of every entity, normalised, for exact and fuzzy look-up.
+
+    Current names are normalised once into one array (kept in the dataset's store when it
+    has one, so a cached million-entity dataset is not normalised again); aliases and
+    former names are read only from the entities that have them.
+    """
 
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
+        self.columns = columns_of(dataset)
 
     def entity(self, entity_id: str) -> Entity | None:
         """The entity with this id, if any (no name index needed)."""
-        position = columns_of(self.dataset).index.get(entity_id)
+        position = self.columns.index.get(entity_id)
         return None if position is None else self.dataset.entities[position]
 
     @cached_property
-    def _by_key(self) -> dict[str, list[tuple[Entity, str, str, dt.date | None]]]:
-        """Normalised name -> the entities using it; built on the first look-up by name."""
-        by_key: dict[str, list[tuple[Entity, str, str, dt.date | None]]] = defaultdict(list)
+    def _name_keys(self) -> Any:
+        """The normalised current name of every entity, as an Arrow string array."""
+        import pyarrow as pa
 
-        def add(entity: Entity, name: str, how: str, until: dt.date | None = None) -> None:
-            key = normalise_name(name)
+        store = self.dataset.store
+        stored = store.get(NAME_KEYS) if store is not None else None
+        if stored is not None and stored["offsets"].size == self.columns.n + 1:
+            return pa.LargeStringArray.from_buffers(
+                self.columns.n, pa.py_buffer(stored["offsets"]), pa.py_buffer(stored["data"])
+            )
+        names = [normalise_name(name) for name in self.columns.names]
+        if store is not None:
+            offsets, data = _pack(names)
+            store.put(NAME_KEYS, {"offsets": offsets, "data": data})
+        return pa.array(names, pa.large_string())
+
+    @cached_property
+    def _other_names(self) -> dict[str, list[tuple[int, str, str, dt.date | None]]]:
+        """Normalised alias or former name -> (position, name, how, until)."""
+        store = self.dataset.store
+        stored = store.get(OTHER_NAMES) if store is not None else None
+        if stored is not None:
+            positions = stored["position"].tolist()
+            names = _unpack(stored["name_offsets"], stored["name_data"])
+            keys = _unpack(stored["key_offsets"], stored["key_data"])
+            hows, untils = stored["how"].tolist(), stored["until"].tolist()
+        else:
+            rows = self._read_other_names()
+            positions = [row[0] for row in rows]
+            names = [row[1] for row in rows]
+            keys = [normalise_name(name) for name in names]
+            hows = [row[2] for row in rows]
+            untils = [row[3] for row in rows]
+            if store is not None:
+                name_offsets, name_data = _pack(names)
+                key_offsets, key_data = _pack(keys)
+                store.put(
+                    OTHER_NAMES,
+                    {
+                        "position": np.array(positions, dtype=np.int64),
+                        "how": np.array(hows, dtype=np.int8),
+                        "until": np.array(untils, dtype=np.int64),
+                        "name_offsets": name_offsets,
+                        "name_data": name_data,
+                        "key_offsets": key_offsets,
+                        "key_data": key_data,
+                    },
+                )
+        found: dict[str, list[tuple[int, str, str, dt.date | None]]] = defaultdict(list)
+        for position, name, key, how, until in zip(
+            positions, names, keys, hows, untils, strict=True
+        ):
             if key:
-                by_key[key].append((entity, name, how, until))
+                day = dt.date.fromordinal(until) if until > 0 else None
+                found[key].append((position, name, _HOW[how], day))
+        return found
 
-        for entity in self.dataset.entities:
-            add(entity, entity.name, "name")
-            for alias in entity.aliases:
-                add(entity, alias, "alias")
-            for former in entity.former_names:
-                add(entity, former.name, "former name", former.until)
-        return by_key
+    def _read_other_names(self) -> list[tuple[int, str, int, int]]:
+        """(position, name, 0 alias / 1 former name, last day used or 0) from the records."""
+        rows = []
+        entities = self.dataset.entities
+        for position in np.flatnonzero(self.columns.aliased | self.columns.renamed).tolist():
+            entity = entities[position]
+            rows += [(position, alias, 0, 0) for alias in entity.aliases]
+            rows += [
+                (position, f.name, 1, f.until.toordinal() if f.until else 0)
+                for f in entity.former_names
+            ]
+        return rows
+
+    def _entries(self, key: str) -> list[tuple[Entity, str, str, dt.date | None]]:
+        """Entities using the normalised name ``key``, in dataset order."""
+        import pyarrow.compute as pc
+
+        entries: list[tuple[int, str, str, dt.date | None]] = []
+        if key:
+            same = pc.equal(self._name_keys, key).to_numpy(zero_copy_only=False)
+            entries = [
+                (p, self.columns.names[p], "name", None) for p in np.flatnonzero(same).tolist()
+            ]
+        entries += self._other_names.get(key, [])
+        entries.sort(key=lambda entry: entry[0])
+        entities = self.dataset.entities
+        return [(entities[int(p)], name, how, until) for p, name, how, until in entries]
 
     def find(self, query: str) -> list[Match]:
         """Every entity whose id or some name matches ``query`` exactly after normalising."""
@@ -131,7 +235,7 @@ class NameIndex:
             return [Match(by_id, "id", query)]
         found: dict[str, Match] = {}
         rank = {"name": 0, "alias": 1, "former name": 2}
-        for entity, name, how, until in self._by_key.get(normalise_name(query), []):
+        for entity, name, how, until in self._entries(normalise_name(query)):
             current = found.get(entity.id)
             if current is None or rank[how] < rank[current.how]:
                 found[entity.id] = Match(entity, how, name, until=until)
@@ -141,7 +245,7 @@ class NameIndex:
         """Close names by fuzzy score, best first (``rapidfuzz``)."""
         from rapidfuzz import fuzz, process, utils
 
-        keys = list(self._by_key)
+        keys = list(dict.fromkeys([*self._name_keys.to_pylist(), *self._other_names]).keys() - {""})
         if not keys:
             return []
         scored = process.extract(
@@ -154,7 +258,7 @@ class NameIndex:
         )
         result: dict[str, Match] = {}
         for key, score, _ in scored:
-            for entity, name, _, until in self._by_key[key]:
+            for entity, name, _, until in self._entries(key):
                 if entity.id not in result:
                     result[entity.id] = Match(entity, "fuzzy", name, float(score), until)
         return list(result.values())[:limit]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -38,7 +38,12 @@ from ..columns import (
 )
 from ..model import Dataset, Entity, EntityKind, Holding, Listing
 
-__all__ = ["COLUMNAR_FROM_BYTES", "RowRecords", "read_csv_folder_columnar"]
+__all__ = [
+    "COLUMNAR_FROM_BYTES",
+    "RowRecords",
+    "dataset_from_tables",
+    "read_csv_folder_columnar",
+]
 
 #: CSV folders at least this large (bytes) are read by columns; smaller ones strictly.
 COLUMNAR_FROM_BYTES = 1_000_000
@@ -116,15 +121,20 @@ class RowRecords(Sequence[T]):
         return f"<{len(self)} {self._model.__name__} rows>"
 
 
-def read_csv_folder_columnar(folder: Path) -> Dataset | None:
-    """The dataset in ``folder``, or None when the strict reader should read it."""
+def read_csv_folder_columnar(
+    folder: Path, *, progress: Callable[[int, int], None] | None = None, total: int = 0
+) -> Dataset | None:
+    """The dataset in ``folder``, or None when the strict reader should read it.
+
+    ``progress(bytes_parsed, total)`` is called as each file is parsed.
+    """
     try:
-        return _read(folder)
+        return _read(folder, progress, total)
     except _Decline:
         return None
 
 
-def _read(folder: Path) -> Dataset:
+def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int) -> Dataset:
     import pyarrow as pa
     from pyarrow import csv
 
@@ -134,6 +144,7 @@ def _read(folder: Path) -> Dataset:
     if "entities" not in present or present - set(_FILES):
         raise _Decline("sections other than entities, holdings and listings")
     tables: dict[str, Any] = {}
+    parsed = 0
     for section in _FILES:
         path = folder / _FILES[section]
         if not path.exists():
@@ -156,6 +167,9 @@ def _read(folder: Path) -> Dataset:
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise _Decline(str(exc)) from None
         tables[section] = table
+        parsed += path.stat().st_size
+        if progress is not None:
+            progress(parsed, max(total, parsed))
     entities, holdings, listings = tables["entities"], tables["holdings"], tables["listings"]
     ids = _required(entities, "id")
     index = {eid: i for i, eid in enumerate(ids)}
@@ -170,24 +184,31 @@ def _read(folder: Path) -> Dataset:
         _structured_cells(entities, name)
     holding_columns = _holdings(holdings, index)
     listing_columns = _listings(listings, index)
-    dataset = Dataset.model_construct(
-        entities=RowRecords(Entity, entities),  # type: ignore[arg-type]
-        holdings=RowRecords(Holding, holdings),  # type: ignore[arg-type]
-        listings=RowRecords(Listing, listings),  # type: ignore[arg-type]
-        arrangements=[],
-        sources=[],
-    )
     columns = Columns(
         ids=ids,
         index=index,
         names=names,
         renamed=_present(entities, "former_names"),
+        aliased=_present(entities, "aliases"),
         country=country,
         holdings=holding_columns,
         listings=listing_columns,
         places=int(holding_columns.places.max()) if holding_columns.places.size else 0,
     )
+    dataset = dataset_from_tables(tables, columns)
     _cross_record_checks(dataset, columns)
+    return dataset
+
+
+def dataset_from_tables(tables: dict[str, Any], columns: Columns) -> Dataset:
+    """A checked dataset over the rows of ``tables``, with its columns already built."""
+    dataset = Dataset.model_construct(
+        entities=RowRecords(Entity, tables["entities"]),  # type: ignore[arg-type]
+        holdings=RowRecords(Holding, tables["holdings"]),  # type: ignore[arg-type]
+        listings=RowRecords(Listing, tables["listings"]),  # type: ignore[arg-type]
+        arrangements=[],
+        sources=[],
+    )
     attach_columns(dataset, columns)
     dataset.mark_checked()
     return dataset

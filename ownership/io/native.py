@@ -176,7 +176,14 @@ def load_native(
         if (folder / name).exists()
     )
     if len(paths) == 1 and len(folders) == 1 and total >= columnar.COLUMNAR_FROM_BYTES:
-        fast = columnar.read_csv_folder_columnar(folders[0])
+        from .cache import folder_cache
+
+        cache = folder_cache(folders[0])
+        fast = cache.load() if cache is not None else None
+        if fast is None:
+            fast = columnar.read_csv_folder_columnar(folders[0], progress=progress, total=total)
+            if fast is not None and cache is not None:
+                cache.save(fast)
         if fast is not None:
             if progress is not None:
                 progress(total, total)

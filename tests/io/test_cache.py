@@ -1,0 +1,144 @@
+"""The folder cache: a second read maps what the first stored, and any change refreshes it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import ownership
+from ownership import analysis as analysis_module
+from ownership.analysis import analyze
+from ownership.cli import app
+from ownership.columns import Columns, columns_of
+from ownership.io import cache, columnar, load, save
+from ownership.resolve import NameIndex
+from ownership.verdict_rows import verdict_rows
+
+from .test_columnar import _same_columns
+
+RULES = ("ofac-50", "bis-affiliates", "uk", "look-through")
+DAY = "2025-10-01"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The bundled case as a CSV folder, read by columns (so cached) whatever its size."""
+    path = tmp_path / "inspur"
+    bundled = load(ownership.bundled_dataset())
+    save(bundled.model_copy(update={"sources": [], "arrangements": []}), path)
+    monkeypatch.setattr(columnar, "COLUMNAR_FROM_BYTES", 0)
+    return path
+
+
+def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the folder was parsed again")
+
+    monkeypatch.setattr(columnar, "read_csv_folder_columnar", refuse)
+
+
+def test_a_second_load_maps_what_the_first_stored(
+    folder: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = load(folder)
+    assert [name for name, _ in cache.cached_folders()] == [str(folder.resolve())]
+    _no_parsing(monkeypatch)
+    second = load(folder)
+    assert isinstance(second.entities, columnar.RowRecords)
+    assert second == first and second.is_checked
+    _same_columns(columns_of(second), Columns.from_dataset(first))
+    for rule in RULES:
+        assert list(verdict_rows(analyze(second, rule, DAY))) == list(
+            verdict_rows(analyze(first, rule, DAY))
+        )
+    for query in ("Aivres Systems", "Inspur Systems", "aivres-systems", "浪潮集团"):
+        found = [m.entity.id for m in NameIndex(second).find(query)]
+        assert found == [m.entity.id for m in NameIndex(first).find(query)] and found
+
+
+def test_analyses_are_restored_not_recomputed(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = {rule: list(verdict_rows(analyze(load(folder), rule, DAY))) for rule in RULES}
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("propagated again")
+
+    monkeypatch.setattr(analysis_module, "compile_snapshot", refuse)
+    again = load(folder)
+    for rule in RULES:
+        assert list(verdict_rows(analyze(again, rule, DAY))) == computed[rule]
+    with pytest.raises(AssertionError, match="propagated again"):
+        analyze(again, "ofac-50", "2019-01-01")  # a date not seen before is computed
+
+
+def test_a_changed_file_refreshes_the_entry(folder: Path) -> None:
+    before = analyze(load(folder), "bis-affiliates", DAY)
+    holdings = folder / "holdings.csv"
+    lines = holdings.read_text(encoding="utf-8").splitlines()
+    owned = [line for line in lines[1:] if line.split(",")[1] == "aivres-systems"]
+    assert owned, "the fixture has a holding in Aivres Systems"
+    holdings.write_text(
+        "\n".join(line for line in lines if line not in owned) + "\n", encoding="utf-8"
+    )
+    after = analyze(load(folder), "bis-affiliates", DAY)
+    assert before.status("aivres-systems").value == "exposed"
+    assert after.status("aivres-systems").value == "clear"
+    assert after.holdings_into("aivres-systems") == []
+
+
+def test_a_new_file_in_the_folder_refreshes_the_entry(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[Path] = []
+    read = columnar.read_csv_folder_columnar
+
+    def counting(path: Path, **options: object) -> object:
+        parsed.append(path)
+        return read(path, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(columnar, "read_csv_folder_columnar", counting)
+    first = load(folder)
+    load(folder)
+    assert len(parsed) == 1
+    (folder / "README.txt").write_text("where these files came from\n", encoding="utf-8")
+    assert load(folder) == first
+    assert len(parsed) == 2
+
+
+def test_a_broken_entry_is_discarded_and_the_folder_read_again(
+    folder: Path, private_cache: Path
+) -> None:
+    first = load(folder)
+    [entry] = [p for p in private_cache.iterdir() if p.is_dir()]
+    (entry / "holdings.arrow").write_bytes(b"not arrow")
+    assert load(folder) == first
+    assert (entry / "holdings.arrow").read_bytes() != b"not arrow"
+
+
+def test_the_cache_can_be_turned_off(
+    folder: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OWNERSHIP_CACHE", "off")
+    load(folder)
+    assert list(private_cache.iterdir()) == []
+    monkeypatch.delenv("OWNERSHIP_CACHE")
+    result = CliRunner().invoke(
+        app, ["--no-cache", "affiliates", "Inspur Group", "--data", str(folder)]
+    )
+    assert result.exit_code == 0, result.output
+    assert list(private_cache.iterdir()) == []
+    assert os.environ["OWNERSHIP_CACHE"] == "off"  # restored after the test by monkeypatch
+
+
+def test_the_cache_command_lists_and_clears_entries(folder: Path) -> None:
+    runner = CliRunner()
+    load(folder)
+    listed = runner.invoke(app, ["cache"])
+    assert listed.exit_code == 0 and str(folder.resolve()) in listed.output
+    cleared = runner.invoke(app, ["cache", "--clear"])
+    assert "removed 1 cached folder" in cleared.output
+    assert cache.cached_folders() == []
