@@ -61,6 +61,7 @@ TARGETS: dict[str, tuple[float, str]] = {
     "propagation": (1.0, "each rule's propagation (compile + fixed points) <= 1 s"),
     "look_through": (3.0, "look-through <= 3 s"),
     "query": (0.1, "one affiliates query on a loaded graph <= 100 ms"),
+    "second_query": (2.0, "a second `ownership affiliates` on the same folder, end to end < 2 s"),
 }
 TARGET_SIZE = 1_000_000
 
@@ -287,7 +288,13 @@ def worker(folder: Path, repeats: int, timeout: float, as_of: str) -> dict[str, 
         for label, (count, index) in picks.items():
             entity = compiled.ids[index]
             rec.step(f"query.{label}", lambda e=entity: _affiliates_query(result, e))
-            rec.note(f"query.{label}", entity=entity, descendants=count, method=method)
+            rec.note(
+                f"query.{label}",
+                entity=entity,
+                entity_name=result.name_of(entity),
+                descendants=count,
+                method=method,
+            )
         chosen = rng.choice(compiled.n, size=min(VERDICT_SAMPLE, compiled.n), replace=False)
         probe = [compiled.ids[int(i)] for i in chosen]
         rec.step("verdict.sample", lambda: [result.verdict(e) for e in probe], repeats=1)
@@ -329,13 +336,26 @@ def worker(folder: Path, repeats: int, timeout: float, as_of: str) -> dict[str, 
 
 
 def _end_to_end(
-    folder: Path, rule: str, as_of: str, timeout: float, memory_gb: float
+    folder: Path, rule: str, as_of: str, timeout: float, memory_gb: float, cache: Path | None
 ) -> dict[str, Any]:
     """``ownership analyze ... --format jsonl > /dev/null``: wall time and max RSS."""
-    command = [
-        str(Path(sys.executable).with_name("ownership")),
-        "analyze", "--data", str(folder), "--rule", rule, "--as-of", as_of, "--format", "jsonl",
-    ]  # fmt: skip
+    arguments = ["analyze", "--data", str(folder), "--rule", rule, "--as-of", as_of,
+                 "--format", "jsonl"]  # fmt: skip
+    return _command(arguments, timeout, memory_gb, cache)
+
+
+def _command(
+    arguments: list[str], timeout: float, memory_gb: float, cache: Path | None
+) -> dict[str, Any]:
+    """One ``ownership`` command, output discarded: wall time and max RSS.
+
+    ``cache`` is the cache directory to use; None runs with the cache off.
+    """
+    command = [str(Path(sys.executable).with_name("ownership")), *arguments]
+    env = {**os.environ, "OWNERSHIP_CACHE": "off"}
+    if cache is not None:
+        env = {**os.environ, "OWNERSHIP_CACHE_DIR": str(cache)}
+        env.pop("OWNERSHIP_CACHE", None)
     # stderr goes to a file, not a pipe, so progress output can never block the process
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
@@ -343,6 +363,7 @@ def _end_to_end(
             command,
             stdout=subprocess.DEVNULL,
             stderr=errors,
+            env=env,
             preexec_fn=lambda: _limit_memory(memory_gb),
         )
         status = "ok"
@@ -355,7 +376,7 @@ def _end_to_end(
                 pid, code, usage = os.wait4(proc.pid, 0)
                 status = "timeout"
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
         elapsed = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(code)
         errors.seek(0)
@@ -370,6 +391,30 @@ def _end_to_end(
         "error": error if status != "ok" else "",
         "limit_s": timeout,
     }
+
+
+def _cached_commands(
+    folder: Path, steps: dict[str, Any], args: argparse.Namespace
+) -> dict[str, dict[str, Any]]:
+    """Commands in a row on one folder with a fresh cache: the first fills it, later ones map it."""
+    typical = steps.get("query.typical") or {}
+    entity, name = typical.get("entity"), typical.get("entity_name")
+    if not entity:
+        return {}
+    day = ["--as-of", args.as_of]
+    sequence = [
+        ("affiliates.first", ["affiliates", entity, "--data", str(folder), *day]),
+        ("affiliates.second", ["affiliates", entity, "--data", str(folder), *day]),
+        ("affiliates.by_name", ["affiliates", name or entity, "--data", str(folder), *day]),
+        ("analyze.cached", ["analyze", "--data", str(folder), "--rule", "bis-affiliates", *day,
+                            "--format", "jsonl"]),
+    ]  # fmt: skip
+    runs = {}
+    with tempfile.TemporaryDirectory(prefix="ownership-cache-") as cache:
+        for key, arguments in sequence:
+            runs[key] = _command(arguments, args.e2e_timeout, args.memory_gb, Path(cache))
+            _log(f"{key}: {runs[key]['status']} {runs[key]['s']:.2f} s")
+    return runs
 
 
 def _machine() -> dict[str, Any]:
@@ -430,14 +475,22 @@ def _run_size(size: int, args: argparse.Namespace, command: str) -> dict[str, An
         info = json.loads((folder / "GENERATED.json").read_text())
         steps: dict[str, Any] = {"dataset": {"status": "ok", **info}}
     else:
-        done = subprocess.run(worker_cmd, stdout=subprocess.PIPE, text=True)
+        done = subprocess.run(
+            worker_cmd,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "OWNERSHIP_CACHE": "off"},  # loads measure parsing
+        )
         try:
             steps = json.loads(done.stdout)
         except json.JSONDecodeError:
             steps = {"worker": {"status": f"exit {done.returncode}"}}
     print(f"== {label}: end to end", file=sys.stderr, flush=True)
-    e2e = _end_to_end(folder, "bis-affiliates", args.as_of, args.e2e_timeout, args.memory_gb)
+    e2e = _end_to_end(
+        folder, "bis-affiliates", args.as_of, args.e2e_timeout, args.memory_gb, cache=None
+    )
     _log(f"end to end: {e2e['status']} {e2e['s']:.1f} s, max RSS {e2e['rss_gb']:.2f} GB")
+    cached = _cached_commands(folder, steps, args) if not args.e2e_only else {}
     return {
         "size": size,
         "label": label,
@@ -449,6 +502,7 @@ def _run_size(size: int, args: argparse.Namespace, command: str) -> dict[str, An
         "machine": _machine(),
         "steps": steps,
         "e2e": e2e,
+        "cached": cached,
     }
 
 
@@ -518,8 +572,23 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str]]:
             (f"affiliates query ({label} listed entity, {desc} descendants) <= 100 ms",
              _fmt(entry), _verdict(entry and entry.get("s"), 0.1))
         )  # fmt: skip
+    cached = result.get("cached") or {}
+    for key, how in (("affiliates.second", "by id"), ("affiliates.by_name", "by name")):
+        entry = cached.get(key)
+        ok = bool(entry) and entry["status"] == "ok"
+        rows.append(
+            (f"{TARGETS['second_query'][1]} ({how})", _fmt(entry),
+             "PASS" if ok and entry["s"] < 2.0 else "FAIL")
+        )  # fmt: skip
     return rows
 
+
+CACHED_LABELS = {
+    "affiliates.first": "with a fresh cache, first command (parses and fills the cache)",
+    "affiliates.second": "  the same command again (cache mapped)",
+    "affiliates.by_name": "  the same query by name",
+    "analyze.cached": "  `analyze` end to end on the cached folder and analysis",
+}
 
 STEP_LABELS = [
     ("load", "`ownership.load(folder)` as shipped (parse, validate, check)"),
@@ -590,12 +659,18 @@ def render(results: list[dict[str, Any]]) -> str:
         e2e_rows = [
             f"| `{e2e['command']} > /dev/null` | {_fmt(e2e)} |",
             f"| peak memory (max RSS) of that process | {e2e['rss_gb']:.2f} GB |",
+            "| (end-to-end commands run with the cache off unless stated) | |",
         ]
         if "load" not in steps:  # an end-to-end-only run
             lines += [*e2e_rows, ""]
             continue
         lines += [f"| {label} | {_fmt(steps.get(key))} |" for key, label in STEP_LABELS]
         lines += [*e2e_rows, f"| `look_through(compiled)` | {_fmt(steps.get('look_through'))} |"]
+        for key, entry in (result.get("cached") or {}).items():
+            what = CACHED_LABELS.get(key, key)
+            lines.append(
+                f"| {what}: `{entry['command']}` | {_fmt(entry)}, {entry['rss_gb']:.2f} GB |"
+            )
         for label in ("first", "typical", "largest"):
             entry = steps.get(f"query.{label}") or {}
             what = (
