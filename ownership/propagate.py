@@ -368,14 +368,22 @@ def per_owner_fixed_point(
     for number, (members, _) in enumerate(arrangements):
         for member in members:
             by_member[member].append(number)
-    pair_index = {
-        (int(s), int(d)): k for k, (s, d) in enumerate(zip(compiled.src, compiled.dst, strict=True))
-    }
-    total_low: dict[int, int] = defaultdict(int)
-    total_low_strict: dict[int, int] = defaultdict(int)
-    for k in np.flatnonzero(compiled.has_share):
-        total_low[int(compiled.dst[k])] += int(compiled.low[k])
-        total_low_strict[int(compiled.dst[k])] += int(compiled.low_strict[k])
+    pair_index = (
+        {
+            (int(s), int(d)): k
+            for k, (s, d) in enumerate(zip(compiled.src, compiled.dst, strict=True))
+        }
+        if arrangements
+        else {}
+    )  # only joint arrangements look pairs up
+    shares = np.flatnonzero(compiled.has_share)
+    total_low = np.zeros(n, dtype=compiled.low.dtype)
+    if total_low.dtype == object:
+        total_low[:] = 0
+    np.add.at(total_low, compiled.dst[shares], compiled.low[shares])
+    total_low_strict = np.bincount(
+        compiled.dst[shares], weights=compiled.low_strict[shares], minlength=n
+    ).astype(np.int64)
 
     for seed in np.flatnonzero(compiled.seeds):
         person = _Person(int(seed), compiled, values, strict)
@@ -408,8 +416,8 @@ def per_owner_fixed_point(
                 share, meets = _person_share(
                     person.acc[target],
                     person.acc_strict[target],
-                    total_low[target] - person.in_low[target],
-                    total_low_strict[target] - person.in_low_strict[target],
+                    int(total_low[target]) - person.in_low[target],
+                    int(total_low_strict[target]) - person.in_low_strict[target],
                     threshold,
                     compiled.scale,
                     upper=upper,
