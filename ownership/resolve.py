@@ -201,17 +201,32 @@ class NameIndex:
         return found
 
     def _read_other_names(self) -> list[tuple[int, str, int, int]]:
-        """(position, name, 0 alias / 1 former name, last day used or 0) from the records."""
-        rows = []
+        """(position, name, 0 alias / 1 former name, last day used or 0) of every entity."""
         entities = self.dataset.entities
-        for position in np.flatnonzero(self.columns.aliased | self.columns.renamed).tolist():
-            entity = entities[position]
-            rows += [(position, alias, 0, 0) for alias in entity.aliases]
-            rows += [
-                (position, f.name, 1, f.until.toordinal() if f.until else 0)
-                for f in entity.former_names
-            ]
+        aliased = np.flatnonzero(self.columns.aliased).tolist()
+        renamed = np.flatnonzero(self.columns.renamed).tolist()
+        read = getattr(entities, "field_values", None)  # rows kept by columns: no records
+        if read is not None:
+            aliases, formers = read("aliases", aliased), read("former_names", renamed)
+        else:
+            aliases = [entities[p].aliases for p in aliased]
+            formers = [entities[p].former_names for p in renamed]
+        rows = [
+            (position, alias, 0, 0)
+            for position, names in zip(aliased, aliases, strict=True)
+            for alias in names
+        ]
+        rows += [
+            (position, f.name, 1, f.until.toordinal() if f.until else 0)
+            for position, names in zip(renamed, formers, strict=True)
+            for f in names
+        ]
+        rows.sort(key=lambda row: row[0])
         return rows
+
+    def prepare(self) -> None:
+        """Normalise every name now (and keep them in the dataset's store, if it has one)."""
+        _ = self._name_keys, self._other_names
 
     def _entries(self, key: str) -> list[tuple[Entity, str, str, dt.date | None]]:
         """Entities using the normalised name ``key``, in dataset order."""

@@ -218,6 +218,9 @@ class FolderCache:
 
         if self._write_entry(write):
             dataset.attach_store(self)
+            from ..resolve import NameIndex
+
+            NameIndex(dataset).prepare()  # so that a later query by name is quick too
 
     def _write_entry(self, write: Any) -> bool:
         try:

@@ -97,6 +97,23 @@ class RowRecords(Sequence[T]):
             record = self._made[index] = self._make(row)
         return record
 
+    def field_values(self, name: str, rows: list[int]) -> list[Any]:
+        """One field of some rows, validated as in the records, without building them."""
+        from .native import _parse_list_cell
+
+        column = self._columns.get(name)
+        if column is None:
+            return [self._model.model_fields[name].get_default(call_default_factory=True)] * len(
+                rows
+            )
+        adapter = _adapter(self._model, name)
+        values = []
+        for cell in column.take(rows).to_pylist():
+            text = cell.strip() if cell is not None else ""
+            parsed = _parse_list_cell(name, text) if text else []
+            values.append(adapter.validate_python(parsed))
+        return values
+
     def _make(self, row: dict[str, Any]) -> T:
         from .native import _record_from_row
 
