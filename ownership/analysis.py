@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 
 from .checks import check_dataset
-from .columns import Columns, columns_of
+from .columns import Columns, columns_of, sum_into
 from .errors import DataError
-from .model import Dataset, Holding, HoldingKind, Listing, _fmt
+from .model import Dataset, Holding, Listing, _fmt
 from .propagate import (
     Compiled,
     FixedPoint,
@@ -675,9 +675,7 @@ class Analysis(Tabular):
         return self._columns.listings.active(self.as_of)
 
     def _active_holdings_into(self, entity_id: str) -> list[Holding]:
-        columns = self._columns
-        rows = columns.holdings.into(columns.index[entity_id])
-        rows = rows[self._active_holding_rows[rows]]
+        rows = self._active_rows_into(self._columns.index[entity_id])
         records = self.dataset.holdings
         return [records[int(k)] for k in rows]
 
@@ -703,7 +701,7 @@ class Analysis(Tabular):
         ancestors = self._listed_ancestors(i) if status is not Status.clear else ()
         nearest = int(self.reach.nearest_seed[i])
         nearest_id = c.ids[nearest] if nearest >= 0 and nearest != i else None
-        legal_low, legal_high = self._legal_share(i, owners)
+        legal_low, legal_high = self._legal_share(i)
         listings = tuple(
             x for x in self._active_listings_of(entity_id) if self.rule.reads(x.list, x.program)
         )
@@ -793,53 +791,67 @@ class Analysis(Tabular):
     def _status_of_index(self, i: int) -> Status:
         return _CODES[int(self._statuses[i])]
 
-    def _in_set(self, i: int) -> bool:
-        """Counts as a listed-or-covered owner for the rule (US entities pass coverage on)."""
-        if self.compiled.seeds[i]:
-            return True
-        return self.lower is not None and bool(self.lower.covered[i])
+    @cached_property
+    def _owner_sets(self) -> tuple[np.ndarray, np.ndarray]:
+        """Entities whose links count as owners: listed or covered at the lower bounds, and
+        at the upper bounds (US entities pass coverage on)."""
+        seeds = self.compiled.seeds
+        lower = seeds | self.lower.covered if self.lower is not None else seeds
+        fixed = self.upper or self.lower
+        upper = seeds | fixed.covered if fixed is not None else seeds
+        return lower, upper
 
-    def _in_upper_set(self, i: int) -> bool:
-        if self.compiled.seeds[i]:
-            return True
-        fp = self.upper or self.lower
-        return fp is not None and bool(fp.covered[i])
+    def _active_rows_into(self, i: int) -> np.ndarray:
+        rows = self._columns.holdings.into(i)
+        return rows[self._active_holding_rows[rows]]
 
     def _contributions(self, entity_id: str) -> tuple[Contribution, ...]:
         """Links from owners that are listed or covered (or could be, at upper bounds)."""
-        c = self.compiled
-        found = []
-        for h in self._active_holdings_into(entity_id):
-            j = c.index[h.owner]
-            if not self._in_upper_set(j) and not c.seeds[j]:
-                continue
-            if h.kind is HoldingKind.control:
-                found.append(
-                    Contribution(
-                        h.owner,
-                        self._names[h.owner],
-                        "control",
-                        Decimal(0),
-                        Decimal(0),
-                        self._status_of_index(j).value,
-                        "control",
-                    )
+        i = self.compiled.index[entity_id]
+        return tuple(self._counted_owners(self._active_rows_into(i)).get(i, ()))
+
+    def _counted_owners(self, rows: np.ndarray) -> dict[int, list[Contribution]]:
+        """Per owned entity, the links among holding ``rows`` from owners that count, sorted
+        as verdicts list them: largest share first."""
+        columns = self._columns
+        h = columns.holdings
+        scale = 10**columns.places
+        divisor = Decimal(scale)
+        rows = rows[self._owner_sets[1][h.owner[rows]]]
+        ids, codes = columns.ids, self._statuses
+        found: dict[int, list[Contribution]] = defaultdict(list)
+        for k, owner, owned, control, low, high in zip(
+            rows.tolist(),
+            h.owner[rows].tolist(),
+            h.owned[rows].tolist(),
+            h.control[rows].tolist(),
+            h.low[rows].tolist(),
+            h.high[rows].tolist(),
+            strict=True,
+        ):
+            status = _CODES[int(codes[owner])].value
+            name = self._names.at(owner)
+            if control:
+                link = Contribution(
+                    ids[owner], name, "control", Decimal(0), Decimal(0), status, "control"
                 )
             else:
-                found.append(
-                    Contribution(
-                        h.owner,
-                        self._names[h.owner],
-                        h.share_text(),
-                        h.lower_bound,
-                        h.upper_bound,
-                        self._status_of_index(j).value,
-                    )
+                share = h.share_text(k, scale)
+                link = Contribution(
+                    ids[owner], name, share, Decimal(low) / divisor, Decimal(high) / divisor, status
                 )
-        found.sort(key=lambda x: (-x.low, STATUS_ORDER[Status(x.owner_status)], x.owner))
-        return tuple(found)
+            found[owned].append(link)
+        for links in found.values():
+            links.sort(key=lambda x: (-x.low, STATUS_ORDER[Status(x.owner_status)], x.owner))
+        return found
 
-    def _legal_share(self, i: int, owners: tuple[Contribution, ...]) -> tuple[Decimal, Decimal]:
+    def _legal_share(
+        self, i: int, sums: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> tuple[Decimal, Decimal]:
+        """The share listed or covered owners hold (lower, upper bound).
+
+        ``sums`` are :meth:`_legal_sums` over every entity, when many verdicts are wanted.
+        """
         c = self.compiled
         if c.seeds[i]:
             return Decimal(100), Decimal(100)
@@ -847,21 +859,33 @@ class Analysis(Tabular):
             low = c.unscale(int(self.lower.received[i]))
             high = c.unscale(int((self.upper or self.lower).received[i]))
             return low, max(low, high)
-        low = sum(
-            (x.low for x in owners if x.kind == "ownership" and self._in_set(c.index[x.owner])),
-            Decimal(0),
-        )
-        high_total = sum((x.high for x in owners if x.kind == "ownership"), Decimal(0))
-        outside = sum(
-            (
-                h.lower_bound
-                for h in self._active_holdings_into(c.ids[i])
-                if h.kind is HoldingKind.ownership and not self._in_upper_set(c.index[h.owner])
-            ),
-            Decimal(0),
-        )
-        high = min(high_total, Decimal(100) - outside)
-        return low, max(low, high)
+        if sums is None:
+            rows = self._active_rows_into(i)
+            low_sum, high_sum = self._legal_sums(rows, np.zeros(rows.size, np.int64), 1)
+            slot = 0
+        else:
+            (low_sum, high_sum), slot = sums, i
+        divisor = Decimal(10**self._columns.places)
+        return Decimal(int(low_sum[slot])) / divisor, Decimal(int(high_sum[slot])) / divisor
+
+    def _legal_sums(
+        self, rows: np.ndarray, slots: np.ndarray, count: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Scaled legal shares (lower, upper) per slot, over the ownership links in holding
+        ``rows``; ``slots[k]`` is the slot of the entity row k is into.
+
+        Lower: what owners that count hold at their lower bounds. Upper: what they could
+        hold, short of what the other owners certainly hold, and never below the lower.
+        """
+        h = self._columns.holdings
+        lower, upper = self._owner_sets
+        owners = h.owner[rows]
+        ownership = ~h.control[rows]
+        low = sum_into(count, slots, h.low[rows], ownership & lower[owners])
+        high = sum_into(count, slots, h.high[rows], ownership & upper[owners])
+        outside = sum_into(count, slots, h.low[rows], ownership & ~upper[owners])
+        hundred = 100 * 10**self._columns.places
+        return low, np.maximum(low, np.minimum(high, hundred - outside))
 
     def _chain(self, i: int, status: Status) -> tuple[str, ...]:
         """From a listed entity down to ``i``: through covering owners, else the reach path."""

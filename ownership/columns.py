@@ -38,6 +38,7 @@ __all__ = [
     "day_number",
     "decimal_places",
     "object_array",
+    "sum_into",
 ]
 
 #: Day numbers standing for an open start or end (``date.toordinal`` fits in between).
@@ -256,6 +257,14 @@ class Columns:
             listings=lists,
             places=places,
         )
+
+
+def sum_into(count: int, slots: IntArray, values: NDArray[Any], rows: BoolArray) -> NDArray[Any]:
+    """Per slot, the exact sum of ``values`` over the selected rows (``slots[k]`` is row
+    k's slot); Python ints when the values are (shares beyond int64)."""
+    total = np.zeros(count, dtype=values.dtype)
+    np.add.at(total, slots[rows], values[rows])
+    return total
 
 
 def object_array(values: list[Any]) -> NDArray[np.object_]:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .columns import columns_of
+from .columns import columns_of, sum_into
 from .errors import DataError, Problem
 from .model import Dataset
 from .rules.base import Aggregation, Rule, Threshold
@@ -176,6 +176,13 @@ class FixedPoint:
     owner_of: IntArray | None = None
 
 
+def _certain_totals(compiled: Compiled) -> tuple[NDArray[Any], IntArray]:
+    """Per entity, the lower bounds of every share in it, and how many are exclusive."""
+    n, dst, shares = compiled.n, compiled.dst, compiled.has_share
+    strict = compiled.low_strict.astype(np.int64)
+    return sum_into(n, dst, compiled.low, shares), sum_into(n, dst, strict, shares)
+
+
 def _edge_indices(compiled: Compiled, nodes: IntArray) -> IntArray:
     """Pair indices of every out-edge of ``nodes`` (vectorised CSR gather)."""
     starts = compiled.out_ptr[nodes]
@@ -217,11 +224,7 @@ def covered_fixed_point(
     share_mask = compiled.has_share
     if upper:
         # Lower bounds held by owners outside the set cap the upper share (100 - outside).
-        total_low = np.zeros(n, dtype=dtype)
-        np.add.at(total_low, compiled.dst[share_mask], compiled.low[share_mask])
-        total_low_strict = np.bincount(
-            compiled.dst[share_mask & compiled.low_strict], minlength=n
-        ).astype(np.int64)
+        total_low, total_low_strict = _certain_totals(compiled)
         in_low = np.zeros(n, dtype=dtype)
         in_low_strict = np.zeros(n, dtype=np.int64)
         values, strict = compiled.high, compiled.high_strict
@@ -376,14 +379,7 @@ def per_owner_fixed_point(
         if arrangements
         else {}
     )  # only joint arrangements look pairs up
-    shares = np.flatnonzero(compiled.has_share)
-    total_low = np.zeros(n, dtype=compiled.low.dtype)
-    if total_low.dtype == object:
-        total_low[:] = 0
-    np.add.at(total_low, compiled.dst[shares], compiled.low[shares])
-    total_low_strict = np.bincount(
-        compiled.dst[shares], weights=compiled.low_strict[shares], minlength=n
-    ).astype(np.int64)
+    total_low, total_low_strict = _certain_totals(compiled)
 
     for seed in np.flatnonzero(compiled.seeds):
         person = _Person(int(seed), compiled, values, strict)

@@ -10,15 +10,12 @@ from the same function as the verdict's.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .analysis import _CODES, STATUS_ORDER, Status, explanation, listing_dict
-from .rules.base import Aggregation
+from .analysis import _CODES, Status, explanation, listing_dict
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -42,15 +39,16 @@ def verdict_rows(
     statuses = [(code, code.value) for code in _CODES]
     effective = (analysis.effective * 100).tolist()
     nearest = analysis.reach.nearest_seed.tolist()
-    seeds = c.seeds.tolist()
     global_flags = analysis.global_flags
     flags_of = analysis._flags
-    owners_of = _counted_owners(analysis, names)
-    legal_low, legal_high = _legal_shares(analysis)
+    active = np.flatnonzero(analysis._active_holding_rows)
+    owners_of = analysis._counted_owners(active)
+    owned = analysis._columns.holdings.owned[active]
+    sums = analysis._legal_sums(active, owned, n)
     listings_of = _listings_read(analysis)
     rule, window = analysis.rule.name, analysis._window_text
     as_of, threshold = analysis.as_of.isoformat(), analysis._threshold_text
-    clear, hundred, zero = Status.clear, Decimal(100), Decimal(0)
+    clear = Status.clear
     for i in range(n):
         if progress is not None and i % PROGRESS_EVERY == 0:
             progress(i, n)
@@ -63,11 +61,10 @@ def verdict_rows(
         if status is clear:
             chain: list[int] = []
             ancestors: tuple[str, ...] = ()
-            low = high = zero
         else:
             chain = analysis._chain_positions(i, status)
             ancestors = analysis._listed_ancestors(i)
-            low, high = (hundred, hundred) if seeds[i] else (legal_low(i), legal_high(i))
+        low, high = analysis._legal_share(i, sums)
         yield {
             "id": ids[i],
             "name": names[i],
@@ -84,7 +81,7 @@ def verdict_rows(
             "listed_ancestors": list(ancestors),
             "nearest_listed": nearest_id,
             "chain": [ids[k] for k in chain],
-            "owners": [o[3] for o in owners],
+            "owners": [o.to_dict() for o in owners],
             "listings": [listing_dict(x) for x in listings],
             "explanation": explanation(
                 analysis,
@@ -93,7 +90,7 @@ def verdict_rows(
                 status=status,
                 flags=flags,
                 chain_names=[names[k] for k in chain],
-                owners=[o[2] for o in owners],
+                owners=[(o.owner_name, o.share, o.owner_status, o.kind) for o in owners],
                 listings=listings,
                 legal_low=low,
                 legal_high=high,
@@ -103,108 +100,6 @@ def verdict_rows(
         }
     if progress is not None:
         progress(n, n)
-
-
-def _owner_sets(analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
-    """Entities that count as owners: at the lower bounds, and at the upper bounds."""
-    seeds = analysis.compiled.seeds
-    lower = seeds | analysis.lower.covered if analysis.lower is not None else seeds
-    fixed = analysis.upper or analysis.lower
-    upper = seeds | fixed.covered if fixed is not None else seeds
-    return lower, upper
-
-
-def _counted_owners(
-    analysis: Analysis, names: list[str]
-) -> dict[int, list[tuple[tuple[Any, ...], int, tuple[str, str, str, str], dict[str, Any]]]]:
-    """Per entity, the active links from owners that count, sorted as verdicts list them.
-
-    Each: (sort key, owner, (name, share, owner status, kind), the JSON object).
-    """
-    columns = analysis._columns
-    h = columns.holdings
-    scale = 10**columns.places
-    _, upper = _owner_sets(analysis)
-    rows = np.flatnonzero(analysis._active_holding_rows & upper[h.owner])
-    found: dict[int, list[Any]] = defaultdict(list)
-    codes = analysis._statuses
-    ids = columns.ids
-    for k, owner, owned, control, low, high in zip(
-        rows.tolist(),
-        h.owner[rows].tolist(),
-        h.owned[rows].tolist(),
-        h.control[rows].tolist(),
-        h.low[rows].tolist(),
-        h.high[rows].tolist(),
-        strict=True,
-    ):
-        status = _CODES[int(codes[owner])]
-        kind = "control" if control else "ownership"
-        share = h.share_text(k, scale)
-        if control:
-            low = high = 0
-        row = {
-            "owner": ids[owner],
-            "owner_name": names[owner],
-            "share": share,
-            "percent_min": low / scale,
-            "percent_max": high / scale,
-            "owner_status": status.value,
-            "kind": kind,
-        }
-        key = (-low, STATUS_ORDER[status], ids[owner])
-        found[owned].append((key, owner, (names[owner], share, status.value, kind), row))
-    for entries in found.values():
-        entries.sort(key=lambda entry: entry[0])
-    return found
-
-
-def _legal_shares(
-    analysis: Analysis,
-) -> tuple[Callable[[int], Decimal], Callable[[int], Decimal]]:
-    """The legal share (lower, upper) of each non-listed entity, as ``Verdict`` has them."""
-    c = analysis.compiled
-    fixed = analysis.lower
-    if analysis.rule.aggregation is Aggregation.per_owner and fixed is not None:
-        low_received = fixed.received
-        high_received = (analysis.upper or fixed).received
-
-        def per_owner_low(i: int) -> Decimal:
-            return c.unscale(int(low_received[i]))
-
-        def per_owner_high(i: int) -> Decimal:
-            return max(per_owner_low(i), c.unscale(int(high_received[i])))
-
-        return per_owner_low, per_owner_high
-    columns = analysis._columns
-    h = columns.holdings
-    scale = Decimal(10**columns.places)
-    lower, upper = _owner_sets(analysis)
-    ownership = analysis._active_holding_rows & ~h.control
-    counted = ownership & upper[h.owner]
-    low_sum = _sum_into(columns.n, h.owned, h.low, ownership & lower[h.owner])
-    high_sum = _sum_into(columns.n, h.owned, h.high, counted)
-    outside = _sum_into(columns.n, h.owned, h.low, ownership & ~upper[h.owner])
-    hundred = 100 * 10**columns.places
-
-    def low(i: int) -> Decimal:
-        return Decimal(int(low_sum[i])) / scale
-
-    def high(i: int) -> Decimal:
-        least = int(low_sum[i])
-        most = min(int(high_sum[i]), hundred - int(outside[i]))
-        return Decimal(max(least, most)) / scale
-
-    return low, high
-
-
-def _sum_into(n: int, owned: np.ndarray, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Per entity, the exact sum of ``values`` over the selected rows into it."""
-    total = np.zeros(n, dtype=values.dtype)
-    if total.dtype == object:
-        total[:] = 0
-    np.add.at(total, owned[rows], values[rows])
-    return total
 
 
 def _listings_read(analysis: Analysis) -> dict[int, tuple[Any, ...]]:
