@@ -57,10 +57,10 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
 import yaml
 
@@ -596,36 +596,43 @@ def _holding_key(h: Holding) -> tuple[Any, ...]:
 
 def _dedupe_holdings(holdings: list[Holding]) -> list[Holding]:
     """Identical holdings from several sources become one that cites them all."""
-    out: dict[tuple[Any, ...], Holding] = {}
-    for hold in holdings:
-        key = _holding_key(hold)
-        if key in out:
-            first = out[key]
-            out[key] = first.model_copy(
-                update={
-                    "sources": unique([*first.sources, *hold.sources]),
-                    "note": join_notes(first.note, hold.note),
-                }
-            )
-        else:
-            out[key] = hold
-    return list(out.values())
+    return _merge_identical(holdings, _holding_key)
 
 
 def _dedupe_listings(listings: list[Listing]) -> list[Listing]:
-    out: dict[tuple[Any, ...], Listing] = {}
-    for item in listings:
-        key = (item.entity, item.list, item.program, item.start, item.end, item.citation)
-        if key in out:
-            first = out[key]
-            out[key] = first.model_copy(
-                update={
-                    "sources": unique([*first.sources, *item.sources]),
-                    "note": join_notes(first.note, item.note),
-                }
-            )
-        else:
-            out[key] = item
+    """Identical listings from several sources become one that cites them all."""
+    return _merge_identical(
+        listings, lambda x: (x.entity, x.list, x.program, x.start, x.end, x.citation)
+    )
+
+
+class _Cited(Protocol):
+    """A record that cites sources and may carry a note (holdings, listings)."""
+
+    sources: list[str]
+    note: str | None
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Self: ...
+
+
+R = TypeVar("R", bound=_Cited)
+
+
+def _merge_identical(records: list[R], key: Callable[[R], tuple[Any, ...]]) -> list[R]:
+    """Records with the same key become the first of them, citing every source and note."""
+    out: dict[tuple[Any, ...], R] = {}
+    for item in records:
+        same = key(item)
+        kept = out.get(same)
+        if kept is None:
+            out[same] = item
+            continue
+        sources = unique([*kept.sources, *item.sources])
+        out[same] = kept.model_copy(
+            update={"sources": sources, "note": join_notes(kept.note, item.note)}
+        )
     return list(out.values())
 
 
