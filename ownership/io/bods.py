@@ -534,13 +534,7 @@ def _relationship(
                 "end": f"{field}.endDate",
             },
         )
-        if hold is None:
-            continue
-        if via:
-            indirect.append((hold, where))
-        else:
-            direct.append(hold)
-            builder.add_holding(hold, where)
+        _keep(builder, hold, where, via, direct, indirect)
     for (start, end, via), kinds in control.items():
         hold = builder.build_holding(
             {
@@ -556,14 +550,26 @@ def _relationship(
             where,
             fields={"owner": f"{prefix}interestedParty", "owned": f"{prefix}subject"},
         )
-        if hold is None:
-            continue
-        if via:
-            indirect.append((hold, where))
-        else:
-            direct.append(hold)
-            builder.add_holding(hold, where)
+        _keep(builder, hold, where, via, direct, indirect)
     return direct, indirect
+
+
+def _keep(
+    builder: Builder,
+    hold: Holding | None,
+    where: Where,
+    via: bool,
+    direct: list[Holding],
+    indirect: list[tuple[Holding, Where]],
+) -> None:
+    """A direct holding joins the dataset now; an indirect one waits for add_unchained."""
+    if hold is None:
+        return
+    if via:
+        indirect.append((hold, where))
+    else:
+        direct.append(hold)
+        builder.add_holding(hold, where)
 
 
 def _share(builder: Builder, share: Any, where: Where, field: str) -> dict[str, Decimal] | None:
