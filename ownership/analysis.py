@@ -332,12 +332,31 @@ class _SeedAncestry:
             bits.append(node)
         self.groups = groups
         self.memo: dict[int, int] = {}
+        self.seed_arrays: dict[int, np.ndarray] = {}
         self.decoded: dict[tuple[int, int], tuple[str, ...]] = {}
+
+    @cached_property
+    def sharing(self) -> np.ndarray:
+        """Per component, the component whose set it has: its own, unless it has no seeds
+        and a single parent component, whose set it then shares (most do)."""
+        bounds = self.parent_bounds
+        inherits = np.diff(bounds) == 1
+        inherits[np.fromiter(self.own, np.int64, len(self.own))] = False
+        sharing = np.arange(bounds.size - 1)
+        sharing[inherits] = self.parents[bounds[:-1][inherits]]
+        while True:
+            further = sharing[sharing]
+            if np.array_equal(further, sharing):
+                return sharing
+            sharing = further
 
     def mask(self, node: int) -> int:
         """Bits (over the seeds of ``node``'s group) of the seeds from which it is reached."""
-        target = int(self.label[node])
-        memo = self.memo
+        return self.component_mask(int(self.sharing[self.label[node]]))
+
+    def component_mask(self, target: int) -> int:
+        """Bits of the seeds above a component that has its own set (see :attr:`sharing`)."""
+        memo, sharing = self.memo, self.sharing
         stack = [target]
         while stack:
             comp = stack[-1]
@@ -345,7 +364,7 @@ class _SeedAncestry:
                 stack.pop()
                 continue
             parents = self.parents[self.parent_bounds[comp] : self.parent_bounds[comp + 1]]
-            parent_list = parents.tolist()
+            parent_list = sharing[parents].tolist()
             missing = [p for p in parent_list if p not in memo]
             if missing:
                 stack.extend(missing)
@@ -357,15 +376,23 @@ class _SeedAncestry:
             memo[comp] = bits
         return memo[target]
 
+    def positions(self, group: int, bits: int) -> np.ndarray:
+        """The seeds whose bits are set in ``bits`` (over ``group``'s seeds), in id order."""
+        raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), np.uint8)
+        chosen = np.flatnonzero(np.unpackbits(raw, bitorder="little"))
+        seeds = self.seed_arrays.get(group)
+        if seeds is None:
+            seeds = self.seed_arrays[group] = np.asarray(self.seeds_of_group[group], np.int64)
+        return seeds[chosen]
+
     def ancestors(self, node: int) -> tuple[str, ...]:
         """Ids of the seeds above ``node`` other than itself, sorted."""
         group = int(self.groups[node])
         bits = self.mask(node)
         found = self.decoded.get((group, bits))
         if found is None:
-            seeds = self.seeds_of_group[group]
-            text = bin(bits)[:1:-1]  # bit k at position k
-            found = tuple(self.ids[seeds[k]] for k, one in enumerate(text) if one == "1")
+            ids = self.ids
+            found = tuple(ids[k] for k in self.positions(group, bits).tolist())
             if len(self.decoded) >= self.DECODED_LIMIT:
                 self.decoded.clear()
             self.decoded[(group, bits)] = found

@@ -235,7 +235,15 @@ def analyze(
     chosen = _rule(rule, lists, threshold, strict, per_owner, control)
     with _progress("propagating") as tick:
         result = run_analysis(dataset, chosen, as_of, progress=tick)
-    if fmt is not Format.table:
+    if fmt in (Format.json, Format.jsonl):
+        from .verdict_lines import write_verdict_lines
+
+        sys.stdout.flush()
+        with _progress("writing verdicts") as tick:
+            write_verdict_lines(result, sys.stdout.buffer, array=fmt is Format.json, progress=tick)
+            sys.stdout.buffer.flush()
+        return
+    if fmt is Format.csv:
         from .verdict_rows import verdict_rows
 
         with _progress("writing verdicts") as tick:

@@ -3,9 +3,10 @@
 :meth:`ownership.analysis.Analysis.verdict` builds one entity's verdict from its records:
 right for one entity, far too slow for a million. :func:`verdict_rows` yields, for every
 entity in dataset order, the same row as ``Verdict.to_dict``, reading names, shares and
-statuses from arrays and building records only for listed entities, so that ``ownership
-analyze --format jsonl`` over a million entities takes seconds. The explanation comes
-from the same function as the verdict's.
+statuses from arrays and building records only for listed entities. The explanation comes
+from the same function as the verdict's. :mod:`ownership.verdict_lines` writes the same
+rows as JSON text without building them, and uses :class:`RowMaker` for the few rows it
+does not assemble by columns.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .analysis import _CODES, Status, explanation, listing_dict
 if TYPE_CHECKING:
     from .analysis import Analysis
 
-__all__ = ["verdict_rows"]
+__all__ = ["RowMaker", "verdict_rows"]
 
 #: Rows between two progress reports.
 PROGRESS_EVERY = 10_000
@@ -30,52 +31,78 @@ def verdict_rows(
     analysis: Analysis, *, progress: Callable[[int, int], None] | None = None
 ) -> Iterator[dict[str, Any]]:
     """One ``Verdict.to_dict`` row per entity, in dataset order."""
-    c = analysis.compiled
-    ids = c.ids
-    n = c.n
-    names = analysis._names.every()
-    countries = analysis._columns.country.tolist()
-    codes = analysis._statuses.tolist()
-    statuses = [(code, code.value) for code in _CODES]
-    effective = (analysis.effective * 100).tolist()
-    nearest = analysis.reach.nearest_seed.tolist()
-    global_flags = analysis.global_flags
-    flags_of = analysis._flags
-    active = np.flatnonzero(analysis._active_holding_rows)
-    owners_of = analysis._counted_owners(active)
-    owned = analysis._columns.holdings.owned[active]
-    sums = analysis._legal_sums(active, owned, n)
-    listings_of = _listings_read(analysis)
-    rule, window = analysis.rule.name, analysis._window_text
-    as_of, threshold = analysis.as_of.isoformat(), analysis._threshold_text
-    clear = Status.clear
+    maker = RowMaker(analysis)
+    n = analysis.compiled.n
     for i in range(n):
         if progress is not None and i % PROGRESS_EVERY == 0:
             progress(i, n)
-        status, status_text = statuses[codes[i]]
-        flags = [*flags_of[i], *global_flags] if i in flags_of else list(global_flags)
-        lead = nearest[i]
+        yield maker.row(i)
+    if progress is not None:
+        progress(n, n)
+
+
+class RowMaker:
+    """Builds the row of any entity, or (given ``positions``) of those entities only, from
+    arrays worked out once for all of them."""
+
+    def __init__(
+        self,
+        analysis: Analysis,
+        positions: np.ndarray | None = None,
+        listings: dict[int, tuple[Any, ...]] | None = None,
+    ) -> None:
+        self.analysis = analysis
+        c = analysis.compiled
+        self.ids = c.ids
+        self.names = analysis._names.every()
+        self.countries = analysis._columns.country.tolist()
+        self.codes = analysis._statuses.tolist()
+        self.statuses = [(code, code.value) for code in _CODES]
+        self.effective = (analysis.effective * 100).tolist()
+        self.nearest = analysis.reach.nearest_seed.tolist()
+        self.global_flags = analysis.global_flags
+        self.flags_of = analysis._flags
+        active = np.flatnonzero(analysis._active_holding_rows)
+        owned = analysis._columns.holdings.owned[active]
+        if positions is not None:
+            wanted = np.zeros(c.n, dtype=bool)
+            wanted[positions] = True
+            active = active[wanted[owned]]
+            owned = owned[wanted[owned]]
+        self.owners_of = analysis._counted_owners(active)
+        self.sums = analysis._legal_sums(active, owned, c.n)
+        self.listings_of = listings_read(analysis) if listings is None else listings
+        self.fixed = {
+            "rule": analysis.rule.name,
+            "window": analysis._window_text,
+            "as_of": analysis.as_of.isoformat(),
+            "threshold": analysis._threshold_text,
+        }
+
+    def row(self, i: int) -> dict[str, Any]:
+        analysis, ids, names = self.analysis, self.ids, self.names
+        status, status_text = self.statuses[self.codes[i]]
+        flags = [*self.flags_of.get(i, ()), *self.global_flags]
+        lead = self.nearest[i]
         nearest_id = ids[lead] if lead >= 0 and lead != i else None
-        owners = owners_of.get(i, ())
-        listings = listings_of.get(i, ())
-        if status is clear:
+        owners = self.owners_of.get(i, ())
+        listings = self.listings_of.get(i, ())
+        if status is Status.clear:
             chain: list[int] = []
             ancestors: tuple[str, ...] = ()
         else:
             chain = analysis._chain_positions(i, status)
             ancestors = analysis._listed_ancestors(i)
-        low, high = analysis._legal_share(i, sums)
-        yield {
+        low, high = analysis._legal_share(i, self.sums)
+        effective = self.effective[i]
+        return {
             "id": ids[i],
             "name": names[i],
-            "country": countries[i],
+            "country": self.countries[i],
             "status": status_text,
             "flags": flags,
-            "rule": rule,
-            "window": window,
-            "as_of": as_of,
-            "threshold": threshold,
-            "effective_percent": round(effective[i], 6),
+            **self.fixed,
+            "effective_percent": round(effective, 6),
             "legal_percent": float(low),
             "legal_percent_max": float(high),
             "listed_ancestors": list(ancestors),
@@ -94,25 +121,28 @@ def verdict_rows(
                 listings=listings,
                 legal_low=low,
                 legal_high=high,
-                effective=effective[i],
+                effective=effective,
                 nearest_listed=nearest_id,
             ),
         }
-    if progress is not None:
-        progress(n, n)
 
 
-def _listings_read(analysis: Analysis) -> dict[int, tuple[Any, ...]]:
-    """Per entity with any, its active listings on lists the rule reads."""
-    columns = analysis._columns
-    active = analysis._active_listing_rows
-    entities = np.unique(columns.listings.entity[active]).tolist()
-    rule = analysis.rule
-    found = {}
-    for i in entities:
-        listings = tuple(
-            x for x in analysis._active_listings_of(columns.ids[i]) if rule.reads(x.list, x.program)
-        )
-        if listings:
-            found[i] = listings
-    return found
+def listings_read(analysis: Analysis) -> dict[int, tuple[Any, ...]]:
+    """Per entity with any, its active listings on lists the rule reads, in dataset order."""
+    listings = analysis._columns.listings
+    rows = np.flatnonzero(analysis._active_listing_rows)
+    rule, decided = analysis.rule, {}
+    read = []
+    for k, list_id, program in zip(
+        rows.tolist(), listings.list_id[rows], listings.program[rows], strict=True
+    ):
+        key = (list_id, program)
+        if key not in decided:
+            decided[key] = rule.reads(list_id, program)
+        if decided[key]:
+            read.append(k)
+    records = analysis.dataset.listings
+    found: dict[int, list[Any]] = {}
+    for k, entity in zip(read, listings.entity[read].tolist(), strict=True):
+        found.setdefault(entity, []).append(records[k])
+    return {entity: tuple(found[entity]) for entity in sorted(found)}

@@ -1,0 +1,682 @@
+"""Every verdict of an analysis as JSON lines, assembled by Arrow string kernels.
+
+``ownership analyze --format jsonl`` over a million entities writes gigabytes. Building a
+dict per row and encoding it costs tens of microseconds a row, over a minute in all. Here
+each field is a column of JSON text, made once per entity (ids, names), once per distinct
+value (sets of listed ancestors) or once per batch of rows, and pyarrow joins the columns
+into lines with no Python call per row. Listed entities, a small share of any dataset,
+take the row-by-row path of :class:`ownership.verdict_rows.RowMaker`.
+
+The bytes equal ``json.dumps(row, ensure_ascii=False)`` of ``Verdict.to_dict``; tests
+hold them equal on the fixture, on every rules case and on random graphs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from decimal import Decimal
+from math import ceil, floor
+from typing import TYPE_CHECKING, BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .analysis import _CODES, STATUS_ORDER, Flag, Status
+from .model import _fmt
+from .rules.base import Aggregation
+from .verdict_rows import RowMaker, listings_read
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
+
+__all__ = ["write_verdict_lines"]
+
+#: Rows assembled at once: large enough that kernels dominate, small enough to stay lean.
+BATCH = 16_384
+#: Worker threads for the Arrow part of each batch (the kernels release the GIL).
+THREADS = 2
+#: Characters of distinct listed-ancestor texts kept for reuse; cleared when full.
+ANCESTOR_CHARS_KEPT = 100_000_000
+
+_TEXT = pa.large_string()
+#: ``analysis._DOUBLE_STOP`` after a word character, for RE2: Python's ``\w`` and ``\s``
+#: are Unicode-wide, RE2's are ASCII.
+_SPACE = (
+    r"\s\x0b\x1c-\x1f\x{85}\x{a0}\x{1680}"
+    r"\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+)
+_DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{_SPACE}]|$)"
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+#: Stands for the highest share unknown or range shares could reach, until filled in.
+_POSSIBLE_HIGH = "\x00"
+
+
+def write_verdict_lines(
+    analysis: Analysis,
+    out: BinaryIO,
+    *,
+    array: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    batch: int = BATCH,
+    threads: int = THREADS,
+) -> None:
+    """Write one JSON object per entity, in dataset order, as UTF-8 to ``out``: a line
+    each (JSON lines), or with ``array`` a JSON array as ``io.verdicts.write_json`` writes.
+
+    The Python part of each batch runs here, in order; its Arrow part runs on ``threads``
+    worker threads while the next batch is prepared.
+    """
+    n = analysis.compiled.n
+    end = ",\n  " if array else "\n"
+    lines = _Lines(analysis, end)
+    if array:
+        out.write(b"[\n  " if n else b"[")
+    pending: deque[Future[tuple[pa.Array, list[tuple[int, str]]]]] = deque()
+
+    def write_oldest(last: bool) -> None:
+        text, rows = pending.popleft().result()
+        _write_segments(out, text, rows, trim=len(end) if array and last else 0)
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for start in range(0, n, batch):
+            if progress is not None:
+                progress(start, n)
+            stop = min(n, start + batch)
+            prepared = lines.prepare(start, stop)
+            pending.append(pool.submit(lines.assemble, start, stop, *prepared))
+            if len(pending) > threads:
+                write_oldest(last=False)
+        while pending:
+            write_oldest(last=len(pending) == 1)
+    if array:
+        out.write(b"\n]\n")
+    if progress is not None:
+        progress(n, n)
+
+
+def _write_segments(
+    out: BinaryIO, text: pa.Array, rows: list[tuple[int, str]], *, trim: int
+) -> None:
+    """Write ``text`` with the lines at the given row numbers replaced by the given
+    strings, less ``trim`` bytes at the very end."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset :]
+    data = memoryview(text.buffers()[2])
+    pieces: list[bytes | memoryview] = []
+    begin = offsets[0]
+    for row, line in rows:
+        pieces += [data[begin : offsets[row]], line.encode()]
+        begin = offsets[row + 1]
+    pieces.append(data[begin : offsets[len(text)]])
+    if trim:
+        k = len(pieces) - 1
+        while not len(pieces[k]):
+            k -= 1
+        pieces[k] = pieces[k][: len(pieces[k]) - trim]
+    for piece in pieces:
+        out.write(piece)
+
+
+# ---------------------------------------------------------------------- text kernels
+
+
+def _cat(*parts: pa.Array | str) -> pa.Array:
+    """Join columns and literals element-wise."""
+    items = [pa.scalar(p, _TEXT) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*items, pa.scalar("", _TEXT))
+
+
+def _strings(values: Sequence[str | None]) -> pa.Array:
+    return pa.array(values, _TEXT)
+
+
+def _json_strings(text: pa.Array) -> pa.Array:
+    """Each string as a JSON string literal (``null`` for missing), as ``json.dumps`` writes it."""
+    escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
+    quoted = pc.fill_null(_cat('"', escaped, '"'), pa.scalar("null", _TEXT))
+    odd = pc.fill_null(pc.match_substring_regex(text, r"[\x00-\x1f]"), False)
+    if pc.any(odd).as_py():
+        rows = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
+        raw = text.take(rows).to_pylist()
+        quoted = pc.replace_with_mask(quoted, odd, _strings([_ENCODE(x) for x in raw]))
+    return quoted
+
+
+def _float_json(values: np.ndarray) -> pa.Array:
+    """Each float as Python's ``repr`` writes it (``100.0``, ``1e-06``)."""
+    text = pc.cast(pa.array(values, pa.float64()), _TEXT)
+    whole = np.isfinite(values) & (values == np.trunc(values)) & (np.abs(values) < 1e16)
+    text = pc.if_else(pa.array(whole), _cat(text, ".0"), text)
+    odd = (values != 0) & ((np.abs(values) < 1e-4) | (np.abs(values) >= 1e16))
+    odd |= ~np.isfinite(values)
+    if odd.any():
+        mask = pa.array(odd)
+        text = pc.replace_with_mask(text, mask, _strings([repr(float(x)) for x in values[odd]]))
+    return text
+
+
+def _scaled_text(values: np.ndarray, scale: int) -> pa.Array:
+    """Exact decimal text of ``values / scale`` without trailing zeros (``_fmt``)."""
+    places = len(str(scale)) - 1
+    if 10**places != scale or (values < 0).any():
+        divisor = Decimal(scale)
+        return _strings([_fmt(Decimal(int(v)) / divisor) for v in values.tolist()])
+    whole = pc.cast(pa.array(values // scale, pa.int64()), _TEXT)
+    if places == 0:
+        return whole
+    fraction = pc.utf8_rtrim(
+        pc.utf8_lpad(pc.cast(pa.array(values % scale, pa.int64()), _TEXT), places, "0"), "0"
+    )
+    dotted = pc.if_else(pc.equal(fraction, ""), fraction, _cat(".", fraction))
+    return _cat(whole, dotted)
+
+
+def _round6(values: np.ndarray) -> np.ndarray:
+    """``round(x, 6)`` of each float, as Python rounds it.
+
+    ``rint(x * 1e6) / 1e6`` is the double nearest the decimal Python picks whenever
+    ``x * 1e6`` is not within rounding error of a tie; those few go through ``round``.
+    """
+    scaled = values * 1e6
+    rounded = np.rint(scaled) / 1e6
+    odd = (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6) | ~np.isfinite(scaled)
+    odd |= np.abs(scaled) >= 2.0**52
+    if odd.any():
+        rounded[odd] = [round(x, 6) for x in values[odd].tolist()]
+    return rounded
+
+
+def _percent_text(values: np.ndarray) -> pa.Array:
+    """Floats rounded to two places, as ``f"{value:.2f}"`` less trailing zeros, plus ``%``."""
+    hundredths = values * 100
+    near_tie = np.abs(hundredths - np.floor(hundredths) - 0.5) < 1e-6
+    odd = near_tie | (values < 0) | ~np.isfinite(values) | (np.abs(values) >= 1e13)
+    rounded = np.floor(np.where(odd, 0, hundredths) + 0.5).astype(np.int64)
+    text = _cat(_scaled_text(rounded, 100), "%")
+    if odd.any():
+        exact = [f"{x:.2f}".rstrip("0").rstrip(".") + "%" for x in values[odd].tolist()]
+        text = pc.replace_with_mask(text, pa.array(odd), _strings(exact))
+    return text
+
+
+def _lists(offsets: np.ndarray, values: pa.Array, separator: str) -> pa.Array:
+    """Per row, the values between consecutive offsets joined by ``separator``."""
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), values)
+    return pc.binary_join(lists, pa.scalar(separator, _TEXT))
+
+
+def _json_lists(offsets: np.ndarray, values: pa.Array) -> pa.Array:
+    return _cat("[", _lists(offsets, values, ", "), "]")
+
+
+# ---------------------------------------------------------------------- chains
+
+
+def _walks(starts: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """From each start, the nodes up ``step`` pointers until -1, top first: offsets and
+    values of one list per start."""
+    lengths = np.ones(starts.size, dtype=np.int64)
+    alive, node = np.arange(starts.size), starts
+    levels: list[tuple[np.ndarray, np.ndarray]] = []
+    while alive.size:
+        levels.append((alive, node))
+        node = step[node]
+        going = node >= 0
+        alive, node = alive[going], node[going]
+        lengths[alive] += 1
+    offsets = np.zeros(starts.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    values = np.empty(int(offsets[-1]), dtype=np.int64)
+    for depth, (rows, nodes) in enumerate(levels):
+        values[offsets[rows + 1] - 1 - depth] = nodes
+    return offsets, values
+
+
+def _chains(analysis: Analysis, statuses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every entity's chain (``Analysis._chain_positions``) as offsets and positions."""
+    c = analysis.compiled
+    n = c.n
+    fp = analysis.lower
+    by_cover = np.zeros(n, dtype=bool)
+    best = np.full(n, -1, dtype=np.int64)
+    if fp is not None and analysis.rule.aggregation is not Aggregation.look_through:
+        by_cover = fp.covered & ~c.seeds
+        src, dst = c.src, c.dst
+        usable = fp.covered[src] & (fp.round[src] >= 0) & (fp.round[src] < fp.round[dst])
+        usable &= by_cover[dst]
+        k = np.flatnonzero(usable)
+        order = np.lexsort((-src[k], c.low[k], c.has_share[k], dst[k]))
+        k = k[order]
+        last = np.ones(k.size, dtype=bool)
+        last[:-1] = dst[k][1:] != dst[k][:-1]
+        best[dst[k][last]] = src[k][last]
+    parent = analysis.reach.parent
+    up = np.full(n, -1, dtype=np.int64)
+    up[parent >= 0] = c.src[parent[parent >= 0]]
+    up[c.seeds] = -1
+    listed_or_clear = (statuses == _CODES.index(Status.clear)) | c.seeds
+    lists: list[tuple[np.ndarray, np.ndarray]] = []
+    lengths = np.zeros(n, dtype=np.int64)
+    seeds = np.flatnonzero(c.seeds & (statuses != _CODES.index(Status.clear)))
+    lengths[seeds] = 1
+    for starts, step in (
+        (np.flatnonzero(by_cover & ~listed_or_clear), best),
+        (np.flatnonzero(~by_cover & analysis.reach.reached & ~listed_or_clear), up),
+    ):
+        offsets, values = _walks(starts, step)
+        lengths[starts] = np.diff(offsets)
+        lists.append((starts, values))
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    values = np.empty(int(offsets[-1]), dtype=np.int64)
+    values[offsets[seeds]] = seeds
+    for starts, walked in lists:
+        at = np.repeat(offsets[starts], lengths[starts])
+        within = np.arange(walked.size) - np.repeat(
+            np.cumsum(lengths[starts]) - lengths[starts], lengths[starts]
+        )
+        values[at + within] = walked
+    return offsets, values
+
+
+# ---------------------------------------------------------------------- the lines
+
+
+class _Lines:
+    """The columns worked out once per analysis, and the lines of any batch of rows."""
+
+    def __init__(self, analysis: Analysis, end: str) -> None:
+        self.analysis = a = analysis
+        self.end = end
+        c = a.compiled
+        n = c.n
+        columns = a._columns
+        self.ids = _strings(c.ids)
+        self.ids_json = _json_strings(self.ids)
+        self.ids_json_values = np.asarray(self.ids_json.to_pylist(), dtype=object)
+        self.names = _strings(a._names.every())
+        self.names_json = _json_strings(self.names)
+        self.countries_json = _json_strings(_strings(columns.country.tolist()))
+        self.codes = np.asarray(a._statuses, dtype=np.int64)
+        self.status_json = _strings([_ENCODE(code.value) for code in _CODES])
+        self.fixed = "".join(
+            f", {_ENCODE(key)}: {_ENCODE(value)}"
+            for key, value in (
+                ("rule", a.rule.name),
+                ("window", a._window_text),
+                ("as_of", a.as_of.isoformat()),
+                ("threshold", a._threshold_text),
+            )
+        )
+        self.effective = np.asarray(a.effective * 100, dtype=np.float64)
+        self.effective_json = _float_json(_round6(self.effective))
+        self.effective_text = _percent_text(self.effective)
+        self._legal_columns()
+        nearest = a.reach.nearest_seed
+        self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
+        self.chain_offsets, self.chain_values = _chains(a, self.codes)
+        self._flag_columns()
+        self._owner_columns()
+        listings = listings_read(a)
+        by_row = np.asarray(sorted(listings), dtype=np.int64)
+        by_row = np.union1d(by_row, np.flatnonzero(self.codes == _CODES.index(Status.listed)))
+        self.by_row = np.zeros(n, dtype=bool)
+        self.by_row[by_row] = True
+        self.rows = RowMaker(a, by_row, listings)
+        self.ancestry = a._ancestry if a.reach.reached.any() else None
+        if self.ancestry is not None:
+            self.ancestry.sharing  # noqa: B018 - worked out once, before the threads start
+        per_owner = a.rule.aggregation is Aggregation.per_owner and a.lower is not None
+        self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
+        self.ancestor_texts: dict[tuple[int, int], str] = {}
+        self.ancestor_chars = 0
+        self.groups = a.groups.tolist() if self.ancestry is not None else []
+
+    # -- columns worked out once
+    def _legal_columns(self) -> None:
+        a = self.analysis
+        c = a.compiled
+        if a.rule.aggregation is Aggregation.per_owner and a.lower is not None:
+            low = np.asarray(a.lower.received, dtype=np.int64)
+            high = np.asarray((a.upper or a.lower).received, dtype=np.int64)
+            high = np.maximum(low, high)
+            scale = int(c.scale)
+        else:
+            active = np.flatnonzero(a._active_holding_rows)
+            owned = a._columns.holdings.owned[active]
+            low, high = (np.asarray(x, dtype=np.int64) for x in a._legal_sums(active, owned, c.n))
+            scale = 10**a._columns.places
+        hundred = 100 * scale
+        low = np.where(c.seeds, hundred, low)
+        high = np.where(c.seeds, hundred, high)
+        self.legal_low, self.legal_high, self.legal_scale = low, high, scale
+        self.legal_low_json = _float_json(low / scale)
+        self.legal_high_json = _float_json(high / scale)
+        self.legal_low_text = _cat(_scaled_text(low, scale), "%")
+        threshold = a.threshold
+        if threshold is None:
+            self.meets = np.zeros(c.n, dtype=bool)
+        else:
+            bound = threshold.value * scale
+            self.meets = low >= ceil(bound) if threshold.inclusive else low > floor(bound)
+
+    def _flag_columns(self) -> None:
+        """Flags as JSON, and the closing sentences of rows whose flags are their own."""
+        a = self.analysis
+        n = a.compiled.n
+        global_flags = list(a.global_flags)
+        texts = [_ENCODE(global_flags)] * n
+        closing = " ".join(a._window_sentences(global_flags))
+        tails = [" " + closing if closing else ""] * n
+        exposed = _CODES.index(Status.exposed)
+        made: dict[tuple[tuple[str, ...], bool], tuple[str, str]] = {}
+        for i, own in a._flags.items():
+            flags = [*own, *global_flags]
+            key = (tuple(flags), bool(self.codes[i] == exposed))
+            if key not in made:
+                sentences = self._exposed_flag_sentences(flags) if key[1] else []
+                sentences += a._window_sentences(flags)
+                made[key] = (_ENCODE(flags), "".join(" " + x for x in sentences))
+            texts[i], tails[i] = made[key]
+            if key[1] and Flag.possibly_covered.value in flags:
+                high = _fmt(Decimal(int(self.legal_high[i])) / Decimal(self.legal_scale))
+                tails[i] = tails[i].replace(_POSSIBLE_HIGH, high, 1)
+        self.flags_json = _strings(texts)
+        self.tails = _strings(tails)
+
+    @staticmethod
+    def _exposed_flag_sentences(flags: list[str]) -> list[str]:
+        """The sentences flags add to an exposed row's explanation; the share that unknown
+        or range shares could reach is left as ``_POSSIBLE_HIGH``, to fill in per row."""
+        sentences = []
+        if Flag.possibly_covered.value in flags:
+            sentences.append(
+                "Possibly covered: unknown or range shares could reach "
+                f"{_POSSIBLE_HIGH}%; establish the exact shares (BIS Red Flag 29)."
+            )
+        if Flag.out_of_scope_us_entity.value in flags:
+            sentences.append(
+                "It meets (or may meet) the ownership test, but the rule reaches non-US entities "
+                "only; it still passes coverage down to its foreign subsidiaries."
+            )
+        if Flag.would_be_covered.value in flags:
+            sentences.append("Were the rule in force on this date, it would be covered.")
+        return sentences
+
+    def _owner_columns(self) -> None:
+        """Counted owner links (``Analysis._counted_owners``), sorted per owned entity."""
+        a = self.analysis
+        columns = a._columns
+        h = columns.holdings
+        scale = 10**columns.places
+        rows = np.flatnonzero(a._active_holding_rows)
+        rows = rows[a._owner_sets[1][h.owner[rows]]]
+        owner, owned, control = h.owner[rows], h.owned[rows], h.control[rows]
+        low = np.where(control, 0, h.low[rows]).astype(np.int64)
+        high = np.where(control, 0, h.high[rows]).astype(np.int64)
+        order_of_status = np.asarray([STATUS_ORDER[s] for s in _CODES])[self.codes[owner]]
+        distinct = np.unique(owner)
+        by_id = sorted(range(distinct.size), key=lambda k: a.compiled.ids[distinct[k]])
+        rank = np.empty(distinct.size, dtype=np.int64)
+        rank[by_id] = np.arange(distinct.size)
+        owner_rank = rank[np.searchsorted(distinct, owner)]
+        order = np.lexsort((np.arange(rows.size), owner_rank, order_of_status, -low, owned))
+        rows, owner, owned, control = rows[order], owner[order], owned[order], control[order]
+        low, high = low[order], high[order]
+        share = self._share_texts(rows, control, low, scale)
+        status_text = self.status_json.take(pa.array(self.codes[owner]))
+        owners = pa.array(owner)
+        kind = pc.if_else(pa.array(control), '"control"', '"ownership"').cast(_TEXT)
+        self.owner_json = _cat(
+            '{"owner": ',
+            self.ids_json.take(owners),
+            ', "owner_name": ',
+            self.names_json.take(owners),
+            ', "share": ',
+            _json_strings(share),
+            ', "percent_min": ',
+            _float_json(low / scale),
+            ', "percent_max": ',
+            _float_json(high / scale),
+            ', "owner_status": ',
+            status_text,
+            ', "kind": ',
+            kind,
+            "}",
+        )
+        plain_status = pc.utf8_slice_codeunits(status_text, 1, -1)
+        self.owner_text = _cat(self.names.take(owners), " ", share, " (", plain_status, ")")
+        self.owned_sorted = owned
+        self.via_control = np.zeros(a.compiled.n, dtype=bool)
+        self.via_control[owned[control]] = True
+
+    def _share_texts(
+        self, rows: np.ndarray, control: np.ndarray, low: np.ndarray, scale: int
+    ) -> pa.Array:
+        h = self.analysis._columns.holdings
+        given = h.percent_given[rows]
+        text = pc.if_else(pa.array(given), _cat(_scaled_text(low, scale), "%"), "unknown %")
+        text = pc.if_else(pa.array(control), "control", text).cast(_TEXT)
+        ranged = ~control & ~given & h.range_given[rows]
+        if ranged.any():
+            exact = [h.share_text(k, scale) for k in rows[ranged].tolist()]
+            text = pc.replace_with_mask(text, pa.array(ranged), _strings(exact))
+        return text
+
+    # -- one batch
+    def prepare(self, start: int, end: int) -> tuple[list[str], np.ndarray, list[tuple[int, str]]]:
+        """The parts of a batch made in Python: the distinct listed-ancestor texts and
+        which each row has, and the rows made one by one (row number in the batch, text)."""
+        span = np.arange(start, end)
+        ancestor_texts, pick = self._ancestors(span, self.codes[start:end])
+        by_row = np.flatnonzero(self.by_row[start:end]).tolist()
+        rows = [(k, _ENCODE(self.rows.row(start + k)) + self.end) for k in by_row]
+        return ancestor_texts, pick, rows
+
+    def assemble(
+        self,
+        start: int,
+        end: int,
+        ancestor_texts: list[str],
+        pick: np.ndarray,
+        rows: list[tuple[int, str]],
+    ) -> tuple[pa.Array, list[tuple[int, str]]]:
+        """The lines of a batch, by Arrow kernels; ``rows`` pass through to the writer."""
+        ancestors = _strings(ancestor_texts).take(pa.array(pick))
+        span = np.arange(start, end)
+        take = pa.array(span)
+        codes = self.codes[start:end]
+        chain_offsets = self.chain_offsets[start : end + 1]
+        chain = pa.array(self.chain_values[chain_offsets[0] : chain_offsets[-1]])
+        chain_offsets = chain_offsets - chain_offsets[0]
+        chain_names = _lists(chain_offsets, self.names.take(chain), " -> ")
+        owners_from, owners_to = np.searchsorted(self.owned_sorted, [start, end])
+        owner_offsets = np.searchsorted(self.owned_sorted[owners_from:owners_to], span)
+        owner_offsets = np.append(owner_offsets, owners_to - owners_from)
+        owner_slice = slice(owners_from, owners_to)
+        owner_text = _lists(owner_offsets, self.owner_text[owner_slice], ", ")
+        nearest = self.nearest[start:end]
+        lines = _cat(
+            '{"id": ',
+            self.ids_json.take(take),
+            ', "name": ',
+            self.names_json.take(take),
+            ', "country": ',
+            self.countries_json.take(take),
+            ', "status": ',
+            self.status_json.take(pa.array(codes)),
+            ', "flags": ',
+            self.flags_json.take(take),
+            self.fixed,
+            ', "effective_percent": ',
+            self.effective_json.take(take),
+            ', "legal_percent": ',
+            self.legal_low_json.take(take),
+            ', "legal_percent_max": ',
+            self.legal_high_json.take(take),
+            ', "listed_ancestors": ',
+            ancestors,
+            ', "nearest_listed": ',
+            pc.fill_null(self.ids_json.take(pa.array(nearest, mask=nearest < 0)), "null"),
+            ', "chain": ',
+            _json_lists(chain_offsets, self.ids_json.take(chain)),
+            ', "owners": ',
+            _json_lists(owner_offsets, self.owner_json[owner_slice]),
+            ', "listings": [], "explanation": ',
+            _json_strings(self._explanations(span, codes, chain_names, owner_text)),
+            "}" + self.end,
+        )
+        return lines, rows
+
+    def _ancestors(self, span: np.ndarray, codes: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """Listed ancestors as JSON lists: the distinct texts of the batch, each made once,
+        and per row the one it has."""
+        ancestry = self.ancestry
+        if ancestry is None:
+            return ["[]"], np.zeros(span.size, dtype=np.int64)
+        clear = _CODES.index(Status.clear)
+        wanted = (codes != clear) & self.analysis.reach.reached[span] & ~self.by_row[span]
+        comps = ancestry.sharing[ancestry.label[span[wanted]]]
+        distinct, first, inverse = np.unique(comps, return_index=True, return_inverse=True)
+        nodes = span[wanted][first]
+        texts = [
+            self._ancestor_text(comp, self.groups[node])
+            for comp, node in zip(distinct.tolist(), nodes.tolist(), strict=True)
+        ]
+        texts.append("[]")
+        pick = np.full(span.size, len(texts) - 1, dtype=np.int64)
+        pick[wanted] = inverse
+        return texts, pick
+
+    def _ancestor_text(self, comp: int, group: int) -> str:
+        ancestry = self.ancestry
+        assert ancestry is not None
+        bits = ancestry.memo.get(comp)
+        if bits is None:
+            bits = ancestry.component_mask(comp)
+        key = (group, bits)
+        text = self.ancestor_texts.get(key)
+        if text is None:
+            if self.ancestor_chars >= ANCESTOR_CHARS_KEPT:
+                self.ancestor_texts.clear()
+                self.ancestor_chars = 0
+            seeds = ancestry.positions(group, bits)
+            text = "[" + ", ".join(self.ids_json_values[seeds].tolist()) + "]"
+            self.ancestor_texts[key] = text
+            self.ancestor_chars += len(text)
+        return text
+
+    def _explanations(
+        self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
+    ) -> pa.Array:
+        """The explanation of every row not written row by row (``analysis.explanation``)."""
+        a = self.analysis
+        rule_when, threshold = a._rule_when, a._threshold_text
+        aggregation = a.rule.aggregation
+        names = self.names.take(pa.array(span))
+        effective = self.effective_text.take(pa.array(span))
+        parts: list[pa.Array] = []
+        picks: list[np.ndarray] = []
+
+        def rows_of(status: Status) -> tuple[np.ndarray, pa.Array]:
+            local = np.flatnonzero((codes == _CODES.index(status)) & ~self.by_row[span])
+            picks.append(local)
+            return local, pa.array(local)
+
+        local, at = rows_of(Status.clear)
+        parts.append(
+            _cat(
+                names.take(at), f" is clear: no listed party owns or controls it under {rule_when}."
+            )
+        )
+        local, at = rows_of(Status.covered)
+        if aggregation is Aggregation.look_through:
+            parts.append(
+                _cat(
+                    names.take(at),
+                    f" is covered under {rule_when}: listed parties hold ",
+                    effective.take(at),
+                    f" of it through all paths (threshold {threshold}).",
+                )
+            )
+        else:
+            positions = span[local]
+            held = self.legal_low_text.take(pa.array(positions))
+            counted = _cat("listed or covered owners hold ", held, f" (threshold {threshold})")
+            by_control = self.via_control[positions] & ~self.meets[positions]
+            basis = pc.if_else(
+                pa.array(by_control),
+                pa.scalar("controlled by listed or covered owners", _TEXT),
+                counted,
+            )
+            if self.owner_of is not None:
+                person = self.names.take(pa.array(self.owner_of[positions]))
+                basis = _cat(
+                    "designated ",
+                    person,
+                    " alone holds or controls ",
+                    held,
+                    f" (threshold {threshold}, no aggregation across persons)",
+                )
+            chains = chain_names.take(at)
+            chain_sentence = pc.if_else(
+                pc.equal(chains, ""), pa.scalar("", _TEXT), _cat(" Chain: ", chains, ".")
+            )
+            parts.append(
+                _cat(
+                    names.take(at),
+                    f" is covered under {rule_when}: ",
+                    basis,
+                    ": ",
+                    owner_text.take(at),
+                    ".",
+                    chain_sentence,
+                    " Look-through share ",
+                    effective.take(at),
+                    ".",
+                )
+            )
+        local, at = rows_of(Status.exposed)
+        positions = span[local]
+        lead = self.nearest[positions]
+        nearest = pc.utf8_rtrim(self.names.take(pa.array(lead, mask=lead < 0)), ".")
+        nearest = pc.fill_null(nearest, pa.scalar("None", _TEXT))
+        if aggregation in (Aggregation.all, Aggregation.per_owner):
+            shares = _cat(
+                " Listed or covered owners hold ",
+                self.legal_low_text.take(pa.array(positions)),
+                f" (threshold {threshold}); look-through share ",
+                effective.take(at),
+                ".",
+            )
+        else:
+            shares = _cat(" Look-through share ", effective.take(at), ".")
+        owners = owner_text.take(at)
+        owners_sentence = pc.if_else(
+            pc.equal(owners, ""), pa.scalar("", _TEXT), _cat(" Owners that count: ", owners, ".")
+        )
+        parts.append(
+            _cat(
+                names.take(at),
+                f" is exposed: not listed and not covered under {rule_when}, "
+                "yet owned or controlled through ",
+                chain_names.take(at),
+                " by listed ",
+                nearest,
+                ".",
+                shares,
+                owners_sentence,
+            )
+        )
+        by_row = np.flatnonzero(self.by_row[span])
+        picks.append(by_row)
+        parts.append(_strings([""] * by_row.size))
+        order = np.concatenate(picks)
+        where = np.empty(span.size, dtype=np.int64)
+        where[order] = np.arange(span.size)
+        text = pa.concat_arrays(parts).take(pa.array(where))
+        text = _cat(text, self.tails.take(pa.array(span)))
+        return pc.replace_substring_regex(text, _DOUBLE_STOP_AFTER_WORD, r"\1.\2")

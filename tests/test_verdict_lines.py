@@ -1,0 +1,153 @@
+"""JSON text assembled by columns is byte for byte what encoding each verdict writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from ownership import load
+from ownership.analysis import Analysis, analyze
+from ownership.checks import check_dataset
+from ownership.io.verdicts import write_json, write_jsonl
+from ownership.model import Dataset, Entity
+from ownership.rules import RULES
+from ownership.verdict_lines import _float_json, _percent_text, _round6, write_verdict_lines
+
+from .factories import dataset, dated_datasets, listed, owns
+from .rules.test_golden import CASES, build
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "inspur.yaml"
+DAYS = [dt.date(2020, 1, 1), dt.date(2025, 10, 1), dt.date(2026, 1, 5), dt.date(2026, 11, 23)]
+SHARES = ["0", "10", "33.3", "16.4", "0.3", "50", "0.125", "100", "2.5", "25.00", "66.6667"]
+#: Names that JSON escaping, sentence stops and Unicode can trip over.
+AWKWARD_NAMES = [
+    'Quote "Q" Ltd',
+    "Back\\slash Co",
+    "Tab\tand\nnewline\x01",
+    "Beta Co., Ltd.",
+    "Fund No. 2.",
+    "Gamma ...",
+    "株式会社 Ω 😀",
+    "Stop.\u00a0",
+    "Line\u2028sep.",
+    ".",
+]
+
+
+def expected(analysis: Analysis, *, array: bool) -> bytes:
+    """The verdicts one by one, encoded as the row writers do."""
+    out = io.StringIO()
+    (write_json if array else write_jsonl)([v.to_dict() for v in analysis.verdicts()], out)
+    return out.getvalue().encode()
+
+
+def assembled(analysis: Analysis, *, array: bool, batch: int, threads: int = 2) -> bytes:
+    out = io.BytesIO()
+    write_verdict_lines(analysis, out, array=array, batch=batch, threads=threads)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+@pytest.mark.parametrize("day", DAYS, ids=str)
+def test_lines_equal_encoded_verdicts_on_the_inspur_fixture(rule: str, day: dt.date) -> None:
+    analysis = analyze(load(FIXTURE), rule, day)
+    for array in (False, True):
+        want = expected(analysis, array=array)
+        for batch in (1, 4, 10_000):
+            assert assembled(analysis, array=array, batch=batch) == want, (array, batch)
+    assert len(want.splitlines()) == len(analysis.dataset.entities) + 2
+
+
+VALID_CASES = [c for c in CASES if "error" not in c["expect"]]
+
+
+@pytest.mark.parametrize("case", VALID_CASES, ids=[c["name"] for c in VALID_CASES])
+def test_lines_equal_encoded_verdicts_on_every_rules_case(case: dict[str, object]) -> None:
+    rule = str(case["rule"])
+    if rule not in RULES:
+        pytest.skip(f"custom rule {rule}")
+    analysis = analyze(build(case), rule, dt.date.fromisoformat(str(case["as_of"])))
+    assert assembled(analysis, array=False, batch=3) == expected(analysis, array=False)
+
+
+@st.composite
+def awkwardly_named(draw: st.DrawFn) -> Dataset:
+    data = draw(dated_datasets(DAYS, SHARES, renames=True, arrangements=True))
+    entities = [
+        Entity(**{**e.model_dump(), "name": draw(st.sampled_from([e.name, *AWKWARD_NAMES]))})
+        for e in data.entities
+    ]
+    return Dataset(
+        entities=entities,
+        holdings=data.holdings,
+        listings=data.listings,
+        arrangements=data.arrangements,
+    )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    awkwardly_named(),
+    st.sampled_from(DAYS),
+    st.sampled_from(sorted(RULES)),
+    st.booleans(),
+    st.integers(1, 5),
+    st.integers(1, 2),
+)
+def test_lines_equal_encoded_verdicts_on_random_graphs(
+    data: Dataset, day: dt.date, rule: str, array: bool, batch: int, threads: int
+) -> None:
+    assume(not check_dataset(data))  # overfull stakes or closed rings are refused
+    analysis = analyze(data, rule, day)
+    assert assembled(analysis, array=array, batch=batch, threads=threads) == expected(
+        analysis, array=array
+    )
+
+
+def test_an_empty_dataset_is_an_empty_array_or_nothing() -> None:
+    analysis = analyze(Dataset(), "bis-affiliates", DAYS[0])
+    assert assembled(analysis, array=True, batch=5) == b"[\n]\n" == expected(analysis, array=True)
+    assert assembled(analysis, array=False, batch=5) == b""
+
+
+def test_progress_reaches_the_total() -> None:
+    data = dataset(owns("x", "a", 60), owns("a", "b", 60), listed("x"))
+    seen: list[tuple[int, int]] = []
+    write_verdict_lines(
+        analyze(data, "ofac-50", DAYS[0]), io.BytesIO(), batch=1, progress=lambda *p: seen.append(p)
+    )
+    assert seen[-1] == (3, 3) and [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+@given(st.lists(st.floats(0, 100, allow_nan=False), max_size=50))
+def test_numbers_are_written_as_python_writes_them(values: list[float]) -> None:
+    array = np.asarray(values, dtype=np.float64)
+    assert _round6(array).tolist() == [round(x, 6) for x in values]
+    assert _float_json(array).to_pylist() == [repr(x) for x in values]
+    percents = [f"{x:.2f}".rstrip("0").rstrip(".") + "%" for x in values]
+    assert _percent_text(array).to_pylist() == percents
+
+
+@pytest.mark.parametrize("value", [0.0, 1e-7, 2.5e-6, 0.125, 0.005, 1.005, 33.3333335, 100.0])
+def test_ties_and_tiny_numbers_are_written_as_python_writes_them(value: float) -> None:
+    array = np.asarray([value])
+    assert _round6(array).tolist() == [round(value, 6)]
+    assert _float_json(array).to_pylist() == [repr(value)]
+    assert _percent_text(array).to_pylist() == [f"{value:.2f}".rstrip("0").rstrip(".") + "%"]
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_awkward_names_in_chains_and_owners_come_out_as_encoded(rule: str) -> None:
+    named = [Entity(id=f"n{k}", name=name) for k, name in enumerate(AWKWARD_NAMES)]
+    links = [owns(a.id, b.id, 60) for a, b in pairwise(named)]
+    data = dataset(*named, *links, owns("n3", "side", 30), listed("n0"), listed("n5"))
+    for day in DAYS:
+        analysis = analyze(data, rule, day)
+        assert assembled(analysis, array=False, batch=2) == expected(analysis, array=False)
