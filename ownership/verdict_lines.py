@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._re2 import PYTHON_SPACE
 from .analysis import _CODES, STATUS_ORDER, Flag, Status
 from .model import _fmt
 from .rules.base import Aggregation
@@ -45,11 +46,7 @@ ANCESTOR_CHARS_KEPT = 100_000_000
 _TEXT = pa.large_string()
 #: ``analysis._DOUBLE_STOP`` after a word character, for RE2: Python's ``\w`` and ``\s``
 #: are Unicode-wide, RE2's are ASCII.
-_SPACE = (
-    r"\s\x0b\x1c-\x1f\x{85}\x{a0}\x{1680}"
-    r"\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
-)
-_DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{_SPACE}]|$)"
+_DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{PYTHON_SPACE}]|$)"
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 #: Stands for the highest share unknown or range shares could reach, until filled in.
 _POSSIBLE_HIGH = "\x00"

@@ -19,12 +19,14 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
 import numpy as np
 from pydantic import BaseModel
 
+from .._re2 import PYTHON_SPACE, SURROUNDING_SPACE
 from ..checks import closed_rings, overfull_stakes
 from ..columns import (
     MAX_PLACES,
@@ -53,6 +55,11 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^(\d{1,3})(?:\.(\d+))?$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _STRUCTURED = ("former_names", "identifiers", "addresses")
+#: ``scheme|value`` pairs with no space, no JSON and no empty part: always valid.
+_TOKEN = rf"[^{PYTHON_SPACE};|]+"
+_PLAIN_IDENTIFIERS = (
+    rf"^[^{PYTHON_SPACE};|\[][^{PYTHON_SPACE};|]*\|{_TOKEN}(?:; ?{_TOKEN}\|{_TOKEN})*$"
+)
 _MODELS: dict[str, type[BaseModel]] = {
     "entities": Entity,
     "holdings": Holding,
@@ -199,8 +206,14 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
         _plain_list_cells(entities, name, Entity)
     for name in _STRUCTURED:
         _structured_cells(entities, name)
-    holding_columns = _holdings(holdings, index)
-    listing_columns = _listings(listings, index)
+    owner, owned, listed = _positions(
+        entities.column("id").combine_chunks(),
+        (holdings, "owner"),
+        (holdings, "owned"),
+        (listings, "entity"),
+    )
+    holding_columns = _holdings(holdings, owner, owned)
+    listing_columns = _listings(listings, listed)
     columns = Columns(
         ids=ids,
         index=index,
@@ -244,9 +257,8 @@ def _cells(table: Any, name: str) -> tuple[np.ndarray, list[str | None]]:
     if column is None or table.num_rows == 0:
         return np.zeros(table.num_rows, dtype=np.int64), [None]
     encoded = column.combine_chunks().dictionary_encode()
+    _no_surrounding_space(encoded.dictionary, name)
     values: list[str] = encoded.dictionary.to_pylist()
-    if any(value != value.strip() for value in values):
-        raise _Decline(f"{name}: surrounding spaces")
     codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
     return codes.astype(np.int64), [*values, None]
 
@@ -263,10 +275,17 @@ def _required(table: Any, name: str) -> list[str]:
     column = _column(table, name)
     if column is None or column.null_count:
         raise _Decline(f"{name}: missing")
+    _no_surrounding_space(column, name)
     values: list[str] = column.to_pylist()
-    if any(v != v.strip() for v in values):
-        raise _Decline(f"{name}: surrounding spaces")
     return values
+
+
+def _no_surrounding_space(column: Any, name: str) -> None:
+    """Decline values the strict reader would strip."""
+    import pyarrow.compute as pc
+
+    if pc.any(pc.match_substring_regex(column, SURROUNDING_SPACE)).as_py():
+        raise _Decline(f"{name}: surrounding spaces")
 
 
 def _choice(table: Any, name: str, allowed: set[str]) -> tuple[np.ndarray, list[str | None]]:
@@ -292,11 +311,22 @@ def _plain_list_cells(table: Any, name: str, model: type[BaseModel]) -> None:
 
 
 def _structured_cells(table: Any, name: str) -> None:
-    """Structured cells (``scheme|value; ...``) are validated as the strict reader would."""
-    _, values = _cells(table, name)
-    for value in values:
-        if value is not None:
-            _validate_cell(table, name, Entity, value)
+    """Structured cells (``scheme|value; ...``) are validated as the strict reader would;
+    plain identifier cells, which the model always accepts, by one pattern."""
+    import pyarrow.compute as pc
+
+    column = _column(table, name)
+    if column is None or table.num_rows == 0:
+        return
+    column = column.drop_null()
+    if name == "identifiers":
+        column = column.filter(pc.invert(pc.match_substring_regex(column, _PLAIN_IDENTIFIERS)))
+    if len(column) == 0:
+        return
+    distinct = pc.unique(column)
+    _no_surrounding_space(distinct, name)
+    for value in distinct.to_pylist():
+        _validate_cell(table, name, Entity, value)
 
 
 @functools.cache
@@ -365,26 +395,32 @@ def _shares(table: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
-def _positions(table: Any, name: str, index: dict[str, int]) -> np.ndarray:
-    codes, values = _cells(table, name)
-    if any(v is None for v in values[:-1]) or (codes == len(values) - 1).any():
-        raise _Decline(f"{name}: missing")
-    lookup = []
-    for value in values[:-1]:
-        position = index.get(value)  # type: ignore[arg-type]
-        if position is None:
-            raise _Decline(f"{name}: unknown entity")
-        lookup.append(position)
-    lookup.append(-1)
-    return np.asarray(np.array(lookup, dtype=np.int64)[codes])
+def _positions(ids: Any, *cells: tuple[Any, str]) -> list[np.ndarray]:
+    """Per (table, column) pair, each row's position among ``ids``: one hash of the ids
+    for all the columns that name entities."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = []
+    for table, name in cells:
+        if table.num_rows == 0:
+            continue
+        column = _column(table, name)
+        if column is None or column.null_count:
+            raise _Decline(f"{name}: missing")
+        chunks += column.chunks
+    found = pc.index_in(pa.chunked_array(chunks, pa.string()), value_set=ids)
+    if found.null_count:
+        raise _Decline("unknown entity")
+    every = np.asarray(found.to_numpy(), dtype=np.int64)
+    bounds = np.cumsum([0] + [table.num_rows for table, _ in cells])
+    return [every[a:b] for a, b in pairwise(bounds)]
 
 
 # ---------------------------------------------------------------------- sections
 
 
-def _holdings(table: Any, index: dict[str, int]) -> HoldingColumns:
-    owner = _positions(table, "owner", index)
-    owned = _positions(table, "owned", index)
+def _holdings(table: Any, owner: np.ndarray, owned: np.ndarray) -> HoldingColumns:
     if (owner == owned).any():
         raise _Decline("self-ownership")
     kind_codes, kinds = _choice(table, "kind", {"ownership", "control"})
@@ -433,8 +469,7 @@ def _holdings(table: Any, index: dict[str, int]) -> HoldingColumns:
     )
 
 
-def _listings(table: Any, index: dict[str, int]) -> ListingColumns:
-    entity = _positions(table, "entity", index)
+def _listings(table: Any, entity: np.ndarray) -> ListingColumns:
     list_codes, list_values = _cells(table, "list")
     if (list_codes == len(list_values) - 1).any() or None in list_values[:-1]:
         raise _Decline("list: missing")

@@ -118,6 +118,8 @@ BROKEN = {
     "duplicate id": ("entities.csv", "id,name\nx,X\na,Alpha\nb,Beta\na,Other Alpha\n"),
     "bad country": ("entities.csv", "id,name,country\nx,X,China\na,Alpha,\nb,Beta,\n"),
     "closed ring": ("holdings.csv", "owner,owned,percent\na,b,100\nb,a,100\n"),
+    "blank identifier": ("entities.csv", "id,name,identifiers\nx,X,lei|\u00a0\na,A,\nb,B,\n"),
+    "identifier parts": ("entities.csv", "id,name,identifiers\nx,X,lei|1|2\na,A,\nb,B,\n"),
 }  # fmt: skip
 
 
@@ -170,3 +172,24 @@ def test_a_folder_of_entities_alone_is_read_by_columns(tmp_path: Path) -> None:
     assert fast is not None and fast == load(folder)
     assert (len(fast.holdings), len(fast.listings)) == (0, 0)
     assert analyze(fast, "ofac-50", "2025-01-01").counts()["clear"] == 2
+
+
+def test_plain_identifier_cells_are_read_by_columns(tmp_path: Path) -> None:
+    folder = tmp_path / "ids"
+    folder.mkdir()
+    (folder / "entities.csv").write_text(
+        "id,name,identifiers\na,Alpha,lei|A1; duns|9\nb,Beta,lei|B2\nc,Gamma,\n"
+    )
+    fast = read_csv_folder_columnar(folder)
+    assert fast is not None and fast == load(folder)
+    assert [i.value for i in fast.entities[0].identifiers] == ["A1", "9"]
+
+
+@pytest.mark.parametrize("space", ["\u3000", "\u00a0", "\x1f", " "])
+def test_values_the_strict_reader_would_strip_are_left_to_it(tmp_path: Path, space: str) -> None:
+    folder = tmp_path / "spaced"
+    folder.mkdir()
+    (folder / "entities.csv").write_text(f"id,name\na,{space}Alpha\nb,Beta\n")
+    (folder / "holdings.csv").write_text(f"owner,owned,percent\na,b{space},10\n")
+    assert read_csv_folder_columnar(folder) is None
+    assert [e.name for e in load(folder).entities] == ["Alpha", "Beta"]
