@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["write_verdict_lines"]
 
 #: Rows assembled at once: large enough that kernels dominate, small enough to stay lean.
-BATCH = 16_384
+BATCH = 8_192
 #: Worker threads for the Arrow part of each batch (the kernels release the GIL).
 THREADS = 2
 #: Characters of distinct listed-ancestor texts kept for reuse; cleared when full.
@@ -293,7 +293,13 @@ class _Lines:
         columns = a._columns
         self.ids = _strings(c.ids)
         self.ids_json = _json_strings(self.ids)
-        self.ids_json_values = np.asarray(self.ids_json.to_pylist(), dtype=object)
+        plain = pc.all(
+            pc.equal(pc.binary_length(self.ids_json), pc.add(pc.binary_length(self.ids), 2))
+        )
+        #: ids as JSON strings, for joining into lists; when no id needs escaping (the
+        #: usual case) the ids themselves, quoted on joining, save a second million strings
+        self.ids_quoted: Sequence[str] = c.ids if plain.as_py() else self.ids_json.to_pylist()
+        self.quote = '"' if plain.as_py() else ""
         self.names = _strings(a._names.every())
         self.names_json = _json_strings(self.names)
         self.countries_json = _json_strings(_strings(columns.country.tolist()))
@@ -408,7 +414,6 @@ class _Lines:
         a = self.analysis
         columns = a._columns
         h = columns.holdings
-        scale = 10**columns.places
         rows = np.flatnonzero(a._active_holding_rows)
         rows = rows[a._owner_sets[1][h.owner[rows]]]
         owner, owned, control = h.owner[rows], h.owned[rows], h.control[rows]
@@ -421,13 +426,25 @@ class _Lines:
         rank[by_id] = np.arange(distinct.size)
         owner_rank = rank[np.searchsorted(distinct, owner)]
         order = np.lexsort((np.arange(rows.size), owner_rank, order_of_status, -low, owned))
-        rows, owner, owned, control = rows[order], owner[order], owned[order], control[order]
-        low, high = low[order], high[order]
+        self.owner_rows = rows[order]
+        self.owner_control = control[order]
+        self.owner_low, self.owner_high = low[order], high[order]
+        self.owned_sorted = owned[order]
+        self.via_control = np.zeros(a.compiled.n, dtype=bool)
+        self.via_control[owned[control]] = True
+
+    def _owners(self, part: slice) -> tuple[pa.Array, pa.Array]:
+        """Owner links ``part`` of the sorted ones, as JSON objects and as explanation text."""
+        h = self.analysis._columns.holdings
+        scale = 10**self.analysis._columns.places
+        rows, control = self.owner_rows[part], self.owner_control[part]
+        low, high = self.owner_low[part], self.owner_high[part]
+        owner = h.owner[rows]
         share = self._share_texts(rows, control, low, scale)
         status_text = self.status_json.take(pa.array(self.codes[owner]))
         owners = pa.array(owner)
         kind = pc.if_else(pa.array(control), '"control"', '"ownership"').cast(_TEXT)
-        self.owner_json = _cat(
+        owner_json = _cat(
             '{"owner": ',
             self.ids_json.take(owners),
             ', "owner_name": ',
@@ -445,10 +462,8 @@ class _Lines:
             "}",
         )
         plain_status = pc.utf8_slice_codeunits(status_text, 1, -1)
-        self.owner_text = _cat(self.names.take(owners), " ", share, " (", plain_status, ")")
-        self.owned_sorted = owned
-        self.via_control = np.zeros(a.compiled.n, dtype=bool)
-        self.via_control[owned[control]] = True
+        owner_text = _cat(self.names.take(owners), " ", share, " (", plain_status, ")")
+        return owner_json, owner_text
 
     def _share_texts(
         self, rows: np.ndarray, control: np.ndarray, low: np.ndarray, scale: int
@@ -493,8 +508,8 @@ class _Lines:
         owners_from, owners_to = np.searchsorted(self.owned_sorted, [start, end])
         owner_offsets = np.searchsorted(self.owned_sorted[owners_from:owners_to], span)
         owner_offsets = np.append(owner_offsets, owners_to - owners_from)
-        owner_slice = slice(owners_from, owners_to)
-        owner_text = _lists(owner_offsets, self.owner_text[owner_slice], ", ")
+        owner_json, owner_text = self._owners(slice(owners_from, owners_to))
+        owner_text = _lists(owner_offsets, owner_text, ", ")
         nearest = self.nearest[start:end]
         lines = _cat(
             '{"id": ',
@@ -521,7 +536,7 @@ class _Lines:
             ', "chain": ',
             _json_lists(chain_offsets, self.ids_json.take(chain)),
             ', "owners": ',
-            _json_lists(owner_offsets, self.owner_json[owner_slice]),
+            _json_lists(owner_offsets, owner_json),
             ', "listings": [], "explanation": ',
             _json_strings(self._explanations(span, codes, chain_names, owner_text)),
             "}" + self.end,
@@ -560,8 +575,13 @@ class _Lines:
             if self.ancestor_chars >= ANCESTOR_CHARS_KEPT:
                 self.ancestor_texts.clear()
                 self.ancestor_chars = 0
-            seeds = ancestry.positions(group, bits)
-            text = "[" + ", ".join(self.ids_json_values[seeds].tolist()) + "]"
+            seeds = ancestry.positions(group, bits).tolist()
+            if not seeds:
+                text = "[]"
+            else:
+                q = self.quote
+                ids = self.ids_quoted
+                text = f"[{q}" + f"{q}, {q}".join([ids[k] for k in seeds]) + f"{q}]"
             self.ancestor_texts[key] = text
             self.ancestor_chars += len(text)
         return text

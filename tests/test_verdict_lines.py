@@ -145,9 +145,10 @@ def test_ties_and_tiny_numbers_are_written_as_python_writes_them(value: float) -
 
 @pytest.mark.parametrize("rule", sorted(RULES))
 def test_awkward_names_in_chains_and_owners_come_out_as_encoded(rule: str) -> None:
-    named = [Entity(id=f"n{k}", name=name) for k, name in enumerate(AWKWARD_NAMES)]
+    named = [Entity(id=f'n"{k}\\', name=name) for k, name in enumerate(AWKWARD_NAMES)]
     links = [owns(a.id, b.id, 60) for a, b in pairwise(named)]
-    data = dataset(*named, *links, owns("n3", "side", 30), listed("n0"), listed("n5"))
+    side = owns(named[3].id, "side", 30)
+    data = dataset(*named, *links, side, listed(named[0].id), listed(named[5].id))
     for day in DAYS:
         analysis = analyze(data, rule, day)
         assert assembled(analysis, array=False, batch=2) == expected(analysis, array=False)
