@@ -287,6 +287,10 @@ class _NamesOnDate(Mapping[str, str]):
         return self._columns.n
 
 
+#: Row ``v``: the bits of byte value ``v``, least significant first.
+_BITS_OF_BYTE = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little")
+
+
 class _SeedAncestry:
     """The listed entities above each reached entity, worked out on demand and shared.
 
@@ -356,30 +360,40 @@ class _SeedAncestry:
 
     def component_mask(self, target: int) -> int:
         """Bits of the seeds above a component that has its own set (see :attr:`sharing`)."""
-        memo, sharing = self.memo, self.sharing
+        memo = self.memo
+        if target in memo:
+            return memo[target]
+        parents, bounds, own = self.shared_parents, self.parent_bounds, self.own
         stack = [target]
         while stack:
             comp = stack[-1]
             if comp in memo:
                 stack.pop()
                 continue
-            parents = self.parents[self.parent_bounds[comp] : self.parent_bounds[comp + 1]]
-            parent_list = sharing[parents].tolist()
+            parent_list = parents[bounds[comp] : bounds[comp + 1]].tolist()
             missing = [p for p in parent_list if p not in memo]
             if missing:
                 stack.extend(missing)
                 continue
             stack.pop()
-            bits = self.own.get(comp, 0)
+            bits = own.get(comp, 0)
             for p in parent_list:
                 bits |= memo[p]
             memo[comp] = bits
         return memo[target]
 
+    @cached_property
+    def shared_parents(self) -> np.ndarray:
+        """:attr:`parents`, each replaced by the component whose set it shares."""
+        return self.sharing[self.parents]
+
     def positions(self, group: int, bits: int) -> np.ndarray:
         """The seeds whose bits are set in ``bits`` (over ``group``'s seeds), in id order."""
         raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), np.uint8)
-        chosen = np.flatnonzero(np.unpackbits(raw, bitorder="little"))
+        # sets are sparse over a large group's seeds: expand only the bytes that are set
+        full = np.flatnonzero(raw)
+        byte, bit = np.nonzero(_BITS_OF_BYTE[raw[full]])
+        chosen = full[byte] * 8 + bit
         seeds = self.seed_arrays.get(group)
         if seeds is None:
             seeds = self.seed_arrays[group] = np.asarray(self.seeds_of_group[group], np.int64)

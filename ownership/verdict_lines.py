@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from decimal import Decimal
 from math import ceil, floor
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -41,7 +41,7 @@ BATCH = 8_192
 #: Worker threads for the Arrow part of each batch (the kernels release the GIL).
 THREADS = 2
 #: Characters of distinct listed-ancestor texts kept for reuse; cleared when full.
-ANCESTOR_CHARS_KEPT = 100_000_000
+ANCESTOR_CHARS_KEPT = 30_000_000
 
 _TEXT = pa.large_string()
 #: ``analysis._DOUBLE_STOP`` after a word character, for RE2: Python's ``\w`` and ``\s``
@@ -69,9 +69,6 @@ def write_verdict_lines(
     """
     n = analysis.compiled.n
     end = ",\n  " if array else "\n"
-    lines = _Lines(analysis, end)
-    if array:
-        out.write(b"[\n  " if n else b"[")
     pending: deque[Future[tuple[pa.Array, list[tuple[int, str]]]]] = deque()
 
     def write_oldest(last: bool) -> None:
@@ -79,6 +76,9 @@ def write_verdict_lines(
         _write_segments(out, text, rows, trim=len(end) if array and last else 0)
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        lines = _Lines(analysis, end, pool)
+        if array:
+            out.write(b"[\n  " if n else b"[")
         for start in range(0, n, batch):
             if progress is not None:
                 progress(start, n)
@@ -93,6 +93,14 @@ def write_verdict_lines(
         out.write(b"\n]\n")
     if progress is not None:
         progress(n, n)
+
+
+def _at_once(work: Callable[..., None], *args: Any) -> Future[None]:
+    """Run ``work`` now, as a finished future."""
+    work(*args)
+    done: Future[None] = Future()
+    done.set_result(None)
+    return done
 
 
 def _write_segments(
@@ -285,24 +293,15 @@ def _chains(analysis: Analysis, statuses: np.ndarray) -> tuple[np.ndarray, np.nd
 class _Lines:
     """The columns worked out once per analysis, and the lines of any batch of rows."""
 
-    def __init__(self, analysis: Analysis, end: str) -> None:
+    def __init__(self, analysis: Analysis, end: str, pool: Executor | None = None) -> None:
+        """Work out the columns; those made by Arrow alone go to ``pool``, if given,
+        while the rest are made here."""
         self.analysis = a = analysis
         self.end = end
         c = a.compiled
         n = c.n
-        columns = a._columns
-        self.ids = _strings(c.ids)
-        self.ids_json = _json_strings(self.ids)
-        plain = pc.all(
-            pc.equal(pc.binary_length(self.ids_json), pc.add(pc.binary_length(self.ids), 2))
-        )
-        #: ids as JSON strings, for joining into lists; when no id needs escaping (the
-        #: usual case) the ids themselves, quoted on joining, save a second million strings
-        self.ids_quoted: Sequence[str] = c.ids if plain.as_py() else self.ids_json.to_pylist()
-        self.quote = '"' if plain.as_py() else ""
-        self.names = _strings(a._names.every())
-        self.names_json = _json_strings(self.names)
-        self.countries_json = _json_strings(_strings(columns.country.tolist()))
+        submit = pool.submit if pool is not None else _at_once
+        texts = submit(self._text_columns, c.ids, a._names.every(), a._columns.country.tolist())
         self.codes = np.asarray(a._statuses, dtype=np.int64)
         self.status_json = _strings([_ENCODE(code.value) for code in _CODES])
         self.fixed = "".join(
@@ -315,9 +314,9 @@ class _Lines:
             )
         )
         self.effective = np.asarray(a.effective * 100, dtype=np.float64)
-        self.effective_json = _float_json(_round6(self.effective))
-        self.effective_text = _percent_text(self.effective)
-        self._legal_columns()
+        effective = submit(self._effective_columns)
+        self._legal_sums()
+        legal = submit(self._legal_texts)
         nearest = a.reach.nearest_seed
         self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
         self.chain_offsets, self.chain_values = _chains(a, self.codes)
@@ -337,9 +336,29 @@ class _Lines:
         self.ancestor_texts: dict[tuple[int, int], str] = {}
         self.ancestor_chars = 0
         self.groups = a.groups.tolist() if self.ancestry is not None else []
+        for job in (texts, effective, legal):
+            job.result()
 
     # -- columns worked out once
-    def _legal_columns(self) -> None:
+    def _text_columns(self, ids: list[str], names: list[str], countries: list[str | None]) -> None:
+        self.ids = _strings(ids)
+        self.ids_json = _json_strings(self.ids)
+        plain = pc.all(
+            pc.equal(pc.binary_length(self.ids_json), pc.add(pc.binary_length(self.ids), 2))
+        ).as_py()
+        #: ids as JSON strings, for joining into lists; when no id needs escaping (the
+        #: usual case) the ids themselves, quoted on joining, save a second million strings
+        self.ids_quoted: Sequence[str] = ids if plain else self.ids_json.to_pylist()
+        self.quote = '"' if plain else ""
+        self.names = _strings(names)
+        self.names_json = _json_strings(self.names)
+        self.countries_json = _json_strings(_strings(countries))
+
+    def _effective_columns(self) -> None:
+        self.effective_json = _float_json(_round6(self.effective))
+        self.effective_text = _percent_text(self.effective)
+
+    def _legal_sums(self) -> None:
         a = self.analysis
         c = a.compiled
         if a.rule.aggregation is Aggregation.per_owner and a.lower is not None:
@@ -356,15 +375,18 @@ class _Lines:
         low = np.where(c.seeds, hundred, low)
         high = np.where(c.seeds, hundred, high)
         self.legal_low, self.legal_high, self.legal_scale = low, high, scale
-        self.legal_low_json = _float_json(low / scale)
-        self.legal_high_json = _float_json(high / scale)
-        self.legal_low_text = _cat(_scaled_text(low, scale), "%")
         threshold = a.threshold
         if threshold is None:
             self.meets = np.zeros(c.n, dtype=bool)
         else:
             bound = threshold.value * scale
             self.meets = low >= ceil(bound) if threshold.inclusive else low > floor(bound)
+
+    def _legal_texts(self) -> None:
+        low, high, scale = self.legal_low, self.legal_high, self.legal_scale
+        self.legal_low_json = _float_json(low / scale)
+        self.legal_high_json = _float_json(high / scale)
+        self.legal_low_text = _cat(_scaled_text(low, scale), "%")
 
     def _flag_columns(self) -> None:
         """Flags as JSON, and the closing sentences of rows whose flags are their own."""
