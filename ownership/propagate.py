@@ -95,7 +95,7 @@ def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
     owner, owned = h.owner[rows], h.owned[rows]
     keys = owner * max(n, 1) + owned
     unique_keys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    by_appearance = np.argsort(first, kind="stable")
+    by_appearance = _order_of_distinct(first, rows.size)
     slot_of_unique = np.empty_like(by_appearance)
     slot_of_unique[by_appearance] = np.arange(by_appearance.size)
     slot = slot_of_unique[inverse.reshape(-1)]
@@ -150,12 +150,33 @@ def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
         has_share=has_share,
         control=control,
         out_ptr=out_ptr,
-        out_edges=np.argsort(src, kind="stable").astype(np.int64),
+        out_edges=_stable_order(src, n),
         in_ptr=in_ptr,
-        in_edges=np.argsort(dst, kind="stable").astype(np.int64),
+        in_edges=_stable_order(dst, n),
         seeds=seeds,
         out_of_scope=np.asarray(out_of_scope, dtype=bool),
     )
+
+
+def _stable_order(keys: IntArray, count: int) -> IntArray:
+    """``np.argsort(keys, kind="stable")`` for keys in ``range(count)``, by counting: a
+    one-row sparse matrix turned column-major keeps each column's entries in row order."""
+    from scipy import sparse
+
+    m = keys.size
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    row = sparse.csr_matrix(
+        (np.arange(m, dtype=np.int64), keys, np.array([0, m])), shape=(1, max(count, 1))
+    )
+    return np.asarray(row.tocsc().data, dtype=np.int64)
+
+
+def _order_of_distinct(values: IntArray, count: int) -> IntArray:
+    """``np.argsort(values)`` for distinct values in ``range(count)``, without sorting."""
+    slot = np.full(count, -1, dtype=np.int64)
+    slot[values] = np.arange(values.size)
+    return slot[slot >= 0]
 
 
 # --------------------------------------------------------------------------- fixed points
@@ -301,13 +322,34 @@ class _Person:
     def count(self, owner: int, target: int, pair: int) -> list[int]:
         """Count ``owner``'s share of ``target`` for this person, once; the targets touched."""
         c = self.compiled
-        if owner in self.counted[target] or not c.has_share[pair]:
+        return self.add(
+            owner,
+            target,
+            bool(c.has_share[pair]),
+            int(self.values[pair]),
+            int(self.strict[pair]),
+            int(c.low[pair]),
+            int(c.low_strict[pair]),
+        )
+
+    def add(
+        self,
+        owner: int,
+        target: int,
+        has_share: bool,
+        value: int,
+        strict: int,
+        low: int,
+        low_strict: int,
+    ) -> list[int]:
+        """:meth:`count` with the pair's columns already read."""
+        if not has_share or owner in self.counted[target]:
             return []
         self.counted[target].add(owner)
-        self.acc[target] += int(self.values[pair])
-        self.acc_strict[target] += int(self.strict[pair])
-        self.in_low[target] += int(c.low[pair])
-        self.in_low_strict[target] += int(c.low_strict[pair])
+        self.acc[target] += value
+        self.acc_strict[target] += strict
+        self.in_low[target] += low
+        self.in_low_strict[target] += low_strict
         return [target]
 
 
@@ -317,13 +359,18 @@ def _person_share(
     outside: int,
     outside_strict: int,
     threshold: Threshold,
+    limit: int,
     scale: int,
     *,
     upper: bool,
 ) -> tuple[int, bool]:
-    """One person's share of an entity and whether it meets the threshold."""
+    """One person's share of an entity and whether it meets the threshold (``limit`` is
+    the threshold scaled, as :func:`_meets` works it out); on plain ints, as it runs
+    once per entity a person touches."""
     if not upper:
-        return got, bool(_meets(np.array([got]), np.array([got_strict]), threshold, scale)[0])
+        if threshold.inclusive:
+            return got, got >= limit
+        return got, got > limit or (got == limit and got_strict > 0)
     cap = 100 * scale - outside
     share = min(got, cap)
     if got < cap:
@@ -332,7 +379,9 @@ def _person_share(
         tie = outside_strict > 0
     else:
         tie = got_strict > 0 or outside_strict > 0
-    return share, bool(_meets_upper(np.array([share]), np.array([tie]), threshold, scale)[0])
+    if threshold.inclusive:
+        return share, share > limit or (share == limit and not tie)
+    return share, share > limit
 
 
 def _meets_upper(
@@ -381,18 +430,31 @@ def per_owner_fixed_point(
     )  # only joint arrangements look pairs up
     total_low, total_low_strict = _certain_totals(compiled)
 
+    limit = int(threshold.value * compiled.scale)
+    control_counts = rule.control_counts
+    columns = (
+        compiled.dst,
+        compiled.has_share,
+        values,
+        strict.astype(np.int64),
+        compiled.low,
+        compiled.low_strict.astype(np.int64),
+        compiled.control,
+    )
     for seed in np.flatnonzero(compiled.seeds):
         person = _Person(int(seed), compiled, values, strict)
         queue = deque([person.seed])
         while queue:
             node = queue.popleft()
             touched: list[int] = []
-            for k in compiled.out_pairs(node):
-                target = int(compiled.dst[k])
+            pairs = compiled.out_pairs(node)
+            for target, has_share, value, is_strict, low, low_strict, control in zip(
+                *(column[pairs].tolist() for column in columns), strict=True
+            ):
                 if target in person.own:
                     continue
-                touched += person.count(node, target, int(k))
-                if rule.control_counts and compiled.control[k]:
+                touched += person.add(node, target, has_share, value, is_strict, low, low_strict)
+                if control_counts and control:
                     person.controlled.add(target)
                     touched.append(target)
             for number in by_member.get(node, []):
@@ -415,6 +477,7 @@ def per_owner_fixed_point(
                     int(total_low[target]) - person.in_low[target],
                     int(total_low_strict[target]) - person.in_low_strict[target],
                     threshold,
+                    limit,
                     compiled.scale,
                     upper=upper,
                 )

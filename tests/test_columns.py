@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ownership.columns import columns_of
 from ownership.model import Dataset, Entity, Holding, Listing
-from ownership.propagate import Compiled, compile_snapshot
+from ownership.propagate import Compiled, _order_of_distinct, _stable_order, compile_snapshot
 from ownership.reference import reference_compile
 from ownership.rules import get_rule
 
@@ -58,3 +58,15 @@ def test_shares_with_more_places_than_int64_holds_stay_exact() -> None:
     compiled = compile_snapshot(dataset, DAYS[0], get_rule("ofac-50"))
     assert compiled.unscale(compiled.low[0]) == Decimal(50) + tiny
     assert _fields(compiled) == _fields(reference_compile(dataset, DAYS[0], get_rule("ofac-50")))
+
+
+@given(st.integers(1, 40), st.lists(st.integers(0, 39), max_size=120))
+def test_counting_order_is_the_stable_argsort(count: int, raw: list[int]) -> None:
+    keys = np.asarray([k % count for k in raw], dtype=np.int64)
+    assert _stable_order(keys, count).tolist() == np.argsort(keys, kind="stable").tolist()
+
+
+@given(st.sets(st.integers(0, 299), max_size=80))
+def test_order_of_distinct_values_is_their_argsort(values: set[int]) -> None:
+    shuffled = np.asarray(sorted(values, key=lambda v: (v * 7919) % 301), dtype=np.int64)
+    assert _order_of_distinct(shuffled, 300).tolist() == np.argsort(shuffled).tolist()
