@@ -16,18 +16,19 @@ look-through share in it (or its share in X, for parents) and red flags.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
+from .analysis import _CODES, Status
 from .model import HoldingKind
-from .propagate import relative_shares
+from .propagate import relative_share_array
 from .redflags import RedFlag, RedFlagFinder
-from .tables import Tabular
+from .tables import HTML_ROW_LIMIT, Tabular, html_table
 
 if TYPE_CHECKING:
     from .analysis import Analysis, Verdict
@@ -40,6 +41,9 @@ class Scope(StrEnum):
     parents = "parents"  # everything that owns or controls X
     group = "group"  # every entity linked to X by holdings, in either direction
 
+
+#: Affiliates from which names are read for all entities at once rather than one by one.
+NAMES_AT_ONCE = 20_000
 
 #: Order in tables: the loophole first, then what a rule already catches.
 SEVERITY = {"exposed": 0, "covered": 1, "listed": 2, "clear": 3}
@@ -119,7 +123,7 @@ class AffiliateReport(Tabular):
 
     entity: Verdict
     scope: Scope
-    items: tuple[Affiliate, ...]
+    items: Sequence[Affiliate]
     header: str
     resolved_note: str | None = None
 
@@ -137,8 +141,9 @@ class AffiliateReport(Tabular):
             "exposed": 0,
             "clear": 0,
         }
-        for item in self.items:
-            counts[item.status] += 1
+        statuses = getattr(self.items, "statuses", None)
+        for status in statuses if statuses is not None else (a.status for a in self.items):
+            counts[status] += 1
         return counts
 
     def summary(self) -> str:
@@ -154,6 +159,31 @@ class AffiliateReport(Tabular):
     def _table_caption(self) -> str:
         return f"{self.header} {self.summary()}."
 
+    def _repr_html_(self) -> str:
+        """The first rows only are made; the table says how many more there are."""
+        records = _FirstRecords(self.items, HTML_ROW_LIMIT + 1)
+        return html_table(records, self._table_columns, caption=self._table_caption())
+
+
+class _FirstRecords(Sequence[dict[str, Any]]):
+    """The records of the first ``made`` affiliates, with the length of them all."""
+
+    def __init__(self, items: Sequence[Affiliate], made: int) -> None:
+        self.items = items
+        self.records = [a.to_dict() for a in items[:made]]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        return self.records[index]
+
 
 def affiliates(
     analysis: Analysis,
@@ -168,65 +198,160 @@ def affiliates(
 
     ``unlisted`` keeps only those not on a list the rule reads; ``min_percent`` keeps those
     whose look-through share (by or of the entity) is at least that many percent.
+
+    Which entities, in which order, and how many of each status are worked out with
+    arrays; each affiliate (its verdict, path and red flags) is made when first read, so
+    a conglomerate of half a million entities answers in seconds and shows its first rows
+    at once.
     """
     scope = Scope(scope)
     c = analysis.compiled
     start = c.index[entity_id]
-    usable = (c.has_share & (c.high > 0)) | c.control
     group = np.flatnonzero(analysis.groups == analysis.groups[start])
-    reached: dict[int, tuple[str, int, list[int]]] = {}
+    found: list[tuple[np.ndarray, int, np.ndarray]] = []  # nodes, relation, depths
+    searches: dict[int, _Search] = {}
     if scope in (Scope.subsidiaries, Scope.group):
-        down = _walk(c, start, usable, forward=True, max_depth=max_depth)
-        for node, (depth, path) in down.items():
-            reached[node] = ("subsidiary", depth, path)
+        searches[_SUBSIDIARY] = _search(analysis, start, forward=True, max_depth=max_depth)
     if scope in (Scope.parents, Scope.group):
-        up = _walk(c, start, usable, forward=False, max_depth=max_depth)
-        for node, (depth, path) in up.items():
-            reached.setdefault(node, ("parent", depth, path))
+        searches[_PARENT] = _search(analysis, start, forward=False, max_depth=max_depth)
+    seen = np.zeros(c.n, dtype=bool)
+    seen[start] = True
+    for relation, search in searches.items():
+        fresh = ~seen[search.order]
+        found.append((search.order[fresh], relation, search.depth[fresh]))
+        seen[search.order] = True
     if scope is Scope.group:
-        members = group.tolist() if max_depth is None else _group(c, start, max_depth)
-        for node in members:
-            reached.setdefault(node, ("group", -1, []))
-    reached.pop(start, None)
-    nodes = np.fromiter(reached, dtype=np.int64, count=len(reached))
-    share_down = relative_shares(c, start, nodes) if nodes.size else {}
-    share_up = relative_shares(c, start, nodes, upward=True) if nodes.size else {}
-    finder = RedFlagFinder(analysis.dataset, group)
-    items = []
-    for node, (relation, depth, path) in reached.items():
-        verdict = analysis.verdict(c.ids[node])
-        if unlisted and verdict.status.value == "listed":
-            continue
-        share = share_up.get(node, 0.0) if relation == "parent" else share_down.get(node, 0.0)
-        if min_percent is not None and share * 100 < min_percent:
-            continue
-        if relation == "subsidiary":
-            direct = _direct(analysis, entity_id, c.ids[node])
-        elif relation == "parent":
-            direct = _direct(analysis, c.ids[node], entity_id)
-        else:
-            direct = (None, None)
-        ids = tuple(c.ids[i] for i in path)
-        items.append(
-            Affiliate(
-                verdict=verdict,
-                relation=relation,
-                depth=depth if depth >= 0 else None,
-                path=ids,
-                path_names=tuple(analysis.name_of(i) for i in ids),
-                direct_share=direct[0],
-                direct_percent=direct[1],
-                look_through_percent=share * 100,
-                red_flags=tuple(finder.flags(c.ids[node], verdict)),
-            )
-        )
-    items.sort(key=lambda a: (SEVERITY[a.status], -a.look_through_percent, a.depth or 0, a.name))
+        members = group if max_depth is None else np.fromiter(_group(c, start, max_depth), np.int64)
+        members = members[~seen[members]]
+        found.append((members, _GROUP, np.zeros(members.size, dtype=np.int64)))
+    nodes = np.concatenate([f[0] for f in found]).astype(np.int64)
+    relations = np.concatenate([np.full(f[0].size, f[1]) for f in found]).astype(np.int64)
+    depths = np.concatenate([f[2] for f in found]).astype(np.int64)
+    shares = np.zeros(nodes.size)
+    for upward, chosen in ((False, relations != _PARENT), (True, relations == _PARENT)):
+        if chosen.any():
+            solved, values = relative_share_array(c, start, nodes, upward=upward)
+            shares[chosen] = values[np.searchsorted(solved, nodes[chosen])]
+    percents = shares * 100
+    codes = np.asarray(analysis._statuses, dtype=np.int64)[nodes]
+    keep = np.ones(nodes.size, dtype=bool)
+    if unlisted:
+        keep &= codes != _CODES.index(Status.listed)
+    if min_percent is not None:
+        keep &= ~(percents < min_percent)
+    kept = np.flatnonzero(keep)
+    chosen = nodes[kept].tolist()
+    if len(chosen) > NAMES_AT_ONCE:
+        every = analysis._names.every()
+        names = np.asarray([every[i] for i in chosen], dtype=object)
+    else:
+        names = np.asarray([analysis._names.at(i) for i in chosen], dtype=object)
+    name_rank = np.unique(names, return_inverse=True)[1].reshape(-1) if names.size else names
+    severity = np.asarray([SEVERITY[code.value] for code in _CODES])[codes[kept]]
+    order = kept[np.lexsort((kept, name_rank, depths[kept], -percents[kept], severity))]
+    items = _Affiliates(
+        analysis,
+        entity_id,
+        nodes[order],
+        relations[order],
+        depths[order],
+        percents[order],
+        searches,
+        RedFlagFinder(analysis.dataset, group),
+        statuses=[_CODES[k].value for k in codes[order].tolist()],
+    )
     return AffiliateReport(
         entity=analysis.verdict(entity_id),
         scope=scope,
-        items=tuple(items),
+        items=items,
         header=analysis.header(),
     )
+
+
+_SUBSIDIARY, _PARENT, _GROUP = 0, 1, 2
+_RELATIONS = ("subsidiary", "parent", "group")
+
+
+class _Affiliates(Sequence[Affiliate]):
+    """The affiliates of a report in order; each is made when first read, then kept."""
+
+    def __init__(
+        self,
+        analysis: Analysis,
+        entity_id: str,
+        nodes: np.ndarray,
+        relations: np.ndarray,
+        depths: np.ndarray,
+        percents: np.ndarray,
+        searches: dict[int, _Search],
+        finder: RedFlagFinder,
+        *,
+        statuses: list[str],
+    ) -> None:
+        self.analysis = analysis
+        self.entity_id = entity_id
+        self.nodes = nodes.tolist()
+        self.relations = relations.tolist()
+        self.depths = depths.tolist()
+        self.percents = percents.tolist()
+        self.searches = searches
+        self.finder = finder
+        self.statuses = statuses
+        self.made: dict[int, Affiliate] = {}
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    @overload
+    def __getitem__(self, index: int) -> Affiliate: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Affiliate]: ...
+
+    def __getitem__(self, index: int | slice) -> Affiliate | list[Affiliate]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        item = self.made.get(index)
+        if item is None:
+            item = self.made[index] = self._make(index)
+        return item
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _make(self, k: int) -> Affiliate:
+        analysis, ids = self.analysis, self.analysis.compiled.ids
+        node, relation = self.nodes[k], _RELATIONS[self.relations[k]]
+        node_id = ids[node]
+        verdict = analysis.verdict(node_id)
+        if relation == "subsidiary":
+            direct = _direct(analysis, self.entity_id, node_id)
+            path = self.searches[_SUBSIDIARY].path(node)[::-1]
+        elif relation == "parent":
+            direct = _direct(analysis, node_id, self.entity_id)
+            path = self.searches[_PARENT].path(node)
+        else:
+            direct, path = (None, None), []
+        path_ids = tuple(ids[i] for i in path)
+        return Affiliate(
+            verdict=verdict,
+            relation=relation,
+            depth=self.depths[k] if relation != "group" else None,
+            path=path_ids,
+            path_names=tuple(analysis.name_of(i) for i in path_ids),
+            direct_share=direct[0],
+            direct_percent=direct[1],
+            look_through_percent=self.percents[k],
+            red_flags=tuple(self.finder.flags(node_id, verdict)),
+        )
 
 
 def _direct(analysis: Analysis, owner: str | None, owned: str) -> tuple[str | None, Decimal | None]:
@@ -241,34 +366,56 @@ def _direct(analysis: Analysis, owner: str | None, owned: str) -> tuple[str | No
     return ", ".join(texts), low
 
 
-def _walk(
-    c: Any, start: int, usable: np.ndarray, *, forward: bool, max_depth: int | None
-) -> dict[int, tuple[int, list[int]]]:
-    """Breadth-first over active links: node -> (depth, path owner-first)."""
-    parent: dict[int, int] = {start: -1}
-    depth = {start: 0}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if max_depth is not None and depth[node] >= max_depth:
-            continue
-        pairs = c.out_pairs(node) if forward else c.in_pairs(node)
-        nexts = sorted({int(c.dst[k] if forward else c.src[k]) for k in pairs if usable[k]})
-        for nxt in nexts:
-            if nxt in parent:
-                continue
-            parent[nxt] = node
-            depth[nxt] = depth[node] + 1
-            queue.append(nxt)
-    result = {}
-    for node in parent:
-        if node == start:
-            continue
+@dataclass(frozen=True)
+class _Search:
+    """A breadth-first search from one entity: entities in the order found, with depth
+    and the entity each was found from (-1 for none)."""
+
+    order: np.ndarray
+    depth: np.ndarray
+    found_from: np.ndarray
+
+    def path(self, node: int) -> list[int]:
+        """``node`` and the entities back to where the search started."""
         path = [node]
-        while parent[path[-1]] != -1:
-            path.append(parent[path[-1]])
-        result[node] = (depth[node], path[::-1] if forward else path)
-    return result
+        while (before := int(self.found_from[path[-1]])) >= 0:
+            path.append(before)
+        return path
+
+
+def _search(analysis: Analysis, start: int, *, forward: bool, max_depth: int | None) -> _Search:
+    """Breadth-first over links that can carry ownership or control on the date, each
+    entity's links visited in position order; the start itself left out.
+
+    Entities within ``max_depth`` links, if given, are those found in as many rounds.
+    """
+    from scipy.sparse.csgraph import breadth_first_order
+
+    links = analysis._usable_links[0 if forward else 1]
+    order, predecessors = breadth_first_order(links, start, directed=True)
+    order = np.asarray(order, dtype=np.int64)
+    found_from = np.where(predecessors >= 0, predecessors, -1).astype(np.int64)
+    depth = _depths(order, found_from)
+    if max_depth is not None:
+        within = depth <= max_depth
+        order, depth = order[within], depth[within]
+    return _Search(order=order[1:], depth=depth[1:], found_from=found_from)
+
+
+def _depths(order: np.ndarray, found_from: np.ndarray) -> np.ndarray:
+    """Links from the start to each entity of ``order``, by pointer doubling: each entity
+    keeps an ancestor and its distance, and jumps to that ancestor's ancestor."""
+    place = np.full(found_from.size, -1, dtype=np.int64)
+    place[order] = np.arange(order.size)
+    before = found_from[order]
+    ancestor = np.where(before >= 0, place[np.maximum(before, 0)], -1)
+    distance = (ancestor >= 0).astype(np.int64)
+    while (ancestor >= 0).any():
+        has = ancestor >= 0
+        jump = ancestor[has]
+        distance[has] += distance[jump]
+        ancestor[has] = ancestor[jump]
+    return distance
 
 
 def _group(c: Any, start: int, max_depth: int | None) -> set[int]:

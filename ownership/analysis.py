@@ -712,6 +712,24 @@ class Analysis(Tabular):
         return self._columns.holdings.active(self.as_of)
 
     @cached_property
+    def _usable_links(self) -> tuple[Any, Any]:
+        """Links that can carry ownership or control on the date, owner -> owned and
+        owned -> owner, as sparse matrices with each row's entries in position order."""
+        from scipy import sparse
+
+        c = self.compiled
+        usable = (c.has_share & (c.high > 0)) | c.control
+        src, dst = c.src[usable], c.dst[usable]
+        ones = np.ones(src.size, dtype=np.int8)
+        matrices = []
+        for rows, cols in ((src, dst), (dst, src)):
+            matrix = sparse.csr_matrix((ones, (rows, cols)), shape=(c.n, c.n))
+            matrix.sum_duplicates()
+            matrix.sort_indices()
+            matrices.append(matrix)
+        return matrices[0], matrices[1]
+
+    @cached_property
     def _active_listing_rows(self) -> np.ndarray:
         return self._columns.listings.active(self.as_of)
 

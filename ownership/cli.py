@@ -330,6 +330,12 @@ def affiliates(
         Format, typer.Option("--format", "-f", help="table, json, jsonl or csv.")
     ] = Format.table,
     lists: ListsOption = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", help="Rows of the table, most exposed first (0: all); other formats: all."
+        ),
+    ] = 200,
 ) -> None:
     """Which affiliates of NAME are unlisted, and does a rule already catch them?
 
@@ -369,9 +375,15 @@ def affiliates(
         f"[bold]{escape(entity.name)}[/bold] ({entity.id}) is [bold]{entity.status.value}[/bold]"
         + (f" ({', '.join(_local_flags(entity, result))})" if _local_flags(entity, result) else "")
     )
+    shown = len(report) if limit <= 0 else min(limit, len(report))
     if len(report):
-        console.print(affiliates_table(report))
-    flags = red_flag_lines(report)
+        console.print(affiliates_table(report, shown))
+    if shown < len(report):
+        console.print(
+            f"[dim]{len(report) - shown:,} more not shown; --limit 0 shows every row, "
+            "--format csv or json writes them all.[/dim]"
+        )
+    flags = red_flag_lines(report, shown)
     if flags:
         console.print("[bold yellow]Red flags[/bold yellow]")
         for line in flags:

@@ -698,6 +698,23 @@ def relative_shares(
     much of ``source`` each node owns. Only the subgraph of ``nodes`` is solved, so a query
     about one group stays fast on a large dataset. Unknown shares count as 0.
     """
+    members, shares = relative_share_array(compiled, source, nodes, upward=upward)
+    return dict(zip(members.tolist(), shares.tolist(), strict=True))
+
+
+#: Systems at least this large are solved by iteration; smaller ones directly.
+ITERATE_FROM = 20_000
+
+
+def relative_share_array(
+    compiled: Compiled, source: int, nodes: IntArray, *, upward: bool = False
+) -> tuple[IntArray, NDArray[np.float64]]:
+    """:func:`relative_shares` as two arrays: the members solved (sorted) and their shares.
+
+    A large group is solved by iterating ``x = e + M x`` until it no longer changes (as
+    many rounds as the longest chain, plus what cycles add): a direct sparse solve of a
+    conglomerate of half a million entities takes tens of seconds.
+    """
     from scipy import sparse
     from scipy.sparse.linalg import spsolve
 
@@ -718,12 +735,28 @@ def relative_shares(
     into_source = local[dst] == s  # the source absorbs: nothing flows back into it
     src, dst, weight = src[~into_source], dst[~into_source], weight[~into_source]
     size = members.size
-    matrix = sparse.csc_matrix((weight, (local[dst], local[src])), shape=(size, size))
-    system = sparse.identity(size, format="csc") - matrix
     rhs = np.zeros(size)
     rhs[s] = 1.0
-    solved = np.asarray(spsolve(system, rhs)) if size > 1 else np.array([1.0])
-    return {int(node): float(min(1.0, max(0.0, solved[i]))) for i, node in enumerate(members)}
+    solved: NDArray[np.float64] | None = None
+    if size >= ITERATE_FROM:
+        solved = _iterate(sparse.csr_matrix((weight, (local[dst], local[src])), (size, size)), rhs)
+    if solved is None:
+        matrix = sparse.csc_matrix((weight, (local[dst], local[src])), shape=(size, size))
+        system = sparse.identity(size, format="csc") - matrix
+        solved = np.asarray(spsolve(system, rhs)) if size > 1 else np.array([1.0])
+    return members, np.clip(solved, 0.0, 1.0)
+
+
+def _iterate(matrix: Any, rhs: NDArray[np.float64], rounds: int = 10_000) -> Any:
+    """The fixed point of ``x = rhs + matrix @ x`` from ``x = rhs``, or None when it has
+    not settled within ``rounds`` (cycles of stakes close to 100%)."""
+    x = rhs
+    for _ in range(rounds):
+        following = rhs + matrix @ x
+        if np.array_equal(following, x):
+            return following
+        x = following
+    return None
 
 
 def exact_look_through(compiled: Compiled, targets: IntArray) -> dict[int, Fraction]:

@@ -319,3 +319,17 @@ def test_import_of_a_broken_file_names_file_and_record(tmp_path: Path) -> None:
     code, _, err = run("import", str(broken), "--out", str(tmp_path / "x.yaml"))
     assert code == 2
     assert str(broken) in err and "Traceback" not in err
+
+
+def test_affiliates_table_shows_the_first_rows_and_says_how_many_more() -> None:
+    code, out, _ = run("affiliates", "Inspur Group", "--as-of", "2023-06-01", "--limit", "2")
+    assert code == 0
+    rows = re.findall(r"│ exposed │ (\d+)\. ", out)
+    assert rows == ["1", "2"]
+    assert "9 more not shown; --limit 0 shows every row" in out
+    assert out.rstrip().endswith(
+        "11 affiliates of Inspur Group Co., Ltd.: 0 listed, 0 covered, 11 exposed, 0 clear"
+    )
+    code, every, _ = run("affiliates", "Inspur Group", "--as-of", "2023-06-01", "--limit", "0")
+    assert re.findall(r"│ exposed │ (\d+)\. ", every) == [str(k) for k in range(1, 12)]
+    assert "more not shown" not in every

@@ -132,8 +132,9 @@ SHORT_FLAGS = {
 }
 
 
-def affiliates_table(report: AffiliateReport) -> Table:
-    """Most exposed first: status, shares, depth and the links in between."""
+def affiliates_table(report: AffiliateReport, limit: int | None = None) -> Table:
+    """Most exposed first: status, shares, depth and the links in between; the first
+    ``limit`` affiliates, if given."""
     table = Table(header_style="bold", expand=False)
     table.add_column("status", no_wrap=True)
     table.add_column("affiliate", overflow="fold", ratio=3, min_width=16)
@@ -143,7 +144,8 @@ def affiliates_table(report: AffiliateReport) -> Table:
     table.add_column("listed own", justify="right", no_wrap=True)
     table.add_column("depth", justify="right", no_wrap=True)
     table.add_column("via / notes", overflow="fold", ratio=3, min_width=16)
-    for number, a in enumerate(report, start=1):
+    shown = report.items if limit is None else report.items[:limit]
+    for number, a in enumerate(shown, start=1):
         v = a.verdict
         legal = percent_text(float(v.legal_percent))
         if v.legal_percent_max > v.legal_percent:
@@ -166,10 +168,12 @@ def affiliates_table(report: AffiliateReport) -> Table:
     return table
 
 
-def red_flag_lines(report: AffiliateReport) -> list[str]:
-    """Red flags as numbered lines to print under the affiliates table."""
+def red_flag_lines(report: AffiliateReport, limit: int | None = None) -> list[str]:
+    """Red flags as numbered lines to print under the affiliates table (of its first
+    ``limit`` rows, if given)."""
     lines = []
-    for number, a in enumerate(report, start=1):
+    shown = report.items if limit is None else report.items[:limit]
+    for number, a in enumerate(shown, start=1):
         for flag in a.red_flags:
             lines.append(f"{number}. {a.name}: {flag.message}")
     return lines

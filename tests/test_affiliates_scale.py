@@ -1,0 +1,169 @@
+"""Affiliates worked out by arrays and made on demand equal a plain search, one by one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from ownership import propagate
+from ownership.affiliates import SEVERITY, _direct, affiliates
+from ownership.analysis import Analysis, analyze
+from ownership.checks import check_dataset
+from ownership.model import Dataset
+from ownership.propagate import relative_share_array, relative_shares
+from ownership.redflags import RedFlagFinder
+from ownership.tables import HTML_ROW_LIMIT
+
+from .factories import dataset, dated_datasets, listed, owns
+
+DAYS = [dt.date(2020, 1, 1), dt.date(2025, 10, 1)]
+SHARES = ["10", "33.3", "50", "60", "100", "0.125", "25"]
+
+
+def plain_walk(analysis: Analysis, start: int, forward: bool) -> dict[int, tuple[int, list[int]]]:
+    """Breadth-first, each entity's usable links in position order: node -> (depth, path)."""
+    c = analysis.compiled
+    usable = (c.has_share & (c.high > 0)) | c.control
+    parent, depth, queue = {start: -1}, {start: 0}, deque([start])
+    while queue:
+        node = queue.popleft()
+        pairs = c.out_pairs(node) if forward else c.in_pairs(node)
+        for nxt in sorted({int(c.dst[k] if forward else c.src[k]) for k in pairs if usable[k]}):
+            if nxt not in parent:
+                parent[nxt], depth[nxt] = node, depth[node] + 1
+                queue.append(nxt)
+    found = {}
+    for node in parent:
+        if node != start:
+            path = [node]
+            while parent[path[-1]] != -1:
+                path.append(parent[path[-1]])
+            found[node] = (depth[node], path[::-1] if forward else path)
+    return found
+
+
+def plain_affiliates(analysis: Analysis, entity_id: str, scope: str) -> list[dict[str, Any]]:
+    """Every affiliate built one by one and sorted, as the report documents them."""
+    c = analysis.compiled
+    start = c.index[entity_id]
+    reached: dict[int, tuple[str, int, list[int]]] = {}
+    if scope in ("subsidiaries", "group"):
+        for node, (depth, path) in plain_walk(analysis, start, True).items():
+            reached[node] = ("subsidiary", depth, path)
+    if scope in ("parents", "group"):
+        for node, (depth, path) in plain_walk(analysis, start, False).items():
+            reached.setdefault(node, ("parent", depth, path))
+    if scope == "group":
+        for node in np.flatnonzero(analysis.groups == analysis.groups[start]).tolist():
+            reached.setdefault(node, ("group", -1, []))
+    reached.pop(start, None)
+    nodes = np.fromiter(reached, dtype=np.int64, count=len(reached))
+    down = relative_shares(c, start, nodes) if nodes.size else {}
+    up = relative_shares(c, start, nodes, upward=True) if nodes.size else {}
+    finder = RedFlagFinder(
+        analysis.dataset, np.flatnonzero(analysis.groups == analysis.groups[start])
+    )
+    rows = []
+    for node, (relation, depth, path) in reached.items():
+        verdict = analysis.verdict(c.ids[node])
+        share = up.get(node, 0.0) if relation == "parent" else down.get(node, 0.0)
+        if relation == "subsidiary":
+            direct = _direct(analysis, entity_id, c.ids[node])
+        elif relation == "parent":
+            direct = _direct(analysis, c.ids[node], entity_id)
+        else:
+            direct = (None, None)
+        ids = [c.ids[i] for i in path]
+        rows.append(
+            {
+                "key": (SEVERITY[verdict.status.value], -share * 100, max(depth, 0), verdict.name),
+                "id": verdict.id,
+                "relation": relation,
+                "depth": depth if depth >= 0 else None,
+                "path": ids,
+                "path_names": [analysis.name_of(i) for i in ids],
+                "direct_share": direct[0],
+                "look_through_percent": round(share * 100, 6),
+                "red_flags": [f.to_dict() for f in finder.flags(c.ids[node], verdict)],
+                "explanation": verdict.explanation,
+            }
+        )
+    rows.sort(key=lambda row: row.pop("key"))
+    return rows
+
+
+def shown(report: Any) -> list[dict[str, Any]]:
+    fields = ("id", "relation", "depth", "path", "path_names", "direct_share")
+    more = ("look_through_percent", "red_flags", "explanation")
+    return [{k: r[k] for k in (*fields, *more)} for r in report.to_records()]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    dated_datasets(DAYS, SHARES, arrangements=False),
+    st.sampled_from(DAYS),
+    st.sampled_from(["bis-affiliates", "ofac-50", "uk"]),
+    st.sampled_from(["subsidiaries", "parents", "group"]),
+    st.data(),
+)
+def test_reports_equal_the_plain_search_on_random_graphs(
+    data: Dataset, day: dt.date, rule: str, scope: str, draw: st.DataObject
+) -> None:
+    assume(not check_dataset(data))
+    analysis = analyze(data, rule, day)
+    entity = draw.draw(st.sampled_from([e.id for e in data.entities]))
+    assert shown(affiliates(analysis, entity, scope=scope)) == plain_affiliates(
+        analysis, entity, scope
+    )
+
+
+def _chain(length: int) -> Dataset:
+    ids = [f"c{k:03d}" for k in range(length)]
+    links = [owns(a, b, 40 if k % 3 == 2 else 60) for k, (a, b) in enumerate(pairwise(ids))]
+    return dataset(*links, owns("side", "c002", 30), listed("c000"), listed("side"))
+
+
+def test_affiliates_are_made_when_read_and_counted_without_being_made() -> None:
+    report = analyze(_chain(100), "ofac-50", "2025-01-01").affiliates("c000")
+    assert len(report) == 99 and report.items.made == {}
+    counts = report.counts()
+    assert counts == {"affiliates": 99, "listed": 0, "covered": 2, "exposed": 97, "clear": 0}
+    assert report.items.made == {}
+    first = report.items[0]
+    assert list(report.items.made) == [0] and report.items[0] is first
+    assert [a.status for a in report.items[:3]] == ["exposed"] * 3
+    html = report._repr_html_()
+    assert len(report.items.made) == HTML_ROW_LIMIT + 1
+    assert f"{99 - HTML_ROW_LIMIT} more rows" in html
+    assert counts == {s: sum(a.status == s for a in report) for s in counts} | {"affiliates": 99}
+
+
+def test_depths_and_paths_follow_the_chain() -> None:
+    report = analyze(_chain(30), "bis-affiliates", "2025-01-01").affiliates("c000", max_depth=5)
+    depths = {a.id: a.depth for a in report}
+    assert depths == {f"c{k:03d}": k for k in range(1, 6)}
+    assert next(a for a in report if a.id == "c004").path == tuple(f"c{k:03d}" for k in range(5))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dated_datasets(DAYS, SHARES), st.booleans(), st.data())
+def test_iteration_settles_on_the_direct_solution(
+    data: Dataset, upward: bool, draw: st.DataObject
+) -> None:
+    assume(not check_dataset(data))
+    c = analyze(data, "look-through", DAYS[1]).compiled
+    source = draw.draw(st.integers(0, c.n - 1))
+    nodes = np.arange(c.n)
+    direct = relative_share_array(c, source, nodes, upward=upward)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(propagate, "ITERATE_FROM", 0)
+        iterated = relative_share_array(c, source, nodes, upward=upward)
+    assert np.array_equal(direct[0], iterated[0])
+    np.testing.assert_allclose(iterated[1], direct[1], rtol=0, atol=1e-12)
