@@ -6,7 +6,7 @@ For each size it generates the dataset if missing (``generate.py``), then
    each as the median of N runs: ``ownership.load``; its parts (parsing and validation,
    then each cross-record check); per rule, ``analyze()`` and its stages
    (``compile_snapshot``, the fixed points, reachability, ``look_through``); one
-   affiliates query (descendants of a listed entity with their verdicts); the cost of a
+   affiliates query (the report and its first rows with their verdicts); the cost of a
    verdict; and the networkx baseline, whose covered sets must equal the fast path's;
 2. runs ``ownership analyze --format jsonl > /dev/null`` as a subprocess, with its wall
    time and peak memory (max RSS from ``os.wait4``).
@@ -171,11 +171,23 @@ def _descendants(compiled: Any, start: int) -> list[int]:
     return found
 
 
+#: Rows of an affiliates report made in a query, as a table or a notebook shows them.
+QUERY_PAGE = 50
+
+
 def _affiliates_query(result: Any, entity_id: str) -> int:
-    """Descendants of ``entity_id`` with their verdicts; the library's method if it has one."""
+    """Descendants of ``entity_id`` with their verdicts; the library's method if it has one.
+
+    With the method, the query is what an analyst sees: the report (who, in which order,
+    how many of each status) and its first ``QUERY_PAGE`` rows, each with its verdict;
+    the rest are made when read.
+    """
     method = getattr(result, "affiliates", None)
     if method is not None:
-        return len(list(method(entity_id)))
+        report = method(entity_id)
+        report.counts()
+        report.items[:QUERY_PAGE]
+        return len(report)
     compiled = result.compiled
     found = _descendants(compiled, compiled.index[entity_id])
     verdicts = [result.verdict(compiled.ids[i]) for i in found]
@@ -678,7 +690,8 @@ def render(results: list[dict[str, Any]]) -> str:
                 if label == "first"
                 else f"affiliates query, {label} listed entity "
                 f"({entry.get('entity')}, {entry.get('descendants')} descendants; "
-                f"{entry.get('method', 'method not recorded')})"
+                f"{entry.get('method', 'method not recorded')}: report, counts and the first "
+                f"{QUERY_PAGE} rows)"
             )
             lines.append(f"| {what} | {_fmt(entry)} |")
         sample = steps.get("verdict.sample") or {}
