@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from .analysis import _CODES, Status
+from .lazy import MadeOnRead
 from .model import HoldingKind
 from .propagate import relative_share_array
 from .redflags import RedFlag, RedFlagFinder
@@ -272,7 +273,7 @@ _SUBSIDIARY, _PARENT, _GROUP = 0, 1, 2
 _RELATIONS = ("subsidiary", "parent", "group")
 
 
-class _Affiliates(Sequence[Affiliate]):
+class _Affiliates(MadeOnRead[Affiliate]):
     """The affiliates of a report in order; each is made when first read, then kept."""
 
     def __init__(
@@ -288,6 +289,7 @@ class _Affiliates(Sequence[Affiliate]):
         *,
         statuses: list[str],
     ) -> None:
+        super().__init__()
         self.analysis = analysis
         self.entity_id = entity_id
         self.nodes = nodes.tolist()
@@ -297,37 +299,11 @@ class _Affiliates(Sequence[Affiliate]):
         self.searches = searches
         self.finder = finder
         self.statuses = statuses
-        self.made: dict[int, Affiliate] = {}
 
     def __len__(self) -> int:
         return len(self.nodes)
 
-    @overload
-    def __getitem__(self, index: int) -> Affiliate: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Affiliate]: ...
-
-    def __getitem__(self, index: int | slice) -> Affiliate | list[Affiliate]:
-        if isinstance(index, slice):
-            return [self[k] for k in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
-        item = self.made.get(index)
-        if item is None:
-            item = self.made[index] = self._make(index)
-        return item
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def _make(self, k: int) -> Affiliate:
+    def _make_at(self, k: int) -> Affiliate:
         analysis, ids = self.analysis, self.analysis.compiled.ids
         node, relation = self.nodes[k], _RELATIONS[self.relations[k]]
         node_id = ids[node]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -1090,6 +1090,25 @@ def _list_label(listing: Listing) -> str:
     return label
 
 
+def exposed_flag_sentences(flags: Sequence[str], reach: str) -> list[str]:
+    """The sentences an exposed entity's flags add to its explanation; ``reach`` is the
+    most that unknown or range shares could add up to, as text (``"60%"``)."""
+    sentences = []
+    if Flag.possibly_covered.value in flags:
+        sentences.append(
+            "Possibly covered: unknown or range shares could reach "
+            f"{reach}; establish the exact shares (BIS Red Flag 29)."
+        )
+    if Flag.out_of_scope_us_entity.value in flags:
+        sentences.append(
+            "It meets (or may meet) the ownership test, but the rule reaches non-US entities "
+            "only; it still passes coverage down to its foreign subsidiaries."
+        )
+    if Flag.would_be_covered.value in flags:
+        sentences.append("Were the rule in force on this date, it would be covered.")
+    return sentences
+
+
 def explanation(
     analysis: Analysis,
     *,
@@ -1164,18 +1183,7 @@ def explanation(
             parts.append(f"Look-through share {_pct(effective)}.")
         if owner_text:
             parts.append(f"Owners that count: {owner_text}.")
-        if Flag.possibly_covered.value in flags:
-            parts.append(
-                "Possibly covered: unknown or range shares could reach "
-                f"{_pct(legal_high)}; establish the exact shares (BIS Red Flag 29)."
-            )
-        if Flag.out_of_scope_us_entity.value in flags:
-            parts.append(
-                "It meets (or may meet) the ownership test, but the rule reaches non-US entities "
-                "only; it still passes coverage down to its foreign subsidiaries."
-            )
-        if Flag.would_be_covered.value in flags:
-            parts.append("Were the rule in force on this date, it would be covered.")
+        parts += exposed_flag_sentences(flags, _pct(legal_high))
     else:
         parts.append(f"{name} is clear: no listed party owns or controls it under {rule_when}.")
     parts.extend(analysis._window_sentences(flags))

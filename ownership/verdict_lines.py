@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._re2 import PYTHON_SPACE
-from .analysis import _CODES, STATUS_ORDER, Flag, Status
+from .analysis import _CODES, STATUS_ORDER, Flag, Status, exposed_flag_sentences
 from .model import _fmt
 from .rules.base import Aggregation
 from .verdict_rows import RowMaker, listings_read
@@ -402,7 +402,7 @@ class _Lines:
             flags = [*own, *global_flags]
             key = (tuple(flags), bool(self.codes[i] == exposed))
             if key not in made:
-                sentences = self._exposed_flag_sentences(flags) if key[1] else []
+                sentences = exposed_flag_sentences(flags, f"{_POSSIBLE_HIGH}%") if key[1] else []
                 sentences += a._window_sentences(flags)
                 made[key] = (_ENCODE(flags), "".join(" " + x for x in sentences))
             texts[i], tails[i] = made[key]
@@ -411,25 +411,6 @@ class _Lines:
                 tails[i] = tails[i].replace(_POSSIBLE_HIGH, high, 1)
         self.flags_json = _strings(texts)
         self.tails = _strings(tails)
-
-    @staticmethod
-    def _exposed_flag_sentences(flags: list[str]) -> list[str]:
-        """The sentences flags add to an exposed row's explanation; the share that unknown
-        or range shares could reach is left as ``_POSSIBLE_HIGH``, to fill in per row."""
-        sentences = []
-        if Flag.possibly_covered.value in flags:
-            sentences.append(
-                "Possibly covered: unknown or range shares could reach "
-                f"{_POSSIBLE_HIGH}%; establish the exact shares (BIS Red Flag 29)."
-            )
-        if Flag.out_of_scope_us_entity.value in flags:
-            sentences.append(
-                "It meets (or may meet) the ownership test, but the rule reaches non-US entities "
-                "only; it still passes coverage down to its foreign subsidiaries."
-            )
-        if Flag.would_be_covered.value in flags:
-            sentences.append("Were the rule in force on this date, it would be covered.")
-        return sentences
 
     def _owner_columns(self) -> None:
         """Counted owner links (``Analysis._counted_owners``), sorted per owned entity."""

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 import numpy as np
 from pydantic import BaseModel
@@ -38,6 +38,7 @@ from ..columns import (
     attach_columns,
     object_array,
 )
+from ..lazy import MadeOnRead
 from ..model import Dataset, Entity, EntityKind, Holding, Listing
 
 __all__ = [
@@ -73,36 +74,20 @@ class _Decline(Exception):
     """Something the strict reader must look at; the reason is for debugging only."""
 
 
-class RowRecords(Sequence[T]):
+class RowRecords(MadeOnRead[T]):
     """Rows of an Arrow table seen as records; each is validated when first asked for."""
 
     def __init__(self, model: type[T], table: Any) -> None:
+        super().__init__()
         self._model = model
         self._table = table
         self._columns = {name: table.column(name) for name in table.column_names}
-        self._made: dict[int, T] = {}
 
     def __len__(self) -> int:
         return int(self._table.num_rows)
 
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
-
-    def __getitem__(self, index: int | slice) -> T | list[T]:
-        if isinstance(index, slice):
-            return [self[k] for k in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
-        record = self._made.get(index)
-        if record is None:
-            row = {name: column[index].as_py() for name, column in self._columns.items()}
-            record = self._made[index] = self._make(row)
-        return record
+    def _make_at(self, index: int) -> T:
+        return self._make({name: column[index].as_py() for name, column in self._columns.items()})
 
     def field_values(self, name: str, rows: list[int]) -> list[Any]:
         """One field of some rows, validated as in the records, without building them."""

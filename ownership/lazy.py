@@ -1,0 +1,53 @@
+"""Sequences whose items are made when first read: a million rows cost nothing until a
+few of them are looked at."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar, overload
+
+T = TypeVar("T")
+
+
+class MadeOnRead(Sequence[T]):
+    """Items are made by :meth:`_make_at` when first read, then kept; equal to any
+    sequence with equal items."""
+
+    def __init__(self) -> None:
+        self._made: dict[int, T] = {}
+
+    def __len__(self) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _make_at(self, index: int) -> T:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        item = self._made.get(index)
+        if item is None:
+            item = self._made[index] = self._make_at(index)
+        return item
+
+    @property
+    def made(self) -> int:
+        """How many items have been made so far."""
+        return len(self._made)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
