@@ -140,6 +140,9 @@ def _strings(values: Sequence[str | None]) -> pa.Array:
 
 def _json_strings(text: pa.Array) -> pa.Array:
     """Each string as a JSON string literal (``null`` for missing), as ``json.dumps`` writes it."""
+    special = pc.fill_null(pc.match_substring_regex(text, r'["\\\x00-\x1f]'), False)
+    if not pc.any(special).as_py():  # the usual case: nothing to escape
+        return pc.fill_null(_cat('"', text, '"'), pa.scalar("null", _TEXT))
     escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
     quoted = pc.fill_null(_cat('"', escaped, '"'), pa.scalar("null", _TEXT))
     odd = pc.fill_null(pc.match_substring_regex(text, r"[\x00-\x1f]"), False)
@@ -699,4 +702,9 @@ class _Lines:
         where[order] = np.arange(span.size)
         text = pa.concat_arrays(parts).take(pa.array(where))
         text = _cat(text, self.tails.take(pa.array(span)))
-        return pc.replace_substring_regex(text, _DOUBLE_STOP_AFTER_WORD, r"\1.\2")
+        doubled = pc.match_substring(text, "..")
+        if not pc.any(doubled).as_py():
+            return text
+        rows = pc.indices_nonzero(doubled)
+        fixed = pc.replace_substring_regex(text.take(rows), _DOUBLE_STOP_AFTER_WORD, r"\1.\2")
+        return pc.replace_with_mask(text, doubled, fixed)
