@@ -905,27 +905,41 @@ class Analysis(Tabular):
         return found
 
     def _legal_share(
-        self, i: int, sums: tuple[np.ndarray, np.ndarray] | None = None
+        self, i: int, bounds: tuple[np.ndarray, np.ndarray, int] | None = None
     ) -> tuple[Decimal, Decimal]:
         """The share listed or covered owners hold (lower, upper bound).
 
-        ``sums`` are :meth:`_legal_sums` over every entity, when many verdicts are wanted.
+        ``bounds`` are :meth:`_legal_bounds` of every entity, when many verdicts are wanted.
         """
-        c = self.compiled
-        if c.seeds[i]:
-            return Decimal(100), Decimal(100)
-        if self.rule.aggregation is Aggregation.per_owner and self.lower is not None:
-            low = c.unscale(int(self.lower.received[i]))
-            high = c.unscale(int((self.upper or self.lower).received[i]))
-            return low, max(low, high)
-        if sums is None:
+        if bounds is None:
             rows = self._active_rows_into(i)
-            low_sum, high_sum = self._legal_sums(rows, np.zeros(rows.size, np.int64), 1)
+            bounds = self._legal_bounds(np.array([i]), rows, np.zeros(rows.size, np.int64))
             slot = 0
         else:
-            (low_sum, high_sum), slot = sums, i
-        divisor = Decimal(10**self._columns.places)
-        return Decimal(int(low_sum[slot])) / divisor, Decimal(int(high_sum[slot])) / divisor
+            slot = i
+        low, high, scale = bounds
+        divisor = Decimal(scale)
+        return Decimal(int(low[slot])) / divisor, Decimal(int(high[slot])) / divisor
+
+    def _legal_bounds(
+        self, positions: np.ndarray, rows: np.ndarray, slots: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Scaled legal shares (lower, upper) of the entities at ``positions``, and their
+        scale: 100% for a listed entity; under a per-owner rule, what one designated person
+        holds; otherwise :meth:`_legal_sums` over holding ``rows``, ``slots[k]`` being the
+        index in ``positions`` of the entity row k is into."""
+        c = self.compiled
+        if self.rule.aggregation is Aggregation.per_owner and self.lower is not None:
+            low = np.asarray(self.lower.received, dtype=np.int64)[positions]
+            high = np.asarray((self.upper or self.lower).received, dtype=np.int64)[positions]
+            high = np.maximum(low, high)
+            scale = int(c.scale)
+        else:
+            sums = self._legal_sums(rows, slots, positions.size)
+            low, high = (np.asarray(x, dtype=np.int64) for x in sums)
+            scale = 10**self._columns.places
+        listed = c.seeds[positions]
+        return np.where(listed, 100 * scale, low), np.where(listed, 100 * scale, high), scale
 
     def _legal_sums(
         self, rows: np.ndarray, slots: np.ndarray, count: int
@@ -1203,8 +1217,4 @@ def _single_stop(match: re.Match[str]) -> str:
 
 def _meets_text(legal_low: Decimal, analysis: Analysis) -> bool:
     threshold = analysis.threshold
-    if threshold is None:
-        return False
-    if threshold.inclusive:
-        return legal_low >= threshold.value
-    return legal_low > threshold.value
+    return threshold is not None and threshold.met_by(legal_low)

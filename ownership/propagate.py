@@ -216,14 +216,17 @@ def _edge_indices(compiled: Compiled, nodes: IntArray) -> IntArray:
     return compiled.out_edges[positions]
 
 
-def _meets(
-    total: NDArray[Any], strict_terms: NDArray[Any], threshold: Threshold, scale: int
-) -> BoolArray:
-    """``total`` (a sum of bounds) meets the threshold; exclusive terms make a tie strict."""
-    limit = int(threshold.value * scale)
+def _limit(threshold: Threshold, scale: int) -> int:
+    """The threshold in the scaled units shares are summed in."""
+    return int(threshold.value * scale)
+
+
+def _meets(total: Any, strict_terms: Any, threshold: Threshold, limit: int) -> Any:
+    """``total`` (a sum of bounds; an int or an array) meets the threshold, ``limit`` in
+    scaled units; exclusive terms make a tie strict."""
     if threshold.inclusive:
-        return np.asarray(total >= limit)
-    return np.asarray((total > limit) | ((total == limit) & (strict_terms > 0)))
+        return total >= limit
+    return (total > limit) | ((total == limit) & (strict_terms > 0))
 
 
 def covered_fixed_point(
@@ -237,6 +240,7 @@ def covered_fixed_point(
     n = compiled.n
     dtype = compiled.low.dtype
     hundred = 100 * compiled.scale
+    limit = _limit(threshold, compiled.scale)
     covered = compiled.seeds.copy()
     rounds = np.full(n, -1, dtype=np.int64)
     rounds[covered] = 0
@@ -281,9 +285,9 @@ def covered_fixed_point(
             tie_strict = np.where(
                 got < cap, hi_strict, np.where(cap < got, cap_strict, hi_strict | cap_strict)
             )
-            meets = _meets_upper(share, tie_strict, threshold, compiled.scale)
+            meets = _meets_upper(share, ~tie_strict, threshold, limit)
         else:
-            meets = _meets(acc[candidates], acc_strict[candidates], threshold, compiled.scale)
+            meets = _meets(acc[candidates], acc_strict[candidates], threshold, limit)
         if rule.control_counts:
             ctrl_edges = edges[compiled.control[edges]]
             if ctrl_edges.size:
@@ -364,13 +368,10 @@ def _person_share(
     *,
     upper: bool,
 ) -> tuple[int, bool]:
-    """One person's share of an entity and whether it meets the threshold (``limit`` is
-    the threshold scaled, as :func:`_meets` works it out); on plain ints, as it runs
-    once per entity a person touches."""
+    """One person's share of an entity and whether it meets the threshold (``limit`` in
+    scaled units); on plain ints, as it runs once per entity a person touches."""
     if not upper:
-        if threshold.inclusive:
-            return got, got >= limit
-        return got, got > limit or (got == limit and got_strict > 0)
+        return got, _meets(got, got_strict, threshold, limit)
     cap = 100 * scale - outside
     share = min(got, cap)
     if got < cap:
@@ -379,19 +380,15 @@ def _person_share(
         tie = outside_strict > 0
     else:
         tie = got_strict > 0 or outside_strict > 0
-    if threshold.inclusive:
-        return share, share > limit or (share == limit and not tie)
-    return share, share > limit
+    return share, _meets_upper(share, not tie, threshold, limit)
 
 
-def _meets_upper(
-    share: NDArray[Any], strict: BoolArray, threshold: Threshold, scale: int
-) -> BoolArray:
-    """The largest possible share can meet the threshold (a strict bound cannot reach a tie)."""
-    limit = int(threshold.value * scale)
+def _meets_upper(share: Any, tie_allowed: Any, threshold: Threshold, limit: int) -> Any:
+    """The largest possible share (an int or an array) can meet the threshold; a tie counts
+    only where ``tie_allowed`` (the bound is not exclusive)."""
     if threshold.inclusive:
-        return np.asarray((share > limit) | ((share == limit) & ~strict))
-    return np.asarray(share > limit)
+        return (share > limit) | ((share == limit) & tie_allowed)
+    return share > limit
 
 
 def per_owner_fixed_point(
@@ -430,7 +427,7 @@ def per_owner_fixed_point(
     )  # only joint arrangements look pairs up
     total_low, total_low_strict = _certain_totals(compiled)
 
-    limit = int(threshold.value * compiled.scale)
+    limit = _limit(threshold, compiled.scale)
     control_counts = rule.control_counts
     columns = (
         compiled.dst,

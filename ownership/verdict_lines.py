@@ -18,7 +18,6 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from decimal import Decimal
-from math import ceil, floor
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
@@ -318,8 +317,8 @@ class _Lines:
         )
         self.effective = np.asarray(a.effective * 100, dtype=np.float64)
         effective = submit(self._effective_columns)
-        self._legal_sums()
-        legal = submit(self._legal_texts)
+        self._legal_bounds()
+        legal_texts = submit(self._legal_texts)
         nearest = a.reach.nearest_seed
         self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
         self.chain_offsets, self.chain_values = _chains(a, self.codes)
@@ -330,7 +329,8 @@ class _Lines:
         by_row = np.union1d(by_row, np.flatnonzero(self.codes == _CODES.index(Status.listed)))
         self.by_row = np.zeros(n, dtype=bool)
         self.by_row[by_row] = True
-        self.rows = RowMaker(a, by_row, listings)
+        bounds = (self.legal_low, self.legal_high, self.legal_scale)
+        self.rows = RowMaker(a, by_row, listings, bounds)
         self.ancestry = a._ancestry if a.reach.reached.any() else None
         if self.ancestry is not None:
             self.ancestry.sharing  # noqa: B018 - worked out once, before the threads start
@@ -339,7 +339,7 @@ class _Lines:
         self.ancestor_texts: dict[tuple[int, int], str] = {}
         self.ancestor_chars = 0
         self.groups = a.groups.tolist() if self.ancestry is not None else []
-        for job in (texts, effective, legal):
+        for job in (texts, effective, legal_texts):
             job.result()
 
     # -- columns worked out once
@@ -361,29 +361,18 @@ class _Lines:
         self.effective_json = _float_json(_round6(self.effective))
         self.effective_text = _percent_text(self.effective)
 
-    def _legal_sums(self) -> None:
+    def _legal_bounds(self) -> None:
         a = self.analysis
         c = a.compiled
-        if a.rule.aggregation is Aggregation.per_owner and a.lower is not None:
-            low = np.asarray(a.lower.received, dtype=np.int64)
-            high = np.asarray((a.upper or a.lower).received, dtype=np.int64)
-            high = np.maximum(low, high)
-            scale = int(c.scale)
-        else:
-            active = np.flatnonzero(a._active_holding_rows)
-            owned = a._columns.holdings.owned[active]
-            low, high = (np.asarray(x, dtype=np.int64) for x in a._legal_sums(active, owned, c.n))
-            scale = 10**a._columns.places
-        hundred = 100 * scale
-        low = np.where(c.seeds, hundred, low)
-        high = np.where(c.seeds, hundred, high)
+        active = np.flatnonzero(a._active_holding_rows)
+        owned = a._columns.holdings.owned[active]
+        low, high, scale = a._legal_bounds(np.arange(c.n), active, owned)
         self.legal_low, self.legal_high, self.legal_scale = low, high, scale
         threshold = a.threshold
         if threshold is None:
             self.meets = np.zeros(c.n, dtype=bool)
         else:
-            bound = threshold.value * scale
-            self.meets = low >= ceil(bound) if threshold.inclusive else low > floor(bound)
+            self.meets = threshold.met_by_scaled(low, scale)
 
     def _legal_texts(self) -> None:
         low, high, scale = self.legal_low, self.legal_high, self.legal_scale

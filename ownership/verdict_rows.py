@@ -43,13 +43,15 @@ def verdict_rows(
 
 class RowMaker:
     """Builds the row of any entity, or (given ``positions``) of those entities only, from
-    arrays worked out once for all of them."""
+    arrays worked out once for all of them; ``listings`` (:func:`listings_read`) and
+    ``legal`` (``Analysis._legal_bounds`` of every entity) when already worked out."""
 
     def __init__(
         self,
         analysis: Analysis,
         positions: np.ndarray | None = None,
         listings: dict[int, tuple[Any, ...]] | None = None,
+        legal: tuple[np.ndarray, np.ndarray, int] | None = None,
     ) -> None:
         self.analysis = analysis
         c = analysis.compiled
@@ -70,7 +72,7 @@ class RowMaker:
             active = active[wanted[owned]]
             owned = owned[wanted[owned]]
         self.owners_of = analysis._counted_owners(active)
-        self.sums = analysis._legal_sums(active, owned, c.n)
+        self.legal = legal or analysis._legal_bounds(np.arange(c.n), active, owned)
         self.listings_of = listings_read(analysis) if listings is None else listings
         self.fixed = {
             "rule": analysis.rule.name,
@@ -93,7 +95,7 @@ class RowMaker:
         else:
             chain = analysis._chain_positions(i, status)
             ancestors = analysis._listed_ancestors(i)
-        low, high = analysis._legal_share(i, self.sums)
+        low, high = analysis._legal_share(i, self.legal)
         effective = self.effective[i]
         return {
             "id": ids[i],

@@ -11,6 +11,7 @@ data change.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -111,6 +112,16 @@ class Threshold:
         from ..model import _fmt
 
         return f"{'>=' if self.inclusive else '>'} {_fmt(self.value)}%"
+
+    def met_by(self, share: Decimal) -> bool:
+        """A share, in percent, meets it."""
+        return share >= self.value if self.inclusive else share > self.value
+
+    def met_by_scaled(self, shares: Any, scale: int) -> Any:
+        """:meth:`met_by` for shares given as exact integers of ``1/scale`` percent (an
+        int or an array)."""
+        bound = self.value * scale
+        return shares >= math.ceil(bound) if self.inclusive else shares > math.floor(bound)
 
     def contains(self, day: dt.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
