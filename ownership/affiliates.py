@@ -16,11 +16,11 @@ look-through share in it (or its share in X, for parents) and red flags.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -124,7 +124,7 @@ class AffiliateReport(Tabular):
 
     entity: Verdict
     scope: Scope
-    items: Sequence[Affiliate]
+    items: _Affiliates  # made when read
     header: str
     resolved_note: str | None = None
 
@@ -142,8 +142,7 @@ class AffiliateReport(Tabular):
             "exposed": 0,
             "clear": 0,
         }
-        statuses = getattr(self.items, "statuses", None)
-        for status in statuses if statuses is not None else (a.status for a in self.items):
+        for status in self.items.statuses:  # without making the affiliates
             counts[status] += 1
         return counts
 
@@ -161,29 +160,11 @@ class AffiliateReport(Tabular):
         return f"{self.header} {self.summary()}."
 
     def _repr_html_(self) -> str:
-        """The first rows only are made; the table says how many more there are."""
-        records = _FirstRecords(self.items, HTML_ROW_LIMIT + 1)
-        return html_table(records, self._table_columns, caption=self._table_caption())
-
-
-class _FirstRecords(Sequence[dict[str, Any]]):
-    """The records of the first ``made`` affiliates, with the length of them all."""
-
-    def __init__(self, items: Sequence[Affiliate], made: int) -> None:
-        self.items = items
-        self.records = [a.to_dict() for a in items[:made]]
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        return self.records[index]
+        """Only the rows shown are made; the table says how many more there are."""
+        records = [a.to_dict() for a in self.items[:HTML_ROW_LIMIT]]
+        return html_table(
+            records, self._table_columns, caption=self._table_caption(), total=len(self.items)
+        )
 
 
 def affiliates(

@@ -42,8 +42,12 @@ def html_table(
     *,
     caption: str | None = None,
     limit: int = HTML_ROW_LIMIT,
+    total: int | None = None,
 ) -> str:
-    """A small, escaped HTML table; the status cell is coloured with the shared palette."""
+    """A small, escaped HTML table; the status cell is coloured with the shared palette.
+
+    ``total`` is how many records there are, when ``records`` holds only the first ones.
+    """
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = []
     for record in records[:limit]:
@@ -56,9 +60,10 @@ def html_table(
             cells.append(f"<td{style}>{_cell(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = ""
-    if len(records) > limit:
+    total = len(records) if total is None else total
+    if total > limit:
         more = (
-            f"<p><em>{len(records) - limit} more rows; use .to_pandas() or .to_records() "
+            f"<p><em>{total - limit} more rows; use .to_pandas() or .to_records() "
             "for all of them.</em></p>"
         )
     cap = f"<caption style='text-align:left'>{html.escape(caption)}</caption>" if caption else ""
