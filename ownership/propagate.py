@@ -17,6 +17,7 @@ compare against on random graphs.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -216,17 +217,22 @@ def _edge_indices(compiled: Compiled, nodes: IntArray) -> IntArray:
     return compiled.out_edges[positions]
 
 
-def _limit(threshold: Threshold, scale: int) -> int:
-    """The threshold in the scaled units shares are summed in."""
-    return int(threshold.value * scale)
+def _limit(threshold: Threshold, scale: int) -> tuple[int, bool]:
+    """The threshold in the scaled units shares are summed in, rounded down, and whether
+    that is exact (a custom ``50.5`` over whole shares is not: 50 must not meet it)."""
+    bound = threshold.value * scale
+    limit = math.floor(bound)
+    return limit, bound == limit
 
 
-def _meets(total: Any, strict_terms: Any, threshold: Threshold, limit: int) -> Any:
-    """``total`` (a sum of bounds; an int or an array) meets the threshold, ``limit`` in
-    scaled units; exclusive terms make a tie strict."""
+def _meets(total: Any, strict_terms: Any, threshold: Threshold, cut: tuple[int, bool]) -> Any:
+    """``total`` (a sum of bounds; an int or an array) meets the threshold, ``cut`` from
+    :func:`_limit`; exclusive terms make a tie strict."""
+    limit, exact = cut
+    tie = (total == limit) & exact
     if threshold.inclusive:
-        return total >= limit
-    return (total > limit) | ((total == limit) & (strict_terms > 0))
+        return (total > limit) | tie
+    return (total > limit) | (tie & (strict_terms > 0))
 
 
 def covered_fixed_point(
@@ -363,13 +369,13 @@ def _person_share(
     outside: int,
     outside_strict: int,
     threshold: Threshold,
-    limit: int,
+    limit: tuple[int, bool],
     scale: int,
     *,
     upper: bool,
 ) -> tuple[int, bool]:
-    """One person's share of an entity and whether it meets the threshold (``limit`` in
-    scaled units); on plain ints, as it runs once per entity a person touches."""
+    """One person's share of an entity and whether it meets the threshold (``limit`` from
+    :func:`_limit`); on plain ints, as it runs once per entity a person touches."""
     if not upper:
         return got, _meets(got, got_strict, threshold, limit)
     cap = 100 * scale - outside
@@ -383,11 +389,13 @@ def _person_share(
     return share, _meets_upper(share, not tie, threshold, limit)
 
 
-def _meets_upper(share: Any, tie_allowed: Any, threshold: Threshold, limit: int) -> Any:
-    """The largest possible share (an int or an array) can meet the threshold; a tie counts
-    only where ``tie_allowed`` (the bound is not exclusive)."""
+def _meets_upper(share: Any, tie_allowed: Any, threshold: Threshold, cut: tuple[int, bool]) -> Any:
+    """The largest possible share (an int or an array) can meet the threshold, ``cut``
+    from :func:`_limit`; a tie counts only where ``tie_allowed`` (the bound is not
+    exclusive)."""
+    limit, exact = cut
     if threshold.inclusive:
-        return (share > limit) | ((share == limit) & tie_allowed)
+        return (share > limit) | ((share == limit) & exact & tie_allowed)
     return share > limit
 
 

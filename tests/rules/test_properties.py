@@ -16,7 +16,7 @@ from ownership.checks import check_dataset
 from ownership.errors import DataError
 from ownership.model import Arrangement, Dataset, Entity, Holding, Listing
 from ownership.reference import reference_covered, reference_look_through, reference_statuses
-from ownership.rules import get_rule
+from ownership.rules import custom_rule, get_rule
 
 DAY = dt.date(2025, 10, 1)  # BIS Affiliates Rule in force
 RULES = ["ofac-50", "bis-affiliates", "eu", "uk", "look-through", "listed-only"]
@@ -288,3 +288,35 @@ def test_listed_ancestors_are_the_listed_entities_with_a_path_down(
             else []
         )
         assert list(verdict.listed_ancestors) == expected
+
+
+@SETTINGS
+@given(
+    graphs(),
+    st.sampled_from(["50.5", "25.05", "33.35", "49.99", "10.3", "50"]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_thresholds_between_whole_shares_equal_the_reference(
+    dataset: Dataset, threshold: str, inclusive: bool, aggregate: bool
+) -> None:
+    rule = custom_rule(threshold=threshold, inclusive=inclusive, aggregate=aggregate)
+    result = analyze(dataset, rule=rule, as_of=DAY)
+    statuses = {k: v.value for k, v in result.statuses().items()}
+    assert statuses == reference_statuses(dataset, rule, DAY)
+    if aggregate:
+        flagged = {e for e in result.statuses() if "possibly_covered" in result.flags(e)}
+        upper = reference_covered(dataset, rule, DAY, upper=True)
+        lower = reference_covered(dataset, rule, DAY)
+        assert flagged == {e for e in upper - lower if statuses[e] == "exposed"}
+
+
+def test_a_half_share_is_not_covered_under_a_threshold_just_above_it() -> None:
+    data = Dataset(
+        entities=[Entity(id="x", name="X"), Entity(id="a", name="A")],
+        holdings=[Holding(owner="x", owned="a", percent=Decimal(50))],
+        listings=[Listing(entity="x", list="sdn")],
+    )
+    for aggregate in (True, False):
+        rule = custom_rule(threshold="50.5", inclusive=True, aggregate=aggregate)
+        assert analyze(data, rule=rule, as_of=DAY).status("a").value == "exposed"
