@@ -20,12 +20,15 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .model import Dataset, HoldingKind, _fmt
+
+if TYPE_CHECKING:
+    from .rules.base import Rule
 
 __all__ = [
     "NO_END",
@@ -111,6 +114,13 @@ class ListingColumns:
     def of(self, entity: int) -> IntArray:
         """Rows of the listings of ``entity`` (all dates), in dataset order."""
         return _rows_of(self, self.entity, entity)
+
+    def read_by(self, rule: Rule, rows: IntArray) -> BoolArray:
+        """Which listing ``rows`` are on a list ``rule`` reads; each list and programme is
+        put to the rule once."""
+        pairs = list(zip(self.list_id[rows], self.program[rows], strict=True))
+        read = {pair: rule.reads(*pair) for pair in set(pairs)}
+        return np.fromiter((read[pair] for pair in pairs), dtype=bool, count=len(pairs))
 
 
 def _active(start: IntArray, end: IntArray, day: dt.date) -> BoolArray:

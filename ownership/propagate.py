@@ -130,10 +130,8 @@ def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
     active = listings.active(day)
     seeds = np.zeros(n, dtype=bool)
     if active.any():
-        pairs = list(zip(listings.list_id[active], listings.program[active], strict=True))
-        read = {pair: rule.reads(*pair) for pair in set(pairs)}
-        chosen = np.fromiter((read[pair] for pair in pairs), dtype=bool, count=len(pairs))
-        seeds[listings.entity[active][chosen]] = True
+        rows = np.flatnonzero(active)
+        seeds[listings.entity[rows[listings.read_by(rule, rows)]]] = True
     if rule.out_of_scope_countries:
         out_of_scope = np.isin(columns.country, list(rule.out_of_scope_countries))
     else:

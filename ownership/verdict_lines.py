@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -92,14 +92,6 @@ def write_verdict_lines(
         out.write(b"\n]\n")
     if progress is not None:
         progress(n, n)
-
-
-def _at_once(work: Callable[..., None], *args: Any) -> Future[None]:
-    """Run ``work`` now, as a finished future."""
-    work(*args)
-    done: Future[None] = Future()
-    done.set_result(None)
-    return done
 
 
 def _write_segments(
@@ -295,14 +287,14 @@ def _chains(analysis: Analysis, statuses: np.ndarray) -> tuple[np.ndarray, np.nd
 class _Lines:
     """The columns worked out once per analysis, and the lines of any batch of rows."""
 
-    def __init__(self, analysis: Analysis, end: str, pool: Executor | None = None) -> None:
-        """Work out the columns; those made by Arrow alone go to ``pool``, if given,
-        while the rest are made here."""
+    def __init__(self, analysis: Analysis, end: str, pool: Executor) -> None:
+        """Work out the columns; those made by Arrow alone go to ``pool`` while the rest
+        are made here."""
         self.analysis = a = analysis
         self.end = end
         c = a.compiled
         n = c.n
-        submit = pool.submit if pool is not None else _at_once
+        submit = pool.submit
         texts = submit(self._text_columns, c.ids, a._names.every(), a._columns.country.tolist())
         self.codes = np.asarray(a._statuses, dtype=np.int64)
         self.status_json = _strings([_ENCODE(code.value) for code in _CODES])
@@ -338,7 +330,6 @@ class _Lines:
         self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
         self.ancestor_texts: dict[tuple[int, int], str] = {}
         self.ancestor_chars = 0
-        self.groups = a.groups.tolist() if self.ancestry is not None else []
         for job in (texts, effective, legal_texts):
             job.result()
 
@@ -548,10 +539,10 @@ class _Lines:
         wanted = (codes != clear) & self.analysis.reach.reached[span] & ~self.by_row[span]
         comps = ancestry.sharing[ancestry.label[span[wanted]]]
         distinct, first, inverse = np.unique(comps, return_index=True, return_inverse=True)
-        nodes = span[wanted][first]
+        groups = self.analysis.groups[span[wanted][first]]
         texts = [
-            self._ancestor_text(comp, self.groups[node])
-            for comp, node in zip(distinct.tolist(), nodes.tolist(), strict=True)
+            self._ancestor_text(comp, group)
+            for comp, group in zip(distinct.tolist(), groups.tolist(), strict=True)
         ]
         texts.append("[]")
         pick = np.full(span.size, len(texts) - 1, dtype=np.int64)

@@ -133,16 +133,7 @@ def listings_read(analysis: Analysis) -> dict[int, tuple[Any, ...]]:
     """Per entity with any, its active listings on lists the rule reads, in dataset order."""
     listings = analysis._columns.listings
     rows = np.flatnonzero(analysis._active_listing_rows)
-    rule, decided = analysis.rule, {}
-    read = []
-    for k, list_id, program in zip(
-        rows.tolist(), listings.list_id[rows], listings.program[rows], strict=True
-    ):
-        key = (list_id, program)
-        if key not in decided:
-            decided[key] = rule.reads(list_id, program)
-        if decided[key]:
-            read.append(k)
+    read = rows[listings.read_by(analysis.rule, rows)].tolist()
     records = analysis.dataset.listings
     found: dict[int, list[Any]] = {}
     for k, entity in zip(read, listings.entity[read].tolist(), strict=True):
