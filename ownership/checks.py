@@ -126,25 +126,27 @@ def overfull_stakes(
 ) -> list[Problem]:
     """Owned entities whose known direct stakes add up to more than 100 on some date.
 
-    Only exact percentages and range lower bounds count: both are certain minimums. The
+    Only exact percentages and range lower bounds count: both are certain minimums, and
+    an exclusive minimum is more than its bound, so 50 and "more than 50" exceed 100. The
     sum can only rise on a start date, so checking each start date finds every overrun;
-    entities whose stakes add up to 100 or less over all time are skipped at once.
+    entities whose stakes cannot exceed 100 over all time are skipped at once.
     """
     groups = by_owned if by_owned is not None else _shares_by_owned(holdings)
     problems = []
     for owned, items in groups.items():
-        if sum((h.lower_bound for _, h in items), Decimal(0)) <= 100:
+        if not _exceeds_100([h for _, h in items]):
             continue
         for day in _start_days(items):
             active = [(i, h) for i, h in items if _covers(h, day)]
-            total = sum((h.lower_bound for _, h in active), Decimal(0))
-            if total > 100:
+            if _exceeds_100([h for _, h in active]):
+                total = sum((h.lower_bound for _, h in active), Decimal(0))
+                amount = _fmt(total) if total > 100 else f"more than {_fmt(total)}"
                 first = active[-1][0]
-                stakes = ", ".join(f"{h.owner} {_fmt(h.lower_bound)}" for _, h in active)
+                stakes = ", ".join(f"{h.owner} {_stake(h)}" for _, h in active)
                 when = f"on {day.isoformat()}" if day else "with no start date"
                 problems.append(
                     Problem(
-                        f"known stakes in {owned!r} add up to {_fmt(total)}% {when} "
+                        f"known stakes in {owned!r} add up to {amount}% {when} "
                         f"({stakes}); the total must not exceed 100 - check the figures "
                         "or end the older holding",
                         section="holdings",
@@ -155,6 +157,22 @@ def overfull_stakes(
                 )
                 break
     return problems
+
+
+def _exceeds_100(stakes: list[Holding]) -> bool:
+    """Certain stakes that add up to more than 100: above it, or at it with one of them
+    known only to be more than its bound."""
+    total = sum((h.lower_bound for h in stakes), Decimal(0))
+    return total > 100 or (total == 100 and any(_more_than(h) for h in stakes))
+
+
+def _more_than(stake: Holding) -> bool:
+    """The stake's lower bound is exclusive (as :attr:`Holding.lower_bound` reads it)."""
+    return stake.percent is None and stake.minimum is None and stake.exclusive_minimum is not None
+
+
+def _stake(stake: Holding) -> str:
+    return f"{'>' if _more_than(stake) else ''}{_fmt(stake.lower_bound)}"
 
 
 def _covers(hold: Holding, day: dt.date | None) -> bool:

@@ -325,3 +325,17 @@ def test_loading_a_csv_folder_reports_progress_in_bytes(tmp_path: Path) -> None:
     total = sum(p.stat().st_size for p in folder.glob("*.csv"))
     assert seen[-1] == (total, total)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_half_and_more_than_half_of_one_entity_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "d.yaml"
+    data.write_text(
+        "entities:\n  - {id: a, name: A}\n  - {id: x, name: X}\n  - {id: y, name: Y}\n"
+        "holdings:\n  - {owner: x, owned: a, percent: 50}\n"
+        "  - {owner: y, owned: a, exclusiveMinimum: 50, maximum: 55}\n"
+    )
+    with pytest.raises(DataError) as error:
+        load(data)
+    text = str(error.value)
+    assert str(data) in text and "holdings[1]" in text
+    assert "'a' add up to more than 100%" in text and "x 50, y >50" in text

@@ -476,9 +476,9 @@ def _listings(table: Any, entity: np.ndarray) -> ListingColumns:
 def _cross_record_checks(dataset: Dataset, columns: Columns) -> None:
     """Stakes above 100 and closed 100% rings, checked exactly where they could occur.
 
-    Only an entity whose certain stakes add up to more than 100 over all dates can be
-    overfull, and only entities whose stakes reach 100 can close a ring; those few are
-    checked record by record with the strict checks.
+    Only an entity whose certain stakes add up to more than 100 over all dates (or to
+    100 with one of them exclusive) can be overfull, and only entities whose stakes reach
+    100 can close a ring; those few are checked record by record with the strict checks.
     """
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
@@ -488,7 +488,10 @@ def _cross_record_checks(dataset: Dataset, columns: Columns) -> None:
     total = np.zeros(columns.n, dtype=np.int64)
     np.add.at(total, h.owned[certain], h.low[certain])
     hundred = 100 * 10**columns.places
-    suspects = np.flatnonzero(total > hundred)
+    # at exactly 100, a stake known only to be more than its bound takes it over
+    more_than = np.zeros(columns.n, dtype=bool)
+    more_than[h.owned[certain & h.low_strict]] = True
+    suspects = np.flatnonzero((total > hundred) | ((total == hundred) & more_than))
     if suspects.size:
         rows = np.flatnonzero(np.isin(h.owned, suspects) & certain)
         if overfull_stakes([dataset.holdings[int(k)] for k in rows]):

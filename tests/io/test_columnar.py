@@ -110,6 +110,9 @@ BROKEN = {
     "unknown entity": ("holdings.csv", "owner,owned,percent\nx,zz,10\n"),
     "percent above 100": ("holdings.csv", "owner,owned,percent\nx,a,150\n"),
     "stakes above 100": ("holdings.csv", "owner,owned,percent\nx,a,60\nb,a,60\n"),
+    "half and more than half": (
+        "holdings.csv", "owner,owned,percent,exclusiveMinimum,maximum\nx,a,50,,\nb,a,,50,55\n"
+    ),
     "self-ownership": ("holdings.csv", "owner,owned,percent\na,a,10\n"),
     "start after end": ("holdings.csv", "owner,owned,percent,start,end\nx,a,10,2024-01-02,2023-01-01\n"),
     "malformed date": ("listings.csv", "entity,list,start\nx,sdn,2023-02-30\n"),
