@@ -14,6 +14,7 @@ hold them equal on the fixture, on every rules case and on random graphs.
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -25,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._re2 import PYTHON_SPACE
-from .analysis import _CODES, STATUS_ORDER, Flag, Status, exposed_flag_sentences
+from .analysis import _CODES, _WORD, STATUS_ORDER, Flag, Status, exposed_flag_sentences
 from .model import _fmt
 from .rules.base import Aggregation
 from .verdict_rows import RowMaker, listings_read
@@ -47,6 +48,12 @@ _TEXT = pa.large_string()
 #: are Unicode-wide, RE2's are ASCII.
 _DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{PYTHON_SPACE}]|$)"
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+#: Characters ``json.dumps`` escapes with ``ensure_ascii=False``.
+_JSON_SPECIAL = r'["\\\x00-\x1f]'
+_JSON_SPECIAL_IN = re.compile(_JSON_SPECIAL)
+#: Two full stops before a space or the end: where ``analysis._single_stop`` may act.
+_DOUBLE_STOP = rf"\.\.([{PYTHON_SPACE}]|$)"
+_DOUBLE_STOP_IN = re.compile(r"\.\.(?=\s|$)")
 #: Stands for the highest share unknown or range shares could reach, until filled in.
 _POSSIBLE_HIGH = "\x00"
 
@@ -131,7 +138,7 @@ def _strings(values: Sequence[str | None]) -> pa.Array:
 
 def _json_strings(text: pa.Array) -> pa.Array:
     """Each string as a JSON string literal (``null`` for missing), as ``json.dumps`` writes it."""
-    special = pc.fill_null(pc.match_substring_regex(text, r'["\\\x00-\x1f]'), False)
+    special = pc.fill_null(pc.match_substring_regex(text, _JSON_SPECIAL), False)
     if not pc.any(special).as_py():  # the usual case: nothing to escape
         return pc.fill_null(_cat('"', text, '"'), pa.scalar("null", _TEXT))
     escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
@@ -142,6 +149,24 @@ def _json_strings(text: pa.Array) -> pa.Array:
         raw = text.take(rows).to_pylist()
         quoted = pc.replace_with_mask(quoted, odd, _strings([_ENCODE(x) for x in raw]))
     return quoted
+
+
+def _quoted(text: pa.Array) -> pa.Array:
+    """Strings known to need no escaping, as JSON string literals."""
+    return _cat('"', text, '"')
+
+
+def _stop_after_word(names: pa.Array) -> np.ndarray:
+    """Per name, whether it ends in a full stop after a word character ("Co.", "Ltd."):
+    a sentence stop right after it is dropped (``analysis._single_stop``)."""
+    ends = np.flatnonzero(pc.ends_with(names, ".").to_numpy(zero_copy_only=False))
+    before = pc.dictionary_encode(pc.utf8_slice_codeunits(names.take(pa.array(ends)), -2, -1))
+    chars = before.dictionary.to_pylist()
+    word = np.asarray([_WORD.fullmatch(c) is not None for c in chars], dtype=bool)
+    stops = np.zeros(len(names), dtype=bool)
+    if ends.size:
+        stops[ends] = word[before.indices.to_numpy()]
+    return stops
 
 
 def _float_json(values: np.ndarray) -> pa.Array:
@@ -332,6 +357,19 @@ class _Lines:
         self.ancestor_chars = 0
         for job in (texts, effective, legal_texts):
             job.result()
+        # explanations are pieced from names, fixed texts and these; unless one of them
+        # has a double stop or a character JSON escapes, the whole text needs no pass
+        fixed_texts = [a._rule_when, a._threshold_text]
+        self.any_double_stop = (
+            self.names_double_stop
+            or pc.any(pc.match_substring_regex(self.tails, _DOUBLE_STOP)).as_py()
+            or any(_DOUBLE_STOP_IN.search(t) or t.endswith(".") for t in fixed_texts)
+        )
+        self.any_escape = (
+            not self.names_plain
+            or pc.any(pc.match_substring_regex(self.tails, _JSON_SPECIAL)).as_py()
+            or any(_JSON_SPECIAL_IN.search(t) for t in fixed_texts)
+        )
 
     # -- columns worked out once
     def _text_columns(self, ids: list[str], names: list[str], countries: list[str | None]) -> None:
@@ -346,6 +384,11 @@ class _Lines:
         self.quote = '"' if plain else ""
         self.names = _strings(names)
         self.names_json = _json_strings(self.names)
+        self.names_plain = pc.all(
+            pc.equal(pc.binary_length(self.names_json), pc.add(pc.binary_length(self.names), 2))
+        ).as_py()
+        self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
+        self.stop_after_word = _stop_after_word(self.names)
         self.countries_json = _json_strings(_strings(countries))
 
     def _effective_columns(self) -> None:
@@ -497,6 +540,7 @@ class _Lines:
         owner_json, owner_text = self._owners(slice(owners_from, owners_to))
         owner_text = _lists(owner_offsets, owner_text, ", ")
         nearest = self.nearest[start:end]
+        quote = _json_strings if self.any_escape else _quoted
         lines = _cat(
             '{"id": ',
             self.ids_json.take(take),
@@ -524,7 +568,7 @@ class _Lines:
             ', "owners": ',
             _json_lists(owner_offsets, owner_json),
             ', "listings": [], "explanation": ',
-            _json_strings(self._explanations(span, codes, chain_names, owner_text)),
+            quote(self._explanations(span, codes, chain_names, owner_text)),
             "}" + self.end,
         )
         return lines, rows
@@ -625,8 +669,10 @@ class _Lines:
                     f" (threshold {threshold}, no aggregation across persons)",
                 )
             chains = chain_names.take(at)
+            # the chain ends with the entity itself: "Ltd." ends the sentence as it is
+            stop = pc.if_else(pa.array(self.stop_after_word[positions]), "", ".").cast(_TEXT)
             chain_sentence = pc.if_else(
-                pc.equal(chains, ""), pa.scalar("", _TEXT), _cat(" Chain: ", chains, ".")
+                pc.equal(chains, ""), pa.scalar("", _TEXT), _cat(" Chain: ", chains, stop)
             )
             parts.append(
                 _cat(
@@ -682,6 +728,8 @@ class _Lines:
         where[order] = np.arange(span.size)
         text = pa.concat_arrays(parts).take(pa.array(where))
         text = _cat(text, self.tails.take(pa.array(span)))
+        if not self.any_double_stop:
+            return text
         doubled = pc.match_substring(text, "..")
         if not pc.any(doubled).as_py():
             return text

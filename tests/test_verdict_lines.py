@@ -34,6 +34,8 @@ AWKWARD_NAMES = [
     "Beta Co., Ltd.",
     "Fund No. 2.",
     "Gamma ...",
+    "Delta Co.. Holdings",
+    "Epsilon Ltd..",
     "株式会社 Ω 😀",
     "Stop.\u00a0",
     "Line\u2028sep.",
@@ -152,3 +154,16 @@ def test_awkward_names_in_chains_and_owners_come_out_as_encoded(rule: str) -> No
     for day in DAYS:
         analysis = analyze(data, rule, day)
         assert assembled(analysis, array=False, batch=2) == expected(analysis, array=False)
+
+
+@pytest.mark.parametrize("name", ["Sub Ltd.", "Sub-.", 'Sub "Q" Ltd.', "Sub Co.. Ltd"])
+def test_a_name_that_ends_the_chain_sentence_keeps_one_stop(name: str) -> None:
+    """Unless a name needs escaping or has a double stop of its own, the explanation is
+    pieced without a pass over its text; the chain's last name still ends the sentence
+    as the row-by-row explanation has it."""
+    data = dataset(Entity(id="sub", name=name), owns("top", "sub", 60), listed("top"))
+    analysis = analyze(data, "ofac-50", DAYS[0])
+    assert assembled(analysis, array=False, batch=4) == expected(analysis, array=False)
+    chain = analysis.verdict("sub").explanation.split("Chain: ")[1].split(" Look-through")[0]
+    single = name.replace("Co..", "Co.")
+    assert chain == "TOP -> " + (single if single.endswith("d.") else single + ".")
