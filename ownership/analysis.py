@@ -22,6 +22,7 @@ hold 50% (threshold >= 50%): A 50% (covered). Chain: X -> A -> B. Look-through s
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -398,6 +399,40 @@ class _SeedAncestry:
         if seeds is None:
             seeds = self.seed_arrays[group] = np.asarray(self.seeds_of_group[group], np.int64)
         return seeds[chosen]
+
+    def positions_of_many(self, keys: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`positions` of many (group, bits) at once: offsets and positions of one
+        list per key, decoded by a single unpacking of all the masks."""
+        if not keys:
+            return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        table, base, width = self._seed_table
+        groups = np.fromiter((g for g, _ in keys), np.int64, len(keys))
+        widths = width[groups]
+        pairs = zip(keys, widths.tolist(), strict=True)
+        raw = b"".join(bits.to_bytes(w, "little") for (_, bits), w in pairs)
+        starts = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(widths * 8, out=starts[1:])
+        found = np.flatnonzero(np.unpackbits(np.frombuffer(raw, np.uint8), bitorder="little"))
+        which = np.searchsorted(starts, found, side="right") - 1
+        positions = table[base[groups[which]] + found - starts[which]]
+        offsets = np.searchsorted(which, np.arange(len(keys) + 1))
+        return offsets, positions
+
+    @cached_property
+    def _seed_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every group's seeds in bit order, one after another; where each group's start
+        in that table, and how many bytes its masks take (indexed by group)."""
+        size = int(self.groups.max(initial=-1)) + 1
+        base = np.zeros(size, dtype=np.int64)
+        width = np.zeros(size, dtype=np.int64)
+        chunks: list[list[int]] = []
+        at = 0
+        for group, seeds in self.seeds_of_group.items():
+            base[group], width[group] = at, (len(seeds) + 7) // 8
+            chunks.append(seeds)
+            at += len(seeds)
+        table = np.fromiter(itertools.chain.from_iterable(chunks), np.int64, at)
+        return table, base, width
 
     def ancestors(self, node: int) -> tuple[str, ...]:
         """Ids of the seeds above ``node`` other than itself, sorted."""

@@ -259,51 +259,62 @@ def _walks(starts: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return offsets, values
 
 
-def _chains(analysis: Analysis, statuses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every entity's chain (``Analysis._chain_positions``) as offsets and positions."""
-    c = analysis.compiled
-    n = c.n
-    fp = analysis.lower
-    by_cover = np.zeros(n, dtype=bool)
-    best = np.full(n, -1, dtype=np.int64)
-    if fp is not None and analysis.rule.aggregation is not Aggregation.look_through:
-        by_cover = fp.covered & ~c.seeds
-        src, dst = c.src, c.dst
-        usable = fp.covered[src] & (fp.round[src] >= 0) & (fp.round[src] < fp.round[dst])
-        usable &= by_cover[dst]
-        k = np.flatnonzero(usable)
-        order = np.lexsort((-src[k], c.low[k], c.has_share[k], dst[k]))
-        k = k[order]
-        last = np.ones(k.size, dtype=bool)
-        last[:-1] = dst[k][1:] != dst[k][:-1]
-        best[dst[k][last]] = src[k][last]
-    parent = analysis.reach.parent
-    up = np.full(n, -1, dtype=np.int64)
-    up[parent >= 0] = c.src[parent[parent >= 0]]
-    up[c.seeds] = -1
-    listed_or_clear = (statuses == _CODES.index(Status.clear)) | c.seeds
-    lists: list[tuple[np.ndarray, np.ndarray]] = []
-    lengths = np.zeros(n, dtype=np.int64)
-    seeds = np.flatnonzero(c.seeds & (statuses != _CODES.index(Status.clear)))
-    lengths[seeds] = 1
-    for starts, step in (
-        (np.flatnonzero(by_cover & ~listed_or_clear), best),
-        (np.flatnonzero(~by_cover & analysis.reach.reached & ~listed_or_clear), up),
-    ):
-        offsets, values = _walks(starts, step)
-        lengths[starts] = np.diff(offsets)
-        lists.append((starts, values))
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    values = np.empty(int(offsets[-1]), dtype=np.int64)
-    values[offsets[seeds]] = seeds
-    for starts, walked in lists:
-        at = np.repeat(offsets[starts], lengths[starts])
-        within = np.arange(walked.size) - np.repeat(
-            np.cumsum(lengths[starts]) - lengths[starts], lengths[starts]
+class _Chains:
+    """Every entity's chain (``Analysis._chain_positions``): the pointer each walk
+    follows is worked out once; the walks of a batch of rows when it is assembled."""
+
+    def __init__(self, analysis: Analysis, statuses: np.ndarray) -> None:
+        c = analysis.compiled
+        n = c.n
+        fp = analysis.lower
+        by_cover = np.zeros(n, dtype=bool)
+        best = np.full(n, -1, dtype=np.int64)
+        if fp is not None and analysis.rule.aggregation is not Aggregation.look_through:
+            by_cover = fp.covered & ~c.seeds
+            src, dst = c.src, c.dst
+            usable = fp.covered[src] & (fp.round[src] >= 0) & (fp.round[src] < fp.round[dst])
+            usable &= by_cover[dst]
+            k = np.flatnonzero(usable)
+            order = np.lexsort((-src[k], c.low[k], c.has_share[k], dst[k]))
+            k = k[order]
+            last = np.ones(k.size, dtype=bool)
+            last[:-1] = dst[k][1:] != dst[k][:-1]
+            best[dst[k][last]] = src[k][last]
+        parent = analysis.reach.parent
+        up = np.full(n, -1, dtype=np.int64)
+        up[parent >= 0] = c.src[parent[parent >= 0]]
+        up[c.seeds] = -1
+        listed_or_clear = (statuses == _CODES.index(Status.clear)) | c.seeds
+        #: listed entities that are not clear are their own chain
+        self.alone = c.seeds & (statuses != _CODES.index(Status.clear))
+        #: the walks: which entities take each, and the pointer it follows
+        self.walks = (
+            (by_cover & ~listed_or_clear, best),
+            (~by_cover & analysis.reach.reached & ~listed_or_clear, up),
         )
-        values[at + within] = walked
-    return offsets, values
+
+    def lists(self, span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The chains of the entities ``span``, as offsets and positions."""
+        lengths = np.zeros(span.size, dtype=np.int64)
+        alone = np.flatnonzero(self.alone[span])
+        lengths[alone] = 1
+        lists: list[tuple[np.ndarray, np.ndarray]] = []
+        for takes, step in self.walks:
+            rows = np.flatnonzero(takes[span])
+            offsets, values = _walks(span[rows], step)
+            lengths[rows] = np.diff(offsets)
+            lists.append((rows, values))
+        offsets = np.zeros(span.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        values = np.empty(int(offsets[-1]), dtype=np.int64)
+        values[offsets[alone]] = span[alone]
+        for rows, walked in lists:
+            at = np.repeat(offsets[rows], lengths[rows])
+            within = np.arange(walked.size) - np.repeat(
+                np.cumsum(lengths[rows]) - lengths[rows], lengths[rows]
+            )
+            values[at + within] = walked
+        return offsets, values
 
 
 # ---------------------------------------------------------------------- the lines
@@ -334,28 +345,29 @@ class _Lines:
         )
         self.effective = np.asarray(a.effective * 100, dtype=np.float64)
         effective = submit(self._effective_columns)
-        self._legal_bounds()
-        legal_texts = submit(self._legal_texts)
+        a._active_holding_rows, a._owner_sets, a.groups  # noqa: B018 - shared by the jobs
+        legal = submit(self._legal_columns)
+        chains = submit(self._chain_pointers)
+        owners = submit(self._owner_columns)
         nearest = a.reach.nearest_seed
         self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
-        self.chain_offsets, self.chain_values = _chains(a, self.codes)
-        self._flag_columns()
-        self._owner_columns()
+        self.ancestry = a._ancestry if a.reach.reached.any() else None
+        if self.ancestry is not None:
+            self.ancestry.sharing  # noqa: B018 - worked out once, before the batches start
         listings = listings_read(a)
         by_row = np.asarray(sorted(listings), dtype=np.int64)
         by_row = np.union1d(by_row, np.flatnonzero(self.codes == _CODES.index(Status.listed)))
         self.by_row = np.zeros(n, dtype=bool)
         self.by_row[by_row] = True
-        bounds = (self.legal_low, self.legal_high, self.legal_scale)
-        self.rows = RowMaker(a, by_row, listings, bounds)
-        self.ancestry = a._ancestry if a.reach.reached.any() else None
-        if self.ancestry is not None:
-            self.ancestry.sharing  # noqa: B018 - worked out once, before the threads start
         per_owner = a.rule.aggregation is Aggregation.per_owner and a.lower is not None
         self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
         self.ancestor_texts: dict[tuple[int, int], str] = {}
         self.ancestor_chars = 0
-        for job in (texts, effective, legal_texts):
+        legal.result()
+        self._flag_columns()
+        bounds = (self.legal_low, self.legal_high, self.legal_scale)
+        self.rows = RowMaker(a, by_row, listings, bounds)
+        for job in (texts, effective, chains, owners):
             job.result()
         # explanations are pieced from names, fixed texts and these; unless one of them
         # has a double stop or a character JSON escapes, the whole text needs no pass
@@ -375,13 +387,6 @@ class _Lines:
     def _text_columns(self, ids: list[str], names: list[str], countries: list[str | None]) -> None:
         self.ids = _strings(ids)
         self.ids_json = _json_strings(self.ids)
-        plain = pc.all(
-            pc.equal(pc.binary_length(self.ids_json), pc.add(pc.binary_length(self.ids), 2))
-        ).as_py()
-        #: ids as JSON strings, for joining into lists; when no id needs escaping (the
-        #: usual case) the ids themselves, quoted on joining, save a second million strings
-        self.ids_quoted: Sequence[str] = ids if plain else self.ids_json.to_pylist()
-        self.quote = '"' if plain else ""
         self.names = _strings(names)
         self.names_json = _json_strings(self.names)
         self.names_plain = pc.all(
@@ -394,6 +399,13 @@ class _Lines:
     def _effective_columns(self) -> None:
         self.effective_json = _float_json(_round6(self.effective))
         self.effective_text = _percent_text(self.effective)
+
+    def _chain_pointers(self) -> None:
+        self.chains = _Chains(self.analysis, self.codes)
+
+    def _legal_columns(self) -> None:
+        self._legal_bounds()
+        self._legal_texts()
 
     def _legal_bounds(self) -> None:
         a = self.analysis
@@ -530,9 +542,8 @@ class _Lines:
         span = np.arange(start, end)
         take = pa.array(span)
         codes = self.codes[start:end]
-        chain_offsets = self.chain_offsets[start : end + 1]
-        chain = pa.array(self.chain_values[chain_offsets[0] : chain_offsets[-1]])
-        chain_offsets = chain_offsets - chain_offsets[0]
+        chain_offsets, chain_values = self.chains.lists(span)
+        chain = pa.array(chain_values)
         chain_names = _lists(chain_offsets, self.names.take(chain), " -> ")
         owners_from, owners_to = np.searchsorted(self.owned_sorted, [start, end])
         owner_offsets = np.searchsorted(self.owned_sorted[owners_from:owners_to], span)
@@ -583,38 +594,27 @@ class _Lines:
         wanted = (codes != clear) & self.analysis.reach.reached[span] & ~self.by_row[span]
         comps = ancestry.sharing[ancestry.label[span[wanted]]]
         distinct, first, inverse = np.unique(comps, return_index=True, return_inverse=True)
-        groups = self.analysis.groups[span[wanted][first]]
-        texts = [
-            self._ancestor_text(comp, group)
-            for comp, group in zip(distinct.tolist(), groups.tolist(), strict=True)
+        groups = self.analysis.groups[span[wanted][first]].tolist()
+        memo, mask_of = ancestry.memo, ancestry.component_mask
+        keys = [
+            (group, memo[comp] if comp in memo else mask_of(comp))
+            for comp, group in zip(distinct.tolist(), groups, strict=True)
         ]
+        known = self.ancestor_texts
+        if self.ancestor_chars >= ANCESTOR_CHARS_KEPT:
+            known.clear()
+            self.ancestor_chars = 0
+        new = list({key: None for key in keys if key not in known})
+        if new:
+            offsets, positions = ancestry.positions_of_many(new)
+            texts = _json_lists(offsets, self.ids_json.take(pa.array(positions))).to_pylist()
+            known.update(zip(new, texts, strict=True))
+            self.ancestor_chars += sum(map(len, texts))
+        texts = [known[key] for key in keys]
         texts.append("[]")
         pick = np.full(span.size, len(texts) - 1, dtype=np.int64)
-        pick[wanted] = inverse
+        pick[wanted] = inverse.reshape(-1)
         return texts, pick
-
-    def _ancestor_text(self, comp: int, group: int) -> str:
-        ancestry = self.ancestry
-        assert ancestry is not None
-        bits = ancestry.memo.get(comp)
-        if bits is None:
-            bits = ancestry.component_mask(comp)
-        key = (group, bits)
-        text = self.ancestor_texts.get(key)
-        if text is None:
-            if self.ancestor_chars >= ANCESTOR_CHARS_KEPT:
-                self.ancestor_texts.clear()
-                self.ancestor_chars = 0
-            seeds = ancestry.positions(group, bits).tolist()
-            if not seeds:
-                text = "[]"
-            else:
-                q = self.quote
-                ids = self.ids_quoted
-                text = f"[{q}" + f"{q}, {q}".join([ids[k] for k in seeds]) + f"{q}]"
-            self.ancestor_texts[key] = text
-            self.ancestor_chars += len(text)
-        return text
 
     def _explanations(
         self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array

@@ -34,6 +34,7 @@ from ..columns import (
     NO_START,
     Columns,
     HoldingColumns,
+    IdIndex,
     ListingColumns,
     attach_columns,
     object_array,
@@ -145,6 +146,7 @@ def read_csv_folder_columnar(
 
 def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int) -> Dataset:
     import pyarrow as pa
+    import pyarrow.compute as pc
     from pyarrow import csv
 
     from .native import CSV_COLUMNS, CSV_FILES
@@ -181,8 +183,7 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
             progress(parsed, max(total, parsed))
     entities, holdings, listings = tables["entities"], tables["holdings"], tables["listings"]
     ids = _required(entities, "id")
-    index = {eid: i for i, eid in enumerate(ids)}
-    if len(index) != len(ids):
+    if pc.count_distinct(entities.column("id")).as_py() != len(ids):
         raise _Decline("duplicate entity ids")
     names = _required(entities, "name")
     _choice(entities, "kind", {k.value for k in EntityKind})
@@ -201,7 +202,7 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
     listing_columns = _listings(listings, listed)
     columns = Columns(
         ids=ids,
-        index=index,
+        index=IdIndex(ids),
         names=names,
         renamed=_present(entities, "former_names"),
         aliased=_present(entities, "aliases"),
