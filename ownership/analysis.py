@@ -26,10 +26,12 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -337,6 +339,10 @@ class _SeedAncestry:
             bits.append(node)
         self.groups = groups
         self.memo: dict[int, int] = {}
+        #: every component's set, once :meth:`fill` has worked them out
+        self.masks: list[int] | None = None
+        #: per component, one with the same set (itself unless :meth:`fill` found one)
+        self.same_set = np.arange(int(self.label.max(initial=-1)) + 1)
         self.seed_arrays: dict[int, np.ndarray] = {}
         self.decoded: dict[tuple[int, int], tuple[str, ...]] = {}
 
@@ -361,6 +367,8 @@ class _SeedAncestry:
 
     def component_mask(self, target: int) -> int:
         """Bits of the seeds above a component that has its own set (see :attr:`sharing`)."""
+        if self.masks is not None:
+            return self.masks[target]
         memo = self.memo
         if target in memo:
             return memo[target]
@@ -383,6 +391,38 @@ class _SeedAncestry:
             memo[comp] = bits
         return memo[target]
 
+    def fill(self) -> None:
+        """Work out the set of every component that has its own, in one pass from the
+        top, for callers that will ask for most of them (:meth:`component_mask` asked in
+        row order recurses up each chain); note in :attr:`same_set` the components whose
+        set is that of a parent.
+
+        The pass needs components numbered with parents after their children, as
+        scipy's strongly connected components are; if not, sets stay worked out on demand.
+        """
+        bounds = self.parent_bounds
+        size = bounds.size - 1
+        child = np.repeat(np.arange(size), np.diff(bounds))
+        if not (self.parents > child).all():
+            return
+        # each (component, parent set) once, children of a later-numbered parent last
+        pairs = np.sort(child * size + self.shared_parents)[::-1]
+        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if pairs.size else pairs
+        child, parent = pairs // size, pairs % size
+        owning = self.sharing[child] == child
+        children, parents = child[owning].tolist(), parent[owning].tolist()
+        masks = [0] * size
+        for comp, bits in self.own.items():
+            masks[comp] = bits
+        for comp, above in zip(children, parents, strict=True):
+            masks[comp] |= masks[above]
+        same = list(range(size))
+        for comp, above in zip(children, parents, strict=True):
+            if same[comp] == comp and masks[above] == masks[comp] and comp not in self.own:
+                same[comp] = same[above]
+        self.masks = masks
+        self.same_set = np.asarray(same, dtype=np.int64)
+
     @cached_property
     def shared_parents(self) -> np.ndarray:
         """:attr:`parents`, each replaced by the component whose set it shares."""
@@ -402,20 +442,24 @@ class _SeedAncestry:
 
     def positions_of_many(self, keys: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`positions` of many (group, bits) at once: offsets and positions of one
-        list per key, decoded by a single unpacking of all the masks."""
+        list per key, from one array of all the masks' bytes."""
+        counts = np.fromiter((bits.bit_count() for _, bits in keys), np.int64, len(keys))
+        offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
         if not keys:
-            return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            return offsets, np.zeros(0, dtype=np.int64)
         table, base, width = self._seed_table
         groups = np.fromiter((g for g, _ in keys), np.int64, len(keys))
         widths = width[groups]
         pairs = zip(keys, widths.tolist(), strict=True)
-        raw = b"".join(bits.to_bytes(w, "little") for (_, bits), w in pairs)
-        starts = np.zeros(len(keys) + 1, dtype=np.int64)
-        np.cumsum(widths * 8, out=starts[1:])
-        found = np.flatnonzero(np.unpackbits(np.frombuffer(raw, np.uint8), bitorder="little"))
-        which = np.searchsorted(starts, found, side="right") - 1
+        raw = np.frombuffer(b"".join(m.to_bytes(w, "little") for (_, m), w in pairs), np.uint8)
+        # sets are sparse over a large group's seeds: expand only the bytes that are set
+        full = np.flatnonzero(raw)
+        byte, bit = np.nonzero(_BITS_OF_BYTE[raw[full]])
+        found = full[byte] * 8 + bit
+        which = np.repeat(np.arange(len(keys)), counts)
+        starts = np.cumsum(widths * 8) - widths * 8
         positions = table[base[groups[which]] + found - starts[which]]
-        offsets = np.searchsorted(which, np.arange(len(keys) + 1))
         return offsets, positions
 
     @cached_property
@@ -433,6 +477,18 @@ class _SeedAncestry:
             at += len(seeds)
         table = np.fromiter(itertools.chain.from_iterable(chunks), np.int64, at)
         return table, base, width
+
+    def ancestors_of_many(self, nodes: Sequence[int]) -> list[tuple[str, ...]]:
+        """:meth:`ancestors` of each of ``nodes``, decoded together."""
+        groups = self.groups[np.asarray(nodes, dtype=np.int64)].tolist()
+        keys = [(group, self.mask(node)) for node, group in zip(nodes, groups, strict=True)]
+        offsets, positions = self.positions_of_many(keys)
+        which = np.repeat(np.arange(len(keys)), np.diff(offsets))
+        other = positions != np.asarray(nodes, dtype=np.int64)[which]
+        ends = np.searchsorted(which[other], np.arange(len(keys) + 1)).tolist()
+        ids = self.ids
+        found = [ids[k] for k in positions[other].tolist()]
+        return [tuple(found[a:b]) for a, b in pairwise(ends)]
 
     def ancestors(self, node: int) -> tuple[str, ...]:
         """Ids of the seeds above ``node`` other than itself, sorted."""
@@ -505,6 +561,19 @@ class Analysis(Tabular):
         self.compiled: Compiled = compile_snapshot(dataset, self.as_of, rule)
         step(1)
         c = self.compiled
+        # look-through shares need only the compiled graph: worked out on a second thread
+        # while the fixed points run (both spend their time in numpy and scipy)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            effective = pool.submit(look_through, c)
+            self._fixed_points(step)
+            self.effective = effective.result()
+        if rule.aggregation is Aggregation.look_through:
+            self._look_through_fixed_point()
+        self._statuses, self._flags = self._classify()
+        step(4)
+
+    def _fixed_points(self, step: Callable[[int], None]) -> None:
+        rule, dataset, c = self.rule, self.dataset, self.compiled
         if self.threshold is not None and rule.aggregation is Aggregation.all:
             self.lower = covered_fixed_point(c, rule, self.threshold, upper=False)
             self.upper = covered_fixed_point(c, rule, self.threshold, upper=True)
@@ -523,11 +592,6 @@ class Analysis(Tabular):
         step(2)
         self.reach: Reachability = reach_from_seeds(c)
         step(3)
-        self.effective = look_through(c)
-        if rule.aggregation is Aggregation.look_through:
-            self._look_through_fixed_point()
-        self._statuses, self._flags = self._classify()
-        step(4)
 
     # ------------------------------------------------------------------ stored results
     def _state(self) -> dict[str, np.ndarray]:

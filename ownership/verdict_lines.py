@@ -353,7 +353,7 @@ class _Lines:
         self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
         self.ancestry = a._ancestry if a.reach.reached.any() else None
         if self.ancestry is not None:
-            self.ancestry.sharing  # noqa: B018 - worked out once, before the batches start
+            self.ancestry.fill()  # every set is asked for
         listings = listings_read(a)
         by_row = np.asarray(sorted(listings), dtype=np.int64)
         by_row = np.union1d(by_row, np.flatnonzero(self.codes == _CODES.index(Status.listed)))
@@ -361,7 +361,8 @@ class _Lines:
         self.by_row[by_row] = True
         per_owner = a.rule.aggregation is Aggregation.per_owner and a.lower is not None
         self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
-        self.ancestor_texts: dict[tuple[int, int], str] = {}
+        #: listed-ancestor texts by component (one of those that have the set)
+        self.ancestor_texts: dict[int, str] = {}
         self.ancestor_chars = 0
         legal.result()
         self._flag_columns()
@@ -525,8 +526,18 @@ class _Lines:
         which each row has, and the rows made one by one (row number in the batch, text)."""
         span = np.arange(start, end)
         ancestor_texts, pick = self._ancestors(span, self.codes[start:end])
-        by_row = np.flatnonzero(self.by_row[start:end]).tolist()
-        rows = [(k, _ENCODE(self.rows.row(start + k)) + self.end) for k in by_row]
+        by_row = np.flatnonzero(self.by_row[start:end])
+        ancestors: list[tuple[str, ...] | None] = [None] * by_row.size
+        if self.ancestry is not None and by_row.size:
+            listed_rows = span[by_row]
+            known = np.flatnonzero(self.analysis.reach.reached[listed_rows])
+            found = self.ancestry.ancestors_of_many(listed_rows[known].tolist())
+            for k, listed in zip(known.tolist(), found, strict=True):
+                ancestors[k] = listed
+        rows = [
+            (k, _ENCODE(self.rows.row(start + k, listed)) + self.end)
+            for k, listed in zip(by_row.tolist(), ancestors, strict=True)
+        ]
         return ancestor_texts, pick, rows
 
     def assemble(
@@ -592,25 +603,24 @@ class _Lines:
             return ["[]"], np.zeros(span.size, dtype=np.int64)
         clear = _CODES.index(Status.clear)
         wanted = (codes != clear) & self.analysis.reach.reached[span] & ~self.by_row[span]
-        comps = ancestry.sharing[ancestry.label[span[wanted]]]
+        comps = ancestry.same_set[ancestry.sharing[ancestry.label[span[wanted]]]]
         distinct, first, inverse = np.unique(comps, return_index=True, return_inverse=True)
-        groups = self.analysis.groups[span[wanted][first]].tolist()
-        memo, mask_of = ancestry.memo, ancestry.component_mask
-        keys = [
-            (group, memo[comp] if comp in memo else mask_of(comp))
-            for comp, group in zip(distinct.tolist(), groups, strict=True)
-        ]
         known = self.ancestor_texts
         if self.ancestor_chars >= ANCESTOR_CHARS_KEPT:
             known.clear()
             self.ancestor_chars = 0
-        new = list({key: None for key in keys if key not in known})
-        if new:
-            offsets, positions = ancestry.positions_of_many(new)
-            texts = _json_lists(offsets, self.ids_json.take(pa.array(positions))).to_pylist()
-            known.update(zip(new, texts, strict=True))
-            self.ancestor_chars += sum(map(len, texts))
-        texts = [known[key] for key in keys]
+        comps = distinct.tolist()
+        texts = [known.get(comp, "") for comp in comps]
+        missing = [k for k, text in enumerate(texts) if not text]
+        if missing:
+            groups = self.analysis.groups[span[wanted][first[missing]]].tolist()
+            mask_of = ancestry.component_mask
+            keys = [(group, mask_of(comps[k])) for k, group in zip(missing, groups, strict=True)]
+            offsets, positions = ancestry.positions_of_many(keys)
+            made = _json_lists(offsets, self.ids_json.take(pa.array(positions))).to_pylist()
+            self.ancestor_chars += sum(map(len, made))
+            for k, text in zip(missing, made, strict=True):
+                texts[k] = known[comps[k]] = text
         texts.append("[]")
         pick = np.full(span.size, len(texts) - 1, dtype=np.int64)
         pick[wanted] = inverse.reshape(-1)

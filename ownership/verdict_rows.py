@@ -81,7 +81,8 @@ class RowMaker:
             "threshold": analysis._threshold_text,
         }
 
-    def row(self, i: int) -> dict[str, Any]:
+    def row(self, i: int, ancestors: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """The row of entity ``i``; ``ancestors``, its listed ancestors if already known."""
         analysis, ids, names = self.analysis, self.ids, self.names
         status, status_text = self.statuses[self.codes[i]]
         flags = [*self.flags_of.get(i, ()), *self.global_flags]
@@ -91,10 +92,11 @@ class RowMaker:
         listings = self.listings_of.get(i, ())
         if status is Status.clear:
             chain: list[int] = []
-            ancestors: tuple[str, ...] = ()
+            ancestors = ()
         else:
             chain = analysis._chain_positions(i, status)
-            ancestors = analysis._listed_ancestors(i)
+            if ancestors is None:
+                ancestors = analysis._listed_ancestors(i)
         low, high = analysis._legal_share(i, self.legal)
         effective = self.effective[i]
         return {

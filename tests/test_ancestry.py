@@ -1,0 +1,65 @@
+"""Listed ancestors worked out in bulk are those worked out one entity at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import pairwise
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ownership.analysis import analyze
+from ownership.checks import check_dataset
+from ownership.model import Dataset
+
+from .factories import dataset, listed, owns
+
+DAY = dt.date(2025, 10, 1)
+
+
+@st.composite
+def listed_groups(draw: st.DrawFn) -> Dataset:
+    """Up to 40 entities, many of them listed (so that sets span several bytes), with
+    stakes that make chains, diamonds and rings."""
+    n = draw(st.integers(2, 40))
+    ids = [f"e{i:02d}" for i in range(n)]
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))
+    holdings = {
+        (ids[a], ids[b]): owns(ids[a], ids[b], draw(st.sampled_from(["10", "30", "60"])))
+        for a, b in pairs
+        if a != b
+    }
+    seeds = draw(st.sets(st.sampled_from(ids), min_size=1))
+    return dataset(*holdings.values(), *(listed(x) for x in sorted(seeds)))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(listed_groups())
+def test_sets_filled_in_one_pass_are_those_worked_out_on_demand(data: Dataset) -> None:
+    if check_dataset(data):
+        return  # overfull stakes are refused before any analysis
+    bulk = analyze(data, "ofac-50", DAY)._ancestry
+    lazy = analyze(data, "ofac-50", DAY)._ancestry
+    bulk.fill()
+    assert bulk.masks is not None  # scipy numbers parents after their children
+    owning = np.flatnonzero(bulk.sharing == np.arange(bulk.sharing.size)).tolist()
+    assert [bulk.component_mask(c) for c in owning] == [lazy.component_mask(c) for c in owning]
+    for comp in owning:
+        assert lazy.component_mask(int(bulk.same_set[comp])) == lazy.component_mask(comp)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(listed_groups())
+def test_ancestors_decoded_together_are_those_decoded_one_by_one(data: Dataset) -> None:
+    if check_dataset(data):
+        return
+    analysis = analyze(data, "ofac-50", DAY)
+    ancestry = analysis._ancestry
+    nodes = np.flatnonzero(analysis.reach.reached).tolist()
+    assert ancestry.ancestors_of_many(nodes) == [ancestry.ancestors(i) for i in nodes]
+    keys = [(int(analysis.groups[i]), ancestry.mask(i)) for i in nodes]
+    offsets, positions = ancestry.positions_of_many(keys)
+    assert [positions[a:b].tolist() for a, b in pairwise(offsets)] == [
+        ancestry.positions(group, bits).tolist() for group, bits in keys
+    ]
