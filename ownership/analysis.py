@@ -453,10 +453,7 @@ class _SeedAncestry:
         widths = width[groups]
         pairs = zip(keys, widths.tolist(), strict=True)
         raw = np.frombuffer(b"".join(m.to_bytes(w, "little") for (_, m), w in pairs), np.uint8)
-        # sets are sparse over a large group's seeds: expand only the bytes that are set
-        full = np.flatnonzero(raw)
-        byte, bit = np.nonzero(_BITS_OF_BYTE[raw[full]])
-        found = full[byte] * 8 + bit
+        found = np.flatnonzero(np.unpackbits(raw, bitorder="little"))
         which = np.repeat(np.arange(len(keys)), counts)
         starts = np.cumsum(widths * 8) - widths * 8
         positions = table[base[groups[which]] + found - starts[which]]

@@ -299,8 +299,14 @@ class Columns:
 def sum_into(count: int, slots: IntArray, values: NDArray[Any], rows: BoolArray) -> NDArray[Any]:
     """Per slot, the exact sum of ``values`` over the selected rows (``slots[k]`` is row
     k's slot); Python ints when the values are (shares beyond int64)."""
+    chosen = values[rows]
+    if chosen.dtype == np.int64 and chosen.size:
+        bound = int(np.abs(chosen).max()) * chosen.size
+        if bound < 2**53:  # every partial sum is exact in a double
+            sums = np.bincount(slots[rows], weights=chosen, minlength=count)
+            return np.rint(sums).astype(np.int64)
     total = np.zeros(count, dtype=values.dtype)
-    np.add.at(total, slots[rows], values[rows])
+    np.add.at(total, slots[rows], chosen)
     return total
 
 

@@ -331,8 +331,10 @@ class _Lines:
         c = a.compiled
         n = c.n
         submit = pool.submit
-        texts = submit(self._text_columns, c.ids, a._names.every(), a._columns.country.tolist())
         self.codes = np.asarray(a._statuses, dtype=np.int64)
+        a._active_holding_rows, a._owner_sets, a.groups  # noqa: B018 - shared by the jobs
+        legal = submit(self._legal_columns)  # first: the main thread needs it soonest
+        texts = submit(self._text_columns, c.ids, a._names.every(), a._columns.country.tolist())
         self.status_json = _strings([_ENCODE(code.value) for code in _CODES])
         self.fixed = "".join(
             f", {_ENCODE(key)}: {_ENCODE(value)}"
@@ -345,8 +347,6 @@ class _Lines:
         )
         self.effective = np.asarray(a.effective * 100, dtype=np.float64)
         effective = submit(self._effective_columns)
-        a._active_holding_rows, a._owner_sets, a.groups  # noqa: B018 - shared by the jobs
-        legal = submit(self._legal_columns)
         chains = submit(self._chain_pointers)
         owners = submit(self._owner_columns)
         nearest = a.reach.nearest_seed

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ownership.columns import columns_of
+from ownership.columns import columns_of, sum_into
 from ownership.model import Dataset, Entity, Holding, Listing
 from ownership.propagate import Compiled, _order_of_distinct, _stable_order, compile_snapshot
 from ownership.reference import reference_compile
@@ -70,3 +70,16 @@ def test_counting_order_is_the_stable_argsort(count: int, raw: list[int]) -> Non
 def test_order_of_distinct_values_is_their_argsort(values: set[int]) -> None:
     shuffled = np.asarray(sorted(values, key=lambda v: (v * 7919) % 301), dtype=np.int64)
     assert _order_of_distinct(shuffled, 300).tolist() == np.argsort(shuffled).tolist()
+
+
+SUMMED = st.one_of(st.integers(-1000, 1000), st.integers(-(2**56), 2**56))
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), SUMMED, st.booleans()), max_size=60))
+def test_sums_into_slots_are_exact(rows: list[tuple[int, int, bool]]) -> None:
+    """Small totals are summed in doubles, large ones as integers; both exactly."""
+    slots = np.asarray([r[0] for r in rows], dtype=np.int64)
+    values = np.asarray([r[1] for r in rows], dtype=np.int64)
+    chosen = np.asarray([r[2] for r in rows], dtype=bool)
+    want = [sum(v for s, v, keep in rows if keep and s == slot) for slot in range(6)]
+    assert sum_into(6, slots, values, chosen).tolist() == want
