@@ -23,6 +23,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .analysis import _CODES, Status
 from .lazy import MadeOnRead
@@ -43,7 +45,7 @@ class Scope(StrEnum):
     group = "group"  # every entity linked to X by holdings, in either direction
 
 
-#: Affiliates from which names are read for all entities at once rather than one by one.
+#: Affiliates from which names are taken from all entities' at once rather than one by one.
 NAMES_AT_ONCE = 20_000
 
 #: Order in tables: the loophole first, then what a rule already catches.
@@ -142,8 +144,9 @@ class AffiliateReport(Tabular):
             "exposed": 0,
             "clear": 0,
         }
-        for status in self.items.statuses:  # without making the affiliates
-            counts[status] += 1
+        found = np.bincount(self.items.codes, minlength=len(_CODES))  # no affiliate made
+        for code, count in zip(_CODES, found.tolist(), strict=True):
+            counts[code.value] += count
         return counts
 
     def summary(self) -> str:
@@ -213,7 +216,9 @@ def affiliates(
     for upward, chosen in ((False, relations != _PARENT), (True, relations == _PARENT)):
         if chosen.any():
             solved, values = relative_share_array(c, start, nodes, upward=upward)
-            shares[chosen] = values[np.searchsorted(solved, nodes[chosen])]
+            every = np.zeros(c.n)
+            every[solved] = values
+            shares[chosen] = every[nodes[chosen]]
     percents = shares * 100
     codes = np.asarray(analysis._statuses, dtype=np.int64)[nodes]
     keep = np.ones(nodes.size, dtype=bool)
@@ -222,15 +227,18 @@ def affiliates(
     if min_percent is not None:
         keep &= ~(percents < min_percent)
     kept = np.flatnonzero(keep)
-    chosen = nodes[kept].tolist()
-    if len(chosen) > NAMES_AT_ONCE:
-        every = analysis._names.every()
-        names = np.asarray([every[i] for i in chosen], dtype=object)
-    else:
-        names = np.asarray([analysis._names.at(i) for i in chosen], dtype=object)
-    name_rank = np.unique(names, return_inverse=True)[1].reshape(-1) if names.size else names
     severity = np.asarray([SEVERITY[code.value] for code in _CODES])[codes[kept]]
-    order = kept[np.lexsort((kept, name_rank, depths[kept], -percents[kept], severity))]
+    keys = pa.table(
+        {
+            "severity": severity,
+            "share": -percents[kept],
+            "depth": depths[kept],
+            "name": _names_of(analysis, nodes[kept]),
+            "found": kept,
+        }
+    )
+    sorted_keys = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in keys.column_names])
+    order = kept[sorted_keys.to_numpy()]
     items = _Affiliates(
         analysis,
         entity_id,
@@ -240,7 +248,7 @@ def affiliates(
         percents[order],
         searches,
         RedFlagFinder(analysis.dataset, group),
-        statuses=[_CODES[k].value for k in codes[order].tolist()],
+        codes=codes[order],
     )
     return AffiliateReport(
         entity=analysis.verdict(entity_id),
@@ -268,25 +276,25 @@ class _Affiliates(MadeOnRead[Affiliate]):
         searches: dict[int, _Search],
         finder: RedFlagFinder,
         *,
-        statuses: list[str],
+        codes: np.ndarray,
     ) -> None:
         super().__init__()
         self.analysis = analysis
         self.entity_id = entity_id
-        self.nodes = nodes.tolist()
-        self.relations = relations.tolist()
-        self.depths = depths.tolist()
-        self.percents = percents.tolist()
+        self.nodes = nodes
+        self.relations = relations
+        self.depths = depths
+        self.percents = percents
         self.searches = searches
         self.finder = finder
-        self.statuses = statuses
+        self.codes = codes  # status of each, as an index into analysis._CODES
 
     def __len__(self) -> int:
-        return len(self.nodes)
+        return int(self.nodes.size)
 
     def _make_at(self, k: int) -> Affiliate:
         analysis, ids = self.analysis, self.analysis.compiled.ids
-        node, relation = self.nodes[k], _RELATIONS[self.relations[k]]
+        node, relation = int(self.nodes[k]), _RELATIONS[int(self.relations[k])]
         node_id = ids[node]
         verdict = analysis.verdict(node_id)
         if relation == "subsidiary":
@@ -301,14 +309,21 @@ class _Affiliates(MadeOnRead[Affiliate]):
         return Affiliate(
             verdict=verdict,
             relation=relation,
-            depth=self.depths[k] if relation != "group" else None,
+            depth=int(self.depths[k]) if relation != "group" else None,
             path=path_ids,
             path_names=tuple(analysis.name_of(i) for i in path_ids),
             direct_share=direct[0],
             direct_percent=direct[1],
-            look_through_percent=self.percents[k],
+            look_through_percent=float(self.percents[k]),
             red_flags=tuple(self.finder.flags(node_id, verdict)),
         )
+
+
+def _names_of(analysis: Analysis, nodes: np.ndarray) -> pa.Array:
+    """Names on the analysis date of ``nodes``: for many, taken from all names at once."""
+    if nodes.size > NAMES_AT_ONCE:
+        return analysis._names.arrow().take(pa.array(nodes))
+    return pa.array([analysis._names.at(i) for i in nodes.tolist()], pa.large_string())
 
 
 def _direct(analysis: Analysis, owner: str | None, owned: str) -> tuple[str | None, Decimal | None]:

@@ -260,6 +260,7 @@ class _NamesOnDate(Mapping[str, str]):
         self._analysis = analysis
         self._columns = analysis._columns
         self._known: dict[int, str] = {}
+        self._arrow: Any = None
 
     def __getitem__(self, entity_id: str) -> str:
         return self.at(self._columns.index[entity_id])
@@ -282,6 +283,14 @@ class _NamesOnDate(Mapping[str, str]):
         for position in np.flatnonzero(self._columns.renamed).tolist():
             names[position] = self.at(position)
         return names
+
+    def arrow(self) -> Any:
+        """:meth:`every` as an Arrow string array, made on first use and kept."""
+        if self._arrow is None:
+            import pyarrow as pa
+
+            self._arrow = pa.array(self.every(), pa.large_string())
+        return self._arrow
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._columns.ids)

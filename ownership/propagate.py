@@ -705,8 +705,8 @@ def relative_shares(
     return dict(zip(members.tolist(), shares.tolist(), strict=True))
 
 
-#: Systems at least this large are solved by iteration; smaller ones directly.
-ITERATE_FROM = 20_000
+#: Systems at least this large are solved component by component; smaller ones directly.
+IN_ORDER_FROM = 20_000
 
 
 def relative_share_array(
@@ -714,14 +714,16 @@ def relative_share_array(
 ) -> tuple[IntArray, NDArray[np.float64]]:
     """:func:`relative_shares` as two arrays: the members solved (sorted) and their shares.
 
-    A large group is solved by iterating ``x = e + M x`` until it no longer changes (as
-    many rounds as the longest chain, plus what cycles add): a direct sparse solve of a
+    A large group is solved by :func:`_solve_in_order`: a direct sparse solve of a
     conglomerate of half a million entities takes tens of seconds.
     """
     from scipy import sparse
     from scipy.sparse.linalg import spsolve
 
-    members = np.union1d(nodes.astype(np.int64), np.array([source], dtype=np.int64))
+    member = np.zeros(compiled.n, dtype=bool)
+    member[nodes] = True
+    member[source] = True
+    members = np.flatnonzero(member)
     local = np.full(compiled.n, -1, dtype=np.int64)
     local[members] = np.arange(members.size)
     keep = (
@@ -730,36 +732,101 @@ def relative_share_array(
         & (local[compiled.src] >= 0)
         & (local[compiled.dst] >= 0)
     )
-    src, dst = compiled.src[keep], compiled.dst[keep]
+    src, dst = local[compiled.src[keep]], local[compiled.dst[keep]]
     if upward:
         src, dst = dst, src
     weight = compiled.low[keep].astype(np.float64) / float(100 * compiled.scale)
     s = int(local[source])
-    into_source = local[dst] == s  # the source absorbs: nothing flows back into it
+    into_source = dst == s  # the source absorbs: nothing flows back into it
     src, dst, weight = src[~into_source], dst[~into_source], weight[~into_source]
     size = members.size
-    rhs = np.zeros(size)
-    rhs[s] = 1.0
-    solved: NDArray[np.float64] | None = None
-    if size >= ITERATE_FROM:
-        solved = _iterate(sparse.csr_matrix((weight, (local[dst], local[src])), (size, size)), rhs)
-    if solved is None:
-        matrix = sparse.csc_matrix((weight, (local[dst], local[src])), shape=(size, size))
-        system = sparse.identity(size, format="csc") - matrix
-        solved = np.asarray(spsolve(system, rhs)) if size > 1 else np.array([1.0])
+    if size >= IN_ORDER_FROM:
+        solved = _solve_in_order(src, dst, weight, size, s)
+    elif size > 1:
+        rhs = np.zeros(size)
+        rhs[s] = 1.0
+        matrix = sparse.csc_matrix((weight, (dst, src)), shape=(size, size))
+        solved = np.asarray(spsolve(sparse.identity(size, format="csc") - matrix, rhs))
+    else:
+        solved = np.array([1.0])
     return members, np.clip(solved, 0.0, 1.0)
 
 
-def _iterate(matrix: Any, rhs: NDArray[np.float64], rounds: int = 10_000) -> Any:
-    """The fixed point of ``x = rhs + matrix @ x`` from ``x = rhs``, or None when it has
-    not settled within ``rounds`` (cycles of stakes close to 100%)."""
-    x = rhs
-    for _ in range(rounds):
-        following = rhs + matrix @ x
-        if np.array_equal(following, x):
-            return following
-        x = following
-    return None
+def _solve_in_order(
+    src: IntArray, dst: IntArray, weight: NDArray[np.float64], size: int, source: int
+) -> NDArray[np.float64]:
+    """``x = e + M x`` (``M`` the links src -> dst with their weights, ``e`` one at
+    ``source``), over the strongly connected components of what ``source`` reaches, in
+    topological order: a component's value is settled once everything flowing into it
+    has arrived, single entities by taking what arrived, rings by a sparse solve of their
+    own links. Each round settles every component whose inputs are all in, so the rounds
+    are as many as the longest chain of components, and each link is followed once.
+    """
+    from scipy import sparse
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+    from scipy.sparse.linalg import spsolve
+
+    links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), (size, size))
+    reached = np.zeros(size, dtype=bool)
+    reached[breadth_first_order(links, source, directed=True, return_predecessors=False)] = True
+    inside = reached[src]
+    src, dst, weight = src[inside], dst[inside], weight[inside]
+    links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), (size, size))
+    count, label = connected_components(links, directed=True, connection="strong")
+    # entities grouped by component, and links leaving or inside one grouped by it
+    members, member_bounds = _grouped(np.arange(size), label, count)
+    width = np.diff(member_bounds)
+    between = label[src] != label[dst]
+    out, out_bounds = _grouped(np.flatnonzero(between), label[src], count)
+    waiting = np.bincount(label[dst[out]], minlength=count)
+    within, within_bounds = _grouped(np.flatnonzero(~between), label[src], count)
+    where = np.full(size, -1, dtype=np.int64)  # place of each entity in the rings solved
+
+    x = np.zeros(size)
+    arrived = np.zeros(size)
+    arrived[source] = 1.0
+    ready = np.array([label[source]], dtype=np.int64)
+    while ready.size:
+        ring = width[ready] > 1
+        single = member_bounds[ready[~ring]]
+        x[members[single]] = arrived[members[single]]
+        if ring.any():
+            rings = ready[ring]
+            nodes = members[_ranges(member_bounds[rings], width[rings])]
+            where[nodes] = np.arange(nodes.size)
+            first = within_bounds[rings]
+            inner = within[_ranges(first, within_bounds[rings + 1] - first)]
+            system = sparse.identity(nodes.size, format="csc") - sparse.csc_matrix(
+                (weight[inner], (where[dst[inner]], where[src[inner]])),
+                shape=(nodes.size, nodes.size),
+            )
+            x[nodes] = np.atleast_1d(spsolve(system, arrived[nodes]))
+        first = out_bounds[ready]
+        edges = out[_ranges(first, out_bounds[ready + 1] - first)]
+        np.add.at(arrived, dst[edges], weight[edges] * x[src[edges]])
+        targets = label[dst[edges]]
+        np.subtract.at(waiting, targets, 1)
+        ready = np.sort(targets[waiting[targets] == 0])
+        ready = ready[np.append(True, ready[1:] != ready[:-1])] if ready.size else ready
+    return x
+
+
+def _grouped(items: IntArray, key: IntArray, count: int) -> tuple[IntArray, IntArray]:
+    """``items`` ordered by ``key[items]`` (keys in ``range(count)``), and where each
+    key's run starts and ends."""
+    keys = key[items]
+    bounds = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=count), out=bounds[1:])
+    return items[_stable_order(keys, count)], bounds
+
+
+def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
+    """The integers ``starts[k] .. starts[k] + lengths[k] - 1`` for every k, in order."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return np.arange(total) + shift
 
 
 def exact_look_through(compiled: Compiled, targets: IntArray) -> dict[int, Fraction]:
