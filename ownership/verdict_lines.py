@@ -428,28 +428,45 @@ class _Lines:
         self.legal_low_text = _cat(_scaled_text(low, scale), "%")
 
     def _flag_columns(self) -> None:
-        """Flags as JSON, and the closing sentences of rows whose flags are their own."""
+        """Flags as JSON, and the closing sentences of rows whose flags are their own:
+        each distinct set of flags (and whether exposed) made once, then taken by row."""
         a = self.analysis
         n = a.compiled.n
         global_flags = list(a.global_flags)
-        texts = [_ENCODE(global_flags)] * n
         closing = " ".join(a._window_sentences(global_flags))
-        tails = [" " + closing if closing else ""] * n
-        exposed = _CODES.index(Status.exposed)
-        made: dict[tuple[tuple[str, ...], bool], tuple[str, str]] = {}
-        for i, own in a._flags.items():
-            flags = [*own, *global_flags]
-            key = (tuple(flags), bool(self.codes[i] == exposed))
-            if key not in made:
-                sentences = exposed_flag_sentences(flags, f"{_POSSIBLE_HIGH}%") if key[1] else []
+        texts, tails = [_ENCODE(global_flags)], [" " + closing if closing else ""]
+        kind = np.zeros(n, dtype=np.int64)  # index into texts and tails
+        positions = np.fromiter(a._flags, np.int64, len(a._flags))
+        exposed = (self.codes[positions] == _CODES.index(Status.exposed)).tolist()
+        made: dict[tuple[tuple[str, ...], bool], int] = {}
+        kinds: list[int] = []
+        for own, is_exposed in zip(a._flags.values(), exposed, strict=True):
+            key = (tuple(own), is_exposed)
+            k = made.get(key)
+            if k is None:
+                flags = [*own, *global_flags]
+                high = f"{_POSSIBLE_HIGH}%"
+                sentences = exposed_flag_sentences(flags, high) if is_exposed else []
                 sentences += a._window_sentences(flags)
-                made[key] = (_ENCODE(flags), "".join(" " + x for x in sentences))
-            texts[i], tails[i] = made[key]
-            if key[1] and Flag.possibly_covered.value in flags:
-                high = _fmt(Decimal(int(self.legal_high[i])) / Decimal(self.legal_scale))
-                tails[i] = tails[i].replace(_POSSIBLE_HIGH, high, 1)
-        self.flags_json = _strings(texts)
-        self.tails = _strings(tails)
+                k = made[key] = len(texts)
+                texts.append(_ENCODE(flags))
+                tails.append("".join(" " + x for x in sentences))
+            kinds.append(k)
+        kind[positions] = kinds
+        self.flags_json = _strings(texts).take(pa.array(kind))
+        self.tails = _strings(tails).take(pa.array(kind))
+        # the highest share a possibly covered, exposed entity could reach, in its sentence
+        filled = [k for (own, is_exposed), k in made.items()
+                  if is_exposed and Flag.possibly_covered.value in own]  # fmt: skip
+        rows = np.flatnonzero(np.isin(kind, filled))
+        if rows.size:
+            before, _, after = zip(*(t.partition(_POSSIBLE_HIGH) for t in tails), strict=True)
+            at = pa.array(kind[rows])
+            high = _scaled_text(self.legal_high[rows], self.legal_scale)
+            text = _cat(_strings(before).take(at), high, _strings(after).take(at))
+            mask = np.zeros(n, dtype=bool)
+            mask[rows] = True
+            self.tails = pc.replace_with_mask(self.tails, pa.array(mask), text)
 
     def _owner_columns(self) -> None:
         """Counted owner links (``Analysis._counted_owners``), sorted per owned entity."""
