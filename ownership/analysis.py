@@ -419,18 +419,21 @@ class _SeedAncestry:
         pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if pairs.size else pairs
         child, parent = pairs // size, pairs % size
         owning = self.sharing[child] == child
-        children, parents = child[owning].tolist(), parent[owning].tolist()
+        child, parent = child[owning], parent[owning]
         masks = [0] * size
         for comp, bits in self.own.items():
             masks[comp] = bits
-        for comp, above in zip(children, parents, strict=True):
+        for comp, above in zip(child.tolist(), parent.tolist(), strict=True):
             masks[comp] |= masks[above]
-        same = list(range(size))
-        for comp, above in zip(children, parents, strict=True):
-            if same[comp] == comp and masks[above] == masks[comp] and comp not in self.own:
-                same[comp] = same[above]
         self.masks = masks
-        self.same_set = np.asarray(same, dtype=np.int64)
+        # a set holds each parent's: it is a parent's when it has as many members
+        count = np.fromiter(map(int.bit_count, masks), np.int64, size)
+        equal = count[parent] == count[child]
+        same = np.arange(size)
+        same[child[equal]] = parent[equal]
+        while not np.array_equal(same[same], same):  # parents are numbered higher: ends
+            same = same[same]
+        self.same_set = same
 
     @cached_property
     def shared_parents(self) -> np.ndarray:
@@ -462,7 +465,10 @@ class _SeedAncestry:
         widths = width[groups]
         pairs = zip(keys, widths.tolist(), strict=True)
         raw = np.frombuffer(b"".join(m.to_bytes(w, "little") for (_, m), w in pairs), np.uint8)
-        found = np.flatnonzero(np.unpackbits(raw, bitorder="little"))
+        # sets are sparse over a large group's seeds: unpack only the bytes that are set
+        full = np.flatnonzero(raw)
+        bits = np.flatnonzero(np.unpackbits(raw[full], bitorder="little"))
+        found = full[bits >> 3] * 8 + (bits & 7)
         which = np.repeat(np.arange(len(keys)), counts)
         starts = np.cumsum(widths * 8) - widths * 8
         positions = table[base[groups[which]] + found - starts[which]]
