@@ -23,8 +23,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .analysis import _CODES, Status
 from .lazy import MadeOnRead
@@ -45,7 +43,7 @@ class Scope(StrEnum):
     group = "group"  # every entity linked to X by holdings, in either direction
 
 
-#: Affiliates from which names are taken from all entities' at once rather than one by one.
+#: Reports of more affiliates than this are ordered by Arrow, over every entity's name.
 NAMES_AT_ONCE = 20_000
 
 #: Order in tables: the loophole first, then what a rule already catches.
@@ -228,17 +226,8 @@ def affiliates(
         keep &= ~(percents < min_percent)
     kept = np.flatnonzero(keep)
     severity = np.asarray([SEVERITY[code.value] for code in _CODES])[codes[kept]]
-    keys = pa.table(
-        {
-            "severity": severity,
-            "share": -percents[kept],
-            "depth": depths[kept],
-            "name": _names_of(analysis, nodes[kept]),
-            "found": kept,
-        }
-    )
-    sorted_keys = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in keys.column_names])
-    order = kept[sorted_keys.to_numpy()]
+    keys = (severity, -percents[kept], depths[kept], nodes[kept], kept)
+    order = kept[_order(analysis, *keys)]
     items = _Affiliates(
         analysis,
         entity_id,
@@ -319,11 +308,32 @@ class _Affiliates(MadeOnRead[Affiliate]):
         )
 
 
-def _names_of(analysis: Analysis, nodes: np.ndarray) -> pa.Array:
-    """Names on the analysis date of ``nodes``: for many, taken from all names at once."""
+def _order(
+    analysis: Analysis,
+    severity: np.ndarray,
+    share: np.ndarray,
+    depth: np.ndarray,
+    nodes: np.ndarray,
+    found: np.ndarray,
+) -> np.ndarray:
+    """Order by severity, share (negated), depth, name on the date, then the order found.
+
+    Many rows are sorted by Arrow, their names taken from all names at once; a few by
+    numpy, their names read one by one (Arrow compares UTF-8 bytes: code point order,
+    as Python compares strings).
+    """
     if nodes.size > NAMES_AT_ONCE:
-        return analysis._names.arrow().take(pa.array(nodes))
-    return pa.array([analysis._names.at(i) for i in nodes.tolist()], pa.large_string())
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        names = analysis._names.arrow().take(pa.array(nodes))
+        keys = pa.table(
+            {"severity": severity, "share": share, "depth": depth, "name": names, "found": found}
+        )
+        return pc.sort_indices(keys, [(k, "ascending") for k in keys.column_names]).to_numpy()
+    names = np.asarray([analysis._names.at(i) for i in nodes.tolist()], dtype=object)
+    rank = np.unique(names, return_inverse=True)[1].reshape(-1) if names.size else names
+    return np.lexsort((found, rank, depth, share, severity))
 
 
 def _direct(analysis: Analysis, owner: str | None, owned: str) -> tuple[str | None, Decimal | None]:
