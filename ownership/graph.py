@@ -25,10 +25,12 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .model import Arrangement, Dataset, Entity, Holding, HoldingKind, Listing
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["OwnershipGraph", "Reach", "name_on"]
 
@@ -56,6 +58,8 @@ class OwnershipGraph:
     def __init__(self, dataset: Dataset, *, as_of: dt.date | None = None) -> None:
         self.dataset = dataset
         self.as_of_date = as_of
+        import networkx as nx  # imported here: most commands never build this graph
+
         self.entities: dict[str, Entity] = dataset.entity_index()
         self.graph = nx.MultiDiGraph()
         self.graph.add_nodes_from(self.entities)
@@ -131,6 +135,8 @@ class OwnershipGraph:
 
     def paths(self, source: str, target: str, *, cutoff: int | None = None) -> list[list[str]]:
         """Every simple ownership path from ``source`` down to ``target``."""
+        import networkx as nx
+
         return [list(p) for p in nx.all_simple_paths(self.graph, source, target, cutoff=cutoff)]
 
     def ultimate_parents(self, entity_id: str) -> list[str]:
@@ -141,6 +147,8 @@ class OwnershipGraph:
         above = {r.entity for r in self.ancestors(entity_id)}
         if not above:
             return [entity_id]
+        import networkx as nx
+
         sub = self.graph.subgraph(above | {entity_id})
         condensed = nx.condensation(sub)
         tops = [n for n in condensed if condensed.in_degree(n) == 0]
@@ -152,10 +160,14 @@ class OwnershipGraph:
 
     def group(self, entity_id: str) -> set[str]:
         """All entities connected to ``entity_id`` through holdings in either direction."""
+        import networkx as nx
+
         return set(nx.node_connected_component(self._undirected, entity_id))
 
     @cached_property
     def _undirected(self) -> nx.Graph:
+        import networkx as nx
+
         return nx.Graph(self.graph.to_undirected(as_view=True))
 
     # ------------------------------------------------------------------ time
