@@ -46,6 +46,9 @@ class Scope(StrEnum):
 #: Reports of more affiliates than this are ordered by Arrow, over every entity's name.
 NAMES_AT_ONCE = 20_000
 
+#: Decimal places of a percent to which shares are compared when ordering.
+SHARE_PLACES = 9
+
 #: Order in tables: the loophole first, then what a rule already catches.
 SEVERITY = {"exposed": 0, "covered": 1, "listed": 2, "clear": 3}
 
@@ -226,7 +229,9 @@ def affiliates(
         keep &= ~(percents < min_percent)
     kept = np.flatnonzero(keep)
     severity = np.asarray([SEVERITY[code.value] for code in _CODES])[codes[kept]]
-    keys = (severity, -percents[kept], depths[kept], nodes[kept], kept)
+    # shares that differ only by rounding (two ways of summing the same paths) are a tie
+    share = -np.round(percents[kept], SHARE_PLACES)
+    keys = (severity, share, depths[kept], nodes[kept], kept)
     order = kept[_order(analysis, *keys)]
     items = _Affiliates(
         analysis,

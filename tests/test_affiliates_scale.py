@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from ownership import affiliates as affiliates_module
 from ownership import propagate
-from ownership.affiliates import SEVERITY, _direct, affiliates
+from ownership.affiliates import SEVERITY, SHARE_PLACES, _direct, affiliates
 from ownership.analysis import Analysis, analyze
 from ownership.checks import check_dataset
 from ownership.model import Dataset, Entity
@@ -84,7 +84,12 @@ def plain_affiliates(analysis: Analysis, entity_id: str, scope: str) -> list[dic
         ids = [c.ids[i] for i in path]
         rows.append(
             {
-                "key": (SEVERITY[verdict.status.value], -share * 100, max(depth, 0), verdict.name),
+                "key": (
+                    SEVERITY[verdict.status.value],
+                    -float(np.round(share * 100, SHARE_PLACES)),
+                    max(depth, 0),
+                    verdict.name,
+                ),
                 "id": verdict.id,
                 "relation": relation,
                 "depth": depth if depth >= 0 else None,
