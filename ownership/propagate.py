@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -171,6 +171,13 @@ def _stable_order(keys: IntArray, count: int) -> IntArray:
     return np.asarray(row.tocsc().data, dtype=np.int64)
 
 
+def _distinct(values: IntArray) -> IntArray:
+    """``np.unique(values)`` by sorting: numpy's hashed unique is slower on the small
+    arrays of each round of a frontier."""
+    ordered = np.sort(values)
+    return ordered[np.append(True, ordered[1:] != ordered[:-1])] if ordered.size else ordered
+
+
 def _order_of_distinct(values: IntArray, count: int) -> IntArray:
     """``np.argsort(values)`` for distinct values in ``range(count)``, without sorting."""
     slot = np.full(count, -1, dtype=np.int64)
@@ -206,13 +213,7 @@ def _certain_totals(compiled: Compiled) -> tuple[NDArray[Any], IntArray]:
 def _edge_indices(compiled: Compiled, nodes: IntArray) -> IntArray:
     """Pair indices of every out-edge of ``nodes`` (vectorised CSR gather)."""
     starts = compiled.out_ptr[nodes]
-    counts = compiled.out_ptr[nodes + 1] - starts
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
-    positions = offsets + np.arange(total, dtype=np.int64)
-    return compiled.out_edges[positions]
+    return compiled.out_edges[_ranges(starts, compiled.out_ptr[nodes + 1] - starts)]
 
 
 def _limit(threshold: Threshold, scale: int) -> tuple[int, bool]:
@@ -557,45 +558,69 @@ def look_through(compiled: Compiled) -> NDArray[np.float64]:
     rings by a small linear solve. A ring owning itself 100% with no outside owner has no
     solution and raises DataError.
     """
+    n, seeds = compiled.n, compiled.seeds
+    keep = compiled.has_share & (compiled.low > 0)
+    low = compiled.low[keep]
+
+    def check(labels: IntArray, sizes: IntArray, within: IntArray) -> None:
+        _check_closed_rings(compiled, labels, sizes, compiled.dst[keep][within], low[within])
+
+    weight = low.astype(np.float64) / float(100 * compiled.scale)
+    return _settle(n, compiled.src[keep], compiled.dst[keep], weight, seeds, check)
+
+
+def _settle(
+    n: int,
+    src: IntArray,
+    dst: IntArray,
+    weight: NDArray[np.float64],
+    sources: BoolArray,
+    check_rings: Callable[[IntArray, IntArray, IntArray], None] | None = None,
+) -> NDArray[np.float64]:
+    """``x = 1`` at ``sources`` and ``x = sum of weight * x`` over the links into every
+    other entity (links into a source are dropped: it absorbs), clipped to 0..1.
+
+    Strongly connected components in topological order, a whole level of them at a
+    time; single entities by substitution, rings by a small linear solve.
+    ``check_rings(labels, sizes, within)`` is shown the components before solving,
+    ``within`` the indices (into ``src``) of the links inside one.
+    """
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
-    n = compiled.n
-    seeds = compiled.seeds
-    scale = float(100 * compiled.scale)
-    keep = compiled.has_share & (compiled.low > 0) & ~seeds[compiled.dst]
-    src, dst = compiled.src[keep], compiled.dst[keep]
-    weight = compiled.low[keep].astype(np.float64) / scale
-    from_seed = seeds[src]
+    keep = np.flatnonzero(~sources[dst])
+    src, dst, weight = src[keep], dst[keep], weight[keep]
+    from_seed = sources[src]
     b = np.zeros(n, dtype=np.float64)
     np.add.at(b, dst[from_seed], weight[from_seed])
     inner = ~from_seed
-    src, dst, weight = src[inner], dst[inner], weight[inner]
-    x = np.where(seeds, 1.0, 0.0)
+    src, dst, weight, keep = src[inner], dst[inner], weight[inner], keep[inner]
+    x = np.where(sources, 1.0, 0.0)
     if src.size == 0:
-        x[~seeds] = b[~seeds]
+        x[~sources] = b[~sources]
         return x
     graph = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
     count, labels = connected_components(graph, directed=True, connection="strong")
     sizes = np.bincount(labels, minlength=count)
     within = labels[src] == labels[dst]
-    _check_closed_rings(compiled, labels, sizes, dst[within], compiled.low[keep][inner][within])
+    if check_rings is not None:
+        check_rings(labels, sizes, keep[within])
     level = _component_levels(labels[src[~within]], labels[dst[~within]], count)
     node_level = level[labels]
     # edges grouped by the level of the entity they lead into
-    cross_order = np.argsort(node_level[dst[~within]], kind="stable")
+    cross_order = _stable_order(node_level[dst[~within]], int(level.max()) + 1)
     c_src, c_dst, c_w = (
         src[~within][cross_order],
         dst[~within][cross_order],
         weight[~within][cross_order],
     )
     c_bounds = np.searchsorted(node_level[c_dst], np.arange(int(level.max()) + 2))
-    ring_order = np.lexsort((labels[dst[within]],))
+    ring_order = _stable_order(labels[dst[within]], count)
     r_src, r_dst = src[within][ring_order], dst[within][ring_order]
     r_w = weight[within][ring_order]
     r_labels = labels[r_dst]
     ringed = np.flatnonzero(sizes[labels] > 1)
-    ringed = ringed[np.argsort(labels[ringed], kind="stable")]
+    ringed = ringed[_stable_order(labels[ringed], count)]
     ring_members = np.split(ringed, np.flatnonzero(np.diff(labels[ringed])) + 1)
     ring_edges = np.searchsorted(r_labels, np.arange(count + 1))
     rings_at: dict[int, list[np.ndarray]] = defaultdict(list)
@@ -603,7 +628,7 @@ def look_through(compiled: Compiled) -> NDArray[np.float64]:
         if members.size:
             rings_at[int(node_level[members[0]])].append(members)
     solved = np.zeros(n, dtype=np.float64)
-    roots = (sizes[labels] == 1) & (node_level == 0)  # nothing flows in from non-seeds
+    roots = (sizes[labels] == 1) & (node_level == 0)  # nothing flows in from non-sources
     solved[roots] = b[roots]
     position = np.zeros(n, dtype=np.int64)
     for lvl in range(len(c_bounds) - 1):
@@ -621,10 +646,10 @@ def look_through(compiled: Compiled) -> NDArray[np.float64]:
                 -r_w[e_lo:e_hi],
             )
             solved[members] = np.linalg.solve(system, b[members])
-        singles = np.unique(inflow_dst)
+        singles = _distinct(inflow_dst)
         singles = singles[sizes[labels[singles]] == 1]
         solved[singles] = b[singles]
-    x = np.where(seeds, 1.0, solved)
+    x = np.where(sources, 1.0, solved)
     return np.clip(x, 0.0, 1.0)
 
 
@@ -634,20 +659,18 @@ def _component_levels(parents: IntArray, children: IntArray, count: int) -> IntA
     level = np.zeros(count, dtype=np.int64)
     if parents.size == 0:
         return level
-    order = np.argsort(parents, kind="stable")
+    order = _stable_order(parents, count)
     parents, children = parents[order], children[order]
     bounds = np.searchsorted(parents, np.arange(count + 1))
     waiting = np.bincount(children, minlength=count)
     frontier = np.flatnonzero(waiting == 0)
     depth = 0
     while frontier.size:
-        starts, ends = bounds[frontier], bounds[frontier + 1]
-        counts = ends - starts
-        picks = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        targets = children[picks]
+        starts = bounds[frontier]
+        targets = children[_ranges(starts, bounds[frontier + 1] - starts)]
         level[targets] = depth + 1
         np.subtract.at(waiting, targets, 1)
-        frontier = np.unique(targets[waiting[targets] == 0])
+        frontier = _distinct(targets[waiting[targets] == 0])
         depth += 1
     return level
 
@@ -714,8 +737,9 @@ def relative_share_array(
 ) -> tuple[IntArray, NDArray[np.float64]]:
     """:func:`relative_shares` as two arrays: the members solved (sorted) and their shares.
 
-    A large group is solved by :func:`_solve_in_order`: a direct sparse solve of a
-    conglomerate of half a million entities takes tens of seconds.
+    A large group is solved component by component as :func:`look_through` solves the
+    whole graph (:func:`_settle`): a direct sparse solve of a conglomerate of half a
+    million entities takes tens of seconds.
     """
     from scipy import sparse
     from scipy.sparse.linalg import spsolve
@@ -741,7 +765,9 @@ def relative_share_array(
     src, dst, weight = src[~into_source], dst[~into_source], weight[~into_source]
     size = members.size
     if size >= IN_ORDER_FROM:
-        solved = _solve_in_order(src, dst, weight, size, s)
+        source_only = np.zeros(size, dtype=bool)
+        source_only[s] = True
+        solved = _settle(size, src, dst, weight, source_only)
     elif size > 1:
         rhs = np.zeros(size)
         rhs[s] = 1.0
@@ -750,74 +776,6 @@ def relative_share_array(
     else:
         solved = np.array([1.0])
     return members, np.clip(solved, 0.0, 1.0)
-
-
-def _solve_in_order(
-    src: IntArray, dst: IntArray, weight: NDArray[np.float64], size: int, source: int
-) -> NDArray[np.float64]:
-    """``x = e + M x`` (``M`` the links src -> dst with their weights, ``e`` one at
-    ``source``), over the strongly connected components of what ``source`` reaches, in
-    topological order: a component's value is settled once everything flowing into it
-    has arrived, single entities by taking what arrived, rings by a sparse solve of their
-    own links. Each round settles every component whose inputs are all in, so the rounds
-    are as many as the longest chain of components, and each link is followed once.
-    """
-    from scipy import sparse
-    from scipy.sparse.csgraph import breadth_first_order, connected_components
-    from scipy.sparse.linalg import spsolve
-
-    links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), (size, size))
-    reached = np.zeros(size, dtype=bool)
-    reached[breadth_first_order(links, source, directed=True, return_predecessors=False)] = True
-    inside = reached[src]
-    src, dst, weight = src[inside], dst[inside], weight[inside]
-    links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), (size, size))
-    count, label = connected_components(links, directed=True, connection="strong")
-    # entities grouped by component, and links leaving or inside one grouped by it
-    members, member_bounds = _grouped(np.arange(size), label, count)
-    width = np.diff(member_bounds)
-    between = label[src] != label[dst]
-    out, out_bounds = _grouped(np.flatnonzero(between), label[src], count)
-    waiting = np.bincount(label[dst[out]], minlength=count)
-    within, within_bounds = _grouped(np.flatnonzero(~between), label[src], count)
-    where = np.full(size, -1, dtype=np.int64)  # place of each entity in the rings solved
-
-    x = np.zeros(size)
-    arrived = np.zeros(size)
-    arrived[source] = 1.0
-    ready = np.array([label[source]], dtype=np.int64)
-    while ready.size:
-        ring = width[ready] > 1
-        single = member_bounds[ready[~ring]]
-        x[members[single]] = arrived[members[single]]
-        if ring.any():
-            rings = ready[ring]
-            nodes = members[_ranges(member_bounds[rings], width[rings])]
-            where[nodes] = np.arange(nodes.size)
-            first = within_bounds[rings]
-            inner = within[_ranges(first, within_bounds[rings + 1] - first)]
-            system = sparse.identity(nodes.size, format="csc") - sparse.csc_matrix(
-                (weight[inner], (where[dst[inner]], where[src[inner]])),
-                shape=(nodes.size, nodes.size),
-            )
-            x[nodes] = np.atleast_1d(spsolve(system, arrived[nodes]))
-        first = out_bounds[ready]
-        edges = out[_ranges(first, out_bounds[ready + 1] - first)]
-        np.add.at(arrived, dst[edges], weight[edges] * x[src[edges]])
-        targets = label[dst[edges]]
-        np.subtract.at(waiting, targets, 1)
-        ready = np.sort(targets[waiting[targets] == 0])
-        ready = ready[np.append(True, ready[1:] != ready[:-1])] if ready.size else ready
-    return x
-
-
-def _grouped(items: IntArray, key: IntArray, count: int) -> tuple[IntArray, IntArray]:
-    """``items`` ordered by ``key[items]`` (keys in ``range(count)``), and where each
-    key's run starts and ends."""
-    keys = key[items]
-    bounds = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys, minlength=count), out=bounds[1:])
-    return items[_stable_order(keys, count)], bounds
 
 
 def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from ._re2 import PYTHON_SPACE
 from .analysis import _CODES, _WORD, STATUS_ORDER, Flag, Status, exposed_flag_sentences
 from .model import _fmt
+from .propagate import _ranges
 from .rules.base import Aggregation
 from .verdict_rows import RowMaker, listings_read
 
@@ -309,11 +310,7 @@ class _Chains:
         values = np.empty(int(offsets[-1]), dtype=np.int64)
         values[offsets[alone]] = span[alone]
         for rows, walked in lists:
-            at = np.repeat(offsets[rows], lengths[rows])
-            within = np.arange(walked.size) - np.repeat(
-                np.cumsum(lengths[rows]) - lengths[rows], lengths[rows]
-            )
-            values[at + within] = walked
+            values[_ranges(offsets[rows], lengths[rows])] = walked
         return offsets, values
 
 
