@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -299,10 +298,6 @@ class _NamesOnDate(Mapping[str, str]):
         return self._columns.n
 
 
-#: Row ``v``: the bits of byte value ``v``, least significant first.
-_BITS_OF_BYTE = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little")
-
-
 class _SeedAncestry:
     """The listed entities above each reached entity, worked out on demand and shared.
 
@@ -352,7 +347,6 @@ class _SeedAncestry:
         self.masks: list[int] | None = None
         #: per component, one with the same set (itself unless :meth:`fill` found one)
         self.same_set = np.arange(int(self.label.max(initial=-1)) + 1)
-        self.seed_arrays: dict[int, np.ndarray] = {}
         self.decoded: dict[tuple[int, int], tuple[str, ...]] = {}
 
     @cached_property
@@ -442,15 +436,7 @@ class _SeedAncestry:
 
     def positions(self, group: int, bits: int) -> np.ndarray:
         """The seeds whose bits are set in ``bits`` (over ``group``'s seeds), in id order."""
-        raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), np.uint8)
-        # sets are sparse over a large group's seeds: expand only the bytes that are set
-        full = np.flatnonzero(raw)
-        byte, bit = np.nonzero(_BITS_OF_BYTE[raw[full]])
-        chosen = full[byte] * 8 + bit
-        seeds = self.seed_arrays.get(group)
-        if seeds is None:
-            seeds = self.seed_arrays[group] = np.asarray(self.seeds_of_group[group], np.int64)
-        return seeds[chosen]
+        return self.positions_of_many([(group, bits)])[1]
 
     def positions_of_many(self, keys: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`positions` of many (group, bits) at once: offsets and positions of one
@@ -500,7 +486,7 @@ class _SeedAncestry:
         ends = np.searchsorted(which[other], np.arange(len(keys) + 1)).tolist()
         ids = self.ids
         found = [ids[k] for k in positions[other].tolist()]
-        return [tuple(found[a:b]) for a, b in pairwise(ends)]
+        return [tuple(found[a:b]) for a, b in itertools.pairwise(ends)]
 
     def ancestors(self, node: int) -> tuple[str, ...]:
         """Ids of the seeds above ``node`` other than itself, sorted."""

@@ -60,6 +60,8 @@ def test_ancestors_decoded_together_are_those_decoded_one_by_one(data: Dataset) 
     assert ancestry.ancestors_of_many(nodes) == [ancestry.ancestors(i) for i in nodes]
     keys = [(int(analysis.groups[i]), ancestry.mask(i)) for i in nodes]
     offsets, positions = ancestry.positions_of_many(keys)
-    assert [positions[a:b].tolist() for a, b in pairwise(offsets)] == [
-        ancestry.positions(group, bits).tolist() for group, bits in keys
+    by_bit = [  # bit k stands for the group's k-th seed in id order
+        [ancestry.seeds_of_group[group][k] for k in range(bits.bit_length()) if bits >> k & 1]
+        for group, bits in keys
     ]
+    assert [positions[a:b].tolist() for a, b in pairwise(offsets)] == by_bit
