@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
@@ -146,7 +147,6 @@ def read_csv_folder_columnar(
 
 def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int) -> Dataset:
     import pyarrow as pa
-    import pyarrow.compute as pc
     from pyarrow import csv
 
     from .native import CSV_COLUMNS, CSV_FILES
@@ -182,24 +182,23 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
         if progress is not None:
             progress(parsed, max(total, parsed))
     entities, holdings, listings = tables["entities"], tables["holdings"], tables["listings"]
-    ids = _required(entities, "id")
-    if pc.count_distinct(entities.column("id")).as_py() != len(ids):
-        raise _Decline("duplicate entity ids")
-    names = _required(entities, "name")
-    _choice(entities, "kind", {k.value for k in EntityKind})
-    country = _country(entities)
-    for name in ("aliases", "sources"):
-        _plain_list_cells(entities, name, Entity)
-    for name in _STRUCTURED:
-        _structured_cells(entities, name)
-    owner, owned, listed = _positions(
-        entities.column("id").combine_chunks(),
-        (holdings, "owner"),
-        (holdings, "owned"),
-        (listings, "entity"),
-    )
-    holding_columns = _holdings(holdings, owner, owned)
-    listing_columns = _listings(listings, listed)
+
+    def links() -> tuple[HoldingColumns, ListingColumns]:
+        owner, owned, listed = _positions(
+            entities.column("id").combine_chunks(),
+            (holdings, "owner"),
+            (holdings, "owned"),
+            (listings, "entity"),
+        )
+        return _holdings(holdings, owner, owned), _listings(listings, listed)
+
+    # the two halves are mostly Arrow kernels, which release the GIL: run side by side
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        linked = pool.submit(links)
+        try:
+            ids, names, country = _entity_columns(entities)
+        finally:
+            holding_columns, listing_columns = linked.result()
     columns = Columns(
         ids=ids,
         index=IdIndex(ids),
@@ -214,6 +213,23 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
     dataset = dataset_from_tables(tables, columns)
     _cross_record_checks(dataset, columns)
     return dataset
+
+
+def _entity_columns(entities: Any) -> tuple[list[str], list[str], np.ndarray]:
+    """Ids, names and countries of the entities, every entity cell checked."""
+    import pyarrow.compute as pc
+
+    ids = _required(entities, "id")
+    if pc.count_distinct(entities.column("id")).as_py() != len(ids):
+        raise _Decline("duplicate entity ids")
+    names = _required(entities, "name")
+    _choice(entities, "kind", {k.value for k in EntityKind})
+    country = _country(entities)
+    for name in ("aliases", "sources"):
+        _plain_list_cells(entities, name, Entity)
+    for name in _STRUCTURED:
+        _structured_cells(entities, name)
+    return ids, names, country
 
 
 def dataset_from_tables(tables: dict[str, Any], columns: Columns) -> Dataset:
