@@ -333,3 +333,30 @@ def test_affiliates_table_shows_the_first_rows_and_says_how_many_more() -> None:
     code, every, _ = run("affiliates", "Inspur Group", "--as-of", "2023-06-01", "--limit", "0")
     assert re.findall(r"│ exposed │ (\d+)\. ", every) == [str(k) for k in range(1, 12)]
     assert "more not shown" not in every
+
+
+def _huge_pages_flag(enabled: bool) -> bool:
+    """Set numpy's huge-page request for large arrays; the value it had."""
+    import numpy as np
+
+    core = getattr(np, "_core", None) or np.core
+    return bool(core.multiarray._set_madvise_hugepage(enabled))
+
+
+@pytest.mark.parametrize(("setting", "asked_after"), [(None, False), ("1", True)])
+def test_the_command_asks_for_small_pages_unless_told_otherwise(
+    setting: str | None, asked_after: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ownership import cli
+
+    if setting is None:
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    else:
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", setting)
+    monkeypatch.setattr(cli, "app", lambda: None)
+    before = _huge_pages_flag(True)
+    try:
+        cli.main()
+        assert _huge_pages_flag(True) is asked_after
+    finally:
+        _huge_pages_flag(before)
