@@ -565,7 +565,6 @@ class _Lines:
         """The lines of a batch, by Arrow kernels; ``rows`` pass through to the writer."""
         ancestors = _strings(ancestor_texts).take(pa.array(pick))
         span = np.arange(start, end)
-        take = pa.array(span)
         codes = self.codes[start:end]
         chain_offsets, chain_values = self.chains.lists(span)
         chain = pa.array(chain_values)
@@ -579,22 +578,22 @@ class _Lines:
         quote = _json_strings if self.any_escape else _quoted
         lines = _cat(
             '{"id": ',
-            self.ids_json.take(take),
+            self.ids_json.slice(start, end - start),
             ', "name": ',
-            self.names_json.take(take),
+            self.names_json.slice(start, end - start),
             ', "country": ',
-            self.countries_json.take(take),
+            self.countries_json.slice(start, end - start),
             ', "status": ',
             self.status_json.take(pa.array(codes)),
             ', "flags": ',
-            self.flags_json.take(take),
+            self.flags_json.slice(start, end - start),
             self.fixed,
             ', "effective_percent": ',
-            self.effective_json.take(take),
+            self.effective_json.slice(start, end - start),
             ', "legal_percent": ',
-            self.legal_low_json.take(take),
+            self.legal_low_json.slice(start, end - start),
             ', "legal_percent_max": ',
-            self.legal_high_json.take(take),
+            self.legal_high_json.slice(start, end - start),
             ', "listed_ancestors": ',
             ancestors,
             ', "nearest_listed": ',
@@ -647,8 +646,9 @@ class _Lines:
         a = self.analysis
         rule_when, threshold = a._rule_when, a._threshold_text
         aggregation = a.rule.aggregation
-        names = self.names.take(pa.array(span))
-        effective = self.effective_text.take(pa.array(span))
+        start, size = int(span[0]), span.size  # a run of rows: columns are sliced
+        names = self.names.slice(start, size)
+        effective = self.effective_text.slice(start, size)
         parts: list[pa.Array] = []
         picks: list[np.ndarray] = []
 
@@ -751,7 +751,7 @@ class _Lines:
         where = np.empty(span.size, dtype=np.int64)
         where[order] = np.arange(span.size)
         text = pa.concat_arrays(parts).take(pa.array(where))
-        text = _cat(text, self.tails.take(pa.array(span)))
+        text = _cat(text, self.tails.slice(start, size))
         if not self.any_double_stop:
             return text
         doubled = pc.match_substring(text, "..")
