@@ -58,9 +58,6 @@ __all__ = ["Analysis", "Contribution", "Flag", "Status", "Verdict", "analyze"]
 
 #: Margin within which a float look-through share is re-checked in exact arithmetic.
 LOOK_THROUGH_EXACT_MARGIN = 1e-9
-#: Verdicts asked for one by one search up for their listed ancestors, until this many
-#: searches; then every entity's set is worked out at once (:class:`_SeedAncestry`).
-ANCESTOR_SEARCHES = 64
 
 
 class Status(StrEnum):
@@ -301,14 +298,6 @@ class _NamesOnDate(Mapping[str, str]):
         return self._columns.n
 
 
-def _ancestor_links(analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
-    """Owner and owned of the links along which listed entities are ancestors: those
-    that can carry ownership or control, from reached owners."""
-    c = analysis.compiled
-    usable = ((c.has_share & (c.high > 0)) | c.control) & analysis.reach.reached[c.src]
-    return c.src[usable], c.dst[usable]
-
-
 class _SeedAncestry:
     """The listed entities above each reached entity, worked out on demand and shared.
 
@@ -328,7 +317,8 @@ class _SeedAncestry:
         from scipy.sparse.csgraph import connected_components
 
         c = analysis.compiled
-        src, dst = _ancestor_links(analysis)
+        usable = ((c.has_share & (c.high > 0)) | c.control) & analysis.reach.reached[c.src]
+        src, dst = c.src[usable], c.dst[usable]
         links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(c.n, c.n))
         _, self.label = connected_components(links, directed=True, connection="strong")
         cross = self.label[src] != self.label[dst]
@@ -1115,33 +1105,7 @@ class Analysis(Tabular):
     def _listed_ancestors(self, i: int) -> tuple[str, ...]:
         if not self.reach.reached[i]:
             return ()
-        if "_ancestry" not in self.__dict__ and self._ancestor_searches < ANCESTOR_SEARCHES:
-            self._ancestor_searches += 1
-            return self._ancestors_by_search(i)
         return self._ancestry.ancestors(i)
-
-    #: searches made so far by :meth:`_listed_ancestors`
-    _ancestor_searches = 0
-
-    def _ancestors_by_search(self, i: int) -> tuple[str, ...]:
-        """Ids of the listed entities above ``i`` other than itself, sorted, by one search
-        up the links: for a few verdicts, cheaper than every entity's set at once."""
-        from scipy.sparse.csgraph import breadth_first_order
-
-        above = breadth_first_order(self._links_into, i, directed=True, return_predecessors=False)
-        c = self.compiled
-        found = above[c.seeds[above] & (above != i)]
-        return tuple(sorted(c.ids[k] for k in found.tolist()))
-
-    @cached_property
-    def _links_into(self) -> Any:
-        """The ancestor links (:func:`_ancestor_links`) as a matrix from owned to owner."""
-        from scipy import sparse
-
-        src, dst = _ancestor_links(self)
-        n = self.compiled.n
-        ones = np.ones(src.size, dtype=np.int8)
-        return sparse.csr_matrix((ones, (dst, src)), shape=(n, n))
 
     @cached_property
     def groups(self) -> np.ndarray:

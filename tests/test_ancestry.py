@@ -6,11 +6,9 @@ import datetime as dt
 from itertools import pairwise
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ownership import analysis as analysis_module
 from ownership.analysis import analyze
 from ownership.checks import check_dataset
 from ownership.model import Dataset
@@ -67,29 +65,3 @@ def test_ancestors_decoded_together_are_those_decoded_one_by_one(data: Dataset) 
         for group, bits in keys
     ]
     assert [positions[a:b].tolist() for a, b in pairwise(offsets)] == by_bit
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(listed_groups())
-def test_a_search_up_from_one_entity_finds_the_set_worked_out_for_all(data: Dataset) -> None:
-    if check_dataset(data):
-        return
-    analysis = analyze(data, "ofac-50", DAY)
-    nodes = np.flatnonzero(analysis.reach.reached).tolist()
-    searched = [analysis._ancestors_by_search(i) for i in nodes]
-    assert searched == [analysis._ancestry.ancestors(i) for i in nodes]
-
-
-def test_single_verdicts_search_until_the_sets_of_all_are_cheaper(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(analysis_module, "ANCESTOR_SEARCHES", 2)
-    data = dataset(
-        owns("top", "a", "60"), owns("a", "b", "60"), owns("b", "c", "60"), listed("top")
-    )
-    analysis = analyze(data, "ofac-50", DAY)
-    assert analysis.verdict("a").listed_ancestors == ("top",)
-    assert analysis.verdict("b").listed_ancestors == ("top",)
-    assert "_ancestry" not in analysis.__dict__  # two searches so far
-    assert analysis.verdict("c").listed_ancestors == ("top",)
-    assert "_ancestry" in analysis.__dict__
