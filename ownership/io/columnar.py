@@ -192,13 +192,12 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
         )
         return _holdings(holdings, owner, owned), _listings(listings, listed)
 
-    # the two halves are mostly Arrow kernels, which release the GIL: run side by side
+    # the two halves are mostly Arrow kernels, which release the GIL: run side by side; a
+    # doubt about the entities is reported first, as when the halves ran in turn
     with ThreadPoolExecutor(max_workers=1) as pool:
         linked = pool.submit(links)
-        try:
-            ids, names, country = _entity_columns(entities)
-        finally:
-            holding_columns, listing_columns = linked.result()
+        ids, names, country = _entity_columns(entities)
+        holding_columns, listing_columns = linked.result()
     columns = Columns(
         ids=ids,
         index=IdIndex(ids),
