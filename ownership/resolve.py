@@ -117,12 +117,24 @@ def _pack(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _unpack(offsets: np.ndarray, data: np.ndarray) -> list[str]:
+def _strings(offsets: np.ndarray, data: np.ndarray) -> Any:
+    """The strings of :func:`_pack`'s layout as an Arrow array, without copying."""
     import pyarrow as pa
 
     count = max(offsets.size - 1, 0)
-    array = pa.LargeStringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(data))
-    return list(array.to_pylist())
+    return pa.LargeStringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+@dataclass(frozen=True)
+class _OtherNames:
+    """Aliases and former names by columns: entity position, the name, its normalised
+    key, 0 alias / 1 former name, and the last day a former name was used (0 unknown)."""
+
+    position: np.ndarray
+    names: Any
+    keys: Any
+    how: np.ndarray
+    until: np.ndarray
 
 
 class NameIndex:
@@ -150,9 +162,7 @@ class NameIndex:
         store = self.dataset.store
         stored = store.get(NAME_KEYS) if store is not None else None
         if stored is not None and stored["offsets"].size == self.columns.n + 1:
-            return pa.LargeStringArray.from_buffers(
-                self.columns.n, pa.py_buffer(stored["offsets"]), pa.py_buffer(stored["data"])
-            )
+            return _strings(stored["offsets"], stored["data"])
         names = [normalise_name(name) for name in self.columns.names]
         if store is not None:
             offsets, data = _pack(names)
@@ -160,44 +170,64 @@ class NameIndex:
         return pa.array(names, pa.large_string())
 
     @cached_property
-    def _other_names(self) -> dict[str, list[tuple[int, str, str, dt.date | None]]]:
-        """Normalised alias or former name -> (position, name, how, until)."""
+    def _other_name_table(self) -> _OtherNames:
+        """Every alias and former name, a row each in dataset order, with its key."""
         store = self.dataset.store
         stored = store.get(OTHER_NAMES) if store is not None else None
         if stored is not None:
-            positions = stored["position"].tolist()
-            names = _unpack(stored["name_offsets"], stored["name_data"])
-            keys = _unpack(stored["key_offsets"], stored["key_data"])
-            hows, untils = stored["how"].tolist(), stored["until"].tolist()
-        else:
-            rows = self._read_other_names()
-            positions = [row[0] for row in rows]
-            names = [row[1] for row in rows]
-            keys = [normalise_name(name) for name in names]
-            hows = [row[2] for row in rows]
-            untils = [row[3] for row in rows]
-            if store is not None:
-                name_offsets, name_data = _pack(names)
-                key_offsets, key_data = _pack(keys)
-                store.put(
-                    OTHER_NAMES,
-                    {
-                        "position": np.array(positions, dtype=np.int64),
-                        "how": np.array(hows, dtype=np.int8),
-                        "until": np.array(untils, dtype=np.int64),
-                        "name_offsets": name_offsets,
-                        "name_data": name_data,
-                        "key_offsets": key_offsets,
-                        "key_data": key_data,
-                    },
-                )
+            return _OtherNames(
+                position=np.asarray(stored["position"]),
+                names=_strings(stored["name_offsets"], stored["name_data"]),
+                keys=_strings(stored["key_offsets"], stored["key_data"]),
+                how=np.asarray(stored["how"]),
+                until=np.asarray(stored["until"]),
+            )
+        rows = self._read_other_names()
+        names = [row[1] for row in rows]
+        name_offsets, name_data = _pack(names)
+        key_offsets, key_data = _pack([normalise_name(name) for name in names])
+        table: dict[str, np.ndarray] = {
+            "position": np.array([row[0] for row in rows], dtype=np.int64),
+            "how": np.array([row[2] for row in rows], dtype=np.int8),
+            "until": np.array([row[3] for row in rows], dtype=np.int64),
+            "name_offsets": name_offsets,
+            "name_data": name_data,
+            "key_offsets": key_offsets,
+            "key_data": key_data,
+        }
+        if store is not None:
+            store.put(OTHER_NAMES, table)
+        return _OtherNames(
+            position=table["position"],
+            names=_strings(name_offsets, name_data),
+            keys=_strings(key_offsets, key_data),
+            how=table["how"],
+            until=table["until"],
+        )
+
+    def _other_entries(self, rows: Any) -> list[tuple[int, str, str, dt.date | None]]:
+        """(position, name, how, last day used) of the given rows of the other names."""
+        table = self._other_name_table
+        rows = np.asarray(rows, dtype=np.int64)
+        names = table.names.take(rows).to_pylist()
+        untils = table.until[rows].tolist()
+        return [
+            (position, name, _HOW[how], dt.date.fromordinal(until) if until > 0 else None)
+            for position, name, how, until in zip(
+                table.position[rows].tolist(), names, table.how[rows].tolist(), untils, strict=True
+            )
+        ]
+
+    @cached_property
+    def _other_names(self) -> dict[str, list[tuple[int, str, str, dt.date | None]]]:
+        """Normalised alias or former name -> (position, name, how, until): for fuzzy
+        suggestions, which score every key."""
+        table = self._other_name_table
         found: dict[str, list[tuple[int, str, str, dt.date | None]]] = defaultdict(list)
-        for position, name, key, how, until in zip(
-            positions, names, keys, hows, untils, strict=True
-        ):
+        entries = self._other_entries(np.arange(len(table.keys)))
+        for key, entry in zip(table.keys.to_pylist(), entries, strict=True):
             if key:
-                day = dt.date.fromordinal(until) if until > 0 else None
-                found[key].append((position, name, _HOW[how], day))
+                found[key].append(entry)
         return found
 
     def _read_other_names(self) -> list[tuple[int, str, int, int]]:
@@ -226,7 +256,7 @@ class NameIndex:
 
     def prepare(self) -> None:
         """Normalise every name now (and keep them in the dataset's store, if it has one)."""
-        _ = self._name_keys, self._other_names
+        _ = self._name_keys, self._other_name_table
 
     def _entries(self, key: str) -> list[tuple[Entity, str, str, dt.date | None]]:
         """Entities using the normalised name ``key``, in dataset order."""
@@ -238,7 +268,10 @@ class NameIndex:
             entries = [
                 (p, self.columns.names[p], "name", None) for p in np.flatnonzero(same).tolist()
             ]
-        entries += self._other_names.get(key, [])
+            keys = self._other_name_table.keys
+            if len(keys):
+                same = pc.equal(keys, key).to_numpy(zero_copy_only=False)
+                entries += self._other_entries(np.flatnonzero(same))
         entries.sort(key=lambda entry: entry[0])
         entities = self.dataset.entities
         return [(entities[int(p)], name, how, until) for p, name, how, until in entries]

@@ -55,8 +55,9 @@ def test_a_second_load_maps_what_the_first_stored(
             verdict_rows(analyze(first, rule, DAY))
         )
     for query in ("Aivres Systems", "Inspur Systems", "aivres-systems", "浪潮集团"):
-        found = [m.entity.id for m in NameIndex(second).find(query)]
-        assert found == [m.entity.id for m in NameIndex(first).find(query)] and found
+        found = [(m.entity.id, m.how, m.matched, m.until) for m in NameIndex(second).find(query)]
+        expected = [(m.entity.id, m.how, m.matched, m.until) for m in NameIndex(first).find(query)]
+        assert found == expected and found
 
 
 def test_analyses_are_restored_not_recomputed(
