@@ -312,23 +312,14 @@ class _SeedAncestry:
     #: Decoded sets kept for reuse (siblings share their parent's set); cleared when full.
     DECODED_LIMIT = 50_000
 
-    def __init__(self, analysis: Analysis) -> None:
-        from scipy import sparse
-        from scipy.sparse.csgraph import connected_components
-
+    def __init__(self, analysis: Analysis, components: dict[str, np.ndarray] | None = None):
+        """``components`` are those :meth:`components` worked out before (from a store)."""
         c = analysis.compiled
-        usable = ((c.has_share & (c.high > 0)) | c.control) & analysis.reach.reached[c.src]
-        src, dst = c.src[usable], c.dst[usable]
-        links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(c.n, c.n))
-        _, self.label = connected_components(links, directed=True, connection="strong")
-        cross = self.label[src] != self.label[dst]
-        parent_labels = self.label[src[cross]]
-        child_labels = self.label[dst[cross]]
-        order = np.argsort(child_labels, kind="stable")
-        self.parents = parent_labels[order]
-        self.parent_bounds = np.searchsorted(
-            child_labels[order], np.arange(int(self.label.max(initial=-1)) + 2)
-        )
+        if components is None:
+            components = self.components(analysis)
+        self.label = np.asarray(components["label"])
+        self.parents = np.asarray(components["parents"])
+        self.parent_bounds = np.asarray(components["parent_bounds"])
         self.ids = c.ids
         self.seeds = c.seeds
         self.own: dict[int, int] = defaultdict(int)  # component -> bits of its own seeds
@@ -348,6 +339,30 @@ class _SeedAncestry:
         #: per component, one with the same set (itself unless :meth:`fill` found one)
         self.same_set = np.arange(int(self.label.max(initial=-1)) + 1)
         self.decoded: dict[tuple[int, int], tuple[str, ...]] = {}
+
+    @staticmethod
+    def components(analysis: Analysis) -> dict[str, np.ndarray]:
+        """The strongly connected components over the links that carry listed ancestors:
+        each entity's ``label``, and the ``parents`` of each component (the components
+        linking into it), those of component k at ``parent_bounds[k]:parent_bounds[k+1]``."""
+        from scipy import sparse
+        from scipy.sparse.csgraph import connected_components
+
+        c = analysis.compiled
+        usable = ((c.has_share & (c.high > 0)) | c.control) & analysis.reach.reached[c.src]
+        src, dst = c.src[usable], c.dst[usable]
+        links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(c.n, c.n))
+        _, label = connected_components(links, directed=True, connection="strong")
+        cross = label[src] != label[dst]
+        child_labels = label[dst[cross]]
+        order = np.argsort(child_labels, kind="stable")
+        return {
+            "label": label,
+            "parents": label[src[cross]][order],
+            "parent_bounds": np.searchsorted(
+                child_labels[order], np.arange(int(label.max(initial=-1)) + 2)
+            ),
+        }
 
     @cached_property
     def sharing(self) -> np.ndarray:
@@ -1100,7 +1115,17 @@ class Analysis(Tabular):
 
     @cached_property
     def _ancestry(self) -> _SeedAncestry:
-        return _SeedAncestry(self)
+        """Listed ancestors of every entity; the components behind them are kept in the
+        dataset's store, when it has one, so that a later command does not redo them."""
+        store = self.dataset.store
+        key = f"{_state_key(self.rule, self.as_of)}-ancestry"
+        stored = store.get(key) if store is not None else None
+        if stored is not None and stored.get("label", np.empty(0)).size == self.compiled.n:
+            return _SeedAncestry(self, stored)
+        components = _SeedAncestry.components(self)
+        if store is not None:
+            store.put(key, components)
+        return _SeedAncestry(self, components)
 
     def _listed_ancestors(self, i: int) -> tuple[str, ...]:
         if not self.reach.reached[i]:

@@ -76,6 +76,23 @@ def test_analyses_are_restored_not_recomputed(
         analyze(again, "ofac-50", "2019-01-01")  # a date not seen before is computed
 
 
+def test_listed_ancestors_are_restored_not_worked_out_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = analyze(load(folder), "bis-affiliates", DAY)
+    worked_out = [first.verdict(i).listed_ancestors for i in first.compiled.ids]
+    assert any(worked_out)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("worked out again")
+
+    monkeypatch.setattr(analysis_module._SeedAncestry, "components", staticmethod(refuse))
+    again = analyze(load(folder), "bis-affiliates", DAY)
+    assert [again.verdict(i).listed_ancestors for i in again.compiled.ids] == worked_out
+    with pytest.raises(AssertionError, match="worked out again"):
+        analyze(load(folder), "bis-affiliates", "2024-01-01").verdict("aivres-systems")
+
+
 def test_a_changed_file_refreshes_the_entry(folder: Path) -> None:
     before = analyze(load(folder), "bis-affiliates", DAY)
     holdings = folder / "holdings.csv"
