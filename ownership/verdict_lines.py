@@ -26,7 +26,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._re2 import PYTHON_SPACE
-from .analysis import _CODES, _WORD, STATUS_ORDER, Flag, Status, exposed_flag_sentences
+from .analysis import (
+    _CODES,
+    _DOUBLE_STOP,
+    _WORD,
+    STATUS_ORDER,
+    Flag,
+    Status,
+    exposed_flag_sentences,
+)
 from .model import _fmt
 from .propagate import _ranges
 from .rules.base import Aggregation
@@ -52,9 +60,8 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 #: Characters ``json.dumps`` escapes with ``ensure_ascii=False``.
 _JSON_SPECIAL = r'["\\\x00-\x1f]'
 _JSON_SPECIAL_IN = re.compile(_JSON_SPECIAL)
-#: Two full stops before a space or the end: where ``analysis._single_stop`` may act.
-_DOUBLE_STOP = rf"\.\.([{PYTHON_SPACE}]|$)"
-_DOUBLE_STOP_IN = re.compile(r"\.\.(?=\s|$)")
+#: ``analysis._DOUBLE_STOP`` (where ``analysis._single_stop`` may act), for RE2.
+_DOUBLE_STOP_RE2 = rf"\.\.([{PYTHON_SPACE}]|$)"
 #: Stands for the highest share unknown or range shares could reach, until filled in.
 _POSSIBLE_HIGH = "\x00"
 
@@ -372,8 +379,8 @@ class _Lines:
         fixed_texts = [a._rule_when, a._threshold_text]
         self.any_double_stop = (
             self.names_double_stop
-            or pc.any(pc.match_substring_regex(self.tails, _DOUBLE_STOP)).as_py()
-            or any(_DOUBLE_STOP_IN.search(t) or t.endswith(".") for t in fixed_texts)
+            or pc.any(pc.match_substring_regex(self.tails, _DOUBLE_STOP_RE2)).as_py()
+            or any(_DOUBLE_STOP.search(t) or t.endswith(".") for t in fixed_texts)
         )
         self.any_escape = (
             not self.names_plain
