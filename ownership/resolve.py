@@ -173,36 +173,29 @@ class NameIndex:
     def _other_name_table(self) -> _OtherNames:
         """Every alias and former name, a row each in dataset order, with its key."""
         store = self.dataset.store
-        stored = store.get(OTHER_NAMES) if store is not None else None
-        if stored is not None:
-            return _OtherNames(
-                position=np.asarray(stored["position"]),
-                names=_strings(stored["name_offsets"], stored["name_data"]),
-                keys=_strings(stored["key_offsets"], stored["key_data"]),
-                how=np.asarray(stored["how"]),
-                until=np.asarray(stored["until"]),
-            )
-        rows = self._read_other_names()
-        names = [row[1] for row in rows]
-        name_offsets, name_data = _pack(names)
-        key_offsets, key_data = _pack([normalise_name(name) for name in names])
-        table: dict[str, np.ndarray] = {
-            "position": np.array([row[0] for row in rows], dtype=np.int64),
-            "how": np.array([row[2] for row in rows], dtype=np.int8),
-            "until": np.array([row[3] for row in rows], dtype=np.int64),
-            "name_offsets": name_offsets,
-            "name_data": name_data,
-            "key_offsets": key_offsets,
-            "key_data": key_data,
-        }
-        if store is not None:
-            store.put(OTHER_NAMES, table)
+        table = store.get(OTHER_NAMES) if store is not None else None
+        if table is None:
+            rows = self._read_other_names()
+            names = [row[1] for row in rows]
+            name_offsets, name_data = _pack(names)
+            key_offsets, key_data = _pack([normalise_name(name) for name in names])
+            table = {
+                "position": np.array([row[0] for row in rows], dtype=np.int64),
+                "how": np.array([row[2] for row in rows], dtype=np.int8),
+                "until": np.array([row[3] for row in rows], dtype=np.int64),
+                "name_offsets": name_offsets,
+                "name_data": name_data,
+                "key_offsets": key_offsets,
+                "key_data": key_data,
+            }
+            if store is not None:
+                store.put(OTHER_NAMES, table)
         return _OtherNames(
-            position=table["position"],
-            names=_strings(name_offsets, name_data),
-            keys=_strings(key_offsets, key_data),
-            how=table["how"],
-            until=table["until"],
+            position=np.asarray(table["position"]),
+            names=_strings(table["name_offsets"], table["name_data"]),
+            keys=_strings(table["key_offsets"], table["key_data"]),
+            how=np.asarray(table["how"]),
+            until=np.asarray(table["until"]),
         )
 
     def _other_entries(self, rows: Any) -> list[tuple[int, str, str, dt.date | None]]:
