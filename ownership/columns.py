@@ -141,15 +141,17 @@ def _rows_of(table: Any, column: IntArray, value: int) -> IntArray:
 
 
 class PositionIndex(Mapping[str, int]):
-    """Entity id -> position, without hashing a million ids for a handful of look-ups.
+    """Entity id -> position, without hashing a million ids for a handful of look-ups,
+    nor at all for a run that only walks the entities in order (``analyze``).
 
-    Look-ups first go by binary search over the ids in sorted ``order`` (kept with a cached
-    dataset); after ``DICT_AFTER`` of them a dict is built, so bulk use stays fast.
+    With the ids' sorted ``order`` (kept with a cached dataset), look-ups first go by
+    binary search; after ``DICT_AFTER`` of them, or at the first without an order, a dict
+    is built, so bulk use stays fast.
     """
 
     DICT_AFTER = 2_000
 
-    def __init__(self, ids: list[str], order: IntArray) -> None:
+    def __init__(self, ids: list[str], order: IntArray | None = None) -> None:
         self._ids = ids
         self._order = order
         self._sorted: NDArray[np.object_] | None = None
@@ -160,7 +162,7 @@ class PositionIndex(Mapping[str, int]):
         if self._dict is not None:
             return self._dict[key]
         self._lookups += 1
-        if self._lookups > self.DICT_AFTER:
+        if self._order is None or self._lookups > self.DICT_AFTER:
             self._dict = dict(zip(self._ids, range(len(self._ids)), strict=True))
             return self._dict[key]
         if not isinstance(key, str):
@@ -174,33 +176,6 @@ class PositionIndex(Mapping[str, int]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ids)
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-
-class IdIndex(Mapping[str, int]):
-    """Position of each id, built on first use: a run that only walks the entities in
-    order (``analyze`` over a million of them) never needs the dict."""
-
-    def __init__(self, ids: Sequence[str]) -> None:
-        self._ids = ids
-        self._index: dict[str, int] | None = None
-
-    @property
-    def _positions(self) -> dict[str, int]:
-        if self._index is None:
-            self._index = {eid: i for i, eid in enumerate(self._ids)}
-        return self._index
-
-    def __getitem__(self, entity_id: str) -> int:
-        return self._positions[entity_id]
-
-    def __contains__(self, entity_id: object) -> bool:
-        return entity_id in self._positions
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._positions)
 
     def __len__(self) -> int:
         return len(self._ids)

@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ownership.columns import columns_of, sum_into
+from ownership.columns import PositionIndex, columns_of, sum_into
 from ownership.model import Dataset, Entity, Holding, Listing
 from ownership.propagate import Compiled, _order_of_distinct, _stable_order, compile_snapshot
 from ownership.reference import reference_compile
@@ -83,3 +84,19 @@ def test_sums_into_slots_are_exact(rows: list[tuple[int, int, bool]]) -> None:
     chosen = np.asarray([r[2] for r in rows], dtype=bool)
     want = [sum(v for s, v, keep in rows if keep and s == slot) for slot in range(6)]
     assert sum_into(6, slots, values, chosen).tolist() == want
+
+
+@pytest.mark.parametrize("sorted_order", [True, False])
+def test_a_position_index_answers_as_a_dict_of_the_ids(
+    sorted_order: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PositionIndex, "DICT_AFTER", 3)  # both ways of looking up are used
+    ids = ["e10", "a", "Z", "e2", "ß", "b"]
+    order = np.argsort(np.asarray(ids, dtype=object)) if sorted_order else None
+    index = PositionIndex(ids, order)
+    for missing in ("c", "", "e1"):
+        assert missing not in index
+        with pytest.raises(KeyError):
+            index[missing]
+    assert [index[x] for x in reversed(ids)] == list(reversed(range(len(ids))))
+    assert dict(index) == {x: k for k, x in enumerate(ids)} and len(index) == len(ids)

@@ -35,8 +35,8 @@ from ..columns import (
     NO_START,
     Columns,
     HoldingColumns,
-    IdIndex,
     ListingColumns,
+    PositionIndex,
     attach_columns,
     object_array,
 )
@@ -200,7 +200,7 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
         holding_columns, listing_columns = linked.result()
     columns = Columns(
         ids=ids,
-        index=IdIndex(ids),
+        index=PositionIndex(ids),
         names=names,
         renamed=_present(entities, "former_names"),
         aliased=_present(entities, "aliases"),
