@@ -324,7 +324,6 @@ class _SeedAncestry:
         self.seeds = c.seeds
         self.own: dict[int, int] = defaultdict(int)  # component -> bits of its own seeds
         self.seeds_of_group: dict[int, list[int]] = defaultdict(list)  # bit -> seed, id order
-        self.group: dict[int, int] = {}
         groups = analysis.groups
         seed_nodes = sorted(np.flatnonzero(c.seeds).tolist(), key=lambda k: c.ids[k])
         for node in seed_nodes:
