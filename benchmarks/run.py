@@ -448,12 +448,6 @@ def _cached_commands(
     return runs
 
 
-def _folder_bytes(folder: Path) -> int:
-    """Bytes of the dataset's CSV files, as the loader counts them to pick a reader (0
-    when the folder is gone)."""
-    return sum(p.stat().st_size for p in folder.glob("*.csv"))
-
-
 def _machine() -> dict[str, Any]:
     from importlib import metadata
 
@@ -653,6 +647,7 @@ def _rule_rows(steps: dict[str, Any]) -> list[str]:
 def render(results: list[dict[str, Any]]) -> str:
     """The markdown report."""
     from ownership.io import columnar
+    from ownership.io.native import csv_bytes
 
     lines = ["# Benchmark results", ""]
     lines += [
@@ -709,7 +704,8 @@ def render(results: list[dict[str, Any]]) -> str:
             continue
         lines += [f"| {label} | {_fmt(steps.get(key))} |" for key, label in STEP_LABELS]
         lines += [*e2e_rows, f"| `look_through(compiled)` | {_fmt(steps.get('look_through'))} |"]
-        small = 0 < _folder_bytes(Path(result["folder"])) < columnar.COLUMNAR_FROM_BYTES
+        folder = Path(result["folder"])  # gone: nothing to say
+        small = folder.is_dir() and csv_bytes(folder) < columnar.COLUMNAR_FROM_BYTES
         for key, entry in (result.get("cached") or {}).items():
             what = CACHED_LABELS.get(key, key)
             if small and key == "affiliates.second":  # the cache is for large folders only

@@ -29,6 +29,7 @@ from . import columnar
 
 __all__ = [
     "SECTIONS",
+    "csv_bytes",
     "dataset_json_schema",
     "load_native",
     "read_csv_folder",
@@ -158,6 +159,14 @@ def read_native_file(path: str | Path) -> Dataset:
 PROGRESS_EVERY_ROWS = 20_000
 
 
+def csv_bytes(folder: Path) -> int:
+    """Bytes of a dataset folder's CSV files: what progress counts, and what picks the
+    reader (:data:`columnar.COLUMNAR_FROM_BYTES`)."""
+    return sum(
+        (folder / name).stat().st_size for name in CSV_FILES.values() if (folder / name).exists()
+    )
+
+
 def load_native(
     paths: Sequence[str | Path], *, progress: Callable[[int, int], None] | None = None
 ) -> Dataset:
@@ -169,12 +178,7 @@ def load_native(
     """
     loaded = _Loaded()
     folders = [Path(p) for p in paths if Path(p).is_dir()]
-    total = sum(
-        (folder / name).stat().st_size
-        for folder in folders
-        for name in CSV_FILES.values()
-        if (folder / name).exists()
-    )
+    total = sum(csv_bytes(folder) for folder in folders)
     if len(paths) == 1 and len(folders) == 1 and total >= columnar.COLUMNAR_FROM_BYTES:
         from .cache import folder_cache
 
