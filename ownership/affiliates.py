@@ -20,10 +20,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import propagate
 from .analysis import _CODES, Status
 from .lazy import MadeOnRead
 from .model import HoldingKind
@@ -194,7 +196,7 @@ def affiliates(
     c = analysis.compiled
     start = c.index[entity_id]
     group = np.flatnonzero(analysis.groups == analysis.groups[start])
-    found: list[tuple[np.ndarray, int, np.ndarray]] = []  # nodes, relation, depths
+    found: list[tuple[np.ndarray, int]] = []  # nodes, relation
     searches: dict[int, _Search] = {}
     if scope in (Scope.subsidiaries, Scope.group):
         searches[_SUBSIDIARY] = _search(analysis, start, forward=True, max_depth=max_depth)
@@ -203,23 +205,17 @@ def affiliates(
     seen = np.zeros(c.n, dtype=bool)
     seen[start] = True
     for relation, search in searches.items():
-        fresh = ~seen[search.order]
-        found.append((search.order[fresh], relation, search.depth[fresh]))
+        found.append((search.order[~seen[search.order]], relation))
         seen[search.order] = True
     if scope is Scope.group:
         members = group if max_depth is None else np.fromiter(_group(c, start, max_depth), np.int64)
-        members = members[~seen[members]]
-        found.append((members, _GROUP, np.zeros(members.size, dtype=np.int64)))
+        found.append((members[~seen[members]], _GROUP))
     nodes = np.concatenate([f[0] for f in found]).astype(np.int64)
     relations = np.concatenate([np.full(f[0].size, f[1]) for f in found]).astype(np.int64)
-    depths = np.concatenate([f[2] for f in found]).astype(np.int64)
     shares = np.zeros(nodes.size)
     for upward, chosen in ((False, relations != _PARENT), (True, relations == _PARENT)):
         if chosen.any():
-            solved, values = relative_share_array(c, start, nodes, upward=upward)
-            every = np.zeros(c.n)
-            every[solved] = values
-            shares[chosen] = every[nodes[chosen]]
+            shares[chosen] = _shares(analysis, start, nodes, upward=upward)[chosen]
     percents = shares * 100
     codes = np.asarray(analysis._statuses, dtype=np.int64)[nodes]
     keep = np.ones(nodes.size, dtype=bool)
@@ -228,21 +224,22 @@ def affiliates(
     if min_percent is not None:
         keep &= ~(percents < min_percent)
     kept = np.flatnonzero(keep)
-    severity = np.asarray([SEVERITY[code.value] for code in _CODES])[codes[kept]]
-    # shares that differ only by rounding (two ways of summing the same paths) are a tie
-    share = -np.round(percents[kept], SHARE_PLACES)
-    keys = (severity, share, depths[kept], nodes[kept], kept)
-    order = kept[_order(analysis, *keys)]
+    keys = _Keys(
+        severity=np.asarray([SEVERITY[code.value] for code in _CODES])[codes[kept]],
+        # shares that differ only by rounding (two ways of summing the same paths) tie
+        share=-np.round(percents[kept], SHARE_PLACES),
+        node=nodes[kept],
+        found=kept,
+        relation=relations[kept],
+        searches=searches,
+    )
     items = _Affiliates(
         analysis,
         entity_id,
-        nodes[order],
-        relations[order],
-        depths[order],
-        percents[order],
-        searches,
+        keys,
+        percents[kept],
         RedFlagFinder(analysis.dataset, group),
-        codes=codes[order],
+        codes=codes[kept],
     )
     return AffiliateReport(
         entity=analysis.verdict(entity_id),
@@ -256,18 +253,42 @@ _SUBSIDIARY, _PARENT, _GROUP = 0, 1, 2
 _RELATIONS = ("subsidiary", "parent", "group")
 
 
+@dataclass(frozen=True)
+class _Keys:
+    """What affiliates are ordered by, one row each, in the order found: severity,
+    share (negated, rounded: the largest first), depth, name on the date, then the order
+    found. Depths are worked out only if the order comes to them."""
+
+    severity: np.ndarray
+    share: np.ndarray
+    node: np.ndarray
+    found: np.ndarray
+    relation: np.ndarray
+    searches: dict[int, _Search]
+
+    def depth(self, rows: np.ndarray) -> np.ndarray:
+        """Links between the queried entity and each of ``rows`` (0 for the group)."""
+        depth = np.zeros(rows.size, dtype=np.int64)
+        for relation, search in self.searches.items():
+            chosen = self.relation[rows] == relation
+            depth[chosen] = search.depth_of(self.node[rows[chosen]])
+        return depth
+
+
 class _Affiliates(MadeOnRead[Affiliate]):
-    """The affiliates of a report in order; each is made when first read, then kept."""
+    """The affiliates of a report in order; each is made when first read, then kept.
+
+    Only the first rows are put in order until more are read: a table shows a few
+    hundred of half a million, and ordering them all by name takes longer than the rest
+    of the query.
+    """
 
     def __init__(
         self,
         analysis: Analysis,
         entity_id: str,
-        nodes: np.ndarray,
-        relations: np.ndarray,
-        depths: np.ndarray,
+        keys: _Keys,
         percents: np.ndarray,
-        searches: dict[int, _Search],
         finder: RedFlagFinder,
         *,
         codes: np.ndarray,
@@ -275,70 +296,124 @@ class _Affiliates(MadeOnRead[Affiliate]):
         super().__init__()
         self.analysis = analysis
         self.entity_id = entity_id
-        self.nodes = nodes
-        self.relations = relations
-        self.depths = depths
+        self.keys = keys
         self.percents = percents
-        self.searches = searches
         self.finder = finder
         self.codes = codes  # status of each, as an index into analysis._CODES
+        self.ranked = np.zeros(0, dtype=np.int64)  # rows of the first affiliates, in order
 
     def __len__(self) -> int:
-        return int(self.nodes.size)
+        return int(self.keys.node.size)
+
+    def _row(self, k: int) -> int:
+        """The row (in the order found) of the ``k``-th affiliate in order."""
+        if k >= self.ranked.size:
+            wanted = max(FIRST_RANKED, RANKED_GROWTH * (k + 1))
+            self.ranked = _first_in_order(self.analysis, self.keys, wanted)
+        return int(self.ranked[k])
 
     def _make_at(self, k: int) -> Affiliate:
         analysis, ids = self.analysis, self.analysis.compiled.ids
-        node, relation = int(self.nodes[k]), _RELATIONS[int(self.relations[k])]
+        row = self._row(k)
+        node, relation = int(self.keys.node[row]), _RELATIONS[int(self.keys.relation[row])]
         node_id = ids[node]
         verdict = analysis.verdict(node_id)
         if relation == "subsidiary":
             direct = _direct(analysis, self.entity_id, node_id)
-            path = self.searches[_SUBSIDIARY].path(node)[::-1]
+            path = self.keys.searches[_SUBSIDIARY].path(node)[::-1]
         elif relation == "parent":
             direct = _direct(analysis, node_id, self.entity_id)
-            path = self.searches[_PARENT].path(node)
+            path = self.keys.searches[_PARENT].path(node)
         else:
             direct, path = (None, None), []
         path_ids = tuple(ids[i] for i in path)
         return Affiliate(
             verdict=verdict,
             relation=relation,
-            depth=int(self.depths[k]) if relation != "group" else None,
+            depth=len(path) - 1 if relation != "group" else None,
             path=path_ids,
-            path_names=tuple(analysis.name_of(i) for i in path_ids),
+            path_names=tuple(analysis._names.at(i) for i in path),
             direct_share=direct[0],
             direct_percent=direct[1],
-            look_through_percent=float(self.percents[k]),
+            look_through_percent=float(self.percents[row]),
             red_flags=tuple(self.finder.flags(node_id, verdict)),
         )
 
 
-def _order(
-    analysis: Analysis,
-    severity: np.ndarray,
-    share: np.ndarray,
-    depth: np.ndarray,
-    nodes: np.ndarray,
-    found: np.ndarray,
-) -> np.ndarray:
-    """Order by severity, share (negated), depth, name on the date, then the order found.
+#: Affiliates put in order at the first read; reading the k-th orders RANKED_GROWTH * k.
+FIRST_RANKED = 256
+RANKED_GROWTH = 8
+
+
+def _first_in_order(analysis: Analysis, keys: _Keys, count: int) -> np.ndarray:
+    """The rows of the first ``count`` affiliates in order (all of them, if fewer).
+
+    Rows that cannot be among the first are dropped key by key: those after the
+    ``count``-th value of a key are out, those before it are in, and only the rows tied
+    with it are narrowed by the next key. What is left is ordered in full.
+    """
+    rows = np.arange(keys.node.size)
+    if count * 2 >= rows.size:
+        return _order(analysis, keys, rows)
+    decided = []
+    wanted = count
+    for key in (keys.severity.__getitem__, keys.share.__getitem__, keys.depth):
+        values = key(rows)
+        cut = _nth_smallest(values, wanted)
+        before = values < cut
+        decided.append(rows[before])
+        wanted -= int(np.count_nonzero(before))
+        rows = rows[values == cut]
+        if rows.size <= wanted:
+            break
+    candidates = np.concatenate([*decided, rows])
+    return candidates[_order(analysis, keys, candidates)][:count]
+
+
+def _nth_smallest(values: np.ndarray, nth: int) -> Any:
+    """The ``nth`` smallest of ``values`` (from 1): small integers by counting, others by
+    sorting (``np.partition`` is slow when many values tie, as shares and depths do)."""
+    if values.dtype.kind == "i" and values.min() >= 0 and values.max() < values.size:
+        return int(np.searchsorted(np.cumsum(np.bincount(values)), nth))
+    return np.sort(values)[nth - 1]
+
+
+def _order(analysis: Analysis, keys: _Keys, rows: np.ndarray) -> np.ndarray:
+    """The order of ``rows`` by severity, share (negated), depth, name on the date, then
+    the order found.
 
     Many rows are sorted by Arrow, their names taken from all names at once; a few by
     numpy, their names read one by one (Arrow compares UTF-8 bytes: code point order,
     as Python compares strings).
     """
+    severity, share, depth = keys.severity[rows], keys.share[rows], keys.depth(rows)
+    nodes, found = keys.node[rows], keys.found[rows]
     if nodes.size > NAMES_AT_ONCE:
         import pyarrow as pa
         import pyarrow.compute as pc
 
         names = analysis._names.arrow().take(pa.array(nodes))
-        keys = pa.table(
+        table = pa.table(
             {"severity": severity, "share": share, "depth": depth, "name": names, "found": found}
         )
-        return pc.sort_indices(keys, [(k, "ascending") for k in keys.column_names]).to_numpy()
+        return pc.sort_indices(table, [(k, "ascending") for k in table.column_names]).to_numpy()
     names = np.asarray([analysis._names.at(i) for i in nodes.tolist()], dtype=object)
     rank = np.unique(names, return_inverse=True)[1].reshape(-1) if names.size else names
     return np.lexsort((found, rank, depth, share, severity))
+
+
+def _shares(analysis: Analysis, start: int, nodes: np.ndarray, *, upward: bool) -> np.ndarray:
+    """Look-through share (0..1) of ``start`` in each of ``nodes``, or theirs in it,
+    over the links among them (the affiliates found, both ways)."""
+    c = analysis.compiled
+    if not upward and nodes.size >= propagate.IN_ORDER_FROM:
+        every = analysis._share_order.shares_from(start)
+        if every is not None:
+            return every[nodes]
+    solved, values = relative_share_array(c, start, nodes, upward=upward)
+    every = np.zeros(c.n)
+    every[solved] = values
+    return every[nodes]
 
 
 def _direct(analysis: Analysis, owner: str | None, owned: str) -> tuple[str | None, Decimal | None]:
@@ -355,12 +430,31 @@ def _direct(analysis: Analysis, owner: str | None, owned: str) -> tuple[str | No
 
 @dataclass(frozen=True)
 class _Search:
-    """A breadth-first search from one entity: entities in the order found, with depth
-    and the entity each was found from (-1 for none)."""
+    """A breadth-first search from ``start``: the entities found, in order, and the
+    entity each was found from (negative for none)."""
 
+    start: int
     order: np.ndarray
-    depth: np.ndarray
     found_from: np.ndarray
+
+    @cached_property
+    def depth(self) -> np.ndarray:
+        """Links from the start to each entity found; worked out when first asked."""
+        return _depths(np.append(self.start, self.order), self.found_from)[1:]
+
+    def depth_of(self, nodes: np.ndarray) -> np.ndarray:
+        """Links from the start to each of ``nodes`` (found ones): a few are followed
+        back, link by link; for many, every depth is worked out at once."""
+        if nodes.size > FOLLOWED_BACK or "depth" in self.__dict__:
+            place = np.zeros(self.found_from.size, dtype=np.int64)
+            place[self.order] = np.arange(self.order.size)
+            return self.depth[place[nodes]]
+        depth = np.zeros(nodes.size, dtype=np.int64)
+        at = nodes.copy()
+        while (away := at != self.start).any():
+            at[away] = self.found_from[at[away]]
+            depth[away] += 1
+        return depth
 
     def path(self, node: int) -> list[int]:
         """``node`` and the entities back to where the search started."""
@@ -368,6 +462,10 @@ class _Search:
         while (before := int(self.found_from[path[-1]])) >= 0:
             path.append(before)
         return path
+
+
+#: Depths of up to this many entities are found by following their paths back.
+FOLLOWED_BACK = 20_000
 
 
 def _search(analysis: Analysis, start: int, *, forward: bool, max_depth: int | None) -> _Search:
@@ -380,29 +478,32 @@ def _search(analysis: Analysis, start: int, *, forward: bool, max_depth: int | N
 
     links = analysis._usable_links[0 if forward else 1]
     order, predecessors = breadth_first_order(links, start, directed=True)
-    order = np.asarray(order, dtype=np.int64)
-    found_from = np.where(predecessors >= 0, predecessors, -1).astype(np.int64)
-    depth = _depths(order, found_from)
-    if max_depth is not None:
-        within = depth <= max_depth
-        order, depth = order[within], depth[within]
-    return _Search(order=order[1:], depth=depth[1:], found_from=found_from)
+    found_from = np.asarray(predecessors)  # scipy's int32, negative where none
+    search = _Search(start, np.asarray(order[1:], dtype=np.int64), found_from)
+    if max_depth is None:
+        return search
+    # found level by level, so those within max_depth come first
+    within = int(np.count_nonzero(search.depth <= max_depth))
+    return _Search(start, search.order[:within], found_from)
 
 
 def _depths(order: np.ndarray, found_from: np.ndarray) -> np.ndarray:
-    """Links from the start to each entity of ``order``, by pointer doubling: each entity
-    keeps an ancestor and its distance, and jumps to that ancestor's ancestor."""
-    place = np.full(found_from.size, -1, dtype=np.int64)
-    place[order] = np.arange(order.size)
-    before = found_from[order]
-    ancestor = np.where(before >= 0, place[np.maximum(before, 0)], -1)
-    distance = (ancestor >= 0).astype(np.int64)
-    while (ancestor >= 0).any():
-        has = ancestor >= 0
-        jump = ancestor[has]
-        distance[has] += distance[jump]
-        ancestor[has] = ancestor[jump]
-    return distance
+    """Links from the start (``order[0]``) to each entity of ``order``.
+
+    A breadth-first search finds each level's entities from the previous level's, in
+    order, so the places of their finders never decrease along ``order``: a level ends
+    where the entities found from the next level begin, one binary search per level.
+    """
+    place = np.zeros(found_from.size, dtype=np.int32)  # half the memory to read at random
+    place[order] = np.arange(order.size, dtype=np.int32)
+    finder = place[found_from[order[1:]]]
+    ends = [0, 1]  # level k is order[ends[k]:ends[k+1]]
+    while ends[-1] < order.size:
+        end = 1 + int(finder.searchsorted(finder.dtype.type(ends[-1])))  # no cast of finder
+        if end <= ends[-1]:
+            raise ValueError("not a breadth-first order")
+        ends.append(end)
+    return np.repeat(np.arange(len(ends) - 1), np.diff(ends))
 
 
 def _group(c: Any, start: int, max_depth: int | None) -> set[int]:

@@ -52,6 +52,7 @@ from .propagate import (
 )
 from .rules import DEFAULT_RULE, get_rule
 from .rules.base import Aggregation, Rule, Threshold
+from .share_order import ShareOrder
 from .tables import Tabular
 
 __all__ = ["Analysis", "Contribution", "Flag", "Status", "Verdict", "analyze"]
@@ -831,7 +832,7 @@ class Analysis(Tabular):
         c = self.compiled
         usable = (c.has_share & (c.high > 0)) | c.control
         src, dst = c.src[usable], c.dst[usable]
-        ones = np.ones(src.size, dtype=np.int8)
+        ones = np.ones(src.size)  # scipy's searches take float64; anything else is copied
         matrices = []
         for rows, cols in ((src, dst), (dst, src)):
             matrix = sparse.csr_matrix((ones, (rows, cols)), shape=(c.n, c.n))
@@ -1112,19 +1113,34 @@ class Analysis(Tabular):
         path.reverse()
         return path
 
+    def _kept(
+        self, suffix: str, make: Callable[[], dict[str, np.ndarray]], per_entity: str
+    ) -> dict[str, np.ndarray]:
+        """Arrays kept in the dataset's store, when it has one, beside this analysis, so
+        that a later command does not make them again; made (and kept) when absent or
+        when their ``per_entity`` array is not one per entity."""
+        store = self.dataset.store
+        key = f"{_state_key(self.rule, self.as_of)}-{suffix}"
+        stored = store.get(key) if store is not None else None
+        if stored is not None and stored.get(per_entity, np.empty(0)).size == self.compiled.n:
+            return stored
+        arrays = make()
+        if store is not None:
+            store.put(key, arrays)
+        return arrays
+
     @cached_property
     def _ancestry(self) -> _SeedAncestry:
-        """Listed ancestors of every entity; the components behind them are kept in the
-        dataset's store, when it has one, so that a later command does not redo them."""
-        store = self.dataset.store
-        key = f"{_state_key(self.rule, self.as_of)}-ancestry"
-        stored = store.get(key) if store is not None else None
-        if stored is not None and stored.get("label", np.empty(0)).size == self.compiled.n:
-            return _SeedAncestry(self, stored)
-        components = _SeedAncestry.components(self)
-        if store is not None:
-            store.put(key, components)
+        """Listed ancestors of every entity, from components kept in the store."""
+        components = self._kept("ancestry", lambda: _SeedAncestry.components(self), "label")
         return _SeedAncestry(self, components)
+
+    @cached_property
+    def _share_order(self) -> ShareOrder:
+        """The share links in topological order, for look-through shares from one entity;
+        kept in the store: working it out takes longer than a query."""
+        arrays = self._kept("shares", lambda: ShareOrder.build(self.compiled).to_arrays(), "level")
+        return ShareOrder.from_arrays(arrays) or ShareOrder.build(self.compiled)
 
     def _listed_ancestors(self, i: int) -> tuple[str, ...]:
         if not self.reach.reached[i]:

@@ -7,19 +7,21 @@ from collections import deque
 from itertools import pairwise
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ownership import affiliates as affiliates_module
-from ownership import propagate
+from ownership import propagate, share_order
 from ownership.affiliates import SEVERITY, SHARE_PLACES, _direct, affiliates
 from ownership.analysis import Analysis, analyze
 from ownership.checks import check_dataset
 from ownership.model import Dataset, Entity
 from ownership.propagate import relative_share_array, relative_shares
 from ownership.redflags import RedFlagFinder
+from ownership.share_order import ShareOrder
 from ownership.tables import HTML_ROW_LIMIT
 
 from .factories import dataset, dated_datasets, listed, owns
@@ -111,27 +113,48 @@ def shown(report: Any) -> list[dict[str, Any]]:
     return [{k: r[k] for k in (*fields, *more)} for r in report.to_records()]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: The thresholds at which a query of many affiliates works differently, and the value
+#: that sends the smallest query that way.
+LARGE_QUERY = [
+    (affiliates_module, "NAMES_AT_ONCE", 0),  # names ordered by Arrow
+    (propagate, "IN_ORDER_FROM", 0),  # shares from the stored order
+    (affiliates_module, "FIRST_RANKED", 1),  # only the first rows ordered
+    (affiliates_module, "RANKED_GROWTH", 1),  # ... one more at each read
+    (affiliates_module, "FOLLOWED_BACK", 0),  # every depth worked out at once
+]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     dated_datasets(DAYS, SHARES, arrangements=False),
     st.sampled_from(DAYS),
     st.sampled_from(["bis-affiliates", "ofac-50", "uk"]),
     st.sampled_from(["subsidiaries", "parents", "group"]),
-    st.booleans(),
+    st.lists(st.sampled_from(LARGE_QUERY), unique=True),
     st.data(),
 )
 def test_reports_equal_the_plain_search_on_random_graphs(
-    data: Dataset, day: dt.date, rule: str, scope: str, by_arrow: bool, draw: st.DataObject
+    data: Dataset,
+    day: dt.date,
+    rule: str,
+    scope: str,
+    large: list[tuple[Any, str, int]],
+    draw: st.DataObject,
 ) -> None:
-    """Either way of ordering (numpy for few rows, Arrow for many) gives the same."""
+    """Every way of working out a report (few rows or many) gives the same, whether the
+    rows are read in order or one is read first."""
     assume(not check_dataset(data))
     analysis = analyze(data, rule, day)
     entity = draw.draw(st.sampled_from([e.id for e in data.entities]))
+    expected = plain_affiliates(analysis, entity, scope)
     with pytest.MonkeyPatch.context() as patch:
-        if by_arrow:
-            patch.setattr(affiliates_module, "NAMES_AT_ONCE", 0)
+        for module, name, value in large:
+            patch.setattr(module, name, value)
         report = affiliates(analysis, entity, scope=scope)
-    assert shown(report) == plain_affiliates(analysis, entity, scope)
+        if expected:
+            first = draw.draw(st.integers(0, len(expected) - 1))
+            assert report.items[first].id == expected[first]["id"]
+        assert shown(report) == expected
 
 
 def _chain(length: int) -> Dataset:
@@ -199,3 +222,38 @@ def test_solving_in_order_gives_the_direct_solution(
         in_order = relative_share_array(c, source, nodes, upward=upward)
     assert np.array_equal(direct[0], in_order[0])
     np.testing.assert_allclose(in_order[1], direct[1], rtol=0, atol=1e-12)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(dated_datasets(DAYS, SHARES), ringed_groups()),
+    st.sampled_from([share_order.DENSE_RING, 2, 1]),
+    st.data(),
+)
+def test_shares_from_the_stored_order_equal_the_whole_system_solved(
+    data: Dataset, dense_ring: int, draw: st.DataObject
+) -> None:
+    """Rings kept as inverses or solved when reached, the one pass over the stored order
+    gives what solving every entity's equations at once gives; a source on a ring is
+    left to that solve."""
+    assume(not check_dataset(data))
+    c = analyze(data, "look-through", DAYS[1]).compiled
+    source = draw.draw(st.integers(0, c.n - 1))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(share_order, "DENSE_RING", dense_ring)
+        order = ShareOrder.build(c)
+    shares = order.shares_from(source)
+    solved, direct = relative_share_array(c, source, np.arange(c.n))
+    assert np.array_equal(solved, np.arange(c.n))
+    links = nx.DiGraph()
+    links.add_edges_from(
+        (int(c.src[k]), int(c.dst[k])) for k in np.flatnonzero(c.has_share & (c.low > 0))
+    )
+    on_ring = source in links and any(
+        nx.has_path(links, after, source) for after in links.successors(source)
+    )
+    if on_ring:
+        assert shares is None
+    else:
+        assert shares is not None
+        np.testing.assert_allclose(shares, direct, rtol=0, atol=1e-12)

@@ -10,11 +10,13 @@ from typer.testing import CliRunner
 
 import ownership
 from ownership import analysis as analysis_module
+from ownership import propagate
 from ownership.analysis import analyze
 from ownership.cli import app
 from ownership.columns import Columns, columns_of
 from ownership.io import cache, columnar, load, save
 from ownership.resolve import NameIndex
+from ownership.share_order import ShareOrder
 from ownership.verdict_rows import verdict_rows
 
 from .test_columnar import _same_columns
@@ -91,6 +93,23 @@ def test_listed_ancestors_are_restored_not_worked_out_again(
     assert [again.verdict(i).listed_ancestors for i in again.compiled.ids] == worked_out
     with pytest.raises(AssertionError, match="worked out again"):
         analyze(load(folder), "bis-affiliates", "2024-01-01").verdict("aivres-systems")
+
+
+def test_the_share_order_is_restored_not_built_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(propagate, "IN_ORDER_FROM", 0)  # every query reads the order
+    first = analyze(load(folder), "bis-affiliates", DAY).affiliates("inspur-group")
+    assert first.counts()["affiliates"] > 1
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(ShareOrder, "build", refuse)
+    again = analyze(load(folder), "bis-affiliates", DAY).affiliates("inspur-group")
+    assert again.to_records() == first.to_records()
+    with pytest.raises(AssertionError, match="built again"):
+        analyze(load(folder), "bis-affiliates", "2024-01-01").affiliates("inspur-group")
 
 
 def test_a_changed_file_refreshes_the_entry(folder: Path) -> None:
