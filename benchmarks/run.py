@@ -174,6 +174,9 @@ def _descendants(compiled: Any, start: int) -> list[int]:
     return found
 
 
+#: Runs of each affiliates query at any size (a query is cheap; a median needs a few).
+QUERY_REPEATS = 5
+
 #: Rows of an affiliates report made in a query, as a table or a notebook shows them.
 QUERY_PAGE = 50
 
@@ -305,7 +308,7 @@ def worker(folder: Path, repeats: int, timeout: float, as_of: str) -> dict[str, 
             query = functools.partial(_affiliates_query, result, entity)
             if label == "largest":  # a large group's first query works out the share order
                 rec.step("query.largest_first", query, repeats=1)
-            rec.step(f"query.{label}", query)
+            rec.step(f"query.{label}", query, repeats=max(rec.repeats, QUERY_REPEATS))
             rec.note(
                 f"query.{label}",
                 entity=entity,
@@ -733,7 +736,7 @@ def render(results: list[dict[str, Any]]) -> str:
                 else f"affiliates query, {label} listed entity "
                 f"({entry.get('entity')}, {entry.get('descendants')} descendants; "
                 f"{entry.get('method', 'method not recorded')}: report, counts and the first "
-                f"{QUERY_PAGE} rows)"
+                f"{QUERY_PAGE} rows; median of {entry.get('runs', '?')})"
             )
             lines.append(f"| {what} | {_fmt(entry)} |")
         sample = steps.get("verdict.sample") or {}
