@@ -732,7 +732,10 @@ class Analysis(Tabular):
         }
 
     def flags(self, entity_id: str) -> list[str]:
-        return [*self._flags.get(self.compiled.index[entity_id], []), *self.global_flags]
+        return self._flags_at(self.compiled.index[entity_id])
+
+    def _flags_at(self, i: int) -> list[str]:
+        return [*self._flags.get(i, []), *self.global_flags]
 
     def counts(self) -> dict[str, int]:
         values = np.bincount(self._statuses, minlength=4)
@@ -850,9 +853,8 @@ class Analysis(Tabular):
         records = self.dataset.holdings
         return [records[int(k)] for k in rows]
 
-    def _active_listings_of(self, entity_id: str) -> list[Listing]:
-        columns = self._columns
-        rows = columns.listings.of(columns.index[entity_id])
+    def _active_listings_at(self, i: int) -> list[Listing]:
+        rows = self._columns.listings.of(i)
         rows = rows[self._active_listing_rows[rows]]
         records = self.dataset.listings
         return [records[int(k)] for k in rows]
@@ -865,16 +867,17 @@ class Analysis(Tabular):
         c = self.compiled
         i = c.index[entity_id]
         status = _CODES[int(self._statuses[i])]
-        flags = tuple(self.flags(entity_id))
-        owners = self._contributions(entity_id)
-        chain = self._chain(i, status)
-        names = tuple(self._names[x] for x in chain)
+        flags = tuple(self._flags_at(i))
+        owners = self._contributions_at(i)
+        positions = self._chain_positions(i, status)
+        chain = tuple(c.ids[x] for x in positions)
+        names = tuple(self._names.at(x) for x in positions)
         ancestors = self._listed_ancestors(i) if status is not Status.clear else ()
         nearest = int(self.reach.nearest_seed[i])
         nearest_id = c.ids[nearest] if nearest >= 0 and nearest != i else None
         legal_low, legal_high = self._legal_share(i)
         listings = tuple(
-            x for x in self._active_listings_of(entity_id) if self.rule.reads(x.list, x.program)
+            x for x in self._active_listings_at(i) if self.rule.reads(x.list, x.program)
         )
         effective = float(self.effective[i]) * 100
         name = self._names.at(i)
@@ -976,9 +979,8 @@ class Analysis(Tabular):
         rows = self._columns.holdings.into(i)
         return rows[self._active_holding_rows[rows]]
 
-    def _contributions(self, entity_id: str) -> tuple[Contribution, ...]:
+    def _contributions_at(self, i: int) -> tuple[Contribution, ...]:
         """Links from owners that are listed or covered (or could be, at upper bounds)."""
-        i = self.compiled.index[entity_id]
         return tuple(self._counted_owners(self._active_rows_into(i)).get(i, ()))
 
     def _counted_owners(self, rows: np.ndarray) -> dict[int, list[Contribution]]:
@@ -1072,12 +1074,8 @@ class Analysis(Tabular):
         hundred = 100 * 10**self._columns.places
         return low, np.maximum(low, np.minimum(high, hundred - outside))
 
-    def _chain(self, i: int, status: Status) -> tuple[str, ...]:
-        """From a listed entity down to ``i``: through covering owners, else the reach path."""
-        ids = self.compiled.ids
-        return tuple(ids[x] for x in self._chain_positions(i, status))
-
     def _chain_positions(self, i: int, status: Status) -> list[int]:
+        """From a listed entity down to ``i``: through covering owners, else the reach path."""
         c = self.compiled
         if c.seeds[i]:
             return [i]
