@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import propagate
 from .analysis import _CODES, Status
 from .lazy import MadeOnRead
 from .model import HoldingKind
@@ -47,6 +46,9 @@ class Scope(StrEnum):
 
 #: Reports of more affiliates than this are ordered by Arrow, over every entity's name.
 NAMES_AT_ONCE = 20_000
+
+#: Queries of at least this many affiliates take their shares from the stored share order.
+STORED_ORDER_FROM = 20_000
 
 #: Decimal places of a percent to which shares are compared when ordering.
 SHARE_PLACES = 9
@@ -215,7 +217,8 @@ def affiliates(
     shares = np.zeros(nodes.size)
     for upward, chosen in ((False, relations != _PARENT), (True, relations == _PARENT)):
         if chosen.any():
-            shares[chosen] = _shares(analysis, start, nodes, upward=upward)[chosen]
+            every = _shares(analysis, start, nodes, upward=upward, whole=max_depth is None)
+            shares[chosen] = every[chosen]
     percents = shares * 100
     codes = np.asarray(analysis._statuses, dtype=np.int64)[nodes]
     keep = np.ones(nodes.size, dtype=bool)
@@ -266,7 +269,13 @@ class _Keys:
     relation: np.ndarray
     searches: dict[int, _Search]
 
-    def depth(self, rows: np.ndarray) -> np.ndarray:
+    def severity_of(self, rows: np.ndarray) -> np.ndarray:
+        return self.severity[rows]
+
+    def share_of(self, rows: np.ndarray) -> np.ndarray:
+        return self.share[rows]
+
+    def depth_of(self, rows: np.ndarray) -> np.ndarray:
         """Links between the queried entity and each of ``rows`` (0 for the group)."""
         depth = np.zeros(rows.size, dtype=np.int64)
         for relation, search in self.searches.items():
@@ -346,7 +355,8 @@ RANKED_GROWTH = 8
 
 
 def _first_in_order(analysis: Analysis, keys: _Keys, count: int) -> np.ndarray:
-    """The rows of the first ``count`` affiliates in order (all of them, if fewer).
+    """The rows of the first ``count`` (at least 1) affiliates in order; of all of them
+    when that is half or more.
 
     Rows that cannot be among the first are dropped key by key: those after the
     ``count``-th value of a key are out, those before it are in, and only the rows tied
@@ -357,8 +367,8 @@ def _first_in_order(analysis: Analysis, keys: _Keys, count: int) -> np.ndarray:
         return _order(analysis, keys, rows)
     decided = []
     wanted = count
-    for key in (keys.severity.__getitem__, keys.share.__getitem__, keys.depth):
-        values = key(rows)
+    for values_of in (keys.severity_of, keys.share_of, keys.depth_of):
+        values = values_of(rows)
         cut = _nth_smallest(values, wanted)
         before = values < cut
         decided.append(rows[before])
@@ -386,7 +396,7 @@ def _order(analysis: Analysis, keys: _Keys, rows: np.ndarray) -> np.ndarray:
     numpy, their names read one by one (Arrow compares UTF-8 bytes: code point order,
     as Python compares strings).
     """
-    severity, share, depth = keys.severity[rows], keys.share[rows], keys.depth(rows)
+    severity, share, depth = keys.severity[rows], keys.share[rows], keys.depth_of(rows)
     nodes, found = keys.node[rows], keys.found[rows]
     if nodes.size > NAMES_AT_ONCE:
         import pyarrow as pa
@@ -402,14 +412,20 @@ def _order(analysis: Analysis, keys: _Keys, rows: np.ndarray) -> np.ndarray:
     return np.lexsort((found, rank, depth, share, severity))
 
 
-def _shares(analysis: Analysis, start: int, nodes: np.ndarray, *, upward: bool) -> np.ndarray:
+def _shares(
+    analysis: Analysis, start: int, nodes: np.ndarray, *, upward: bool, whole: bool
+) -> np.ndarray:
     """Look-through share (0..1) of ``start`` in each of ``nodes``, or theirs in it,
-    over the links among them (the affiliates found, both ways)."""
+    over the links among them (the affiliates found, both ways).
+
+    When ``nodes`` hold all that ``start`` owns (``whole``: no depth limit), those are
+    all the links below it, so a large query reads them from the stored share order.
+    """
     c = analysis.compiled
-    if not upward and nodes.size >= propagate.IN_ORDER_FROM:
-        every = analysis._share_order.shares_from(start)
-        if every is not None:
-            return every[nodes]
+    if whole and not upward and nodes.size >= STORED_ORDER_FROM:
+        shares = analysis._share_order.shares_from(start, nodes)
+        if shares is not None:
+            return shares
     solved, values = relative_share_array(c, start, nodes, upward=upward)
     every = np.zeros(c.n)
     every[solved] = values
@@ -499,7 +515,8 @@ def _depths(order: np.ndarray, found_from: np.ndarray) -> np.ndarray:
     finder = place[found_from[order[1:]]]
     ends = [0, 1]  # level k is order[ends[k]:ends[k+1]]
     while ends[-1] < order.size:
-        end = 1 + int(finder.searchsorted(finder.dtype.type(ends[-1])))  # no cast of finder
+        # a value of finder's own type: any other and numpy converts all of finder each time
+        end = 1 + int(finder.searchsorted(finder.dtype.type(ends[-1])))
         if end <= ends[-1]:
             raise ValueError("not a breadth-first order")
         ends.append(end)

@@ -1112,33 +1112,48 @@ class Analysis(Tabular):
         return path
 
     def _kept(
-        self, suffix: str, make: Callable[[], dict[str, np.ndarray]], per_entity: str
-    ) -> dict[str, np.ndarray]:
+        self,
+        suffix: str,
+        make: Callable[[], dict[str, np.ndarray]],
+        usable: Callable[[dict[str, Any]], bool],
+    ) -> dict[str, Any]:
         """Arrays kept in the dataset's store, when it has one, beside this analysis, so
-        that a later command does not make them again; made (and kept) when absent or
-        when their ``per_entity`` array is not one per entity."""
+        that a later command does not make them again; made and kept when absent or not
+        ``usable`` (say, not one per entity)."""
         store = self.dataset.store
         key = f"{_state_key(self.rule, self.as_of)}-{suffix}"
         stored = store.get(key) if store is not None else None
-        if stored is not None and stored.get(per_entity, np.empty(0)).size == self.compiled.n:
+        if stored is not None and usable(stored):
             return stored
         arrays = make()
         if store is not None:
             store.put(key, arrays)
         return arrays
 
+    def _per_entity(self, name: str) -> Callable[[dict[str, Any]], bool]:
+        """Stored arrays are usable when ``name`` holds one value per entity."""
+        return lambda stored: stored.get(name, np.empty(0)).size == self.compiled.n
+
     @cached_property
     def _ancestry(self) -> _SeedAncestry:
         """Listed ancestors of every entity, from components kept in the store."""
-        components = self._kept("ancestry", lambda: _SeedAncestry.components(self), "label")
+        components = self._kept(
+            "ancestry", lambda: _SeedAncestry.components(self), self._per_entity("label")
+        )
         return _SeedAncestry(self, components)
 
     @cached_property
     def _share_order(self) -> ShareOrder:
         """The share links in topological order, for look-through shares from one entity;
         kept in the store: working it out takes longer than a query."""
-        arrays = self._kept("shares", lambda: ShareOrder.build(self.compiled).to_arrays(), "level")
-        return ShareOrder.from_arrays(arrays) or ShareOrder.build(self.compiled)
+        arrays = self._kept(
+            "shares",
+            lambda: ShareOrder.build(self.compiled).to_arrays(),
+            lambda stored: ShareOrder.from_arrays(stored, self.compiled.n) is not None,
+        )
+        order = ShareOrder.from_arrays(arrays, self.compiled.n)
+        assert order is not None  # made or checked by _kept
+        return order
 
     def _listed_ancestors(self, i: int) -> tuple[str, ...]:
         if not self.reach.reached[i]:
@@ -1152,18 +1167,15 @@ class Analysis(Tabular):
         from scipy.sparse.csgraph import connected_components
 
         c = self.compiled
-        store = self.dataset.store
-        key = f"{_state_key(self.rule, self.as_of)}-groups"
-        stored = store.get(key) if store is not None else None
-        if stored is not None and stored.get("groups", np.empty(0)).size == c.n:
-            return np.asarray(stored["groups"])
-        links = sparse.csr_matrix(
-            (np.ones(c.src.size, dtype=np.int8), (c.src, c.dst)), shape=(c.n, c.n)
-        )
-        labels = np.asarray(connected_components(links, directed=True, connection="weak")[1])
-        if store is not None:
-            store.put(key, {"groups": labels})
-        return labels
+
+        def labels() -> dict[str, np.ndarray]:
+            links = sparse.csr_matrix(
+                (np.ones(c.src.size, dtype=np.int8), (c.src, c.dst)), shape=(c.n, c.n)
+            )
+            _, label = connected_components(links, directed=True, connection="weak")
+            return {"groups": np.asarray(label)}
+
+        return np.asarray(self._kept("groups", labels, self._per_entity("groups"))["groups"])
 
     # ------------------------------------------------------------------ output helpers
     def to_records(self) -> list[dict[str, Any]]:

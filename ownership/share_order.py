@@ -21,9 +21,11 @@ from .propagate import BoolArray, Compiled, IntArray, _component_levels, _ranges
 
 __all__ = ["ShareOrder"]
 
-#: Rings of up to this many entities keep their inverse (size squared numbers); larger
-#: ones are solved when a query reaches them.
+#: Rings of up to this many entities keep their inverse (size squared numbers), smallest
+#: first while the inverses hold at most DENSE_NUMBERS numbers in all; the other rings
+#: are solved when a query reaches them.
 DENSE_RING = 512
+DENSE_NUMBERS = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -92,12 +94,13 @@ class ShareOrder:
             into=into,
             into_first=into_first,
             into_bounds=np.searchsorted(level[into], np.arange(levels + 1)),
-            **rings.dense(levels),
-            **rings.big(),
+            **rings.inverses_by_level(levels),
+            **rings.solved_when_reached(),
         )
 
-    def shares_from(self, source: int) -> NDArray[np.float64] | None:
-        """Every entity's look-through share held by ``source`` (0..1; 1 for itself).
+    def shares_from(self, source: int, of: IntArray) -> NDArray[np.float64] | None:
+        """The look-through share (0..1; 1 for itself) ``source`` holds in each of ``of``,
+        over every share link; the levels are walked down to the deepest of ``of``.
 
         None when ``source`` sits on a ring: nothing flows back into it, which changes
         its ring's equations, so that query is solved the other way.
@@ -112,7 +115,8 @@ class ShareOrder:
         lb, ib = self.link_bounds, self.into_bounds
         rb, rrb = self.ring_bounds, self.ring_row_bounds
         big_at = np.searchsorted(self.big_level, np.arange(lb.size))
-        for lvl in range(int(self.level[source]) + 1, lb.size - 1):
+        deepest = int(self.level[of].max(initial=0))
+        for lvl in range(int(self.level[source]) + 1, deepest + 1):
             lo, hi = lb[lvl], lb[lvl + 1]
             if hi > lo:
                 first = self.into_first[ib[lvl] : ib[lvl + 1]] - lo
@@ -137,16 +141,17 @@ class ShareOrder:
                 )
                 system = sparse.identity(size, format="csc") - inside
                 x[members] = spsolve(system, inflow)
-        return np.clip(x, 0.0, 1.0)
+        return np.clip(x[of], 0.0, 1.0)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, Any]) -> ShareOrder | None:
-        """The order kept by :meth:`to_arrays`, or None if any array is missing."""
+    def from_arrays(cls, arrays: dict[str, Any], n: int) -> ShareOrder | None:
+        """The order kept by :meth:`to_arrays` for ``n`` entities, or None if any array
+        is missing or the count differs."""
         names = [f.name for f in fields(cls)]
-        if any(name not in arrays for name in names):
+        if any(name not in arrays for name in names) or arrays["level"].size != n:
             return None
         return cls(**{name: np.asarray(arrays[name]) for name in names})
 
@@ -175,14 +180,18 @@ class _Rings:
         self.ring_of = np.full(sizes.size, -1, dtype=np.int64)  # component -> ring
         self.ring_of[labels[members[starts]]] = np.arange(starts.size)
         self.link_ring = self.ring_of[labels[dst]]
+        by_size = np.argsort(self.sizes, kind="stable")
+        numbers = np.cumsum(self.sizes[by_size] ** 2)
+        self.dense = np.zeros(starts.size, dtype=bool)  # per ring: kept as an inverse
+        self.dense[by_size] = (self.sizes[by_size] <= DENSE_RING) & (numbers <= DENSE_NUMBERS)
 
-    def dense(self, levels: int) -> dict[str, Any]:
-        """Inverses of ``I - W`` for the rings up to DENSE_RING entities, as entries
+    def inverses_by_level(self, levels: int) -> dict[str, Any]:
+        """Inverses of ``I - W`` for the rings kept dense, as entries
         ``(row, col, value)`` ordered by (level, row), a batch of rings of one size at once."""
         none = np.zeros(0, dtype=np.int64)
         rows, cols, values = [none], [none], [np.zeros(0)]
-        for size in np.unique(self.sizes[self.sizes <= DENSE_RING]).tolist():
-            rings = np.flatnonzero(self.sizes == size)
+        for size in np.unique(self.sizes[self.dense]).tolist():
+            rings = np.flatnonzero(self.dense & (self.sizes == size))
             inverses = self._inverses(rings, size)
             members = self.members[self.starts[rings][:, None] + np.arange(size)]
             rows.append(np.repeat(members, size, axis=1).reshape(-1))
@@ -223,9 +232,9 @@ class _Rings:
         chosen = np.flatnonzero(self.link_ring >= 0)
         return chosen[local[self.link_ring[chosen]] >= 0]
 
-    def big(self) -> dict[str, Any]:
+    def solved_when_reached(self) -> dict[str, Any]:
         """Members and links of the rings solved when reached, ordered by level."""
-        rings = np.flatnonzero(self.sizes > DENSE_RING)
+        rings = np.flatnonzero(~self.dense)
         rings = rings[np.argsort(self.level[self.members[self.starts[rings]]], kind="stable")]
         sizes = self.sizes[rings]
         members = self.members[_ranges(self.starts[rings], sizes)]

@@ -30,13 +30,17 @@ DAYS = [dt.date(2020, 1, 1), dt.date(2025, 10, 1)]
 SHARES = ["10", "33.3", "50", "60", "100", "0.125", "25"]
 
 
-def plain_walk(analysis: Analysis, start: int, forward: bool) -> dict[int, tuple[int, list[int]]]:
+def plain_walk(
+    analysis: Analysis, start: int, forward: bool, max_depth: int | None = None
+) -> dict[int, tuple[int, list[int]]]:
     """Breadth-first, each entity's usable links in position order: node -> (depth, path)."""
     c = analysis.compiled
     usable = (c.has_share & (c.high > 0)) | c.control
     parent, depth, queue = {start: -1}, {start: 0}, deque([start])
     while queue:
         node = queue.popleft()
+        if depth[node] == max_depth:
+            continue
         pairs = c.out_pairs(node) if forward else c.in_pairs(node)
         for nxt in sorted({int(c.dst[k] if forward else c.src[k]) for k in pairs if usable[k]}):
             if nxt not in parent:
@@ -52,19 +56,38 @@ def plain_walk(analysis: Analysis, start: int, forward: bool) -> dict[int, tuple
     return found
 
 
-def plain_affiliates(analysis: Analysis, entity_id: str, scope: str) -> list[dict[str, Any]]:
-    """Every affiliate built one by one and sorted, as the report documents them."""
+def plain_group(analysis: Analysis, start: int, max_depth: int | None) -> list[int]:
+    """Entities within ``max_depth`` links of ``start``, any link either way."""
+    c = analysis.compiled
+    if max_depth is None:
+        return np.flatnonzero(analysis.groups == analysis.groups[start]).tolist()
+    links = nx.Graph()
+    links.add_nodes_from(range(c.n))
+    links.add_edges_from(zip(c.src.tolist(), c.dst.tolist(), strict=True))
+    return list(nx.single_source_shortest_path_length(links, start, cutoff=max_depth))
+
+
+def plain_affiliates(
+    analysis: Analysis,
+    entity_id: str,
+    scope: str,
+    max_depth: int | None = None,
+    unlisted: bool = False,
+    min_percent: float | None = None,
+) -> list[dict[str, Any]]:
+    """Every affiliate built one by one, filtered and sorted, as the report documents them;
+    shares over the links among the affiliates found."""
     c = analysis.compiled
     start = c.index[entity_id]
     reached: dict[int, tuple[str, int, list[int]]] = {}
     if scope in ("subsidiaries", "group"):
-        for node, (depth, path) in plain_walk(analysis, start, True).items():
+        for node, (depth, path) in plain_walk(analysis, start, True, max_depth).items():
             reached[node] = ("subsidiary", depth, path)
     if scope in ("parents", "group"):
-        for node, (depth, path) in plain_walk(analysis, start, False).items():
+        for node, (depth, path) in plain_walk(analysis, start, False, max_depth).items():
             reached.setdefault(node, ("parent", depth, path))
     if scope == "group":
-        for node in np.flatnonzero(analysis.groups == analysis.groups[start]).tolist():
+        for node in plain_group(analysis, start, max_depth):
             reached.setdefault(node, ("group", -1, []))
     reached.pop(start, None)
     nodes = np.fromiter(reached, dtype=np.int64, count=len(reached))
@@ -77,6 +100,10 @@ def plain_affiliates(analysis: Analysis, entity_id: str, scope: str) -> list[dic
     for node, (relation, depth, path) in reached.items():
         verdict = analysis.verdict(c.ids[node])
         share = up.get(node, 0.0) if relation == "parent" else down.get(node, 0.0)
+        if unlisted and verdict.status.value == "listed":
+            continue
+        if min_percent is not None and share * 100 < min_percent:
+            continue
         if relation == "subsidiary":
             direct = _direct(analysis, entity_id, c.ids[node])
         elif relation == "parent":
@@ -117,7 +144,8 @@ def shown(report: Any) -> list[dict[str, Any]]:
 #: that sends the smallest query that way.
 LARGE_QUERY = [
     (affiliates_module, "NAMES_AT_ONCE", 0),  # names ordered by Arrow
-    (propagate, "IN_ORDER_FROM", 0),  # shares from the stored order
+    (affiliates_module, "STORED_ORDER_FROM", 0),  # shares from the stored order
+    (propagate, "IN_ORDER_FROM", 0),  # the others solved component by component
     (affiliates_module, "FIRST_RANKED", 1),  # only the first rows ordered
     (affiliates_module, "RANKED_GROWTH", 1),  # ... one more at each read
     (affiliates_module, "FOLLOWED_BACK", 0),  # every depth worked out at once
@@ -131,6 +159,13 @@ LARGE_QUERY = [
     st.sampled_from(["bis-affiliates", "ofac-50", "uk"]),
     st.sampled_from(["subsidiaries", "parents", "group"]),
     st.lists(st.sampled_from(LARGE_QUERY), unique=True),
+    st.fixed_dictionaries(
+        {
+            "max_depth": st.sampled_from([None, None, 1, 2]),
+            "unlisted": st.booleans(),
+            "min_percent": st.sampled_from([None, None, 0.0, 30.0, 50.0]),
+        }
+    ),
     st.data(),
 )
 def test_reports_equal_the_plain_search_on_random_graphs(
@@ -139,18 +174,19 @@ def test_reports_equal_the_plain_search_on_random_graphs(
     rule: str,
     scope: str,
     large: list[tuple[Any, str, int]],
+    options: dict[str, Any],
     draw: st.DataObject,
 ) -> None:
-    """Every way of working out a report (few rows or many) gives the same, whether the
-    rows are read in order or one is read first."""
+    """Every way of working out a report (few rows or many, any depth limit and
+    filter) gives the same, whether the rows are read in order or one is read first."""
     assume(not check_dataset(data))
     analysis = analyze(data, rule, day)
     entity = draw.draw(st.sampled_from([e.id for e in data.entities]))
-    expected = plain_affiliates(analysis, entity, scope)
+    expected = plain_affiliates(analysis, entity, scope, **options)
     with pytest.MonkeyPatch.context() as patch:
         for module, name, value in large:
             patch.setattr(module, name, value)
-        report = affiliates(analysis, entity, scope=scope)
+        report = affiliates(analysis, entity, scope=scope, **options)
         if expected:
             first = draw.draw(st.integers(0, len(expected) - 1))
             assert report.items[first].id == expected[first]["id"]
@@ -183,6 +219,21 @@ def test_depths_and_paths_follow_the_chain() -> None:
     depths = {a.id: a.depth for a in report}
     assert depths == {f"c{k:03d}": k for k in range(1, 6)}
     assert next(a for a in report if a.id == "c004").path == tuple(f"c{k:03d}" for k in range(5))
+
+
+@pytest.mark.parametrize("stored_from", [affiliates_module.STORED_ORDER_FROM, 0])
+def test_a_depth_limit_counts_only_the_paths_within_it(
+    stored_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """x is held 10% directly and 50% through a chain of three links: within one link,
+    only the direct 10% shows, however the shares are worked out."""
+    monkeypatch.setattr(affiliates_module, "STORED_ORDER_FROM", stored_from)
+    data = dataset(owns("a", "x", 10), owns("a", "b", 100), owns("b", "c", 100), owns("c", "x", 50))
+    analysis = analyze(data, "look-through", "2025-01-01")
+    shares = {r.id: r.look_through_percent for r in affiliates(analysis, "a", max_depth=1)}
+    assert shares == {"x": 10.0, "b": 100.0}
+    shares = {r.id: r.look_through_percent for r in affiliates(analysis, "a")}
+    assert shares == pytest.approx({"x": 60.0, "b": 100.0, "c": 100.0})
 
 
 @st.composite
@@ -228,23 +279,26 @@ def test_solving_in_order_gives_the_direct_solution(
 @given(
     st.one_of(dated_datasets(DAYS, SHARES), ringed_groups()),
     st.sampled_from([share_order.DENSE_RING, 2, 1]),
+    st.sampled_from([share_order.DENSE_NUMBERS, 4]),
     st.data(),
 )
 def test_shares_from_the_stored_order_equal_the_whole_system_solved(
-    data: Dataset, dense_ring: int, draw: st.DataObject
+    data: Dataset, dense_ring: int, dense_numbers: int, draw: st.DataObject
 ) -> None:
-    """Rings kept as inverses or solved when reached, the one pass over the stored order
-    gives what solving every entity's equations at once gives; a source on a ring is
-    left to that solve."""
+    """Rings kept as inverses (up to a size, and a budget of numbers in all) or solved
+    when reached, one pass over the stored order gives what solving every entity's
+    equations at once gives, for any entities asked about; a source on a ring is left
+    to that solve."""
     assume(not check_dataset(data))
     c = analyze(data, "look-through", DAYS[1]).compiled
     source = draw.draw(st.integers(0, c.n - 1))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(share_order, "DENSE_RING", dense_ring)
+        patch.setattr(share_order, "DENSE_NUMBERS", dense_numbers)
         order = ShareOrder.build(c)
-    shares = order.shares_from(source)
-    solved, direct = relative_share_array(c, source, np.arange(c.n))
-    assert np.array_equal(solved, np.arange(c.n))
+    of = np.asarray(draw.draw(st.lists(st.integers(0, c.n - 1), unique=True)), dtype=np.int64)
+    shares = order.shares_from(source, of)
+    _, direct = relative_share_array(c, source, np.arange(c.n))
     links = nx.DiGraph()
     links.add_edges_from(
         (int(c.src[k]), int(c.dst[k])) for k in np.flatnonzero(c.has_share & (c.low > 0))
@@ -256,4 +310,4 @@ def test_shares_from_the_stored_order_equal_the_whole_system_solved(
         assert shares is None
     else:
         assert shares is not None
-        np.testing.assert_allclose(shares, direct, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(shares, direct[of], rtol=0, atol=1e-12)

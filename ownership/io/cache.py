@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -46,9 +47,13 @@ __all__ = [
 
 #: Bumped whenever what an entry holds changes; older entries are then rebuilt.
 CACHE_VERSION = 1
-#: Stored analysis files (results and group labels per rule and date) kept per folder;
-#: the least recently written go first.
+#: Analyses (rule and date) whose stored arrays are kept per folder; those least
+#: recently written go first, each with the parts stored beside it.
 ANALYSES_KEPT = 16
+
+#: An analysis is stored as ``analysis-...-<16 hex digits>``, its parts (group labels,
+#: listed-ancestor components, share order) as that name and ``-<part>``.
+_ANALYSIS_NAME = re.compile(r"(analysis-.*-[0-9a-f]{16})(-[a-z]+)?")
 
 _TABLES = ("entities", "holdings", "listings")
 
@@ -266,10 +271,21 @@ class FolderCache:
             shutil.rmtree(staging, ignore_errors=True)
             return
         with contextlib.suppress(OSError):
-            stored = sorted(self.path.glob("analysis-*"), key=lambda p: p.stat().st_mtime_ns)
-            # names-normalised is not an analysis and is never pruned
-            for old in stored[:-ANALYSES_KEPT]:
-                shutil.rmtree(old, ignore_errors=True)
+            self._prune()
+
+    def _prune(self) -> None:
+        """Drop the analyses beyond ANALYSES_KEPT, least recently written first, with
+        their parts (names-normalised is not an analysis and is never pruned)."""
+        analyses: dict[str, list[Path]] = {}
+        for path in self.path.glob("analysis-*"):
+            match = _ANALYSIS_NAME.fullmatch(path.name)
+            analyses.setdefault(match.group(1) if match else path.name, []).append(path)
+        written = {
+            name: max(p.stat().st_mtime_ns for p in paths) for name, paths in analyses.items()
+        }
+        for name in sorted(written, key=written.__getitem__)[:-ANALYSES_KEPT]:
+            for path in analyses[name]:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _write_arrays(folder: Path, arrays: dict[str, Any]) -> None:

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 import ownership
+from ownership import affiliates as affiliates_module
 from ownership import analysis as analysis_module
-from ownership import propagate
 from ownership.analysis import analyze
 from ownership.cli import app
 from ownership.columns import Columns, columns_of
@@ -98,7 +98,7 @@ def test_listed_ancestors_are_restored_not_worked_out_again(
 def test_the_share_order_is_restored_not_built_again(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(propagate, "IN_ORDER_FROM", 0)  # every query reads the order
+    monkeypatch.setattr(affiliates_module, "STORED_ORDER_FROM", 0)  # every query reads it
     first = analyze(load(folder), "bis-affiliates", DAY).affiliates("inspur-group")
     assert first.counts()["affiliates"] > 1
 
@@ -110,6 +110,21 @@ def test_the_share_order_is_restored_not_built_again(
     assert again.to_records() == first.to_records()
     with pytest.raises(AssertionError, match="built again"):
         analyze(load(folder), "bis-affiliates", "2024-01-01").affiliates("inspur-group")
+
+
+def test_the_oldest_analyses_go_with_their_parts(folder: Path) -> None:
+    store = load(folder).store
+    assert isinstance(store, cache.FolderCache)
+    names = [f"analysis-ofac-50-2025-01-01-{k:016x}" for k in range(cache.ANALYSES_KEPT + 2)]
+    for written, name in enumerate(names, start=1):
+        parts = [name, f"{name}-groups", f"{name}-shares"]
+        for part in parts:
+            store.put(part, {"level": [written]})
+        for part in parts:  # written in this order, whatever the clock's resolution
+            os.utime(store.path / part, ns=(written * 10**9, written * 10**9))
+    kept = {path.name for path in store.path.glob("analysis-*")}
+    assert kept == {f"{name}{part}" for name in names[2:] for part in ("", "-groups", "-shares")}
+    assert store.get(f"{names[-1]}-shares")["level"].tolist() == [len(names)]
 
 
 def test_a_changed_file_refreshes_the_entry(folder: Path) -> None:
