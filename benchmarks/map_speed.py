@@ -20,6 +20,7 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from ownership.analysis import analyze
 from ownership.model import Dataset, Entity, Holding, Listing
@@ -105,6 +106,37 @@ def time_render(path: Path, *, repeat: int) -> list[tuple[float, int, int]]:
     return results
 
 
+def measure(nodes: int, seed: int, repeat: int, out: Path, *, physics: bool) -> dict[str, Any]:
+    """Write times of the map of a seeded group of ``nodes`` entities, and its load times in
+    headless Chromium when playwright and Chromium are here (else why not)."""
+    dataset = synthetic_group(nodes, seed)
+    path = out / f"group-{nodes}.html"
+    writes = time_write(dataset, path, physics=physics, repeat=repeat)
+    record: dict[str, Any] = {
+        "nodes": nodes,
+        "seed": seed,
+        "entities": len(dataset.entities),
+        "holdings": len(dataset.holdings),
+        "write_runs_s": writes,
+        "write_s": statistics.median(writes),
+        "bytes": path.stat().st_size,
+        "path": str(path),
+    }
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        record["browser_skipped"] = "the playwright package is not installed"
+        return record
+    if not Path(CHROMIUM).exists():
+        record["browser_skipped"] = f"no Chromium at {CHROMIUM}"
+        return record
+    renders = time_render(path, repeat=repeat)
+    record["browser_runs_s"] = [r[0] for r in renders]
+    record["browser_s"] = statistics.median(record["browser_runs_s"])
+    record["network"] = {"nodes": renders[0][1], "edges": renders[0][2]}
+    return record
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=2000)
@@ -116,30 +148,22 @@ def main() -> None:
     parser.add_argument("--physics", action="store_true", help="start with physics on")
     args = parser.parse_args()
 
-    dataset = synthetic_group(args.nodes, args.seed)
     out_dir = args.out or Path(tempfile.mkdtemp(prefix="map-speed-"))
-    path = out_dir / f"group-{args.nodes}.html"
-    writes = time_write(dataset, path, physics=args.physics, repeat=args.repeat)
+    r = measure(args.nodes, args.seed, args.repeat, out_dir, physics=args.physics)
     print(
-        f"{len(dataset.entities)} entities, {len(dataset.holdings)} holdings; "
-        f"write_map: median {statistics.median(writes):.2f} s "
-        f"(runs {', '.join(f'{t:.2f}' for t in writes)}); {path.stat().st_size:,} bytes at {path}"
+        f"{r['entities']} entities, {r['holdings']} holdings; "
+        f"write_map: median {r['write_s']:.2f} s "
+        f"(runs {', '.join(f'{t:.2f}' for t in r['write_runs_s'])}); "
+        f"{r['bytes']:,} bytes at {r['path']}"
     )
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        print("browser: skipped (the playwright package is not installed)")
+    if "browser_skipped" in r:
+        print(f"browser: skipped ({r['browser_skipped']})")
         return
-    if not Path(CHROMIUM).exists():
-        print(f"browser: skipped (no Chromium at {CHROMIUM})")
-        return
-    renders = time_render(path, repeat=args.repeat)
-    seconds = [r[0] for r in renders]
     print(
         "load + layout + first drawing in headless Chromium: "
-        f"median {statistics.median(seconds):.2f} s "
-        f"(runs {', '.join(f'{t:.2f}' for t in seconds)}); "
-        f"{renders[0][1]} nodes, {renders[0][2]} edges in the network"
+        f"median {r['browser_s']:.2f} s "
+        f"(runs {', '.join(f'{t:.2f}' for t in r['browser_runs_s'])}); "
+        f"{r['network']['nodes']} nodes, {r['network']['edges']} edges in the network"
     )
 
 

@@ -651,7 +651,60 @@ def _rule_rows(steps: dict[str, Any]) -> list[str]:
     return rows
 
 
-def render(results: list[dict[str, Any]]) -> str:
+#: Entities of the group map whose writing is timed (the target: <= 2 s for 2,000).
+MAP_NODES = 2000
+
+
+def _map_speed(nodes: int, command: str) -> dict[str, Any]:
+    """``map_speed.measure`` for a group of ``nodes``: writing the map, then loading it in
+    headless Chromium when playwright and Chromium are here."""
+    import map_speed
+
+    with tempfile.TemporaryDirectory(prefix="map-speed-") as out:
+        record = map_speed.measure(nodes, seed=7, repeat=3, out=Path(out), physics=False)
+    record.pop("path")
+    when = dt.datetime.now().isoformat(timespec="seconds")
+    return {**record, "status": "ok", "s": record["write_s"], "command": command, "date": when,
+            "machine": _machine()}  # fmt: skip
+
+
+def _map_target(record: dict[str, Any]) -> tuple[str, str, str]:
+    return (
+        f"a {record['nodes']:,}-node group map written <= 2 s",
+        _fmt(record),
+        _verdict(record.get("s"), 2.0),
+    )
+
+
+def _map_section(record: dict[str, Any]) -> list[str]:
+    machine = record["machine"]
+    writes = ", ".join(f"{x:.2f}" for x in record["write_runs_s"])
+    lines = [
+        f"## Group map: {record['entities']:,} entities, {record['holdings']:,} holdings",
+        "",
+        f"Command: `{record['command']}` ({record['date']}; `benchmarks/map_speed.py`, seed "
+        f"{record['seed']}; package at commit {machine.get('commit', '?')} with "
+        f"{machine.get('changed_files', '?')} changed or new files under ownership/)",
+        "",
+        "| step | time |",
+        "|---|---|",
+        f"| `write_map` (self-contained HTML, {record['bytes']:,} bytes) | "
+        f"{_fmt(record)} (median of {writes} s) |",
+    ]
+    if "browser_s" in record:
+        loads = ", ".join(f"{x:.2f}" for x in record["browser_runs_s"])
+        network = record["network"]
+        lines.append(
+            f"| open in headless Chromium until the layout is drawn ({network['nodes']} nodes, "
+            f"{network['edges']} edges) | {_fmt({'status': 'ok', 's': record['browser_s']})} "
+            f"(median of {loads} s) |"
+        )
+    else:
+        lines.append(f"| open in headless Chromium | skipped: {record['browser_skipped']} |")
+    return [*lines, ""]
+
+
+def render(results: list[dict[str, Any]], maps: list[dict[str, Any]] | None = None) -> str:
     """The markdown report."""
     from ownership.io import columnar
     from ownership.io.native import csv_bytes
@@ -682,6 +735,7 @@ def render(results: list[dict[str, Any]]) -> str:
             "|---|---|---|",
         ]
         lines += [f"| {t} | {v} | {p} |" for t, v, p in targets(summary[-1])]
+        lines += [f"| {t} | {v} | {p} |" for t, v, p in map(_map_target, maps or [])]
         lines.append("")
     for result in results:
         steps, e2e = result["steps"], result["e2e"]
@@ -787,6 +841,8 @@ def render(results: list[dict[str, Any]]) -> str:
             lines += ["", "Targets (set for 1M; shown for scale):", ""]
             lines += [f"- {t}: {v} ({p})" for t, v, p in targets(result)]
         lines.append("")
+    for record in maps or []:
+        lines += _map_section(record)
     return "\n".join(lines)
 
 
@@ -812,6 +868,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--render-only", action="store_true", help="rewrite RESULTS.md from stored results"
+    )
+    parser.add_argument(
+        "--map-nodes",
+        type=int,
+        default=MAP_NODES,
+        help=f"entities of the group map timed after the sizes (default {MAP_NODES}; 0: none)",
     )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -839,9 +901,18 @@ def main(argv: list[str] | None = None) -> int:
             equal = result["steps"].get(f"baseline.{rule}.equal", {}).get("equal")
             print(f"[{result['label']}] baseline {rule}: covered sets equal = {equal}")
             failed |= equal is False
+    maps = store / "maps"
+    if args.map_nodes and not (args.render_only or args.e2e_only):
+        record = _map_speed(args.map_nodes, command)
+        maps.mkdir(exist_ok=True)
+        (maps / f"{args.map_nodes}.json").write_text(json.dumps(record, indent=1, default=str))
+        print(f"[map] {_map_target(record)[2]}  {_map_target(record)[0]}: {_fmt(record)}")
     stored = [json.loads(p.read_text()) for p in store.glob("*.json")]
     stored.sort(key=lambda r: r["size"])
-    args.results.write_text(render(stored))
+    map_results = sorted(
+        (json.loads(p.read_text()) for p in maps.glob("*.json")), key=lambda r: r["nodes"]
+    )
+    args.results.write_text(render(stored, map_results))
     print(f"wrote {args.results}")
     return 1 if failed else 0
 
