@@ -875,6 +875,9 @@ def main(argv: list[str] | None = None) -> int:
         default=MAP_NODES,
         help=f"entities of the group map timed after the sizes (default {MAP_NODES}; 0: none)",
     )
+    parser.add_argument(
+        "--map-only", action="store_true", help="only the group map, then RESULTS.md again"
+    )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE))
@@ -891,7 +894,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/run.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     store.mkdir(parents=True, exist_ok=True)
     failed = False
-    for text in [] if args.render_only else args.sizes:
+    for text in [] if args.render_only or args.map_only else args.sizes:
         size = parse_size(text)
         result = _run_size(size, args, command)
         (store / f"{result['label']}.json").write_text(json.dumps(result, indent=1, default=str))
