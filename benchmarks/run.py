@@ -529,7 +529,7 @@ def _run_size(size: int, args: argparse.Namespace, command: str) -> dict[str, An
         folder, "bis-affiliates", args.as_of, args.e2e_timeout, args.memory_gb, cache=None,
         repeats=e2e_repeats,
     )  # fmt: skip
-    _log(f"end to end: {e2e['status']} {e2e['s']:.1f} s, max RSS {e2e['rss_gb']:.2f} GB")
+    _log(f"end to end: {e2e['status']} {e2e['s']:.1f} s, max RSS {e2e['rss_gb']:.2f} GiB")
     cached = _cached_commands(folder, steps, args) if not args.e2e_only else {}
     return {
         "size": size,
@@ -587,13 +587,13 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows = []
     ok = e2e["status"] == "ok"
     rows.append((TARGETS["e2e"][1], _fmt(e2e), _verdict(e2e["s"] if ok else None, 10.0)))
-    rss = f"{e2e['rss_gb']:.2f} GB" + ("" if ok else f" (at {e2e['status']})")
+    rss = f"{e2e['rss_gb']:.2f} GiB" + ("" if ok else f" (at {e2e['status']})")
     rows.append((TARGETS["e2e_rss_gb"][1], rss, _verdict(e2e["rss_gb"] if ok else None, 2.0)))
     if result["size"] >= 5_000_000:
         rows.append(
             (
                 "completes without running out of memory",
-                f"{e2e['status']}, max RSS {e2e['rss_gb']:.2f} GB",
+                f"{e2e['status']}, max RSS {e2e['rss_gb']:.2f} GiB",
                 "PASS" if ok else "FAIL",
             )
         )
@@ -714,6 +714,7 @@ def render(results: list[dict[str, Any]], maps: list[dict[str, Any]] | None = No
         "Produced by `benchmarks/run.py` on generated datasets (`benchmarks/generate.py`);",
         "each section gives the exact command. Times are medians of the stated number of runs;",
         "`timeout` and `out of memory` mean the step was stopped at the runner's limit.",
+        "Memory is the kernel's max RSS in GiB (2^30 bytes); the 2 GB target is read as 2 GiB.",
         "",
     ]
     if results:
@@ -722,7 +723,7 @@ def render(results: list[dict[str, Any]], maps: list[dict[str, Any]] | None = No
         lines += [
             "## Machine",
             "",
-            f"- CPU: {m['cpu']}, {m['cores']} cores; RAM {m['ram_gb']} GB; {m['os']}",
+            f"- CPU: {m['cpu']}, {m['cores']} cores; RAM {m['ram_gb']} GiB; {m['os']}",
             f"- Python {m['python']}; {versions}",
             "",
         ]
@@ -757,7 +758,7 @@ def render(results: list[dict[str, Any]], maps: list[dict[str, Any]] | None = No
         each = f" (median of {', '.join(f'{x:.1f}' for x in runs)} s)" if len(runs) > 1 else ""
         e2e_rows = [
             f"| `{e2e['command']} > /dev/null` | {_fmt(e2e)}{each} |",
-            f"| peak memory (max RSS) of that process | {e2e['rss_gb']:.2f} GB |",
+            f"| peak memory (max RSS) of that process | {e2e['rss_gb']:.2f} GiB |",
             "| (end-to-end commands run with the cache off unless stated) | |",
         ]
         if "load" not in steps:  # an end-to-end-only run
@@ -772,7 +773,7 @@ def render(results: list[dict[str, Any]], maps: list[dict[str, Any]] | None = No
             if small and key == "affiliates.second":  # the cache is for large folders only
                 what = "  the same command again (a folder under 1 MB is read again, not cached)"
             lines.append(
-                f"| {what}: `{entry['command']}` | {_fmt(entry)}, {entry['rss_gb']:.2f} GB |"
+                f"| {what}: `{entry['command']}` | {_fmt(entry)}, {entry['rss_gb']:.2f} GiB |"
             )
         for label in ("first", "typical", "largest_first", "largest"):
             entry = steps.get(f"query.{label}") or {}
