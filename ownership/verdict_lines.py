@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["write_verdict_lines"]
 
 #: Rows assembled at once: large enough that kernels dominate, small enough to stay lean.
-BATCH = 8_192
+BATCH = 4_096
 #: Worker threads for the Arrow part of each batch (the kernels release the GIL).
 THREADS = 2
 #: Characters of distinct listed-ancestor texts kept for reuse; cleared when full.
