@@ -171,11 +171,18 @@ def _stable_order(keys: IntArray, count: int) -> IntArray:
     return np.asarray(row.tocsc().data, dtype=np.int64)
 
 
+def _run_starts(values: IntArray) -> IntArray:
+    """Where each run of equal values starts."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.append(True, values[1:] != values[:-1]))
+
+
 def _distinct(values: IntArray) -> IntArray:
     """``np.unique(values)`` by sorting: numpy's hashed unique is slower on the small
     arrays of each round of a frontier."""
     ordered = np.sort(values)
-    return ordered[np.append(True, ordered[1:] != ordered[:-1])] if ordered.size else ordered
+    return ordered[_run_starts(ordered)]
 
 
 def _order_of_distinct(values: IntArray, count: int) -> IntArray:
@@ -585,9 +592,6 @@ def _settle(
     ``check_rings(labels, sizes, within)`` is shown the components before solving,
     ``within`` the indices (into ``src``) of the links inside one.
     """
-    from scipy import sparse
-    from scipy.sparse.csgraph import connected_components
-
     keep = np.flatnonzero(~sources[dst])
     src, dst, weight = src[keep], dst[keep], weight[keep]
     from_seed = sources[src]
@@ -599,22 +603,19 @@ def _settle(
     if src.size == 0:
         x[~sources] = b[~sources]
         return x
-    graph = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
-    count, labels = connected_components(graph, directed=True, connection="strong")
-    sizes = np.bincount(labels, minlength=count)
-    within = labels[src] == labels[dst]
+    labels, sizes, within, node_level = _condensed(n, src, dst)
+    count = sizes.size
     if check_rings is not None:
         check_rings(labels, sizes, keep[within])
-    level = _component_levels(labels[src[~within]], labels[dst[~within]], count)
-    node_level = level[labels]
+    levels = int(node_level.max()) + 1
     # edges grouped by the level of the entity they lead into
-    cross_order = _stable_order(node_level[dst[~within]], int(level.max()) + 1)
+    cross_order = _stable_order(node_level[dst[~within]], levels)
     c_src, c_dst, c_w = (
         src[~within][cross_order],
         dst[~within][cross_order],
         weight[~within][cross_order],
     )
-    c_bounds = np.searchsorted(node_level[c_dst], np.arange(int(level.max()) + 2))
+    c_bounds = np.searchsorted(node_level[c_dst], np.arange(levels + 1))
     ring_order = _stable_order(labels[dst[within]], count)
     r_src, r_dst = src[within][ring_order], dst[within][ring_order]
     r_w = weight[within][ring_order]
@@ -651,6 +652,24 @@ def _settle(
         solved[singles] = b[singles]
     x = np.where(sources, 1.0, solved)
     return np.clip(x, 0.0, 1.0)
+
+
+def _condensed(
+    n: int, src: IntArray, dst: IntArray
+) -> tuple[IntArray, IntArray, BoolArray, IntArray]:
+    """The strongly connected components of the links ``src -> dst`` among ``n``
+    entities: each entity's ``label``, each component's ``size``, which links lie
+    ``within`` one, and each entity's level (the longest chain of components above its
+    own), so that every other link leads to a higher level."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    graph = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
+    count, labels = connected_components(graph, directed=True, connection="strong")
+    sizes = np.bincount(labels, minlength=count)
+    within = labels[src] == labels[dst]
+    level = _component_levels(labels[src[~within]], labels[dst[~within]], count)
+    return labels, sizes, within, level[labels]
 
 
 def _component_levels(parents: IntArray, children: IntArray, count: int) -> IntArray:

@@ -17,7 +17,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .propagate import BoolArray, Compiled, IntArray, _component_levels, _ranges, _stable_order
+from .propagate import (
+    BoolArray,
+    Compiled,
+    IntArray,
+    _condensed,
+    _ranges,
+    _run_starts,
+    _stable_order,
+)
 
 __all__ = ["ShareOrder"]
 
@@ -63,20 +71,12 @@ class ShareOrder:
 
     @classmethod
     def build(cls, compiled: Compiled) -> ShareOrder:
-        from scipy import sparse
-        from scipy.sparse.csgraph import connected_components
-
         c = compiled
         n = c.n
         keep = c.has_share & (c.low > 0)
         src, dst = c.src[keep], c.dst[keep]
         weight = c.low[keep].astype(np.float64) / float(100 * c.scale)
-        links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
-        count, labels = connected_components(links, directed=True, connection="strong")
-        sizes = np.bincount(labels, minlength=count)
-        within = labels[src] == labels[dst]
-        component_level = _component_levels(labels[src[~within]], labels[dst[~within]], count)
-        level = component_level[labels]
+        labels, sizes, within, level = _condensed(n, src, dst)
         levels = int(level.max(initial=0)) + 1
         # links between components, by (level of the owned entity, owned entity)
         x_src, x_dst, x_weight = src[~within], dst[~within], weight[~within]
@@ -257,10 +257,3 @@ def _by_level_then(level: IntArray, nodes: IntArray, n: int, levels: int) -> Int
     """The order of ``nodes`` by (level, node), stable, by counting."""
     by_node = _stable_order(nodes, n)
     return by_node[_stable_order(level[nodes[by_node]], levels)]
-
-
-def _run_starts(values: IntArray) -> IntArray:
-    """Where each run of equal values starts."""
-    if values.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.append(True, values[1:] != values[:-1]))
