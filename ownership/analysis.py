@@ -313,11 +313,9 @@ class _SeedAncestry:
     #: Decoded sets kept for reuse (siblings share their parent's set); cleared when full.
     DECODED_LIMIT = 50_000
 
-    def __init__(self, analysis: Analysis, components: dict[str, np.ndarray] | None = None):
-        """``components`` are those :meth:`components` worked out before (from a store)."""
+    def __init__(self, analysis: Analysis, components: dict[str, np.ndarray]):
+        """``components`` as :meth:`components` works them out (maybe read from a store)."""
         c = analysis.compiled
-        if components is None:
-            components = self.components(analysis)
         self.label = np.asarray(components["label"])
         self.parents = np.asarray(components["parents"])
         self.parent_bounds = np.asarray(components["parent_bounds"])
@@ -1117,11 +1115,11 @@ class Analysis(Tabular):
         make: Callable[[], dict[str, np.ndarray]],
         usable: Callable[[dict[str, Any]], bool],
     ) -> dict[str, Any]:
-        """Arrays kept in the dataset's store, when it has one, beside this analysis, so
-        that a later command does not make them again; made and kept when absent or not
-        ``usable`` (say, not one per entity)."""
+        """Arrays kept in the dataset's store, when it has one, inside this analysis's
+        entry, so that a later command does not make them again; made and kept when
+        absent or not ``usable`` (say, not one per entity)."""
         store = self.dataset.store
-        key = f"{_state_key(self.rule, self.as_of)}-{suffix}"
+        key = f"{_state_key(self.rule, self.as_of)}/{suffix}"  # pruned with the analysis
         stored = store.get(key) if store is not None else None
         if stored is not None and usable(stored):
             return stored

@@ -22,7 +22,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -46,14 +45,10 @@ __all__ = [
 ]
 
 #: Bumped whenever what an entry holds changes; older entries are then rebuilt.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 #: Analyses (rule and date) whose stored arrays are kept per folder; those least
-#: recently written go first, each with the parts stored beside it.
+#: recently written go first, with the parts stored inside them (``analysis-.../part``).
 ANALYSES_KEPT = 16
-
-#: An analysis is stored as ``analysis-...-<16 hex digits>``, its parts (group labels,
-#: listed-ancestor components, share order) as that name and ``-<part>``.
-_ANALYSIS_NAME = re.compile(r"(analysis-.*-[0-9a-f]{16})(-[a-z]+)?")
 
 _TABLES = ("entities", "holdings", "listings")
 
@@ -255,7 +250,10 @@ class FolderCache:
             return None
 
     def put(self, key: str, arrays: dict[str, Any]) -> None:
-        """Keep ``arrays`` under ``key``; the oldest analyses beyond ANALYSES_KEPT go."""
+        """Keep ``arrays`` under ``key``; the oldest analyses beyond ANALYSES_KEPT go.
+
+        ``key/part`` keeps a part of the entry ``key``, which must be there: it goes
+        when ``key`` is pruned or stored again."""
         if not self.path.exists() or not self._valid():
             return
         try:
@@ -274,18 +272,11 @@ class FolderCache:
             self._prune()
 
     def _prune(self) -> None:
-        """Drop the analyses beyond ANALYSES_KEPT, least recently written first, with
-        their parts (names-normalised is not an analysis and is never pruned)."""
-        analyses: dict[str, list[Path]] = {}
-        for path in self.path.glob("analysis-*"):
-            match = _ANALYSIS_NAME.fullmatch(path.name)
-            analyses.setdefault(match.group(1) if match else path.name, []).append(path)
-        written = {
-            name: max(p.stat().st_mtime_ns for p in paths) for name, paths in analyses.items()
-        }
-        for name in sorted(written, key=written.__getitem__)[:-ANALYSES_KEPT]:
-            for path in analyses[name]:
-                shutil.rmtree(path, ignore_errors=True)
+        """Drop the analyses beyond ANALYSES_KEPT, least recently written (or given a
+        part) first (names-normalised is not an analysis and is never pruned)."""
+        stored = sorted(self.path.glob("analysis-*"), key=lambda p: p.stat().st_mtime_ns)
+        for old in stored[:-ANALYSES_KEPT]:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_arrays(folder: Path, arrays: dict[str, Any]) -> None:

@@ -117,14 +117,32 @@ def test_the_oldest_analyses_go_with_their_parts(folder: Path) -> None:
     assert isinstance(store, cache.FolderCache)
     names = [f"analysis-ofac-50-2025-01-01-{k:016x}" for k in range(cache.ANALYSES_KEPT + 2)]
     for written, name in enumerate(names, start=1):
-        parts = [name, f"{name}-groups", f"{name}-shares"]
-        for part in parts:
+        for part in (name, f"{name}/groups", f"{name}/shares"):
             store.put(part, {"level": [written]})
-        for part in parts:  # written in this order, whatever the clock's resolution
-            os.utime(store.path / part, ns=(written * 10**9, written * 10**9))
+        # written in this order, whatever the clock's resolution
+        os.utime(store.path / name, ns=(written * 10**9, written * 10**9))
     kept = {path.name for path in store.path.glob("analysis-*")}
-    assert kept == {f"{name}{part}" for name in names[2:] for part in ("", "-groups", "-shares")}
-    assert store.get(f"{names[-1]}-shares")["level"].tolist() == [len(names)]
+    assert kept == set(names[2:])
+    for name in names[2:]:
+        assert {p.name for p in (store.path / name).iterdir() if p.is_dir()} == {
+            "groups",
+            "shares",
+        }
+    assert store.get(f"{names[-1]}/shares")["level"].tolist() == [len(names)]
+    assert store.get(names[-1])["level"].tolist() == [len(names)]  # its parts are not read
+
+
+def test_a_part_goes_when_its_analysis_is_stored_again(folder: Path) -> None:
+    store = load(folder).store
+    assert isinstance(store, cache.FolderCache)
+    name = "analysis-ofac-50-2025-01-01-0000000000000000"
+    store.put(f"{name}/shares", {"level": [1]})
+    assert store.get(f"{name}/shares") is None  # no part without its analysis
+    store.put(name, {"level": [1]})
+    store.put(f"{name}/shares", {"level": [2]})
+    assert store.get(f"{name}/shares")["level"].tolist() == [2]
+    store.put(name, {"level": [3]})
+    assert store.get(f"{name}/shares") is None
 
 
 def test_a_changed_file_refreshes_the_entry(folder: Path) -> None:
