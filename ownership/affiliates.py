@@ -458,13 +458,17 @@ class _Search:
         """Links from the start to each entity found; worked out when first asked."""
         return _depths(np.append(self.start, self.order), self.found_from)[1:]
 
+    @cached_property
+    def _depth_by_entity(self) -> np.ndarray:
+        by_entity = np.zeros(self.found_from.size, dtype=np.int64)
+        by_entity[self.order] = self.depth
+        return by_entity
+
     def depth_of(self, nodes: np.ndarray) -> np.ndarray:
         """Links from the start to each of ``nodes`` (found ones): a few are followed
         back, link by link; for many, every depth is worked out at once."""
         if nodes.size > FOLLOWED_BACK or "depth" in self.__dict__:
-            place = np.zeros(self.found_from.size, dtype=np.int64)
-            place[self.order] = np.arange(self.order.size)
-            return self.depth[place[nodes]]
+            return self._depth_by_entity[nodes]
         depth = np.zeros(nodes.size, dtype=np.int64)
         at = nodes.copy()
         while (away := at != self.start).any():
