@@ -38,11 +38,12 @@ import numpy as np
 from .checks import check_dataset
 from .columns import Columns, columns_of, sum_into
 from .errors import DataError
-from .model import Dataset, Holding, Listing, _fmt
+from .model import Dataset, Holding, HoldingKind, Listing, _fmt
 from .propagate import (
     Compiled,
     FixedPoint,
     Reachability,
+    _ranges,
     compile_snapshot,
     covered_fixed_point,
     exact_look_through,
@@ -74,6 +75,8 @@ class Flag(StrEnum):
     rule_not_in_force = "rule_not_in_force"
     would_be_covered = "would_be_covered"  # covered if the rule were in force on the date
     unverified_window = "unverified_window"  # the rule's window on the date is not verified
+    conflicting_stakes = "conflicting_stakes"  # stakes in it cannot all be true on the date
+    closed_ring = "closed_ring"  # on a ring owning itself 100% with no outside owner
 
 
 STATUS_ORDER = {Status.listed: 0, Status.covered: 1, Status.exposed: 2, Status.clear: 3}
@@ -696,6 +699,10 @@ class Analysis(Tabular):
             else:
                 for i in np.flatnonzero(lower & in_scope & ~c.seeds):
                     flags[int(i)].append(Flag.would_be_covered.value)
+        data_flags = ((c.conflicted, Flag.conflicting_stakes), (c.closed_ring, Flag.closed_ring))
+        for mask, flag in data_flags:
+            for i in np.flatnonzero(mask):
+                flags[int(i)].append(flag.value)
         codes[c.seeds] = 0
         return codes, flags
 
@@ -945,6 +952,60 @@ class Analysis(Tabular):
             sentences.append(unverified)
         return sentences
 
+    def _data_sentences(self, i: int, flags: tuple[str, ...] | list[str]) -> list[str]:
+        """What the data says about entity ``i`` that cannot all be true, or that leaves it
+        with no ultimate owner: stakes in conflict, alternative figures, a closed ring."""
+        c = self.compiled
+        sentences = []
+        pairs = c.in_pairs(i)
+        alternative = pairs[c.alternative[pairs]] if c.alternative.size else pairs[:0]
+        if Flag.conflicting_stakes.value in flags or alternative.size:
+            into = self._active_holdings_into(c.ids[i])
+            records = [h for h in into if h.kind is HoldingKind.ownership]
+        if Flag.conflicting_stakes.value in flags:
+            from .stakes import stakes_on
+
+            stakes = stakes_on(records, self.as_of, settle=False).values()
+            total = sum((x.low for x in stakes), Decimal(0))
+            sentences.append(
+                f"The stakes in it cannot all be true on {self.as_of.isoformat()}: "
+                f"{_records_text(self, records)} add up to {_fmt(total)}%"
+                f"{' or more' if total == 100 else ''}; until the figures are settled each "
+                "counts from 0 up to its own figure, so coverage that rests on them is "
+                "possible, not certain."
+            )
+        for k in alternative.tolist():
+            owner = c.ids[int(c.src[k])]
+            figures = [h for h in records if h.owner == owner]
+            low, high = _fmt(c.unscale(c.low[k])), _fmt(c.unscale(c.high[k]))
+            if Flag.conflicting_stakes.value in flags:
+                continue  # named above
+            sentences.append(
+                f"Sources give different figures for {self._names.at(int(c.src[k]))}'s stake: "
+                f"{_records_text(self, figures)}; read as one stake of {low}-{high}%."
+            )
+        if Flag.closed_ring.value in flags:
+            ring = ", ".join(self._names.at(k) for k in self._ring_of(i))
+            sentences.append(
+                f"It is on a ring of entities owning each other 100% with no outside owner "
+                f"({ring}): nobody ultimately owns them, look-through counts nothing around "
+                "the ring, and a listed member still passes its stakes on."
+            )
+        return sentences
+
+    def _ring_of(self, i: int) -> list[int]:
+        """The members of the closed ring entity ``i`` is on, in dataset order."""
+        import networkx as nx
+
+        c = self.compiled
+        links = c.has_share & (c.low > 0) & c.closed_ring[c.src] & c.closed_ring[c.dst]
+        graph = nx.DiGraph()
+        graph.add_edges_from(zip(c.src[links].tolist(), c.dst[links].tolist(), strict=True))
+        for ring in nx.strongly_connected_components(graph):
+            if i in ring:
+                return sorted(ring)
+        return [i]
+
     @cached_property
     def _window_wording(self) -> tuple[str, str]:
         window = self.window
@@ -1024,8 +1085,7 @@ class Analysis(Tabular):
         ``bounds`` are :meth:`_legal_bounds` of every entity, when many verdicts are wanted.
         """
         if bounds is None:
-            rows = self._active_rows_into(i)
-            bounds = self._legal_bounds(np.array([i]), rows, np.zeros(rows.size, np.int64))
+            bounds = self._legal_bounds(np.array([i]))
             slot = 0
         else:
             slot = i
@@ -1033,43 +1093,43 @@ class Analysis(Tabular):
         divisor = Decimal(scale)
         return Decimal(int(low[slot])) / divisor, Decimal(int(high[slot])) / divisor
 
-    def _legal_bounds(
-        self, positions: np.ndarray, rows: np.ndarray, slots: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, int]:
+    def _legal_bounds(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """Scaled legal shares (lower, upper) of the entities at ``positions``, and their
         scale: 100% for a listed entity; under a per-owner rule, what one designated person
-        holds; otherwise :meth:`_legal_sums` over holding ``rows``, ``slots[k]`` being the
-        index in ``positions`` of the entity row k is into."""
+        holds; otherwise :meth:`_legal_sums` over the stakes in them."""
         c = self.compiled
         if self.rule.aggregation is Aggregation.per_owner and self.lower is not None:
             low = np.asarray(self.lower.received, dtype=np.int64)[positions]
             high = np.asarray((self.upper or self.lower).received, dtype=np.int64)[positions]
             high = np.maximum(low, high)
-            scale = int(c.scale)
         else:
-            sums = self._legal_sums(rows, slots, positions.size)
+            starts = c.in_ptr[positions]
+            counts = c.in_ptr[positions + 1] - starts
+            pairs = c.in_edges[_ranges(starts, counts)]
+            slots = np.repeat(np.arange(positions.size), counts)
+            sums = self._legal_sums(pairs, slots, positions.size)
             low, high = (np.asarray(x, dtype=np.int64) for x in sums)
-            scale = 10**self._columns.places
         listed = c.seeds[positions]
-        return np.where(listed, 100 * scale, low), np.where(listed, 100 * scale, high), scale
+        hundred = 100 * c.scale
+        return np.where(listed, hundred, low), np.where(listed, hundred, high), c.scale
 
     def _legal_sums(
-        self, rows: np.ndarray, slots: np.ndarray, count: int
+        self, pairs: np.ndarray, slots: np.ndarray, count: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Scaled legal shares (lower, upper) per slot, over the ownership links in holding
-        ``rows``; ``slots[k]`` is the slot of the entity row k is into.
+        """Scaled legal shares (lower, upper) per slot (``count`` of them) over the stakes
+        ``pairs``, pair k being into the entity of slot ``slots[k]``.
 
         Lower: what owners that count hold at their lower bounds. Upper: what they could
         hold, short of what the other owners certainly hold, and never below the lower.
         """
-        h = self._columns.holdings
+        c = self.compiled
         lower, upper = self._owner_sets
-        owners = h.owner[rows]
-        ownership = ~h.control[rows]
-        low = sum_into(count, slots, h.low[rows], ownership & lower[owners])
-        high = sum_into(count, slots, h.high[rows], ownership & upper[owners])
-        outside = sum_into(count, slots, h.low[rows], ownership & ~upper[owners])
-        hundred = 100 * 10**self._columns.places
+        owners = c.src[pairs]
+        share = c.has_share[pairs]
+        low = sum_into(count, slots, c.low[pairs], share & lower[owners])
+        high = sum_into(count, slots, c.high[pairs], share & upper[owners])
+        outside = sum_into(count, slots, c.low[pairs], share & ~upper[owners])
+        hundred = 100 * c.scale
         return low, np.maximum(low, np.minimum(high, hundred - outside))
 
     def _chain_positions(self, i: int, status: Status) -> list[int]:
@@ -1249,6 +1309,15 @@ def _list_label(listing: Listing) -> str:
     return label
 
 
+def _records_text(analysis: Analysis, records: Sequence[Holding]) -> str:
+    """Holdings as a verdict names them: owner, share as written, sources."""
+    return ", ".join(
+        f"{analysis._names[h.owner]} {h.share_text()}"
+        + (f" ({', '.join(h.sources)})" if h.sources else "")
+        for h in records
+    )
+
+
 def exposed_flag_sentences(flags: Sequence[str], reach: str) -> list[str]:
     """The sentences an exposed entity's flags add to its explanation; ``reach`` is the
     most that unknown or range shares could add up to, as text (``"60%"``)."""
@@ -1345,6 +1414,7 @@ def explanation(
         parts += exposed_flag_sentences(flags, _pct(legal_high))
     else:
         parts.append(f"{name} is clear: no listed party owns or controls it under {rule_when}.")
+    parts.extend(analysis._data_sentences(position, flags))
     parts.extend(analysis._window_sentences(flags))
     text = " ".join(parts)
     return _DOUBLE_STOP.sub(_single_stop, text) if ".." in text else text

@@ -1,31 +1,40 @@
-"""Checks that span records: references, duplicate ids, stakes summing above 100.
+"""Checks that span records: references, duplicate ids; stakes that conflict, closed rings.
 
 Single-record checks (types, ranges, dates) are done by the pydantic models. Readers run
 both and attach file names and lines to the :class:`~ownership.errors.Problem` s found
-here, so everything past ``io/`` can trust its inputs.
+here, so everything past ``io/`` can trust its inputs. Errors (:func:`check_dataset`)
+make data unusable; data-quality findings (:func:`data_quality`) are analysed as
+:mod:`ownership.stakes` says and reported beside the verdicts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from .errors import Problem
 from .model import Dataset, Holding, HoldingKind, _fmt
+from .stakes import stakes_on
 
-__all__ = ["check_dataset", "closed_rings", "overfull_stakes"]
+__all__ = [
+    "Conflict",
+    "check_dataset",
+    "closed_rings",
+    "conflicts",
+    "data_quality",
+    "stake_conflicts",
+]
 
 
 def check_dataset(dataset: Dataset) -> list[Problem]:
-    """Every cross-record problem in ``dataset``, in file order."""
-    problems: list[Problem] = []
-    problems += _duplicate_ids(dataset)
-    problems += _unknown_references(dataset)
-    by_owned = _shares_by_owned(dataset.holdings)
-    problems += overfull_stakes(dataset.holdings, by_owned)
-    problems += closed_rings(dataset.holdings, by_owned)
-    return problems
+    """Every cross-record error in ``dataset`` (duplicate ids, unknown references), in
+    file order. What the data says that cannot all be true is :func:`data_quality`:
+    the analysis reads it conservatively, and readers of hand-written files refuse it
+    unless told otherwise."""
+    return [*_duplicate_ids(dataset), *_unknown_references(dataset)]
 
 
 def _duplicate_ids(dataset: Dataset) -> list[Problem]:
@@ -107,128 +116,155 @@ def _unknown_references(dataset: Dataset) -> list[Problem]:
     return problems
 
 
-def _shares_by_owned(holdings: list[Holding]) -> dict[str, list[tuple[int, Holding]]]:
-    """Ownership holdings with a certain (positive lower-bound) share, grouped by owned."""
-    by_owned: dict[str, list[tuple[int, Holding]]] = defaultdict(list)
+def _certain_by_owned(holdings: Sequence[Holding]) -> dict[str, list[int]]:
+    """Per owned entity, the indices of its ownership holdings, for entities whose lower
+    bounds over all dates could add up to 100 or more (the others can neither conflict
+    nor close a ring)."""
+    by_owned: dict[str, list[int]] = defaultdict(list)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
     for index, hold in enumerate(holdings):
-        if hold.kind is HoldingKind.ownership and hold.lower_bound > 0:
-            by_owned[hold.owned].append((index, hold))
-    return by_owned
+        if hold.kind is HoldingKind.ownership:
+            by_owned[hold.owned].append(index)
+            totals[hold.owned] += hold.lower_bound
+    return {owned: rows for owned, rows in by_owned.items() if totals[owned] >= 100}
 
 
-def _start_days(items: list[tuple[int, Holding]]) -> list[dt.date | None]:
-    starts: set[dt.date | None] = {h.start for _, h in items}
-    return sorted(starts, key=lambda d: (d is not None, d or dt.date.min))
+def _turning_days(items: Iterable[Holding]) -> list[dt.date | None]:
+    """The days on which the holdings active change: each start, and the day after each
+    end (None stands for the time before any start)."""
+    days: set[dt.date | None] = {None}
+    for hold in items:
+        if hold.start is not None:
+            days.add(hold.start)
+        if hold.end is not None and hold.end < dt.date.max:
+            days.add(hold.end + dt.timedelta(days=1))
+    return sorted(days, key=lambda d: (d is not None, d or dt.date.min))
 
 
-def overfull_stakes(
-    holdings: list[Holding], by_owned: dict[str, list[tuple[int, Holding]]] | None = None
-) -> list[Problem]:
-    """Owned entities whose known direct stakes add up to more than 100 on some date.
+def _on(day: dt.date | None) -> dt.date:
+    return dt.date.min if day is None else day
 
-    Only exact percentages and range lower bounds count: both are certain minimums, and
-    an exclusive minimum is more than its bound, so 50 and "more than 50" exceed 100. The
-    sum can only rise on a start date, so checking each start date finds every overrun;
-    entities whose stakes cannot exceed 100 over all time are skipped at once.
-    """
-    groups = by_owned if by_owned is not None else _shares_by_owned(holdings)
-    problems = []
-    for owned, items in groups.items():
-        if not _exceeds_100([h for _, h in items]):
-            continue
-        for day in _start_days(items):
-            active = [(i, h) for i, h in items if _covers(h, day)]
-            if _exceeds_100([h for _, h in active]):
-                total = sum((h.lower_bound for _, h in active), Decimal(0))
-                amount = _fmt(total) if total > 100 else f"more than {_fmt(total)}"
-                first = active[-1][0]
-                stakes = ", ".join(f"{h.owner} {_stake(h)}" for _, h in active)
-                when = f"on {day.isoformat()}" if day else "with no start date"
-                problems.append(
-                    Problem(
-                        f"known stakes in {owned!r} add up to {amount}% {when} "
-                        f"({stakes}); the total must not exceed 100 - check the figures "
-                        "or end the older holding",
-                        section="holdings",
-                        index=first,
-                        record_id=f"owned {owned}",
-                        field="percent",
-                    )
-                )
+
+Namer = Callable[[int], str]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Stakes in one entity that cannot all be true: the first date, the records (their
+    indices) active then, and the total of their figures."""
+
+    owned: str
+    day: dt.date | None
+    rows: tuple[int, ...]
+    total: Decimal
+
+
+def conflicts(holdings: Sequence[Holding]) -> list[Conflict]:
+    """Entities whose stakes cannot all be true on some date (:mod:`ownership.stakes`):
+    known stakes above 100%, or at 100% with one known only to be more than its bound;
+    each at the first such date."""
+    found = []
+    for owned, rows in _certain_by_owned(holdings).items():
+        items = [holdings[k] for k in rows]
+        for day in _turning_days(items):
+            active = [k for k in rows if holdings[k].active_on(_on(day))]
+            stakes = stakes_on((holdings[k] for k in active), _on(day))
+            if any(s.conflicted for s in stakes.values()):
+                figures = stakes_on((holdings[k] for k in active), _on(day), settle=False)
+                total = sum((x.low for x in figures.values()), Decimal(0))
+                found.append(Conflict(owned, day, tuple(active), total))
                 break
+    return found
+
+
+def stake_conflicts(
+    holdings: Sequence[Holding],
+    name: Namer | None = None,
+    only: Callable[[Conflict], bool] | None = None,
+) -> list[Problem]:
+    """:func:`conflicts` (those ``only`` picks) as problems, naming every record involved
+    with its share and sources; ``name(index)`` names a record as its file knows it."""
+    problems = []
+    for conflict in conflicts(holdings):
+        if only is not None and not only(conflict):
+            continue
+        records = ", ".join(_record(holdings, k, name) for k in conflict.rows)
+        when = f"on {conflict.day.isoformat()}" if conflict.day else "with no start date"
+        total = conflict.total
+        amount = f"more than {_fmt(total)}" if total <= 100 else _fmt(total)
+        problems.append(
+            Problem(
+                f"known stakes in {conflict.owned!r} add up to {amount}% {when} ({records}); "
+                "they cannot all be true - check the figures or end the older holding",
+                section="holdings",
+                index=conflict.rows[-1],
+                record_id=f"owned {conflict.owned}",
+                field="percent",
+                value=conflict.owned,
+            )
+        )
     return problems
 
 
-def _exceeds_100(stakes: list[Holding]) -> bool:
-    """Certain stakes that add up to more than 100: above it, or at it with one of them
-    known only to be more than its bound."""
-    total = sum((h.lower_bound for h in stakes), Decimal(0))
-    return total > 100 or (total == 100 and any(_more_than(h) for h in stakes))
+def _record(holdings: Sequence[Holding], index: int, name: Namer | None) -> str:
+    """One record of a conflict: owner, share as written, where it is, its sources."""
+    hold = holdings[index]
+    where = name(index) if name is not None else f"holdings[{index}]"
+    sources = f", sources {', '.join(hold.sources)}" if hold.sources else ""
+    return f"{hold.owner} {hold.share_text()} [{where}{sources}]"
 
 
-def _more_than(stake: Holding) -> bool:
-    """The stake's lower bound is exclusive (as :attr:`Holding.lower_bound` reads it)."""
-    return stake.percent is None and stake.minimum is None and stake.exclusive_minimum is not None
-
-
-def _stake(stake: Holding) -> str:
-    return f"{'>' if _more_than(stake) else ''}{_fmt(stake.lower_bound)}"
-
-
-def _covers(hold: Holding, day: dt.date | None) -> bool:
-    if day is None:
-        return hold.start is None
-    return hold.active_on(day)
-
-
-def closed_rings(
-    holdings: list[Holding], by_owned: dict[str, list[tuple[int, Holding]]] | None = None
-) -> list[Problem]:
-    """Rings of entities wholly owned among themselves, with no outside owner, on some date.
-
-    Such a ring has no ultimate owner, and its look-through equations have no solution
-    (docs/rules.md convention 8), so it is rejected as invalid data. Only entities whose
-    certain stakes reach 100 over all time can be in such a ring; the rings among them are
-    found once, then checked date by date.
+def closed_rings(holdings: Sequence[Holding], name: Namer | None = None) -> list[Problem]:
+    """Rings of entities wholly owned among themselves, with no outside owner, on some
+    date: notes, not errors. Nobody ultimately owns such a ring; the analysis flags its
+    members and gives them the least look-through solution (docs/rules.md convention 8).
     """
     import networkx as nx
 
-    groups = by_owned if by_owned is not None else _shares_by_owned(holdings)
-    full = {
-        owned: items
-        for owned, items in groups.items()
-        if sum((h.lower_bound for _, h in items), Decimal(0)) >= 100
-    }
+    by_owned = _certain_by_owned(holdings)
     candidates = nx.DiGraph()
     candidates.add_edges_from(
-        (h.owner, owned) for owned, items in full.items() for _, h in items if h.owner in full
+        (holdings[k].owner, owned)
+        for owned, rows in by_owned.items()
+        for k in rows
+        if holdings[k].owner in by_owned
     )
-    rings = [ring for ring in nx.strongly_connected_components(candidates) if len(ring) > 1]
     problems = []
-    for ring in rings:
-        inner = sorted(
-            ((i, h) for member in ring for i, h in full[member] if h.owner in ring),
-            key=lambda pair: pair[0],
-        )
-        for day in _start_days(inner):
-            active = [(i, h) for i, h in inner if _covers(h, day)]
+    for ring in sorted(nx.strongly_connected_components(candidates), key=sorted):
+        if len(ring) < 2:
+            continue
+        rows = sorted(k for member in ring for k in by_owned[member])
+        items = [holdings[k] for k in rows]
+        for day in _turning_days(items):
+            stakes = stakes_on(items, _on(day))
             inside: dict[str, Decimal] = defaultdict(Decimal)
-            for _, h in active:
-                inside[h.owned] += h.lower_bound
-            if not all(inside[member] >= 100 for member in ring):
+            for s in stakes.values():
+                if s.owner in ring:
+                    inside[s.owned] += s.low
+            if not all(inside[member] == 100 for member in ring):
                 continue
             names = ", ".join(sorted(ring))
+            when = f" on {day.isoformat()}" if day else ""
+            where = f" ({name(rows[0])})" if name is not None else ""
             problems.append(
                 Problem(
-                    f"entities {names} own each other 100% with no outside owner"
-                    + (f" on {day.isoformat()}" if day else "")
-                    + "; nobody ultimately owns them and look-through has no solution - "
-                    "add the outside owner or correct the shares",
+                    f"entities {names} own each other 100% with no outside owner{when}"
+                    f"{where}: nobody ultimately owns them; the analysis flags them "
+                    "closed_ring and gives them 0% look-through, and a listed member still "
+                    "passes its stakes on",
                     section="holdings",
-                    index=active[0][0],
+                    index=rows[0],
                     record_id=f"ring {names}",
                     field="percent",
+                    value=names,
                 )
             )
             break
     return problems
+
+
+def data_quality(dataset: Dataset, name: Namer | None = None) -> list[Problem]:
+    """What the data says that cannot all be true, or that leaves entities with no
+    ultimate owner: stakes in conflict and closed rings, on any date."""
+    holdings = list(dataset.holdings)
+    return [*stake_conflicts(holdings, name), *closed_rings(holdings, name)]

@@ -79,11 +79,21 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _load(paths: list[Path] | None) -> Any:
+AllowConflictsOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-conflicts",
+        help="Load stakes that cannot all be true (above 100% in one company) from native "
+        "files too, and analyse them as conflicting data; imported formats always load them.",
+    ),
+]
+
+
+def _load(paths: list[Path] | None, allow_conflicts: bool = False) -> Any:
     from . import bundled_dataset, load
 
     with _progress("loading") as tick:
-        return load(*(paths or [bundled_dataset()]), progress=tick)
+        return load(*(paths or [bundled_dataset()]), progress=tick, allow_conflicts=allow_conflicts)
 
 
 RuleOption = Annotated[
@@ -185,16 +195,36 @@ def _emit_records(records: Any, fmt: Format) -> None:
 @user_errors
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Dataset files or CSV folders.")],
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Treat data-quality warnings (conflicting stakes, closed rings) "
+            "as errors: exit 2 when there is any.",
+        ),
+    ] = False,
+    allow_conflicts: AllowConflictsOption = False,
 ) -> None:
     """Check datasets strictly and print every problem, or a one-line summary.
 
-    Exit code 0 when valid, 2 when any problem is found (all are listed).
+    Errors (a broken record, an unknown id; in a native file, stakes above 100% unless
+    --allow-conflicts) are listed on stderr with exit code 2. Data-quality warnings (stakes
+    that cannot all be true in imported data, rings owning themselves 100%) are listed
+    too, with exit code 0 unless --strict.
 
     Example: ownership validate fixtures/inspur.yaml my_holdings/
     """
     from . import load
 
-    typer.echo(f"valid: {load(*paths).summary()}")
+    warnings: list[Any] = []
+    dataset = load(*paths, allow_conflicts=allow_conflicts, warnings=warnings)
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if warnings and strict:
+        count = len(warnings)
+        raise _fail(f"{count} data-quality warning{'s' if count != 1 else ''} (--strict)")
+    noted = f"; {len(warnings)} data-quality warning(s)" if warnings else ""
+    typer.echo(f"valid: {dataset.summary()}{noted}")
 
 
 @app.command()
@@ -212,6 +242,7 @@ def schema() -> None:
 @user_errors
 def analyze(
     data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
     rule: RuleOption = "bis-affiliates",
     as_of: AsOfOption = None,
     fmt: FormatOption = Format.table,
@@ -231,7 +262,7 @@ def analyze(
     """
     from .analysis import analyze as run_analysis
 
-    dataset = _load(data)
+    dataset = _load(data, allow_conflicts)
     chosen = _rule(rule, lists, threshold, strict, per_owner, control)
     with _progress("propagating") as tick:
         result = run_analysis(dataset, chosen, as_of, progress=tick)
@@ -266,6 +297,7 @@ def analyze(
 def explain(
     name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
     data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
     rule: RuleOption = "bis-affiliates",
     as_of: AsOfOption = None,
     fmt: Annotated[
@@ -280,7 +312,7 @@ def explain(
     from .analysis import analyze as run_analysis
     from .resolve import NameIndex
 
-    dataset = _load(data)
+    dataset = _load(data, allow_conflicts)
     match = NameIndex(dataset).resolve(name)
     result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
     verdict = result.verdict(match.entity.id)
@@ -293,7 +325,7 @@ def explain(
     if match.note():
         console.print(f"[dim]{match.note()}[/dim]")
     console.print(result.header())
-    console.print(verdict_panel(verdict))
+    console.print(verdict_panel(verdict), soft_wrap=False)
 
 
 class ScopeChoice(StrEnum):
@@ -307,6 +339,7 @@ class ScopeChoice(StrEnum):
 def affiliates(
     name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
     data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
     unlisted: Annotated[
         bool, typer.Option("--unlisted", help="Only affiliates not on a list the rule reads.")
     ] = False,
@@ -346,7 +379,7 @@ def affiliates(
     """
     from .analysis import analyze as run_analysis
 
-    dataset = _load(data)
+    dataset = _load(data, allow_conflicts)
     result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
     report = result.affiliates(
         name, scope=scope.value, unlisted=unlisted, max_depth=max_depth, min_percent=min_percent
@@ -402,6 +435,7 @@ class FailOn(StrEnum):
 def screen(
     counterparties: Annotated[Path, typer.Argument(help="CSV file of counterparties.")],
     data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
     name_column: Annotated[
         str | None,
         typer.Option(
@@ -451,7 +485,7 @@ def screen(
     table = read_counterparties(
         counterparties, name_column=name_column, country_column=country_column
     )
-    dataset = _load(data)
+    dataset = _load(data, allow_conflicts)
     result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
     rows = run_screen(
         result, table.names, countries=table.countries, extras=table.rows, min_score=min_score
@@ -497,6 +531,7 @@ def screen(
 def timeline(
     name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
     data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
     group: Annotated[
         bool, typer.Option("--group", help="Every entity of the ownership group.")
     ] = False,
@@ -513,7 +548,7 @@ def timeline(
     from .resolve import NameIndex
     from .timeline import timeline as run_timeline
 
-    dataset = _load(data)
+    dataset = _load(data, allow_conflicts)
     match = NameIndex(dataset).resolve(name)
     chosen = _rule(rule, lists, None, False, False, False)
     with _progress("analysing dates") as tick:
@@ -549,6 +584,7 @@ def timeline(
 def show(
     name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
     data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
     fmt: Annotated[
         Format, typer.Option("--format", "-f", help="table (a card) or json.")
     ] = Format.table,
@@ -561,7 +597,7 @@ def show(
     from .card import entity_card
     from .resolve import NameIndex
 
-    dataset = _load(data)
+    dataset = _load(data, allow_conflicts)
     match = NameIndex(dataset).resolve(name)
     card = entity_card(dataset, match.entity.id)
     if fmt is not Format.table:
@@ -574,7 +610,7 @@ def show(
     console = _console()
     if match.note():
         console.print(f"[dim]{escape(match.note() or '')}[/dim]")
-    console.print(card_panel(card))
+    console.print(card_panel(card), soft_wrap=False)
 
 
 @app.command(name="import")
@@ -646,6 +682,7 @@ def export(
         ),
     ],
     data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
     fmt: Annotated[
         ExportFormat | None,
         typer.Option(
@@ -674,7 +711,7 @@ def export(
     """
     from .io import export as run_export
 
-    dataset = _load(data)
+    dataset = _load(data, allow_conflicts)
     analysis = None
     if rule is not None:
         from .analysis import analyze as run_analysis
@@ -691,6 +728,7 @@ def compare(
         Path, typer.Argument(help="FollowTheMoney JSON lines (OpenSanctions export).")
     ],
     data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
     rule: RuleOption = "bis-affiliates",
     as_of: AsOfOption = None,
     fmt: Annotated[
@@ -706,7 +744,7 @@ def compare(
     from .analysis import analyze as run_analysis
     from .io.ftm import compare_coverage
 
-    dataset = _load(data or [ftm_file])
+    dataset = _load(data or [ftm_file], allow_conflicts)
     result = run_analysis(dataset, _rule(rule, None, None, False, False, False), as_of)
     comparison = compare_coverage(dataset, ftm_file, result)
     if fmt is Format.table:
@@ -728,6 +766,7 @@ def map_command(
         str | None, typer.Argument(help="Map this entity's group; default: the whole dataset.")
     ] = None,
     data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
     rule: RuleOption = "bis-affiliates",
     as_of: AsOfOption = None,
     depth: Annotated[
@@ -753,7 +792,7 @@ def map_command(
     from .errors import OwnershipError
     from .render.html import write_map
 
-    dataset = _load(data)
+    dataset = _load(data, allow_conflicts)
     if name is None and len(dataset.entities) > MAP_ENTITY_LIMIT:
         raise OwnershipError(
             f"the dataset has {len(dataset.entities)} entities; name one to map its group "
@@ -775,6 +814,7 @@ def plot(
         Path, typer.Option("--out", "-o", help="Figure file: .png, .svg or .pdf.")
     ] = Path("ownership.png"),
     data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
     rule: RuleOption = "bis-affiliates",
     as_of: AsOfOption = None,
     depth: Annotated[
@@ -790,7 +830,7 @@ def plot(
     from .analysis import analyze as run_analysis
     from .render.figure import save_figure
 
-    dataset = _load(data)
+    dataset = _load(data, allow_conflicts)
     result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
     focus = result.resolve(name) if name else None
     path = save_figure(result, out, focus=focus, depth=depth)

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .model import Dataset, HoldingKind, _fmt
+from .stakes import provenance
 
 if TYPE_CHECKING:
     from .rules.base import Rule
@@ -41,6 +42,7 @@ __all__ = [
     "day_number",
     "decimal_places",
     "object_array",
+    "provenance_numbers",
     "sum_into",
 ]
 
@@ -74,6 +76,9 @@ class HoldingColumns:
     range_given: BoolArray  # written as a range (unknown when neither is given)
     start: IntArray
     end: IntArray
+    #: the holding's sources as a number: holdings citing the same sources (or none) add
+    #: up, others are alternative figures (see :mod:`ownership.stakes`)
+    provenance: IntArray
 
     def active(self, day: dt.date) -> BoolArray:
         return _active(self.start, self.end, day)
@@ -248,6 +253,7 @@ class Columns:
             range_given=np.fromiter((h.is_range for h in holdings), bool, count),
             start=np.fromiter((day_number(h.start, NO_START) for h in holdings), np.int64, count),
             end=np.fromiter((day_number(h.end, NO_END) for h in holdings), np.int64, count),
+            provenance=provenance_numbers([provenance(h) for h in holdings]),
         )
         listings = dataset.listings
         total = len(listings)
@@ -269,6 +275,13 @@ class Columns:
             listings=lists,
             places=places,
         )
+
+
+def provenance_numbers(keys: Sequence[tuple[str, ...]]) -> IntArray:
+    """A number per provenance key (:func:`ownership.stakes.provenance`), the same number
+    for the same key; 0 is no source."""
+    numbers: dict[tuple[str, ...], int] = {(): 0}
+    return np.fromiter((numbers.setdefault(key, len(numbers)) for key in keys), np.int64, len(keys))
 
 
 def sum_into(count: int, slots: IntArray, values: NDArray[Any], rows: BoolArray) -> NDArray[Any]:

@@ -83,6 +83,9 @@ class Source(_Record):
     publisher: str | None = None
     date: dt.date | None = None
     url: str | None = None
+    #: the format of the file the records citing this source were imported from (``ftm``,
+    #: ``bods``, ...); none for hand-written data
+    format: str | None = None
     note: str | None = None
 
 

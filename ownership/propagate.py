@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -29,7 +29,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .columns import columns_of, sum_into
-from .errors import DataError, Problem
 from .model import Dataset
 from .rules.base import Aggregation, Rule, Threshold
 
@@ -60,6 +59,12 @@ class Compiled:
     in_edges: IntArray
     seeds: BoolArray
     out_of_scope: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: per pair: records of several provenances gave alternative figures for the stake
+    alternative: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: per entity: the stakes in it cannot all be true, so each counts from 0
+    conflicted: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: per entity: on a ring owning itself 100% with no outside owner
+    closed_ring: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def n(self) -> int:
@@ -81,9 +86,11 @@ class Compiled:
 def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
     """Compile the holdings active on ``day`` and the seeds ``rule`` reads on that day.
 
-    Works on the dataset's columns (:mod:`ownership.columns`): pairs are merged, shares
-    summed and capped, and seeds chosen with array operations. Pairs keep the order in
-    which their first holding appears (as :func:`ownership.reference.reference_compile`).
+    Works on the dataset's columns (:mod:`ownership.columns`): pairs are merged as
+    :mod:`ownership.stakes` says (records citing the same sources add up, other records
+    are alternative figures, stakes that cannot all be true count from 0), and seeds
+    chosen, with array operations. Pairs keep the order in which their first holding
+    appears (as :func:`ownership.reference.reference_compile`).
     """
     columns = columns_of(dataset)
     n = columns.n
@@ -110,17 +117,26 @@ def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
     control[slot[is_control]] = True
     has_share = np.zeros(m, dtype=bool)
     has_share[slot[shares]] = True
-    low = np.zeros(m, dtype=h.low.dtype)
-    np.add.at(low, slot[shares], h.low[rows][shares] // divisor)
-    high = np.zeros(m, dtype=h.high.dtype)
-    np.add.at(high, slot[shares], h.high[rows][shares] // divisor)
-    np.minimum(high, hundred, out=high)
-    low_strict = np.zeros(m, dtype=bool)
-    low_strict[slot[shares & h.low_strict[rows]]] = True
-    high_strict = np.zeros(m, dtype=bool)
-    high_strict[slot[shares & h.high_strict[rows]]] = True
-    # a strict upper bound stops mattering once the pair's sum is capped at 100
-    high_strict &= np.asarray(high < hundred, dtype=bool)
+    stake = _stakes(
+        m,
+        slot[shares],
+        h.provenance[rows][shares],
+        h.low[rows][shares] // divisor,
+        h.high[rows][shares] // divisor,
+        h.low_strict[rows][shares],
+        h.high_strict[rows][shares],
+        hundred,
+    )
+    low, high, low_strict, high_strict, alternative = stake
+    conflicted = _conflicts(n, dst, has_share, low, low_strict, hundred)
+    if conflicted.any():
+        into = conflicted[dst] & has_share
+        low[into] = 0
+        low_strict[into] = False
+    share_links = has_share & (low > 0)
+    closed = _inside_closed(n, src[share_links], dst[share_links], low[share_links], hundred)
+    closed_ring = np.zeros(n, dtype=bool)
+    closed_ring[dst[share_links][closed]] = True
     out_ptr = np.zeros(n + 1, dtype=np.int64)
     in_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=out_ptr[1:])
@@ -154,7 +170,113 @@ def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
         in_edges=_stable_order(dst, n),
         seeds=seeds,
         out_of_scope=np.asarray(out_of_scope, dtype=bool),
+        alternative=alternative,
+        conflicted=conflicted,
+        closed_ring=closed_ring,
     )
+
+
+def _stakes(
+    m: int,
+    slot: IntArray,
+    provenance: IntArray,
+    low: NDArray[Any],
+    high: NDArray[Any],
+    low_strict: BoolArray,
+    high_strict: BoolArray,
+    hundred: int,
+) -> tuple[NDArray[Any], NDArray[Any], BoolArray, BoolArray, BoolArray]:
+    """Per pair (``slot`` of each ownership row), the stake's bounds, whether they are
+    exclusive, and whether rows of several provenances gave alternative figures.
+
+    Rows of one provenance add up (upper bounds stop at 100); the pair is the range from
+    the lowest group's lower bound to the highest group's upper bound. Most pairs have
+    one provenance: then this is a plain sum.
+    """
+    group_keys = slot * (int(provenance.max(initial=0)) + 1) + provenance
+    groups, group_of = np.unique(group_keys, return_inverse=True)
+    group_of = group_of.reshape(-1)
+    g = groups.size
+    g_low = np.zeros(g, dtype=low.dtype)
+    np.add.at(g_low, group_of, low)
+    g_high = np.zeros(g, dtype=high.dtype)
+    np.add.at(g_high, group_of, high)
+    np.minimum(g_high, hundred, out=g_high)
+    g_low_strict = np.zeros(g, dtype=bool)
+    g_low_strict[group_of[low_strict]] = True
+    g_high_strict = np.zeros(g, dtype=bool)
+    g_high_strict[group_of[high_strict]] = True
+    # a strict upper bound stops mattering once the group's sum is capped at 100
+    g_high_strict &= np.asarray(g_high < hundred, dtype=bool)
+    g_slot = groups // (int(provenance.max(initial=0)) + 1)
+    count = np.bincount(g_slot, minlength=m)
+    alternative = count > 1
+    if not alternative.any():  # one group per pair: the groups are the pairs
+        out = [np.zeros(m, dtype=low.dtype), np.zeros(m, dtype=high.dtype)]
+        out[0][g_slot], out[1][g_slot] = g_low, g_high
+        strict = [np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)]
+        strict[0][g_slot], strict[1][g_slot] = g_low_strict, g_high_strict
+        return out[0], out[1], strict[0], strict[1], alternative
+    starts = _run_starts(g_slot)  # groups are sorted by slot
+    pair_low = np.zeros(m, dtype=low.dtype)
+    pair_high = np.zeros(m, dtype=high.dtype)
+    pair_low[g_slot[starts]] = np.minimum.reduceat(g_low, starts)
+    pair_high[g_slot[starts]] = np.maximum.reduceat(g_high, starts)
+    # a bound is exclusive when every group that gives it says so
+    pair_low_strict = _all_at(m, g_slot, g_low == pair_low[g_slot], g_low_strict)
+    pair_high_strict = _all_at(m, g_slot, g_high == pair_high[g_slot], g_high_strict)
+    return pair_low, pair_high, pair_low_strict, pair_high_strict, alternative
+
+
+def _all_at(m: int, slot: IntArray, chosen: BoolArray, flag: BoolArray) -> BoolArray:
+    """Per slot, whether every chosen row (at least one) has ``flag``."""
+    chosen_count = np.bincount(slot[chosen], minlength=m)
+    flagged = np.bincount(slot[chosen & flag], minlength=m)
+    return np.asarray((chosen_count > 0) & (flagged == chosen_count), dtype=bool)
+
+
+def _conflicts(
+    n: int,
+    dst: IntArray,
+    has_share: BoolArray,
+    low: NDArray[Any],
+    low_strict: BoolArray,
+    hundred: int,
+) -> BoolArray:
+    """Entities whose stakes cannot all be true: lower bounds above 100, or at 100 with
+    one of them exclusive (:func:`ownership.stakes.conflicting`)."""
+    total = sum_into(n, dst, low, has_share)
+    strict = sum_into(n, dst, low_strict.astype(np.int64), has_share)
+    return np.asarray((total > hundred) | ((total == hundred) & (strict > 0)), dtype=bool)
+
+
+def _inside_closed(
+    n: int, src: IntArray, dst: IntArray, low: NDArray[Any], hundred: int
+) -> BoolArray:
+    """Which links ``src -> dst`` (scaled shares ``low``, all positive) lie inside a
+    closed ring: entities owning each other with all 100% of each held inside the ring.
+
+    Such a ring has no ultimate owner and makes the look-through equations singular
+    (docs/rules.md convention 8); their least solution is what solving without these
+    links gives. Only entities receiving exactly 100% can be members, so the rings are
+    searched among those alone.
+    """
+    inside = np.zeros(src.size, dtype=bool)
+    if src.size == 0:
+        return inside
+    full = sum_into(n, dst, low, np.ones(src.size, dtype=bool)) == hundred
+    candidate = full[src] & full[dst]
+    if not candidate.any():
+        return inside
+    labels, sizes, within, _ = _condensed(n, src[candidate], dst[candidate])
+    rows = np.flatnonzero(candidate)[within]
+    inner = sum_into(n, dst[rows], low[rows], np.ones(rows.size, dtype=bool))
+    held_inside = inner == hundred
+    # a ring is closed when every member holds all of itself inside it
+    open_member = np.bincount(labels, weights=~held_inside, minlength=sizes.size) > 0
+    closed = (sizes > 1) & ~open_member
+    inside[rows] = closed[labels[dst[rows]]]
+    return inside
 
 
 def _stable_order(keys: IntArray, count: int) -> IntArray:
@@ -562,18 +684,15 @@ def look_through(compiled: Compiled) -> NDArray[np.float64]:
 
     Solves ``x = b + M x`` exactly (up to float rounding): strongly connected components in
     topological order, a whole level of them at a time; single entities by substitution,
-    rings by a small linear solve. A ring owning itself 100% with no outside owner has no
-    solution and raises DataError.
+    rings by a small linear solve. A ring owning itself 100% with no outside owner gets
+    the least solution, 0 (docs/rules.md convention 8).
     """
     n, seeds = compiled.n, compiled.seeds
     keep = compiled.has_share & (compiled.low > 0)
     low = compiled.low[keep]
-
-    def check(labels: IntArray, sizes: IntArray, within: IntArray) -> None:
-        _check_closed_rings(compiled, labels, sizes, compiled.dst[keep][within], low[within])
-
     weight = low.astype(np.float64) / float(100 * compiled.scale)
-    return _settle(n, compiled.src[keep], compiled.dst[keep], weight, seeds, check)
+    exact = (low, 100 * compiled.scale)
+    return _settle(n, compiled.src[keep], compiled.dst[keep], weight, seeds, exact)
 
 
 def _settle(
@@ -582,31 +701,31 @@ def _settle(
     dst: IntArray,
     weight: NDArray[np.float64],
     sources: BoolArray,
-    check_rings: Callable[[IntArray, IntArray, IntArray], None] | None = None,
+    exact: tuple[NDArray[Any], int] | None = None,
 ) -> NDArray[np.float64]:
     """``x = 1`` at ``sources`` and ``x = sum of weight * x`` over the links into every
     other entity (links into a source are dropped: it absorbs), clipped to 0..1.
 
     Strongly connected components in topological order, a whole level of them at a
-    time; single entities by substitution, rings by a small linear solve.
-    ``check_rings(labels, sizes, within)`` is shown the components before solving,
-    ``within`` the indices (into ``src``) of the links inside one.
+    time; single entities by substitution, rings by a small linear solve. ``exact``
+    (each link's share as an exact scaled integer, and 100 in that scale) lets closed
+    rings be found and given their least solution (:func:`_without_closed_rings`).
     """
     keep = np.flatnonzero(~sources[dst])
+    if exact is not None:
+        keep = keep[_without_closed_rings(n, src[keep], dst[keep], exact[0][keep], exact[1])]
     src, dst, weight = src[keep], dst[keep], weight[keep]
     from_seed = sources[src]
     b = np.zeros(n, dtype=np.float64)
     np.add.at(b, dst[from_seed], weight[from_seed])
     inner = ~from_seed
-    src, dst, weight, keep = src[inner], dst[inner], weight[inner], keep[inner]
+    src, dst, weight = src[inner], dst[inner], weight[inner]
     x = np.where(sources, 1.0, 0.0)
     if src.size == 0:
         x[~sources] = b[~sources]
         return x
     labels, sizes, within, node_level = _condensed(n, src, dst)
     count = sizes.size
-    if check_rings is not None:
-        check_rings(labels, sizes, keep[within])
     levels = int(node_level.max()) + 1
     # edges grouped by the level of the entity they lead into
     cross_order = _stable_order(node_level[dst[~within]], levels)
@@ -694,40 +813,13 @@ def _component_levels(parents: IntArray, children: IntArray, count: int) -> IntA
     return level
 
 
-def _check_closed_rings(
-    compiled: Compiled,
-    labels: IntArray,
-    sizes: IntArray,
-    dst: IntArray,
-    low: NDArray[Any],
-) -> None:
-    """Reject rings whose members are wholly owned within the ring (singular equations).
-
-    ``dst`` and ``low`` are the links inside components.
-    """
-    ring_nodes = np.flatnonzero(sizes[labels] > 1)
-    if ring_nodes.size == 0:
-        return
-    full = 100 * compiled.scale
-    inside = np.zeros(compiled.n, dtype=compiled.low.dtype)
-    np.add.at(inside, dst, low)
-    least = np.full(sizes.size, full, dtype=compiled.low.dtype)
-    np.minimum.at(least, labels[ring_nodes], inside[ring_nodes])
-    closed = np.flatnonzero((sizes > 1) & (least >= full))
-    problems = []
-    for comp in closed:
-        members = np.flatnonzero(labels == comp)
-        names = ", ".join(compiled.ids[i] for i in members)
-        problems.append(
-            Problem(
-                f"entities {names} own each other 100% with no outside owner, so their "
-                "effective ownership is undefined; add the outside owner or correct the shares",
-                section="holdings",
-                field="percent",
-            )
-        )
-    if problems:
-        raise DataError(problems)
+def _without_closed_rings(
+    n: int, src: IntArray, dst: IntArray, low: NDArray[Any], hundred: int
+) -> BoolArray:
+    """The links to keep when solving look-through shares: all but those inside a closed
+    ring (:func:`_inside_closed`). Its members then hold what reaches them from outside,
+    which is nothing: the least solution of their singular equations."""
+    return ~_inside_closed(n, src, dst, low, hundred)
 
 
 def aggregation_of(rule: Rule) -> Aggregation:
@@ -778,11 +870,16 @@ def relative_share_array(
     src, dst = local[compiled.src[keep]], local[compiled.dst[keep]]
     if upward:
         src, dst = dst, src
-    weight = compiled.low[keep].astype(np.float64) / float(100 * compiled.scale)
+    low = compiled.low[keep]
+    weight = low.astype(np.float64) / float(100 * compiled.scale)
     s = int(local[source])
-    into_source = dst == s  # the source absorbs: nothing flows back into it
-    src, dst, weight = src[~into_source], dst[~into_source], weight[~into_source]
     size = members.size
+    flows = dst != s  # the source absorbs: nothing flows back into it
+    owner, owned = (dst, src) if upward else (src, dst)
+    flows[flows] = _without_closed_rings(
+        size, owner[flows], owned[flows], low[flows], 100 * compiled.scale
+    )
+    src, dst, weight = src[flows], dst[flows], weight[flows]
     if size >= IN_ORDER_FROM:
         source_only = np.zeros(size, dtype=bool)
         source_only[s] = True
@@ -816,8 +913,11 @@ def exact_look_through(compiled: Compiled, targets: IntArray) -> dict[int, Fract
     import networkx as nx
 
     keep = compiled.has_share & (compiled.low > 0) & ~compiled.seeds[compiled.dst]
-    owners: dict[int, list[tuple[int, Fraction]]] = defaultdict(list)
     hundred = 100 * compiled.scale
+    keep[keep] = _without_closed_rings(
+        compiled.n, compiled.src[keep], compiled.dst[keep], compiled.low[keep], hundred
+    )
+    owners: dict[int, list[tuple[int, Fraction]]] = defaultdict(list)
     for k in np.flatnonzero(keep):
         owners[int(compiled.dst[k])].append(
             (int(compiled.src[k]), Fraction(int(compiled.low[k]), hundred))

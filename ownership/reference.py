@@ -16,11 +16,13 @@ import numpy as np
 
 from .columns import MAX_PLACES, decimal_places
 from .errors import DataError, Problem
-from .model import Dataset, Holding, HoldingKind
+from .model import Dataset, Holding
 from .propagate import Compiled
 from .rules.base import Aggregation, Rule, Threshold
+from .stakes import Stake, stakes_on
 
 __all__ = [
+    "reference_closed_rings",
     "reference_compile",
     "reference_covered",
     "reference_look_through",
@@ -51,21 +53,15 @@ def _meets_upper(total: Decimal, strict: bool, threshold: Threshold) -> bool:
     return total > threshold.value
 
 
-def _share(
-    counted: list[Holding], outside: list[Holding], threshold: Threshold, upper: bool
-) -> bool:
-    """Does the share of ``counted`` holdings meet the threshold (at one bound)?"""
+def _share(counted: list[Stake], outside: list[Stake], threshold: Threshold, upper: bool) -> bool:
+    """Does the share of the ``counted`` stakes meet the threshold (at one bound)?"""
     if not upper:
-        total = sum((h.lower_bound for h in counted), Decimal(0))
-        strict = any(h.exclusive_minimum is not None for h in counted)
-        return _meets(total, strict, threshold)
-    by_owner: dict[str, Decimal] = defaultdict(Decimal)
-    for h in counted:
-        by_owner[h.owner] += h.upper_bound
-    got = sum((min(Decimal(100), v) for v in by_owner.values()), Decimal(0))
-    strict_high = any(h.exclusive_maximum is not None and by_owner[h.owner] < 100 for h in counted)
-    cap = Decimal(100) - sum((h.lower_bound for h in outside), Decimal(0))
-    cap_strict = any(h.exclusive_minimum is not None for h in outside)
+        total = sum((s.low for s in counted), Decimal(0))
+        return _meets(total, any(s.low_strict for s in counted), threshold)
+    got = sum((s.high for s in counted), Decimal(0))
+    strict_high = any(s.high_strict for s in counted)
+    cap = Decimal(100) - sum((s.low for s in outside), Decimal(0))
+    cap_strict = any(s.low_strict for s in outside)
     share = min(got, cap)
     strict = strict_high if got < cap else cap_strict if cap < got else strict_high or cap_strict
     return _meets_upper(share, strict, threshold)
@@ -81,7 +77,7 @@ def reference_covered(
     """Seeds plus every entity the rule covers on ``day`` (least fixed point)."""
     seeds = reference_seeds(dataset, rule, day)
     threshold = rule.threshold_on(day)
-    holdings = _active(dataset, day)
+    stakes = list(stakes_on(dataset.holdings, day).values())
     if rule.aggregation in (Aggregation.none, Aggregation.look_through) or threshold is None:
         return set(seeds)
     entities = [e.id for e in dataset.entities]
@@ -93,12 +89,12 @@ def reference_covered(
             for entity in entities:
                 if entity in covered:
                     continue
-                incoming = [h for h in holdings if h.owned == entity]
-                shares = [h for h in incoming if h.kind is HoldingKind.ownership]
-                counted = [h for h in shares if h.owner in covered]
-                outside = [h for h in shares if h.owner not in covered]
+                incoming = [s for s in stakes if s.owned == entity]
+                shares = [s for s in incoming if s.share]
+                counted = [s for s in shares if s.owner in covered]
+                outside = [s for s in shares if s.owner not in covered]
                 controlled = rule.control_counts and any(
-                    h.kind is HoldingKind.control and h.owner in covered for h in incoming
+                    s.control and s.owner in covered for s in incoming
                 )
                 if controlled or (counted and _share(counted, outside, threshold, upper)):
                     covered.add(entity)
@@ -115,16 +111,16 @@ def reference_covered(
             for entity in entities:
                 if entity in own:
                     continue
-                incoming = [h for h in holdings if h.owned == entity]
+                incoming = [s for s in stakes if s.owned == entity]
                 owners = set(own)
                 for arrangement in arrangements:
                     if arrangement.target == entity and own & set(arrangement.members):
                         owners |= set(arrangement.members)
-                shares = [h for h in incoming if h.kind is HoldingKind.ownership]
-                counted = [h for h in shares if h.owner in owners]
-                outside = [h for h in shares if h.owner not in owners]
+                shares = [s for s in incoming if s.share]
+                counted = [s for s in shares if s.owner in owners]
+                outside = [s for s in shares if s.owner not in owners]
                 controlled = rule.control_counts and any(
-                    h.kind is HoldingKind.control and h.owner in own for h in incoming
+                    s.control and s.owner in own for s in incoming
                 )
                 if controlled or (counted and _share(counted, outside, threshold, upper)):
                     own.add(entity)
@@ -134,26 +130,67 @@ def reference_covered(
 
 
 def reference_look_through(dataset: Dataset, seeds: set[str], day: dt.date) -> dict[str, Fraction]:
-    """Exact effective shares (0..1) held by ``seeds``: solve x = b + M x in rationals."""
+    """Exact effective shares (0..1) held by ``seeds``: the least non-negative solution of
+    x = b + M x, in rationals.
+
+    A set of entities wholly owned among themselves (no seed among them, each one's whole
+    100% held inside the set) makes the equations singular; the least solution gives
+    them 0, which is what solving without the links inside the set gives.
+    """
     entities = [e.id for e in dataset.entities]
     free = [e for e in entities if e not in seeds]
     position = {e: i for i, e in enumerate(free)}
     size = len(free)
+    links = [
+        (s.owner, s.owned, Fraction(s.low) / 100)
+        for s in stakes_on(dataset.holdings, day).values()
+        if s.share and s.low > 0 and s.owned not in seeds
+    ]
+    closed = _closed_sets(links)
     a = [[Fraction(int(i == j)) for j in range(size)] for i in range(size)]
     b = [Fraction(0)] * size
-    for h in _active(dataset, day):
-        if h.kind is not HoldingKind.ownership or h.owned in seeds:
+    for owner, owned, share in links:
+        if any(owner in ring and owned in ring for ring in closed):
             continue
-        share = Fraction(h.lower_bound) / 100
-        row = position[h.owned]
-        if h.owner in seeds:
+        row = position[owned]
+        if owner in seeds:
             b[row] += share
         else:
-            a[row][position[h.owner]] -= share
+            a[row][position[owner]] -= share
     solution = _solve(a, b, free)
     result = {e: Fraction(1) for e in seeds}
     result.update(zip(free, solution, strict=True))
     return result
+
+
+def _closed_sets(links: list[tuple[str, str, Fraction]]) -> list[set[str]]:
+    """Strongly connected sets of two or more whose members each receive exactly 100%
+    from inside the set."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_edges_from((owner, owned) for owner, owned, _ in links)
+    closed = []
+    for ring in nx.strongly_connected_components(graph):
+        if len(ring) < 2:
+            continue
+        inside: dict[str, Fraction] = defaultdict(Fraction)
+        for owner, owned, share in links:
+            if owner in ring and owned in ring:
+                inside[owned] += share
+        if all(inside[member] == 1 for member in ring):
+            closed.append(set(ring))
+    return closed
+
+
+def reference_closed_rings(dataset: Dataset, day: dt.date) -> set[str]:
+    """Entities on a ring that owns itself 100% with no outside owner, on ``day``."""
+    links = [
+        (s.owner, s.owned, Fraction(s.low) / 100)
+        for s in stakes_on(dataset.holdings, day).values()
+        if s.share and s.low > 0
+    ]
+    return set().union(*_closed_sets(links))
 
 
 def _solve(a: list[list[Fraction]], b: list[Fraction], names: list[str]) -> list[Fraction]:
@@ -162,14 +199,7 @@ def _solve(a: list[list[Fraction]], b: list[Fraction], names: list[str]) -> list
     for col in range(size):
         pivot = next((r for r in range(col, size) if rows[r][col] != 0), None)
         if pivot is None:
-            raise DataError(
-                [
-                    Problem(
-                        f"look-through equations are singular at {names[col]!r} "
-                        "(a closed 100% ring)"
-                    )
-                ]
-            )
+            raise DataError([Problem(f"look-through equations are singular at {names[col]!r}")])
         rows[col], rows[pivot] = rows[pivot], rows[col]
         lead = rows[col][col]
         rows[col] = [v / lead for v in rows[col]]
@@ -183,7 +213,6 @@ def _solve(a: list[list[Fraction]], b: list[Fraction], names: list[str]) -> list
 def reference_statuses(dataset: Dataset, rule: Rule, day: dt.date) -> dict[str, str]:
     """listed / covered / exposed / clear for every entity, straight from the spec."""
     seeds = reference_seeds(dataset, rule, day)
-    holdings = _active(dataset, day)
     if rule.aggregation is Aggregation.look_through:
         threshold = rule.threshold_on(day)
         assert threshold is not None
@@ -192,15 +221,15 @@ def reference_statuses(dataset: Dataset, rule: Rule, day: dt.date) -> dict[str, 
     else:
         covered = reference_covered(dataset, rule, day) if rule.in_force_on(day) else set(seeds)
     scope_out = {e.id for e in dataset.entities if e.country in rule.out_of_scope_countries}
-    links = [h for h in holdings if h.kind is HoldingKind.control or h.upper_bound > 0]
+    links = [s for s in stakes_on(dataset.holdings, day).values() if s.control or s.high > 0]
     reached = set(seeds)
     frontier = list(seeds)
     while frontier:
         node = frontier.pop()
-        for h in links:
-            if h.owner == node and h.owned not in reached:
-                reached.add(h.owned)
-                frontier.append(h.owned)
+        for s in links:
+            if s.owner == node and s.owned not in reached:
+                reached.add(s.owned)
+                frontier.append(s.owned)
     result = {}
     for entity in dataset.entities:
         if entity.id in seeds:
@@ -226,39 +255,10 @@ def reference_compile(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
                 places = max(places, decimal_places(value))
     dtype: Any = np.int64 if places <= MAX_PLACES else object
     scale = 10**places
-    hundred = 100 * scale
-
-    pair_of: dict[tuple[int, int], int] = {}
-    low: list[int] = []
-    high: list[int] = []
-    low_strict: list[bool] = []
-    high_strict: list[bool] = []
-    has_share: list[bool] = []
-    control: list[bool] = []
-    for h in active:
-        key = (index[h.owner], index[h.owned])
-        slot = pair_of.get(key)
-        if slot is None:
-            slot = pair_of[key] = len(low)
-            low.append(0)
-            high.append(0)
-            low_strict.append(False)
-            high_strict.append(False)
-            has_share.append(False)
-            control.append(False)
-        if h.kind is HoldingKind.control:
-            control[slot] = True
-            continue
-        has_share[slot] = True
-        low[slot] += int(h.lower_bound * scale)
-        high[slot] = min(hundred, high[slot] + int(h.upper_bound * scale))
-        low_strict[slot] = low_strict[slot] or h.exclusive_minimum is not None
-        high_strict[slot] = high_strict[slot] or h.exclusive_maximum is not None
-    # a strict upper bound stops mattering once the pair's sum is capped at 100
-    high_strict = [s and v < hundred for s, v in zip(high_strict, high, strict=True)]
-    m = len(low)
-    src = np.fromiter((k[0] for k in pair_of), dtype=np.int64, count=m)
-    dst = np.fromiter((k[1] for k in pair_of), dtype=np.int64, count=m)
+    stakes = list(stakes_on(active, day).values())
+    m = len(stakes)
+    src = np.fromiter((index[s.owner] for s in stakes), dtype=np.int64, count=m)
+    dst = np.fromiter((index[s.owned] for s in stakes), dtype=np.int64, count=m)
     n = len(ids)
     out_order = np.argsort(src, kind="stable")
     in_order = np.argsort(dst, kind="stable")
@@ -275,22 +275,32 @@ def reference_compile(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
         for i, entity in enumerate(dataset.entities):
             if entity.country in rule.out_of_scope_countries:
                 out_of_scope[i] = True
+    conflicted = np.zeros(n, dtype=bool)
+    for s in stakes:
+        if s.conflicted:
+            conflicted[index[s.owned]] = True
+    closed_ring = np.zeros(n, dtype=bool)
+    for entity_id in reference_closed_rings(dataset, day):
+        closed_ring[index[entity_id]] = True
     return Compiled(
         ids=ids,
         index=index,
         scale=scale,
         src=src,
         dst=dst,
-        low=np.array(low, dtype=dtype),
-        high=np.array(high, dtype=dtype),
-        low_strict=np.array(low_strict, dtype=bool),
-        high_strict=np.array(high_strict, dtype=bool),
-        has_share=np.array(has_share, dtype=bool),
-        control=np.array(control, dtype=bool),
+        low=np.array([int(s.low * scale) for s in stakes], dtype=dtype),
+        high=np.array([int(s.high * scale) for s in stakes], dtype=dtype),
+        low_strict=np.array([s.low_strict for s in stakes], dtype=bool),
+        high_strict=np.array([s.high_strict for s in stakes], dtype=bool),
+        has_share=np.array([s.share for s in stakes], dtype=bool),
+        control=np.array([s.control for s in stakes], dtype=bool),
         out_ptr=out_ptr,
         out_edges=out_order.astype(np.int64),
         in_ptr=in_ptr,
         in_edges=in_order.astype(np.int64),
         seeds=seeds,
         out_of_scope=out_of_scope,
+        alternative=np.array([s.alternatives > 1 for s in stakes], dtype=bool),
+        conflicted=conflicted,
+        closed_ring=closed_ring,
     )

@@ -22,6 +22,7 @@ from .propagate import (
     Compiled,
     IntArray,
     _condensed,
+    _inside_closed,
     _ranges,
     _run_starts,
     _stable_order,
@@ -74,6 +75,12 @@ class ShareOrder:
         c = compiled
         n = c.n
         keep = c.has_share & (c.low > 0)
+        # a closed ring's members hold nothing through it (the least solution); a query
+        # from one of them is still solved the other way, as from any ring member
+        closed = _inside_closed(n, c.src[keep], c.dst[keep], c.low[keep], 100 * c.scale)
+        on_closed = np.zeros(n, dtype=bool)
+        on_closed[c.dst[keep][closed]] = True
+        keep[keep] = ~closed
         src, dst = c.src[keep], c.dst[keep]
         weight = c.low[keep].astype(np.float64) / float(100 * c.scale)
         labels, sizes, within, level = _condensed(n, src, dst)
@@ -87,7 +94,7 @@ class ShareOrder:
         rings = _Rings(labels, sizes, src[within], dst[within], weight[within], level)
         return cls(
             level=level,
-            ringed=sizes[labels] > 1,
+            ringed=(sizes[labels] > 1) | on_closed,
             link_src=x_src,
             link_weight=x_weight,
             link_bounds=np.searchsorted(level[x_dst], np.arange(levels + 1)),
@@ -211,9 +218,9 @@ class _Rings:
         }
 
     def _inverses(self, rings: IntArray, size: int) -> NDArray[Any]:
-        """Inverses of the equations of ``rings``, all of ``size`` members. The checks
-        refuse rings owned wholly from inside (:func:`~ownership.checks.check_dataset`),
-        the only ones whose equations have no inverse."""
+        """Inverses of the equations of ``rings``, all of ``size`` members. Rings owned
+        wholly from inside, the only ones whose equations have no inverse, were left out
+        by :meth:`ShareOrder.build`."""
         local = np.full(self.starts.size, -1, dtype=np.int64)
         local[rings] = np.arange(rings.size)
         chosen = self._links_of(local)

@@ -361,6 +361,10 @@ class _Lines:
         listings = listings_read(a)
         by_row = np.asarray(sorted(listings), dtype=np.int64)
         by_row = np.union1d(by_row, np.flatnonzero(self.codes == _CODES.index(Status.listed)))
+        # what the data says that cannot all be true is told with its records, row by row
+        told = c.conflicted | c.closed_ring
+        told[c.dst[c.alternative]] = True
+        by_row = np.union1d(by_row, np.flatnonzero(told))
         self.by_row = np.zeros(n, dtype=bool)
         self.by_row[by_row] = True
         per_owner = a.rule.aggregation is Aggregation.per_owner and a.lower is not None
@@ -415,9 +419,7 @@ class _Lines:
     def _legal_bounds(self) -> None:
         a = self.analysis
         c = a.compiled
-        active = np.flatnonzero(a._active_holding_rows)
-        owned = a._columns.holdings.owned[active]
-        low, high, scale = a._legal_bounds(np.arange(c.n), active, owned)
+        low, high, scale = a._legal_bounds(np.arange(c.n))
         self.legal_low, self.legal_high, self.legal_scale = low, high, scale
         threshold = a.threshold
         if threshold is None:

@@ -72,7 +72,7 @@ class RowMaker:
             active = active[wanted[owned]]
             owned = owned[wanted[owned]]
         self.owners_of = analysis._counted_owners(active)
-        self.legal = legal or analysis._legal_bounds(np.arange(c.n), active, owned)
+        self.legal = legal or analysis._legal_bounds(np.arange(c.n))
         self.listings_of = listings_read(analysis) if listings is None else listings
         self.fixed = {
             "rule": analysis.rule.name,

@@ -76,6 +76,8 @@ def dated_holdings(
             record[draw(st.sampled_from(["maximum", "exclusiveMaximum"]))] = high
     elif shape == "control":
         record["kind"] = "control"
+    # same sources add up, different ones are alternative figures (ownership.stakes)
+    record["sources"] = draw(st.sampled_from([[], [], ["r1"], ["r2"], ["r1", "r2"]]))
     return Holding.model_validate(record)
 
 

@@ -45,6 +45,51 @@ def test_validate_lists_every_problem_on_stderr_and_exits_2(tmp_path: Path) -> N
     assert "Traceback" not in err
 
 
+CONFLICTED = (
+    "entities:\n  - {id: x, name: X}\n  - {id: y, name: Y}\n  - {id: a, name: A}\n"
+    "holdings:\n  - {owner: x, owned: a, percent: 60}\n  - {owner: y, owned: a, percent: 60}\n"
+    "listings:\n  - {entity: x, list: sdn}\n"
+)
+
+
+def test_validate_refuses_hand_written_conflicts_unless_allowed(tmp_path: Path) -> None:
+    data = tmp_path / "d.yaml"
+    data.write_text(CONFLICTED)
+    code, out, err = run("validate", str(data))
+    assert (code, out) == (2, "")
+    assert "add up to 120%" in err and "x 60% [d.yaml:6], y 60% [d.yaml:7]" in err
+    assert "--allow-conflicts" in err
+    code, out, err = run("validate", "--allow-conflicts", str(data))
+    assert code == 0 and out.startswith("valid: 3 entities") and "1 data-quality" in out
+    assert err.startswith(f"warning: {data}:7: holdings[1]") and "cannot all be true" in err
+    code, out, err = run("validate", "--allow-conflicts", "--strict", str(data))
+    assert code == 2 and "1 data-quality warning (--strict)" in err
+    code, out, err = run(
+        "explain", "a", "--data", str(data), "--allow-conflicts", "--rule", "ofac-50"
+    )
+    assert code == 0 and "conflicting_stakes" in out and "possible, not certain." in out
+    code, _, err = run("explain", "a", "--data", str(data), "--rule", "ofac-50")
+    assert code == 2 and "--allow-conflicts" in err and "Traceback" not in err
+
+
+def test_validate_warns_of_conflicts_in_imported_data(tmp_path: Path) -> None:
+    ftm = tmp_path / "e.ftm.json"
+    ftm.write_text(
+        '{"id": "x", "schema": "Company", "properties": {"name": ["X"]}}\n'
+        '{"id": "y", "schema": "Company", "properties": {"name": ["Y"]}}\n'
+        '{"id": "a", "schema": "Company", "properties": {"name": ["A"]}}\n'
+        '{"id": "o1", "schema": "Ownership", "properties": {"owner": ["x"], "asset": ["a"], '
+        '"percentage": ["70"]}}\n'
+        '{"id": "o2", "schema": "Ownership", "properties": {"owner": ["y"], "asset": ["a"], '
+        '"percentage": ["40"]}}\n'
+    )
+    code, out, err = run("validate", str(ftm))
+    assert code == 0 and "1 data-quality warning" in out
+    assert "e.ftm.json:5" in err and "add up to 110%" in err
+    code, _, err = run("validate", "--strict", str(ftm))
+    assert code == 2
+
+
 def test_missing_file_is_one_line_on_stderr(tmp_path: Path) -> None:
     code, _, err = run("validate", str(tmp_path / "missing.yaml"))
     assert code == 2

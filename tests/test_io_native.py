@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import ownership
+from ownership.analysis import analyze
 from ownership.errors import DataError
 from ownership.io import load, save
 from ownership.io.native import write_json, write_yaml
@@ -79,7 +80,13 @@ BROKEN = [
         "d.yaml",
         GOOD.replace("percent: 16.4", "percent: 70"),
         14,
-        ["holdings[1]", "'a' add up to 103.3%", "x 33.3, b 70", "must not exceed 100"],
+        [
+            "holdings[1]",
+            "'a' add up to 103.3% with no start date",
+            "x 33.3% [d.yaml:9], b 70% [d.yaml:12]",
+            "cannot all be true",
+            "--allow-conflicts",
+        ],
     ),
     (
         "start after end",
@@ -338,4 +345,7 @@ def test_half_and_more_than_half_of_one_entity_is_refused(tmp_path: Path) -> Non
         load(data)
     text = str(error.value)
     assert str(data) in text and "holdings[1]" in text
-    assert "'a' add up to more than 100%" in text and "x 50, y >50" in text
+    assert "'a' add up to more than 100%" in text and "x 50% [d.yaml:6], y >50-55%" in text
+    # loaded when asked for, and analysed as a conflict
+    result = analyze(load(data, allow_conflicts=True), "ofac-50", "2025-01-01")
+    assert result.flags("a") == ["conflicting_stakes"]

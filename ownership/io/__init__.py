@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import Problem
 from ..model import Dataset
 from .native import (
     dataset_json_schema,
@@ -32,22 +33,34 @@ if TYPE_CHECKING:
 __all__ = ["dataset_json_schema", "detect_format", "export", "import_sources", "load", "save"]
 
 
-def load(*paths: str | Path, progress: Callable[[int, int], None] | None = None) -> Dataset:
+def load(
+    *paths: str | Path,
+    progress: Callable[[int, int], None] | None = None,
+    allow_conflicts: bool = False,
+    warnings: list[Problem] | None = None,
+) -> Dataset:
     """Load and merge datasets of any supported format; raise DataError on any problem.
 
     Native inputs alone are read exactly as before; as soon as one input is in another
     format, every input goes through :func:`import_sources` without linking (records
-    meet by id only). ``progress(done, total)`` follows the reading of CSV folders.
+    meet by id only). Stakes that cannot all be true are loaded from imported formats
+    (and analysed as a conflict), but refused in native files unless ``allow_conflicts``;
+    ``warnings``, when given, receives them (and closed rings) with their files and
+    records. ``progress(done, total)`` follows the reading of CSV folders.
     """
     if not paths:
         raise ValueError("give at least one path")
     from .detect import detect_format
 
     if all(_is_native(p, detect_format) for p in paths):
-        return load_native(list(paths), progress=progress)
+        return load_native(
+            list(paths), progress=progress, allow_conflicts=allow_conflicts, warnings=warnings
+        )
     from .imports import import_sources as run
 
-    dataset, _ = run(list(paths), link=False)
+    dataset, report = run(list(paths), link=False, allow_conflicts=allow_conflicts)
+    if warnings is not None:
+        warnings += report.warnings
     return dataset
 
 
@@ -70,11 +83,12 @@ def import_sources(
     *,
     same_as: str | Path | SameAs | None = None,
     link: bool = True,
+    allow_conflicts: bool = False,
 ) -> tuple[Dataset, ImportReport]:
     """Read, merge and link inputs of any supported format; see :mod:`ownership.io.imports`."""
     from .imports import import_sources as run
 
-    return run(paths, same_as=same_as, link=link)
+    return run(paths, same_as=same_as, link=link, allow_conflicts=allow_conflicts)
 
 
 def detect_format(path: str | Path) -> str:

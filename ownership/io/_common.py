@@ -37,7 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..checks import check_dataset
+from ..checks import check_dataset, data_quality
 from ..errors import DataError, Problem
 from ..model import Dataset, Entity, Holding, Identifier, Listing, Source
 
@@ -104,6 +104,9 @@ class Imported:
     hints: list[Hint] = field(default_factory=list)
     notices: list[Problem] = field(default_factory=list)
     placeholders: set[str] = field(default_factory=set)
+    #: what the input says that cannot all be true, or leaves entities with no ultimate
+    #: owner (:func:`ownership.checks.data_quality`), each naming its source records
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def source(self) -> Source:
@@ -569,6 +572,11 @@ class Builder:
                 problems.append(_relocate(problem, wheres))
         if problems:
             raise DataError(problems)
+        # what cannot all be true is loaded, reported and analysed conservatively
+        warnings = [
+            _relocate(finding, wheres)
+            for finding in data_quality(dataset, lambda k: where_text(self.holding_where[k]))
+        ]
         return Imported(
             dataset=dataset,
             format=self.format,
@@ -576,7 +584,16 @@ class Builder:
             hints=self.hints,
             notices=self.notices,
             placeholders=placeholders,
+            warnings=warnings,
         )
+
+
+def where_text(where: Where) -> str:
+    """A source record as its file knows it: file, line or record id."""
+    name = Path(where.file).name
+    if where.line:
+        return f"{name}:{where.line}" + (f" {where.record}" if where.record else "")
+    return f"{name} {where.record}" if where.record else name
 
 
 def _name_index(entities: Iterable[Entity]) -> dict[str, set[str]]:
@@ -670,6 +687,7 @@ def make_source(
         publisher=publisher,
         date=date,
         url=url,
+        format=fmt,
         note=f"imported from {path.name}",
     )
 

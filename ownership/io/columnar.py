@@ -7,7 +7,7 @@ checks every row with array operations, builds the analysis columns
 a pydantic object only when something asks for it.
 
 It accepts or declines, never reports: the first doubt (a cell it does not read exactly as
-the strict reader would, a duplicate id, stakes above 100, a closed ring, a broken row)
+the strict reader would, a duplicate id, stakes above 100, a broken row)
 makes it return None, and :func:`ownership.io.native.load_native` then reads the folder
 strictly, with every problem named by file, line and field. A folder it accepts yields the
 same records as the strict reader.
@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .._re2 import PYTHON_SPACE, SURROUNDING_SPACE
-from ..checks import closed_rings, overfull_stakes
+from ..checks import stake_conflicts
 from ..columns import (
     MAX_PLACES,
     NO_END,
@@ -39,6 +39,7 @@ from ..columns import (
     PositionIndex,
     attach_columns,
     object_array,
+    provenance_numbers,
 )
 from ..lazy import MadeOnRead
 from ..model import Dataset, Entity, EntityKind, Holding, Listing
@@ -447,8 +448,7 @@ def _holdings(table: Any, owner: np.ndarray, owned: np.ndarray) -> HoldingColumn
     end = _days(table, "end", NO_END)
     if (start > end).any():
         raise _Decline("start after end")
-    for name in ("sources",):
-        _plain_list_cells(table, name, Holding)
+    _plain_list_cells(table, "sources", Holding)
     places = np.maximum.reduce(
         [percent_places, min_places, ex_min_places, max_places, ex_max_places]
     ).astype(np.int8)
@@ -467,7 +467,26 @@ def _holdings(table: Any, owner: np.ndarray, owned: np.ndarray) -> HoldingColumn
         range_given=has_range,
         start=start,
         end=end,
+        provenance=_provenance(table),
     )
+
+
+def _provenance(table: Any) -> np.ndarray:
+    """Per row, the number of its sources (:func:`ownership.columns.provenance_numbers`),
+    read as the strict reader reads a list cell."""
+    import json
+
+    codes, values = _cells(table, "sources")
+    keys = []
+    for value in values:
+        if value is None:
+            items: list[str] = []
+        elif value.startswith("["):
+            items = [str(x) for x in json.loads(value)]  # checked by _plain_list_cells
+        else:
+            items = [part.strip() for part in value.split(";") if part.strip()]
+        keys.append(tuple(sorted(set(items))))
+    return np.asarray(provenance_numbers(keys)[codes])
 
 
 def _listings(table: Any, entity: np.ndarray) -> ListingColumns:
@@ -490,15 +509,10 @@ def _listings(table: Any, entity: np.ndarray) -> ListingColumns:
 
 
 def _cross_record_checks(dataset: Dataset, columns: Columns) -> None:
-    """Stakes above 100 and closed 100% rings, checked exactly where they could occur.
-
-    Only an entity whose certain stakes add up to more than 100 over all dates (or to
-    100 with one of them exclusive) can be overfull, and only entities whose stakes reach
-    100 can close a ring; those few are checked record by record with the strict checks.
+    """Stakes that cannot all be true, checked exactly where they could occur: only an
+    entity whose certain stakes add up to more than 100 over all dates (or to 100 with
+    one of them exclusive) can have them, and those few are checked record by record.
     """
-    from scipy import sparse
-    from scipy.sparse.csgraph import connected_components
-
     h = columns.holdings
     certain = ~h.control & (h.low > 0)
     total = np.zeros(columns.n, dtype=np.int64)
@@ -509,22 +523,6 @@ def _cross_record_checks(dataset: Dataset, columns: Columns) -> None:
     more_than[h.owned[certain & h.low_strict]] = True
     suspects = np.flatnonzero((total > hundred) | ((total == hundred) & more_than))
     if suspects.size:
-        rows = np.flatnonzero(np.isin(h.owned, suspects) & certain)
-        if overfull_stakes([dataset.holdings[int(k)] for k in rows]):
-            raise _Decline("stakes above 100")
-    full = total >= hundred
-    inner = certain & full[h.owner] & full[h.owned]
-    if not inner.any():
-        return
-    links = sparse.csr_matrix(
-        (np.ones(int(inner.sum()), dtype=np.int8), (h.owner[inner], h.owned[inner])),
-        shape=(columns.n, columns.n),
-    )
-    _, labels = connected_components(links, directed=True, connection="strong")
-    sizes = np.bincount(labels)
-    ringed = inner & (sizes[labels[h.owner]] > 1) & (labels[h.owner] == labels[h.owned])
-    if ringed.any():
-        members = np.unique(h.owned[ringed])
-        rows = np.flatnonzero(np.isin(h.owned, members) & certain)
-        if closed_rings([dataset.holdings[int(k)] for k in rows]):
-            raise _Decline("closed ring")
+        rows = np.flatnonzero(np.isin(h.owned, suspects) & ~h.control)
+        if stake_conflicts([dataset.holdings[int(k)] for k in rows]):
+            raise _Decline("stakes that cannot all be true")

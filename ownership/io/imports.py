@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..checks import check_dataset
+from ..checks import check_dataset, data_quality
 from ..errors import DataError, Problem
 from ..model import Dataset, Entity, Source
 from ._common import Hint, Imported, join_notes, merge_entity, unique
@@ -61,6 +61,8 @@ class ImportReport:
     links: list[LinkDecision] = field(default_factory=list)
     notices: list[Problem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    #: stakes that cannot all be true and closed rings, loaded and analysed conservatively
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def review(self) -> list[LinkDecision]:
@@ -91,6 +93,11 @@ class ImportReport:
             lines.append(f"{len(self.hints)} ownership hint(s) in words (not imported as holdings)")
         if self.notices:
             lines.append(f"{len(self.notices)} notice(s): rows skipped or placeholders made")
+        if self.warnings:
+            lines.append(
+                f"{len(self.warnings)} data-quality warning(s): stakes that cannot all be true "
+                "or rings owning themselves, loaded and flagged (see ownership validate)"
+            )
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,6 +108,7 @@ class ImportReport:
             "review": [d.to_dict() for d in self.review],
             "hints": [h.to_dict() for h in self.hints],
             "notices": [str(n) for n in self.notices],
+            "warnings": [str(w) for w in self.warnings],
         }
 
 
@@ -121,7 +129,9 @@ def _readers() -> dict[str, Callable[..., Imported]]:
     }
 
 
-def _read_native(path: str | Path, *, source_id: str | None = None) -> Imported:
+def _read_native(
+    path: str | Path, *, source_id: str | None = None, allow_conflicts: bool = False
+) -> Imported:
     """A native file or CSV folder as an import: its records also cite the file's Source.
 
     Free-text sources (allowed in a native dataset that declares no Source records)
@@ -131,7 +141,8 @@ def _read_native(path: str | Path, *, source_id: str | None = None) -> Imported:
     from .native import load_native
 
     file = Path(path)
-    data = load_native([file])
+    warnings: list[Problem] = []
+    data = load_native([file], allow_conflicts=allow_conflicts, warnings=warnings)
     source = Source(
         id=source_id or f"native:{file.name}",
         title="ownership dataset",
@@ -156,7 +167,7 @@ def _read_native(path: str | Path, *, source_id: str | None = None) -> Imported:
         arrangements=[cite(a) for a in data.arrangements],
         sources=[source, *data.sources, *extra],
     )
-    return Imported(dataset=dataset, format="native", files=[str(file)])
+    return Imported(dataset=dataset, format="native", files=[str(file)], warnings=warnings)
 
 
 def read_source(
@@ -209,11 +220,13 @@ def import_sources(
     *,
     same_as: str | Path | SameAs | None = None,
     link: bool = True,
+    allow_conflicts: bool = False,
 ) -> tuple[Dataset, ImportReport]:
     """Read, merge and link ``paths``; return the checked dataset and a report.
 
     Raises :class:`~ownership.errors.DataError` listing every problem of every input
-    (and of the merged whole); nothing is returned half-loaded.
+    (and of the merged whole); nothing is returned half-loaded. Stakes that cannot all
+    be true are notices, except inside a native file (unless ``allow_conflicts``).
     """
     if not paths:
         raise ValueError("give at least one input path")
@@ -229,8 +242,9 @@ def import_sources(
     imported: list[Imported] = []
     readers = _readers()
     for (path, fmt), source_id in zip(inputs, _source_ids(inputs), strict=True):
+        options = {"allow_conflicts": allow_conflicts} if fmt == "native" else {}
         try:
-            imported.append(readers[fmt](path, source_id=source_id))
+            imported.append(readers[fmt](path, source_id=source_id, **options))
         except DataError as exc:
             problems += exc.problems
     if problems:
@@ -246,6 +260,7 @@ def import_sources(
     for item in imported:
         report.hints += item.hints
         report.notices += item.notices
+        report.warnings += item.warnings
     dataset = merge_imported(imported)
     if link:
         decisions = find_links(dataset, same_as=settled)
@@ -267,6 +282,9 @@ def import_sources(
     problems = [_locate(p, dataset) for p in check_dataset(dataset)]
     if problems:
         raise DataError(problems)
+    # stakes that conflict across inputs (each input reported its own with its records)
+    told = {w.value for w in report.warnings}
+    report.warnings += [_locate(p, dataset) for p in data_quality(dataset) if p.value not in told]
     report.counts = {
         "entities": len(dataset.entities),
         "holdings": len(dataset.holdings),

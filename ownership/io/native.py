@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..checks import check_dataset
+from ..checks import Conflict, check_dataset, data_quality, stake_conflicts
 from ..errors import DataError, Problem
 from ..model import Arrangement, Dataset, Entity, Holding, Listing, Source
 from . import columnar
@@ -64,7 +64,7 @@ CSV_COLUMNS: dict[str, list[str]] = {
     ],
     "listings": ["entity", "list", "program", "start", "end", "citation", "sources", "note"],
     "arrangements": ["id", "kind", "members", "target", "start", "end", "sources", "note"],
-    "sources": ["id", "title", "publisher", "date", "url", "note"],
+    "sources": ["id", "title", "publisher", "date", "url", "format", "note"],
 }  # fmt: skip
 
 _LIST_CELLS = {"aliases", "sources", "members"}
@@ -167,14 +167,29 @@ def csv_bytes(folder: Path) -> int:
     )
 
 
+#: How a refused conflict tells the way to load it anyway.
+ALLOW_CONFLICTS_HINT = (
+    "; to load them and analyse them as conflicting data, give --allow-conflicts "
+    "(allow_conflicts=True)"
+)
+
+
 def load_native(
-    paths: Sequence[str | Path], *, progress: Callable[[int, int], None] | None = None
+    paths: Sequence[str | Path],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    allow_conflicts: bool = False,
+    warnings: list[Problem] | None = None,
 ) -> Dataset:
     """Read and merge native files and CSV folders; raise DataError listing every problem.
 
     Records that appear identically in several files (a shared entity, say) are kept once;
-    differing records under one id are reported as duplicates. ``progress(done, total)``
-    is called with bytes of CSV read, for progress bars on large folders.
+    differing records under one id are reported as duplicates. Stakes that cannot all be
+    true are errors in a hand-written file, unless ``allow_conflicts``: then they load and
+    the analysis reads them as a conflict. ``warnings``, when given, receives the
+    data-quality findings (:func:`ownership.checks.data_quality`) with their files and
+    lines. ``progress(done, total)`` is called with bytes of CSV read, for progress bars
+    on large folders.
     """
     loaded = _Loaded()
     folders = [Path(p) for p in paths if Path(p).is_dir()]
@@ -191,6 +206,8 @@ def load_native(
         if fast is not None:
             if progress is not None:
                 progress(total, total)
+            if warnings is not None:  # accepted: no conflict; rings, named by record
+                warnings += data_quality(fast)
             return fast
     meter = _Meter(progress, total)
     for raw_path in paths:
@@ -200,7 +217,7 @@ def load_native(
         else:
             _read_document_into(path, loaded)
     meter.done()
-    return _finish(loaded)
+    return _finish(loaded, allow_conflicts=allow_conflicts, warnings=warnings)
 
 
 class _Meter:
@@ -550,7 +567,9 @@ def _parse_list_cell(column: str, cell: str) -> list[Any]:
     return items
 
 
-def _finish(loaded: _Loaded) -> Dataset:
+def _finish(
+    loaded: _Loaded, *, allow_conflicts: bool = False, warnings: list[Problem] | None = None
+) -> Dataset:
     _collapse_identical(loaded)
     dataset = Dataset.model_construct(**loaded.records)  # type: ignore[arg-type]  # validated
     problems = list(loaded.problems)
@@ -558,11 +577,34 @@ def _finish(loaded: _Loaded) -> Dataset:
         if problem.value is not None and problem.value in loaded.failed_ids:
             continue  # the referenced record is already reported as broken
         problems.append(_locate(problem, loaded.locations))
+    if not allow_conflicts:
+        # refused when hand-written; stakes that cite an imported source were loaded
+        # from data that said so, and an import reported them
+        imported = {s.id for s in dataset.sources if s.format}
+        holdings = dataset.holdings
+
+        def hand_written(conflict: Conflict) -> bool:
+            return not any(imported.intersection(holdings[k].sources) for k in conflict.rows)
+
+        places = loaded.locations["holdings"]
+        for problem in stake_conflicts(holdings, lambda k: _place(places[k]), hand_written):
+            message = problem.message + ALLOW_CONFLICTS_HINT
+            problems.append(_locate(replace(problem, message=message), loaded.locations))
+    if warnings is not None and not problems:
+        places = loaded.locations["holdings"]
+        found = data_quality(dataset, lambda k: _place(places[k]))
+        warnings += [_locate(problem, loaded.locations) for problem in found]
     problems += _references_of_broken_records(loaded, {e.id for e in dataset.entities})
     if problems:
         raise DataError(problems)
     dataset.mark_checked()
     return dataset
+
+
+def _place(location: Location) -> str:
+    """A record as its file knows it: ``file:line``, or the file and the record's index."""
+    name = Path(location.file).name
+    return f"{name}:{location.line}" if location.line else f"{name} #{location.index}"
 
 
 _REFERENCE_FIELDS = {

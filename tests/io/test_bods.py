@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ownership.analysis import analyze
+from ownership.analysis import Flag, analyze
 from ownership.errors import DataError
 from ownership.io.bods import read_bods
 
@@ -229,17 +229,18 @@ def _pack_path(name: str) -> Path:
 @pytest.mark.parametrize("case", fixtures.list_cases())
 def test_conformance_pack_case(case: str) -> None:
     path = _pack_path(case)
-    if case == "edge-cases/10-circular-ownership":
-        # Two companies owning each other 100% with no outside owner: look-through has no
-        # solution, and the native checks refuse the data instead of inflating totals.
-        with pytest.raises(DataError) as caught:
-            read_bods(path)
-        text = str(caught.value)
-        assert "10-circular-ownership.json" in text
-        assert "rec-rel-alpha-owns-beta" in text
-        assert "own each other 100% with no outside owner" in text
-        return
     result = read_bods(path)
+    if case == "edge-cases/10-circular-ownership":
+        # Two companies owning each other 100% with no outside owner: loaded, reported,
+        # flagged on both, and nothing counted twice (no look-through from outside).
+        (note,) = [n for n in result.warnings if "own each other 100%" in str(n)]
+        assert "10-circular-ownership.json" in str(note)
+        assert "rec-rel-alpha-owns-beta" in str(note)
+        analysis = analyze(result.dataset, rule="ofac-50", as_of="2024-06-01")
+        assert all(Flag.closed_ring.value in v.flags for v in analysis)
+        assert [v.status.value for v in analysis] == ["clear", "clear"]
+        assert [v.effective_percent for v in analysis] == [0.0, 0.0]
+        return
     if case == "core/01-direct-ownership":
         kinds = sorted((h.kind.value, h.share_text()) for h in result.dataset.holdings)
         # shareholding and voting rights are both kept: 75% of shares, and control

@@ -120,7 +120,6 @@ BROKEN = {
     "range inverted": ("holdings.csv", "owner,owned,minimum,maximum\nx,a,60,40\n"),
     "duplicate id": ("entities.csv", "id,name\nx,X\na,Alpha\nb,Beta\na,Other Alpha\n"),
     "bad country": ("entities.csv", "id,name,country\nx,X,China\na,Alpha,\nb,Beta,\n"),
-    "closed ring": ("holdings.csv", "owner,owned,percent\na,b,100\nb,a,100\n"),
     "blank identifier": ("entities.csv", "id,name,identifiers\nx,X,lei|\u00a0\na,A,\nb,B,\n"),
     "identifier parts": ("entities.csv", "id,name,identifiers\nx,X,lei|1|2\na,A,\nb,B,\n"),
 }  # fmt: skip
@@ -143,6 +142,20 @@ def test_broken_folders_get_the_strict_readers_messages(
         load(folder)
     assert str(through_columnar.value) == str(strict.value)
     assert str(folder / file) in str(strict.value)
+
+
+def test_a_closed_ring_is_read_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "entities.csv").write_text("id,name\nx,X\na,Alpha\nb,Beta\n")
+    (folder / "holdings.csv").write_text("owner,owned,percent\na,b,100\nb,a,100\n")
+    fast = read_csv_folder_columnar(folder)
+    strict = load(folder)
+    assert fast is not None and fast == strict
+    flags = {v.id: v.flags for v in analyze(fast, "ofac-50", "2025-10-01")}
+    assert flags == {"x": (), "a": ("closed_ring",), "b": ("closed_ring",)}
 
 
 def test_large_folders_are_read_by_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ownership.analysis import analyze
 from ownership.errors import DataError
 from ownership.io import detect_format, import_sources, load
 from ownership.io.native import load_native
@@ -164,10 +165,13 @@ def test_conflict_between_inputs_names_both_files(tmp_path: Path) -> None:
         '"percentage": ["70"]}}\n',
         encoding="utf-8",
     )
-    with pytest.raises(DataError) as caught:
-        import_sources([native, ftm], link=False)
-    text = str(caught.value)
-    assert "add up to 130%" in text and "theirs.jsonl" in text
+    # stakes from two inputs that cannot all be true are loaded and reported, not fatal
+    dataset, report = import_sources([native, ftm], link=False)
+    (note,) = [str(n) for n in report.warnings if "cannot all be true" in str(n)]
+    assert "add up to 130%" in note and "theirs.jsonl" in note and "ours.yaml" in note
+    assert "a 60%" in note and "c 70%" in note
+    result = analyze(dataset, "ofac-50", "2025-01-01")
+    assert result.flags("b") == ["conflicting_stakes"]
 
 
 def test_free_text_sources_of_a_native_file_are_declared(tmp_path: Path) -> None:

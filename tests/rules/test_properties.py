@@ -32,7 +32,11 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 
 
 @st.composite
-def graphs(draw: st.DrawFn, *, allow_cycles: bool = True, bounds: bool = True) -> Dataset:
+def graphs(
+    draw: st.DrawFn, *, allow_cycles: bool = True, bounds: bool = True, messy: bool = True
+) -> Dataset:
+    """Random graphs; ``messy`` ones may also hold what real data holds: stakes that
+    cannot all be true, alternative figures from other sources, closed 100% rings."""
     n = draw(st.integers(2, 8))
     ids = [f"e{i}" for i in range(n)]
     countries = [draw(st.sampled_from(["CN", "US", "HK", None])) for _ in ids]
@@ -65,7 +69,8 @@ def graphs(draw: st.DrawFn, *, allow_cycles: bool = True, bounds: bool = True) -
                 holdings.append(Holding(owner=owner, owned=owned))
                 continue
             share = draw(st.sampled_from(SHARES))
-            if share > room or (shape == "range" and share >= 100):
+            overfull = messy and draw(st.integers(0, 9)) == 0
+            if (share > room and not overfull) or (shape == "range" and share >= 100):
                 continue
             if shape == "range":
                 top = min(Decimal(100), share + draw(st.sampled_from([Decimal(5), Decimal(25)])))
@@ -79,6 +84,20 @@ def graphs(draw: st.DrawFn, *, allow_cycles: bool = True, bounds: bool = True) -
             else:
                 holdings.append(Holding(owner=owner, owned=owned, percent=share))
             room -= share
+    if messy and draw(st.booleans()):
+        # another report of a stake: an alternative figure, or a share class of one source
+        base = draw(st.sampled_from(holdings)) if holdings else None
+        if base is not None and base.kind.value == "ownership":
+            source = draw(st.sampled_from([[], ["report-2"]]))
+            other = draw(st.sampled_from(SHARES))
+            holdings.append(
+                Holding(owner=base.owner, owned=base.owned, percent=other, sources=source)
+            )
+    if messy and allow_cycles and n >= 3 and draw(st.integers(0, 4)) == 0:
+        # a closed ring: two entities owning each other wholly, nobody else holding them
+        a, b = draw(st.lists(st.sampled_from(ids), unique=True, min_size=2, max_size=2))
+        holdings = [h for h in holdings if h.owned not in (a, b)]
+        holdings += [Holding(owner=a, owned=b, percent=100), Holding(owner=b, owned=a, percent=100)]
     lists = ["sdn", "entity_list", "meu_list", "eu", "uk"]
     listings = [
         Listing(
@@ -97,7 +116,7 @@ def graphs(draw: st.DrawFn, *, allow_cycles: bool = True, bounds: bool = True) -
     dataset = Dataset(
         entities=entities, holdings=holdings, listings=listings, arrangements=arrangements
     )
-    assume(not check_dataset(dataset))  # e.g. a closed 100% ring: invalid input, rejected
+    assume(not check_dataset(dataset))  # generated ids are always known: never refused
     return dataset
 
 
