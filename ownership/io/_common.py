@@ -45,6 +45,7 @@ __all__ = [
     "Builder",
     "Hint",
     "Imported",
+    "Statement",
     "Where",
     "add_unchained",
     "address_record",
@@ -120,6 +121,15 @@ class Imported:
             "hints": len(self.hints),
             "placeholders": len(self.placeholders),
         }
+
+
+@dataclass(frozen=True)
+class Statement:
+    """Where a holding came from: the source record's id, and the share class or kind of
+    interest the record names (records naming different ones are distinct stakes)."""
+
+    id: str
+    share_class: str | None = None
 
 
 @dataclass(frozen=True)
@@ -393,6 +403,7 @@ class Builder:
         self.entity_where: dict[str, Where] = {}
         self.holdings: list[Holding] = []
         self.holding_where: list[Where] = []
+        self.holding_statements: list[Statement | None] = []
         self.listings: list[Listing] = []
         self.listing_where: list[Where] = []
         self._listing_index: dict[tuple[Any, ...], int] = {}
@@ -434,11 +445,17 @@ class Builder:
         return made
 
     def holding(
-        self, data: dict[str, Any], where: Where, fields: Mapping[str, str] | None = None
+        self,
+        data: dict[str, Any],
+        where: Where,
+        fields: Mapping[str, str] | None = None,
+        statement: Statement | None = None,
     ) -> Holding | None:
+        """Validate and add a holding; ``statement``, the source record it came from, lets
+        several reports of one stake be read as one (:mod:`ownership.io.figures`)."""
         made = self.build_holding(data, where, fields)
         if made is not None:
-            self.add_holding(made, where)
+            self.add_holding(made, where, statement)
         return made
 
     def build_holding(
@@ -450,9 +467,10 @@ class Builder:
         assert made is None or isinstance(made, Holding)
         return made
 
-    def add_holding(self, made: Holding, where: Where) -> None:
+    def add_holding(self, made: Holding, where: Where, statement: Statement | None = None) -> None:
         self.holdings.append(made)
         self.holding_where.append(where)
+        self.holding_statements.append(statement)
 
     def listing(
         self, data: dict[str, Any], where: Where, fields: Mapping[str, str] | None = None
@@ -554,6 +572,12 @@ class Builder:
                     update={"note": join_notes(entity.note, *notes)}
                 )
         self._resolve_hints()
+        from .figures import merge_statements
+
+        self.holdings, self.holding_where, merged = merge_statements(
+            self.holdings, self.holding_where, self.holding_statements
+        )
+        self.notices += [Problem(line, file=self.files[0]) for line in merged]
         problems = list(self.problems)
         dataset = Dataset.model_construct(
             entities=list(self.entities.values()),

@@ -16,9 +16,10 @@ holdings from the interested party to the subject:
 - officers (``seniorManagingOfficial``, ``boardMember``, ``boardChair``), a
   ``nominee``, minority voting rights and rights to income or assets are not ownership
   or control of the company; they are returned as ``related`` hints;
-- ``startDate``/``endDate`` are the holding's dates. A record whose latest statement
-  has ``recordStatus: closed`` ends its holdings on the interest's end date or, if
-  none, the closing statement's date;
+- ``startDate`` is the holding's first day; ``endDate`` is the day the interest ended,
+  so the holding's last day is the one before (a transfer on one day does not count
+  both holders). A record whose latest statement has ``recordStatus: closed`` ends its
+  holdings before the interest's end date or, if none, the closing statement's date;
 - an indirect relationship that lists ``componentRecords`` is a summary: its
   component (direct) relationships are imported and the summary edge is not, so
   nothing is counted twice. An indirect interest without components is added only
@@ -26,8 +27,16 @@ holdings from the interested party to the subject:
 - an unspecified interested party (``{"reason": ..., "description": ...}``) is kept as
   a note on the subject and an ``unspecified_owner`` hint: a declared unknown is a
   signal, not an absence;
-- several statements of one record: the latest (by ``statementDate``, then file order)
-  wins; 0.2/0.3 ``replacesStatements`` retire the statements they name.
+- several statements of one record (0.4 ``recordId``; 0.2/0.3 statements chained by
+  ``replacesStatements``) are its history: each describes the days from when its figures
+  took effect (its interests' start date when that is new, else its statement date) to
+  the day before the next one's, so a stake that went from 50% to 100% is 50% before the
+  change and 100% after. Entities and persons take their latest statement. Statements of
+  *different* records about one owner and one subject are alternative figures for one
+  stake (:mod:`ownership.io.figures`);
+- 0.1-0.3 share bounds: ``exclusiveMinimum``/``exclusiveMaximum`` are booleans flagging
+  ``minimum``/``maximum`` as exclusive (by default the minimum is inclusive and the
+  maximum exclusive, as the schema says); in 0.4 they are the bounds themselves.
 
 Relationships that point at an entity the file does not describe (the GLEIF-derived
 0.2 files carry only relationship statements) get placeholder entities, reported as
@@ -49,6 +58,7 @@ from ..model import Holding
 from ._common import (
     Builder,
     Imported,
+    Statement,
     Where,
     add_unchained,
     join_notes,
@@ -192,15 +202,16 @@ def read_bods_statements(items: list[tuple[int, Any]], builder: Builder) -> None
                 "date": max(dates) if dates else None,
             }
         )
-    latest = _latest(statements)
+    histories = _histories(statements)
     parties: dict[str, _Statement] = {}
-    relationships: list[tuple[_Statement, _Statement | None]] = []
-    for record_id, (current, closing) in latest.items():
+    relationships: list[tuple[_Statement, _Window]] = []
+    for record_id, history in histories.items():
+        current = history.current
         kind = _record_type(current)
         if kind in ("entity", "person"):
             parties[record_id] = current
         elif kind == "relationship":
-            relationships.append((current, closing))
+            relationships += history.windows()
         else:
             field = "recordType" if current.version == "0.4" else "statementType"
             builder.problem(
@@ -218,14 +229,15 @@ def read_bods_statements(items: list[tuple[int, Any]], builder: Builder) -> None
     }
     direct: list[Holding] = []
     indirect: list[tuple[Holding, Where]] = []
-    for statement, closing in relationships:
-        made_direct, made_indirect = _relationship(builder, statement, closing, components)
+    for statement, window in relationships:
+        made_direct, made_indirect = _relationship(builder, statement, window, components)
         direct += made_direct
         indirect += made_indirect
     keep, dropped = add_unchained(direct, indirect)
     wheres = {id(hold): where for hold, where in indirect}
     for hold in keep:
-        builder.add_holding(hold, wheres[id(hold)])
+        where = wheres[id(hold)]
+        builder.add_holding(hold, where, Statement(where.record or "", _class(hold)))
     for hold, where in dropped:
         builder.notice(
             f"indirect interest of {hold.owner} in {hold.owned} not added: the file already "
@@ -256,27 +268,129 @@ def _details(statement: _Statement) -> dict[str, Any]:
     return data
 
 
-def _latest(statements: list[_Statement]) -> dict[str, tuple[_Statement, _Statement | None]]:
-    """The statement that describes each record now, and the closing one if it was closed."""
-    replaced = {
-        str(r)
-        for s in statements
-        if s.version == "0.2"
-        for r in s.data.get("replacesStatements") or []
-    }
+@dataclass
+class _Window:
+    """The days one statement of a record describes: from ``start`` (or its interests'
+    own start dates) to ``end`` (both inclusive, open when None)."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def clamp(
+        self, start: dt.date | None, end: dt.date | None
+    ) -> tuple[dt.date | None, dt.date | None] | None:
+        """An interest's dates within the window; None when nothing is left."""
+        if self.start is not None and (start is None or start < self.start):
+            start = self.start
+        if self.end is not None and (end is None or end > self.end):
+            end = self.end
+        if start is not None and end is not None and start > end:
+            return None
+        return start, end
+
+
+@dataclass
+class _History:
+    """The statements of one record (0.4 ``recordId``; a 0.2/0.3 statement and those
+    that replace it), in order; the closing one apart."""
+
+    statements: list[_Statement]
+    closing: _Statement | None
+
+    @property
+    def current(self) -> _Statement:
+        return self.statements[-1]
+
+    def windows(self) -> list[tuple[_Statement, _Window]]:
+        """Each statement with the days it describes: from the day its figures took
+        effect (its interests' start when that is new, else its statement date) to the
+        day before the next one's, the last to the record's closing (an interest's
+        ``endDate`` or the closing statement's date: the day it ended, not held)."""
+        # a statement that repeats the one before (an annual confirmation) changes nothing
+        kept = [self.statements[0]]
+        for statement in self.statements[1:]:
+            if _interests(statement) != _interests(kept[-1]):
+                kept.append(statement)
+        starts: list[dt.date | None] = [None]
+        known = _interest_start(kept[0])
+        for statement in kept[1:]:
+            began = _interest_start(statement)
+            if began is not None and (known is None or began > known):
+                starts.append(began)
+            else:
+                starts.append(statement.date if statement.date != dt.date.min else began)
+            known = max((d for d in (known, starts[-1]) if d is not None), default=None)
+        out = []
+        for k, statement in enumerate(kept):
+            if k + 1 < len(kept):
+                following = starts[k + 1]
+                end = following - dt.timedelta(days=1) if following else None
+            else:
+                end = _closed_before(self.closing)
+            out.append((statement, _Window(starts[k], end)))
+        return out
+
+
+def _interests(statement: _Statement) -> Any:
+    return _details(statement).get("interests")
+
+
+def _interest_start(statement: _Statement) -> dt.date | None:
+    """The latest start date among a statement's interests (when its figures began)."""
+    found = []
+    for interest in _details(statement).get("interests") or []:
+        if isinstance(interest, dict):
+            try:
+                day = parse_date(interest.get("startDate"))
+            except ValueError:
+                day = None
+            if day is not None:
+                found.append(day)
+    return max(found, default=None)
+
+
+def _closed_before(closing: _Statement | None) -> dt.date | None:
+    """The last day a closed record's interests were held: the day before their end
+    date, else before the closing statement's date."""
+    if closing is None:
+        return None
+    ends = []
+    for interest in _details(closing).get("interests") or []:
+        if isinstance(interest, dict):
+            try:
+                day = parse_date(interest.get("endDate"))
+            except ValueError:
+                day = None
+            if day is not None:
+                ends.append(day)
+    ended = max(ends) if ends else closing.date
+    return None if ended == dt.date.min else ended - dt.timedelta(days=1)
+
+
+def _histories(statements: list[_Statement]) -> dict[str, _History]:
+    """The history of each record: 0.4 statements grouped by ``recordId``; 0.2/0.3
+    statements chained by ``replacesStatements`` under the id of the latest."""
+    replaced_by: dict[str, str] = {}
+    for statement in statements:
+        if statement.version == "0.2":
+            for old in statement.data.get("replacesStatements") or []:
+                replaced_by[str(old)] = str(statement.data["statementID"])
     by_record: dict[str, list[_Statement]] = defaultdict(list)
     for statement in statements:
         if statement.version == "0.4":
-            by_record[str(statement.data["recordId"])].append(statement)
-        elif str(statement.data["statementID"]) not in replaced:
-            by_record[str(statement.data["statementID"])].append(statement)
-    out: dict[str, tuple[_Statement, _Statement | None]] = {}
+            key = str(statement.data["recordId"])
+        else:
+            key, seen = str(statement.data["statementID"]), set()
+            while key in replaced_by and key not in seen:  # a cycle of replacements ends
+                seen.add(key)
+                key = replaced_by[key]
+        by_record[key].append(statement)
+    out: dict[str, _History] = {}
     for record_id, items in by_record.items():
         items.sort(key=lambda s: (s.date, s.order))
         closing = items[-1] if items[-1].data.get("recordStatus") == "closed" else None
         open_items = [s for s in items if s.data.get("recordStatus") != "closed"]
-        current = open_items[-1] if open_items else items[-1]
-        out[record_id] = (current, closing)
+        out[record_id] = _History(open_items or items[-1:], closing)
     return out
 
 
@@ -410,7 +524,7 @@ def _party_ref(value: Any, version: str) -> tuple[str | None, dict[str, Any] | N
 def _relationship(
     builder: Builder,
     statement: _Statement,
-    closing: _Statement | None,
+    window: _Window,
     components: set[str],
 ) -> tuple[list[Holding], list[tuple[Holding, Where]]]:
     details = _details(statement)
@@ -452,9 +566,6 @@ def _relationship(
         why="named as an interested party by a BODS relationship",
     )
     owner_id, owned_id = _entity_id(owner), _entity_id(subject)
-    closed_on = None
-    if closing is not None:
-        closed_on = parse_date(closing.data.get("statementDate"), end=True)
     is_component = bool(details.get("isComponent")) or record_id in components
     direct: list[Holding] = []
     indirect: list[tuple[Holding, Where]] = []
@@ -463,6 +574,7 @@ def _relationship(
     if not isinstance(interests, list):
         builder.problem("interests must be a list", where, f"{prefix}interests")
         return [], []
+    stated: set[tuple[Any, ...]] = set()
     for number, interest in enumerate(interests):
         field = f"{prefix}interests[{number}]"
         if not isinstance(interest, dict):
@@ -475,15 +587,31 @@ def _relationship(
             builder.problem(str(exc), where, f"{field}.startDate")
             continue
         try:
-            end = parse_date(interest.get("endDate"), end=True)
+            ended = parse_date(interest.get("endDate"))
         except ValueError as exc:
             builder.problem(str(exc), where, f"{field}.endDate")
             continue
-        if end is None and closed_on is not None:
-            end = max(closed_on, start) if start else closed_on
-        share = _share(builder, interest.get("share"), where, f"{field}.share")
+        # the interest ended on its end date: the last day it was held is the one before
+        end = ended - dt.timedelta(days=1) if ended and ended != start else ended
+        dates = window.clamp(start, end)
+        if dates is None:
+            continue  # this statement's figures describe no day of the interest
+        start, end = dates
+        share = _share(builder, interest.get("share"), where, f"{field}.share", version)
         if share is None:
             continue
+        key = (kind, tuple(sorted(share.items())), start, end)
+        if key in stated:
+            # one interest stated again in one statement (the UK register writes a band
+            # once per capacity: directly, as trustee, as a firm's member) is one interest
+            builder.notice(
+                f"interest {kind or '(no type)'} {_share_text(share)} stated again in one "
+                "statement; read once",
+                where,
+                field,
+            )
+            continue
+        stated.add(key)
         level = str(interest.get("directOrIndirect") or interest.get("interestLevel") or "")
         via = level == "indirect" and not is_component
         if kind == "votingRights":
@@ -569,16 +697,33 @@ def _keep(
         indirect.append((hold, where))
     else:
         direct.append(hold)
-        builder.add_holding(hold, where)
+        builder.add_holding(hold, where, Statement(where.record or "", _class(hold)))
 
 
-def _share(builder: Builder, share: Any, where: Where, field: str) -> dict[str, Decimal] | None:
-    """Share fields from a BODS ``share`` object; None after reporting a bad value."""
+def _class(hold: Holding) -> str | None:
+    """The kind of interest a holding stands for, as its note names it (shareholding when
+    none): statements of different kinds are distinct stakes."""
+    return hold.note.split("\n")[0] if hold.note and hold.note.startswith("BODS") else None
+
+
+def _share(
+    builder: Builder, share: Any, where: Where, field: str, version: str
+) -> dict[str, Decimal] | None:
+    """Share fields from a BODS ``share`` object; None after reporting a bad value.
+
+    In 0.4 ``exclusiveMinimum``/``exclusiveMaximum`` are the bounds themselves; in 0.1 to
+    0.3 they are booleans saying whether ``minimum``/``maximum`` are exclusive, by default
+    false and true ("minimum <= share < maximum").
+    """
     if share in (None, {}):
         return {}
     if not isinstance(share, dict):
         builder.problem(f"share must be an object; found {share!r}", where, field)
         return None
+    if version != "0.4":
+        share = _bounds_from_flags(builder, share, where, field)
+        if share is None:
+            return None
     out: dict[str, Decimal] = {}
     for key, target in _SHARE_KEYS.items():
         value = share.get(key)
@@ -600,6 +745,29 @@ def _share(builder: Builder, share: Any, where: Where, field: str) -> dict[str, 
         out[target] = number
     if "percent" in out:
         return {"percent": out["percent"]}  # exact wins over bounds given beside it
+    return out
+
+
+def _bounds_from_flags(
+    builder: Builder, share: dict[str, Any], where: Where, field: str
+) -> dict[str, Any] | None:
+    """A 0.1-0.3 share with boolean ``exclusiveMinimum``/``exclusiveMaximum`` in the 0.4
+    shape: the flagged bound moves under the exclusive name."""
+    out = {k: v for k, v in share.items() if k not in ("exclusiveMinimum", "exclusiveMaximum")}
+    for flag, bound, default in (
+        ("exclusiveMinimum", "minimum", False),
+        ("exclusiveMaximum", "maximum", True),
+    ):
+        value = share.get(flag, default)
+        if not isinstance(value, bool):
+            builder.problem(
+                f"{value!r} is not true or false (BODS 0.1-0.3 flags an exclusive {bound})",
+                where,
+                f"{field}.{flag}",
+            )
+            return None
+        if value and out.get(bound) is not None and "exact" not in share:
+            out[flag] = out.pop(bound)
     return out
 
 

@@ -41,7 +41,6 @@ OpenSanctions data is licensed CC BY-NC 4.0: point the reader at your own downlo
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,6 +52,7 @@ from ..errors import DataError
 from ._common import (
     Builder,
     Imported,
+    Statement,
     Where,
     join_notes,
     json_file_items,
@@ -60,9 +60,9 @@ from ._common import (
     make_source,
     parse_date,
     parse_share,
-    slug,
     unique,
 )
+from .authorities import sanction_list
 from .countries import country_code
 
 if TYPE_CHECKING:
@@ -102,12 +102,6 @@ _IDENTIFIER_PROPS = {
     "swiftBic": "swift",
     "dunsCode": "duns",
 }
-_LIST_PATTERNS = (
-    (re.compile(r"\bentity[ -]list\b|\(EL\)", re.I), "entity_list"),
-    (re.compile(r"military[ -]end[ -]user|\(MEU\)", re.I), "meu_list"),
-    (re.compile(r"unverified[ -]list|\(UVL\)", re.I), "unverified_list"),
-    (re.compile(r"(?<!non-)\bSDN\b|specially designated nationals", re.I), "sdn"),
-)
 
 
 def _values(record: dict[str, Any], prop: str) -> list[str]:
@@ -244,24 +238,6 @@ def _entity(builder: Builder, where: Where, record: dict[str, Any]) -> None:
     )
 
 
-def _sanction_list(record: dict[str, Any], entity: dict[str, Any] | None) -> str:
-    text = " ".join(
-        v for p in ("authority", "program", "programId", "sourceUrl") for v in _values(record, p)
-    )
-    for pattern, list_id in _LIST_PATTERNS:
-        if pattern.search(text):
-            return list_id
-    authority = _first(record, "authority") or ""
-    if authority and " " not in authority and authority.islower():
-        return authority  # a bare list id, as written by ownership.io.exporters
-    if entity is not None:
-        from_topics = _topic_lists(entity)
-        if from_topics:
-            return from_topics[0]
-    datasets = [str(d) for d in record.get("datasets") or []]
-    return f"opensanctions-{slug(datasets[0])}" if datasets else "opensanctions"
-
-
 def _sanction(
     builder: Builder, where: Where, record: dict[str, Any], by_id: dict[str, dict[str, Any]]
 ) -> str | None:
@@ -273,27 +249,41 @@ def _sanction(
         builder.reference(
             entity_id, where, name=f"FtM entity {entity_id}", why="named by an FtM Sanction"
         )
-    dates: dict[str, dt.date | None] = {}
+    dates: dict[str, list[dt.date]] = {}
     for prop, is_end in (("listingDate", False), ("startDate", False), ("endDate", True)):
         try:
-            dates[prop] = min(
-                (d for d in (parse_date(v, end=is_end) for v in _values(record, prop)) if d),
-                default=None,
-            )
+            days = (parse_date(v, end=is_end) for v in _values(record, prop))
+            dates[prop] = sorted(d for d in days if d)
         except ValueError as exc:
             builder.problem(str(exc), where, f"properties.{prop}")
             return None
     program = "; ".join(unique([*_values(record, "program"), *_values(record, "programId")]))
     reason = "; ".join(_values(record, "reason"))
+    props = record.get("properties") or {}
+    list_id, basis = sanction_list(props, [str(d) for d in record.get("datasets") or []])
+    # in force from the earliest of its start and listing dates, to its latest end
+    begun = [*dates["startDate"], *dates["listingDate"]]
+    shown = [
+        f"{label} {', '.join(d.isoformat() for d in dates[prop])}"
+        for prop, label in (("listingDate", "listing date"), ("startDate", "start date"))
+        if dates[prop]
+    ]
     builder.listing(
         {
             "entity": entity_id,
-            "list": _sanction_list(record, by_id.get(entity_id)),
+            "list": list_id,
             "program": program or None,
-            "start": dates["listingDate"] or dates["startDate"],
-            "end": dates["endDate"],
+            "start": min(begun) if begun else None,
+            "end": max(dates["endDate"]) if dates["endDate"] else None,
             "citation": "; ".join(_values(record, "authorityId")) or None,
-            "note": f"reason: {reason}" if reason else None,
+            "note": join_notes(
+                f"list read from the {basis}",
+                f"authority: {'; '.join(_values(record, 'authority'))}"
+                if _values(record, "authority")
+                else None,
+                "; ".join(shown) or None,
+                f"reason: {reason}" if reason else None,
+            ),
         },
         where,
         fields={
@@ -305,25 +295,28 @@ def _sanction(
     return entity_id
 
 
+#: Lists of entities tagged by OpenSanctions with no Sanction record to say by whom:
+#: which list is not known, so no shipped rule reads them.
+TOPIC_LISTS = {
+    "sanction": "opensanctions_sanction_topic",
+    "export.control": "opensanctions_export_control_topic",
+}
+
+
 def _topic_lists(record: dict[str, Any]) -> list[str]:
     topics = set(_values(record, "topics"))
-    datasets = {str(d) for d in record.get("datasets") or []}
-    out = []
-    if "sanction" in topics:
-        out.append("sdn" if "us_ofac_sdn" in datasets else "opensanctions-sanction")
-    if "export.control" in topics:
-        bis = "us_trade_csl" in datasets or any(d.startswith("us_bis") for d in datasets)
-        out.append("entity_list" if bis else "opensanctions-export-control")
-    return out
+    return [list_id for topic, list_id in TOPIC_LISTS.items() if topic in topics]
 
 
 def _topic_listings(builder: Builder, where: Where, record: dict[str, Any]) -> None:
+    datasets = ", ".join(str(d) for d in record.get("datasets") or []) or "none named"
     for list_id in _topic_lists(record):
         builder.listing(
             {
                 "entity": str(record["id"]),
                 "list": list_id,
-                "note": "from OpenSanctions topics (no Sanction record in the input)",
+                "note": "from OpenSanctions topics, with no Sanction record in the input to "
+                f"say which list (datasets: {datasets})",
             },
             where,
             fields={"list": "properties.topics"},
@@ -375,6 +368,7 @@ def _link(builder: Builder, where: Where, record: dict[str, Any]) -> None:
             return
         share = parsed
     kinds = [t for t in _values(record, "ownershipType")]
+    classes = unique([*_values(record, "sharesType"), *kinds])
     builder.holding(
         {
             "owner": owner,
@@ -395,6 +389,8 @@ def _link(builder: Builder, where: Where, record: dict[str, Any]) -> None:
             "start": "properties.startDate",
             "end": "properties.endDate",
         },
+        # each Ownership record is a statement: several of one stake are its figures
+        statement=Statement(str(record["id"]), "; ".join(classes) or None),
     )
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "io"
+#: Real third-party files committed with the tests (see its README for their origin).
+REAL = DATA.parent / "real"
 _DEFAULT_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "samples"
 SAMPLES = Path(os.environ.get("OWNERSHIP_SAMPLES", _DEFAULT_SAMPLES))
 

@@ -156,9 +156,10 @@ def test_closed_record_ends_the_holding(tmp_path: Path, lines: bool) -> None:
     ]
     result = read_bods(_write(tmp_path, statements, lines))
     (hold,) = result.dataset.holdings
+    # closed by 2023-06-30: last held the day before
     assert (hold.start, hold.end, hold.percent) == (
         dt.date(2019, 1, 1),
-        dt.date(2023, 6, 30),
+        dt.date(2023, 6, 29),
         Decimal(60),
     )
 

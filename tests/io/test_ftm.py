@@ -20,7 +20,7 @@ FTM = DATA / "ftm_entities.jsonl"
 def test_entities_holdings_listings() -> None:
     result = read_ftm(FTM)
     counts = result.counts()
-    assert (counts["entities"], counts["holdings"], counts["listings"]) == (10, 6, 3)
+    assert (counts["entities"], counts["holdings"], counts["listings"]) == (11, 6, 4)
     index = result.dataset.entity_index()
     parent = index["ofac-1001"]
     assert parent.aliases == ["ELP Co"]
@@ -62,8 +62,10 @@ def test_unreadable_percentage_is_a_notice() -> None:
     ("entity", "list_id", "how"),
     [
         ("trade-csl-xray", "entity_list", "Sanction record"),
-        ("ofac-1001", "sdn", "topic sanction + dataset us_ofac_sdn"),
-        ("NK-zulu", "opensanctions-export-control", "topic only"),
+        ("ofac-1001", "sdn", "Sanction record of dataset us_ofac_sdn"),
+        # a topic says sanctioned, not by whom: never the SDN List
+        ("ofac-2002", "opensanctions_sanction_topic", "topic sanction + dataset us_ofac_sdn"),
+        ("NK-zulu", "opensanctions_export_control_topic", "topic only"),
     ],
 )
 def test_listings(entity: str, list_id: str, how: str) -> None:
