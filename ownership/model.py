@@ -22,7 +22,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "WELL_KNOWN_LISTS",
@@ -44,6 +52,7 @@ __all__ = [
 WELL_KNOWN_LISTS = ("entity_list", "meu_list", "unverified_list", "sdn", "eu", "uk")
 
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
+_PERCENT: TypeAdapter[Decimal] = TypeAdapter(Percent)
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -168,6 +177,32 @@ class HoldingKind(StrEnum):
     control = "control"
 
 
+#: The nested range form ``percent: {minimum: 30, maximum: 35}`` (the rules reference
+#: writes shares so), read as the flat range fields.
+RANGE_KEYS = {
+    "minimum": "minimum",
+    "exclusiveMinimum": "exclusive_minimum",
+    "maximum": "maximum",
+    "exclusiveMaximum": "exclusive_maximum",
+}
+_NESTED_RANGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "a range, the same as the flat range fields",
+    "properties": {
+        key: {"anyOf": [{"type": "number", "minimum": 0, "maximum": 100}, {"type": "string"}]}
+        for key in RANGE_KEYS
+    },
+    "additionalProperties": False,
+}
+
+
+def _with_nested_range(schema: dict[str, Any]) -> None:
+    """The JSON schema of ``percent``: a number, or the nested range."""
+    choices = schema.get("anyOf")
+    if isinstance(choices, list):
+        choices.insert(2, _NESTED_RANGE_SCHEMA)
+
+
 class Holding(_Record):
     """An edge owner -> owned.
 
@@ -180,7 +215,10 @@ class Holding(_Record):
     owner: NonEmpty
     owned: NonEmpty
     kind: HoldingKind = HoldingKind.ownership
-    percent: Percent | None = None
+    percent: Percent | None = Field(
+        default=None,
+        json_schema_extra=lambda schema: _with_nested_range(schema),
+    )
     minimum: Percent | None = None
     exclusive_minimum: Percent | None = Field(default=None, alias="exclusiveMinimum")
     maximum: Percent | None = None
@@ -189,6 +227,35 @@ class Holding(_Record):
     end: dt.date | None = None
     sources: list[str] = Field(default_factory=list)
     note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nested_range(cls, value: Any) -> Any:
+        if not isinstance(value, dict) or not isinstance(value.get("percent"), dict):
+            return value
+        nested = value["percent"]
+        unknown = [k for k in nested if k not in RANGE_KEYS]
+        if unknown:
+            raise FieldValueError(
+                "percent",
+                f"unknown range field {unknown[0]!r} under percent; use " + ", ".join(RANGE_KEYS),
+            )
+        given = [k for k in (*RANGE_KEYS, *RANGE_KEYS.values()) if value.get(k) is not None]
+        if given:
+            raise FieldValueError(
+                "percent", f"give the range once: under percent or as {given[0]}, not both"
+            )
+        for key, bound in nested.items():
+            try:
+                _PERCENT.validate_python(bound)
+            except ValueError as exc:
+                raise FieldValueError(
+                    f"percent.{key}",
+                    f"{bound} is not a percentage; expected a number from 0 to 100",
+                ) from exc
+        flat = {k: v for k, v in value.items() if k != "percent"}
+        flat.update(nested)
+        return flat
 
     @model_validator(mode="after")
     def _consistent(self) -> Holding:

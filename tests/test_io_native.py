@@ -349,3 +349,69 @@ def test_half_and_more_than_half_of_one_entity_is_refused(tmp_path: Path) -> Non
     # loaded when asked for, and analysed as a conflict
     result = analyze(load(data, allow_conflicts=True), "ofac-50", "2025-01-01")
     assert result.flags("a") == ["conflicting_stakes"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "d.yaml",
+            "entities: [{id: x, name: X}, {id: a, name: A}]\nholdings:\n"
+            "  - {owner: x, owned: a, percent: {minimum: 30, exclusiveMaximum: 35}}\n",
+        ),
+        (
+            "d.json",
+            '{"entities": [{"id": "x", "name": "X"}, {"id": "a", "name": "A"}], '
+            '"holdings": [{"owner": "x", "owned": "a", '
+            '"percent": {"minimum": 30, "exclusiveMaximum": 35}}]}',
+        ),
+    ],
+)
+def test_a_range_can_be_written_under_percent(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    (hold,) = load(path).holdings
+    assert (hold.percent, hold.minimum, hold.exclusive_maximum) == (None, 30, 35)
+    assert hold.share_text() == "30-<35%"
+
+
+def test_a_range_under_percent_in_a_csv_cell(tmp_path: Path) -> None:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "entities.csv").write_text("id,name\nx,X\na,A\n")
+    (folder / "holdings.csv").write_text('owner,owned,percent\nx,a,"{""maximum"": 35.5}"\n')
+    (hold,) = load(folder).holdings
+    assert (hold.minimum, hold.maximum) == (None, Decimal("35.5"))
+
+
+@pytest.mark.parametrize(
+    ("holding", "message"),
+    [
+        ("{owner: x, owned: a, percent: {min: 3}}", "unknown range field 'min' under percent"),
+        ("{owner: x, owned: a, percent: {minimum: 3}, maximum: 9}", "give the range once"),
+        ("{owner: x, owned: a, percent: {minimum: 130}}", "130 is not a percentage"),
+    ],
+)
+def test_a_wrong_range_under_percent_is_named(tmp_path: Path, holding: str, message: str) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text(
+        f"entities: [{{id: x, name: X}}, {{id: a, name: A}}]\nholdings:\n  - {holding}\n"
+    )
+    with pytest.raises(DataError) as caught:
+        load(path)
+    text = str(caught.value)
+    assert f"{path}:3: holdings[0] (x -> a): field 'percent" in text and message in text
+
+
+def test_the_schema_shows_the_range_under_percent() -> None:
+    from ownership.io import dataset_json_schema
+
+    schema = dataset_json_schema()
+    holding = schema["$defs"]["Holding"]["properties"]["percent"]
+    nested = [c for c in holding["anyOf"] if c.get("type") == "object"]
+    assert set(nested[0]["properties"]) == {
+        "minimum",
+        "exclusiveMinimum",
+        "maximum",
+        "exclusiveMaximum",
+    }

@@ -414,7 +414,7 @@ def _problem_from_pydantic(
         message = str(cause)
         field_path = getattr(cause, "field", "") or ""
         loc = [field_path] if field_path else []
-        top_field = field_path or None
+        top_field = field_path.split(".")[0] or None
     else:
         text = str(error.get("msg", "invalid value"))
         text = text.removeprefix("Value error, ")
@@ -535,9 +535,24 @@ def _record_from_row(row: dict[str, str | None]) -> dict[str, Any]:
         cell = cell.strip()
         if column in _LIST_CELLS or column in _STRUCTURED_CELLS:
             item[column] = _parse_list_cell(column, cell)
+        elif column == "percent" and cell.startswith("{"):
+            item[column] = _parse_range_cell(cell)
         else:
             item[column] = cell
     return item
+
+
+def _parse_range_cell(cell: str) -> dict[str, Any]:
+    """A ``percent`` cell holding the nested range, ``{"minimum": 30, "maximum": 35}``."""
+    try:
+        value = json.loads(cell, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"column 'percent': a cell starting with '{{' must be a JSON range ({exc.msg})"
+        ) from None
+    if not isinstance(value, dict):
+        raise ValueError("column 'percent': expected a JSON object such as {\"minimum\": 30}")
+    return value
 
 
 def _parse_list_cell(column: str, cell: str) -> list[Any]:
