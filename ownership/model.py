@@ -103,6 +103,9 @@ class EntityKind(StrEnum):
     person = "person"
     government_body = "government_body"
     other = "other"
+    #: the source does not say (the Entity List's rows in the CSL have no type); linking
+    #: takes it as either a person or an organisation
+    unknown = "unknown"
 
 
 class FormerName(_Record):

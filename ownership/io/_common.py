@@ -39,7 +39,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..checks import check_dataset, data_quality
 from ..errors import DataError, Problem
-from ..model import Dataset, Entity, Holding, Identifier, Listing, Source
+from ..model import Dataset, Entity, EntityKind, Holding, Identifier, Listing, Source
 
 __all__ = [
     "Builder",
@@ -311,7 +311,8 @@ def merge_entity(first: Entity, second: Entity) -> Entity:
     """One entity from two records of it: the first's name wins, everything else unites.
 
     The second record's name becomes an alias when it differs; lists are united without
-    duplicates; the first record's country and kind win when both are set.
+    duplicates; the first record's country and kind win when both are set (a kind the
+    source left unknown is not set).
     """
     aliases = unique([*first.aliases, second.name, *second.aliases], exclude=[first.name])
     former = list(first.former_names)
@@ -339,6 +340,7 @@ def merge_entity(first: Entity, second: Entity) -> Entity:
             "identifiers": identifiers,
             "addresses": addresses,
             "country": first.country or second.country,
+            "kind": second.kind if first.kind is EntityKind.unknown else first.kind,
             "sources": unique([*first.sources, *second.sources]),
             "note": join_notes(first.note, second.note),
         }

@@ -377,7 +377,9 @@ def _kind(record: _Record) -> str:
         return "other"
     if not kind and (record.items("dates_of_birth") or record.items("places_of_birth")):
         return "person"
-    return "company"
+    # the Entity List, the Unverified List and the State and Commerce lists give no type:
+    # a person on them must still meet the same person in the ownership data
+    return "company" if kind else "unknown"
 
 
 def _clean_name(

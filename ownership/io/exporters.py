@@ -72,6 +72,7 @@ FTM_SCHEMATA = {
     "company": "Company",
     "government_body": "PublicBody",
     "other": "LegalEntity",
+    "unknown": "LegalEntity",
 }
 
 

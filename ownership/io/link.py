@@ -65,7 +65,7 @@ from typing import Any, Protocol, Self, TypeVar
 import yaml
 
 from ..errors import DataError, Problem
-from ..model import Dataset, Entity, Holding, Listing
+from ..model import Dataset, Entity, EntityKind, Holding, Listing
 from ..resolve import normalise_name
 from ._common import join_notes, merge_entity, unique
 
@@ -247,7 +247,11 @@ def _leis(entity: Entity) -> set[str]:
 
 
 def _kinds_clash(a: Entity, b: Entity) -> bool:
-    return (a.kind.value == "person") != (b.kind.value == "person")
+    """A person and an organisation are never one; a kind the source left unknown
+    meets either."""
+    if EntityKind.unknown in (a.kind, b.kind):
+        return False
+    return (a.kind is EntityKind.person) != (b.kind is EntityKind.person)
 
 
 def find_links(

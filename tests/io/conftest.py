@@ -19,6 +19,11 @@ _DEFAULT_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "sa
 SAMPLES = Path(os.environ.get("OWNERSHIP_SAMPLES", _DEFAULT_SAMPLES))
 
 
+def shared_real(name: str) -> Path:
+    """A real third-party file of the shared data folder (``real/``); skips when absent."""
+    return sample("..", "real", name)
+
+
 def sample(*parts: str) -> Path:
     """The path of a shared real-data sample; skips the test when samples are absent."""
     path = SAMPLES.joinpath(*parts)

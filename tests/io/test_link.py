@@ -157,3 +157,44 @@ def test_person_never_links_to_company() -> None:
         listings=[Listing(entity="p", list="uk", sources=["list"])],
     )
     assert find_links(dataset) == []
+
+
+def test_an_untyped_list_entry_links_to_the_person_it_names(tmp_path: Path) -> None:
+    """An Entity List row has no type: the person on it still meets the same person in
+    the ownership data, and that person's 60% subsidiary is covered."""
+    csl = tmp_path / "el.csv"
+    csl.write_text(
+        "source,entity_number,type,programs,name,addresses,federal_register_notice,start_date\n"
+        'Entity List (EL) - Bureau of Industry and Security,,,,Example Wang Person,"Road 1, '
+        'Beijing, CN",88 FR 12345,2023-03-02\n',
+        encoding="utf-8",
+    )
+    owners = tmp_path / "owners.yaml"
+    owners.write_text(
+        "entities:\n"
+        "  - {id: wang, name: Example Wang Person, kind: person, country: CN}\n"
+        "  - {id: sub, name: Example Wang Trading Ltd, country: HK}\n"
+        "holdings:\n  - {owner: wang, owned: sub, percent: 60}\n",
+        encoding="utf-8",
+    )
+    dataset, report = import_sources([csl, owners])
+    (linked,) = report.linked
+    assert {linked.left, linked.right} >= {"wang"}
+    (person,) = [e for e in dataset.entities if e.name == "Example Wang Person"]
+    assert person.kind.value == "person"  # the known kind wins over the unknown one
+    from ownership.analysis import analyze
+
+    result = analyze(dataset, "bis-affiliates", "2025-10-01")
+    assert result.status(person.id).value == "listed"
+    assert result.status("sub").value == "covered"
+
+
+def test_entity_list_rows_keep_their_kind_unknown() -> None:
+    from ownership.io.csl import read_csl
+
+    from .conftest import shared_real
+
+    result = read_csl(shared_real("watchman_csl_legacy.csv"))
+    el = {x.entity for x in result.dataset.listings if x.list == "entity_list"}
+    kinds = {e.kind.value for e in result.dataset.entities if e.id in el}
+    assert kinds == {"unknown"}
