@@ -24,8 +24,8 @@ Edge cases handled:
 - ``alt_names`` split on ``"; "`` with the stray leading ``and`` of BIS data removed;
 - BIS writes several street addresses into one address joined by ``; and``; each
   becomes its own address with the country given at the end;
-- the country is the first address's country, else a single nationality or
-  citizenship, else the vessel flag;
+- the country is the nationality or citizenship when there is one, else the country
+  of the addresses when they all lie in one, else the vessel flag;
 - ``ids`` keep only identifier types (registration, LEI, tax, IMO, passport...), not
   the sanctions-risk notes that share the column.
 
@@ -283,17 +283,19 @@ def _one(record: _Record, builder: Builder) -> None:
 
     aliases = [_alias(a) for a in record.items("alt_names")]
     addresses, countries = _addresses(record)
-    country = countries[0] if countries else None
-    if country is None:
-        nationals = unique(
-            c
-            for c in (
-                country_code(str(v))
-                for v in [*record.items("nationalities"), *record.items("citizenships")]
-            )
-            if c
+    nationals = unique(
+        c
+        for c in (
+            country_code(str(v))
+            for v in [*record.items("nationalities"), *record.items("citizenships")]
         )
-        country = nationals[0] if len(nationals) == 1 else None
+        if c
+    )
+    # a nationality or citizenship first; an address country only when every address
+    # lies in it (a bank with offices abroad is not of the first office's country)
+    country = nationals[0] if len(nationals) == 1 else None
+    if country is None and not nationals and len(set(countries)) == 1:
+        country = countries[0]
     country = (
         country or country_code(record.text("country")) or country_code(record.text("vessel_flag"))
     )

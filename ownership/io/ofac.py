@@ -10,8 +10,10 @@ or as the path of ``sdn.csv``. The files have no header; ``-0-`` means empty.
 - one listing on ``sdn`` (``non_sdn`` for the consolidated set) whose program is the
   ``Program`` tags split on ``] [`` and ``; ``-joined;
 - ``alt.csv``: ``aka`` and ``nka`` names become aliases, ``fka`` former names;
-- ``add.csv``: addresses, with OFAC's country names turned into ISO codes; the first
-  address's country is the entity's;
+- ``add.csv``: addresses, with OFAC's country names turned into ISO codes;
+- the entity's country is the nationality, citizenship or nationality of registration
+  its remarks give, else the country a registration number was issued in, else the
+  country of its addresses when they all lie in one (none when they differ);
 - remarks (with the ``sdn_comments.csv`` overflow) are kept in the entity's note; the
   identifiers in them (registration, LEI, tax, IMO, passport...) are read out;
 - ``Linked To: NAME`` remarks become ``linked_to`` hints, pointed at the named entity
@@ -277,7 +279,9 @@ def _sdn_entity(
             countries.append(code)
         if text:
             address_items.append({"address": text, "country": code, "sources": [builder.source.id]})
-    country = countries[0] if countries else None
+    # nationality, citizenship or registration first; an address country only when every
+    # address is in one country (a Cuban bank with offices in Switzerland is not Swiss)
+    country = remark_country(remarks) or (countries[0] if len(set(countries)) == 1 else None)
     if kind == "other" and values["Vess_flag"]:
         country = country_code(values["Vess_flag"]) or country
     entity = builder.entity(
@@ -344,6 +348,37 @@ def remark_identifiers(remarks: str) -> list[dict[str, str]]:
     return out
 
 
+#: Remarks that say where an entity belongs: a person's nationality or citizenship, a
+#: vessel's or company's nationality of registration.
+_BELONGS = re.compile(r"^(?:nationality of registration|nationality|citizen)\s+(.+?)\.?$", re.I)
+#: Registration numbers whose brackets name the registering country.
+_REGISTERED = re.compile(r"\(([^()]+)\)\.?$")
+
+
+def remark_country(remarks: str) -> str | None:
+    """The country an OFAC entry belongs to, as its remarks say: nationality, citizenship
+    or nationality of registration, else the country a registration number was issued in;
+    None when the remarks say nothing (alternatives, ``alt.``, are passed over).
+
+    >>> remark_country("Website www.x.ir; Registration Number 341189 (Iran)")
+    'IR'
+    >>> remark_country("DOB 1960; nationality Egypt; citizen Egypt; alt. nationality Qatar")
+    'EG'
+    """
+    registered = None
+    for part in remarks.split(";"):
+        text = part.strip()
+        if text.casefold().startswith("alt."):
+            continue
+        match = _BELONGS.match(text)
+        if match and (code := country_code(match.group(1))):
+            return code
+        bracket = _REGISTERED.search(text)
+        if registered is None and bracket and _labelled(text)[0] in ("registration", "uscc"):
+            registered = country_code(bracket.group(1))
+    return registered
+
+
 def _labelled(text: str) -> tuple[str | None, str]:
     words = text.split()
     for cut in range(min(len(words) - 1, 6), 0, -1):
@@ -397,7 +432,7 @@ class _Party:
     names: list[tuple[str, str, bool, bool]] = field(
         default_factory=list
     )  # type, name, primary, low
-    locations: list[str] = field(default_factory=list)
+    locations: list[tuple[str, str]] = field(default_factory=list)  # (feature type, location)
     identities: list[str] = field(default_factory=list)
     index: int = 0
 
@@ -532,8 +567,11 @@ def _parties(elem: ET.Element, start: int) -> list[_Party]:
                                 alias.get("LowQuality") == "true",
                             )
                         )
-        for feature in _descendants(profile, "VersionLocation"):
-            party.locations.append(feature.get("LocationID", ""))
+        for feature in _descendants(profile, "Feature"):
+            for version in _descendants(feature, "VersionLocation"):
+                party.locations.append(
+                    (feature.get("FeatureTypeID", ""), version.get("LocationID", ""))
+                )
         out.append(party)
     return out
 
@@ -570,7 +608,20 @@ def _xml_entity(
         if ("vessel" in kind_text or "aircraft" in kind_text)
         else "company"
     )
-    addresses = [locations[i] for i in party.locations if i in locations]
+    # features naming where a party belongs (nationality, citizenship, registration)
+    # decide its country; addresses only when they all lie in one country
+    belongs, addresses = [], []
+    for feature_type, location in party.locations:
+        if location in locations:
+            label = refs["FeatureType"].get(feature_type, "").casefold()
+            if "nationality" in label or "citizenship" in label or "registration" in label:
+                belongs.append(locations[location][1])
+            else:
+                addresses.append(locations[location])
+    address_countries = {c for _, c in addresses if c}
+    country = next((c for c in belongs if c), None) or (
+        next(iter(address_countries)) if len(address_countries) == 1 else None
+    )
     identifiers = []
     for identity in party.identities:
         for label, number in documents.get(identity, []):
@@ -584,7 +635,7 @@ def _xml_entity(
             "id": entity_id,
             "name": name,
             "kind": kind,
-            "country": next((c for _, c in addresses if c), None),
+            "country": country,
             "aliases": unique(aliases, exclude=[name]),
             "former_names": [{"name": f, "sources": [builder.source.id]} for f in unique(former)],
             "identifiers": identifiers,

@@ -59,7 +59,8 @@ def test_entity_list_row_for_cetc_13() -> None:
 @pytest.mark.parametrize(
     ("entity_id", "expected"),
     [
-        ("ofac-52291", {"kind": "person", "country": "CN", "program": "NPWMD", "list": "sdn"}),
+        # a North Korean national with addresses in Shenyang and Pyongyang: his nationality
+        ("ofac-52291", {"kind": "person", "country": "KP", "program": "NPWMD", "list": "sdn"}),
         (
             "ofac-28603",
             {

@@ -11,7 +11,7 @@ import pytest
 from ownership.errors import DataError
 from ownership.io.ofac import read_ofac, remark_identifiers
 
-from .conftest import DATA, sample
+from .conftest import DATA, REAL, sample
 
 
 @pytest.mark.parametrize("given", ["folder", "sdn.csv"])
@@ -143,3 +143,38 @@ def test_remark_identifiers() -> None:
         {"scheme": "registration", "value": "03632365"},
         {"scheme": "tax", "value": "52-2083095"},
     ]
+
+
+def test_country_is_nationality_or_registration_not_the_first_address() -> None:
+    """The Cuban National Bank has offices in Switzerland, Spain, Japan and Panama: its
+    addresses disagree and its remarks give no nationality, so no country is claimed.
+    Registration, nationality and citizenship remarks decide where they are given."""
+    index = read_ofac(REAL / "ofac_sdn_excerpt").dataset.entity_index()
+    bank = index["ofac-306"]
+    assert bank.name == "BANCO NACIONAL DE CUBA"
+    assert {a.country for a in bank.addresses} == {"CH", "ES", "JP", "PA"}
+    assert bank.country is None
+    assert index["ofac-8127"].country == "NL"  # Registration ID 27134614 (Netherlands)
+    assert index["ofac-23149"].country == "KP"  # Nationality of Registration Korea, North
+    assert index["ofac-6915"].country == "EG"  # citizen Egypt
+    assert index["ofac-9754"].country == "IR"  # nationality Iran, an address in Pakistan
+    assert index["ofac-12300"].country is None  # addresses in Colombia and Mexico
+
+
+def test_advanced_xml_nationality_feature_decides_the_country(tmp_path: Path) -> None:
+    text = (DATA / "ofac_advanced.xml").read_text(encoding="utf-8")
+    text = text.replace(
+        "<CountryValues>",
+        '<FeatureTypeValues><FeatureType ID="10">Nationality Country</FeatureType>'
+        '<FeatureType ID="25">Location</FeatureType></FeatureTypeValues><CountryValues>',
+    ).replace(
+        '<Feature ID="3001" FeatureTypeID="25">',
+        '<Feature ID="3009" FeatureTypeID="10"><FeatureVersion ID="3109" ReliabilityID="1">'
+        '<VersionLocation LocationID="501"/></FeatureVersion></Feature>'
+        '<Feature ID="3001" FeatureTypeID="25">',
+    )
+    path = tmp_path / "sdn_advanced.xml"
+    path.write_text(text, encoding="utf-8")
+    parent = read_ofac(path).dataset.entity_index()["ofac-90001"]
+    assert parent.country == "HK"  # nationality, though its address is in Shenzhen
+    assert [a.country for a in parent.addresses] == ["CN"]  # a nationality is not an address
