@@ -1,4 +1,5 @@
-"""A local cache of large CSV folders, so repeated commands skip parsing and propagation.
+"""A local cache of large CSV folders and native files, so repeated commands skip parsing
+and propagation.
 
 The first read of a folder big enough for the columnar reader stores, under the cache
 directory, its rows as Arrow IPC files and its analysis columns as ``.npy`` arrays; each
@@ -10,6 +11,9 @@ An entry records the size and modification time of every file of the folder and 
 thrown away as soon as any of them differs, is added or is removed. Entries are written
 to a temporary directory and renamed into place, so a crash never leaves half an entry;
 an entry that cannot be read is discarded and the folder read again.
+
+A native YAML or JSON file of a megabyte or more keeps its checked records, under the
+hash of the file's content (see :class:`DocumentCache`).
 
 The directory is ``$OWNERSHIP_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/ownership`` or
 ``~/.cache/ownership``; ``OWNERSHIP_CACHE=off`` (or ``ownership --no-cache``) turns the
@@ -37,10 +41,13 @@ from ..model import Dataset
 __all__ = [
     "ANALYSES_KEPT",
     "CACHE_VERSION",
+    "DOCUMENT_FROM_BYTES",
+    "DocumentCache",
     "FolderCache",
     "cache_dir",
     "cached_folders",
     "clear_cache",
+    "document_cache",
     "folder_cache",
 ]
 
@@ -97,6 +104,94 @@ def clear_cache() -> int:
     for entry in entries:
         shutil.rmtree(entry, ignore_errors=True)
     return len([p for p in entries if not p.name.startswith(".")])
+
+
+#: Native files at least this large (bytes) keep their read records in the cache.
+DOCUMENT_FROM_BYTES = 1_000_000
+
+
+def document_cache(content: bytes) -> DocumentCache | None:
+    """The cache entry of a native YAML or JSON file's content, or None when the cache
+    is off or the file is small (reading it afresh is then as quick)."""
+    root = cache_dir()
+    if root is None or len(content) < DOCUMENT_FROM_BYTES:
+        return None
+    return DocumentCache(root, content)
+
+
+class DocumentCache:
+    """The records of one native file, read and checked once, under the hash of its
+    content: a changed file has another hash, so an entry cannot describe another
+    content. The entry is written whole or not at all, with the hash of what it holds;
+    an entry that does not match it is thrown away and the file read again."""
+
+    def __init__(self, root: Path, content: bytes) -> None:
+        self.digest = hashlib.sha256(content).hexdigest()
+        self.path = root / f"document-{self.digest[:32]}"
+
+    def load(self, sections: dict[str, Any]) -> tuple[dict[str, list[Any]], Any] | None:
+        """The records (validated again, by section, ``sections`` giving the models) and
+        the stored places of the records, or None."""
+        from pydantic import TypeAdapter, ValidationError
+
+        try:
+            manifest = json.loads((self.path / "source.json").read_text(encoding="utf-8"))
+            files = {
+                name: (self.path / f"{name}.json").read_bytes() for name in [*sections, "places"]
+            }
+        except (OSError, ValueError):
+            return None
+        hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+        if (
+            manifest.get("version") != CACHE_VERSION
+            or manifest.get("content") != self.digest
+            or manifest.get("files") != hashes
+        ):
+            self.discard()
+            return None
+        try:
+            records = {
+                name: TypeAdapter(list[model]).validate_json(files[name])  # type: ignore[valid-type]
+                for name, model in sections.items()
+            }
+            places = json.loads(files["places"])
+        except (ValueError, ValidationError):
+            self.discard()
+            return None
+        return records, places
+
+    def save(self, source: Path, records: dict[str, list[Any]], places: Any) -> None:
+        """Keep the records of a file that read without a problem; quietly skipped when the
+        cache directory cannot be written."""
+        from pydantic import TypeAdapter
+
+        files = {
+            name: TypeAdapter(list[Any]).dump_json(items, by_alias=True)
+            for name, items in records.items()
+        }
+        files["places"] = json.dumps(places).encode("utf-8")
+        manifest = {
+            "version": CACHE_VERSION,
+            "folder": str(source.resolve()),
+            "content": self.digest,
+            "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.path.parent))
+        except OSError:
+            return
+        try:
+            for name, data in files.items():
+                (staging / f"{name}.json").write_bytes(data)
+            (staging / "source.json").write_text(json.dumps(manifest), encoding="utf-8")
+            self.discard()
+            os.replace(staging, self.path)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
 class FolderCache:

@@ -26,6 +26,7 @@ from ..checks import Conflict, check_dataset, data_quality, stake_conflicts
 from ..errors import DataError, Problem
 from ..model import Arrangement, Dataset, Entity, Holding, Listing, Source
 from . import columnar
+from .yamldoc import Mark, read_yaml
 
 __all__ = [
     "SECTIONS",
@@ -102,52 +103,21 @@ class _Loaded:
 # --------------------------------------------------------------------------- reading
 
 
-class _DecimalLoader(yaml.SafeLoader):
-    """SafeLoader that reads floats as Decimal from their literal text."""
+#: libyaml's emitter when PyYAML was built with it (several times faster on a large file),
+#: else PyYAML's own: both write the same text.
+_SafeDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    text = loader.construct_scalar(node)
-    try:
-        return Decimal(str(text).replace("_", ""))
-    except ArithmeticError:  # .inf / .nan
-        return float(str(text))
+def _yaml_document(path: Path, text: str) -> tuple[Any, Mark | None]:
+    return read_yaml(text)
 
 
-def _construct_date_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    # Dates stay text here so that a malformed one (2023-13-01) is reported by the model
-    # with its record and field, instead of failing the whole YAML parse.
-    return loader.construct_scalar(node)
+def _mapping_item(mark: Mark | None, key: str) -> Mark | None:
+    return mark.get(key) if mark is not None else None
 
 
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
-_DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date_text)
-
-
-def _yaml_document(path: Path, text: str) -> tuple[Any, yaml.Node | None]:
-    loader = _DecimalLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
-    return data, node
-
-
-def _mapping_item(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if getattr(key_node, "value", None) == key:
-                return value_node
-    return None
-
-
-def _field_lines(node: yaml.Node) -> dict[str, int]:
-    lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            lines[str(key_node.value)] = key_node.start_mark.line + 1
-    return lines
+def _field_lines(mark: Mark | None) -> dict[str, int]:
+    return dict(mark.keys) if mark is not None else {}
 
 
 def read_native_file(path: str | Path) -> Dataset:
@@ -247,17 +217,53 @@ def read_csv_folder(path: str | Path) -> Dataset:
 
 
 def _read_document_into(path: Path, loaded: _Loaded) -> None:
+    """Read one YAML or JSON file into ``loaded``; a large one's checked records are
+    taken from the cache when its content was read before (:class:`.cache.DocumentCache`)."""
     name = str(path)
     if not path.exists():
         loaded.problems.append(Problem("file not found; check the path", file=name))
         return
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        content = path.read_bytes()
+        text = content.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         loaded.problems.append(Problem(f"cannot read the file as UTF-8 text: {exc}", file=name))
         return
+    from .cache import document_cache
+
+    entry = document_cache(content) if path.suffix.lower() in (".yaml", ".yml", ".json") else None
+    stored = entry.load(SECTIONS) if entry is not None else None
+    if stored is not None:
+        records, places = stored
+        for section in SECTIONS:
+            loaded.records[section] += records[section]
+            loaded.locations[section] += [
+                Location(file=name, index=i, line=line, field_lines=lines, record_id=rid)
+                for i, line, lines, rid in places[section]
+            ]
+        return
+    part = _Loaded()
+    _parse_document_into(path, text, part)
+    loaded.problems += part.problems
+    loaded.failed_ids |= part.failed_ids
+    loaded.failed_records += part.failed_records
+    for section in SECTIONS:
+        loaded.records[section] += part.records[section]
+        loaded.locations[section] += part.locations[section]
+    if entry is not None and not part.problems:
+        places = {
+            section: [
+                [x.index, x.line, x.field_lines, x.record_id] for x in part.locations[section]
+            ]
+            for section in SECTIONS
+        }
+        entry.save(path, part.records, places)
+
+
+def _parse_document_into(path: Path, text: str, loaded: _Loaded) -> None:
+    name = str(path)
     suffix = path.suffix.lower()
-    root: yaml.Node | None = None
+    root: Mark | None = None
     try:
         if suffix == ".json":
             data = json.loads(text, parse_float=Decimal)
@@ -302,9 +308,7 @@ def _read_document_into(path: Path, loaded: _Loaded) -> None:
         return
     for key in data:
         if key not in SECTIONS:
-            line = None
-            if isinstance(root, yaml.MappingNode):
-                line = _field_lines(root).get(str(key))
+            line = _field_lines(root).get(str(key))
             loaded.problems.append(
                 Problem(
                     f"unknown section {key!r}; expected one of: {', '.join(SECTIONS)}",
@@ -314,27 +318,25 @@ def _read_document_into(path: Path, loaded: _Loaded) -> None:
             )
     for section, model in SECTIONS.items():
         items = data.get(section) or []
-        section_node = _mapping_item(root, section)
+        section_mark = _mapping_item(root, section)
         if not isinstance(items, list):
             loaded.problems.append(
                 Problem(
                     f"section must be a list of records; found a {type(items).__name__}",
                     file=name,
-                    line=section_node.start_mark.line + 1 if section_node else None,
+                    line=_field_lines(root).get(section),
                     section=section,
                 )
             )
             continue
-        item_nodes: list[yaml.Node] = (
-            list(section_node.value) if isinstance(section_node, yaml.SequenceNode) else []
-        )
+        item_marks = section_mark.items if section_mark is not None else []
         for index, item in enumerate(items):
-            node = item_nodes[index] if index < len(item_nodes) else None
+            mark = item_marks[index] if index < len(item_marks) else None
             location = Location(
                 file=name,
                 index=index,
-                line=node.start_mark.line + 1 if node is not None else None,
-                field_lines=_field_lines(node) if node is not None else {},
+                line=mark.line if mark is not None else None,
+                field_lines=_field_lines(mark),
             )
             _validate_into(loaded, section, model, item, location)
 
@@ -738,7 +740,7 @@ def write_json(dataset: Dataset, path: str | Path | None = None) -> str:
     return text
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(_SafeDumper):  # type: ignore[misc]
     pass
 
 
