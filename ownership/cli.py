@@ -620,7 +620,8 @@ def import_command(
         list[Path],
         typer.Argument(
             help="Inputs in any supported format: native, CSL CSV/JSON, OFAC CSV folder or "
-            "advanced XML, FollowTheMoney JSON lines, BODS, GLEIF XML/CSV."
+            "advanced XML, FollowTheMoney JSON lines, BODS, GLEIF XML/CSV, UN consolidated "
+            "list XML, EU Financial Sanctions Files XML."
         ),
     ],
     out: Annotated[

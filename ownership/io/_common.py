@@ -780,6 +780,7 @@ ID_SCHEMES: dict[str, str] = {
     "mmsi": "mmsi",
     "passport": "passport",
     "national id no.": "national_id",
+    "national identification number": "national_id",
     "national foreign id number": "national_id",
     "cedula no.": "national_id",
     "d-u-n-s number": "duns",

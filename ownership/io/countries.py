@@ -10,6 +10,8 @@ Kosovo has no ISO code; lists use ``XK``, and so do we.
 'GB'
 >>> country_code("cn")
 'CN'
+>>> country_code("IRQ"), country_code("Democratic People's Republic of Korea")
+('IQ', 'KP')
 >>> country_code("Atlantis") is None
 True
 """
@@ -18,8 +20,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
-__all__ = ["COUNTRY_NAMES", "country_code"]
+__all__ = ["ALPHA3", "COUNTRY_NAMES", "country_code"]
 
 #: ISO code -> usual English name.
 COUNTRY_NAMES: dict[str, str] = {
@@ -358,6 +361,18 @@ def _key(text: str) -> str:
 
 
 _BY_NAME: dict[str, str] = {}
+#: ISO alpha-3 code -> alpha-2 (the EU's older list files write alpha-3).
+ALPHA3: dict[str, str] = {}
+# the standard's own short and official names (``iso3166.tsv``) first, so that the
+# spellings above win where they differ
+for _row in Path(__file__).with_name("iso3166.tsv").read_text(encoding="utf-8").splitlines():
+    if _row.startswith("#") or _row.startswith("alpha2\t"):
+        continue
+    _alpha2, _alpha3, *_names = _row.split("\t")
+    ALPHA3[_alpha3] = _alpha2
+    for _name in _names:
+        if _name:
+            _BY_NAME[_key(_name)] = _alpha2
 for _code, _name in COUNTRY_NAMES.items():
     _BY_NAME[_key(_name)] = _code
     if "(" in _name:  # "Korea (North)" is also found as "Korea North"
@@ -374,4 +389,6 @@ def country_code(text: str | None) -> str | None:
     if len(value) == 2 and value.isascii() and value.isalpha():
         code = value.upper()
         return code if code in COUNTRY_NAMES else None
+    if len(value) == 3 and value.isascii() and value.isupper():
+        return ALPHA3.get(value) or _BY_NAME.get(_key(value))
     return _BY_NAME.get(_key(value))

@@ -3,7 +3,9 @@
 Files are downloaded, renamed and re-zipped; a ``.json`` may be a CSL download, an FtM
 export, BODS statements or a native dataset, and a ``.csv`` a CSL file, an OFAC file
 without header, a GLEIF golden copy or a native section. The first few kilobytes say
-which. Formats: ``native``, ``csl``, ``ofac``, ``ftm``, ``bods``, ``gleif``.
+which. Formats: ``native``, ``csl``, ``ofac``, ``ftm``, ``bods``, ``gleif``, ``un`` (the
+UN Security Council Consolidated List XML) and ``eu`` (the EU Financial Sanctions Files
+XML, 1.1 or 1.0).
 
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "download.json"
@@ -23,7 +25,7 @@ from ..errors import DataError, Problem
 
 __all__ = ["FORMATS", "detect_format"]
 
-FORMATS = ("native", "csl", "ofac", "ftm", "bods", "gleif")
+FORMATS = ("native", "csl", "ofac", "ftm", "bods", "gleif", "un", "eu")
 
 #: How much of a file is read to tell its format.
 HEAD_BYTES = 256 * 1024
@@ -53,7 +55,8 @@ def _unknown(path: Path, detail: str) -> DataError:
             Problem(
                 f"cannot tell the format: {detail}. Supported: a native dataset (.yaml, .json "
                 "or a folder of CSV files), CSL CSV/JSON, OFAC SDN CSV files or advanced XML, "
-                "FollowTheMoney JSON lines, BODS JSON, GLEIF XML or golden-copy CSV",
+                "FollowTheMoney JSON lines, BODS JSON, GLEIF XML or golden-copy CSV, the UN "
+                "Security Council Consolidated List XML, EU Financial Sanctions Files XML",
                 file=str(path),
             )
         ]
@@ -97,7 +100,17 @@ def _xml_format(file: Path, text: str) -> str:
         return "gleif"
     if re.search(r"<(?:\w+:)?Sanctions\b", text) or "sanctionslistservice" in text:
         return "ofac"
-    raise _unknown(file, "XML that is neither GLEIF (LEI, rr, repex) nor the OFAC advanced XML")
+    if re.search(r"<CONSOLIDATED_LIST\b", text):
+        return "un"
+    if "fpi/fsd/export" in text or re.search(r"<sanctionEntity\b", text):
+        return "eu"
+    if re.search(r"<WHOLE\b[^>]*>\s*(?:<!--.*?-->\s*)*<ENTITY\b[^>]*legal_basis", text, re.S):
+        return "eu"
+    raise _unknown(
+        file,
+        "XML that is none of GLEIF (LEI, rr, repex), the OFAC advanced XML, the UN "
+        "consolidated list or the EU Financial Sanctions Files",
+    )
 
 
 def _classify_record(record: Any) -> str | None:

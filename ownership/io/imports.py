@@ -115,9 +115,11 @@ class ImportReport:
 def _readers() -> dict[str, Callable[..., Imported]]:
     from .bods import read_bods
     from .csl import read_csl
+    from .eu import read_eu
     from .ftm import read_ftm
     from .gleif import read_gleif
     from .ofac import read_ofac
+    from .un import read_un
 
     return {
         "csl": read_csl,
@@ -125,6 +127,8 @@ def _readers() -> dict[str, Callable[..., Imported]]:
         "ftm": read_ftm,
         "bods": read_bods,
         "gleif": read_gleif,
+        "un": read_un,
+        "eu": read_eu,
         "native": _read_native,
     }
 

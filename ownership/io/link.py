@@ -100,8 +100,11 @@ BLOCK_WORD_LIMIT = 5000
 #: A registration number this short is too common to link on across registers.
 MIN_REGISTRATION_LENGTH = 6
 
-#: Schemes whose values identify one entity worldwide; an equal value links at 100.
-GLOBAL_SCHEMES = frozenset({"lei", "imo", "swift", "mmsi", "opensanctions", "duns", "uscc"})
+#: Schemes whose values identify one entity worldwide; an equal value links at 100 (``un``
+#: and ``eu``: the reference numbers of the UN and EU lists; the EU file repeats the UN's).
+GLOBAL_SCHEMES = frozenset(
+    {"lei", "imo", "swift", "mmsi", "opensanctions", "duns", "uscc", "un", "eu"}
+)
 #: Schemes that are not company registrations (and so never match across schemes).
 NON_REGISTRATION = GLOBAL_SCHEMES | {"passport", "national_id", "tax", "vat", "msn"}
 

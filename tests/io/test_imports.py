@@ -64,7 +64,7 @@ def test_detection_reads_content_not_suffix(tmp_path: Path) -> None:
     [
         ("id,name\nx,X\n", "give the folder holding entities.csv"),
         ("hello world\n", "cannot tell the format"),
-        ("<html></html>", "XML that is neither GLEIF"),
+        ("<html></html>", "XML that is none of GLEIF"),
         ('{"foo": 1}', "JSON that matches none"),
     ],
 )
