@@ -29,7 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
 FLOOR = "import sys, yaml; yaml.load(open(sys.argv[1], encoding='utf-8'), Loader=yaml.CSafeLoader)"
 
 
@@ -58,6 +60,12 @@ def main() -> None:
     parser.add_argument("--name", required=True, help="an entity to show")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--baseline", help="a commit to time the same command from")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=HERE / "RESULTS.md",
+        help="report to write the table into (its import-speed section); none: print only",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="import-speed-"))
     data = work / "dataset.yaml"
@@ -90,16 +98,47 @@ def main() -> None:
     rows.append(("`ownership show`, cache on (filled by a first run)", _time(
         _show(ROOT, data, args.name), env, args.repeats)))  # fmt: skip
     floor = statistics.median(rows[0][1])
-    print(f"dataset: {data.stat().st_size:,} bytes of YAML, imported in {imported:.1f} s")
-    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
-          f"{os.cpu_count()} cores")  # fmt: skip
-    print("| step | median | runs | ratio to floor |")
-    print("|---|---|---|---|")
+    from run import _machine  # the same machine description as the suite's
+
+    machine = _machine()
+    commit = machine["commit"] + (f" (+{machine['changed_files']} changed files)"
+                                  if machine["changed_files"] else "")  # fmt: skip
+    lines = [
+        MARK,
+        "## A large imported list: reading it for each command",
+        "",
+        f"Command: `python benchmarks/import_speed.py {' '.join(sys.argv[1:])}` "
+        f"({time.strftime('%Y-%m-%d')}; commit {commit}; CPU {machine['cpu']}, "
+        f"{machine['cores']} cores; load average {os.getloadavg()[0]:.2f} at the end). "
+        f"The dataset: {data.stat().st_size:,} bytes of YAML from "
+        f"{', '.join(p.name for p in args.sources)}, imported in {imported:.1f} s.",
+        "",
+        "| step | median | runs | ratio to floor |",
+        "|---|---|---|---|",
+    ]
     for label, times in rows:
         median = statistics.median(times)
         runs = ", ".join(f"{t:.2f}" for t in times)
-        print(f"| {label} | {median:.2f} s | {runs} | {median / floor:.1f}x |")
+        lines.append(f"| {label} | {median:.2f} s | {runs} s | {median / floor:.1f}x |")
+    lines.append(END)
+    block = "\n".join(lines)
+    print(block)
+    if args.results is not None:
+        text = args.results.read_text(encoding="utf-8") if args.results.exists() else ""
+        args.results.write_text(replace_block(text, block), encoding="utf-8")
+        print(f"wrote {args.results}")
     shutil.rmtree(work, ignore_errors=True)
+
+
+MARK, END = "<!-- import-speed -->", "<!-- /import-speed -->"
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with its import-speed block replaced by ``block`` (appended if absent)."""
+    if MARK in text and END in text:
+        before, rest = text.split(MARK, 1)
+        return before + block + rest.split(END, 1)[1]
+    return text.rstrip("\n") + "\n\n" + block + "\n"
 
 
 if __name__ == "__main__":

@@ -916,7 +916,14 @@ def main(argv: list[str] | None = None) -> int:
     map_results = sorted(
         (json.loads(p.read_text()) for p in maps.glob("*.json")), key=lambda r: r["nodes"]
     )
-    args.results.write_text(render(stored, map_results))
+    report = render(stored, map_results)
+    if args.results.exists():  # sections other scripts write into the report stay
+        from import_speed import END, MARK, replace_block
+
+        old = args.results.read_text(encoding="utf-8")
+        if MARK in old and END in old:
+            report = replace_block(report, MARK + old.split(MARK, 1)[1].split(END, 1)[0] + END)
+    args.results.write_text(report)
     print(f"wrote {args.results}")
     return 1 if failed else 0
 

@@ -755,6 +755,30 @@ class Analysis(Tabular):
             text += f" Window unverified: {self.window.note or 'check the Federal Register'}."
         return text
 
+    def data_notice(self) -> str | None:
+        """Set when the data cannot all be true on the date: stakes in conflict, closed
+        rings; the verdicts concerned carry the flag and say which records."""
+        c = self.compiled
+        parts = []
+        conflicted = int(c.conflicted.sum()) if c.conflicted.size else 0
+        ringed = int(c.closed_ring.sum()) if c.closed_ring.size else 0
+        if conflicted:
+            parts.append(
+                f"stakes in {conflicted} entit{'y' if conflicted == 1 else 'ies'} add up to "
+                "more than 100% (flag conflicting_stakes: each counts from 0 up to its figure)"
+            )
+        if ringed:
+            parts.append(
+                f"{ringed} entit{'y is' if ringed == 1 else 'ies are'} on rings owning "
+                "themselves 100% with no outside owner (flag closed_ring)"
+            )
+        if not parts:
+            return None
+        return (
+            f"The data cannot all be true on {self.as_of.isoformat()}: {'; '.join(parts)}. "
+            "`ownership validate` lists the records."
+        )
+
     def seed_notice(self) -> str | None:
         """Set when none of the dataset's listings is read by the rule."""
         if self.compiled.seeds.any():

@@ -266,6 +266,9 @@ def analyze(
     chosen = _rule(rule, lists, threshold, strict, per_owner, control)
     with _progress("propagating") as tick:
         result = run_analysis(dataset, chosen, as_of, progress=tick)
+    data_notice = result.data_notice()
+    if data_notice and fmt is not Format.table:
+        typer.echo(f"note: {data_notice}", err=True)
     if fmt in (Format.json, Format.jsonl):
         from .verdict_lines import write_verdict_lines
 
@@ -280,13 +283,15 @@ def analyze(
         with _progress("writing verdicts") as tick:
             _emit_records(verdict_rows(result, progress=tick), fmt)
         return
+    from rich.markup import escape
+
     from .render.text import analysis_table
 
     console = _console()
     console.print(result.header())
-    notice = result.seed_notice()
-    if notice:
-        console.print(f"[yellow]{notice}[/yellow]")
+    for notice in (result.seed_notice(), data_notice):
+        if notice:
+            console.print(f"[yellow]{escape(notice)}[/yellow]")
     console.print(analysis_table(result))
     counts = result.counts()
     console.print(", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -400,9 +405,9 @@ def affiliates(
     if report.resolved_note:
         console.print(f"[dim]{escape(report.resolved_note)}[/dim]")
     console.print(escape(report.header))
-    notice = result.seed_notice()
-    if notice:
-        console.print(f"[yellow]{escape(notice)}[/yellow]")
+    for notice in (result.seed_notice(), result.data_notice()):
+        if notice:
+            console.print(f"[yellow]{escape(notice)}[/yellow]")
     entity = report.entity
     console.print(
         f"[bold]{escape(entity.name)}[/bold] ({entity.id}) is [bold]{entity.status.value}[/bold]"

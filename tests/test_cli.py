@@ -70,6 +70,11 @@ def test_validate_refuses_hand_written_conflicts_unless_allowed(tmp_path: Path) 
     assert code == 0 and "conflicting_stakes" in out and "possible, not certain." in out
     code, _, err = run("explain", "a", "--data", str(data), "--rule", "ofac-50")
     assert code == 2 and "--allow-conflicts" in err and "Traceback" not in err
+    code, out, err = run(
+        "analyze", "--data", str(data), "--allow-conflicts", "--rule", "ofac-50", "-f", "jsonl"
+    )
+    assert code == 0 and "note: The data cannot all be true" in err and "stakes in 1 entity" in err
+    assert all(line.startswith("{") for line in out.splitlines())
 
 
 def test_validate_warns_of_conflicts_in_imported_data(tmp_path: Path) -> None:

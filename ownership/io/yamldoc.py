@@ -38,6 +38,7 @@ STR = "tag:yaml.org,2002:str"
 FLOAT = "tag:yaml.org,2002:float"
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
 MERGE = "tag:yaml.org,2002:merge"
+VALUE = "tag:yaml.org,2002:value"
 _SAFE_SCALARS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:bool",
@@ -46,7 +47,7 @@ _SAFE_SCALARS = {
     "tag:yaml.org,2002:binary",
     TIMESTAMP,
     STR,
-    "tag:yaml.org,2002:value",
+    VALUE,
     MERGE,
 }
 
@@ -101,7 +102,7 @@ class _Scalars:
                 return Decimal(text.replace("_", ""))
             except ArithmeticError:  # .inf, .nan
                 return float(self.loader.construct_yaml_float(yaml.ScalarNode(tag, text)))
-        if tag == TIMESTAMP:
+        if tag in (TIMESTAMP, MERGE, VALUE):  # a merge key is read by the mapping it is in
             return text
         return self.loader.construct_object(yaml.ScalarNode(tag, text, event.start_mark))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -153,3 +154,46 @@ def test_bods_04_closed_record_ends_and_updates_apply_from_their_start() -> None
     # the closing statement came two days after the other holder's 80% began: reported
     (warning,) = result.warnings
     assert "add up to 110% on 2023-03-01" in str(warning)
+
+
+def _real_inputs() -> list[Path]:
+    """Every real third-party input: committed here, and the shared samples when present."""
+    from .conftest import SAMPLES
+
+    shared = SAMPLES.parent
+    found = sorted(p for p in REAL.iterdir() if p.name != "README.md")
+    for folder in (shared / "real", SAMPLES / "csl", SAMPLES / "bods", SAMPLES / "gleif"):
+        if folder.is_dir():
+            found += sorted(p for p in folder.iterdir() if p.suffix in (".json", ".csv", ".xml"))
+    if (SAMPLES / "ofac").is_dir():
+        found.append(SAMPLES / "ofac")
+    return found
+
+
+@pytest.mark.parametrize("source", _real_inputs(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_real_file_imports_and_analyses(tmp_path: Path, source: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ownership.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "imported.yaml"
+    result = runner.invoke(app, ["import", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    for rule in ("ofac-50", "eu", "bis-affiliates"):
+        analysed = runner.invoke(
+            app,
+            [
+                "analyze",
+                "--data",
+                str(out),
+                "--rule",
+                rule,
+                "--as-of",
+                "2025-10-01",
+                "--format",
+                "jsonl",
+            ],
+        )
+        assert analysed.exit_code == 0, analysed.stderr
+        assert "Traceback" not in analysed.stderr
