@@ -27,7 +27,6 @@ import numpy as np
 
 from .analysis import _CODES, Status
 from .lazy import MadeOnRead
-from .model import HoldingKind
 from .propagate import relative_share_array
 from .redflags import RedFlag, RedFlagFinder
 from .tables import HTML_ROW_LIMIT, Tabular, html_table
@@ -433,15 +432,18 @@ def _shares(
 
 
 def _direct(analysis: Analysis, owner: str | None, owned: str) -> tuple[str | None, Decimal | None]:
-    """The direct holdings owner -> owned on the date, as written and as a lower bound."""
+    """The direct holdings owner -> owned on the date, as written, and the stake's lower
+    bound as the rules read it (alternative figures, stakes in conflict: ownership.stakes)."""
     if owner is None:
         return None, None
     found = [h for h in analysis.holdings_into(owned) if h.owner == owner]
     if not found:
         return None, None
-    texts = [h.share_text() for h in found]
-    low = sum((h.lower_bound for h in found if h.kind is HoldingKind.ownership), Decimal(0))
-    return ", ".join(texts), low
+    c = analysis.compiled
+    source = c.index[owner]
+    pairs = [int(k) for k in c.in_pairs(c.index[owned]) if c.src[k] == source]
+    low = sum((c.unscale(c.low[k]) for k in pairs if c.has_share[k]), Decimal(0))
+    return ", ".join(h.share_text() for h in found), low
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,19 @@ def test_analysis_reports_progress_by_stage(inspur: ownership.Dataset) -> None:
         inspur, "ofac-50", "2024-01-01", progress=lambda done, total: seen.append((done, total))
     )
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_direct_share_is_the_stake_the_rules_read() -> None:
+    """Two sources' figures for one stake are its range: the direct share is its lower
+    bound, not the two added up."""
+    from ownership.analysis import analyze
+
+    from .factories import dataset, listed, owns
+
+    data = dataset(
+        owns("x", "a", 50, sources=["registry"]),
+        owns("x", "a", 48, sources=["news"]),
+        listed("x"),
+    )
+    (row,) = analyze(data, "ofac-50", "2024-01-01").affiliates("x")
+    assert (row.direct_share, str(row.direct_percent)) == ("50%, 48%", "48")
