@@ -335,18 +335,23 @@ def _interests(statement: _Statement) -> Any:
     return _details(statement).get("interests")
 
 
-def _interest_start(statement: _Statement) -> dt.date | None:
-    """The latest start date among a statement's interests (when its figures began)."""
+def _interest_dates(statement: _Statement, key: str) -> list[dt.date]:
+    """The readable ``startDate`` or ``endDate`` values of a statement's interests."""
     found = []
     for interest in _details(statement).get("interests") or []:
         if isinstance(interest, dict):
             try:
-                day = parse_date(interest.get("startDate"))
+                day = parse_date(interest.get(key))
             except ValueError:
                 day = None
             if day is not None:
                 found.append(day)
-    return max(found, default=None)
+    return found
+
+
+def _interest_start(statement: _Statement) -> dt.date | None:
+    """The latest start date among a statement's interests (when its figures began)."""
+    return max(_interest_dates(statement, "startDate"), default=None)
 
 
 def _closed_before(closing: _Statement | None) -> dt.date | None:
@@ -354,15 +359,7 @@ def _closed_before(closing: _Statement | None) -> dt.date | None:
     date, else before the closing statement's date."""
     if closing is None:
         return None
-    ends = []
-    for interest in _details(closing).get("interests") or []:
-        if isinstance(interest, dict):
-            try:
-                day = parse_date(interest.get("endDate"))
-            except ValueError:
-                day = None
-            if day is not None:
-                ends.append(day)
+    ends = _interest_dates(closing, "endDate")
     ended = max(ends) if ends else closing.date
     return None if ended == dt.date.min else ended - dt.timedelta(days=1)
 
