@@ -190,34 +190,30 @@ def _stakes(
     exclusive, and whether rows of several provenances gave alternative figures.
 
     Rows of one provenance add up (upper bounds stop at 100); the pair is the range from
-    the lowest group's lower bound to the highest group's upper bound. Most pairs have
-    one provenance: then this is a plain sum.
+    the lowest group's lower bound to the highest group's upper bound. Most data has one
+    provenance throughout: then each pair is one group, a plain sum.
     """
-    group_keys = slot * (int(provenance.max(initial=0)) + 1) + provenance
-    groups, group_of = np.unique(group_keys, return_inverse=True)
-    group_of = group_of.reshape(-1)
-    g = groups.size
-    g_low = np.zeros(g, dtype=low.dtype)
-    np.add.at(g_low, group_of, low)
-    g_high = np.zeros(g, dtype=high.dtype)
-    np.add.at(g_high, group_of, high)
-    np.minimum(g_high, hundred, out=g_high)
+    per_pair = not provenance.size or bool((provenance == provenance[0]).all())
+    if per_pair:
+        group_of, g_slot = slot, np.arange(m)
+    else:
+        width = int(provenance.max()) + 1
+        groups, group_of = np.unique(slot * width + provenance, return_inverse=True)
+        group_of, g_slot = group_of.reshape(-1), groups // width
+    g = g_slot.size
+    every = np.ones(slot.size, dtype=bool)
+    g_low = sum_into(g, group_of, low, every)
+    g_high = np.minimum(sum_into(g, group_of, high, every), hundred)
     g_low_strict = np.zeros(g, dtype=bool)
     g_low_strict[group_of[low_strict]] = True
     g_high_strict = np.zeros(g, dtype=bool)
     g_high_strict[group_of[high_strict]] = True
     # a strict upper bound stops mattering once the group's sum is capped at 100
     g_high_strict &= np.asarray(g_high < hundred, dtype=bool)
-    g_slot = groups // (int(provenance.max(initial=0)) + 1)
-    count = np.bincount(g_slot, minlength=m)
-    alternative = count > 1
-    if not alternative.any():  # one group per pair: the groups are the pairs
-        out = [np.zeros(m, dtype=low.dtype), np.zeros(m, dtype=high.dtype)]
-        out[0][g_slot], out[1][g_slot] = g_low, g_high
-        strict = [np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)]
-        strict[0][g_slot], strict[1][g_slot] = g_low_strict, g_high_strict
-        return out[0], out[1], strict[0], strict[1], alternative
-    starts = _run_starts(g_slot)  # groups are sorted by slot
+    alternative = np.bincount(g_slot, minlength=m) > 1
+    if per_pair:
+        return g_low, g_high, g_low_strict, g_high_strict, alternative
+    starts = _run_starts(g_slot)  # groups are sorted by slot; every pair with shares has one
     pair_low = np.zeros(m, dtype=low.dtype)
     pair_high = np.zeros(m, dtype=high.dtype)
     pair_low[g_slot[starts]] = np.minimum.reduceat(g_low, starts)
