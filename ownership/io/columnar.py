@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .._re2 import PYTHON_SPACE, SURROUNDING_SPACE
-from ..checks import stake_conflicts
+from ..checks import closed_rings, stake_conflicts
 from ..columns import (
     MAX_PLACES,
     NO_END,
@@ -47,6 +47,7 @@ from ..model import Dataset, Entity, EntityKind, Holding, Listing
 __all__ = [
     "COLUMNAR_FROM_BYTES",
     "RowRecords",
+    "closed_ring_notes",
     "dataset_from_tables",
     "read_csv_folder_columnar",
 ]
@@ -508,21 +509,48 @@ def _listings(table: Any, entity: np.ndarray) -> ListingColumns:
     )
 
 
+def _certain_totals(columns: Columns) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per entity, the lower bounds of every ownership stake in it over all dates, whether
+    one of them is exclusive, and 100 in their scale."""
+    h = columns.holdings
+    certain = ~h.control & (h.low > 0)
+    total = np.zeros(columns.n, dtype=np.int64)
+    np.add.at(total, h.owned[certain], h.low[certain])
+    more_than = np.zeros(columns.n, dtype=bool)
+    more_than[h.owned[certain & h.low_strict]] = True
+    return total, more_than, 100 * 10**columns.places
+
+
+def _rows_into(columns: Columns, entities: np.ndarray) -> np.ndarray:
+    h = columns.holdings
+    return np.flatnonzero(np.isin(h.owned, entities) & ~h.control)
+
+
 def _cross_record_checks(dataset: Dataset, columns: Columns) -> None:
     """Stakes that cannot all be true, checked exactly where they could occur: only an
     entity whose certain stakes add up to more than 100 over all dates (or to 100 with
     one of them exclusive) can have them, and those few are checked record by record.
     """
-    h = columns.holdings
-    certain = ~h.control & (h.low > 0)
-    total = np.zeros(columns.n, dtype=np.int64)
-    np.add.at(total, h.owned[certain], h.low[certain])
-    hundred = 100 * 10**columns.places
+    total, more_than, hundred = _certain_totals(columns)
     # at exactly 100, a stake known only to be more than its bound takes it over
-    more_than = np.zeros(columns.n, dtype=bool)
-    more_than[h.owned[certain & h.low_strict]] = True
     suspects = np.flatnonzero((total > hundred) | ((total == hundred) & more_than))
     if suspects.size:
-        rows = np.flatnonzero(np.isin(h.owned, suspects) & ~h.control)
+        rows = _rows_into(columns, suspects)
         if stake_conflicts([dataset.holdings[int(k)] for k in rows]):
             raise _Decline("stakes that cannot all be true")
+
+
+def closed_ring_notes(dataset: Dataset) -> list[Any]:
+    """:func:`ownership.checks.closed_rings` of a dataset read by columns, looking at the
+    records of the entities whose stakes reach 100% (the only ones a ring can hold)."""
+    from dataclasses import replace
+
+    from ..columns import columns_of
+
+    columns = columns_of(dataset)
+    total, _, hundred = _certain_totals(columns)
+    rows = _rows_into(columns, np.flatnonzero(total >= hundred))
+    if not rows.size:
+        return []
+    found = closed_rings([dataset.holdings[int(k)] for k in rows])
+    return [replace(p, index=int(rows[p.index])) if p.index is not None else p for p in found]

@@ -108,10 +108,6 @@ class _Loaded:
 _SafeDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def _yaml_document(path: Path, text: str) -> tuple[Any, Mark | None]:
-    return read_yaml(text)
-
-
 def _mapping_item(mark: Mark | None, key: str) -> Mark | None:
     return mark.get(key) if mark is not None else None
 
@@ -176,8 +172,8 @@ def load_native(
         if fast is not None:
             if progress is not None:
                 progress(total, total)
-            if warnings is not None:  # accepted: no conflict; rings, named by record
-                warnings += data_quality(fast)
+            if warnings is not None:  # accepted, so no conflict: rings are all it may hold
+                warnings += columnar.closed_ring_notes(fast)
             return fast
     meter = _Meter(progress, total)
     for raw_path in paths:
@@ -268,7 +264,7 @@ def _parse_document_into(path: Path, text: str, loaded: _Loaded) -> None:
         if suffix == ".json":
             data = json.loads(text, parse_float=Decimal)
         elif suffix in (".yaml", ".yml"):
-            data, root = _yaml_document(path, text)
+            data, root = read_yaml(text)
         else:
             loaded.problems.append(
                 Problem(

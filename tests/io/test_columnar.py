@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -156,6 +157,12 @@ def test_a_closed_ring_is_read_alike_by_both_readers(
     assert fast is not None and fast == strict
     flags = {v.id: v.flags for v in analyze(fast, "ofac-50", "2025-10-01")}
     assert flags == {"x": (), "a": ("closed_ring",), "b": ("closed_ring",)}
+    notes: dict[str, list[Any]] = {"strict": [], "columnar": []}
+    load(folder, warnings=notes["strict"])
+    monkeypatch.setattr(columnar, "COLUMNAR_FROM_BYTES", 0)
+    load(folder, warnings=notes["columnar"])
+    assert [(p.index, p.record_id) for p in notes["columnar"]] == [(0, "ring a, b")]
+    assert "own each other 100%" in str(notes["strict"][0])
 
 
 def test_large_folders_are_read_by_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
