@@ -247,7 +247,12 @@ def _conflicts(
 
 
 def _inside_closed(
-    n: int, src: IntArray, dst: IntArray, low: NDArray[Any], hundred: int
+    n: int,
+    src: IntArray,
+    dst: IntArray,
+    low: NDArray[Any],
+    hundred: int,
+    among: BoolArray | None = None,
 ) -> BoolArray:
     """Which links ``src -> dst`` (scaled shares ``low``, all positive) lie inside a
     closed ring: entities owning each other with all 100% of each held inside the ring.
@@ -255,23 +260,33 @@ def _inside_closed(
     Such a ring has no ultimate owner and makes the look-through equations singular
     (docs/rules.md convention 8); their least solution is what solving without these
     links gives. Only entities receiving exactly 100% can be members, so the rings are
-    searched among those alone.
+    searched among those alone; ``among`` narrows them further (the members of the
+    snapshot's closed rings, :attr:`Compiled.closed_ring`: leaving out links into a
+    source can only open a ring, never close one).
     """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
     inside = np.zeros(src.size, dtype=bool)
-    if src.size == 0:
+    if src.size == 0 or (among is not None and not among.any()):
         return inside
     full = sum_into(n, dst, low, np.ones(src.size, dtype=bool)) == hundred
-    candidate = full[src] & full[dst]
-    if not candidate.any():
+    if among is not None:
+        full &= among
+    candidate = np.flatnonzero(full[src] & full[dst])
+    if not candidate.size:
         return inside
-    labels, sizes, within, _ = _condensed(n, src[candidate], dst[candidate])
-    rows = np.flatnonzero(candidate)[within]
-    inner = sum_into(n, dst[rows], low[rows], np.ones(rows.size, dtype=bool))
-    held_inside = inner == hundred
+    # the strongly connected components of the links among candidates (no levels needed;
+    # entities in no ring are components of one, never closed)
+    a, b = src[candidate], dst[candidate]
+    graph = sparse.csr_matrix((np.ones(candidate.size, dtype=np.int8), (a, b)), shape=(n, n))
+    count, labels = connected_components(graph, directed=True, connection="strong")
+    within = labels[a] == labels[b]
+    inner = sum_into(n, b[within], low[candidate][within], np.ones(int(within.sum()), bool))
     # a ring is closed when every member holds all of itself inside it
-    open_member = np.bincount(labels, weights=~held_inside, minlength=sizes.size) > 0
-    closed = (sizes > 1) & ~open_member
-    inside[rows] = closed[labels[dst[rows]]]
+    open_member = np.bincount(labels, weights=inner != hundred, minlength=count) > 0
+    closed = (np.bincount(labels, minlength=count) > 1) & ~open_member
+    inside[candidate[within]] = closed[labels[b[within]]]
     return inside
 
 
@@ -687,8 +702,8 @@ def look_through(compiled: Compiled) -> NDArray[np.float64]:
     keep = compiled.has_share & (compiled.low > 0)
     low = compiled.low[keep]
     weight = low.astype(np.float64) / float(100 * compiled.scale)
-    exact = (low, 100 * compiled.scale)
-    return _settle(n, compiled.src[keep], compiled.dst[keep], weight, seeds, exact)
+    rings = (low, 100 * compiled.scale, compiled.closed_ring)
+    return _settle(n, compiled.src[keep], compiled.dst[keep], weight, seeds, rings)
 
 
 def _settle(
@@ -697,19 +712,21 @@ def _settle(
     dst: IntArray,
     weight: NDArray[np.float64],
     sources: BoolArray,
-    exact: tuple[NDArray[Any], int] | None = None,
+    rings: tuple[NDArray[Any], int, BoolArray] | None = None,
 ) -> NDArray[np.float64]:
     """``x = 1`` at ``sources`` and ``x = sum of weight * x`` over the links into every
     other entity (links into a source are dropped: it absorbs), clipped to 0..1.
 
     Strongly connected components in topological order, a whole level of them at a
-    time; single entities by substitution, rings by a small linear solve. ``exact``
-    (each link's share as an exact scaled integer, and 100 in that scale) lets closed
-    rings be found and given their least solution (:func:`_without_closed_rings`).
+    time; single entities by substitution, rings by a small linear solve. ``rings``
+    (each link's share as an exact scaled integer, 100 in that scale, and the members of
+    closed rings) lets closed rings be given their least solution
+    (:func:`_without_closed_rings`).
     """
     keep = np.flatnonzero(~sources[dst])
-    if exact is not None:
-        keep = keep[_without_closed_rings(n, src[keep], dst[keep], exact[0][keep], exact[1])]
+    if rings is not None:
+        exact, hundred, among = rings
+        keep = keep[_without_closed_rings(n, src[keep], dst[keep], exact[keep], hundred, among)]
     src, dst, weight = src[keep], dst[keep], weight[keep]
     from_seed = sources[src]
     b = np.zeros(n, dtype=np.float64)
@@ -810,12 +827,17 @@ def _component_levels(parents: IntArray, children: IntArray, count: int) -> IntA
 
 
 def _without_closed_rings(
-    n: int, src: IntArray, dst: IntArray, low: NDArray[Any], hundred: int
+    n: int,
+    src: IntArray,
+    dst: IntArray,
+    low: NDArray[Any],
+    hundred: int,
+    among: BoolArray | None = None,
 ) -> BoolArray:
     """The links to keep when solving look-through shares: all but those inside a closed
     ring (:func:`_inside_closed`). Its members then hold what reaches them from outside,
     which is nothing: the least solution of their singular equations."""
-    return ~_inside_closed(n, src, dst, low, hundred)
+    return ~_inside_closed(n, src, dst, low, hundred, among)
 
 
 def aggregation_of(rule: Rule) -> Aggregation:
@@ -873,8 +895,9 @@ def relative_share_array(
     flows = dst != s  # the source absorbs: nothing flows back into it
     owner, owned = (dst, src) if upward else (src, dst)
     flows[flows] = _without_closed_rings(
-        size, owner[flows], owned[flows], low[flows], 100 * compiled.scale
-    )
+        size, owner[flows], owned[flows], low[flows], 100 * compiled.scale,
+        compiled.closed_ring[members] if compiled.closed_ring.size else None,
+    )  # fmt: skip
     src, dst, weight = src[flows], dst[flows], weight[flows]
     if size >= IN_ORDER_FROM:
         source_only = np.zeros(size, dtype=bool)
@@ -911,8 +934,9 @@ def exact_look_through(compiled: Compiled, targets: IntArray) -> dict[int, Fract
     keep = compiled.has_share & (compiled.low > 0) & ~compiled.seeds[compiled.dst]
     hundred = 100 * compiled.scale
     keep[keep] = _without_closed_rings(
-        compiled.n, compiled.src[keep], compiled.dst[keep], compiled.low[keep], hundred
-    )
+        compiled.n, compiled.src[keep], compiled.dst[keep], compiled.low[keep], hundred,
+        compiled.closed_ring if compiled.closed_ring.size else None,
+    )  # fmt: skip
     owners: dict[int, list[tuple[int, Fraction]]] = defaultdict(list)
     for k in np.flatnonzero(keep):
         owners[int(compiled.dst[k])].append(

@@ -77,7 +77,8 @@ class ShareOrder:
         keep = c.has_share & (c.low > 0)
         # a closed ring's members hold nothing through it (the least solution); a query
         # from one of them is still solved the other way, as from any ring member
-        closed = _inside_closed(n, c.src[keep], c.dst[keep], c.low[keep], 100 * c.scale)
+        among = c.closed_ring if c.closed_ring.size else None
+        closed = _inside_closed(n, c.src[keep], c.dst[keep], c.low[keep], 100 * c.scale, among)
         on_closed = np.zeros(n, dtype=bool)
         on_closed[c.dst[keep][closed]] = True
         keep[keep] = ~closed
