@@ -201,9 +201,8 @@ def _stakes(
         groups, group_of = np.unique(slot * width + provenance, return_inverse=True)
         group_of, g_slot = group_of.reshape(-1), groups // width
     g = g_slot.size
-    every = np.ones(slot.size, dtype=bool)
-    g_low = sum_into(g, group_of, low, every)
-    g_high = np.minimum(sum_into(g, group_of, high, every), hundred)
+    g_low = _added(g, group_of, low)
+    g_high = np.minimum(_added(g, group_of, high), hundred)
     g_low_strict = np.zeros(g, dtype=bool)
     g_low_strict[group_of[low_strict]] = True
     g_high_strict = np.zeros(g, dtype=bool)
@@ -241,9 +240,17 @@ def _conflicts(
 ) -> BoolArray:
     """Entities whose stakes cannot all be true: lower bounds above 100, or at 100 with
     one of them exclusive (:func:`ownership.stakes.conflicting`)."""
-    total = sum_into(n, dst, low, has_share)
-    strict = sum_into(n, dst, low_strict.astype(np.int64), has_share)
-    return np.asarray((total > hundred) | ((total == hundred) & (strict > 0)), dtype=bool)
+    total = _added(n, dst[has_share], low[has_share])
+    strict = np.bincount(dst[has_share & low_strict], minlength=n) > 0
+    return np.asarray((total > hundred) | ((total == hundred) & strict), dtype=bool)
+
+
+def _added(count: int, slots: IntArray, values: NDArray[Any]) -> NDArray[Any]:
+    """Per slot, the exact sum of ``values`` (``slots[k]`` is value k's slot), in their
+    own type: int64, or Python ints for shares beyond it."""
+    total = np.zeros(count, dtype=values.dtype)
+    np.add.at(total, slots, values)
+    return total
 
 
 def _inside_closed(
@@ -270,7 +277,7 @@ def _inside_closed(
     inside = np.zeros(src.size, dtype=bool)
     if src.size == 0 or (among is not None and not among.any()):
         return inside
-    full = sum_into(n, dst, low, np.ones(src.size, dtype=bool)) == hundred
+    full = _added(n, dst, low) == hundred
     if among is not None:
         full &= among
     candidate = np.flatnonzero(full[src] & full[dst])
@@ -282,7 +289,7 @@ def _inside_closed(
     graph = sparse.csr_matrix((np.ones(candidate.size, dtype=np.int8), (a, b)), shape=(n, n))
     count, labels = connected_components(graph, directed=True, connection="strong")
     within = labels[a] == labels[b]
-    inner = sum_into(n, b[within], low[candidate][within], np.ones(int(within.sum()), bool))
+    inner = _added(n, b[within], low[candidate][within])
     # a ring is closed when every member holds all of itself inside it
     open_member = np.bincount(labels, weights=inner != hundred, minlength=count) > 0
     closed = (np.bincount(labels, minlength=count) > 1) & ~open_member
