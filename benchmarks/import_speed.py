@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -107,7 +108,7 @@ def main() -> None:
         MARK,
         "## A large imported list: reading it for each command",
         "",
-        f"Command: `python benchmarks/import_speed.py {' '.join(sys.argv[1:])}` "
+        f"Command: `python benchmarks/import_speed.py {shlex.join(sys.argv[1:])}` "
         f"({time.strftime('%Y-%m-%d')}; commit {commit}; CPU {machine['cpu']}, "
         f"{machine['cores']} cores; load average {os.getloadavg()[0]:.2f} at the end). "
         f"The dataset: {data.stat().st_size:,} bytes of YAML from "
