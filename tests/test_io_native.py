@@ -415,3 +415,12 @@ def test_the_schema_shows_the_range_under_percent() -> None:
         "maximum",
         "exclusiveMaximum",
     }
+
+
+def test_a_control_character_in_yaml_is_named_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_bytes(b"entities:\n  - {id: a, name: A}\n  - {id: b, name: B\x15}\n")
+    with pytest.raises(DataError) as caught:
+        load(path)
+    (problem,) = caught.value.problems
+    assert problem.line == 3 and "'\\x15' is not allowed" in problem.message

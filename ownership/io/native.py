@@ -289,6 +289,17 @@ def _parse_document_into(path: Path, text: str, loaded: _Loaded) -> None:
             )
         )
         return
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        character = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        loaded.problems.append(
+            Problem(
+                f"not valid YAML: character {character!r} is not allowed in YAML text; "
+                "remove it or quote the value with an escape",
+                file=name,
+                line=text.count("\n", 0, exc.position) + 1,
+            )
+        )
+        return
     if data is None:
         data = {}
     if not isinstance(data, dict):
