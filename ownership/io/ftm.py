@@ -19,16 +19,18 @@ against the ICU C library), while reading needs only a handful of property names
   with a notice. ``startDate``/``endDate`` are its dates. An ``UnknownLink`` with role
   ``control`` (what :mod:`ownership.io.exporters` writes) is a control holding;
   ``Directorship`` and other ``UnknownLink`` records are ``related`` hints.
-- ``Sanction`` records become listings (program, listing or start date, end date,
-  ``authorityId`` as citation). The list is read from the authority/program text:
-  Entity List -> ``entity_list``, Military End User -> ``meu_list``, Unverified List
-  -> ``unverified_list``, SDN -> ``sdn``.
-- An entity with sanction topics but no Sanction record gets one listing per topic:
-  ``sanction`` -> ``sdn`` when its datasets include ``us_ofac_sdn``, else
-  ``opensanctions-sanction``; ``export.control`` -> ``entity_list`` when its datasets
-  include ``us_trade_csl`` or a ``us_bis_*`` dataset, else
-  ``opensanctions-export-control``. Topics are coarse (the CSL's export-control topic
-  also covers the MEU and Unverified lists), so a Sanction record, when present, wins.
+- ``Sanction`` records become listings on the list of whoever issued them
+  (:mod:`ownership.io.authorities`: the record's OpenSanctions dataset first, then its
+  programme id, the list named in words, the authority's name, the source's host; the
+  table is docs/lists.md), with the programme and programme id, the earliest of the
+  start and listing dates, the latest end date, ``authorityId`` as citation.
+- An entity with a ``sanction`` or ``export.control`` topic but no Sanction record gets
+  one listing per topic, on ``opensanctions_sanction_topic`` or
+  ``opensanctions_export_control_topic``: a topic says sanctioned, not by whom, so no
+  shipped rule reads them (never ``sdn``, whatever the entity's datasets).
+- Several ``Ownership`` records of one owner and asset are statements of one stake: on
+  each day, the range their figures span (:mod:`ownership.io.figures`), unless they name
+  other share types.
 
 OpenSanctions tags entities owned by listed ones (``sanction.control``,
 ``export.control.linked``) down the whole chain, whatever the stake.
