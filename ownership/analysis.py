@@ -1315,6 +1315,12 @@ def _pct(value: float | Decimal) -> str:
     return f"{text}%"
 
 
+def _read_under(rule: Rule, listing: Listing) -> str:
+    """Where the rule says it reads this listing, when the rule data cites it."""
+    seed = rule.seed_for(listing.list, listing.program)
+    return f", read under {seed.citation}" if seed is not None and seed.citation else ""
+
+
 def _list_label(listing: Listing) -> str:
     label = {
         "entity_list": "the Entity List",
@@ -1387,7 +1393,8 @@ def explanation(
     aggregation = analysis.rule.aggregation
     parts: list[str] = []
     if status is Status.listed:
-        lists = "; ".join(_list_label(x) for x in listings) or "a list the rule reads"
+        lists = "; ".join(_list_label(x) + _read_under(analysis.rule, x) for x in listings)
+        lists = lists or "a list the rule reads"
         parts.append(f"{name} is listed: on {lists}; {rule_when}.")
     elif status is Status.covered:
         if aggregation is Aggregation.look_through:

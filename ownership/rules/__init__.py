@@ -11,11 +11,13 @@ False
 from __future__ import annotations
 
 import datetime  # noqa: F401  (used by the doctest above)
+from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
 from ..errors import UnknownRule
 from . import bis_affiliates, eu, listed_only, look_through, ofac_50, uk
-from .base import Aggregation, Rule, SeedList, Threshold, Window
+from .base import Aggregation, Rule, SeedList, Threshold, Window, load_rule_data
 
 __all__ = [
     "RULES",
@@ -27,6 +29,7 @@ __all__ = [
     "custom_rule",
     "get_rule",
     "rule_names",
+    "rules_from_data",
 ]
 
 RULES: dict[str, Rule] = {
@@ -58,6 +61,24 @@ def get_rule(name: str | Rule) -> Rule:
         return RULES[key]
     except KeyError:
         raise UnknownRule(name, rule_names()) from None
+
+
+def rules_from_data(path: Path) -> dict[str, Rule]:
+    """The built-in rules with the seeds, windows and thresholds of ``path``, a file of the
+    form of ``ownership/rules/windows.yaml``: what a rule's item names replaces what ships;
+    what it omits stays. A new Federal Register notice or programme tag is then a change
+    of data only.
+
+    Raises :class:`~ownership.errors.OwnershipError` for a rule the package does not have.
+    """
+    data = load_rule_data(Path(path))
+    unknown = sorted(set(data) - set(RULES))
+    if unknown:
+        raise UnknownRule(unknown[0], rule_names())
+    rules = dict(RULES)
+    for name, spec in data.items():
+        rules[name] = replace(RULES[name], **{k: v for k, v in spec.items() if v or k == "seeds"})
+    return rules
 
 
 def custom_rule(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -28,9 +29,13 @@ __all__ = [
     "Threshold",
     "Window",
     "load_rule_data",
+    "program_tag",
+    "program_tags",
 ]
 
 WINDOWS_FILE = Path(__file__).with_name("windows.yaml")
+#: A seed list names its programmes in one line up to this many.
+SHOWN_PROGRAMS = 4
 
 
 class Aggregation(StrEnum):
@@ -44,26 +49,49 @@ class Aggregation(StrEnum):
 
 @dataclass(frozen=True)
 class SeedList:
-    """A list a rule reads, optionally only some of its programmes."""
+    """A list a rule reads, optionally only some of its programmes, with where the rule
+    says so."""
 
     list: str
     programs: frozenset[str] | None = None  # None = every programme
+    citation: str | None = field(default=None, compare=False)
+    note: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.programs is not None:
+            object.__setattr__(self, "programs", frozenset(map(program_tag, self.programs)))
 
     def matches(self, list_id: str, program: str | None) -> bool:
         if list_id != self.list:
             return False
         if self.programs is None:
             return True
-        tags = {
-            t.strip().upper()
-            for t in (program or "").replace("]", " ").replace("[", " ").replace(";", " ").split()
-        }
-        return bool(tags & self.programs)
+        return bool(program_tags(program) & self.programs)
 
     def __str__(self) -> str:
         if self.programs is None:
             return self.list
+        if len(self.programs) > SHOWN_PROGRAMS:
+            return f"{self.list} ({len(self.programs)} programmes: `ownership rules` lists them)"
         return f"{self.list} ({', '.join(sorted(self.programs))})"
+
+
+def program_tag(text: str) -> str:
+    """A programme tag as compared: upper case, spaces as hyphens (the EAR writes
+    ``ILLICIT DRUGS-EO14059`` where OFAC's list writes ``ILLICIT-DRUGS-EO14059``)."""
+    return "-".join(text.upper().split())
+
+
+def program_tags(program: str | None) -> frozenset[str]:
+    """The tags of a listing's programme text: ``[SDGT] [IRGC]``, ``RUSSIA-EO14024;
+    US-RUSHAR`` or ``SDGT IRGC``; each bracketed or ``;``/``,``-separated part, and each
+    word of it.
+
+    >>> sorted(program_tags("[SDGT] [ILLICIT DRUGS-EO14059]; US-TERR"))
+    ['DRUGS-EO14059', 'ILLICIT', 'ILLICIT-DRUGS-EO14059', 'SDGT', 'US-TERR']
+    """
+    parts = [p for p in re.split(r"[\[\];,]", program or "") if p.strip()]
+    return frozenset(program_tag(t) for part in parts for t in [part, *part.split()])
 
 
 @dataclass(frozen=True)
@@ -169,6 +197,14 @@ class Rule:
             return True
         return any(s.matches(list_id, program) for s in self.seeds)
 
+    def seed_for(self, list_id: str, program: str | None = None) -> SeedList | None:
+        """The seed list through which the rule reads a listing (None: it does not, or it
+        reads every list)."""
+        for seed in self.seeds or ():
+            if seed.matches(list_id, program):
+                return seed
+        return None
+
     def seed_names(self) -> list[str]:
         return ["any list"] if self.seeds is None else [str(s) for s in self.seeds]
 
@@ -206,37 +242,76 @@ def _day(value: Any) -> dt.date | None:
 
 
 @cache
-def load_rule_data() -> dict[str, dict[str, Any]]:
-    """Windows and dated thresholds per rule name, from ``windows.yaml``."""
-    raw = yaml.safe_load(WINDOWS_FILE.read_text(encoding="utf-8")) or {}
+def load_rule_data(path: Path = WINDOWS_FILE) -> dict[str, dict[str, Any]]:
+    """Seed lists, windows and dated thresholds per rule name, from ``windows.yaml`` (or
+    another file of its form).
+
+    Raises :class:`~ownership.errors.OwnershipError` naming the file and the rule when an
+    item is malformed: a rule whose data cannot be read must not run on a guess.
+    """
+    from ..errors import OwnershipError
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise OwnershipError(f"{path}: cannot read rule data ({exc})") from None
+    if not isinstance(raw, dict):
+        raise OwnershipError(
+            f"{path}: rule data must map rule names to their seeds, windows and thresholds"
+        )
     result: dict[str, dict[str, Any]] = {}
     for name, spec in raw.items():
-        windows = tuple(
-            Window(
-                start=_day(w.get("start")),
-                end=_day(w.get("end")),
-                in_force=bool(w["in_force"]),
-                label=str(w.get("label") or ("in force" if w["in_force"] else "not in force")),
-                citation=w.get("citation"),
-                verified=bool(w.get("verified", True)),
-                note=w.get("note"),
-            )
-            for w in spec.get("windows", [])
-        )
-        thresholds = tuple(
-            Threshold(
-                value=Decimal(str(t["value"])),
-                inclusive=bool(t["inclusive"]),
-                start=_day(t.get("start")),
-                end=_day(t.get("end")),
-                note=t.get("note"),
-            )
-            for t in spec.get("thresholds", [])
-        )
-        result[name] = {"windows": windows, "thresholds": thresholds}
+        try:
+            result[str(name)] = _rule_spec(spec or {})
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+            raise OwnershipError(
+                f"{path}: rule {name}: malformed item ({type(exc).__name__}: {exc}); each "
+                "seed needs `list`, each window `in_force`, each threshold `value` and "
+                "`inclusive`, dates as YYYY-MM-DD"
+            ) from None
     return result
 
 
-def dated(name: str) -> dict[str, Any]:
-    """The windows and thresholds of rule ``name`` (empty when it has none)."""
-    return load_rule_data().get(name, {"windows": (), "thresholds": ()})
+def _rule_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    windows = tuple(
+        Window(
+            start=_day(w.get("start")),
+            end=_day(w.get("end")),
+            in_force=bool(w["in_force"]),
+            label=str(w.get("label") or ("in force" if w["in_force"] else "not in force")),
+            citation=w.get("citation"),
+            verified=bool(w.get("verified", True)),
+            note=w.get("note"),
+        )
+        for w in spec.get("windows", [])
+    )
+    thresholds = tuple(
+        Threshold(
+            value=Decimal(str(t["value"])),
+            inclusive=bool(t["inclusive"]),
+            start=_day(t.get("start")),
+            end=_day(t.get("end")),
+            note=t.get("note"),
+        )
+        for t in spec.get("thresholds", [])
+    )
+    result: dict[str, Any] = {"windows": windows, "thresholds": thresholds}
+    if "seeds" in spec:
+        result["seeds"] = tuple(
+            SeedList(
+                list=str(item["list"]),
+                programs=frozenset(str(p) for p in item["programs"])
+                if item.get("programs")
+                else None,
+                citation=item.get("citation"),
+                note=item.get("note"),
+            )
+            for item in spec["seeds"]
+        )
+    return result
+
+
+def dated(name: str, path: Path = WINDOWS_FILE) -> dict[str, Any]:
+    """The seeds, windows and thresholds of rule ``name`` (empty when it has none; no
+    ``seeds`` key when the file names none, i.e. every list)."""
+    return load_rule_data(path).get(name, {"windows": (), "thresholds": ()})

@@ -7,8 +7,11 @@ from 10 Nov 2025 to 9 Nov 2026 by 90 FR 50857. Any foreign (non-US) entity owned
 subject to the same restrictions.
 
 Edge cases:
-- seeds: Entity List, MEU List, and SDNs under the programmes of 15 CFR 744.8(a)(1)
-  (shipped: NPWMD; add others with ``--lists sdn:NPWMD+OTHER``); not the Unverified List;
+- seeds: Entity List, MEU List, and SDNs under the fourteen programmes of
+  15 CFR 744.8(a)(1) as revised by 89 FR 20107 (21 Mar 2024): the Russia, Ukraine and
+  Belarus executive-order programmes, FTO, SDGT, NPWMD, and the narcotics and
+  transnational-criminal programmes (the tags are data, in ``windows.yaml``); not the
+  Unverified List;
 - aggregation across those lists; the OFAC cascade for indirect ownership;
 - ownership only: control links do not count (BIS FAQ; a red flag at most);
 - US entities are never covered (flag ``out_of_scope_us_entity``) but pass coverage down
@@ -17,23 +20,15 @@ Edge cases:
   every entity carries ``rule_not_in_force``. The window from 10 Nov 2026 is unverified.
 """
 
-from .base import Aggregation, Rule, SeedList, dated
+from .base import Aggregation, Rule, dated
 
 NAME = "bis-affiliates"
-
-#: Programme tags of 15 CFR 744.8(a)(1) shipped by default. The exact list was not read in
-#: the rule text; NPWMD is the one every source names.
-SECTION_744_8_PROGRAMS = frozenset({"NPWMD"})
 
 RULE = Rule(
     name=NAME,
     title="BIS Affiliates Rule",
     aggregation=Aggregation.all,
-    seeds=(
-        SeedList("entity_list"),
-        SeedList("meu_list"),
-        SeedList("sdn", SECTION_744_8_PROGRAMS),
-    ),
+    seeds=dated(NAME)["seeds"],
     thresholds=dated(NAME)["thresholds"],
     control_counts=False,
     out_of_scope_countries=frozenset({"US"}),

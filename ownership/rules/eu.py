@@ -13,7 +13,7 @@ Edge cases:
 Seeds: the ``eu`` list.
 """
 
-from .base import Aggregation, Rule, SeedList, dated
+from .base import Aggregation, Rule, dated
 
 NAME = "eu"
 
@@ -21,7 +21,7 @@ RULE = Rule(
     name=NAME,
     title="EU ownership and control",
     aggregation=Aggregation.all,
-    seeds=(SeedList("eu"),),
+    seeds=dated(NAME)["seeds"],
     thresholds=dated(NAME)["thresholds"],
     control_counts=True,
     summary=(

@@ -7,8 +7,8 @@ entities absorb (no double counting when one listed party owns another). An enti
 ``covered`` here when its effective share is at least 50% (convention 2).
 
 Edge cases: unknown shares count as 0 and ranges at their lower bound (convention 1);
-a ring of entities owning each other 100% with no outside owner has no solution and is
-rejected (convention 8). Where this differs from a legal rule, that is either the
+a ring of entities owning each other 100% with no outside owner gets the least
+solution, 0 (convention 8). Where this differs from a legal rule, that is either the
 cascade effect (legally covered, effective share below 50) or the non-blocked
 intermediate gap (effective share 50 or more, not legally covered).
 Seeds: every list.

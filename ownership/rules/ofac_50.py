@@ -16,7 +16,7 @@ Edge cases (all tested in ``tests/rules``):
 Seeds: the SDN list.
 """
 
-from .base import Aggregation, Rule, SeedList, dated
+from .base import Aggregation, Rule, dated
 
 NAME = "ofac-50"
 
@@ -24,7 +24,7 @@ RULE = Rule(
     name=NAME,
     title="OFAC 50 Percent Rule",
     aggregation=Aggregation.all,
-    seeds=(SeedList("sdn"),),
+    seeds=dated(NAME)["seeds"],
     thresholds=dated(NAME)["thresholds"],
     control_counts=False,
     summary=(

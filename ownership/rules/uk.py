@@ -16,7 +16,7 @@ Edge cases:
 Seeds: the ``uk`` list.
 """
 
-from .base import Aggregation, Rule, SeedList, dated
+from .base import Aggregation, Rule, dated
 
 NAME = "uk"
 
@@ -24,7 +24,7 @@ RULE = Rule(
     name=NAME,
     title="UK ownership and control",
     aggregation=Aggregation.per_owner,
-    seeds=(SeedList("uk"),),
+    seeds=dated(NAME)["seeds"],
     thresholds=dated(NAME)["thresholds"],
     control_counts=True,
     summary=(

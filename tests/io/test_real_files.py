@@ -74,9 +74,9 @@ def test_a_sanctions_dates_programme_and_citation_are_kept() -> None:
         ("ofac-50", {LLC_CST, ZAKHAROV}),  # both on the SDN List
         ("eu", {LLC_CST, ZAKHAROV}),
         ("uk", {LLC_CST, ZAKHAROV}),
-        # the Entity List names LLC CST; Zakharov's SDN programme is not one of 744.8(a)(1)'s
-        # here (the rule reads sdn:NPWMD), so only LLC CST seeds the Affiliates Rule
-        ("bis-affiliates", {LLC_CST}),
+        # LLC CST is on the Entity List; both are SDNs under RUSSIA-EO14024, one of the
+        # fourteen programmes of 15 CFR 744.8(a)(1)
+        ("bis-affiliates", {LLC_CST, ZAKHAROV}),
     ],
 )
 def test_each_list_seeds_only_the_rules_that_read_it(rule: str, seeded: set[str]) -> None:
