@@ -38,7 +38,7 @@ import numpy as np
 from .checks import check_dataset
 from .columns import Columns, columns_of, sum_into
 from .errors import DataError
-from .model import Dataset, Holding, HoldingKind, Listing, _fmt
+from .model import Arrangement, Dataset, Holding, HoldingKind, Listing, _fmt
 from .propagate import (
     Compiled,
     FixedPoint,
@@ -212,7 +212,8 @@ def listing_dict(listing: Listing) -> dict[str, Any]:
     }
 
 
-def _as_date(value: dt.date | str | None) -> dt.date:
+def as_date(value: dt.date | str | None) -> dt.date:
+    """An as-of date from a date, an ISO string, or None (today)."""
     if value is None:
         return dt.date.today()
     if isinstance(value, dt.datetime):
@@ -243,7 +244,7 @@ def analyze(
     chosen = get_rule(rule)
     if lists:
         chosen = chosen.with_lists(lists)
-    day = _as_date(as_of)
+    day = as_date(as_of)
     if not dataset.is_checked:
         problems = check_dataset(dataset)
         if problems:
@@ -350,7 +351,7 @@ class _SeedAncestry:
         from scipy.sparse.csgraph import connected_components
 
         c = analysis.compiled
-        usable = ((c.has_share & (c.high > 0)) | c.control) & analysis.reach.reached[c.src]
+        usable = c.usable() & analysis.reach.reached[c.src]
         src, dst = c.src[usable], c.dst[usable]
         links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(c.n, c.n))
         _, label = connected_components(links, directed=True, connection="strong")
@@ -666,15 +667,18 @@ class Analysis(Tabular):
     def _look_through_fixed_point(self) -> None:
         c = self.compiled
         assert self.threshold is not None
-        limit = float(self.threshold.value) / 100
-        covered = (self.effective >= limit) | c.seeds
+        threshold = self.threshold
+        limit = float(threshold.value) / 100
+        meets = self.effective >= limit if threshold.inclusive else self.effective > limit
+        covered = meets | c.seeds
+        # shares within rounding of the threshold are decided exactly, ">=" or ">" as it says
         near = np.flatnonzero(
             ~c.seeds & (np.abs(self.effective - limit) <= LOOK_THROUGH_EXACT_MARGIN)
         )
         if near.size:
             exact = exact_look_through(c, near)
             for i in near:
-                covered[i] = exact[int(i)] * 100 >= self.threshold.value
+                covered[i] = threshold.met_by(exact[int(i)] * 100)
         rounds = np.where(covered, 1, -1)
         rounds[c.seeds] = 0
         received = np.zeros(c.n, dtype=c.low.dtype)
@@ -692,7 +696,8 @@ class Analysis(Tabular):
             in_scope = ~c.out_of_scope
             if self.in_force:
                 codes[lower & in_scope & ~c.seeds] = 1
-                for i in np.flatnonzero(upper & ~lower & in_scope & ~c.seeds & self.reach.reached):
+                # a US entity that may meet the test says so too, beside its scope
+                for i in np.flatnonzero(upper & ~lower & ~c.seeds & self.reach.reached):
                     flags[int(i)].append(Flag.possibly_covered.value)
                 for i in np.flatnonzero(upper & c.out_of_scope & ~c.seeds):
                     flags[int(i)].append(Flag.out_of_scope_us_entity.value)
@@ -862,7 +867,7 @@ class Analysis(Tabular):
         from scipy import sparse
 
         c = self.compiled
-        usable = (c.has_share & (c.high > 0)) | c.control
+        usable = c.usable()
         src, dst = c.src[usable], c.dst[usable]
         ones = np.ones(src.size)  # scipy's searches take float64; anything else is copied
         matrices = []
@@ -930,7 +935,7 @@ class Analysis(Tabular):
             country=self._columns.country[i],
             status=status,
             flags=flags,
-            rule=self.rule.name,
+            rule=self.rule.label,
             rule_title=self.rule.title,
             window=self._window_text,
             as_of=self.as_of,
@@ -961,7 +966,7 @@ class Analysis(Tabular):
     @cached_property
     def _rule_when(self) -> str:
         """The rule and date as every explanation names them."""
-        text = f"{self.rule.name} ({self.rule.title}) on {self.as_of.isoformat()}"
+        text = f"{self.rule.label} ({self.rule.title}) on {self.as_of.isoformat()}"
         if self.window is not None and self.rule.windows:
             text += f" ({self.window.describe()})"
         return text
@@ -1063,26 +1068,90 @@ class Analysis(Tabular):
         return rows[self._active_holding_rows[rows]]
 
     def _contributions_at(self, i: int) -> tuple[Contribution, ...]:
-        """Links from owners that are listed or covered (or could be, at upper bounds)."""
+        """Links from owners that are listed or covered (or could be, at upper bounds),
+        and the stakes other members of a joint arrangement bring in."""
         return tuple(self._counted_owners(self._active_rows_into(i)).get(i, ()))
 
+    @cached_property
+    def _arrangements_by_target(self) -> dict[int, list[Arrangement]]:
+        """Joint arrangements active on the date, by target, for a rule that reads them."""
+        found: dict[int, list[Arrangement]] = defaultdict(list)
+        if self.rule.aggregation is Aggregation.per_owner:
+            index = self.compiled.index
+            for arrangement in self.dataset.arrangements:
+                if arrangement.active_on(self.as_of):
+                    found[index[arrangement.target]].append(arrangement)
+        return found
+
+    @cached_property
+    def _arranged_members(self) -> dict[int, set[int]]:
+        """Per target, the members of counted arrangements over it that do not count on
+        their own: their stakes in it count through the arrangement."""
+        counts = self._owner_sets[1]
+        index = self.compiled.index
+        found: dict[int, set[int]] = {}
+        for target in self._arrangements_by_target:
+            members = {index[m] for a in self._arrangements_counted(target) for m in a.members}
+            members = {m for m in members if not counts[m] and m != target}
+            if members:
+                found[target] = members
+        return found
+
+    def _arrangements_counted(self, i: int) -> list[Arrangement]:
+        """Arrangements over ``i`` with a member that is listed or covered (at the upper
+        bounds): they bring every member's shares in (UK Sch. 1 para 3; convention 6)."""
+        counts = self._owner_sets[1]
+        index = self.compiled.index
+        return [
+            a
+            for a in self._arrangements_by_target.get(i, ())
+            if any(counts[index[m]] for m in a.members)
+        ]
+
+    def _arrangement_sentences(self, i: int) -> list[str]:
+        """How each counted joint arrangement over ``i`` brings its members' shares in."""
+        counts = self._owner_sets[1]
+        index = self.compiled.index
+        sentences = []
+        for arrangement in self._arrangements_counted(i):
+            members = [self._names.at(index[m]) for m in arrangement.members]
+            counted = [self._names.at(index[m]) for m in arrangement.members if counts[index[m]]]
+            sentences.append(
+                f"{_names_text(members)} exercise their rights in {self._names.at(i)} under a "
+                "joint arrangement: each is treated as holding their combined shares (SAMLA "
+                f"Sch. 1 para 3), which count here because {_names_text(counted)} "
+                f"{'is' if len(counted) == 1 else 'are'} listed or owned by a listed party."
+            )
+        return sentences
+
     def _counted_owners(self, rows: np.ndarray) -> dict[int, list[Contribution]]:
-        """Per owned entity, the links among holding ``rows`` from owners that count, sorted
-        as verdicts list them: largest share first."""
+        """Per owned entity, the links among holding ``rows`` from owners that count, and
+        the stakes joint arrangements bring in (kind ``arrangement``), sorted as verdicts
+        list them: largest share first."""
         columns = self._columns
         h = columns.holdings
         scale = 10**columns.places
         divisor = Decimal(scale)
-        rows = rows[self._owner_sets[1][h.owner[rows]]]
+        counted = self._owner_sets[1][h.owner[rows]]
+        arranged = np.zeros(rows.size, dtype=bool)
+        if self._arranged_members:
+            members = self._arranged_members
+            columns_of_rows = (h.owner[rows].tolist(), h.owned[rows].tolist())
+            for k, (owner, owned, control) in enumerate(
+                zip(*columns_of_rows, h.control[rows].tolist(), strict=True)
+            ):
+                arranged[k] = not control and owner in members.get(owned, ())
+        rows, arranged = rows[counted | arranged], arranged[counted | arranged]
         ids, codes = columns.ids, self._statuses
         found: dict[int, list[Contribution]] = defaultdict(list)
-        for k, owner, owned, control, low, high in zip(
+        for k, owner, owned, control, low, high, joint in zip(
             rows.tolist(),
             h.owner[rows].tolist(),
             h.owned[rows].tolist(),
             h.control[rows].tolist(),
             h.low[rows].tolist(),
             h.high[rows].tolist(),
+            arranged.tolist(),
             strict=True,
         ):
             status = _CODES[int(codes[owner])].value
@@ -1094,7 +1163,13 @@ class Analysis(Tabular):
             else:
                 share = h.share_text(k, scale)
                 link = Contribution(
-                    ids[owner], name, share, Decimal(low) / divisor, Decimal(high) / divisor, status
+                    ids[owner],
+                    name,
+                    share,
+                    Decimal(low) / divisor,
+                    Decimal(high) / divisor,
+                    status,
+                    "arrangement" if joint else "ownership",
                 )
             found[owned].append(link)
         for links in found.values():
@@ -1348,14 +1423,16 @@ def _records_text(analysis: Analysis, records: Sequence[Holding]) -> str:
     )
 
 
-def exposed_flag_sentences(flags: Sequence[str], reach: str) -> list[str]:
+def exposed_flag_sentences(flags: Sequence[str], reach: str, rule: Rule) -> list[str]:
     """The sentences an exposed entity's flags add to its explanation; ``reach`` is the
     most that unknown or range shares could add up to, as text (``"60%"``)."""
     sentences = []
     if Flag.possibly_covered.value in flags:
+        # the Affiliates Rule's own guidance; the other rules leave it to due diligence
+        cite = " (BIS Red Flag 29)" if rule.name == "bis-affiliates" else ""
         sentences.append(
             "Possibly covered: unknown or range shares could reach "
-            f"{reach}; establish the exact shares (BIS Red Flag 29)."
+            f"{reach}; establish the exact shares{cite}."
         )
     if Flag.out_of_scope_us_entity.value in flags:
         sentences.append(
@@ -1389,7 +1466,10 @@ def explanation(
     rule_when = analysis._rule_when
     threshold = analysis._threshold_text
     chain = " -> ".join(chain_names)
-    owner_text = ", ".join(f"{o[0]} {o[1]} ({o[2]})" for o in owners)
+    owner_text = ", ".join(
+        f"{o[0]} {o[1]} ({o[2]}{', joint arrangement' if o[3] == 'arrangement' else ''})"
+        for o in owners
+    )
     aggregation = analysis.rule.aggregation
     parts: list[str] = []
     if status is Status.listed:
@@ -1442,9 +1522,11 @@ def explanation(
             parts.append(f"Look-through share {_pct(effective)}.")
         if owner_text:
             parts.append(f"Owners that count: {owner_text}.")
-        parts += exposed_flag_sentences(flags, _pct(legal_high))
+        parts += exposed_flag_sentences(flags, _pct(legal_high), analysis.rule)
     else:
         parts.append(f"{name} is clear: no listed party owns or controls it under {rule_when}.")
+    if status is not Status.listed:
+        parts.extend(analysis._arrangement_sentences(position))
     parts.extend(analysis._data_sentences(position, flags))
     parts.extend(analysis._window_sentences(flags))
     text = " ".join(parts)
@@ -1454,6 +1536,13 @@ def explanation(
 #: A sentence stop right after a name that ends in one ("Co.", "Ltd.").
 _DOUBLE_STOP = re.compile(r"\.\.(?=\s|$)")
 _WORD = re.compile(r"\w")
+
+
+def _names_text(names: Sequence[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _single_stop(match: re.Match[str]) -> str:

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
@@ -120,26 +121,37 @@ ListsOption = Annotated[
     ),
 ]
 ThresholdOption = Annotated[
-    float | None,
+    str | None,
     typer.Option(
-        "--threshold", help="Custom rule: ownership threshold in percent.", show_default=False
+        "--threshold",
+        help="Ownership threshold in percent: with a named rule, changes only its threshold "
+        "(the output says so); with --rule custom, the custom rule's.",
+        show_default=False,
     ),
 ]
 StrictOption = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--strict/--inclusive", help="Custom rule: more than (strict) or at least the threshold."
+        "--strict/--inclusive",
+        help="More than (strict) or at least the threshold; default: the rule's own.",
+        show_default=False,
     ),
 ]
 PerOwnerOption = Annotated[
-    bool,
+    bool | None,
     typer.Option(
         "--per-owner/--aggregate",
-        help="Custom rule: count each listed owner alone, or add them up.",
+        help="Count each listed owner alone, or add them up; default: the rule's own.",
+        show_default=False,
     ),
 ]
 ControlOption = Annotated[
-    bool, typer.Option("--control/--no-control", help="Custom rule: whether control links cover.")
+    bool | None,
+    typer.Option(
+        "--control/--no-control",
+        help="Whether control links cover; default: the rule's own.",
+        show_default=False,
+    ),
 ]
 
 
@@ -156,23 +168,51 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output for
 def _rule(
     name: str,
     lists: list[str] | None,
-    threshold: float | None,
-    strict: bool,
-    per_owner: bool,
-    control: bool,
+    threshold: str | None = None,
+    strict: bool | None = None,
+    per_owner: bool | None = None,
+    control: bool | None = None,
 ) -> Any:
+    """The rule asked for: a named rule changed only where an option says so, or a custom
+    rule from the options (threshold 50, inclusive, aggregated, no control by default)."""
     from .rules import custom_rule, get_rule
 
-    if name == "custom" or threshold is not None:
+    value = _percent_option(threshold)
+    if name.strip().lower() == "custom":
         return custom_rule(
-            threshold=str(threshold if threshold is not None else 50),
+            threshold=value if value is not None else 50,
             inclusive=not strict,
             aggregate=not per_owner,
             lists=lists,
-            control_counts=control,
+            control_counts=bool(control),
         )
     rule = get_rule(name)
+    rule = rule.with_parameters(
+        threshold=value,
+        inclusive=None if strict is None else not strict,
+        per_owner=per_owner,
+        control=control,
+    )
     return rule.with_lists(lists) if lists else rule
+
+
+def _percent_option(text: str | None) -> Decimal | None:
+    """``--threshold``'s value as an exact decimal (``33.3`` is 33.3, not a binary float
+    near it); a clear error when it is not a percentage."""
+    from .errors import OwnershipError
+
+    if text is None:
+        return None
+    try:
+        value = Decimal(text.strip().rstrip("%"))
+    except ArithmeticError:
+        value = Decimal("NaN")
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise OwnershipError(
+            f"--threshold {text!r} is not a percentage: give a number from 0 to 100, e.g. "
+            "--threshold 25 or --threshold 33.3"
+        )
+    return value
 
 
 def _console(stderr: bool = False) -> Any:
@@ -228,6 +268,45 @@ def validate(
 
 
 @app.command()
+@user_errors
+def rules(
+    name: Annotated[
+        str | None, typer.Argument(help="One rule (default: every rule).", show_default=False)
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Show what each rule assumes: the lists and programme tags it reads, its thresholds
+    and the windows in which it is in force, each with its citation, and whether it is in
+    force on the date.
+
+    The figures are data (ownership/rules/windows.yaml), the same the analysis uses.
+
+    Example: ownership rules bis-affiliates --as-of 2026-12-01
+    """
+    from .analysis import as_date
+    from .rules import RULES, get_rule
+
+    day = as_date(as_of)
+    chosen = [get_rule(name)] if name else list(RULES.values())
+    described = [rule.to_dict(day) for rule in chosen]
+    if fmt is Format.table:
+        from .render.text import rules_panels
+
+        console = _console()
+        for panel in rules_panels(described):
+            console.print(panel, soft_wrap=False)
+        return
+    if fmt is Format.csv:
+        raise _fail("ownership rules writes a table, json or jsonl; a rule is not one CSV row")
+    if fmt is Format.jsonl:
+        for item in described:
+            typer.echo(json.dumps(item, ensure_ascii=False))
+        return
+    typer.echo(json.dumps(described, ensure_ascii=False, indent=2))
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the native dataset format.
 
@@ -248,9 +327,9 @@ def analyze(
     fmt: FormatOption = Format.table,
     lists: ListsOption = None,
     threshold: ThresholdOption = None,
-    strict: StrictOption = False,
-    per_owner: PerOwnerOption = False,
-    control: ControlOption = False,
+    strict: StrictOption = None,
+    per_owner: PerOwnerOption = None,
+    control: ControlOption = None,
 ) -> None:
     """List every entity with its verdict: listed, covered, exposed (the loophole) or clear.
 
@@ -288,7 +367,7 @@ def analyze(
     from .render.text import analysis_table
 
     console = _console()
-    console.print(result.header())
+    console.print(escape(result.header()))
     for notice in (result.seed_notice(), data_notice):
         if notice:
             console.print(f"[yellow]{escape(notice)}[/yellow]")
@@ -319,17 +398,19 @@ def explain(
 
     dataset = _load(data, allow_conflicts)
     match = NameIndex(dataset).resolve(name)
-    result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
+    result = run_analysis(dataset, _rule(rule, lists), as_of)
     verdict = result.verdict(match.entity.id)
     if fmt is not Format.table:
         typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
         return
+    from rich.markup import escape
+
     from .render.text import verdict_panel
 
     console = _console()
     if match.note():
-        console.print(f"[dim]{match.note()}[/dim]")
-    console.print(result.header())
+        console.print(f"[dim]{escape(match.note() or '')}[/dim]")
+    console.print(escape(result.header()))
     console.print(verdict_panel(verdict), soft_wrap=False)
 
 
@@ -385,7 +466,7 @@ def affiliates(
     from .analysis import analyze as run_analysis
 
     dataset = _load(data, allow_conflicts)
-    result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
+    result = run_analysis(dataset, _rule(rule, lists), as_of)
     report = result.affiliates(
         name, scope=scope.value, unlisted=unlisted, max_depth=max_depth, min_percent=min_percent
     )
@@ -491,7 +572,7 @@ def screen(
         counterparties, name_column=name_column, country_column=country_column
     )
     dataset = _load(data, allow_conflicts)
-    result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
+    result = run_analysis(dataset, _rule(rule, lists), as_of)
     rows = run_screen(
         result, table.names, countries=table.countries, extras=table.rows, min_score=min_score
     )
@@ -555,7 +636,7 @@ def timeline(
 
     dataset = _load(data, allow_conflicts)
     match = NameIndex(dataset).resolve(name)
-    chosen = _rule(rule, lists, None, False, False, False)
+    chosen = _rule(rule, lists)
     with _progress("analysing dates") as tick:
         entries = run_timeline(dataset, match.entity.id, chosen, group=group, progress=tick)
     if fmt is not Format.table:
@@ -722,7 +803,7 @@ def export(
     if rule is not None:
         from .analysis import analyze as run_analysis
 
-        analysis = run_analysis(dataset, _rule(rule, None, None, False, False, False), as_of)
+        analysis = run_analysis(dataset, _rule(rule, None), as_of)
     path = run_export(dataset, out, fmt.value if fmt else None, analysis)
     typer.echo(f"wrote {path}")
 
@@ -751,7 +832,7 @@ def compare(
     from .io.ftm import compare_coverage
 
     dataset = _load(data or [ftm_file], allow_conflicts)
-    result = run_analysis(dataset, _rule(rule, None, None, False, False, False), as_of)
+    result = run_analysis(dataset, _rule(rule, None), as_of)
     comparison = compare_coverage(dataset, ftm_file, result)
     if fmt is Format.table:
         typer.echo(comparison.summary())
@@ -804,7 +885,7 @@ def map_command(
             f"the dataset has {len(dataset.entities)} entities; name one to map its group "
             "(and --depth N to keep it readable)"
         )
-    result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
+    result = run_analysis(dataset, _rule(rule, lists), as_of)
     focus = result.resolve(name) if name else None
     path = write_map(result, out, focus=focus, depth=depth, physics=physics)
     typer.echo(f"wrote {path} ({result.header()})")
@@ -837,7 +918,7 @@ def plot(
     from .render.figure import save_figure
 
     dataset = _load(data, allow_conflicts)
-    result = run_analysis(dataset, _rule(rule, lists, None, False, False, False), as_of)
+    result = run_analysis(dataset, _rule(rule, lists), as_of)
     focus = result.resolve(name) if name else None
     path = save_figure(result, out, focus=focus, depth=depth)
     typer.echo(f"wrote {path}")

@@ -65,6 +65,14 @@ class Compiled:
     conflicted: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     #: per entity: on a ring owning itself 100% with no outside owner
     closed_ring: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: per pair: a joint arrangement's member -> its target (rules that read arrangements
+    #: only); such a pair may carry no stake at all
+    arranged: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def usable(self) -> BoolArray:
+        """Per pair: the link can carry ownership or control (reachability, exposure)."""
+        usable = (self.has_share & (self.high > 0)) | self.control
+        return usable | self.arranged if self.arranged.size else usable
 
     @property
     def n(self) -> int:
@@ -137,6 +145,27 @@ def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
     closed = _inside_closed(n, src[share_links], dst[share_links], low[share_links], hundred)
     closed_ring = np.zeros(n, dtype=bool)
     closed_ring[dst[share_links][closed]] = True
+    arranged = np.zeros(m, dtype=bool)
+    links = arrangement_links(dataset, day, rule)
+    if links:
+        ends = np.array([[columns.index[a], columns.index[b]] for a, b in links], dtype=np.int64)
+        wanted = ends[:, 0] * max(n, 1) + ends[:, 1]
+        keys = src * max(n, 1) + dst  # distinct: one pair per (owner, owned)
+        order = np.argsort(keys, kind="stable")
+        at = np.minimum(np.searchsorted(keys[order], wanted), max(m - 1, 0))
+        known = (keys[order][at] == wanted) if m else np.zeros(wanted.size, dtype=bool)
+        arranged[order[at[known]]] = True
+        more = int((~known).sum())
+        if more:
+            src = np.append(src, ends[~known, 0])
+            dst = np.append(dst, ends[~known, 1])
+            zeros = np.zeros(more, dtype=low.dtype)
+            low, high = np.append(low, zeros), np.append(high, zeros)
+            no = np.zeros(more, dtype=bool)
+            low_strict, high_strict = np.append(low_strict, no), np.append(high_strict, no)
+            has_share, control = np.append(has_share, no), np.append(control, no)
+            alternative = np.append(alternative, no)
+            arranged = np.append(arranged, np.ones(more, dtype=bool))
     out_ptr = np.zeros(n + 1, dtype=np.int64)
     in_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=out_ptr[1:])
@@ -173,7 +202,21 @@ def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
         alternative=alternative,
         conflicted=conflicted,
         closed_ring=closed_ring,
+        arranged=arranged,
     )
+
+
+def arrangement_links(dataset: Dataset, day: dt.date, rule: Rule) -> list[tuple[str, str]]:
+    """Member -> target of each joint arrangement active on ``day``, in dataset order and
+    once each, for a rule that reads arrangements (per designated person: UK Sch. 1
+    para 3). A member with no stake of its own still joins the target: an arrangement
+    reaches what a designated member exercises rights in jointly."""
+    if rule.aggregation is not Aggregation.per_owner:
+        return []
+    links = (
+        (member, a.target) for a in dataset.arrangements if a.active_on(day) for member in a.members
+    )
+    return [link for link in dict.fromkeys(links) if link[0] != link[1]]
 
 
 def _stakes(
@@ -663,7 +706,7 @@ class Reachability:
 def reach_from_seeds(compiled: Compiled) -> Reachability:
     """Breadth-first from every seed over links that can carry ownership or control."""
     n = compiled.n
-    usable = (compiled.has_share & (compiled.high > 0)) | compiled.control
+    usable = compiled.usable()
     reached = compiled.seeds.copy()
     depth = np.full(n, -1, dtype=np.int64)
     parent = np.full(n, -1, dtype=np.int64)

@@ -25,7 +25,9 @@ __all__ = [
     "reference_closed_rings",
     "reference_compile",
     "reference_covered",
+    "reference_flags",
     "reference_look_through",
+    "reference_reached",
     "reference_seeds",
     "reference_statuses",
 ]
@@ -217,19 +219,11 @@ def reference_statuses(dataset: Dataset, rule: Rule, day: dt.date) -> dict[str, 
         threshold = rule.threshold_on(day)
         assert threshold is not None
         shares = reference_look_through(dataset, seeds, day)
-        covered = {e for e, x in shares.items() if x * 100 >= threshold.value} | seeds
+        covered = {e for e, x in shares.items() if threshold.met_by(x * 100)} | seeds
     else:
         covered = reference_covered(dataset, rule, day) if rule.in_force_on(day) else set(seeds)
     scope_out = {e.id for e in dataset.entities if e.country in rule.out_of_scope_countries}
-    links = [s for s in stakes_on(dataset.holdings, day).values() if s.control or s.high > 0]
-    reached = set(seeds)
-    frontier = list(seeds)
-    while frontier:
-        node = frontier.pop()
-        for s in links:
-            if s.owner == node and s.owned not in reached:
-                reached.add(s.owned)
-                frontier.append(s.owned)
+    reached = reference_reached(dataset, rule, day, seeds)
     result = {}
     for entity in dataset.entities:
         if entity.id in seeds:
@@ -241,6 +235,62 @@ def reference_statuses(dataset: Dataset, rule: Rule, day: dt.date) -> dict[str, 
         else:
             result[entity.id] = "clear"
     return result
+
+
+def reference_reached(dataset: Dataset, rule: Rule, day: dt.date, seeds: set[str]) -> set[str]:
+    """The seeds and everything reachable from them along active links that can carry
+    ownership or control, and, under a rule that reads joint arrangements, from each
+    member of one to its target."""
+    links = [
+        (s.owner, s.owned)
+        for s in stakes_on(dataset.holdings, day).values()
+        if s.control or s.high > 0
+    ]
+    if rule.aggregation is Aggregation.per_owner:
+        links += [
+            (member, a.target)
+            for a in dataset.arrangements
+            if a.active_on(day)
+            for member in a.members
+        ]
+    reached = set(seeds)
+    frontier = list(seeds)
+    while frontier:
+        node = frontier.pop()
+        for owner, owned in links:
+            if owner == node and owned not in reached:
+                reached.add(owned)
+                frontier.append(owned)
+    return reached
+
+
+def reference_flags(dataset: Dataset, rule: Rule, day: dt.date) -> dict[str, set[str]]:
+    """The rule flags of every entity that has one, straight from the spec (step 3,
+    step 4 and conventions 4, 5 and 7): ``possibly_covered`` on an in-scope entity
+    reached from a seed and covered at the upper bounds only; ``out_of_scope_us_entity``
+    on an out-of-scope entity covered at the upper bounds, with ``possibly_covered``
+    beside it when only there; ``would_be_covered`` outside the rule's windows."""
+    flags: dict[str, set[str]] = defaultdict(set)
+    if rule.aggregation in (Aggregation.none, Aggregation.look_through):
+        return dict(flags)
+    seeds = reference_seeds(dataset, rule, day)
+    lower = reference_covered(dataset, rule, day)
+    upper = reference_covered(dataset, rule, day, upper=True)
+    reached = reference_reached(dataset, rule, day, seeds)
+    out = {e.id for e in dataset.entities if e.country in rule.out_of_scope_countries}
+    for entity in dataset.entities:
+        e = entity.id
+        if e in seeds:
+            continue
+        if not rule.in_force_on(day):
+            if e in lower and e not in out:
+                flags[e].add("would_be_covered")
+            continue
+        if e in upper and e not in lower and e in reached:
+            flags[e].add("possibly_covered")
+        if e in upper and e in out:
+            flags[e].add("out_of_scope_us_entity")
+    return dict(flags)
 
 
 def reference_compile(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
@@ -256,6 +306,20 @@ def reference_compile(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
     dtype: Any = np.int64 if places <= MAX_PLACES else object
     scale = 10**places
     stakes = list(stakes_on(active, day).values())
+    arranged = [False] * len(stakes)
+    pairs = {(s.owner, s.owned): k for k, s in enumerate(stakes)}
+    if rule.aggregation is Aggregation.per_owner:
+        for a in dataset.arrangements:
+            for member in a.members if a.active_on(day) else ():
+                if member == a.target:
+                    continue
+                k = pairs.get((member, a.target))
+                if k is None:
+                    pairs[member, a.target] = len(stakes)
+                    stakes.append(Stake(member, a.target))
+                    arranged.append(True)
+                else:
+                    arranged[k] = True
     m = len(stakes)
     src = np.fromiter((index[s.owner] for s in stakes), dtype=np.int64, count=m)
     dst = np.fromiter((index[s.owned] for s in stakes), dtype=np.int64, count=m)
@@ -303,4 +367,5 @@ def reference_compile(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
         alternative=np.array([s.alternatives > 1 for s in stakes], dtype=bool),
         conflicted=conflicted,
         closed_ring=closed_ring,
+        arranged=np.array(arranged, dtype=bool),
     )

@@ -343,7 +343,7 @@ class _Lines:
         self.fixed = "".join(
             f", {_ENCODE(key)}: {_ENCODE(value)}"
             for key, value in (
-                ("rule", a.rule.name),
+                ("rule", a.rule.label),
                 ("window", a._window_text),
                 ("as_of", a.as_of.isoformat()),
                 ("threshold", a._threshold_text),
@@ -364,6 +364,8 @@ class _Lines:
         # what the data says that cannot all be true is told with its records, row by row
         told = c.conflicted | c.closed_ring
         told[c.dst[c.alternative]] = True
+        # and so is what a joint arrangement brings in, with its members
+        told[c.dst[c.arranged]] = True
         by_row = np.union1d(by_row, np.flatnonzero(told))
         self.by_row = np.zeros(n, dtype=bool)
         self.by_row[by_row] = True
@@ -452,7 +454,7 @@ class _Lines:
             if k is None:
                 flags = [*own, *global_flags]
                 high = f"{_POSSIBLE_HIGH}%"
-                sentences = exposed_flag_sentences(flags, high) if is_exposed else []
+                sentences = exposed_flag_sentences(flags, high, a.rule) if is_exposed else []
                 sentences += a._window_sentences(flags)
                 k = made[key] = len(texts)
                 texts.append(_ENCODE(flags))

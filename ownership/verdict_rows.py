@@ -75,7 +75,7 @@ class RowMaker:
         self.legal = legal or analysis._legal_bounds(np.arange(c.n))
         self.listings_of = listings_read(analysis) if listings is None else listings
         self.fixed = {
-            "rule": analysis.rule.name,
+            "rule": analysis.rule.label,
             "window": analysis._window_text,
             "as_of": analysis.as_of.isoformat(),
             "threshold": analysis._threshold_text,

@@ -188,6 +188,8 @@ def test_analyze_says_when_no_listing_is_read_by_the_rule() -> None:
 def test_custom_rule_and_lists_override() -> None:
     code, out, _ = run(
         "analyze",
+        "--rule",
+        "custom",
         "--threshold",
         "25",
         "--lists",
@@ -204,6 +206,83 @@ def test_custom_rule_and_lists_override() -> None:
     code, out, _ = run("analyze", "--rule", "ofac-50", "--lists", "entity_list", "-f", "json")
     rows = {r["id"]: r for r in json.loads(out)}
     assert rows["inspur-group"]["status"] == "listed"
+    assert rows["inspur-group"]["rule"] == "ofac-50, reading entity_list"
+
+
+def test_a_named_rule_with_a_parameter_changes_only_that_and_says_so() -> None:
+    args = ("analyze", "--as-of", "2025-10-01", "--threshold", "30")
+    code, out, err = run(*args, "-f", "json")
+    assert code == 0, err
+    rows = {r["id"]: r for r in json.loads(out)}
+    label = "bis-affiliates, threshold changed to >= 30%"
+    assert {r["rule"] for r in rows.values()} == {label}
+    # the Affiliates Rule's window, seeds and scope stay
+    assert "in force 2025-09-29..2025-11-09" in rows["inspur-electronic"]["window"]
+    assert rows["inspur-electronic"]["status"] == "listed"
+    assert rows["aivres-systems"]["flags"] == ["out_of_scope_us_entity"]
+    # still stayed on a stayed date, whatever the threshold
+    code, out, _ = run("analyze", "--as-of", "2026-01-15", "--threshold", "30")
+    assert out.startswith(f"Rule {label} (BIS Affiliates Rule)")
+    assert "NOT in force" in out
+    code, out, _ = run("analyze", "--rule", "ofac-50", "--threshold", "40", "--as-of", "2025-10-01")
+    assert out.startswith("Rule ofac-50, threshold changed to >= 40% (OFAC 50 Percent Rule);")
+    assert "it reads sdn" in out  # its seeds stay the SDN List
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--rule", "look-through", "--per-owner"), "--per-owner/--aggregate apply to the cascade"),
+        (("--rule", "look-through", "--no-control"), "--control/--no-control apply to the cascade"),
+        (("--rule", "listed-only", "--threshold", "30"), "listed-only covers nothing"),
+        (("--threshold", "fifty"), "--threshold 'fifty' is not a percentage"),
+        (("--threshold", "120"), "give a number from 0 to 100"),
+    ],
+)
+def test_parameters_a_rule_cannot_take_are_refused_in_one_line(
+    args: tuple[str, ...], message: str
+) -> None:
+    code, out, err = run("analyze", *args)
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_look_through_takes_a_strict_threshold() -> None:
+    code, out, err = run("analyze", "--rule", "look-through", "--strict", "-f", "json")
+    assert code == 0, err
+    assert {r["threshold"] for r in json.loads(out)} == {"> 50%"}
+
+
+def test_an_unverified_window_is_shown_whole_in_the_header() -> None:
+    for command in (("analyze",), ("explain", "Inspur Group")):
+        code, out, _ = run(*command, "--as-of", "2026-12-01")
+        assert code == 0
+        header = out.splitlines()[0]
+        assert "in force again from 2026-11-10 (90 FR 50857) [unverified]; as of 2026-12-01." in (
+            header
+        )
+        assert " ;" not in header
+
+
+def test_rules_lists_every_rule_with_what_it_reads_and_its_citations() -> None:
+    code, out, err = run("rules", "--as-of", "2026-12-01", "-f", "json")
+    assert code == 0, err
+    rules = {r["name"]: r for r in json.loads(out)}
+    assert list(rules) == ["listed-only", "ofac-50", "bis-affiliates", "eu", "uk", "look-through"]
+    bis = rules["bis-affiliates"]
+    (sdn,) = [s for s in bis["seeds"] if s["list"] == "sdn"]
+    assert len(sdn["programs"]) == 14 and "RUSSIA-EO14024" in sdn["programs"]
+    assert "89 FR 20107" in sdn["citation"]
+    assert bis["on"]["in_force"] is True and "[unverified]" in bis["on"]["window"]
+    assert [w["label"] for w in bis["windows"]][-2:] == ["stayed", "in force again"]
+    assert [t["text"] for t in rules["eu"]["thresholds"]] == ["> 50%", ">= 50%"]
+    assert rules["look-through"]["seeds"] is None
+    code, out, _ = run("rules", "bis", "--as-of", "2026-01-15")
+    assert code == 0
+    assert "NOT in force: stayed 2025-11-10..2026-11-09 (90 FR 50857)" in out
+    assert "RUSSIA-EO14024" in out and "744.8(a)(1)" in out
+    code, _, err = run("rules", "ofac-49")
+    assert code == 2 and "no rule named 'ofac-49'" in err
 
 
 def test_explain_finds_a_former_name_and_says_it_was_renamed() -> None:

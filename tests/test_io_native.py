@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from decimal import Decimal
 from pathlib import Path
@@ -349,6 +350,30 @@ def test_half_and_more_than_half_of_one_entity_is_refused(tmp_path: Path) -> Non
     # loaded when asked for, and analysed as a conflict
     result = analyze(load(data, allow_conflicts=True), "ofac-50", "2025-01-01")
     assert result.flags("a") == ["conflicting_stakes"]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "{owner: y, owned: a, exclusiveMinimum: 0, maximum: 10}",
+        "{owner: y, owned: a, percent: 0.001}",
+        "{owner: y, owned: a, percent: {exclusiveMinimum: 0}}",
+    ],
+)
+def test_a_whole_stake_beside_any_stake_above_zero_is_refused(tmp_path: Path, other: str) -> None:
+    data = tmp_path / "d.yaml"
+    data.write_text(
+        "entities:\n  - {id: a, name: A}\n  - {id: x, name: X}\n  - {id: y, name: Y}\n"
+        f"holdings:\n  - {{owner: x, owned: a, percent: 100}}\n  - {other}\n"
+    )
+    with pytest.raises(DataError) as error:
+        load(data)
+    text = str(error.value)
+    assert "d.yaml:7: holdings[1]" in text
+    assert re.search(r"'a' add up to (more than 100%|100\.001%)", text), text
+    # a stake that may be 0 beside it is no excess
+    data.write_text(data.read_text().replace(other, "{owner: y, owned: a, maximum: 10}"))
+    assert len(load(data).holdings) == 2
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 #: Bumped whenever what an entry holds changes; older entries are then rebuilt.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 #: Analyses (rule and date) whose stored arrays are kept per folder; those least
 #: recently written go first, with the parts stored inside them (``analysis-.../part``).
 ANALYSES_KEPT = 16

@@ -524,7 +524,7 @@ def compare_coverage(
         tags[match] |= found
         ftm_ids.setdefault(match, str(record.get("id")))
     result = CoverageComparison(
-        rule=analysis.rule.name, as_of=analysis.as_of, topics=wanted, unmatched=unmatched
+        rule=analysis.rule.label, as_of=analysis.as_of, topics=wanted, unmatched=unmatched
     )
     names = {e.id: e.name for e in dataset.entities}
     for entity_id, status in analysis.statuses().items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.markup import escape
@@ -87,7 +87,8 @@ def verdict_panel(v: Verdict) -> Panel:
     owners.add_column("share", justify="right")
     owners.add_column("owner status")
     for o in v.owners:
-        owners.add_row(o.owner_name, o.share, status_text(o.owner_status))
+        via = " (joint arrangement)" if o.kind == "arrangement" else ""
+        owners.add_row(Text(o.owner_name), Text(o.share + via), status_text(o.owner_status))
     lines: list[object] = [
         Text.assemble(
             ("status ", "bold"),
@@ -122,7 +123,8 @@ def verdict_panel(v: Verdict) -> Panel:
     if v.owners:
         lines.append(owners)
     lines.append(Text(v.explanation, style="italic"))
-    return Panel(Group(*lines), title=f"{v.name} ({v.id})", expand=False)  # type: ignore[arg-type]
+    title = f"{escape(v.name)} ({escape(v.id)})"
+    return Panel(Group(*lines), title=title, expand=False)  # type: ignore[arg-type]
 
 
 SHORT_FLAGS = {
@@ -303,3 +305,64 @@ def card_panel(card: EntityCard) -> Panel:
     if e.note:
         parts.append(Text(e.note, style="italic"))
     return Panel(Group(*parts), title=f"{escape(e.name)} ({e.id})", expand=False)  # type: ignore[arg-type]
+
+
+def rules_panels(rules: list[dict[str, Any]]) -> list[Panel]:
+    """One panel per rule (``Rule.to_dict`` with a date): what it reads, its thresholds
+    and windows, each with its citation."""
+    panels = []
+    for r in rules:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        on = r.get("on")
+        if on:
+            state = "in force" if on["in_force"] else "NOT in force"
+            detail = f": {on['window']}" if on["window"] else ""
+            grid.add_row(f"on {on['date']}", Text(f"{state}{detail}"))
+        if r["summary"]:
+            grid.add_row("rule", Text(r["summary"]))
+        if r["citation"]:
+            grid.add_row("source", Text(r["citation"]))
+        counting = {
+            "all": "listed owners add up",
+            "per_owner": "each designated person counted alone (joint arrangements combine)",
+            "look_through": "shares multiplied along every path (analysis, not law)",
+            "none": "nothing is covered",
+        }[r["aggregation"]]
+        grid.add_row("counting", Text(counting))
+        grid.add_row("control", Text("control links cover" if r["control_counts"] else "no"))
+        if r["out_of_scope_countries"]:
+            grid.add_row(
+                "scope", Text(f"never covers entities of {', '.join(r['out_of_scope_countries'])}")
+            )
+        for t in r["thresholds"]:
+            span = _span(t["start"], t["end"])
+            grid.add_row("threshold", Text(f"{t['text']}{span}" + _note(t["note"])))
+        if r["seeds"] is None:
+            grid.add_row("reads", Text("every list"))
+        for seed in r["seeds"] or ():
+            programs = seed["programs"]
+            text = seed["list"] + (f" [{', '.join(programs)}]" if programs else "")
+            text += f": {seed['citation']}" if seed["citation"] else ""
+            grid.add_row("reads", Text(text + _note(seed["note"])))
+        for w in r["windows"]:
+            text = f"{w['label']}{_span(w['start'], w['end'])}"
+            text += f" ({w['citation']})" if w["citation"] else ""
+            text += "" if w["verified"] else " - unverified"
+            grid.add_row("window", Text(text + _note(w["note"])))
+        title = f"{escape(r['label'])}: {escape(r['title'])}"
+        panels.append(Panel(grid, title=title, title_align="left"))
+    return panels
+
+
+def _span(start: str | None, end: str | None) -> str:
+    if start and end:
+        return f" {start}..{end}"
+    if start:
+        return f" from {start}"
+    return f" until {end}" if end else ""
+
+
+def _note(note: str | None) -> str:
+    return f"; {note}" if note else ""

@@ -117,5 +117,5 @@ def custom_rule(
         custom=True,
     )
     if lists:
-        rule = rule.with_lists(lists)
+        rule = replace(rule.with_lists(lists), changes=())  # the title names the lists
     return rule

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,8 @@ class Threshold:
 
         return f"{'>=' if self.inclusive else '>'} {_fmt(self.value)}%"
 
-    def met_by(self, share: Decimal) -> bool:
-        """A share, in percent, meets it."""
+    def met_by(self, share: Decimal | Fraction) -> bool:
+        """A share, in percent (a decimal, or an exact fraction), meets it."""
         return share >= self.value if self.inclusive else share > self.value
 
     def met_by_scaled(self, shares: Any, scale: int) -> Any:
@@ -170,7 +171,15 @@ class Rule:
     summary: str = ""
     citation: str = ""
     custom: bool = False
+    #: what was changed from the shipped rule, as the header and every verdict say it
+    changes: tuple[str, ...] = ()
     doc: str = field(default="", repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        """The name verdicts carry: the rule's, with any change from it
+        (``ofac-50, threshold changed to >= 40%``)."""
+        return ", ".join((self.name, *self.changes))
 
     # -------------------------------------------------------------- dated parameters
     def threshold_on(self, day: dt.date) -> Threshold | None:
@@ -210,9 +219,10 @@ class Rule:
 
     def describe_on(self, day: dt.date) -> str:
         """One line: rule, threshold and window on ``day``, e.g. for a report header."""
-        parts = [f"{self.name} ({self.title})"]
+        parts = [f"{self.label} ({self.title})"]
         threshold = self.threshold_on(day)
-        if threshold is not None and self.aggregation not in (Aggregation.none,):
+        said = any(c == f"threshold changed to {threshold}" for c in self.changes)
+        if threshold is not None and self.aggregation is not Aggregation.none and not said:
             parts.append(f"threshold {threshold}")
         window = self.window_on(day)
         if window is not None:
@@ -220,6 +230,127 @@ class Rule:
         elif self.windows:
             parts.append(f"not in force on {day.isoformat()}")
         return ", ".join(parts)
+
+    def to_dict(self, day: dt.date | None = None) -> dict[str, Any]:
+        """Everything the rule assumes, with citations, as plain data (``ownership rules``);
+        with ``day``, also whether it is in force then and its threshold."""
+
+        def iso(value: dt.date | None) -> str | None:
+            return value.isoformat() if value else None
+
+        result: dict[str, Any] = {
+            "name": self.name,
+            "label": self.label,
+            "title": self.title,
+            "summary": self.summary,
+            "citation": self.citation,
+            "aggregation": self.aggregation.value,
+            "control_counts": self.control_counts,
+            "out_of_scope_countries": sorted(self.out_of_scope_countries),
+            "seeds": None
+            if self.seeds is None
+            else [
+                {
+                    "list": seed.list,
+                    "programs": sorted(seed.programs) if seed.programs is not None else None,
+                    "citation": seed.citation,
+                    "note": seed.note,
+                }
+                for seed in self.seeds
+            ],
+            "thresholds": [
+                {
+                    "text": str(t),
+                    "value": str(t.value),
+                    "inclusive": t.inclusive,
+                    "start": iso(t.start),
+                    "end": iso(t.end),
+                    "note": t.note,
+                }
+                for t in self.thresholds
+            ],
+            "windows": [
+                {
+                    "start": iso(w.start),
+                    "end": iso(w.end),
+                    "in_force": w.in_force,
+                    "label": w.label,
+                    "citation": w.citation,
+                    "verified": w.verified,
+                    "note": w.note,
+                }
+                for w in self.windows
+            ],
+        }
+        if day is not None:
+            window = self.window_on(day)
+            threshold = self.threshold_on(day)
+            result["on"] = {
+                "date": day.isoformat(),
+                "in_force": self.in_force_on(day),
+                "window": window.describe() if window else None,
+                "threshold": str(threshold) if threshold else None,
+            }
+        return result
+
+    def with_parameters(
+        self,
+        *,
+        threshold: Decimal | None = None,
+        inclusive: bool | None = None,
+        per_owner: bool | None = None,
+        control: bool | None = None,
+    ) -> Rule:
+        """The same rule with only the parameters given changed: its seeds, windows and
+        the rest stay, and :attr:`changes` says what differs.
+
+        A threshold given alone keeps each dated threshold's own ">=" or ">"; ``inclusive``
+        alone keeps the values. Raises :class:`~ownership.errors.OwnershipError` for a
+        parameter the rule has no use for: a look-through share is not a cascade (no owners
+        to count one by one, no control to follow), and ``listed-only`` has no threshold.
+        """
+        from ..errors import OwnershipError
+
+        cascade_only = {"--per-owner/--aggregate": per_owner, "--control/--no-control": control}
+        given = [flag for flag, value in cascade_only.items() if value is not None]
+        if self.aggregation is Aggregation.look_through and given:
+            raise OwnershipError(
+                f"{self.name} multiplies shares along every path; {' and '.join(given)} "
+                "apply to the cascade rules (ofac-50, bis-affiliates, eu, uk, custom): drop "
+                "them, or choose one of those rules"
+            )
+        wanted = (threshold, inclusive, per_owner, control)
+        if self.aggregation is Aggregation.none and any(v is not None for v in wanted):
+            raise OwnershipError(
+                f"{self.name} covers nothing, so it has no threshold, aggregation or control "
+                "to change: choose another rule, or --rule custom"
+            )
+        changes = list(self.changes)
+        rule = self
+        if threshold is not None or inclusive is not None:
+            thresholds = tuple(
+                replace(
+                    t,
+                    value=t.value if threshold is None else threshold,
+                    inclusive=t.inclusive if inclusive is None else inclusive,
+                    note=None,
+                )
+                for t in self.thresholds or (Threshold(Decimal(50), inclusive=True),)
+            )
+            rule = replace(rule, thresholds=thresholds)
+            shown = sorted({str(t) for t in thresholds})
+            changes.append(f"threshold changed to {' / '.join(shown)}")
+        if per_owner is not None:
+            aggregation = Aggregation.per_owner if per_owner else Aggregation.all
+            if aggregation is not self.aggregation:
+                rule = replace(rule, aggregation=aggregation)
+                changes.append(
+                    "each listed owner counted alone" if per_owner else "listed owners added up"
+                )
+        if control is not None and control != self.control_counts:
+            rule = replace(rule, control_counts=control)
+            changes.append("control links cover" if control else "control links do not cover")
+        return replace(rule, changes=tuple(changes))
 
     def with_lists(self, lists: list[str]) -> Rule:
         """The same rule reading other lists (``--lists``).
@@ -231,7 +362,8 @@ class Rule:
             name, _, programs = item.partition(":")
             progs = frozenset(p.strip().upper() for p in programs.split("+") if p.strip())
             seeds.append(SeedList(name.strip(), progs or None))
-        return replace(self, seeds=tuple(seeds))
+        read = ", ".join(str(seed) for seed in seeds)
+        return replace(self, seeds=tuple(seeds), changes=(*self.changes, f"reading {read}"))
 
 
 # ------------------------------------------------------------------ dated data

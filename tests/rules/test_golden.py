@@ -6,6 +6,7 @@ Each case is checked on the fast path and against the reference implementation.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,8 @@ import yaml
 from ownership.analysis import analyze
 from ownership.errors import DataError
 from ownership.model import Arrangement, Dataset, Entity, Holding, Listing
-from ownership.reference import reference_statuses
-from ownership.rules import get_rule
+from ownership.reference import reference_flags, reference_statuses
+from ownership.rules import Rule, get_rule
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "data" / "rules"
 
@@ -50,6 +51,19 @@ def build(case: dict[str, Any]) -> Dataset:
 CASES = load_cases()
 
 
+def case_rule(case: dict[str, Any]) -> Rule:
+    """The case's rule, changed where its ``parameters`` say (as ``--threshold`` etc.)."""
+    parameters = dict(case.get("parameters") or {})
+    if "threshold" in parameters:
+        parameters["threshold"] = Decimal(str(parameters["threshold"]))
+    return get_rule(case["rule"]).with_parameters(**parameters)
+
+
+#: Flags that say what the rule makes of an entity (the others are about the data or the
+#: rule's window, the same for every entity).
+RULE_FLAGS = {"possibly_covered", "out_of_scope_us_entity", "would_be_covered"}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_rules_case(case: dict[str, Any]) -> None:
     dataset = build(case)
@@ -61,11 +75,14 @@ def test_rules_case(case: dict[str, Any]) -> None:
     expect = case["expect"]
     if "error" in expect:
         with pytest.raises(DataError, match=expect["error"]):
-            analyze(dataset, rule=case["rule"], as_of=day)
+            analyze(dataset, rule=case_rule(case), as_of=day)
         return
-    result = analyze(dataset, rule=case["rule"], as_of=day)
-    reference = reference_statuses(dataset, get_rule(case["rule"]), day)
+    rule = case_rule(case)
+    result = analyze(dataset, rule=rule, as_of=day)
+    reference = reference_statuses(dataset, rule, day)
     assert {k: v.value for k, v in result.statuses().items()} == reference, "fast path != reference"
+    flagged = {e: set(result.flags(e)) & RULE_FLAGS for e in result.statuses()}
+    assert {e: f for e, f in flagged.items() if f} == reference_flags(dataset, rule, day)
     for entity, status in expect.get("status", {}).items():
         assert result.status(entity).value == status, (
             f"{entity}: {result.verdict(entity).explanation}"
