@@ -1,0 +1,46 @@
+"""The benchmark's hand-written floor (``benchmarks/baseline.py``) gives the engine's
+covered sets on a generated dataset: it is a floor for the same job, and an independent
+check of the seed lists (the 744.8(a)(1) programmes are written out there on their own)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ownership import load
+from ownership.analysis import analyze
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+DAY = dt.date(2025, 10, 1)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from generate import generate, write_folder
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    out = tmp_path_factory.mktemp("bench") / "3k"
+    write_folder(generate(3000, seed=11), out, quiet=True)
+    return out
+
+
+@pytest.mark.parametrize("rule", ["ofac-50", "bis-affiliates"])
+def test_the_baseline_covers_what_the_engine_covers(folder: Path, rule: str) -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from baseline import build, covered, seeds
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    graph = build(folder, DAY)
+    expected = covered(graph.graph, seeds(folder, rule, DAY), limit=50 * graph.scale)
+    result = analyze(load(folder), rule, DAY)
+    assert result.lower is not None
+    got = {result.compiled.ids[i] for i in np.flatnonzero(result.lower.covered)}
+    assert got == expected
+    assert len(got) > len(seeds(folder, rule, DAY))  # something is covered beyond the seeds
