@@ -31,8 +31,22 @@ __all__ = ["SEED_LISTS", "Baseline", "build", "covered", "seeds"]
 #: SDN programmes of 15 CFR 744.8(a)(1) as revised by 89 FR 20107, written out here on
 #: their own so that the baseline checks the rule data rather than reading it.
 SECTION_744_8 = frozenset(
-    "BELARUS-EO14038 BELARUS RUSSIA-EO14024 UKRAINE-EO13660 UKRAINE-EO13661 UKRAINE-EO13662 "
-    "UKRAINE-EO13685 FTO SDGT NPWMD ILLICIT-DRUGS-EO14059 SDNT SDNTK TCO".split()
+    [
+        "BELARUS-EO14038",
+        "BELARUS",
+        "RUSSIA-EO14024",
+        "UKRAINE-EO13660",
+        "UKRAINE-EO13661",
+        "UKRAINE-EO13662",
+        "UKRAINE-EO13685",
+        "FTO",
+        "SDGT",
+        "NPWMD",
+        "ILLICIT-DRUGS-EO14059",
+        "SDNT",
+        "SDNTK",
+        "TCO",
+    ]
 )
 
 #: Lists (and SDN programmes) each rule reads; ``None`` = every programme.

@@ -502,6 +502,7 @@ def _run_size(size: int, args: argparse.Namespace, command: str) -> dict[str, An
             check=True,
         )  # fmt: skip
     repeats = args.repeats or (3 if size < LARGE else 1)
+    load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
     if not args.e2e_only:
         print(f"== {label}: in-process steps ({repeats} repeats)", file=sys.stderr, flush=True)
     worker_cmd = [
@@ -543,7 +544,15 @@ def _run_size(size: int, args: argparse.Namespace, command: str) -> dict[str, An
         "steps": steps,
         "e2e": e2e,
         "cached": cached,
+        "load": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
     }
+
+
+def _load_text(load: dict[str, float] | None) -> str:
+    """The 1-minute load average at the start and end of a size's runs, when recorded."""
+    if not load:
+        return ""
+    return f"; load average {load['start']:.2f} at the start, {load['end']:.2f} at the end"
 
 
 def _label(size: int) -> str:
@@ -749,7 +758,8 @@ def render(results: list[dict[str, Any]], maps: list[dict[str, Any]] | None = No
             f"as of {result['as_of']}, seed {data.get('seed')}; "
             f"package `{result['machine']['package']}` at commit "
             f"{result['machine'].get('commit', '?')} with "
-            f"{result['machine'].get('changed_files', '?')} changed or new files under ownership/)",
+            f"{result['machine'].get('changed_files', '?')} changed or new files under ownership/"
+            f"{_load_text(result.get('load'))})",
             "",
             "| step | time |",
             "|---|---|",
