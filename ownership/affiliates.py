@@ -95,13 +95,11 @@ class Affiliate:
             "path": list(self.path),
             "path_names": list(self.path_names),
             "direct_share": self.direct_share,
-            "direct_percent": float(self.direct_percent)
-            if self.direct_percent is not None
-            else None,
+            "direct_percent": self.direct_percent,
             "look_through_percent": round(self.look_through_percent, 6),
             "effective_percent": round(self.verdict.effective_percent, 6),
-            "legal_percent": float(self.verdict.legal_percent),
-            "legal_percent_max": float(self.verdict.legal_percent_max),
+            "legal_percent": self.verdict.legal_percent,
+            "legal_percent_max": self.verdict.legal_percent_max,
             "listed_ancestors": list(self.verdict.listed_ancestors),
             "red_flags": [f.to_dict() for f in self.red_flags],
             "rule": self.verdict.rule,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
@@ -101,8 +103,8 @@ class Contribution:
             "owner": self.owner,
             "owner_name": self.owner_name,
             "share": self.share,
-            "percent_min": float(self.low),
-            "percent_max": float(self.high),
+            "percent_min": self.low,
+            "percent_max": self.high,
             "owner_status": self.owner_status,
             "kind": self.kind,
         }
@@ -161,8 +163,8 @@ class Verdict:
             "as_of": self.as_of.isoformat(),
             "threshold": self.threshold,
             "effective_percent": round(self.effective_percent, 6),
-            "legal_percent": float(self.legal_percent),
-            "legal_percent_max": float(self.legal_percent_max),
+            "legal_percent": self.legal_percent,
+            "legal_percent_max": self.legal_percent_max,
             "listed_ancestors": list(self.listed_ancestors),
             "nearest_listed": self.nearest_listed,
             "chain": list(self.chain),
@@ -678,7 +680,9 @@ class Analysis(Tabular):
         if near.size:
             exact = exact_look_through(c, near)
             for i in near:
-                covered[i] = threshold.met_by(exact[int(i)] * 100)
+                share = exact[int(i)] * 100
+                covered[i] = threshold.met_by(share)
+                self.effective[i] = _on_its_side(share, threshold) / 100
         rounds = np.where(covered, 1, -1)
         rounds[c.seeds] = 0
         received = np.zeros(c.n, dtype=c.low.dtype)
@@ -1189,17 +1193,22 @@ class Analysis(Tabular):
         else:
             slot = i
         low, high, scale = bounds
-        divisor = Decimal(scale)
-        return Decimal(int(low[slot])) / divisor, Decimal(int(high[slot])) / divisor
+        places = len(str(scale)) - 1  # scale is 10**places: shifting the point is exact
+        return (
+            Decimal(_fmt(Decimal(int(low[slot])).scaleb(-places))),
+            Decimal(_fmt(Decimal(int(high[slot])).scaleb(-places))),
+        )
 
     def _legal_bounds(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """Scaled legal shares (lower, upper) of the entities at ``positions``, and their
         scale: 100% for a listed entity; under a per-owner rule, what one designated person
         holds; otherwise :meth:`_legal_sums` over the stakes in them."""
         c = self.compiled
+        # int64, or Python ints for shares with more places than int64 holds exactly
+        kind = c.low.dtype
         if self.rule.aggregation is Aggregation.per_owner and self.lower is not None:
-            low = np.asarray(self.lower.received, dtype=np.int64)[positions]
-            high = np.asarray((self.upper or self.lower).received, dtype=np.int64)[positions]
+            low = np.asarray(self.lower.received, dtype=kind)[positions]
+            high = np.asarray((self.upper or self.lower).received, dtype=kind)[positions]
             high = np.maximum(low, high)
         else:
             starts = c.in_ptr[positions]
@@ -1207,7 +1216,7 @@ class Analysis(Tabular):
             pairs = c.in_edges[_ranges(starts, counts)]
             slots = np.repeat(np.arange(positions.size), counts)
             sums = self._legal_sums(pairs, slots, positions.size)
-            low, high = (np.asarray(x, dtype=np.int64) for x in sums)
+            low, high = (np.asarray(x, dtype=kind) for x in sums)
         listed = c.seeds[positions]
         hundred = 100 * c.scale
         return np.where(listed, hundred, low), np.where(listed, hundred, high), c.scale
@@ -1383,10 +1392,29 @@ class Analysis(Tabular):
 # ---------------------------------------------------------------------- explanations
 
 
-def _pct(value: float | Decimal) -> str:
+def _on_its_side(share: Fraction, threshold: Threshold) -> float:
+    """An exact look-through share (percent) as the float reported for it, rounded to
+    the six places JSON shows on the side of the threshold the exact share is on: a
+    share just under 50% is never written 50.0 on an entity that is not covered."""
+    value = float(share)
+    shown = Fraction(Decimal(repr(round(value, 6))))
+    if threshold.met_by(shown) == threshold.met_by(share):
+        return value
+    millionths = share * 1_000_000
+    step = math.ceil(millionths) if threshold.met_by(share) else math.floor(millionths)
+    return float(Fraction(step, 1_000_000))
+
+
+def _pct(value: float | Decimal, threshold: Threshold | None = None) -> str:
+    """A share as text: a decimal exactly; a float (look-through) to two places, or to six
+    where two would put it on the other side of ``threshold`` (49.9999999 is not 50%)."""
     if isinstance(value, Decimal):
         return f"{_fmt(value)}%"
     text = f"{value:.2f}".rstrip("0").rstrip(".")
+    if threshold is not None and math.isfinite(value):
+        shown, actual = Decimal(f"{value:.2f}"), Decimal(repr(value))
+        if threshold.met_by(shown) != threshold.met_by(actual):
+            text = f"{value:.6f}".rstrip("0").rstrip(".")
     return f"{text}%"
 
 
@@ -1480,7 +1508,8 @@ def explanation(
         if aggregation is Aggregation.look_through:
             parts.append(
                 f"{name} is covered under {rule_when}: listed parties hold "
-                f"{_pct(effective)} of it through all paths (threshold {threshold})."
+                f"{_pct(effective, analysis.threshold)} of it through all paths "
+                f"(threshold {threshold})."
             )
         else:
             held = _pct(legal_low)
@@ -1506,7 +1535,7 @@ def explanation(
             parts.append(f"{name} is covered under {rule_when}: {basis}: {owner_text}.")
             if chain:
                 parts.append(f"Chain: {chain}.")
-            parts.append(f"Look-through share {_pct(effective)}.")
+            parts.append(f"Look-through share {_pct(effective, analysis.threshold)}.")
     elif status is Status.exposed:
         nearest = analysis._names.get(nearest_listed or "", nearest_listed)
         parts.append(
@@ -1516,10 +1545,10 @@ def explanation(
         if aggregation in (Aggregation.all, Aggregation.per_owner):
             parts.append(
                 f"Listed or covered owners hold {_pct(legal_low)} (threshold {threshold}); "
-                f"look-through share {_pct(effective)}."
+                f"look-through share {_pct(effective, analysis.threshold)}."
             )
         else:
-            parts.append(f"Look-through share {_pct(effective)}.")
+            parts.append(f"Look-through share {_pct(effective, analysis.threshold)}.")
         if owner_text:
             parts.append(f"Owners that count: {owner_text}.")
         parts += exposed_flag_sentences(flags, _pct(legal_high), analysis.rule)

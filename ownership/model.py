@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -51,7 +52,34 @@ __all__ = [
 #: List ids the shipped rules read; any other id is accepted and kept.
 WELL_KNOWN_LISTS = ("entity_list", "meu_list", "unverified_list", "sdn", "eu", "uk")
 
-Percent = Annotated[Decimal, Field(ge=0, le=100)]
+#: Decimal places a share may have: every sum and comparison of such shares is exact in
+#: Python's default decimal context (28 digits) with room to spare. More is refused, not
+#: rounded: rounding 49.999999999999999999999 to 50 would be a wrong verdict.
+MAX_SHARE_PLACES = 20
+
+
+def _exact_share(value: Decimal) -> Decimal:
+    """A share with at most :data:`MAX_SHARE_PLACES` places (trailing zeros aside)."""
+    sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        raise ValueError(f"{value} is not a percentage; expected a number from 0 to 100")
+    places = -exponent
+    if places > MAX_SHARE_PLACES:
+        kept = list(digits)
+        while places > 0 and kept and kept[-1] == 0:
+            kept.pop()
+            places -= 1
+        if places > MAX_SHARE_PLACES:
+            raise ValueError(
+                f"{_fmt(value)} has {places} decimal places; at most {MAX_SHARE_PLACES} are "
+                "computed exactly: round it, or give the range it lies in (minimum and "
+                "maximum)"
+            )
+        return Decimal((sign, tuple(kept), -places))
+    return value
+
+
+Percent = Annotated[Decimal, Field(ge=0, le=100), AfterValidator(_exact_share)]
 _PERCENT: TypeAdapter[Decimal] = TypeAdapter(Percent)
 NonEmpty = Annotated[str, Field(min_length=1)]
 

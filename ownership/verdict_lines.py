@@ -13,6 +13,7 @@ hold them equal on the fixture, on every rules case and on random graphs.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections import deque
@@ -33,11 +34,13 @@ from .analysis import (
     STATUS_ORDER,
     Flag,
     Status,
+    _pct,
     exposed_flag_sentences,
 )
+from .io.verdicts import encode_exact
 from .model import _fmt
 from .propagate import _ranges
-from .rules.base import Aggregation
+from .rules.base import Aggregation, Threshold
 from .verdict_rows import RowMaker, listings_read
 
 if TYPE_CHECKING:
@@ -82,6 +85,10 @@ def write_verdict_lines(
     worker threads while the next batch is prepared.
     """
     n = analysis.compiled.n
+    if analysis.compiled.low.dtype == object:
+        # shares with more decimal places than int64 holds exactly: row by row, in Python
+        _write_rows(analysis, out, array=array, progress=progress)
+        return
     end = ",\n  " if array else "\n"
     pending: deque[Future[tuple[pa.Array, list[tuple[int, str]]]]] = deque()
 
@@ -107,6 +114,25 @@ def write_verdict_lines(
         out.write(b"\n]\n")
     if progress is not None:
         progress(n, n)
+
+
+def _write_rows(
+    analysis: Analysis,
+    out: BinaryIO,
+    *,
+    array: bool,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """:func:`write_verdict_lines` one ``RowMaker`` row at a time."""
+    from .io.verdicts import write_json, write_jsonl
+    from .verdict_rows import verdict_rows
+
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)
+    try:
+        (write_json if array else write_jsonl)(verdict_rows(analysis, progress=progress), text)
+        text.flush()
+    finally:
+        text.detach()
 
 
 def _write_segments(
@@ -221,15 +247,24 @@ def _round6(values: np.ndarray) -> np.ndarray:
     return rounded
 
 
-def _percent_text(values: np.ndarray) -> pa.Array:
-    """Floats rounded to two places, as ``f"{value:.2f}"`` less trailing zeros, plus ``%``."""
+def _percent_text(values: np.ndarray, threshold: Threshold | None = None) -> pa.Array:
+    """Floats as ``analysis._pct`` writes them: to two places less trailing zeros, plus
+    ``%``; those that two places would put on the other side of ``threshold`` by Python."""
     hundredths = values * 100
     near_tie = np.abs(hundredths - np.floor(hundredths) - 0.5) < 1e-6
     odd = near_tie | (values < 0) | ~np.isfinite(values) | (np.abs(values) >= 1e13)
+    if threshold is not None:
+        limit = float(threshold.value)
+        shown = np.floor(hundredths + 0.5) / 100
+        if threshold.inclusive:
+            odd |= (shown >= limit) != (values >= limit)
+        else:
+            odd |= (shown > limit) != (values > limit)
+        odd |= np.abs(values - limit) < 0.01  # at the margin: decided exactly, in Python
     rounded = np.floor(np.where(odd, 0, hundredths) + 0.5).astype(np.int64)
     text = _cat(_scaled_text(rounded, 100), "%")
     if odd.any():
-        exact = [f"{x:.2f}".rstrip("0").rstrip(".") + "%" for x in values[odd].tolist()]
+        exact = [_pct(x, threshold) for x in values[odd].tolist()]
         text = pc.replace_with_mask(text, pa.array(odd), _strings(exact))
     return text
 
@@ -409,7 +444,7 @@ class _Lines:
 
     def _effective_columns(self) -> None:
         self.effective_json = _float_json(_round6(self.effective))
-        self.effective_text = _percent_text(self.effective)
+        self.effective_text = _percent_text(self.effective, self.analysis.threshold)
 
     def _chain_pointers(self) -> None:
         self.chains = _Chains(self.analysis, self.codes)
@@ -431,8 +466,8 @@ class _Lines:
 
     def _legal_texts(self) -> None:
         low, high, scale = self.legal_low, self.legal_high, self.legal_scale
-        self.legal_low_json = _float_json(low / scale)
-        self.legal_high_json = _float_json(high / scale)
+        self.legal_low_json = _scaled_text(low, scale)
+        self.legal_high_json = _scaled_text(high, scale)
         self.legal_low_text = _cat(_scaled_text(low, scale), "%")
 
     def _flag_columns(self) -> None:
@@ -519,9 +554,9 @@ class _Lines:
             ', "share": ',
             _json_strings(share),
             ', "percent_min": ',
-            _float_json(low / scale),
+            _scaled_text(low, scale),
             ', "percent_max": ',
-            _float_json(high / scale),
+            _scaled_text(high, scale),
             ', "owner_status": ',
             status_text,
             ', "kind": ',
@@ -560,7 +595,7 @@ class _Lines:
             for k, listed in zip(known.tolist(), found, strict=True):
                 ancestors[k] = listed
         rows = [
-            (k, _ENCODE(self.rows.row(start + k, listed)) + self.end)
+            (k, encode_exact(self.rows.row(start + k, listed)) + self.end)
             for k, listed in zip(by_row.tolist(), ancestors, strict=True)
         ]
         return ancestor_texts, pick, rows
