@@ -58,8 +58,15 @@ def _options(
         os.environ["OWNERSHIP_CACHE"] = "off"
 
 
+def _visible(text: str) -> str:
+    """Text from the data as the terminal should show it (no escape sequences acted on)."""
+    from .render.text import visible
+
+    return visible(text)
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {_visible(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -259,7 +266,7 @@ def validate(
     warnings: list[Any] = []
     dataset = load(*paths, allow_conflicts=allow_conflicts, warnings=warnings)
     for warning in warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(_visible(f"warning: {warning}"), err=True)
     if warnings and strict:
         count = len(warnings)
         raise _fail(f"{count} data-quality warning{'s' if count != 1 else ''} (--strict)")
@@ -347,7 +354,7 @@ def analyze(
         result = run_analysis(dataset, chosen, as_of, progress=tick)
     data_notice = result.data_notice()
     if data_notice and fmt is not Format.table:
-        typer.echo(f"note: {data_notice}", err=True)
+        typer.echo(_visible(f"note: {data_notice}"), err=True)
     if fmt in (Format.json, Format.jsonl):
         from .verdict_lines import write_verdict_lines
 
@@ -362,15 +369,13 @@ def analyze(
         with _progress("writing verdicts") as tick:
             _emit_records(verdict_rows(result, progress=tick), fmt)
         return
-    from rich.markup import escape
-
-    from .render.text import analysis_table
+    from .render.text import analysis_table, safe
 
     console = _console()
-    console.print(escape(result.header()))
+    console.print(safe(result.header()))
     for notice in (result.seed_notice(), data_notice):
         if notice:
-            console.print(f"[yellow]{escape(notice)}[/yellow]")
+            console.print(f"[yellow]{safe(notice)}[/yellow]")
     console.print(analysis_table(result))
     counts = result.counts()
     console.print(", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -403,14 +408,12 @@ def explain(
     if fmt is not Format.table:
         typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
         return
-    from rich.markup import escape
-
-    from .render.text import verdict_panel
+    from .render.text import safe, verdict_panel
 
     console = _console()
     if match.note():
-        console.print(f"[dim]{escape(match.note() or '')}[/dim]")
-    console.print(escape(result.header()))
+        console.print(f"[dim]{safe(match.note() or '')}[/dim]")
+    console.print(safe(result.header()))
     console.print(verdict_panel(verdict), soft_wrap=False)
 
 
@@ -478,20 +481,18 @@ def affiliates(
         else:
             _emit_records(report.to_records(), fmt)
         return
-    from rich.markup import escape
-
-    from .render.text import affiliates_table, red_flag_lines
+    from .render.text import affiliates_table, red_flag_lines, safe
 
     console = _console()
     if report.resolved_note:
-        console.print(f"[dim]{escape(report.resolved_note)}[/dim]")
-    console.print(escape(report.header))
+        console.print(f"[dim]{safe(report.resolved_note)}[/dim]")
+    console.print(safe(report.header))
     for notice in (result.seed_notice(), result.data_notice()):
         if notice:
-            console.print(f"[yellow]{escape(notice)}[/yellow]")
+            console.print(f"[yellow]{safe(notice)}[/yellow]")
     entity = report.entity
     console.print(
-        f"[bold]{escape(entity.name)}[/bold] ({entity.id}) is [bold]{entity.status.value}[/bold]"
+        f"[bold]{safe(entity.name)}[/bold] ({entity.id}) is [bold]{entity.status.value}[/bold]"
         + (f" ({', '.join(_local_flags(entity, result))})" if _local_flags(entity, result) else "")
     )
     shown = len(report) if limit <= 0 else min(limit, len(report))
@@ -506,8 +507,8 @@ def affiliates(
     if flags:
         console.print("[bold yellow]Red flags[/bold yellow]")
         for line in flags:
-            console.print(f"[yellow]{escape(line)}[/yellow]")
-    console.print(report.summary())
+            console.print(f"[yellow]{safe(line)}[/yellow]")
+    console.print(safe(report.summary()))
 
 
 class FailOn(StrEnum):
@@ -577,12 +578,10 @@ def screen(
         result, table.names, countries=table.countries, extras=table.rows, min_score=min_score
     )
     if fmt is Format.table:
-        from rich.markup import escape
-
-        from .render.text import screen_table
+        from .render.text import safe, screen_table
 
         console = _console()
-        console.print(escape(result.header()))
+        console.print(safe(result.header()))
         console.print(screen_table(rows))
         counts: dict[str, int] = {}
         for r in rows:
@@ -652,15 +651,13 @@ def timeline(
         else:
             _emit_records(records, fmt)
         return
-    from rich.markup import escape
-
-    from .render.text import timeline_table
+    from .render.text import safe, timeline_table
 
     console = _console()
     if match.note():
-        console.print(f"[dim]{escape(match.note() or '')}[/dim]")
+        console.print(f"[dim]{safe(match.note() or '')}[/dim]")
     console.print(
-        f"Timeline of {escape(match.entity.name)} under {chosen.name} ({escape(chosen.title)})"
+        f"Timeline of {safe(match.entity.name)} under {chosen.name} ({safe(chosen.title)})"
     )
     console.print(timeline_table(entries, group))
 
@@ -689,13 +686,11 @@ def show(
     if fmt is not Format.table:
         typer.echo(json.dumps(card.to_dict(), ensure_ascii=False, indent=2))
         return
-    from rich.markup import escape
-
-    from .render.text import card_panel
+    from .render.text import card_panel, safe
 
     console = _console()
     if match.note():
-        console.print(f"[dim]{escape(match.note() or '')}[/dim]")
+        console.print(f"[dim]{safe(match.note() or '')}[/dim]")
     console.print(card_panel(card), soft_wrap=False)
 
 
@@ -746,7 +741,7 @@ def import_command(
     path = save(dataset, out)
     if report_path is not None:
         report_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    typer.echo(report.summary())
+    typer.echo(_visible(report.summary()))
     typer.echo(f"wrote {path}: {dataset.summary()}")
 
 
@@ -835,7 +830,7 @@ def compare(
     result = run_analysis(dataset, _rule(rule, None), as_of)
     comparison = compare_coverage(dataset, ftm_file, result)
     if fmt is Format.table:
-        typer.echo(comparison.summary())
+        typer.echo(_visible(comparison.summary()))
     else:
         from dataclasses import asdict
 
@@ -888,7 +883,7 @@ def map_command(
     result = run_analysis(dataset, _rule(rule, lists), as_of)
     focus = result.resolve(name) if name else None
     path = write_map(result, out, focus=focus, depth=depth, physics=physics)
-    typer.echo(f"wrote {path} ({result.header()})")
+    typer.echo(_visible(f"wrote {path} ({result.header()})"))
 
 
 @app.command()

@@ -37,7 +37,7 @@ from .analysis import (
     _pct,
     exposed_flag_sentences,
 )
-from .io.verdicts import encode_exact
+from .io.jsontext import encode_exact
 from .model import _fmt
 from .propagate import _ranges
 from .rules.base import Aggregation, Threshold

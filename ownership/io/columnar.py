@@ -179,6 +179,7 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
             )
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise _Decline(str(exc)) from None
+        _no_quoted_cells(table)
         tables[section] = table
         parsed += path.stat().st_size
         if progress is not None:
@@ -214,6 +215,16 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
     dataset = dataset_from_tables(tables, columns)
     _cross_record_checks(dataset, columns)
     return dataset
+
+
+def _no_quoted_cells(table: Any) -> None:
+    """Decline cells starting with a quote: a written cell quoted against spreadsheet
+    formulas (:mod:`ownership.io.cells`) is read back by the strict reader."""
+    import pyarrow.compute as pc
+
+    for column in table.columns:
+        if pc.any(pc.starts_with(column, "'")).as_py():
+            raise _Decline("a cell starts with a quote")
 
 
 def _entity_columns(entities: Any) -> tuple[list[str], list[str], np.ndarray]:

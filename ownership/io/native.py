@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -26,6 +25,8 @@ from ..checks import Conflict, check_dataset, data_quality, stake_conflicts
 from ..errors import DataError, Problem
 from ..model import Arrangement, Dataset, Entity, Holding, Listing, Source
 from . import columnar
+from .cells import restored, reversible
+from .jsontext import encode_exact
 from .yamldoc import Mark, read_yaml
 
 __all__ = [
@@ -541,7 +542,7 @@ def _record_from_row(row: dict[str, str | None]) -> dict[str, Any]:
             raise ValueError("the row has more cells than the header has columns")
         if cell is None or cell.strip() == "":
             continue
-        cell = cell.strip()
+        cell = restored(cell.strip())
         if column in _LIST_CELLS or column in _STRUCTURED_CELLS:
             item[column] = _parse_list_cell(column, cell)
         elif column == "percent" and cell.startswith("{"):
@@ -702,8 +703,6 @@ def _locate(problem: Problem, locations: dict[str, list[Location]]) -> Problem:
 
 # --------------------------------------------------------------------------- writing
 
-_DECIMAL_MARK = "\x00decimal:"
-
 
 def _plain(dataset: Dataset) -> dict[str, Any]:
     """Dataset as plain data with Decimals kept (dates as ISO strings)."""
@@ -730,18 +729,7 @@ def _decimal_text(value: Decimal) -> str:
 
 def write_json(dataset: Dataset, path: str | Path | None = None) -> str:
     """Write the dataset as native JSON; percentages keep their exact literal."""
-
-    def mark(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: mark(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [mark(v) for v in value]
-        if isinstance(value, Decimal):
-            return _DECIMAL_MARK + _decimal_text(value)
-        return value
-
-    text = json.dumps(mark(_plain(dataset)), indent=2, ensure_ascii=False)
-    text = re.sub(r'"\\u0000decimal:([-0-9.]+)"', r"\1", text)
+    text = encode_exact(_plain(dataset), indent=2)
     if path is not None:
         Path(path).write_text(text + "\n", encoding="utf-8")
     return text
@@ -796,6 +784,8 @@ def write_csv_folder(dataset: Dataset, folder: str | Path) -> list[Path]:
 
 
 def _csv_cell(column: str, value: Any) -> str:
+    """A native CSV cell; text a spreadsheet would run is quoted, reversibly
+    (:mod:`ownership.io.cells`)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -804,13 +794,14 @@ def _csv_cell(column: str, value: Any) -> str:
         keys = _STRUCTURED_CELLS.get(column)
         if keys is None:
             simple = all(_csv_safe(v) for v in value)
-            return "; ".join(value) if simple else json.dumps(value, ensure_ascii=False)
+            text = "; ".join(value) if simple else json.dumps(value, ensure_ascii=False)
+            return reversible(text)
         rows = [[str(item.get(k) or "") for k in keys] for item in value]
         extra = any(set(item) - set(keys) for item in value)
         if extra or not all(_csv_safe(v) for row in rows for v in row):
-            return json.dumps(value, ensure_ascii=False)
-        return "; ".join("|".join(row).rstrip("|") for row in rows)
-    return str(value)
+            return reversible(json.dumps(value, ensure_ascii=False))
+        return reversible("; ".join("|".join(row).rstrip("|") for row in rows))
+    return reversible(str(value))
 
 
 def _csv_safe(text: str) -> bool:

@@ -10,14 +10,13 @@ The JSON object of one verdict is documented in the README ("Output") and kept s
 from __future__ import annotations
 
 import csv
-import json
-import re
-import secrets
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TextIO
 
 from ..model import _fmt
+from .cells import for_spreadsheet
+from .jsontext import encode_exact
 
 __all__ = [
     "AFFILIATE_CSV_COLUMNS",
@@ -69,30 +68,6 @@ AFFILIATE_CSV_COLUMNS = [
 ]
 
 
-#: Decimals are written as exact JSON number literals: the encoder writes each as a string
-#: carrying this per-process mark (no input can contain it), then the quotes go.
-_NONCE = secrets.token_hex(12)
-_MARKED = re.compile('"\\\\u0000' + _NONCE + '([-0-9.]+)"')
-
-
-def _mark_decimal(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return "\x00" + _NONCE + _fmt(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-_MARKING = json.JSONEncoder(ensure_ascii=False, default=_mark_decimal).encode
-
-
-def encode_exact(value: Any) -> str:
-    """JSON text of ``value`` with every Decimal as its exact number literal (``50``,
-    ``49.99999999999999998``): a share is never rounded across a threshold on its way
-    out. A reader that parses numbers into binary floats rounds them; parse them as
-    decimals (``json.loads(text, parse_float=Decimal)``) to keep them exact."""
-    text = _MARKING(value)
-    return _MARKED.sub(r"\1", text) if _NONCE in text else text
-
-
 def write_json(records: Iterable[dict[str, Any]], out: TextIO) -> None:
     out.write("[")
     for number, record in enumerate(records):
@@ -116,10 +91,12 @@ def write_csv(
 
 
 def _cell(value: Any) -> Any:
+    """A CSV cell: lists joined with ``;``, and text that a spreadsheet would run as a
+    formula quoted (:mod:`ownership.io.cells`)."""
     if isinstance(value, Decimal):
         return _fmt(value)
     if isinstance(value, list):
-        return ";".join(v["message"] if isinstance(v, dict) else str(v) for v in value)
+        value = ";".join(v["message"] if isinstance(v, dict) else str(v) for v in value)
     if value is None:
         return ""
-    return value
+    return for_spreadsheet(value) if isinstance(value, str) else value

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import OwnershipError
 from .scene import Scene, build_scene
 from .style import LEGEND_ORDER, LINK_STYLE, STATUS_STYLE, edge_width, link_kind, share_label
+from .text import visible
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -187,7 +188,7 @@ def _draw_nodes(ax: Axes, scene: Scene, positions: dict[str, tuple[float, float]
     for eid in scene.nodes:
         x, y = positions[eid]
         label = ax.annotate(
-            textwrap.fill(scene.names[eid], LABEL_WRAP, break_long_words=True),
+            textwrap.fill(visible(scene.names[eid]), LABEL_WRAP, break_long_words=True),
             (x, y),
             xytext=(0, -13),
             textcoords="offset points",
@@ -197,6 +198,7 @@ def _draw_nodes(ax: Axes, scene: Scene, positions: dict[str, tuple[float, float]
             fontweight="bold" if eid == scene.focus else "normal",
             bbox=LABEL_BOX,  # keeps links from striking through the name
             zorder=4,
+            parse_math=False,  # a "$" in a name is a dollar sign, not TeX
         )
         label.set_gid("node-label")
 
@@ -244,6 +246,7 @@ def _draw_edges(ax: Axes, scene: Scene, positions: dict[str, tuple[float, float]
             color="#222222",
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
             zorder=2,
+            parse_math=False,
         )
         text.set_gid("edge-label")
 
@@ -255,7 +258,7 @@ def _decorate(
     from matplotlib.lines import Line2D
 
     header = textwrap.fill(scene.analysis.header(), 120)
-    ax.set_title(f"{scene.heading(title)}\n{header}", fontsize=9)
+    ax.set_title(visible(f"{scene.heading(title)}\n{header}"), fontsize=9, parse_math=False)
     counts = scene.status_counts()
     handles: list[Any] = [
         Line2D(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -10,6 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..model import _fmt
 from .style import STATUS_STYLE
 
 if TYPE_CHECKING:
@@ -23,23 +26,51 @@ __all__ = [
     "affiliates_table",
     "analysis_table",
     "card_panel",
+    "cell",
     "percent_text",
     "red_flag_lines",
+    "safe",
     "screen_table",
     "status_text",
     "timeline_table",
     "verdict_panel",
+    "visible",
 ]
 
 #: Order of statuses in tables: the loophole first.
 TABLE_ORDER = {"exposed": 0, "covered": 1, "listed": 2, "clear": 3}
 
 
+#: Characters a terminal would act on (C0 and C1 controls, DEL) except the newline.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Data as a terminal should show it: control characters (an escape sequence in a name
+    would recolour or rewrite the screen) as their escapes, ``\\x1b``."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text) if _CONTROL.search(text) else text
+
+
+def safe(text: str) -> str:
+    """Data for a string rich reads as markup: visible, with ``[`` escaped (a ``[/]`` in a
+    name would otherwise close a tag, or fail)."""
+    return escape(visible(text))
+
+
+def cell(text: str | None) -> Text:
+    """Data as a table cell or title: plain text, never markup."""
+    return Text(visible(text or ""))
+
+
 def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLE[status].terminal)
 
 
-def percent_text(value: float) -> str:
+def percent_text(value: float | Decimal) -> str:
+    """A share for a table: a decimal (what the data says, or an exact sum) exactly, a
+    float (look-through) to two places."""
+    if isinstance(value, Decimal):
+        return f"{_fmt(value)}%"
     return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
 
 
@@ -64,18 +95,18 @@ def analysis_table(result: Analysis) -> Table:
         key=lambda v: (TABLE_ORDER[v.status.value], -v.effective_percent, v.name),
     )
     for v in verdicts:
-        legal = percent_text(float(v.legal_percent))
+        legal = percent_text(v.legal_percent)
         if v.legal_percent_max > v.legal_percent:
-            legal += f"-{percent_text(float(v.legal_percent_max))}"
+            legal += f"-{percent_text(v.legal_percent_max)}"
         local = [f for f in v.flags if f not in result.global_flags]
         listed = v.status.value == "listed"
         table.add_row(
             status_text(v.status.value),
-            v.name,
-            v.country or "",
+            cell(v.name),
+            cell(v.country),
             "" if listed else legal,
             "" if listed else percent_text(v.effective_percent),
-            _nearest(result, v),
+            cell(_nearest(result, v)),
             ", ".join(local),
         )
     return table
@@ -88,21 +119,21 @@ def verdict_panel(v: Verdict) -> Panel:
     owners.add_column("owner status")
     for o in v.owners:
         via = " (joint arrangement)" if o.kind == "arrangement" else ""
-        owners.add_row(Text(o.owner_name), Text(o.share + via), status_text(o.owner_status))
+        owners.add_row(cell(o.owner_name), cell(o.share + via), status_text(o.owner_status))
     lines: list[object] = [
         Text.assemble(
             ("status ", "bold"),
             status_text(v.status.value),
             ("  flags: " + (", ".join(v.flags) or "none"), "dim"),
         ),
-        Text(
+        cell(
             f"rule {v.rule} ({v.rule_title}); {v.window}; threshold {v.threshold}; "
             f"as of {v.as_of.isoformat()}"
         ),
         Text(
-            f"listed or covered owners hold {percent_text(float(v.legal_percent))}"
+            f"listed or covered owners hold {percent_text(v.legal_percent)}"
             + (
-                f" (up to {percent_text(float(v.legal_percent_max))} with unknown or range shares)"
+                f" (up to {percent_text(v.legal_percent_max)} with unknown or range shares)"
                 if v.legal_percent_max > v.legal_percent
                 else ""
             )
@@ -110,20 +141,20 @@ def verdict_panel(v: Verdict) -> Panel:
         ),
     ]
     if v.chain_names:
-        lines.append(Text("chain: " + " -> ".join(v.chain_names)))
+        lines.append(cell("chain: " + " -> ".join(v.chain_names)))
     if v.listed_ancestors:
-        lines.append(Text("listed ancestors: " + ", ".join(v.listed_ancestors)))
+        lines.append(cell("listed ancestors: " + ", ".join(v.listed_ancestors)))
     for listing in v.listings:
         lines.append(
-            Text(
+            cell(
                 f"listing: {listing.list} since {listing.start or '?'}"
                 + (f" ({listing.citation})" if listing.citation else "")
             )
         )
     if v.owners:
         lines.append(owners)
-    lines.append(Text(v.explanation, style="italic"))
-    title = f"{escape(v.name)} ({escape(v.id)})"
+    lines.append(Text(visible(v.explanation), style="italic"))
+    title = f"{safe(v.name)} ({safe(v.id)})"
     return Panel(Group(*lines), title=title, expand=False)  # type: ignore[arg-type]
 
 
@@ -149,9 +180,9 @@ def affiliates_table(report: AffiliateReport, limit: int | None = None) -> Table
     shown = report.items if limit is None else report.items[:limit]
     for number, a in enumerate(shown, start=1):
         v = a.verdict
-        legal = percent_text(float(v.legal_percent))
+        legal = percent_text(v.legal_percent)
         if v.legal_percent_max > v.legal_percent:
-            legal += f"-{percent_text(float(v.legal_percent_max))}"
+            legal += f"-{percent_text(v.legal_percent_max)}"
         between = a.path_names[1:-1] if a.relation in ("subsidiary", "parent") else ()
         notes = [" -> ".join(between)] if between else []
         notes += [SHORT_FLAGS[f] for f in v.flags if f in SHORT_FLAGS]
@@ -159,13 +190,13 @@ def affiliates_table(report: AffiliateReport, limit: int | None = None) -> Table
             notes.append(f"red flags: see {number}")
         table.add_row(
             status_text(a.status),
-            f"{number}. {escape(a.name)}",
-            v.country or "",
+            cell(f"{number}. {a.name}"),
+            cell(v.country),
             (a.direct_share or "").replace("unknown %", "?"),
             percent_text(a.look_through_percent),
             "" if a.status == "listed" else legal,
             str(a.depth) if a.depth is not None else "",
-            escape("; ".join(notes)),
+            cell("; ".join(notes)),
         )
     return table
 
@@ -177,7 +208,7 @@ def red_flag_lines(report: AffiliateReport, limit: int | None = None) -> list[st
     shown = report.items if limit is None else report.items[:limit]
     for number, a in enumerate(shown, start=1):
         for flag in a.red_flags:
-            lines.append(f"{number}. {a.name}: {flag.message}")
+            lines.append(visible(f"{number}. {a.name}: {flag.message}"))
     return lines
 
 
@@ -191,15 +222,19 @@ def screen_table(rows: list[ScreenRow]) -> Table:
     table.add_column("status", no_wrap=True)
     table.add_column("reason", overflow="fold", ratio=5)
     for r in rows:
-        status = status_text(r.status) if r.status in STATUS_STYLE else Text(r.status, style="dim")
+        status = (
+            status_text(r.status)
+            if r.status in STATUS_STYLE
+            else Text(visible(r.status), style="dim")
+        )
         table.add_row(
             str(r.row),
-            escape(r.query),
-            escape(r.entity_name or ""),
+            cell(r.query),
+            cell(r.entity_name),
             r.match,
             f"{r.score:.0f}" if r.entity_id else "",
             status,
-            escape(r.reason),
+            cell(r.reason),
         )
     return table
 
@@ -218,10 +253,10 @@ def timeline_table(entries: list[TimelineEntry], group: bool) -> Table:
             change = Text.assemble(
                 Text(f"{e.status_before} -> ", style="dim"), status_text(e.status)
             )
-        what = "\n".join(escape(x.text) for x in e.events) or "-"
+        what = cell("\n".join(x.text for x in e.events) or "-")
         cells: list[object] = [e.day.isoformat()]
         if group:
-            cells.append(escape(e.name))
+            cells.append(cell(e.name))
         cells += [change, ", ".join(e.flags), what]
         table.add_row(*cells)  # type: ignore[arg-type]
     return table
@@ -231,23 +266,23 @@ def card_panel(card: EntityCard) -> Panel:
     e = card.entity
     parts: list[object] = []
     head = f"{e.kind.value}" + (f", {e.country}" if e.country else "")
-    parts.append(Text(head, style="dim"))
+    parts.append(Text(visible(head), style="dim"))
     names = Table(title="names over time", title_justify="left", box=None, header_style="bold")
     names.add_column("name")
     names.add_column("from")
     names.add_column("until")
     for n in card.names:
         names.add_row(
-            escape(n.name),
+            cell(n.name),
             n.since.isoformat() if n.since else "",
             n.until.isoformat() if n.until else ("(current)" if n.name == e.name else "?"),
         )
     parts.append(names)
     if e.aliases:
-        parts.append(Text("aliases: " + "; ".join(e.aliases)))
+        parts.append(cell("aliases: " + "; ".join(e.aliases)))
     if card.identifiers:
         parts.append(
-            Text("identifiers: " + "; ".join(f"{i.scheme} {i.value}" for i in card.identifiers))
+            cell("identifiers: " + "; ".join(f"{i.scheme} {i.value}" for i in card.identifiers))
         )
     for a in card.addresses:
         span = ""
@@ -255,7 +290,7 @@ def card_panel(card: EntityCard) -> Panel:
             since = a.start.isoformat() if a.start else "..."
             until = a.end.isoformat() if a.end else "..."
             span = f" ({since} to {until})"
-        parts.append(Text(f"address: {a.address}{', ' + a.country if a.country else ''}{span}"))
+        parts.append(cell(f"address: {a.address}{', ' + a.country if a.country else ''}{span}"))
     for title, rows, key in (
         ("owners", card.owners, "owner"),
         ("holdings", card.holdings, "owned"),
@@ -270,11 +305,11 @@ def card_panel(card: EntityCard) -> Panel:
         t.add_column("note", overflow="fold", max_width=60)
         for h, other in rows:
             t.add_row(
-                escape(other),
+                cell(other),
                 h.share_text(),
                 h.start.isoformat() if h.start else "",
                 h.end.isoformat() if h.end else "",
-                escape(h.note or ""),
+                cell(h.note),
             )
         parts.append(t)
     if card.listings:
@@ -283,11 +318,11 @@ def card_panel(card: EntityCard) -> Panel:
             t.add_column(col)
         for x in card.listings:
             t.add_row(
-                x.list,
-                x.program or "",
+                cell(x.list),
+                cell(x.program),
                 x.start.isoformat() if x.start else "",
                 x.end.isoformat() if x.end else "",
-                x.citation or "",
+                cell(x.citation),
             )
         parts.append(t)
     if card.sources:
@@ -296,15 +331,16 @@ def card_panel(card: EntityCard) -> Panel:
             t.add_column(col, overflow="fold")
         for s in card.sources:
             t.add_row(
-                s.id,
-                escape(s.publisher or ""),
+                cell(s.id),
+                cell(s.publisher),
                 s.date.isoformat() if s.date else "",
-                escape(s.title or s.url or ""),
+                cell(s.title or s.url),
             )
         parts.append(t)
     if e.note:
-        parts.append(Text(e.note, style="italic"))
-    return Panel(Group(*parts), title=f"{escape(e.name)} ({e.id})", expand=False)  # type: ignore[arg-type]
+        parts.append(Text(visible(e.note), style="italic"))
+    title = f"{safe(e.name)} ({safe(e.id)})"
+    return Panel(Group(*parts), title=title, expand=False)  # type: ignore[arg-type]
 
 
 def rules_panels(rules: list[dict[str, Any]]) -> list[Panel]:
@@ -351,7 +387,7 @@ def rules_panels(rules: list[dict[str, Any]]) -> list[Panel]:
             text += f" ({w['citation']})" if w["citation"] else ""
             text += "" if w["verified"] else " - unverified"
             grid.add_row("window", Text(text + _note(w["note"])))
-        title = f"{escape(r['label'])}: {escape(r['title'])}"
+        title = f"{safe(r['label'])}: {safe(r['title'])}"
         panels.append(Panel(grid, title=title, title_align="left"))
     return panels
 
