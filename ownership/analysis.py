@@ -39,7 +39,7 @@ import numpy as np
 
 from .checks import check_dataset
 from .columns import Columns, columns_of, sum_into
-from .errors import DataError
+from .errors import DataError, shown
 from .model import Arrangement, Dataset, Holding, HoldingKind, Listing, _fmt
 from .propagate import (
     Compiled,
@@ -227,7 +227,9 @@ def as_date(value: dt.date | str | None) -> dt.date:
     except ValueError:
         from .errors import OwnershipError
 
-        raise OwnershipError(f"as-of date {value!r} is not a date; write it YYYY-MM-DD") from None
+        raise OwnershipError(
+            f"as-of date {shown(value)} is not a date; write it YYYY-MM-DD"
+        ) from None
 
 
 def analyze(

@@ -5,7 +5,10 @@ The CLI prints ``str(error)`` on stderr and exits non-zero; no traceback for a u
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 __all__ = [
     "AmbiguousName",
@@ -14,7 +17,29 @@ __all__ = [
     "OwnershipError",
     "Problem",
     "UnknownRule",
+    "shown",
 ]
+
+#: How much of a wrong value a message quotes: enough to find it, never the whole of a
+#: huge or deeply nested value (working that out could take longer than the rest).
+_QUOTE = reprlib.Repr()
+_QUOTE.maxlevel = 3
+_QUOTE.maxlist = _QUOTE.maxtuple = _QUOTE.maxset = _QUOTE.maxdict = 5
+_QUOTE.maxstring = _QUOTE.maxother = 60
+_QUOTE.maxlong = 40
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as an error message quotes it: a decimal as written, anything else as a
+    bounded repr, at most ``limit`` characters.
+
+    >>> shown(list(range(10**6)))
+    '[0, 1, 2, 3, 4, ...]'
+    >>> shown([[[[["deep"]]]]])
+    '[[[[...]]]]'
+    """
+    text = format(value, "f") if isinstance(value, Decimal) else _QUOTE.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class OwnershipError(Exception):

@@ -33,6 +33,8 @@ from pydantic import (
     model_validator,
 )
 
+from .errors import shown
+
 __all__ = [
     "WELL_KNOWN_LISTS",
     "Address",
@@ -194,7 +196,8 @@ class Entity(_Record):
             return None
         if len(value) != 2 or not value.isascii() or not value.isalpha():
             raise ValueError(
-                f"{value!r} is not an ISO 3166-1 alpha-2 code; use two letters such as CN or US"
+                f"{shown(value)} is not an ISO 3166-1 alpha-2 code; use two letters such as "
+                "CN or US"
             )
         return value.upper()
 

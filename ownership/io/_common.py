@@ -38,7 +38,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..checks import check_dataset, data_quality
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, shown
 from ..model import Dataset, Entity, EntityKind, Holding, Identifier, Listing, Source
 
 __all__ = [
@@ -171,7 +171,7 @@ def parse_date(value: Any, *, end: bool = False) -> dt.date | None:
         return None
     match = _DATE.match(text)
     if match is None:
-        raise ValueError(f"{text!r} is not a date; expected YYYY-MM-DD")
+        raise ValueError(f"{shown(text)} is not a date; expected YYYY-MM-DD")
     year, month, day = (int(g) if g else None for g in match.groups())
     assert year is not None
     try:
@@ -182,7 +182,7 @@ def parse_date(value: Any, *, end: bool = False) -> dt.date | None:
             return dt.date(year, month, last if end else 1)
         return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(f"{text!r} is not a valid date; expected YYYY-MM-DD") from None
+        raise ValueError(f"{shown(text)} is not a valid date; expected YYYY-MM-DD") from None
 
 
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
@@ -267,7 +267,7 @@ def parse_share(text: Any) -> dict[str, Decimal] | None:
         return None
     for value in result.values():
         if value > 100 or value < 0:
-            raise ValueError(f"share {str(text)!r} is outside 0-100")
+            raise ValueError(f"share {shown(str(text))} is outside 0-100")
     return result
 
 

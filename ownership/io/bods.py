@@ -54,6 +54,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..errors import shown
 from ..model import Holding
 from ._common import (
     Builder,
@@ -715,7 +716,7 @@ def _share(
     if share in (None, {}):
         return {}
     if not isinstance(share, dict):
-        builder.problem(f"share must be an object; found {share!r}", where, field)
+        builder.problem(f"share must be an object; found {shown(share)}", where, field)
         return None
     if version != "0.4":
         share = _bounds_from_flags(builder, share, where, field)
@@ -727,12 +728,12 @@ def _share(
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
-            builder.problem(f"{value!r} is not a number", where, f"{field}.{key}")
+            builder.problem(f"{shown(value)} is not a number", where, f"{field}.{key}")
             return None
         try:
             number = Decimal(str(value))
         except ArithmeticError:
-            builder.problem(f"{value!r} is not a number", where, f"{field}.{key}")
+            builder.problem(f"{shown(value)} is not a number", where, f"{field}.{key}")
             return None
         if not re.fullmatch(r"-?\d+(\.\d+)?(E[-+]?\d+)?", str(number), re.I) or not (
             0 <= number <= 100
@@ -758,7 +759,7 @@ def _bounds_from_flags(
         value = share.get(flag, default)
         if not isinstance(value, bool):
             builder.problem(
-                f"{value!r} is not true or false (BODS 0.1-0.3 flags an exclusive {bound})",
+                f"{shown(value)} is not true or false (BODS 0.1-0.3 flags an exclusive {bound})",
                 where,
                 f"{field}.{flag}",
             )

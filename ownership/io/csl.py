@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError
+from ..errors import DataError, shown
 from ._common import (
     Builder,
     Imported,
@@ -250,7 +250,7 @@ def _one(record: _Record, builder: Builder) -> None:
     where = record.where
     if "_invalid" in record.values:
         builder.problem(
-            f"a record must be a JSON object; found {record.values['_invalid']!r}", where
+            f"a record must be a JSON object; found {shown(record.values['_invalid'])}", where
         )
         return
     if "_extra_cells" in record.values:

@@ -50,7 +50,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DataError
+from ..errors import DataError, shown
 from ._common import (
     Builder,
     Imported,
@@ -153,7 +153,7 @@ def read_ftm_records(items: Iterable[tuple[int, Any]], builder: Builder) -> None
     for index, (line, record) in enumerate(items):
         where = Where(file, line=line, index=index)
         if not isinstance(record, dict):
-            builder.problem(f"an FtM record must be a JSON object; found {record!r}", where)
+            builder.problem(f"an FtM record must be a JSON object; found {shown(record)}", where)
             continue
         rid, schema = record.get("id"), record.get("schema")
         where = Where(file, line=line, index=index, record=str(rid) if rid else None)
@@ -409,7 +409,7 @@ def _percentage(
             return None, None
         if share is None:
             builder.notice(
-                f"percentage {value!r} is not a number or range; the share is kept unknown",
+                f"percentage {shown(value)} is not a number or range; the share is kept unknown",
                 where,
                 "properties.percentage",
             )

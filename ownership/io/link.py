@@ -64,7 +64,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 import yaml
 
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, shown
 from ..model import Dataset, Entity, EntityKind, Holding, Listing
 from ..resolve import normalise_name
 from ._common import join_notes, merge_entity, unique
@@ -202,7 +202,7 @@ def read_same_as(path: str | Path) -> SameAs:
         if same is None:
             problems.append(
                 Problem(
-                    f"same must be true or false; found {row.get('same')!r}",
+                    f"same must be true or false; found {shown(row.get('same'))}",
                     field="same",
                     record_id=f"{left} / {right}",
                     **where,

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..checks import Conflict, check_dataset, data_quality, stake_conflicts
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, shown
 from ..model import Arrangement, Dataset, Entity, Holding, Listing, Source
 from . import columnar
 from .cells import restored, reversible
@@ -357,7 +357,7 @@ def _validate_into(
     if not isinstance(item, dict):
         loaded.problems.append(
             Problem(
-                f"a record must be a mapping of fields; found {item!r}",
+                f"a record must be a mapping of fields; found {shown(item)}",
                 file=location.file,
                 line=location.line,
                 section=section,
@@ -473,10 +473,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    text = format(value, "f") if isinstance(value, Decimal) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return "a mapping" if isinstance(value, dict) else shown(value)
 
 
 def _read_csv_folder_into(folder: Path, loaded: _Loaded, meter: _Meter | None = None) -> None:
@@ -585,7 +582,7 @@ def _parse_list_cell(column: str, cell: str) -> list[Any]:
         values = [v.strip() for v in part.split("|")]
         if len(values) > len(keys):
             raise ValueError(
-                f"column {column!r}: {part!r} has {len(values)} '|'-separated parts; "
+                f"column {column!r}: {shown(part)} has {len(values)} '|'-separated parts; "
                 f"expected at most {len(keys)} ({'|'.join(keys)})"
             )
         items.append({k: v for k, v in zip(keys, values, strict=False) if v})
@@ -650,7 +647,7 @@ def _references_of_broken_records(loaded: _Loaded, entity_ids: set[str]) -> list
                 if isinstance(value, str) and value and value not in known:
                     problems.append(
                         Problem(
-                            f"unknown entity {value!r}; add it to entities or fix the id",
+                            f"unknown entity {shown(value)}; add it to entities or fix the id",
                             file=location.file,
                             line=location.field_lines.get(field_name, location.line),
                             section=section,

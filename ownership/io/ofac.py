@@ -45,7 +45,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, shown
 from ._common import (
     Builder,
     Imported,
@@ -171,7 +171,7 @@ def _rows(path: Path, columns: list[str], builder: Builder) -> list[tuple[int, d
         values = {c: ("" if v == NULL else v) for c, v in values.items()}
         if not values["ent_num"].isdigit():
             builder.problem(
-                f"ent_num {values['ent_num']!r} is not a number",
+                f"ent_num {shown(values['ent_num'])} is not a number",
                 Where(str(path), line=line, record=values["ent_num"] or None),
                 "ent_num",
             )
@@ -721,7 +721,8 @@ def _xml_relation(
         (f, v) for f, v in (("From-ProfileID", source), ("To-ProfileID", target)) if v not in ids
     ]
     for field_name, value in missing:
-        builder.problem(f"profile {value!r} is not among the DistinctParties", where, field_name)
+        message = f"profile {shown(value)} is not among the DistinctParties"
+        builder.problem(message, where, field_name)
     if missing:
         return
     former = attrs.get("Former") == "true"

@@ -117,9 +117,17 @@ def read_yaml(text: str) -> tuple[Any, Mark | None]:
         loader.dispose()
 
 
+#: Values a document may reach through aliases, beyond what it writes out: one alias
+#: can stand for a whole tree, and nine nested ones for 9**9 values from 1 KB of text.
+ALIAS_ALLOWANCE = 100_000
+
+
 def _build(loader: Any) -> tuple[Any, Mark | None]:
     scalars = _Scalars(loader)
     anchors: dict[str, Any] = {}
+    weights: dict[str, int] = {}  # values under each anchor, aliases expanded
+    written = 0  # values the text writes out
+    expanded = 0  # values reached through aliases
     # each open container: its value, its mark, and for a mapping the key waiting for
     # its value (with the key's line)
     stack: list[list[Any]] = []
@@ -127,12 +135,13 @@ def _build(loader: Any) -> tuple[Any, Mark | None]:
     root: Mark | None = None
     documents = 0
 
-    def attach(value: Any, mark: Mark | None, event: events.Event) -> None:
+    def attach(value: Any, mark: Mark | None, event: events.Event, weight: int = 1) -> None:
         nonlocal result, root
         if not stack:
             result, root = value, mark
             return
         top = stack[-1]
+        top[5] += weight
         container, container_mark = top[0], top[1]
         if isinstance(container, list):
             container.append(value)
@@ -168,9 +177,11 @@ def _build(loader: Any) -> tuple[Any, Mark | None]:
             if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is _NO_KEY:
                 # a key: remember whether it is the merge key, as the resolver says
                 stack[-1][4] = event.value == "<<" and event.implicit[0]
+            written += 1
             attach(value, None, event)
             if event.anchor:
                 anchors[event.anchor] = value
+                weights[event.anchor] = 1
         elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
             tag = event.tag
             if tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
@@ -181,18 +192,33 @@ def _build(loader: Any) -> tuple[Any, Mark | None]:
                     event.start_mark,
                 )
             container: Any = {} if kind is events.MappingStartEvent else []
+            written += 1
             if event.anchor:
                 anchors[event.anchor] = container
-            stack.append([container, Mark(event.start_mark.line + 1), _NO_KEY, 0, False])
+            frame = [container, Mark(event.start_mark.line + 1), _NO_KEY, 0, False, 1]
+            stack.append([*frame, event.anchor])
         elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
-            container, mark, *_ = stack.pop()
-            attach(container, mark, event)
+            container, mark, _, _, _, weight, anchor = stack.pop()
+            if anchor:
+                weights[anchor] = weight
+            attach(container, mark, event, weight)
         elif kind is events.AliasEvent:
             if event.anchor not in anchors:
                 raise ConstructorError(
                     None, None, f"found undefined alias {event.anchor!r}", event.start_mark
                 )
-            attach(anchors[event.anchor], None, event)
+            weight = weights.get(event.anchor, 1)  # an alias inside its own anchor: a cycle
+            expanded += weight
+            if expanded > ALIAS_ALLOWANCE + 10 * written:
+                raise ConstructorError(
+                    None,
+                    None,
+                    f"aliases expand the document to more than {expanded:,} values from "
+                    f"{written:,} written ones; write the values out instead of repeating "
+                    "aliases of aliases",
+                    event.start_mark,
+                )
+            attach(anchors[event.anchor], None, event, weight)
         elif kind is events.DocumentStartEvent:
             documents += 1
             if documents > 1:

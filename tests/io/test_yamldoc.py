@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,3 +133,45 @@ def test_errors_carry_the_line(text: str, problem: str, line: int | None) -> Non
     if line is not None:
         assert caught.value.problem_mark is not None
         assert caught.value.problem_mark.line + 1 == line
+
+
+def bomb(levels: int, width: int = 9) -> str:
+    """The "billion laughs": each level an alias list of the one before."""
+    lines = [f"a0: &a0 [{', '.join(['x'] * width)}]"]
+    for level in range(1, levels + 1):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * width) + "]")
+    return "\n".join(lines) + f"\nentities: *a{levels}\n"
+
+
+def test_an_alias_bomb_is_refused_quickly_with_its_line() -> None:
+    import time
+
+    text = bomb(9)
+    assert len(text) < 1_000
+    started = time.perf_counter()
+    with pytest.raises(yaml.YAMLError, match="aliases expand the document") as error:
+        read_yaml(text)
+    assert time.perf_counter() - started < 1
+    mark = getattr(error.value, "problem_mark", None)
+    assert mark is not None and 1 <= mark.line + 1 <= 10
+
+
+def test_aliases_used_as_yaml_intends_are_read() -> None:
+    text = "base: &b {country: CN, kind: company}\n" + "".join(
+        f"e{k}: {{<<: *b, id: e{k}}}\n" for k in range(2_000)
+    )
+    value, _ = read_yaml(text)
+    assert value["e1999"] == {"country": "CN", "kind": "company", "id": "e1999"}
+
+
+def test_a_bomb_through_the_command_line_is_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ownership.cli import app
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(bomb(9))
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "aliases expand the document" in result.stderr
+    assert len(result.stderr) < 600
