@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .analysis import _CODES, Status
+from .analysis import _CODES, CHAIN_SHOWN, Status
 from .lazy import MadeOnRead
 from .propagate import relative_share_array
 from .redflags import RedFlag, RedFlagFinder
@@ -69,6 +69,9 @@ class Affiliate:
     direct_percent: Decimal | None
     look_through_percent: float  # the queried entity's effective share (parents: theirs in it)
     red_flags: tuple[RedFlag, ...]
+    #: where ``path`` was cut (at most CHAIN_SHOWN entities): the affiliate whose own
+    #: path goes on to the queried entity
+    path_via: str | None = None
 
     @property
     def id(self) -> str:
@@ -94,6 +97,7 @@ class Affiliate:
             "depth": self.depth,
             "path": list(self.path),
             "path_names": list(self.path_names),
+            "path_via": self.path_via,
             "direct_share": self.direct_share,
             "direct_percent": self.direct_percent,
             "look_through_percent": round(self.look_through_percent, 6),
@@ -101,6 +105,7 @@ class Affiliate:
             "legal_percent": self.verdict.legal_percent,
             "legal_percent_max": self.verdict.legal_percent_max,
             "listed_ancestors": list(self.verdict.listed_ancestors),
+            "listed_ancestors_total": self.verdict.listed_ancestors_total,
             "red_flags": [f.to_dict() for f in self.red_flags],
             "rule": self.verdict.rule,
             "window": self.verdict.window,
@@ -324,21 +329,29 @@ class _Affiliates(MadeOnRead[Affiliate]):
         node, relation = int(self.keys.node[row]), _RELATIONS[int(self.keys.relation[row])]
         node_id = ids[node]
         verdict = analysis.verdict(node_id)
+        depth, cut = None, False
+        path: list[int] = []
+        if relation in ("subsidiary", "parent"):
+            search = self.keys.searches[_SUBSIDIARY if relation == "subsidiary" else _PARENT]
+            path, cut = search.path(node, CHAIN_SHOWN)
+            # a cut path is a long one: every depth at once beats following it back
+            depth = int(search.depth_by_entity[node]) if cut else len(path) - 1
+            if relation == "subsidiary":
+                path.reverse()  # owner first
+        direct: tuple[str | None, Decimal | None] = (None, None)
         if relation == "subsidiary":
             direct = _direct(analysis, self.entity_id, node_id)
-            path = self.keys.searches[_SUBSIDIARY].path(node)[::-1]
         elif relation == "parent":
             direct = _direct(analysis, node_id, self.entity_id)
-            path = self.keys.searches[_PARENT].path(node)
-        else:
-            direct, path = (None, None), []
         path_ids = tuple(ids[i] for i in path)
+        via = (path_ids[0] if relation == "subsidiary" else path_ids[-1]) if cut else None
         return Affiliate(
             verdict=verdict,
             relation=relation,
-            depth=len(path) - 1 if relation != "group" else None,
+            depth=depth,
             path=path_ids,
             path_names=tuple(analysis._names.at(i) for i in path),
+            path_via=via,
             direct_share=direct[0],
             direct_percent=direct[1],
             look_through_percent=float(self.percents[row]),
@@ -459,7 +472,7 @@ class _Search:
         return _depths(np.append(self.start, self.order), self.found_from)[1:]
 
     @cached_property
-    def _depth_by_entity(self) -> np.ndarray:
+    def depth_by_entity(self) -> np.ndarray:
         by_entity = np.zeros(self.found_from.size, dtype=np.int64)
         by_entity[self.order] = self.depth
         return by_entity
@@ -468,7 +481,7 @@ class _Search:
         """Links from the start to each of ``nodes`` (found ones): a few are followed
         back, link by link; for many, every depth is worked out at once."""
         if nodes.size > FOLLOWED_BACK or "depth" in self.__dict__:
-            return self._depth_by_entity[nodes]
+            return self.depth_by_entity[nodes]
         depth = np.zeros(nodes.size, dtype=np.int64)
         at = nodes.copy()
         while (away := at != self.start).any():
@@ -476,12 +489,15 @@ class _Search:
             depth[away] += 1
         return depth
 
-    def path(self, node: int) -> list[int]:
-        """``node`` and the entities back to where the search started."""
+    def path(self, node: int, limit: int | None = None) -> tuple[list[int], bool]:
+        """``node`` and the entities back to where the search started, at most ``limit``
+        of them, and whether it was cut there."""
         path = [node]
         while (before := int(self.found_from[path[-1]])) >= 0:
+            if limit is not None and len(path) == limit:
+                return path, True
             path.append(before)
-        return path
+        return path, False
 
 
 #: Depths of up to this many entities are found by following their paths back.

@@ -62,6 +62,12 @@ __all__ = ["Analysis", "Contribution", "Flag", "Status", "Verdict", "analyze"]
 
 #: Margin within which a float look-through share is re-checked in exact arithmetic.
 LOOK_THROUGH_EXACT_MARGIN = 1e-9
+#: Entities of a chain a verdict writes out. A longer one starts at its ``chain_via``,
+#: whose own verdict goes on up: a 4,000-deep chain would otherwise repeat itself in every
+#: row, and the output grow with the square of the input.
+CHAIN_SHOWN = 32
+#: Listed ancestors a verdict names (the first, by id); it says how many there are.
+LISTED_SHOWN = 32
 
 
 class Status(StrEnum):
@@ -134,6 +140,11 @@ class Verdict:
     listed_ancestors: tuple[str, ...]
     listings: tuple[Listing, ...]
     explanation: str
+    #: the first entity of ``chain`` when the chain was cut there (its verdict goes on up)
+    chain_via: str | None = None
+    #: how many listed ancestors there are; ``listed_ancestors`` holds the first
+    #: :data:`LISTED_SHOWN` of them, by id
+    listed_ancestors_total: int = 0
 
     def _repr_html_(self) -> str:
         import html
@@ -166,8 +177,10 @@ class Verdict:
             "legal_percent": self.legal_percent,
             "legal_percent_max": self.legal_percent_max,
             "listed_ancestors": list(self.listed_ancestors),
+            "listed_ancestors_total": self.listed_ancestors_total,
             "nearest_listed": self.nearest_listed,
             "chain": list(self.chain),
+            "chain_via": self.chain_via,
             "owners": [c.to_dict() for c in self.owners],
             "listings": [listing_dict(x) for x in self.listings],
             "explanation": self.explanation,
@@ -909,8 +922,9 @@ class Analysis(Tabular):
         status = _CODES[int(self._statuses[i])]
         flags = tuple(self._flags_at(i))
         owners = self._contributions_at(i)
-        positions = self._chain_positions(i, status)
+        positions, cut = self._chain_positions(i, status)
         chain = tuple(c.ids[x] for x in positions)
+        chain_via = chain[0] if cut else None
         names = tuple(self._names.at(x) for x in positions)
         ancestors = self._listed_ancestors(i) if status is not Status.clear else ()
         nearest = int(self.reach.nearest_seed[i])
@@ -927,7 +941,7 @@ class Analysis(Tabular):
             name=name,
             status=status,
             flags=flags,
-            chain_names=names,
+            chain_names=("…", *names) if cut else names,
             owners=[(o.owner_name, o.share, o.owner_status, o.kind) for o in owners],
             listings=listings,
             legal_low=legal_low,
@@ -953,9 +967,11 @@ class Analysis(Tabular):
             chain=chain,
             chain_names=names,
             nearest_listed=nearest_id,
-            listed_ancestors=ancestors,
+            listed_ancestors=ancestors[:LISTED_SHOWN],
             listings=listings,
             explanation=text,
+            chain_via=chain_via,
+            listed_ancestors_total=len(ancestors),
         )
 
     # ------------------------------------------------------------------ fixed wording
@@ -1242,11 +1258,13 @@ class Analysis(Tabular):
         hundred = 100 * c.scale
         return low, np.maximum(low, np.minimum(high, hundred - outside))
 
-    def _chain_positions(self, i: int, status: Status) -> list[int]:
-        """From a listed entity down to ``i``: through covering owners, else the reach path."""
+    def _chain_positions(self, i: int, status: Status) -> tuple[list[int], bool]:
+        """From a listed entity down to ``i``: through covering owners, else the reach
+        path; at most :data:`CHAIN_SHOWN` entities, and whether it was cut (it then starts
+        at an entity whose own chain goes on up)."""
         c = self.compiled
         if c.seeds[i]:
-            return [i]
+            return [i], False
         fp = self.lower
         path = [i]
         node = i
@@ -1266,18 +1284,37 @@ class Analysis(Tabular):
                             best, best_key = j, key
                 if best is None:
                     break
+                if len(path) == CHAIN_SHOWN:
+                    path.reverse()
+                    return path, True
                 path.append(best)
                 node = best
             path.reverse()
-            return path
+            return path, False
         if not self.reach.reached[i]:
-            return []
+            return [], False
         parent = self.reach.parent
         while parent[node] >= 0:
+            if len(path) == CHAIN_SHOWN:
+                path.reverse()
+                return path, True
             node = int(c.src[parent[node]])
             path.append(node)
         path.reverse()
-        return path
+        return path, False
+
+    def chain_of(self, entity_id: str) -> list[str]:
+        """The whole chain of an entity (a name works too), from a listed entity down:
+        verdicts show at most :data:`CHAIN_SHOWN` entities of it, the rest by reference
+        (``chain_via``)."""
+        c = self.compiled
+        i = c.index[self.resolve(entity_id)]
+        whole, cut = self._chain_positions(i, self._status_of_index(i))
+        while cut:
+            top = whole[0]
+            above, cut = self._chain_positions(top, self._status_of_index(top))
+            whole = above[:-1] + whole
+        return [c.ids[k] for k in whole]
 
     def _kept(
         self,

@@ -822,18 +822,33 @@ def _settle(
             comp = labels[members[0]]
             e_lo, e_hi = ring_edges[comp], ring_edges[comp + 1]
             position[members] = np.arange(members.size)
-            system = np.identity(members.size)
-            np.add.at(
-                system,
-                (position[r_dst[e_lo:e_hi]], position[r_src[e_lo:e_hi]]),
-                -r_w[e_lo:e_hi],
-            )
-            solved[members] = np.linalg.solve(system, b[members])
+            at = (position[r_dst[e_lo:e_hi]], position[r_src[e_lo:e_hi]])
+            solved[members] = _ring_solve(members.size, at, r_w[e_lo:e_hi], b[members])
         singles = _distinct(inflow_dst)
         singles = singles[sizes[labels[singles]] == 1]
         solved[singles] = b[singles]
     x = np.where(sources, 1.0, solved)
     return np.clip(x, 0.0, 1.0)
+
+
+#: Rings of more members than this are solved as sparse systems: a dense one needs
+#: size**2 numbers (a 100,000-member ring would ask for 75 GiB).
+DENSE_SOLVE = 256
+
+
+def _ring_solve(
+    size: int, at: tuple[IntArray, IntArray], weight: NDArray[np.float64], inflow: NDArray[Any]
+) -> NDArray[np.float64]:
+    """``x`` with ``x = inflow + W x`` for one ring, ``W[at] = weight`` (row = owned)."""
+    if size <= DENSE_SOLVE:
+        system = np.identity(size)
+        np.add.at(system, at, -weight)
+        return np.asarray(np.linalg.solve(system, inflow))
+    from scipy import sparse
+    from scipy.sparse.linalg import spsolve
+
+    inside = sparse.csc_matrix((weight, at), shape=(size, size))
+    return np.asarray(spsolve(sparse.identity(size, format="csc") - inside, inflow))
 
 
 def _condensed(

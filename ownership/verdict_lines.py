@@ -31,6 +31,8 @@ from .analysis import (
     _CODES,
     _DOUBLE_STOP,
     _WORD,
+    CHAIN_SHOWN,
+    LISTED_SHOWN,
     STATUS_ORDER,
     Flag,
     Status,
@@ -282,16 +284,22 @@ def _json_lists(offsets: np.ndarray, values: pa.Array) -> pa.Array:
 # ---------------------------------------------------------------------- chains
 
 
-def _walks(starts: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """From each start, the nodes up ``step`` pointers until -1, top first: offsets and
-    values of one list per start."""
+def _walks(
+    starts: np.ndarray, step: np.ndarray, limit: int = CHAIN_SHOWN
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From each start, the nodes up ``step`` pointers until -1 or ``limit`` nodes, top
+    first: offsets and values of one list per start, and which were cut at the limit."""
     lengths = np.ones(starts.size, dtype=np.int64)
+    cut = np.zeros(starts.size, dtype=bool)
     alive, node = np.arange(starts.size), starts
     levels: list[tuple[np.ndarray, np.ndarray]] = []
     while alive.size:
         levels.append((alive, node))
         node = step[node]
         going = node >= 0
+        if len(levels) == limit:
+            cut[alive[going]] = True
+            break
         alive, node = alive[going], node[going]
         lengths[alive] += 1
     offsets = np.zeros(starts.size + 1, dtype=np.int64)
@@ -299,7 +307,7 @@ def _walks(starts: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray
     values = np.empty(int(offsets[-1]), dtype=np.int64)
     for depth, (rows, nodes) in enumerate(levels):
         values[offsets[rows + 1] - 1 - depth] = nodes
-    return offsets, values
+    return offsets, values, cut
 
 
 class _Chains:
@@ -336,16 +344,19 @@ class _Chains:
             (~by_cover & analysis.reach.reached & ~listed_or_clear, up),
         )
 
-    def lists(self, span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The chains of the entities ``span``, as offsets and positions."""
+    def lists(self, span: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The chains of the entities ``span``, as offsets and positions, and which were
+        cut (``Analysis._chain_positions``)."""
         lengths = np.zeros(span.size, dtype=np.int64)
+        cut = np.zeros(span.size, dtype=bool)
         alone = np.flatnonzero(self.alone[span])
         lengths[alone] = 1
         lists: list[tuple[np.ndarray, np.ndarray]] = []
         for takes, step in self.walks:
             rows = np.flatnonzero(takes[span])
-            offsets, values = _walks(span[rows], step)
+            offsets, values, cut_here = _walks(span[rows], step)
             lengths[rows] = np.diff(offsets)
+            cut[rows] = cut_here
             lists.append((rows, values))
         offsets = np.zeros(span.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
@@ -353,7 +364,7 @@ class _Chains:
         values[offsets[alone]] = span[alone]
         for rows, walked in lists:
             values[_ranges(offsets[rows], lengths[rows])] = walked
-        return offsets, values
+        return offsets, values, cut
 
 
 # ---------------------------------------------------------------------- the lines
@@ -612,9 +623,13 @@ class _Lines:
         ancestors = _strings(ancestor_texts).take(pa.array(pick))
         span = np.arange(start, end)
         codes = self.codes[start:end]
-        chain_offsets, chain_values = self.chains.lists(span)
+        chain_offsets, chain_values, cut = self.chains.lists(span)
         chain = pa.array(chain_values)
         chain_names = _lists(chain_offsets, self.names.take(chain), " -> ")
+        via = np.full(span.size, -1, dtype=np.int64)
+        via[cut] = chain_values[chain_offsets[:-1][cut]]
+        if cut.any():
+            chain_names = pc.if_else(pa.array(cut), _cat("… -> ", chain_names), chain_names)
         owners_from, owners_to = np.searchsorted(self.owned_sorted, [start, end])
         owner_offsets = np.searchsorted(self.owned_sorted[owners_from:owners_to], span)
         owner_offsets = np.append(owner_offsets, owners_to - owners_from)
@@ -646,6 +661,8 @@ class _Lines:
             pc.fill_null(self.ids_json.take(pa.array(nearest, mask=nearest < 0)), "null"),
             ', "chain": ',
             _json_lists(chain_offsets, self.ids_json.take(chain)),
+            ', "chain_via": ',
+            pc.fill_null(self.ids_json.take(pa.array(via, mask=via < 0)), "null"),
             ', "owners": ',
             _json_lists(owner_offsets, owner_json),
             ', "listings": [], "explanation": ',
@@ -658,8 +675,9 @@ class _Lines:
         """Listed ancestors as JSON lists: the distinct texts of the batch, each made once,
         and per row the one it has."""
         ancestry = self.ancestry
+        none = '[], "listed_ancestors_total": 0'
         if ancestry is None:
-            return ["[]"], np.zeros(span.size, dtype=np.int64)
+            return [none], np.zeros(span.size, dtype=np.int64)
         clear = _CODES.index(Status.clear)
         wanted = (codes != clear) & self.analysis.reach.reached[span] & ~self.by_row[span]
         comps = ancestry.same_set[ancestry.sharing[ancestry.label[span[wanted]]]]
@@ -676,11 +694,19 @@ class _Lines:
             mask_of = ancestry.component_mask
             keys = [(group, mask_of(comps[k])) for k, group in zip(missing, groups, strict=True)]
             offsets, positions = ancestry.positions_of_many(keys)
-            made = _json_lists(offsets, self.ids_json.take(pa.array(positions))).to_pylist()
+            totals = np.diff(offsets)
+            shown = np.minimum(totals, LISTED_SHOWN)
+            positions = positions[_ranges(offsets[:-1], shown)]
+            offsets = np.append(0, np.cumsum(shown))
+            made = _cat(
+                _json_lists(offsets, self.ids_json.take(pa.array(positions))),
+                ', "listed_ancestors_total": ',
+                pc.cast(pa.array(totals), _TEXT),
+            ).to_pylist()
             self.ancestor_chars += sum(map(len, made))
             for k, text in zip(missing, made, strict=True):
                 texts[k] = known[comps[k]] = text
-        texts.append("[]")
+        texts.append(none)
         pick = np.full(span.size, len(texts) - 1, dtype=np.int64)
         pick[wanted] = inverse.reshape(-1)
         return texts, pick

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .analysis import _CODES, Status, explanation, listing_dict
+from .analysis import _CODES, LISTED_SHOWN, Status, explanation, listing_dict
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -90,11 +90,12 @@ class RowMaker:
         nearest_id = ids[lead] if lead >= 0 and lead != i else None
         owners = self.owners_of.get(i, ())
         listings = self.listings_of.get(i, ())
+        cut = False
         if status is Status.clear:
             chain: list[int] = []
             ancestors = ()
         else:
-            chain = analysis._chain_positions(i, status)
+            chain, cut = analysis._chain_positions(i, status)
             if ancestors is None:
                 ancestors = analysis._listed_ancestors(i)
         low, high = analysis._legal_share(i, self.legal)
@@ -109,9 +110,11 @@ class RowMaker:
             "effective_percent": round(effective, 6),
             "legal_percent": low,
             "legal_percent_max": high,
-            "listed_ancestors": list(ancestors),
+            "listed_ancestors": list(ancestors[:LISTED_SHOWN]),
+            "listed_ancestors_total": len(ancestors),
             "nearest_listed": nearest_id,
             "chain": [ids[k] for k in chain],
+            "chain_via": ids[chain[0]] if cut else None,
             "owners": [o.to_dict() for o in owners],
             "listings": [listing_dict(x) for x in listings],
             "explanation": explanation(
@@ -120,7 +123,7 @@ class RowMaker:
                 name=names[i],
                 status=status,
                 flags=flags,
-                chain_names=[names[k] for k in chain],
+                chain_names=(["…"] if cut else []) + [names[k] for k in chain],
                 owners=[(o.owner_name, o.share, o.owner_status, o.kind) for o in owners],
                 listings=listings,
                 legal_low=low,

@@ -3,8 +3,8 @@
 The JSON object of one verdict is documented in the README ("Output") and kept stable:
 ``id``, ``name``, ``country``, ``status``, ``flags``, ``rule``, ``window``, ``as_of``,
 ``threshold``, ``effective_percent``, ``legal_percent``, ``legal_percent_max``,
-``listed_ancestors``, ``nearest_listed``, ``chain``, ``owners``, ``listings``,
-``explanation``.
+``listed_ancestors``, ``listed_ancestors_total``, ``nearest_listed``, ``chain``,
+``chain_via``, ``owners``, ``listings``, ``explanation``.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ CSV_COLUMNS = [
     "legal_percent",
     "legal_percent_max",
     "listed_ancestors",
+    "listed_ancestors_total",
     "nearest_listed",
     "chain",
+    "chain_via",
     "rule",
     "window",
     "as_of",
@@ -60,6 +62,7 @@ AFFILIATE_CSV_COLUMNS = [
     "legal_percent",
     "legal_percent_max",
     "path",
+    "path_via",
     "red_flags",
     "rule",
     "window",

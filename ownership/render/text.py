@@ -183,7 +183,13 @@ def affiliates_table(report: AffiliateReport, limit: int | None = None) -> Table
         legal = percent_text(v.legal_percent)
         if v.legal_percent_max > v.legal_percent:
             legal += f"-{percent_text(v.legal_percent_max)}"
-        between = a.path_names[1:-1] if a.relation in ("subsidiary", "parent") else ()
+        between: tuple[str, ...] = ()
+        if a.relation in ("subsidiary", "parent"):
+            between = a.path_names[1:-1]
+            if a.path_via and a.relation == "subsidiary":  # cut: it starts below the query
+                between = ("…", *a.path_names[:-1])
+            elif a.path_via:
+                between = (*a.path_names[1:], "…")
         notes = [" -> ".join(between)] if between else []
         notes += [SHORT_FLAGS[f] for f in v.flags if f in SHORT_FLAGS]
         if a.red_flags:
