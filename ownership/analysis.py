@@ -692,10 +692,15 @@ class Analysis(Tabular):
         near = np.flatnonzero(
             ~c.seeds & (np.abs(self.effective - limit) <= LOOK_THROUGH_EXACT_MARGIN)
         )
+        undecided = np.zeros(c.n, dtype=bool)
         if near.size:
             exact = exact_look_through(c, near)
-            for i in near:
-                share = exact[int(i)] * 100
+            for i in near.tolist():
+                if i not in exact:  # below a ring too large to solve exactly: not guessed
+                    covered[i] = False
+                    undecided[i] = True
+                    continue
+                share = exact[i] * 100
                 covered[i] = threshold.met_by(share)
                 self.effective[i] = _on_its_side(share, threshold) / 100
         rounds = np.where(covered, 1, -1)
@@ -703,6 +708,17 @@ class Analysis(Tabular):
         received = np.zeros(c.n, dtype=c.low.dtype)
         self.lower = FixedPoint(covered=covered, received=received, round=rounds)
         self.upper = self.lower
+        if undecided.any():  # possibly covered: at the threshold, within rounding
+            self.upper = FixedPoint(covered=covered | undecided, received=received, round=rounds)
+
+    @cached_property
+    def _undecided(self) -> np.ndarray:
+        """Entities whose look-through share sits on the threshold within rounding and
+        could not be decided exactly (:func:`exact_look_through`'s budget)."""
+        if self.rule.aggregation is not Aggregation.look_through or self.lower is None:
+            return np.zeros(self.compiled.n, dtype=bool)
+        upper = (self.upper or self.lower).covered
+        return np.asarray(upper & ~self.lower.covered, dtype=bool)
 
     def _classify(self) -> tuple[np.ndarray, dict[int, list[str]]]:
         c = self.compiled
@@ -1590,6 +1606,13 @@ def explanation(
             parts.append(f"Look-through share {_pct(effective, analysis.threshold)}.")
         if owner_text:
             parts.append(f"Owners that count: {owner_text}.")
+        if analysis._undecided[position]:
+            parts.append(
+                f"Possibly covered: its look-through share is within rounding of the "
+                f"threshold ({threshold}) and it lies below a ring too large to decide that "
+                "exactly here; establish the shares."
+            )
+            flags = [f for f in flags if f != Flag.possibly_covered.value]
         parts += exposed_flag_sentences(flags, _pct(legal_high), analysis.rule)
     else:
         parts.append(f"{name} is clear: no listed party owns or controls it under {rule_when}.")

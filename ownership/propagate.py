@@ -987,12 +987,21 @@ def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
     return np.arange(total) + shift
 
 
-def exact_look_through(compiled: Compiled, targets: IntArray) -> dict[int, Fraction]:
+#: Entry updates exact look-through may spend in one analysis: enough for rings of
+#: thousands of members that fill in little, never an unbounded wait.
+EXACT_BUDGET = 5_000_000
+
+
+def exact_look_through(
+    compiled: Compiled, targets: IntArray, *, budget_steps: int = EXACT_BUDGET
+) -> dict[int, Fraction]:
     """Exact effective shares (rationals, 0..1) of ``targets``, held by the seeds.
 
     Used where a float result sits on a threshold: only the targets' ancestors are solved,
-    component by component in topological order (substitution for single entities, exact
-    elimination inside rings), so the cost follows the size of those ancestries.
+    component by component in topological order (substitution for single entities, sparse
+    exact elimination inside rings), so the cost follows the size of those ancestries.
+    A target below a ring that would take more than ``budget_steps`` to solve exactly is
+    left out of the result: undecided, not guessed.
     """
     import networkx as nx
 
@@ -1026,6 +1035,7 @@ def exact_look_through(compiled: Compiled, targets: IntArray) -> dict[int, Fract
         for owner, _ in owners.get(node, ())
     )
     value: dict[int, Fraction] = {}
+    budget = [budget_steps]
     condensed = nx.condensation(graph)
     for component in nx.topological_sort(condensed):
         members = sorted(condensed.nodes[component]["members"])
@@ -1034,25 +1044,67 @@ def exact_look_through(compiled: Compiled, targets: IntArray) -> dict[int, Fract
             continue
         inside = set(members)
         position = {node: i for i, node in enumerate(members)}
-        size = len(members)
         # (I - M) x = b, with b from owners outside the component (already solved)
-        rows = [[Fraction(int(i == j)) for j in range(size)] + [Fraction(0)] for i in range(size)]
+        rows: list[dict[int, Fraction]] = [{k: Fraction(1)} for k in range(len(members))]
+        rhs = [Fraction(0)] * len(members)
+        decided = True
         for node in members:
-            row = rows[position[node]]
+            at = position[node]
             for owner, share in owners.get(node, ()):
                 if owner in inside:
-                    row[position[owner]] -= share
+                    rows[at][position[owner]] = rows[at].get(position[owner], 0) - share
+                elif owner in value:
+                    rhs[at] += share * value[owner]
                 else:
-                    row[size] += share * value[owner]
-        for col in range(size):
-            pivot = next(r for r in range(col, size) if rows[r][col] != 0)
-            rows[col], rows[pivot] = rows[pivot], rows[col]
-            lead = rows[col][col]
-            rows[col] = [v / lead for v in rows[col]]
-            for r in range(size):
-                if r != col and rows[r][col] != 0:
-                    factor = rows[r][col]
-                    rows[r] = [v - factor * p for v, p in zip(rows[r], rows[col], strict=True)]
-        for node in members:
-            value[node] = rows[position[node]][size]
-    return {int(t): value[int(t)] for t in targets}
+                    decided = False  # an owner above could not be decided
+        solved = _exact_sparse_solve(rows, rhs, budget) if decided else None
+        if solved is not None:
+            for node in members:
+                value[node] = solved[position[node]]
+    return {int(t): value[int(t)] for t in targets if int(t) in value}
+
+
+def _exact_sparse_solve(
+    rows: list[dict[int, Fraction]], rhs: list[Fraction], budget: list[int]
+) -> list[Fraction] | None:
+    """``x`` with ``rows @ x = rhs`` (each row a sparse ``{column: value}``), by Gaussian
+    elimination in column order; None when it would take more than ``budget[0]`` entry
+    updates (what is spent is taken off) or meets a zero pivot.
+
+    Look-through systems ``I - M`` are diagonally dominant (no entity holds more than
+    100% of itself from inside a ring that is not closed), so the diagonal pivots do; a
+    ring's elimination fills in little, as each row gains at most the links of the rows
+    above it that reach it.
+    """
+    size = len(rows)
+    holding: dict[int, set[int]] = defaultdict(set)  # column -> rows with an entry there
+    for r, row in enumerate(rows):
+        for col in row:
+            holding[col].add(r)
+    for k in range(size):
+        pivot = rows[k].get(k, Fraction(0))
+        if pivot == 0:
+            return None
+        below = sorted(r for r in holding[k] if r > k)
+        for r in below:
+            factor = rows[r].pop(k) / pivot
+            holding[k].discard(r)
+            budget[0] -= len(rows[k])
+            if budget[0] < 0:
+                return None
+            for col, v in rows[k].items():
+                if col == k:
+                    continue
+                updated = rows[r].get(col, Fraction(0)) - factor * v
+                if updated:
+                    rows[r][col] = updated
+                    holding[col].add(r)
+                else:
+                    rows[r].pop(col, None)
+                    holding[col].discard(r)
+            rhs[r] -= factor * rhs[k]
+    x = [Fraction(0)] * size
+    for k in range(size - 1, -1, -1):
+        total = rhs[k] - sum((v * x[c] for c, v in rows[k].items() if c > k), Fraction(0))
+        x[k] = total / rows[k][k]
+    return x

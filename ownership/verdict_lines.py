@@ -412,6 +412,7 @@ class _Lines:
         told[c.dst[c.alternative]] = True
         # and so is what a joint arrangement brings in, with its members
         told[c.dst[c.arranged]] = True
+        told |= a._undecided
         by_row = np.union1d(by_row, np.flatnonzero(told))
         self.by_row = np.zeros(n, dtype=bool)
         self.by_row[by_row] = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 from ownership.analysis import analyze
 from ownership.model import Dataset, Entity, Holding, Listing
@@ -49,3 +50,48 @@ def test_a_ring_of_twenty_thousand_is_analysed_in_seconds() -> None:
     first = result.compiled.index["e0"]
     assert 0.4 <= shares[first] < 1
     assert result.counts()["exposed"] == 20_000
+
+
+def half_ring(n: int) -> Dataset:
+    """Each member gets 25% from X and 50% from the one before: exactly 50% each."""
+    ids = [f"e{i}" for i in range(n)]
+    holdings = [Holding(owner=ids[i], owned=ids[(i + 1) % n], percent=50) for i in range(n)]
+    holdings += [Holding(owner="x", owned=i, percent=25) for i in ids]
+    return Dataset(
+        entities=[*(Entity(id=i, name=i.upper()) for i in ids), Entity(id="x", name="X")],
+        holdings=holdings,
+        listings=[Listing(entity="x", list="sdn")],
+    )
+
+
+def test_a_large_ring_exactly_at_the_threshold_is_decided_exactly_and_fast() -> None:
+    started = time.perf_counter()
+    result = analyze(half_ring(10_000), "look-through", "2025-10-01")
+    assert time.perf_counter() - started < 30
+    assert result.counts()["covered"] == 10_000  # exactly 50%: covered at ">= 50%"
+
+
+def test_what_exact_arithmetic_cannot_afford_is_possibly_covered_not_guessed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    import ownership.analysis as analysis_module
+    from ownership.io.verdicts import write_json
+    from ownership.propagate import exact_look_through
+    from ownership.verdict_lines import write_verdict_lines
+
+    monkeypatch.setattr(
+        analysis_module,
+        "exact_look_through",
+        lambda c, targets: exact_look_through(c, targets, budget_steps=10),
+    )
+    result = analyze(half_ring(300), "look-through", "2025-10-01")
+    verdict = result.verdict("e7")
+    assert verdict.status.value == "exposed" and verdict.flags == ("possibly_covered",)
+    assert "too large to decide that exactly" in verdict.explanation
+    expected = io.StringIO()
+    write_json([v.to_dict() for v in result.verdicts()], expected)
+    written = io.BytesIO()
+    write_verdict_lines(result, written, array=True, batch=50)
+    assert written.getvalue().decode() == expected.getvalue()
