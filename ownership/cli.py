@@ -43,6 +43,10 @@ DataOption = Annotated[
 ]
 
 
+#: Whether ``--debug`` was given: an unexpected error then shows its traceback.
+_DEBUG = {"on": False}
+
+
 @app.callback()
 def _options(
     no_cache: Annotated[
@@ -53,7 +57,14 @@ def _options(
             "(same as OWNERSHIP_CACHE=off).",
         ),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", help="Show the traceback of an unexpected error (to report it)."
+        ),
+    ] = False,
 ) -> None:
+    _DEBUG["on"] = debug
     if no_cache:
         os.environ["OWNERSHIP_CACHE"] = "off"
 
@@ -70,6 +81,23 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _pass_through() -> tuple[type[BaseException], ...]:
+    """The command line's own exits and usage errors: not bugs, passed on as they are."""
+    kinds: list[type[BaseException]] = [typer.Exit, typer.Abort]
+    if (typer_error := getattr(typer, "TyperException", None)) is not None:
+        kinds.append(typer_error)
+    try:
+        import click
+
+        kinds += [click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort]
+    except ImportError:  # recent typer carries its own click
+        pass
+    return tuple(kinds)
+
+
+_PASS_THROUGH = _pass_through()
+
+
 def user_errors(func: F) -> F:
     """Turn the library's errors into a message on stderr and exit code 2."""
 
@@ -83,6 +111,20 @@ def user_errors(func: F) -> F:
             raise _fail(str(exc)) from None
         except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
             raise _fail(f"{exc.strerror}: {exc.filename}") from None
+        except _PASS_THROUGH:
+            raise
+        except MemoryError:
+            raise _fail("out of memory; the input is too large for this machine", 3) from None
+        except Exception as exc:
+            if _DEBUG["on"]:
+                raise
+            first = str(exc).splitlines()[0][:200] if str(exc) else ""
+            raise _fail(
+                f"unexpected {type(exc).__name__}{': ' + first if first else ''}. This is a "
+                "bug in ownership, not in your input: please report it with the command and "
+                "the input; `ownership --debug ...` shows the traceback",
+                3,
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -314,6 +356,7 @@ def rules(
 
 
 @app.command()
+@user_errors
 def schema() -> None:
     """Print the JSON Schema of the native dataset format.
 
@@ -920,6 +963,7 @@ def plot(
 
 
 @app.command("cache")
+@user_errors
 def cache_command(
     clear: Annotated[bool, typer.Option("--clear", help="Remove every cached folder.")] = False,
 ) -> None:

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ValidationError
 from ..checks import check_dataset, data_quality
 from ..errors import DataError, Problem, shown
 from ..model import Dataset, Entity, EntityKind, Holding, Identifier, Listing, Source
+from .textfile import JsonDecoder, decode_text
 
 __all__ = [
     "Builder",
@@ -719,15 +720,15 @@ def make_source(
 
 
 def read_text(path: Path, builder_or_problems: Builder | list[Problem]) -> str | None:
-    """The file as text (UTF-8, BOM tolerated), or None after recording why not."""
+    """The file as text (:func:`decode_text`), or None after recording why not."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return decode_text(path.read_bytes())
     except FileNotFoundError:
         message = "file not found; check the path"
     except IsADirectoryError:
         message = "is a folder; give a file"
-    except UnicodeDecodeError as exc:
-        message = f"cannot read as UTF-8 text ({exc.reason} at byte {exc.start})"
+    except ValueError as exc:
+        message = str(exc)
     except OSError as exc:
         message = f"cannot read: {exc.strerror}"
     problem = Problem(message, file=str(path))
@@ -833,7 +834,7 @@ def json_items(text: str, file: str) -> tuple[list[tuple[int, Any]], list[Proble
     """
     import json
 
-    decoder = json.JSONDecoder(parse_float=Decimal)
+    decoder = JsonDecoder(parse_float=Decimal)
     stripped = text.lstrip()
     offset = len(text) - len(stripped)
     items: list[tuple[int, Any]] = []
@@ -872,7 +873,7 @@ def json_items(text: str, file: str) -> tuple[list[tuple[int, Any]], list[Proble
             items.append((line, value))
             pos = end
         return items, problems
-    lines = text.splitlines()
+    lines = text.split("\n")  # not splitlines(): U+2028 and U+0085 are text in JSON
     first = next((i for i, raw in enumerate(lines) if raw.strip()), None)
     if first is not None and len([raw for raw in lines if raw.strip()]) > 1:
         try:

@@ -186,7 +186,15 @@ def read_bods_statements(items: list[tuple[int, Any]], builder: Builder) -> None
                 builder.problem("required field is missing", where, name)
             continue
         details = data.get("publicationDetails") or {}
-        publisher = (details.get("publisher") or {}).get("name")
+        if not isinstance(details, dict):
+            builder.problem(
+                f"publicationDetails must be an object; found {shown(details)}",
+                where,
+                "publicationDetails",
+            )
+            continue
+        publisher = details.get("publisher") or {}
+        publisher = publisher.get("name") if isinstance(publisher, dict) else None
         if publisher:
             publishers.append(str(publisher))
         try:

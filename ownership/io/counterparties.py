@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError, Problem
+from .textfile import decode_text
 
 __all__ = ["Counterparties", "read_counterparties"]
 
@@ -29,9 +31,11 @@ def read_counterparties(
     """Read a counterparty CSV; a missing column or empty name is an error naming the row."""
     file = Path(path)
     try:
-        handle = file.open(newline="", encoding="utf-8-sig")
+        handle = io.StringIO(decode_text(file.read_bytes()), newline="")
     except OSError as exc:
         raise DataError([Problem(f"cannot open: {exc.strerror}", file=str(file))]) from None
+    except ValueError as exc:
+        raise DataError([Problem(str(exc), file=str(file))]) from None
     with handle:
         sample = handle.read(4096)
         handle.seek(0)

@@ -65,6 +65,7 @@ from ._common import (
     unique,
 )
 from .countries import country_code
+from .textfile import JsonDecoder
 
 __all__ = ["LIST_IDS", "citation", "list_id", "read_csl", "read_csl_records"]
 
@@ -189,7 +190,7 @@ def _records(file: Path, text: str) -> list[_Record]:
 
 def _json_records(file: Path, text: str) -> Iterator[_Record]:
     try:
-        data = json.loads(text)
+        data = JsonDecoder().decode(text)
     except json.JSONDecodeError as exc:
         raise fail(
             file, f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, Problem
+from .textfile import JsonDecoder
 
 __all__ = ["FORMATS", "detect_format"]
 
@@ -133,7 +134,7 @@ def _classify_record(record: Any) -> str | None:
 
 
 def _json_format(file: Path, text: str) -> str:
-    decoder = json.JSONDecoder()
+    decoder = JsonDecoder()
     first: Any = None
     try:
         if text.startswith("["):

@@ -163,6 +163,16 @@ def read_ftm_records(items: Iterable[tuple[int, Any]], builder: Builder) -> None
         if not schema:
             builder.problem("required field is missing", where, "schema")
             continue
+        if not isinstance(schema, str):
+            builder.problem(
+                f"schema must be a string such as \"Company\"; found {shown(schema)}",
+                where,
+                "schema",
+            )
+            continue
+        if not isinstance(rid, str | int):
+            builder.problem(f"id must be a string; found {shown(rid)}", where, "id")
+            continue
         if not isinstance(record.get("properties", {}), dict):
             builder.problem("properties must be an object of lists", where, "properties")
             continue

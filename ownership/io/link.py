@@ -68,6 +68,7 @@ from ..errors import DataError, Problem, shown
 from ..model import Dataset, Entity, EntityKind, Holding, Listing
 from ..resolve import normalise_name
 from ._common import join_notes, merge_entity, unique
+from .textfile import decode_text
 
 __all__ = [
     "ACCEPT_SCORE",
@@ -144,9 +145,11 @@ def read_same_as(path: str | Path) -> SameAs:
     """Read a same_as YAML or CSV file; raise DataError naming every bad row."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        text = decode_text(file.read_bytes())
     except OSError as exc:
         raise DataError([Problem(f"cannot read: {exc.strerror}", file=str(file))]) from None
+    except ValueError as exc:
+        raise DataError([Problem(str(exc), file=str(file))]) from None
     rows: list[tuple[int | None, Any]] = []
     problems: list[Problem] = []
     if file.suffix.casefold() == ".csv":

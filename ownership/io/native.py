@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from ..model import Arrangement, Dataset, Entity, Holding, Listing, Source
 from . import columnar
 from .cells import restored, reversible
 from .jsontext import encode_exact
+from .textfile import JsonDecoder, decode_text
 from .yamldoc import Mark, read_yaml
 
 __all__ = [
@@ -222,9 +224,12 @@ def _read_document_into(path: Path, loaded: _Loaded) -> None:
         return
     try:
         content = path.read_bytes()
-        text = content.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        loaded.problems.append(Problem(f"cannot read the file as UTF-8 text: {exc}", file=name))
+        text = decode_text(content)
+    except OSError as exc:
+        loaded.problems.append(Problem(f"cannot read: {exc.strerror}", file=name))
+        return
+    except ValueError as exc:
+        loaded.problems.append(Problem(str(exc), file=name))
         return
     from .cache import document_cache
 
@@ -263,7 +268,7 @@ def _parse_document_into(path: Path, text: str, loaded: _Loaded) -> None:
     root: Mark | None = None
     try:
         if suffix == ".json":
-            data = json.loads(text, parse_float=Decimal)
+            data = JsonDecoder(parse_float=Decimal).decode(text)
         elif suffix in (".yaml", ".yml"):
             data, root = read_yaml(text)
         else:
@@ -491,9 +496,12 @@ def _read_csv_folder_into(folder: Path, loaded: _Loaded, meter: _Meter | None = 
         path = folder / CSV_FILES[section]
         name = str(path)
         try:
-            handle = path.open(newline="", encoding="utf-8-sig")
+            handle = io.StringIO(decode_text(path.read_bytes()), newline="")
         except OSError as exc:
-            loaded.problems.append(Problem(f"cannot open: {exc}", file=name))
+            loaded.problems.append(Problem(f"cannot open: {exc.strerror}", file=name))
+            continue
+        except ValueError as exc:
+            loaded.problems.append(Problem(str(exc), file=name))
             continue
         with handle:
             reader = csv.DictReader(handle)
@@ -527,9 +535,10 @@ def _read_csv_folder_into(folder: Path, loaded: _Loaded, meter: _Meter | None = 
 
 
 def _byte_position(handle: Any) -> int:
-    """Bytes read so far from a text file being iterated (its own tell() is disabled)."""
+    """Roughly the bytes read so far from a CSV being iterated: a file's own tell() is
+    disabled then, its buffer's is not; text in memory counts characters."""
     buffer = getattr(handle, "buffer", None)
-    return int(buffer.tell()) if buffer is not None else 0
+    return int(buffer.tell()) if buffer is not None else int(handle.tell())
 
 
 def _record_from_row(row: dict[str, str | None]) -> dict[str, Any]:
