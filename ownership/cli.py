@@ -69,6 +69,13 @@ def _options(
         os.environ["OWNERSHIP_CACHE"] = "off"
 
 
+def _json_text(value: Any) -> str:
+    """Indented JSON, decimals as their exact literals (:mod:`ownership.io.jsontext`)."""
+    from .io.jsontext import encode_exact
+
+    return encode_exact(value, indent=2)
+
+
 def _visible(text: str) -> str:
     """Text from the data as the terminal should show it (no escape sequences acted on)."""
     from .render.text import visible
@@ -449,7 +456,7 @@ def explain(
     result = run_analysis(dataset, _rule(rule, lists), as_of)
     verdict = result.verdict(match.entity.id)
     if fmt is not Format.table:
-        typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(_json_text(verdict.to_dict()))
         return
     from .render.text import safe, verdict_panel
 
@@ -727,7 +734,7 @@ def show(
     match = NameIndex(dataset).resolve(name)
     card = entity_card(dataset, match.entity.id)
     if fmt is not Format.table:
-        typer.echo(json.dumps(card.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(_json_text(card.to_dict()))
         return
     from .render.text import card_panel, safe
 
@@ -783,7 +790,7 @@ def import_command(
     dataset, report = import_sources(sources, same_as=same_as, link=not no_link)
     path = save(dataset, out)
     if report_path is not None:
-        report_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        report_path.write_text(_json_text(report.to_dict()))
     typer.echo(_visible(report.summary()))
     typer.echo(f"wrote {path}: {dataset.summary()}")
 

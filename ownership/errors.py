@@ -17,6 +17,7 @@ __all__ = [
     "OwnershipError",
     "Problem",
     "UnknownRule",
+    "UsageError",
     "shown",
 ]
 
@@ -123,3 +124,7 @@ class UnknownRule(OwnershipError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class UsageError(OwnershipError, ValueError):
+    """An argument the call cannot use (an unknown format, a path it cannot write)."""

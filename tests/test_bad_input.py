@@ -165,3 +165,10 @@ def test_an_unexpected_error_is_one_line_unless_debugging(
     assert "please report it" in result.stderr and "--debug" in result.stderr
     result = runner.invoke(app, ["--debug", "analyze"])
     assert isinstance(result.exception, ZeroDivisionError)
+
+
+def test_an_export_path_of_no_known_format_is_one_line(tmp_path: Path) -> None:
+    one_line_error("export", str(tmp_path / "graph.unknown"), fragment="cannot tell the export")
+    one_line_error(
+        "import", "fixtures/inspur.yaml", "--out", str(tmp_path / "x.txt"), fragment="cannot write"
+    )

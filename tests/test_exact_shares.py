@@ -122,3 +122,15 @@ def test_exact_encoding_keeps_decimals_and_strings_apart() -> None:
         {"share": Decimal("49.99999999999999998"), "name": "\x00decimal:5", "n": [Decimal("1E+2")]}
     )
     assert text == '{"share": 49.99999999999999998, "name": "\\u0000decimal:5", "n": [100]}'
+
+
+def test_every_json_output_writes_exact_shares(tmp_path: Path) -> None:
+    data = str(dataset_file(tmp_path, "33.333333333333333333"))
+    explained = json.loads(
+        runner.invoke(app, ["explain", "a", "--data", data, "-r", "ofac-50", "-f", "json"]).stdout,
+        parse_float=Decimal,
+    )
+    assert explained["legal_percent"] == Decimal("33.333333333333333333")
+    shown = runner.invoke(app, ["show", "a", "--data", data, "-f", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert "33.333333333333333333" in shown.stdout

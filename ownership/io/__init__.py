@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Problem
+from ..errors import Problem, UsageError
 from ..model import Dataset
 from .native import (
     dataset_json_schema,
@@ -49,7 +49,7 @@ def load(
     records. ``progress(done, total)`` follows the reading of CSV folders.
     """
     if not paths:
-        raise ValueError("give at least one path")
+        raise UsageError("give at least one path")
     from .detect import detect_format
 
     if all(_is_native(p, detect_format) for p in paths):
@@ -123,5 +123,5 @@ def save(dataset: Dataset, path: str | Path) -> Path:
     elif suffix == "":
         write_csv_folder(dataset, out)
     else:
-        raise ValueError(f"cannot write {suffix!r}; use .yaml, .json or a folder name")
+        raise UsageError(f"cannot write {suffix!r}; use .yaml, .json or a folder name")
     return out

@@ -39,6 +39,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import UsageError
 from ..model import Dataset, Entity, Holding, HoldingKind, Listing, _fmt
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ def _format_for(path: Path, fmt: str | None) -> str:
         aliases = {"cyjs": "cytoscape", "jsonl": "ftm", "folder": "csv", "followthemoney": "ftm"}
         key = aliases.get(key, key)
         if key not in EXPORT_FORMATS:
-            raise ValueError(
+            raise UsageError(
                 f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
             )
         return key
@@ -184,7 +185,7 @@ def _format_for(path: Path, fmt: str | None) -> str:
             return key
     if path.suffix == "":
         return "csv"
-    raise ValueError(
+    raise UsageError(
         f"cannot tell the export format from {path.name!r}; use .graphml, .gexf, .cyjs, "
         ".cytoscape.json, .ftm.json or .jsonl, a folder name for CSV, or pass fmt"
     )

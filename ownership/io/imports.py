@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checks import check_dataset, data_quality
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, UsageError
 from ..model import Dataset, Entity, Source
 from ._common import Hint, Imported, join_notes, merge_entity, unique
 from .detect import detect_format
@@ -181,7 +181,7 @@ def read_source(
     chosen = fmt or detect_format(path)
     readers = _readers()
     if chosen not in readers:
-        raise ValueError(f"unknown format {chosen!r}; choose one of {', '.join(readers)}")
+        raise UsageError(f"unknown format {chosen!r}; choose one of {', '.join(readers)}")
     return readers[chosen](path, source_id=source_id)
 
 
@@ -233,7 +233,7 @@ def import_sources(
     be true are notices, except inside a native file (unless ``allow_conflicts``).
     """
     if not paths:
-        raise ValueError("give at least one input path")
+        raise UsageError("give at least one input path")
     inputs, problems = _inputs(paths)
     settled: SameAs | None = None
     if isinstance(same_as, SameAs):

@@ -69,6 +69,7 @@ from ..model import Dataset, Entity, EntityKind, Holding, Listing
 from ..resolve import normalise_name
 from ._common import join_notes, merge_entity, unique
 from .textfile import decode_text
+from .yamldoc import read_yaml
 
 __all__ = [
     "ACCEPT_SCORE",
@@ -157,18 +158,13 @@ def read_same_as(path: str | Path) -> SameAs:
         rows = [(reader.line_num, dict(row)) for row in reader]
     else:
         try:
-            loader = yaml.SafeLoader(text)
-            try:
-                node = loader.get_single_node()
-                data = loader.construct_document(node) if node is not None else None
-            finally:
-                loader.dispose()
+            data, root = read_yaml(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise DataError(
                 [
                     Problem(
-                        f"not valid YAML: {exc}",
+                        f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
                         file=str(file),
                         line=mark.line + 1 if mark else None,
                     )
@@ -176,14 +172,14 @@ def read_same_as(path: str | Path) -> SameAs:
             ) from None
         if isinstance(data, dict):
             data = data.get("same_as")
-            node = next((v for k, v in node.value if k.value == "same_as"), None) if node else None
+            root = root.get("same_as") if root is not None else None
         if data is None:
             data = []
         if not isinstance(data, list):
             raise DataError(
                 [Problem("expected a list of {a, b, same} pairs", file=str(file), line=1)]
             )
-        lines = [n.start_mark.line + 1 for n in node.value] if node is not None else []
+        lines = [m.line for m in root.items] if root is not None else []
         rows = [(lines[i] if i < len(lines) else None, row) for i, row in enumerate(data)]
     result = SameAs(file=str(file))
     for index, (line, row) in enumerate(rows):
