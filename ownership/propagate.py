@@ -642,10 +642,12 @@ def per_owner_fixed_point(
             node = queue.popleft()
             touched: list[int] = []
             pairs = compiled.out_pairs(node)
+            # stakes into entities the person already owns still count: what it holds
+            # in the end is reported, whatever order the links were followed in
             for target, has_share, value, is_strict, low, low_strict, control in zip(
                 *(column[pairs].tolist() for column in columns), strict=True
             ):
-                if target in person.own:
+                if target == person.seed:
                     continue
                 touched += person.add(node, target, has_share, value, is_strict, low, low_strict)
                 if control_counts and control:
@@ -656,14 +658,12 @@ def per_owner_fixed_point(
                     continue
                 person.arrangements.add(number)
                 members, target = arrangements[number]
-                if target in person.own:
-                    continue
                 for member in members:
                     k2 = pair_index.get((member, target))
                     if k2 is not None:
                         touched += person.count(member, target, k2)
             for target in dict.fromkeys(touched):
-                if target in person.own:
+                if target == person.seed:
                     continue
                 share, meets = _person_share(
                     person.acc[target],
@@ -676,7 +676,7 @@ def per_owner_fixed_point(
                     upper=upper,
                 )
                 best[target] = max(best[target], share)
-                if meets or target in person.controlled:
+                if target not in person.own and (meets or target in person.controlled):
                     person.own[target] = person.own[node] + 1
                     queue.append(target)
         own = person.own
