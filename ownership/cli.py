@@ -987,7 +987,8 @@ def cache_command(
         typer.echo("the cache is off (OWNERSHIP_CACHE=off)")
         return
     if clear:
-        typer.echo(f"removed {clear_cache()} cached folder(s) from {root}")
+        removed = clear_cache()
+        typer.echo(f"removed {removed} cache entr{'y' if removed == 1 else 'ies'} from {root}")
         return
     folders = cached_folders()
     typer.echo(f"cache: {root}; {len(folders)} folder(s)")

@@ -7,28 +7,43 @@ analysis (rule and date) computed on it, and the normalised names, are stored be
 them. The next command on the same folder maps those files into memory instead of
 parsing the CSV and, for a rule and date seen before, instead of propagating again.
 
-An entry records the size and modification time of every file of the folder and is
-thrown away as soon as any of them differs, is added or is removed. Entries are written
-to a temporary directory and renamed into place, so a crash never leaves half an entry;
-an entry that cannot be read is discarded and the folder read again.
+An entry records the size, times and inode of every file of the folder (and the
+checksum of those changed in the last seconds, which a coarse file clock could hide),
+taken before the folder is read; a folder that differs after the read is not stored (its
+files changed while they were read), and an entry is thrown away as soon as any file of
+the folder differs, is added or is removed.
+
+Every entry, and every analysis stored in one, is a directory whose manifest
+(``manifest.json``, written last) gives the size and CRC-32 of each of its files. Opening
+one checks every byte against it: an entry with a file missing, added, resized or
+altered is damaged, and is thrown away with a one-line note on stderr and built again.
+Entries are written to a staging directory and renamed into place, and renamed aside
+before they are deleted, so that no command sees half of one.
 
 A native YAML or JSON file of a megabyte or more keeps its checked records, under the
 hash of the file's content (see :class:`DocumentCache`).
 
 The directory is ``$OWNERSHIP_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/ownership`` or
 ``~/.cache/ownership``; ``OWNERSHIP_CACHE=off`` (or ``ownership --no-cache``) turns the
-cache off.
+cache off. A location that cannot be a directory turns it off for the run, with a note.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
+import math
+import mmap
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, overload
@@ -36,12 +51,16 @@ from typing import Any, overload
 import numpy as np
 
 from ..columns import Columns, HoldingColumns, ListingColumns, PositionIndex, object_array
+from ..errors import OwnershipError
 from ..model import Dataset
 
 __all__ = [
     "ANALYSES_KEPT",
     "CACHE_VERSION",
+    "CHECKSUM",
     "DOCUMENT_FROM_BYTES",
+    "MANIFEST",
+    "RECENT_NS",
     "DocumentCache",
     "FolderCache",
     "cache_dir",
@@ -52,12 +71,28 @@ __all__ = [
 ]
 
 #: Bumped whenever what an entry holds changes; older entries are then rebuilt.
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 #: Analyses (rule and date) whose stored arrays are kept per folder; those least
 #: recently written go first, with the parts stored inside them (``analysis-.../part``).
 ANALYSES_KEPT = 16
+#: The file of an entry listing every other file with its size and checksum.
+MANIFEST = "manifest.json"
+#: zlib's CRC-32, the fastest checksum in the standard library (about 3 GB/s a core on
+#: entry files, SHA-256 1.5, BLAKE2b 0.9): it finds damage; whoever can write the cache
+#: could rewrite a manifest as well, so a cryptographic hash would add nothing.
+CHECKSUM = "crc32"
+#: A file of a folder changed this recently (ns) may change again within the same tick of
+#: a coarse file clock (1 s on ext3 and HFS+, 2 s on FAT) with none of its times showing
+#: it: its content is checksummed too, before and after the read and on every later open.
+RECENT_NS = 2_000_000_000
+#: Entries at least this large (bytes) are checked on several threads (zlib and file
+#: reads release the GIL).
+THREADS_FROM_BYTES = 16_000_000
 
 _TABLES = ("entities", "holdings", "listings")
+#: The subdirectory that is part of a folder's entry; its others are stored analyses.
+_COLUMNS = "columns"
+_CHUNK = 1 << 20
 
 
 def cache_dir() -> Path | None:
@@ -72,23 +107,22 @@ def cache_dir() -> Path | None:
 
 
 def folder_cache(folder: Path) -> FolderCache | None:
-    """The cache entry of a CSV folder, or None when the cache is off."""
-    root = cache_dir()
-    if root is None:
-        return None
-    return FolderCache(root, folder)
+    """The cache entry of a CSV folder, or None when the cache is off or its location
+    cannot be used (said on stderr)."""
+    root = _usable_root()
+    return None if root is None else FolderCache(root, folder)
 
 
 def cached_folders() -> list[tuple[str, int]]:
-    """(source folder, bytes on disk) of every entry."""
+    """(source folder or file, bytes on disk) of every entry."""
     root = cache_dir()
-    if root is None or not root.exists():
+    if root is None:
         return []
     found = []
-    for entry in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for entry in sorted(p for p in _children(root) if not p.name.startswith(".")):
         try:
             source = json.loads((entry / "source.json").read_text(encoding="utf-8"))["folder"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, TypeError):
             source = f"{entry.name} (unreadable)"
         size = sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
         found.append((str(source), size))
@@ -96,14 +130,32 @@ def cached_folders() -> list[tuple[str, int]]:
 
 
 def clear_cache() -> int:
-    """Remove every entry; the number removed."""
+    """Remove every entry; the number removed.
+
+    Raises OwnershipError naming what could not be removed (the others are removed all
+    the same), or the cache location when it is not a directory.
+    """
     root = cache_dir()
-    if root is None or not root.exists():
+    if root is None:
         return 0
-    entries = [p for p in root.iterdir() if p.is_dir()]
-    for entry in entries:
-        shutil.rmtree(entry, ignore_errors=True)
-    return len([p for p in entries if not p.name.startswith(".")])
+    removed, failed = 0, []
+    for path in _children(root):
+        hidden = path.name.startswith(".")  # being written, or removed before
+        try:
+            _remove(path)
+        except OSError as exc:
+            if not hidden:
+                failed.append(exc)
+            continue
+        removed += not hidden
+    if failed:
+        first = failed[0]
+        raise OwnershipError(
+            f"cannot remove {first.filename or root} from the cache ({first.strerror}); removed "
+            f"{removed} of {removed + len(failed)} entries: make {root} and its contents "
+            f"writable by this user (chmod -R u+w {root}), or remove them as their owner"
+        )
+    return removed
 
 
 #: Native files at least this large (bytes) keep their read records in the cache.
@@ -112,18 +164,321 @@ DOCUMENT_FROM_BYTES = 1_000_000
 
 def document_cache(content: bytes) -> DocumentCache | None:
     """The cache entry of a native YAML or JSON file's content, or None when the cache
-    is off or the file is small (reading it afresh is then as quick)."""
-    root = cache_dir()
-    if root is None or len(content) < DOCUMENT_FROM_BYTES:
+    is off or cannot be used, or the file is small (reading it afresh is then as quick)."""
+    if len(content) < DOCUMENT_FROM_BYTES:
         return None
-    return DocumentCache(root, content)
+    root = _usable_root()
+    return None if root is None else DocumentCache(root, content)
+
+
+def _usable_root() -> Path | None:
+    """The cache directory, made if need be; None when the cache is off, or, with a note,
+    when the location cannot be a directory."""
+    root = cache_dir()
+    if root is None:
+        return None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _note_once(f"{_unusable(root, exc)}; the cache is off for this run")
+        return None
+    return root
+
+
+def _children(root: Path) -> list[Path]:
+    """The directories in the cache: entries, and hidden ones being written or removed."""
+    try:
+        with os.scandir(root) as found:
+            return [Path(item.path) for item in found if item.is_dir(follow_symlinks=False)]
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise OwnershipError(_unusable(root, exc)) from None
+
+
+def _unusable(root: Path, exc: OSError) -> str:
+    """Why ``root`` cannot hold the cache and what to do, in one line."""
+    fix = "set OWNERSHIP_CACHE_DIR to a directory this user can write"
+    if root.exists() and not root.is_dir():
+        return f"the cache location {root} is a file, not a directory: remove it or {fix}"
+    return f"the cache location {root} cannot be used ({exc.strerror}): {fix}"
+
+
+_NOTED: set[str] = set()
+
+
+def _note(message: str) -> None:
+    """One line on stderr about the cache; what the command prints is not affected."""
+    print(f"note: {message}", file=sys.stderr)
+
+
+def _note_once(message: str) -> None:
+    """A note said once per process (a command may ask for several entries)."""
+    if message not in _NOTED:
+        _NOTED.add(message)
+        _note(message)
+
+
+def _remove(path: Path) -> None:
+    """Delete a directory of the cache, renamed aside first so that no command sees it
+    half deleted; one already gone is fine. Raises OSError."""
+    aside = path.with_name(f".trash-{os.urandom(6).hex()}")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return
+    shutil.rmtree(aside)
+
+
+def _discard(path: Path) -> None:
+    """Delete a directory of the cache if possible; one that stays is checked next time."""
+    with contextlib.suppress(OSError):
+        _remove(path)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which directory is at ``path`` now: another command may have replaced it."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _throw_away(path: Path, identity: Any, source: object, what: str) -> None:
+    """Delete a damaged entry (or stored analysis) with a note; unless another command
+    replaced or removed it meanwhile, which is not damage."""
+    if _identity(path) != identity:
+        return
+    try:
+        _remove(path)
+    except OSError as exc:
+        _note(
+            f"cache entry for {source} was damaged ({what}) and cannot be removed "
+            f"({exc.strerror}: {exc.filename}); read afresh"
+        )
+        return
+    _note(f"cache entry for {source} was damaged ({what}); rebuilt")
+
+
+# ---------------------------------------------------------------------- manifests
+
+
+class _Damaged(Exception):
+    """An entry whose files differ from its manifest: says which file and how."""
+
+
+class _Stale(Exception):
+    """An entry written by another version of this package: rebuilt without a note."""
+
+
+def _listing(folder: Path, parts: tuple[str, ...]) -> set[str]:
+    """The files of an entry by relative name: those of ``folder`` and of its
+    subdirectories ``parts``; other subdirectories are entries of their own."""
+    names = set()
+    with os.scandir(folder) as found:
+        for item in found:
+            if not item.is_dir(follow_symlinks=False):
+                names.add(item.name)
+            elif item.name in parts:
+                names |= {f"{item.name}/{name}" for name in _listing(Path(item.path), ())}
+    return names
+
+
+def _each(function: Callable[[Any], Any], items: list[Any], size: int) -> list[Any]:
+    """``function`` of every item, in order; on several threads when ``size`` bytes are
+    many."""
+    workers = min(4, os.cpu_count() or 1, len(items))
+    if size < THREADS_FROM_BYTES or workers < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, items))
+
+
+def _file_checksum(path: Path) -> list[int]:
+    """[size, CRC-32] of a file."""
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
+    size = crc = 0
+    with path.open("rb", buffering=0) as handle:
+        while count := handle.readinto(buffer):
+            crc = zlib.crc32(view[:count], crc)
+            size += count
+    return [size, crc]
+
+
+def _write_manifest(folder: Path, entry: str | None, parts: tuple[str, ...] = ()) -> None:
+    """List the files of an entry being written, with sizes and checksums: last, and by a
+    rename, so that a manifest is whole and describes files already written."""
+    names = sorted(_listing(folder, parts), key=lambda n: -(folder / n).stat().st_size)
+    total = sum((folder / name).stat().st_size for name in names)
+    sums = _each(lambda name: _file_checksum(folder / name), names, total)
+    manifest = {
+        "version": CACHE_VERSION,
+        "checksum": CHECKSUM,
+        "entry": entry,
+        "files": dict(sorted(zip(names, sums, strict=True))),
+    }
+    written = folder / f".{MANIFEST}.partial"
+    written.write_text(json.dumps(manifest, indent=0), encoding="utf-8")
+    os.replace(written, folder / MANIFEST)
+
+
+def _written_as(folder: Path) -> Any:
+    """Which writing of an entry is at ``folder`` now, as its manifest says."""
+    try:
+        return json.loads((folder / MANIFEST).read_bytes()).get("entry")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _older(folder: Path) -> bool:
+    """Whether a directory without a manifest is an entry of an earlier version (which
+    had none) rather than a damaged one."""
+    try:
+        version = json.loads((folder / "source.json").read_bytes())["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return bool(version != CACHE_VERSION)
+
+
+class _Entry:
+    """The files of one entry as its manifest lists them, each mapped into memory
+    copy-on-write (pages read when used, changes private) and checked, every byte,
+    before anything is read from it: what was checked is what is used."""
+
+    def __init__(self, folder: Path, parts: tuple[str, ...] = ()) -> None:
+        self.folder = folder
+        try:
+            manifest = json.loads((folder / MANIFEST).read_bytes())
+        except FileNotFoundError:
+            if _older(folder):
+                raise _Stale from None
+            raise _Damaged(f"{MANIFEST}: missing") from None
+        except ValueError:
+            raise _Damaged(f"{MANIFEST}: not valid JSON") from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+            raise _Damaged(f"{MANIFEST}: not a manifest")
+        if manifest.get("version") != CACHE_VERSION or manifest.get("checksum") != CHECKSUM:
+            raise _Stale
+        self.entry = manifest.get("entry")
+        self.files: dict[str, list[int]] = manifest["files"]
+        if not all(
+            isinstance(v, list) and len(v) == 2 and all(type(x) is int for x in v)
+            for v in self.files.values()
+        ):
+            raise _Damaged(f"{MANIFEST}: not a manifest")
+        present = _listing(folder, parts) - {MANIFEST}
+        missing, extra = sorted(self.files.keys() - present), sorted(present - self.files.keys())
+        if missing:
+            raise _Damaged(f"{missing[0]}: missing")
+        if extra:
+            raise _Damaged(f"{extra[0]}: not in the manifest")
+        self._checked: dict[str, Any] = {}
+
+    def check(self, names: Iterable[str] | None = None) -> None:
+        """Map and check ``names`` (by default every file): all sizes first, then the
+        checksums."""
+        todo = [n for n in (self.files if names is None else names) if n not in self._checked]
+        unlisted = [name for name in todo if name not in self.files]
+        if unlisted:
+            raise _Damaged(f"{unlisted[0]}: missing")
+        todo.sort(key=lambda name: -self.files[name][0])
+        mapped = [self._map(name) for name in todo]
+        sums = _each(zlib.crc32, mapped, sum(len(m) for m in mapped))
+        for name, buffer, crc in zip(todo, mapped, sums, strict=True):
+            if crc != self.files[name][1]:
+                raise _Damaged(f"{name}: checksum differs")
+            self._checked[name] = buffer
+
+    def _map(self, name: str) -> Any:
+        expected = self.files[name][0]
+        try:
+            with (self.folder / name).open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size != expected:
+                    raise _Damaged(f"{name}: {size:,} bytes, not {expected:,}")
+                if size == 0:
+                    return b""
+                return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
+        except FileNotFoundError:
+            raise _Damaged(f"{name}: missing") from None
+
+    def buffer(self, name: str) -> Any:
+        """The checked bytes of a file, mapped."""
+        self.check([name])
+        return self._checked[name]
+
+    def json(self, name: str) -> Any:
+        return json.loads(bytes(self.buffer(name)))
+
+    def table(self, name: str) -> Any:
+        """An Arrow IPC (Feather) file's table, over the mapped bytes."""
+        import pyarrow as pa
+
+        return pa.ipc.open_file(pa.py_buffer(self.buffer(name))).read_all()
+
+    def arrays(self, under: str = "") -> dict[str, np.ndarray]:
+        """Every ``.npy`` file (of the subdirectory ``under``) by name without suffix."""
+        prefix = f"{under}/" if under else ""
+        return {
+            name[len(prefix) : -len(".npy")]: _npy(self.buffer(name))
+            for name in self.files
+            if name.startswith(prefix) and "/" not in name[len(prefix) :] and name.endswith(".npy")
+        }
+
+
+def _npy(buffer: Any) -> np.ndarray:
+    """The array in a ``.npy`` file's bytes, sharing them (as ``np.load`` with
+    ``mmap_mode="c"`` would), never unpickling."""
+    from numpy.lib import format as npy
+
+    stream = buffer if isinstance(buffer, mmap.mmap) else io.BytesIO(buffer)
+    stream.seek(0)
+    version = npy.read_magic(stream)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f".npy version {version}")
+    header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+    shape, fortran, dtype = header(stream)
+    if dtype.hasobject:
+        raise ValueError("an array of objects")
+    array = np.frombuffer(buffer, dtype=dtype, count=math.prod(shape), offset=stream.tell())
+    return array.reshape(shape, order="F" if fortran else "C")
+
+
+def _write_arrays(folder: Path, arrays: dict[str, Any]) -> None:
+    """One ``.npy`` file per array, so that reading maps them instead of copying."""
+    folder.mkdir(exist_ok=True)
+    for name, value in arrays.items():
+        np.save(folder / f"{name}.npy", np.asarray(value), allow_pickle=False)
+
+
+def _write_staged(final: Path, staging_in: Path, write: Callable[[Path], None]) -> bool:
+    """Write a directory in a staging directory, then rename it to ``final`` in place of
+    what was there; False (nothing changed) when it cannot be written."""
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=staging_in))
+    except OSError:
+        return False
+    try:
+        write(staging)
+        _remove(final)
+        os.replace(staging, final)
+    except (OSError, ValueError):
+        shutil.rmtree(staging, ignore_errors=True)
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------- native files
 
 
 class DocumentCache:
     """The records of one native file, read and checked once, under the hash of its
     content: a changed file has another hash, so an entry cannot describe another
-    content. The entry is written whole or not at all, with the hash of what it holds;
-    an entry that does not match it is thrown away and the file read again."""
+    content (the hash is of the very bytes that were parsed). The entry is written whole
+    or not at all; one that does not match its manifest is thrown away, with a note, and
+    the file read again."""
 
     def __init__(self, root: Path, content: bytes) -> None:
         self.digest = hashlib.sha256(content).hexdigest()
@@ -134,31 +489,37 @@ class DocumentCache:
         the stored places of the records, or None."""
         from pydantic import TypeAdapter, ValidationError
 
-        try:
-            manifest = json.loads((self.path / "source.json").read_text(encoding="utf-8"))
-            files = {
-                name: (self.path / f"{name}.json").read_bytes() for name in [*sections, "places"]
-            }
-        except (OSError, ValueError):
-            return None
-        hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-        if (
-            manifest.get("version") != CACHE_VERSION
-            or manifest.get("content") != self.digest
-            or manifest.get("files") != hashes
-        ):
-            self.discard()
+        identity = _identity(self.path)
+        if identity is None:
             return None
         try:
+            entry = _Entry(self.path)
+            entry.check()
+            if entry.json("source.json").get("content") != self.digest:
+                raise _Damaged("source.json: another content")
+            files = {name: bytes(entry.buffer(f"{name}.json")) for name in [*sections, "places"]}
             records = {
                 name: TypeAdapter(list[model]).validate_json(files[name])  # type: ignore[valid-type]
                 for name, model in sections.items()
             }
             places = json.loads(files["places"])
-        except (ValueError, ValidationError):
-            self.discard()
+        except _Stale:
+            _discard(self.path)
+            return None
+        except _Damaged as damage:
+            _throw_away(self.path, identity, self._source(), str(damage))
+            return None
+        except (OSError, KeyError, ValueError, TypeError, AttributeError, ValidationError) as exc:
+            _throw_away(self.path, identity, self._source(), f"cannot be read: {exc}")
             return None
         return records, places
+
+    def _source(self) -> str:
+        """The file the entry was read from, for a note (the entry itself if unreadable)."""
+        try:
+            return str(json.loads((self.path / "source.json").read_bytes())["folder"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return str(self.path)
 
     def save(self, source: Path, records: dict[str, list[Any]], places: Any) -> None:
         """Keep the records of a file that read without a problem; quietly skipped when the
@@ -170,28 +531,25 @@ class DocumentCache:
             for name, items in records.items()
         }
         files["places"] = json.dumps(places).encode("utf-8")
-        manifest = {
+        described = {
             "version": CACHE_VERSION,
             "folder": str(source.resolve()),
             "content": self.digest,
-            "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
         }
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.path.parent))
-        except OSError:
-            return
-        try:
+
+        def write(folder: Path) -> None:
             for name, data in files.items():
-                (staging / f"{name}.json").write_bytes(data)
-            (staging / "source.json").write_text(json.dumps(manifest), encoding="utf-8")
-            self.discard()
-            os.replace(staging, self.path)
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
+                (folder / f"{name}.json").write_bytes(data)
+            (folder / "source.json").write_text(json.dumps(described), encoding="utf-8")
+            _write_manifest(folder, None)
+
+        _write_staged(self.path, self.path.parent, write)
 
     def discard(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        _discard(self.path)
+
+
+# ---------------------------------------------------------------------- CSV folders
 
 
 class FolderCache:
@@ -201,53 +559,94 @@ class FolderCache:
         self.folder = folder.resolve()
         digest = hashlib.sha256(str(self.folder).encode("utf-8")).hexdigest()[:20]
         self.path = root / digest
+        #: The folder's fingerprint taken by :meth:`load`, before the folder is read.
+        self.read_from: dict[str, Any] | None = None
+        #: Which writing of the entry the dataset came from; stored analyses name it.
+        self.entry_id: str | None = None
 
     # ------------------------------------------------------------------ validity
     def fingerprint(self) -> dict[str, Any]:
-        """What the entry was built from: every file of the folder with size and mtime."""
+        """What the entry is built from: every file of the folder with its size,
+        modification and change times and inode (a file rewritten with the same size and
+        modification time, or replaced by another, differs in the others); and the
+        [size, CRC-32] of the content of those changed in the last RECENT_NS."""
         files = {}
         for entry in sorted(os.scandir(self.folder), key=lambda e: e.name):
             if entry.is_file():
                 stat = entry.stat()
-                files[entry.name] = [stat.st_size, stat.st_mtime_ns]
-        return {"version": CACHE_VERSION, "folder": str(self.folder), "files": files}
+                files[entry.name] = [
+                    stat.st_size,
+                    stat.st_mtime_ns,
+                    stat.st_ctime_ns,
+                    stat.st_ino,
+                ]
+        since = time.time_ns() - RECENT_NS
+        recent = [name for name, (_, m, c, _) in files.items() if max(m, c) >= since]
+        content = {name: _file_checksum(self.folder / name) for name in recent}
+        return {
+            "version": CACHE_VERSION,
+            "folder": str(self.folder),
+            "files": files,
+            "content": content,
+        }
 
-    def _valid(self) -> bool:
-        try:
-            stored = json.loads((self.path / "source.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return bool(stored == self.fingerprint())
+    def _difference(self, earlier: dict[str, Any], now: dict[str, Any]) -> str:
+        """The first file added, removed or modified from fingerprint ``earlier`` to
+        ``now`` (by size and times, or by content where ``earlier`` has it), or ""."""
+        before, after = earlier["files"], now["files"]
+        for name in sorted(before.keys() | after.keys()):
+            if name not in after:
+                return f"{name} removed"
+            if name not in before:
+                return f"{name} added"
+            if before[name] != after[name]:
+                return f"{name} modified"
+        for name, content in sorted(earlier.get("content", {}).items()):
+            try:
+                if (now["content"].get(name) or _file_checksum(self.folder / name)) != content:
+                    return f"{name} modified"
+            except OSError:
+                return f"{name} removed"
+        return ""
 
     def discard(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        _discard(self.path)
 
     # ------------------------------------------------------------------ the dataset
     def load(self) -> Dataset | None:
-        """The cached dataset, or None (a stale or unreadable entry is discarded)."""
-        if not self.path.exists():
-            return None
-        if not self._valid():
-            self.discard()
+        """The cached dataset, or None (a stale entry is discarded; a damaged one too,
+        with a note).
+
+        Takes the folder's fingerprint first, so that :meth:`save` can tell whether the
+        folder changed while it was read."""
+        self.read_from = current = self.fingerprint()
+        identity = _identity(self.path)
+        if identity is None:
             return None
         try:
-            dataset = self._read()
-        except Exception:  # any broken entry is rebuilt from the source
+            entry = _Entry(self.path, (_COLUMNS,))
+            if self._difference(entry.json("source.json"), current):
+                raise _Stale
+            entry.check()
+            dataset = self._read(entry)
+        except _Stale:
             self.discard()
             return None
+        except _Damaged as damage:
+            _throw_away(self.path, identity, self.folder, str(damage))
+            return None
+        except Exception as exc:  # checked, yet unreadable: rebuilt all the same
+            _throw_away(self.path, identity, self.folder, f"cannot be read: {exc}")
+            return None
+        self.entry_id = entry.entry
         dataset.attach_store(self)
         return dataset
 
-    def _read(self) -> Dataset:
-        from pyarrow import feather
-
+    def _read(self, entry: _Entry) -> Dataset:
         from .columnar import _present, dataset_from_tables
 
-        tables = {
-            name: feather.read_table(self.path / f"{name}.arrow", memory_map=True)
-            for name in _TABLES
-        }
-        arrays = _read_arrays(self.path / "columns")
+        tables = {name: entry.table(f"{name}.arrow") for name in _TABLES}
+        arrays = entry.arrays(_COLUMNS)
         entities, listings = tables["entities"], tables["listings"]
         ids = entities.column("id").to_pylist()
         holding_columns = HoldingColumns(
@@ -260,7 +659,7 @@ class FolderCache:
             start=arrays["listings.start"],
             end=arrays["listings.end"],
         )
-        countries = json.loads((self.path / "countries.json").read_text(encoding="utf-8"))
+        countries = entry.json("countries.json")
         columns = Columns(
             ids=ids,
             index=PositionIndex(ids, arrays["id_order"]),
@@ -274,8 +673,25 @@ class FolderCache:
         )
         return dataset_from_tables(tables, columns)
 
-    def save(self, dataset: Dataset) -> None:
-        """Store a dataset the columnar reader built; quietly skipped when it cannot be."""
+    def save(self, dataset: Dataset, read_from: dict[str, Any] | None = None) -> None:
+        """Store a dataset the columnar reader built from the folder as ``read_from`` (by
+        default the fingerprint :meth:`load` took) describes it.
+
+        Nothing is stored when the folder differs from ``read_from`` now (a file changed
+        while it was read: the dataset may hold some of both), with a note; quietly
+        nothing when the entry cannot be written.
+        """
+        before = read_from if read_from is not None else self.read_from
+        if before is None:
+            return  # what the folder was when read is unknown
+        changed = self._difference(before, self.fingerprint())
+        if changed:
+            _note(
+                f"{self.folder} changed while it was read ({changed}); the result is from "
+                "the files as they were read and was not cached: run the command again "
+                "to read them as they are now"
+            )
+            return
         from pyarrow import feather
 
         from ..columns import columns_of
@@ -287,106 +703,92 @@ class FolderCache:
             tables = {name: getattr(dataset, name)._table for name in _TABLES}
         except AttributeError:
             return  # not read by columns
-        import pyarrow.compute as pc
-
-        fingerprint = self.fingerprint()
-        countries = sorted({c for c in columns.country.tolist() if c is not None})
-        code = {country: k for k, country in enumerate(countries)}
-        arrays: dict[str, Any] = {
-            "places": np.array(columns.places),
-            "id_order": pc.sort_indices(tables["entities"].column("id")).to_numpy(),
-            "country": np.array(
-                [code.get(c, len(countries)) for c in columns.country.tolist()], dtype=np.int32
-            ),
-        }
-        for f in fields(HoldingColumns):
-            arrays[f"holdings.{f.name}"] = getattr(columns.holdings, f.name)
-        for name in ("entity", "start", "end"):
-            arrays[f"listings.{name}"] = getattr(columns.listings, name)
+        arrays = _column_arrays(columns, tables["entities"])
+        countries = arrays.pop("countries")
+        entry_id = os.urandom(8).hex()
 
         def write(folder: Path) -> None:
             for name, table in tables.items():
                 feather.write_feather(table, folder / f"{name}.arrow", compression="uncompressed")
-            _write_arrays(folder / "columns", arrays)
-            (folder / "countries.json").write_text(json.dumps([*countries, None]))
-            (folder / "source.json").write_text(json.dumps(fingerprint), encoding="utf-8")
+            _write_arrays(folder / _COLUMNS, arrays)
+            (folder / "countries.json").write_text(json.dumps(countries), encoding="utf-8")
+            (folder / "source.json").write_text(json.dumps(before), encoding="utf-8")
+            _write_manifest(folder, entry_id, (_COLUMNS,))
 
-        if self._write_entry(write):
+        if _write_staged(self.path, self.path.parent, write):
+            self.entry_id = entry_id
             dataset.attach_store(self)
             from ..resolve import NameIndex
 
             NameIndex(dataset).prepare()  # so that a later query by name is quick too
 
-    def _write_entry(self, write: Any) -> bool:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.path.parent))
-        except OSError:
-            return False
-        try:
-            write(staging)
-            self.discard()
-            os.replace(staging, self.path)
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
-            return False
-        return True
-
     # ------------------------------------------------------------------ analyses (ArrayStore)
     def get(self, key: str) -> dict[str, Any] | None:
-        """Stored arrays under ``key``, or None."""
+        """Stored arrays under ``key``, or None (a damaged one is thrown away, with a
+        note; one stored for another writing of the entry is not used)."""
         path = self.path / key
-        if not path.is_dir() or not self._valid():
+        identity = _identity(path)
+        if self.entry_id is None or identity is None:
             return None
         try:
-            return _read_arrays(path)
-        except (OSError, ValueError):
-            shutil.rmtree(path, ignore_errors=True)
-            return None
+            entry = _Entry(path)
+            if entry.entry != self.entry_id:
+                return None  # stored by a command that read the folder as it was before
+            entry.check()
+            return entry.arrays()
+        except _Stale:
+            _discard(path)
+        except _Damaged as damage:
+            _throw_away(path, identity, self.folder, f"{key}/{damage}")
+        except Exception as exc:  # checked, yet unreadable: thrown away all the same
+            _throw_away(path, identity, self.folder, f"{key}: cannot be read: {exc}")
+        return None
 
     def put(self, key: str, arrays: dict[str, Any]) -> None:
         """Keep ``arrays`` under ``key``; the oldest analyses beyond ANALYSES_KEPT go.
 
         ``key/part`` keeps a part of the entry ``key``, which must be there: it goes
         when ``key`` is pruned or stored again."""
-        if not self.path.exists() or not self._valid():
-            return
-        try:
-            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.path))
-        except OSError:
-            return
-        try:
-            _write_arrays(staging, arrays)
-            final = self.path / key
-            shutil.rmtree(final, ignore_errors=True)
-            os.replace(staging, final)
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
-            return
-        with contextlib.suppress(OSError):
-            self._prune()
+        entry_id = self.entry_id
+        if entry_id is None or _written_as(self.path) != entry_id:
+            return  # the entry was rebuilt since: these arrays are of the folder as it was
+
+        def write(folder: Path) -> None:
+            _write_arrays(folder, arrays)
+            _write_manifest(folder, entry_id)
+
+        if _write_staged(self.path / key, self.path, write):
+            with contextlib.suppress(OSError):
+                self._prune()
 
     def _prune(self) -> None:
         """Drop the analyses beyond ANALYSES_KEPT, least recently written (or given a
         part) first (names-normalised is not an analysis and is never pruned)."""
         stored = sorted(self.path.glob("analysis-*"), key=lambda p: p.stat().st_mtime_ns)
         for old in stored[:-ANALYSES_KEPT]:
-            shutil.rmtree(old, ignore_errors=True)
+            _discard(old)
 
 
-def _write_arrays(folder: Path, arrays: dict[str, Any]) -> None:
-    """One ``.npy`` file per array, so that reading maps them instead of copying."""
-    folder.mkdir(exist_ok=True)
-    for name, value in arrays.items():
-        np.save(folder / f"{name}.npy", np.asarray(value), allow_pickle=False)
+def _column_arrays(columns: Columns, entities: Any) -> dict[str, Any]:
+    """The analysis columns as arrays to store, and the country names (``countries``)
+    their codes index, None last."""
+    import pyarrow.compute as pc
 
-
-def _read_arrays(folder: Path) -> dict[str, Any]:
-    """Arrays mapped copy-on-write: pages are read when used, changes stay private."""
-    return {
-        path.name[: -len(".npy")]: np.load(path, mmap_mode="c", allow_pickle=False)
-        for path in folder.glob("*.npy")
+    countries = sorted({c for c in columns.country.tolist() if c is not None})
+    code = {country: k for k, country in enumerate(countries)}
+    arrays: dict[str, Any] = {
+        "countries": [*countries, None],
+        "places": np.array(columns.places),
+        "id_order": pc.sort_indices(entities.column("id")).to_numpy(),
+        "country": np.array(
+            [code.get(c, len(countries)) for c in columns.country.tolist()], dtype=np.int32
+        ),
     }
+    for f in fields(HoldingColumns):
+        arrays[f"holdings.{f.name}"] = getattr(columns.holdings, f.name)
+    for name in ("entity", "start", "end"):
+        arrays[f"listings.{name}"] = getattr(columns.listings, name)
+    return arrays
 
 
 class ArrowStrings(Sequence[str]):

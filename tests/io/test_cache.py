@@ -210,5 +210,5 @@ def test_the_cache_command_lists_and_clears_entries(folder: Path) -> None:
     listed = runner.invoke(app, ["cache"])
     assert listed.exit_code == 0 and str(folder.resolve()) in listed.output
     cleared = runner.invoke(app, ["cache", "--clear"])
-    assert "removed 1 cached folder" in cleared.output
+    assert "removed 1 cache entry" in cleared.output
     assert cache.cached_folders() == []
