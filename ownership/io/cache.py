@@ -67,7 +67,9 @@ __all__ = [
     "cached_folders",
     "clear_cache",
     "document_cache",
+    "fingerprint_difference",
     "folder_cache",
+    "folder_fingerprint",
 ]
 
 #: Bumped whenever what an entry holds changes; older entries are then rebuilt.
@@ -552,6 +554,52 @@ class DocumentCache:
 # ---------------------------------------------------------------------- CSV folders
 
 
+def folder_fingerprint(folder: Path) -> dict[str, Any]:
+    """What an entry is built from: every file of the folder with its size,
+    modification and change times and inode (a file rewritten with the same size and
+    modification time, or replaced by another, differs in the others); and the
+    [size, CRC-32] of the content of those changed in the last RECENT_NS."""
+    files = {}
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.is_file():
+            stat = entry.stat()
+            files[entry.name] = [
+                stat.st_size,
+                stat.st_mtime_ns,
+                stat.st_ctime_ns,
+                stat.st_ino,
+            ]
+    since = time.time_ns() - RECENT_NS
+    recent = [name for name, (_, m, c, _) in files.items() if max(m, c) >= since]
+    content = {name: _file_checksum(folder / name) for name in recent}
+    return {
+        "version": CACHE_VERSION,
+        "folder": str(folder),
+        "files": files,
+        "content": content,
+    }
+
+
+def fingerprint_difference(folder: Path, earlier: dict[str, Any], now: dict[str, Any]) -> str:
+    """The first file added, removed or modified from fingerprint ``earlier`` to ``now``
+    (by size and times, or by content where ``earlier`` has it), or ""."""
+    before, after = earlier["files"], now["files"]
+    for name in sorted(before.keys() | after.keys()):
+        if name not in after:
+            return f"{name} removed"
+        if name not in before:
+            return f"{name} added"
+        if before[name] != after[name]:
+            return f"{name} modified"
+    for name, content in sorted(earlier.get("content", {}).items()):
+        try:
+            if (now["content"].get(name) or _file_checksum(folder / name)) != content:
+                return f"{name} modified"
+        except OSError:
+            return f"{name} removed"
+    return ""
+
+
 class FolderCache:
     """The entry of one CSV folder: its rows, its columns and analyses computed on it."""
 
@@ -566,48 +614,11 @@ class FolderCache:
 
     # ------------------------------------------------------------------ validity
     def fingerprint(self) -> dict[str, Any]:
-        """What the entry is built from: every file of the folder with its size,
-        modification and change times and inode (a file rewritten with the same size and
-        modification time, or replaced by another, differs in the others); and the
-        [size, CRC-32] of the content of those changed in the last RECENT_NS."""
-        files = {}
-        for entry in sorted(os.scandir(self.folder), key=lambda e: e.name):
-            if entry.is_file():
-                stat = entry.stat()
-                files[entry.name] = [
-                    stat.st_size,
-                    stat.st_mtime_ns,
-                    stat.st_ctime_ns,
-                    stat.st_ino,
-                ]
-        since = time.time_ns() - RECENT_NS
-        recent = [name for name, (_, m, c, _) in files.items() if max(m, c) >= since]
-        content = {name: _file_checksum(self.folder / name) for name in recent}
-        return {
-            "version": CACHE_VERSION,
-            "folder": str(self.folder),
-            "files": files,
-            "content": content,
-        }
+        """:func:`folder_fingerprint` of the folder."""
+        return folder_fingerprint(self.folder)
 
     def _difference(self, earlier: dict[str, Any], now: dict[str, Any]) -> str:
-        """The first file added, removed or modified from fingerprint ``earlier`` to
-        ``now`` (by size and times, or by content where ``earlier`` has it), or ""."""
-        before, after = earlier["files"], now["files"]
-        for name in sorted(before.keys() | after.keys()):
-            if name not in after:
-                return f"{name} removed"
-            if name not in before:
-                return f"{name} added"
-            if before[name] != after[name]:
-                return f"{name} modified"
-        for name, content in sorted(earlier.get("content", {}).items()):
-            try:
-                if (now["content"].get(name) or _file_checksum(self.folder / name)) != content:
-                    return f"{name} modified"
-            except OSError:
-                return f"{name} removed"
-        return ""
+        return fingerprint_difference(self.folder, earlier, now)
 
     def discard(self) -> None:
         _discard(self.path)
@@ -678,19 +689,13 @@ class FolderCache:
         default the fingerprint :meth:`load` took) describes it.
 
         Nothing is stored when the folder differs from ``read_from`` now (a file changed
-        while it was read: the dataset may hold some of both), with a note; quietly
-        nothing when the entry cannot be written.
+        while it was read: the dataset may hold some of both; the reader, which checks
+        the same, reads the folder again), nor when the entry cannot be written.
         """
         before = read_from if read_from is not None else self.read_from
         if before is None:
             return  # what the folder was when read is unknown
-        changed = self._difference(before, self.fingerprint())
-        if changed:
-            _note(
-                f"{self.folder} changed while it was read ({changed}); the result is from "
-                "the files as they were read and was not cached: run the command again "
-                "to read them as they are now"
-            )
+        if self._difference(before, self.fingerprint()):
             return
         from pyarrow import feather
 

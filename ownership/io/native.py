@@ -159,9 +159,51 @@ def load_native(
     data-quality findings (:func:`ownership.checks.data_quality`) with their files and
     lines. ``progress(done, total)`` is called with bytes of CSV read, for progress bars
     on large folders.
+
+    A folder whose files change while they are read is read again, once; a second
+    change is an error: an answer from files half old and half new is never given.
     """
-    loaded = _Loaded()
+    from .cache import fingerprint_difference, folder_fingerprint
+
     folders = [Path(p) for p in paths if Path(p).is_dir()]
+    change = ""
+    for _attempt in range(2):
+        before = {folder: folder_fingerprint(folder) for folder in folders}
+        found: list[Problem] = []
+        dataset = _load_native_once(
+            paths, folders, progress=progress, allow_conflicts=allow_conflicts, warnings=found
+        )
+        changed = [
+            (folder, what)
+            for folder in folders
+            if (what := fingerprint_difference(folder, before[folder], folder_fingerprint(folder)))
+        ]
+        if not changed:
+            if warnings is not None:
+                warnings += found
+            return dataset
+        folder, change = changed[0]
+    raise DataError(
+        [
+            Problem(
+                f"the folder changed while it was read ({change}), twice; run the command "
+                "again once it is written",
+                file=str(folder),
+            )
+        ]
+    )
+
+
+def _load_native_once(
+    paths: Sequence[str | Path],
+    folders: list[Path],
+    *,
+    progress: Callable[[int, int], None] | None,
+    allow_conflicts: bool,
+    warnings: list[Problem],
+) -> Dataset:
+    """:func:`load_native`, read once."""
+    loaded = _Loaded()
     total = sum(csv_bytes(folder) for folder in folders)
     if len(paths) == 1 and len(folders) == 1 and total >= columnar.COLUMNAR_FROM_BYTES:
         from .cache import folder_cache
@@ -175,8 +217,8 @@ def load_native(
         if fast is not None:
             if progress is not None:
                 progress(total, total)
-            if warnings is not None:  # accepted, so no conflict: rings are all it may hold
-                warnings += columnar.closed_ring_notes(fast)
+            # accepted, so no conflict: rings are all it may hold
+            warnings += columnar.closed_ring_notes(fast)
             return fast
     meter = _Meter(progress, total)
     for raw_path in paths:
