@@ -68,6 +68,8 @@ LOOK_THROUGH_EXACT_MARGIN = 1e-9
 CHAIN_SHOWN = 32
 #: Listed ancestors a verdict names (the first, by id); it says how many there are.
 LISTED_SHOWN = 32
+#: Members of a closed ring its explanation names; it says how many more there are.
+RING_NAMED = 10
 
 
 class Status(StrEnum):
@@ -1052,7 +1054,10 @@ class Analysis(Tabular):
                 f"{_records_text(self, figures)}; read as one stake of {low}-{high}%."
             )
         if Flag.closed_ring.value in flags:
-            ring = ", ".join(self._names.at(k) for k in self._ring_of(i))
+            members = self._ring_of(i)
+            ring = ", ".join(self._names.at(k) for k in members[:RING_NAMED])
+            if len(members) > RING_NAMED:
+                ring += f" and {len(members) - RING_NAMED:,} more"
             sentences.append(
                 f"It is on a ring of entities owning each other 100% with no outside owner "
                 f"({ring}): nobody ultimately owns them, look-through counts nothing around "
@@ -1060,18 +1065,32 @@ class Analysis(Tabular):
             )
         return sentences
 
-    def _ring_of(self, i: int) -> list[int]:
-        """The members of the closed ring entity ``i`` is on, in dataset order."""
-        import networkx as nx
+    @cached_property
+    def _closed_rings(self) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """Per entity, the closed ring it is on (-1 for none), and each ring's members in
+        dataset order; worked out once for every verdict that names its ring."""
+        from scipy import sparse
+        from scipy.sparse.csgraph import connected_components
 
         c = self.compiled
+        label = np.full(c.n, -1, dtype=np.int64)
         links = c.has_share & (c.low > 0) & c.closed_ring[c.src] & c.closed_ring[c.dst]
-        graph = nx.DiGraph()
-        graph.add_edges_from(zip(c.src[links].tolist(), c.dst[links].tolist(), strict=True))
-        for ring in nx.strongly_connected_components(graph):
-            if i in ring:
-                return sorted(ring)
-        return [i]
+        if not links.any():
+            return label, {}
+        graph = sparse.csr_matrix(
+            (np.ones(int(links.sum()), dtype=np.int8), (c.src[links], c.dst[links])),
+            shape=(c.n, c.n),
+        )
+        _, found = connected_components(graph, directed=True, connection="strong")
+        label[c.closed_ring] = found[c.closed_ring]
+        members = np.flatnonzero(label >= 0)
+        rings = {int(k): members[label[members] == k] for k in np.unique(label[members])}
+        return label, rings
+
+    def _ring_of(self, i: int) -> list[int]:
+        """The members of the closed ring entity ``i`` is on, in dataset order."""
+        label, rings = self._closed_rings
+        return rings[int(label[i])].tolist() if label[i] >= 0 else [i]
 
     @cached_property
     def _window_wording(self) -> tuple[str, str]:

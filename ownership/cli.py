@@ -78,7 +78,7 @@ def _json_text(value: Any) -> str:
 
 def _visible(text: str) -> str:
     """Text from the data as the terminal should show it (no escape sequences acted on)."""
-    from .render.text import visible
+    from .io.cells import visible
 
     return visible(text)
 

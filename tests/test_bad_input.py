@@ -172,3 +172,18 @@ def test_an_export_path_of_no_known_format_is_one_line(tmp_path: Path) -> None:
     one_line_error(
         "import", "fixtures/inspur.yaml", "--out", str(tmp_path / "x.txt"), fragment="cannot write"
     )
+
+
+def test_a_counterparty_row_with_more_cells_than_columns_is_named(tmp_path: Path) -> None:
+    counterparties = tmp_path / "c.csv"
+    counterparties.write_text("name,country\nInspur Group,CN,extra,cells\n", encoding="utf-8")
+    one_line_error("screen", str(counterparties), fragment="c.csv:2: 4 cells for 2 columns")
+
+
+def test_a_deeply_nested_list_cell_in_a_native_csv_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "csv"
+    save(Dataset(entities=[Entity(id="a", name="A", aliases=["qqq"])]), folder)
+    entities = folder / "entities.csv"
+    text = entities.read_text(encoding="utf-8").replace("qqq", "[" * DEEP + "]" * DEEP)
+    entities.write_text(text, encoding="utf-8")
+    one_line_error("validate", str(folder), fragment="nested deeper than can be read")

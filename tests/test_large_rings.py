@@ -95,3 +95,21 @@ def test_what_exact_arithmetic_cannot_afford_is_possibly_covered_not_guessed(
     written = io.BytesIO()
     write_verdict_lines(result, written, array=True, batch=50)
     assert written.getvalue().decode() == expected.getvalue()
+
+
+def test_a_large_closed_ring_is_named_in_part_in_every_verdict() -> None:
+    n = 10_000
+    ids = [f"e{i}" for i in range(n)]
+    holdings = [Holding(owner=ids[i], owned=ids[(i + 1) % n], percent=60) for i in range(n)]
+    holdings += [Holding(owner=ids[i], owned=ids[(i + 2) % n], percent=40) for i in range(n)]
+    dataset = Dataset(
+        entities=[*(Entity(id=i, name=i.upper()) for i in ids), Entity(id="x", name="X")],
+        holdings=[*holdings, Holding(owner="x", owned="e0", kind="control")],
+        listings=[Listing(entity="x", list="eu")],
+    )
+    started = time.perf_counter()
+    result = analyze(dataset, "eu", "2025-10-01")
+    texts = [v.explanation for v in result.verdicts()]
+    assert time.perf_counter() - started < 60
+    assert all("(E0, E1, E2, E3, E4, E5, E6, E7, E8, E9 and 9,990 more)" in t for t in texts[:n])
+    assert result.counts()["covered"] == n  # X controls e0, which owns the rest

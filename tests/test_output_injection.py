@@ -142,3 +142,23 @@ def test_the_native_json_writer_never_turns_a_string_into_a_number(tmp_path: Pat
     path = tmp_path / "d.json"
     path.write_text(text, encoding="utf-8")
     assert load(path) == dataset
+
+
+def test_report_csv_shows_escape_sequences_as_text(data: str) -> None:
+    code, out = invoke("analyze", "-f", "csv", "--data", data, "--lists", "[/]list")
+    assert code == 0
+    assert "\x1b" not in out and "\\x1b[31mAlert" in out
+
+
+def test_a_very_long_name_is_drawn_shortened(tmp_path: Path) -> None:
+    long_name = "Fuzz Subsidiary " + "x" * 200_000
+    dataset = Dataset(
+        entities=[Entity(id="p", name="Parent"), Entity(id="s", name=long_name)],
+        holdings=[Holding(owner="p", owned="s", percent=60)],
+        listings=[Listing(entity="p", list="entity_list")],
+    )
+    path = tmp_path / "d.yaml"
+    save(dataset, path)
+    code, _ = invoke("plot", "p", "--data", str(path), "--out", str(tmp_path / "f.svg"))
+    assert code == 0
+    assert (tmp_path / "f.svg").stat().st_size < 5 * path.stat().st_size + 200_000

@@ -19,7 +19,9 @@ when reading, so every value survives the round trip (``'t Hooft`` is left alone
 
 from __future__ import annotations
 
-__all__ = ["FORMULA_START", "for_spreadsheet", "restored", "reversible"]
+import re
+
+__all__ = ["FORMULA_START", "for_spreadsheet", "restored", "reversible", "visible"]
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_START = frozenset("=+-@\t\r")
@@ -41,3 +43,13 @@ def reversible(text: str) -> str:
 def restored(text: str) -> str:
     """A native CSV cell as written before :func:`reversible`."""
     return text[1:] if text[:1] == "'" and text[1:2] in _QUOTED else text
+
+
+#: Characters a terminal would act on (C0 and C1 controls, DEL) except the newline.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Data as a terminal should show it: control characters (an escape sequence in a name
+    would recolour or rewrite the screen) as their escapes, ``\\x1b``."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text) if _CONTROL.search(text) else text

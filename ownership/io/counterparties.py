@@ -68,6 +68,17 @@ def read_counterparties(
         country = country_column or next((lower[c] for c in COUNTRY_COLUMNS if c in lower), None)
         names, countries, rows, problems = [], [], [], []
         for row in reader:
+            if None in row:  # more cells than the header has columns
+                problems.append(
+                    Problem(
+                        f"{len(row[None]) + len(header)} cells for {len(header)} columns; "
+                        "quote a cell that holds the separator, or add the column to the "
+                        "header",
+                        file=str(file),
+                        line=reader.line_num,
+                    )
+                )
+                continue
             clean = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
             value = clean.get(column, "")
             if not value:

@@ -603,7 +603,7 @@ def _record_from_row(row: dict[str, str | None]) -> dict[str, Any]:
 def _parse_range_cell(cell: str) -> dict[str, Any]:
     """A ``percent`` cell holding the nested range, ``{"minimum": 30, "maximum": 35}``."""
     try:
-        value = json.loads(cell, parse_float=Decimal)
+        value = JsonDecoder(parse_float=Decimal).decode(cell)
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"column 'percent': a cell starting with '{{' must be a JSON range ({exc.msg})"
@@ -616,7 +616,7 @@ def _parse_range_cell(cell: str) -> dict[str, Any]:
 def _parse_list_cell(column: str, cell: str) -> list[Any]:
     if cell.startswith("["):
         try:
-            value = json.loads(cell)
+            value = JsonDecoder().decode(cell)
         except json.JSONDecodeError as exc:
             raise ValueError(
                 f"column {column!r}: a cell starting with '[' must be JSON ({exc.msg})"

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from ..model import _fmt
-from .cells import for_spreadsheet
+from .cells import for_spreadsheet, visible
 from .jsontext import encode_exact
 
 __all__ = [
@@ -94,12 +94,14 @@ def write_csv(
 
 
 def _cell(value: Any) -> Any:
-    """A CSV cell: lists joined with ``;``, and text that a spreadsheet would run as a
-    formula quoted (:mod:`ownership.io.cells`)."""
+    """A CSV cell: lists joined with ``;``, text that a spreadsheet would run as a
+    formula quoted (:mod:`ownership.io.cells`), and control characters (an escape
+    sequence in a name would act on the terminal showing the report) written as their
+    escapes, ``\\x1b``."""
     if isinstance(value, Decimal):
         return _fmt(value)
     if isinstance(value, list):
         value = ";".join(v["message"] if isinstance(v, dict) else str(v) for v in value)
     if value is None:
         return ""
-    return for_spreadsheet(value) if isinstance(value, str) else value
+    return for_spreadsheet(visible(value)) if isinstance(value, str) else value

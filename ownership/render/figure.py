@@ -28,9 +28,9 @@ from statistics import mean
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OwnershipError
+from ..io.cells import visible
 from .scene import Scene, build_scene
 from .style import LEGEND_ORDER, LINK_STYLE, STATUS_STYLE, edge_width, link_kind, share_label
-from .text import visible
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -43,6 +43,9 @@ __all__ = ["FIGURE_FORMATS", "plot_ownership", "save_figure"]
 FIGURE_FORMATS = (".png", ".svg", ".pdf")
 #: Characters per label line: names wrap so neighbours on a level do not collide.
 LABEL_WRAP = 18
+#: Characters of a name drawn at most; a longer one ends in "…" (a 200,000-character
+#: name would otherwise fill the figure and a 17 MB SVG).
+LABEL_CHARS = 90
 #: Behind entity names, where links leave their markers.
 LABEL_BOX = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85}
 #: Marker area in points squared.
@@ -52,6 +55,12 @@ MARKER_SIZE = 260
 INCHES_PER_COLUMN = 1.8
 INCHES_PER_LEVEL = 1.5
 MAX_INCHES = 60
+
+
+def _shortened(text: str, limit: int = LABEL_CHARS) -> str:
+    """``text`` as drawn: control characters visible, at most ``limit`` characters."""
+    text = visible(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def plot_ownership(
@@ -188,7 +197,7 @@ def _draw_nodes(ax: Axes, scene: Scene, positions: dict[str, tuple[float, float]
     for eid in scene.nodes:
         x, y = positions[eid]
         label = ax.annotate(
-            textwrap.fill(visible(scene.names[eid]), LABEL_WRAP, break_long_words=True),
+            textwrap.fill(_shortened(scene.names[eid]), LABEL_WRAP, break_long_words=True),
             (x, y),
             xytext=(0, -13),
             textcoords="offset points",
@@ -258,7 +267,8 @@ def _decorate(
     from matplotlib.lines import Line2D
 
     header = textwrap.fill(scene.analysis.header(), 120)
-    ax.set_title(visible(f"{scene.heading(title)}\n{header}"), fontsize=9, parse_math=False)
+    heading = _shortened(scene.heading(title), 3 * LABEL_CHARS)
+    ax.set_title(visible(f"{heading}\n{header}"), fontsize=9, parse_math=False)
     counts = scene.status_counts()
     handles: list[Any] = [
         Line2D(

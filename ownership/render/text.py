@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..io.cells import visible
 from ..model import _fmt
 from .style import STATUS_STYLE
 
@@ -39,16 +39,6 @@ __all__ = [
 
 #: Order of statuses in tables: the loophole first.
 TABLE_ORDER = {"exposed": 0, "covered": 1, "listed": 2, "clear": 3}
-
-
-#: Characters a terminal would act on (C0 and C1 controls, DEL) except the newline.
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-
-
-def visible(text: str) -> str:
-    """Data as a terminal should show it: control characters (an escape sequence in a name
-    would recolour or rewrite the screen) as their escapes, ``\\x1b``."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text) if _CONTROL.search(text) else text
 
 
 def safe(text: str) -> str:
