@@ -1054,10 +1054,10 @@ class Analysis(Tabular):
                 f"{_records_text(self, figures)}; read as one stake of {low}-{high}%."
             )
         if Flag.closed_ring.value in flags:
-            members = self._ring_of(i)
-            ring = ", ".join(self._names.at(k) for k in members[:RING_NAMED])
-            if len(members) > RING_NAMED:
-                ring += f" and {len(members) - RING_NAMED:,} more"
+            members, size = self._ring_of(i, RING_NAMED)
+            ring = ", ".join(self._names.at(k) for k in members)
+            if size > RING_NAMED:
+                ring += f" and {size - RING_NAMED:,} more"
             sentences.append(
                 f"It is on a ring of entities owning each other 100% with no outside owner "
                 f"({ring}): nobody ultimately owns them, look-through counts nothing around "
@@ -1087,10 +1087,15 @@ class Analysis(Tabular):
         rings = {int(k): members[label[members] == k] for k in np.unique(label[members])}
         return label, rings
 
-    def _ring_of(self, i: int) -> list[int]:
-        """The members of the closed ring entity ``i`` is on, in dataset order."""
+    def _ring_of(self, i: int, first: int) -> tuple[list[int], int]:
+        """The first members of the closed ring entity ``i`` is on, in dataset order, and
+        how many it has: only the first are listed, so a large ring costs each verdict little.
+        """
         label, rings = self._closed_rings
-        return rings[int(label[i])].tolist() if label[i] >= 0 else [i]
+        if label[i] < 0:
+            return [i], 1
+        members = rings[int(label[i])]
+        return members[:first].tolist(), len(members)
 
     @cached_property
     def _window_wording(self) -> tuple[str, str]:

@@ -59,9 +59,7 @@ def _options(
     ] = False,
     debug: Annotated[
         bool,
-        typer.Option(
-            "--debug", help="Show the traceback of an unexpected error (to report it)."
-        ),
+        typer.Option("--debug", help="Show the traceback of an unexpected error (to report it)."),
     ] = False,
 ) -> None:
     _DEBUG["on"] = debug
@@ -387,6 +385,12 @@ def analyze(
     strict: StrictOption = None,
     per_owner: PerOwnerOption = None,
     control: ControlOption = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", help="Rows of the table, most exposed first (0: all); other formats: all."
+        ),
+    ] = 200,
 ) -> None:
     """List every entity with its verdict: listed, covered, exposed (the loophole) or clear.
 
@@ -426,7 +430,14 @@ def analyze(
     for notice in (result.seed_notice(), data_notice):
         if notice:
             console.print(f"[yellow]{safe(notice)}[/yellow]")
-    console.print(analysis_table(result))
+    total = len(result.compiled.ids)
+    shown = total if limit <= 0 else min(limit, total)
+    console.print(analysis_table(result, shown))
+    if shown < total:
+        console.print(
+            f"[dim]{total - shown:,} more not shown; --limit 0 shows every row, "
+            "--format csv or json writes them all.[/dim]"
+        )
     counts = result.counts()
     console.print(", ".join(f"{v} {k}" for k, v in counts.items()))
 

@@ -489,3 +489,19 @@ def test_the_command_asks_for_small_pages_unless_told_otherwise(
         assert _huge_pages_flag(True) is asked_after
     finally:
         _huge_pages_flag(before)
+
+
+def test_analyze_table_shows_the_most_exposed_rows_first_and_says_how_many_more() -> None:
+    code, every, _ = run("analyze", "--as-of", "2023-06-01", "--limit", "0")
+    assert code == 0
+    rows = re.findall(r"^│ (\w+) +│ ([^│]+?) +│", every, flags=re.M)
+    statuses = [status for status, _ in rows]
+    assert "more not shown" not in every
+    code, out, _ = run("analyze", "--as-of", "2023-06-01", "--limit", "3")
+    assert code == 0
+    first = re.findall(r"^│ (\w+) +│ ([^│]+?) +│", out, flags=re.M)
+    assert first == rows[:3]
+    assert f"{len(statuses) - 3:,} more not shown; --limit 0 shows every row" in out
+    assert statuses[0] == "exposed" and statuses == sorted(
+        statuses, key=["exposed", "covered", "listed", "clear"].index
+    )

@@ -165,7 +165,7 @@ def read_ftm_records(items: Iterable[tuple[int, Any]], builder: Builder) -> None
             continue
         if not isinstance(schema, str):
             builder.problem(
-                f"schema must be a string such as \"Company\"; found {shown(schema)}",
+                f'schema must be a string such as "Company"; found {shown(schema)}',
                 where,
                 "schema",
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "safe",
     "screen_table",
     "status_text",
+    "table_rows",
     "timeline_table",
     "verdict_panel",
     "visible",
@@ -71,7 +73,32 @@ def _nearest(result: Analysis, v: Verdict) -> str:
     return f"{v.chain_names[0]} ({hops} link{'s' if hops > 1 else ''})"
 
 
-def analysis_table(result: Analysis) -> Table:
+def table_rows(result: Analysis, limit: int | None = None) -> list[str]:
+    """Entity ids in table order (exposed, covered, listed, clear; then the largest
+    look-through share; then the name), the first ``limit`` of them if given. Only those
+    become verdicts, so a short table of a large analysis is quick."""
+    statuses = result.statuses()
+    effective = result.effective
+
+    def key(position: int) -> tuple[int, float, str]:
+        entity_id = ids[position]
+        return (
+            TABLE_ORDER[statuses[entity_id].value],
+            -float(effective[position]),
+            result.name_of(entity_id),
+        )
+
+    ids = result.compiled.ids
+    positions = range(len(ids))
+    if limit is None or limit >= len(ids):
+        chosen = sorted(positions, key=key)
+    else:
+        chosen = heapq.nsmallest(limit, positions, key=key)
+    return [ids[k] for k in chosen]
+
+
+def analysis_table(result: Analysis, limit: int | None = None) -> Table:
+    """Every verdict, most exposed first; the first ``limit`` rows, if given."""
     table = Table(show_lines=False, header_style="bold", expand=False)
     table.add_column("status", no_wrap=True)
     table.add_column("entity", overflow="fold", ratio=3)
@@ -80,10 +107,7 @@ def analysis_table(result: Analysis) -> Table:
     table.add_column("look-through", justify="right", no_wrap=True)
     table.add_column("reached from", overflow="fold", ratio=2)
     table.add_column("flags", overflow="fold", ratio=1)
-    verdicts = sorted(
-        result.verdicts(),
-        key=lambda v: (TABLE_ORDER[v.status.value], -v.effective_percent, v.name),
-    )
+    verdicts = [result.verdict(entity_id) for entity_id in table_rows(result, limit)]
     for v in verdicts:
         legal = percent_text(v.legal_percent)
         if v.legal_percent_max > v.legal_percent:
