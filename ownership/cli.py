@@ -423,6 +423,7 @@ def analyze(
         with _progress("writing verdicts") as tick:
             _emit_records(verdict_rows(result, progress=tick), fmt)
         return
+    from .render.grid import sized
     from .render.text import analysis_table, safe
 
     console = _console()
@@ -432,7 +433,7 @@ def analyze(
             console.print(f"[yellow]{safe(notice)}[/yellow]")
     total = len(result.compiled.ids)
     shown = total if limit <= 0 else min(limit, total)
-    console.print(analysis_table(result, shown))
+    console.print(sized(analysis_table(result, shown)))
     if shown < total:
         console.print(
             f"[dim]{total - shown:,} more not shown; --limit 0 shows every row, "
@@ -542,6 +543,7 @@ def affiliates(
         else:
             _emit_records(report.to_records(), fmt)
         return
+    from .render.grid import sized
     from .render.text import affiliates_table, red_flag_lines, safe
 
     console = _console()
@@ -558,7 +560,7 @@ def affiliates(
     )
     shown = len(report) if limit <= 0 else min(limit, len(report))
     if len(report):
-        console.print(affiliates_table(report, shown))
+        console.print(sized(affiliates_table(report, shown)))
     if shown < len(report):
         console.print(
             f"[dim]{len(report) - shown:,} more not shown; --limit 0 shows every row, "
@@ -639,11 +641,12 @@ def screen(
         result, table.names, countries=table.countries, extras=table.rows, min_score=min_score
     )
     if fmt is Format.table:
+        from .render.grid import sized
         from .render.text import safe, screen_table
 
         console = _console()
         console.print(safe(result.header()))
-        console.print(screen_table(rows))
+        console.print(sized(screen_table(rows)))
         counts: dict[str, int] = {}
         for r in rows:
             counts[r.status] = counts.get(r.status, 0) + 1
@@ -712,6 +715,7 @@ def timeline(
         else:
             _emit_records(records, fmt)
         return
+    from .render.grid import sized
     from .render.text import safe, timeline_table
 
     console = _console()
@@ -720,7 +724,7 @@ def timeline(
     console.print(
         f"Timeline of {safe(match.entity.name)} under {chosen.name} ({safe(chosen.title)})"
     )
-    console.print(timeline_table(entries, group))
+    console.print(sized(timeline_table(entries, group)))
 
 
 @app.command()

@@ -85,3 +85,22 @@ def test_affiliate_paths_are_cut_with_a_reference() -> None:
     assert far.path[-1] == "c00099" and far.path_via == far.path[0]
     near = report["c00005"]
     assert near.path_via is None and near.path[0] == "c00000"
+
+
+def test_the_affiliates_table_shows_a_long_path_by_its_ends(tmp_path: Path) -> None:
+    path = tmp_path / "chain.yaml"
+    save(chain(12), path)
+    result = runner.invoke(
+        app,
+        ["affiliates", "c00000", "--data", str(path), "--as-of", "2025-10-01"],
+        env={"COLUMNS": "300"},
+    )
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if "11. Chain c00011 Ltd" in line)
+    assert "Chain c00001 Ltd -> Chain c00002 Ltd -> Chain c00003 Ltd -> … -> " in row
+    assert "-> Chain c00008 Ltd -> Chain c00009 Ltd -> Chain c00010 Ltd" in row
+    assert "c00005" not in row
+    short = next(line for line in result.stdout.splitlines() if "4. Chain c00004 Ltd" in line)
+    assert (
+        short.split("│")[-2].strip() == "Chain c00001 Ltd -> Chain c00002 Ltd -> Chain c00003 Ltd"
+    )

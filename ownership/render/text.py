@@ -39,6 +39,10 @@ __all__ = [
     "visible",
 ]
 
+#: Entities a table cell shows of the path between an affiliate and the query: the
+#: first and last halves, with "…" between (JSON and CSV write the whole path).
+VIA_SHOWN = 6
+
 #: Order of statuses in tables: the loophole first.
 TABLE_ORDER = {"exposed": 0, "covered": 1, "listed": 2, "clear": 3}
 
@@ -204,6 +208,8 @@ def affiliates_table(report: AffiliateReport, limit: int | None = None) -> Table
                 between = ("…", *a.path_names[:-1])
             elif a.path_via:
                 between = (*a.path_names[1:], "…")
+        if len(between) > VIA_SHOWN:  # a long path reads best as its two ends
+            between = (*between[: VIA_SHOWN // 2], "…", *between[-(VIA_SHOWN // 2) :])
         notes = [" -> ".join(between)] if between else []
         notes += [SHORT_FLAGS[f] for f in v.flags if f in SHORT_FLAGS]
         if a.red_flags:
