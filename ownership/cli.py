@@ -555,7 +555,7 @@ def affiliates(
             console.print(f"[yellow]{safe(notice)}[/yellow]")
     entity = report.entity
     console.print(
-        f"[bold]{safe(entity.name)}[/bold] ({entity.id}) is [bold]{entity.status.value}[/bold]"
+        f"[bold]{safe(entity.name)}[/bold] ({safe(entity.id)}) is [bold]{entity.status.value}[/bold]"
         + (f" ({', '.join(_local_flags(entity, result))})" if _local_flags(entity, result) else "")
     )
     shown = len(report) if limit <= 0 else min(limit, len(report))
@@ -1008,7 +1008,7 @@ def cache_command(
     folders = cached_folders()
     typer.echo(f"cache: {root}; {len(folders)} folder(s)")
     for folder, size in folders:
-        typer.echo(f"  {size / 1e6:,.1f} MB  {folder}")
+        typer.echo(_visible(f"  {size / 1e6:,.1f} MB  {folder}"))
 
 
 class _Ticker:

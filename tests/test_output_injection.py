@@ -162,3 +162,19 @@ def test_a_very_long_name_is_drawn_shortened(tmp_path: Path) -> None:
     code, _ = invoke("plot", "p", "--data", str(path), "--out", str(tmp_path / "f.svg"))
     assert code == 0
     assert (tmp_path / "f.svg").stat().st_size < 5 * path.stat().st_size + 200_000
+
+
+def test_an_id_with_escape_codes_is_shown_as_text(tmp_path: Path) -> None:
+    hostile = "\x1b]8;;https://example.invalid\x07FUZZ\x1b]8;;\x07"
+    path = tmp_path / "ids.yaml"
+    save(
+        Dataset(
+            entities=[Entity(id=hostile, name="Parent"), Entity(id="a", name="A")],
+            holdings=[Holding(owner=hostile, owned="a", percent=60)],
+        ),
+        path,
+    )
+    for command in (("affiliates", hostile), ("explain", "a"), ("analyze",)):
+        code, out = invoke(*command, "--data", str(path))
+        assert code == 0, out
+        assert "\x1b" not in out and "\x07" not in out, command
