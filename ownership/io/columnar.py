@@ -552,16 +552,50 @@ def _cross_record_checks(dataset: Dataset, columns: Columns) -> None:
 
 
 def closed_ring_notes(dataset: Dataset) -> list[Any]:
-    """:func:`ownership.checks.closed_rings` of a dataset read by columns, looking at the
-    records of the entities whose stakes reach 100% (the only ones a ring can hold)."""
+    """:func:`ownership.checks.closed_rings` of a dataset read by columns, looking only at
+    the records of entities that could be on a closed ring (:func:`_ring_candidates`)."""
     from dataclasses import replace
 
     from ..columns import columns_of
 
     columns = columns_of(dataset)
-    total, _, hundred = _certain_totals(columns)
-    rows = _rows_into(columns, np.flatnonzero(total >= hundred))
+    rows = _rows_into(columns, _ring_candidates(columns))
     if not rows.size:
         return []
     found = closed_rings([dataset.holdings[int(k)] for k in rows])
     return [replace(p, index=int(rows[p.index])) if p.index is not None else p for p in found]
+
+
+def _ring_candidates(columns: Columns) -> np.ndarray:
+    """Entities that could sit on a ring wholly owned among itself: each must be owned
+    100% by other such entities, so it lies on a cycle of certain stakes whose members
+    own it 100% between them (over all dates: a superset of any one date's). Cycles come
+    from strongly connected components; members short of 100% from inside are dropped
+    and the components found again, until nothing changes."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    h = columns.holdings
+    n = columns.n
+    hundred = 100 * 10**columns.places
+    certain = np.flatnonzero(~h.control & (h.low > 0))
+    src, dst, low = h.owner[certain], h.owned[certain], h.low[certain]
+    alive = np.ones(n, dtype=bool)
+    while True:
+        inside = alive[src] & alive[dst]
+        src, dst, low = src[inside], dst[inside], low[inside]
+        total = np.zeros(n, dtype=np.int64)
+        np.add.at(total, dst, low)
+        alive &= total >= hundred
+        if not alive.any():
+            return np.zeros(0, dtype=np.int64)
+        inside = alive[src] & alive[dst]
+        graph = sparse.csr_matrix(
+            (np.ones(int(inside.sum()), dtype=np.int8), (src[inside], dst[inside])), shape=(n, n)
+        )
+        _, label = connected_components(graph, directed=True, connection="strong")
+        sizes = np.bincount(label, minlength=n)
+        on_cycle = alive & (sizes[label] >= 2)
+        if np.array_equal(on_cycle, alive):
+            return np.flatnonzero(alive)
+        alive = on_cycle

@@ -17,7 +17,7 @@ from ownership.columns import Columns, columns_of
 from ownership.errors import DataError
 from ownership.io import columnar, load, save
 from ownership.io.columnar import read_csv_folder_columnar
-from ownership.model import Address, Dataset, Entity, FormerName, Identifier, Listing
+from ownership.model import Address, Dataset, Entity, FormerName, Holding, Identifier, Listing
 
 from ..factories import dated_holdings
 
@@ -216,3 +216,37 @@ def test_values_the_strict_reader_would_strip_are_left_to_it(tmp_path: Path, spa
     (folder / "holdings.csv").write_text(f"owner,owned,percent\na,b{space},10\n")
     assert read_csv_folder_columnar(folder) is None
     assert [e.name for e in load(folder).entities] == ["Alpha", "Beta"]
+
+
+@st.composite
+def wholly_owned_graphs(draw: st.DrawFn) -> Dataset:
+    """Small graphs of mostly 100% stakes, some dated, some partial: rings, chains into
+    rings, rings with an outside owner, rings that existed on one date only."""
+    n = draw(st.integers(2, 9))
+    ids = [f"e{k}" for k in range(n)]
+    holdings = []
+    for _ in range(draw(st.integers(1, 16))):
+        owner, owned = draw(st.sampled_from(ids)), draw(st.sampled_from(ids))
+        if owner == owned:
+            continue
+        percent = draw(st.sampled_from([100, 100, 100, 60, 40, 50]))
+        year = draw(st.sampled_from([None, 2020, 2024]))
+        holdings.append(
+            Holding(
+                owner=owner,
+                owned=owned,
+                percent=percent,
+                start=dt.date(year, 1, 1) if year else None,
+                end=dt.date(year, 12, 31) if year else None,
+            )
+        )
+    return Dataset(entities=[Entity(id=i, name=i.upper()) for i in ids], holdings=holdings)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(wholly_owned_graphs())
+def test_ring_notes_by_columns_equal_the_record_by_record_ones(dataset: Dataset) -> None:
+    from ownership.checks import closed_rings
+
+    expected = [(p.index, p.message) for p in closed_rings(list(dataset.holdings))]
+    assert [(p.index, p.message) for p in columnar.closed_ring_notes(dataset)] == expected
