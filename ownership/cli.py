@@ -555,7 +555,8 @@ def affiliates(
             console.print(f"[yellow]{safe(notice)}[/yellow]")
     entity = report.entity
     console.print(
-        f"[bold]{safe(entity.name)}[/bold] ({safe(entity.id)}) is [bold]{entity.status.value}[/bold]"
+        f"[bold]{safe(entity.name)}[/bold] ({safe(entity.id)}) is "
+        f"[bold]{entity.status.value}[/bold]"
         + (f" ({', '.join(_local_flags(entity, result))})" if _local_flags(entity, result) else "")
     )
     shown = len(report) if limit <= 0 else min(limit, len(report))
