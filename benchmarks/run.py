@@ -251,6 +251,7 @@ def worker(folder: Path, repeats: int, timeout: float, as_of: str) -> dict[str, 
 
     import ownership
     from ownership.analysis import analyze
+    from ownership.io.jsontext import encode_exact
 
     day = dt.date.fromisoformat(as_of)
     rec = Recorder(repeats, timeout)
@@ -321,7 +322,7 @@ def worker(folder: Path, repeats: int, timeout: float, as_of: str) -> dict[str, 
         rec.step("verdict.sample", lambda: [result.verdict(e) for e in probe], repeats=1)
         rec.step(
             "verdict.sample_json",
-            lambda: [json.dumps(result.verdict(e).to_dict()) for e in probe],
+            lambda: [encode_exact(result.verdict(e).to_dict()) for e in probe],
             repeats=1,
         )
         rec.note("verdict.sample", entities=len(probe))
@@ -808,11 +809,15 @@ def render(results: list[dict[str, Any]], maps: list[dict[str, Any]] | None = No
         if sample.get("status") == "ok":
             per = sample["s"] / max(1, sample.get("entities", 1)) * 1e6
             js = steps.get("verdict.sample_json") or {}
-            per_js = js.get("s", 0) / max(1, sample.get("entities", 1)) * 1e6
+            per_js = (
+                f"{js['s'] / max(1, sample.get('entities', 1)) * 1e6:.0f} µs"
+                if js.get("status") == "ok"
+                else _fmt(js)
+            )
             lines.append(
-                f"| one verdict / verdict + `to_dict` + `json.dumps` "
+                f"| one verdict / verdict + `to_dict` + exact JSON (`encode_exact`) "
                 f"(mean over {sample.get('entities')} random entities) "
-                f"| {per:.0f} µs / {per_js:.0f} µs |"
+                f"| {per:.0f} µs / {per_js} |"
             )
         lines += [
             "",

@@ -1011,21 +1011,29 @@ def exact_look_through(
         compiled.n, compiled.src[keep], compiled.dst[keep], compiled.low[keep], hundred,
         compiled.closed_ring if compiled.closed_ring.size else None,
     )  # fmt: skip
+    kept = np.flatnonzero(keep)
+    kept = kept[np.argsort(compiled.dst[kept], kind="stable")]  # grouped by owned entity
+    first = np.searchsorted(compiled.dst[kept], np.arange(compiled.n + 1))
+    # the ancestries of the targets, stopping at seeds (they absorb), a level at a time
+    wanted = np.zeros(compiled.n, dtype=bool)
+    frontier = np.unique(np.asarray(targets, dtype=np.int64))
+    wanted[frontier] = True
+    while frontier.size:
+        below = frontier[~compiled.seeds[frontier]]
+        edges = kept[_ranges(first[below], first[below + 1] - first[below])]
+        found = np.unique(compiled.src[edges])
+        frontier = found[~wanted[found]]
+        wanted[frontier] = True
+    needed = set(np.flatnonzero(wanted).tolist())
     owners: dict[int, list[tuple[int, Fraction]]] = defaultdict(list)
-    for k in np.flatnonzero(keep):
-        owners[int(compiled.dst[k])].append(
-            (int(compiled.src[k]), Fraction(int(compiled.low[k]), hundred))
-        )
-    # the ancestries of the targets, stopping at seeds (they absorb)
-    needed: set[int] = set()
-    stack = [int(t) for t in targets]
-    while stack:
-        node = stack.pop()
-        if node in needed:
-            continue
-        needed.add(node)
-        if not compiled.seeds[node]:
-            stack.extend(owner for owner, _ in owners.get(node, ()))
+    into_needed = kept[wanted[compiled.dst[kept]] & ~compiled.seeds[compiled.dst[kept]]]
+    for owner, owned, low in zip(
+        compiled.src[into_needed].tolist(),
+        compiled.dst[into_needed].tolist(),
+        compiled.low[into_needed].tolist(),
+        strict=True,
+    ):
+        owners[owned].append((owner, Fraction(int(low), hundred)))
     graph = nx.DiGraph()
     graph.add_nodes_from(needed)
     graph.add_edges_from(
