@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from .errors import Problem
 from .model import Dataset, Holding, HoldingKind, _fmt
-from .stakes import stakes_on
+from .stakes import Stake, stakes_on
 
 __all__ = [
     "Conflict",
@@ -230,37 +230,61 @@ def closed_rings(holdings: Sequence[Holding], name: Namer | None = None) -> list
         if holdings[k].owner in by_owned
     )
     problems = []
-    for ring in sorted(nx.strongly_connected_components(candidates), key=sorted):
-        if len(ring) < 2:
+    for component in sorted(nx.strongly_connected_components(candidates), key=sorted):
+        if len(component) < 2:
             continue
-        rows = sorted(k for member in ring for k in by_owned[member])
+        rows = sorted(k for member in component for k in by_owned[member])
         items = [holdings[k] for k in rows]
+        reported: set[frozenset[str]] = set()
         for day in _turning_days(items):
-            stakes = stakes_on(items, _on(day))
-            inside: dict[str, Decimal] = defaultdict(Decimal)
-            for s in stakes.values():
-                if s.owner in ring:
-                    inside[s.owned] += s.low
-            if not all(inside[member] == 100 for member in ring):
-                continue
-            names = ", ".join(sorted(ring))
-            when = f" on {day.isoformat()}" if day else ""
-            where = f" ({name(rows[0])})" if name is not None else ""
-            problems.append(
-                Problem(
-                    f"entities {names} own each other 100% with no outside owner{when}"
-                    f"{where}: nobody ultimately owns them; the analysis flags them "
-                    "closed_ring and gives them 0% look-through, and a listed member still "
-                    "passes its stakes on",
-                    section="holdings",
-                    index=rows[0],
-                    record_id=f"ring {names}",
-                    field="percent",
-                    value=names,
+            for ring in _wholly_owned_rings(stakes_on(items, _on(day)).values(), component):
+                if ring in reported:
+                    continue
+                reported.add(ring)
+                names = ", ".join(sorted(ring))
+                when = f" on {day.isoformat()}" if day else ""
+                first = min(k for k in rows if holdings[k].owned in ring)
+                where = f" ({name(first)})" if name is not None else ""
+                problems.append(
+                    Problem(
+                        f"entities {names} own each other 100% with no outside owner{when}"
+                        f"{where}: nobody ultimately owns them; the analysis flags them "
+                        "closed_ring and gives them 0% look-through, and a listed member "
+                        "still passes its stakes on",
+                        section="holdings",
+                        index=first,
+                        record_id=f"ring {names}",
+                        field="percent",
+                        value=names,
+                    )
                 )
-            )
-            break
-    return problems
+    return sorted(problems, key=lambda p: (p.index or 0, p.message))
+
+
+def _wholly_owned_rings(stakes: Iterable[Stake], members: set[str]) -> list[frozenset[str]]:
+    """The rings among ``members`` owned 100% from inside: members held less than that by
+    the others are dropped and the rings found again among the rest, until none is."""
+    import networkx as nx
+
+    stakes = [s for s in stakes if s.share and s.owner in members and s.owned in members]
+    alive = set(members)
+    while True:
+        inside: dict[str, Decimal] = defaultdict(Decimal)
+        for s in stakes:
+            if s.owner in alive and s.owned in alive:
+                inside[s.owned] += s.low
+        whole = {m for m in alive if inside[m] == 100}
+        graph = nx.DiGraph()
+        graph.add_edges_from(
+            (s.owner, s.owned) for s in stakes if s.owner in whole and s.owned in whole and s.low
+        )
+        rings = [c for c in nx.strongly_connected_components(graph) if len(c) > 1]
+        kept = set().union(*rings) if rings else set()
+        if kept == alive:
+            return sorted((frozenset(c) for c in rings), key=sorted)
+        if not kept:
+            return []
+        alive = kept
 
 
 def data_quality(dataset: Dataset, name: Namer | None = None) -> list[Problem]:

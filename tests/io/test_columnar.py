@@ -250,3 +250,27 @@ def test_ring_notes_by_columns_equal_the_record_by_record_ones(dataset: Dataset)
 
     expected = [(p.index, p.message) for p in closed_rings(list(dataset.holdings))]
     assert [(p.index, p.message) for p in columnar.closed_ring_notes(dataset)] == expected
+
+
+def test_a_closed_ring_inside_a_larger_knot_is_found() -> None:
+    """e0 and e1 own each other 100%; e2, owned 60% by e0, owned e0 in 2020 only: the
+    three make one knot of stakes, and the ring of two is closed outside 2020."""
+    from ownership.checks import closed_rings
+
+    ids = [f"e{k}" for k in range(5)]
+    year = {"start": dt.date(2020, 1, 1), "end": dt.date(2020, 12, 31)}
+    dataset = Dataset(
+        entities=[Entity(id=i, name=i.upper()) for i in ids],
+        holdings=[
+            Holding(owner="e0", owned="e2", percent=60),
+            Holding(owner="e0", owned="e1", percent=100),
+            Holding(owner="e4", owned="e2", percent=100),
+            Holding(owner="e2", owned="e0", percent=100, **year),
+            Holding(owner="e1", owned="e0", percent=100),
+        ],
+    )
+    found = closed_rings(list(dataset.holdings))
+    assert [p.record_id for p in found] == ["ring e0, e1"]
+    assert [p.record_id for p in columnar.closed_ring_notes(dataset)] == ["ring e0, e1"]
+    flags = {v.id: v.flags for v in analyze(dataset, "ofac-50", "2025-01-01")}
+    assert flags["e0"] == flags["e1"] == ("closed_ring",)
