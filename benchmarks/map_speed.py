@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.model import Dataset, Entity, Holding, Listing
 from ownership.render.html import write_map
 

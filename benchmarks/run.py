@@ -250,7 +250,7 @@ def worker(folder: Path, repeats: int, timeout: float, as_of: str) -> dict[str, 
     import numpy as np
 
     import ownership
-    from ownership.analysis import analyze
+    from ownership import analyze
     from ownership.io.jsontext import encode_exact
 
     day = dt.date.fromisoformat(as_of)
@@ -776,7 +776,10 @@ def render(results: list[dict[str, Any]], maps: list[dict[str, Any]] | None = No
             lines += [*e2e_rows, ""]
             continue
         lines += [f"| {label} | {_fmt(steps.get(key))} |" for key, label in STEP_LABELS]
-        lines += [*e2e_rows, f"| `look_through(compiled)` | {_fmt(steps.get('look_through'))} |"]
+        lines += [
+            *e2e_rows,
+            f"| `look_through(compiled)` | {_fmt(steps.get('look_through'))} |",
+        ]
         folder = Path(result["folder"])  # gone: nothing to say
         small = folder.is_dir() and csv_bytes(folder) < columnar.COLUMNAR_FROM_BYTES
         for key, entry in (result.get("cached") or {}).items():

@@ -8,13 +8,41 @@ True
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .analysis import Analysis, Verdict, analyze
 from .errors import AmbiguousName, DataError, EntityNotFound, OwnershipError, Problem
-from .graph import OwnershipGraph, Reach
-from .io import export, import_sources, load, save
 from .model import Arrangement, Dataset, Entity, Holding, Listing, Source
+
+if TYPE_CHECKING:
+    from .analysis import Verdict
+    from .facade import Analysis, analyze
+    from .graph import OwnershipGraph, Reach
+    from .io import export, import_sources, load, save
+
+#: Names imported when first used: the engine needs numpy and scipy, which the command
+#: line's help, and a process that sets numpy up first, should not pay for at import.
+_LATER = {
+    "Verdict": ".analysis",
+    "Analysis": ".facade",
+    "analyze": ".facade",
+    "OwnershipGraph": ".graph",
+    "Reach": ".graph",
+    "export": ".io",
+    "import_sources": ".io",
+    "load": ".io",
+    "save": ".io",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LATER:
+        raise AttributeError(f"module 'ownership' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LATER[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AmbiguousName",

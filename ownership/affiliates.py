@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .analysis import _CODES, CHAIN_SHOWN, Status
+from .analysis import CHAIN_SHOWN, STATUS_CODES, Status
+from .display import HTML_ROW_LIMIT, Tabular, html_table
 from .lazy import MadeOnRead
 from .propagate import relative_share_array
 from .redflags import RedFlag, RedFlagFinder
-from .tables import HTML_ROW_LIMIT, Tabular, html_table
 
 if TYPE_CHECKING:
     from .analysis import Analysis, Verdict
@@ -151,8 +151,8 @@ class AffiliateReport(Tabular):
             "exposed": 0,
             "clear": 0,
         }
-        found = np.bincount(self.items.codes, minlength=len(_CODES))  # no affiliate made
-        for code, count in zip(_CODES, found.tolist(), strict=True):
+        found = np.bincount(self.items.codes, minlength=len(STATUS_CODES))  # no affiliate made
+        for code, count in zip(STATUS_CODES, found.tolist(), strict=True):
             counts[code.value] += count
         return counts
 
@@ -225,12 +225,12 @@ def affiliates(
     codes = np.asarray(analysis._statuses, dtype=np.int64)[nodes]
     keep = np.ones(nodes.size, dtype=bool)
     if unlisted:
-        keep &= codes != _CODES.index(Status.listed)
+        keep &= codes != STATUS_CODES.index(Status.listed)
     if min_percent is not None:
         keep &= ~(percents < min_percent)
     kept = np.flatnonzero(keep)
     keys = _Keys(
-        severity=np.asarray([SEVERITY[code.value] for code in _CODES])[codes[kept]],
+        severity=np.asarray([SEVERITY[code.value] for code in STATUS_CODES])[codes[kept]],
         # shares that differ only by rounding (two ways of summing the same paths) tie
         share=-np.round(percents[kept], SHARE_PLACES),
         node=nodes[kept],
@@ -310,7 +310,7 @@ class _Affiliates(MadeOnRead[Affiliate]):
         self.keys = keys
         self.percents = percents
         self.finder = finder
-        self.codes = codes  # status of each, as an index into analysis._CODES
+        self.codes = codes  # status of each, as an index into analysis.STATUS_CODES
         self.ranked = np.zeros(0, dtype=np.int64)  # rows of the first affiliates, in order
 
     def __len__(self) -> int:

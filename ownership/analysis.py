@@ -33,20 +33,21 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
 from .checks import check_dataset
 from .columns import Columns, columns_of, sum_into
+from .derived import derived
 from .errors import DataError, shown
-from .model import Arrangement, Dataset, Holding, HoldingKind, Listing, _fmt
+from .model import Arrangement, Dataset, Holding, HoldingKind, Listing, fmt_decimal
 from .propagate import (
     Compiled,
     FixedPoint,
     Reachability,
-    _ranges,
     compile_snapshot,
+    concatenated_ranges,
     covered_fixed_point,
     exact_look_through,
     look_through,
@@ -56,7 +57,6 @@ from .propagate import (
 from .rules import DEFAULT_RULE, get_rule
 from .rules.base import Aggregation, Rule, Threshold
 from .share_order import ShareOrder
-from .tables import Tabular
 
 __all__ = ["Analysis", "Contribution", "Flag", "Status", "Verdict", "analyze"]
 
@@ -89,8 +89,38 @@ class Flag(StrEnum):
     closed_ring = "closed_ring"  # on a ring owning itself 100% with no outside owner
 
 
-STATUS_ORDER = {Status.listed: 0, Status.covered: 1, Status.exposed: 2, Status.clear: 3}
-_CODES = [Status.listed, Status.covered, Status.exposed, Status.clear]
+#: The fields of a verdict, in the order every output writes them: ``Verdict.to_dict``,
+#: the rows computed by columns (``to_records``, the pandas view), the JSON and JSON-lines
+#: writers, and the CSV columns (:data:`NESTED_FIELDS` aside).
+VERDICT_FIELDS: tuple[str, ...] = (
+    "id",
+    "name",
+    "country",
+    "status",
+    "flags",
+    "rule",
+    "window",
+    "as_of",
+    "threshold",
+    "effective_percent",
+    "legal_percent",
+    "legal_percent_max",
+    "listed_ancestors",
+    "listed_ancestors_total",
+    "nearest_listed",
+    "chain",
+    "chain_via",
+    "owners",
+    "listings",
+    "explanation",
+)
+#: Fields holding records of their own, which a CSV row leaves to the JSON outputs.
+NESTED_FIELDS = ("owners", "listings")
+
+#: The integer each status is stored as in arrays (an analysis's, a cache entry's): its
+#: position here. Stored entries depend on this order (the cache's version covers it).
+STATUS_CODES: tuple[Status, ...] = (Status.listed, Status.covered, Status.exposed, Status.clear)
+STATUS_ORDER = {status: code for code, status in enumerate(STATUS_CODES)}
 _FLAGS = list(Flag)
 
 
@@ -151,7 +181,7 @@ class Verdict:
     def _repr_html_(self) -> str:
         import html
 
-        from .tables import STATUS_COLOURS
+        from .display import STATUS_COLOURS
 
         colour = STATUS_COLOURS.get(self.status.value, "#fff")
         flags = ", ".join(self.flags) or "none"
@@ -164,8 +194,9 @@ class Verdict:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data; the documented, stable output of ``--format json``."""
-        return {
+        """Plain JSON-ready data; the documented, stable output of ``--format json``, its
+        fields in :data:`VERDICT_FIELDS` order."""
+        values = {
             "id": self.id,
             "name": self.name,
             "country": self.country,
@@ -187,6 +218,7 @@ class Verdict:
             "listings": [listing_dict(x) for x in self.listings],
             "explanation": self.explanation,
         }
+        return {name: values[name] for name in VERDICT_FIELDS}
 
 
 def _state_key(rule: Rule, day: dt.date) -> str:
@@ -247,6 +279,32 @@ def as_date(value: dt.date | str | None) -> dt.date:
         ) from None
 
 
+A = TypeVar("A", bound="Analysis")
+
+
+@overload
+def analyze(
+    dataset: Dataset,
+    rule: str | Rule = ...,
+    as_of: dt.date | str | None = ...,
+    *,
+    lists: list[str] | None = ...,
+    progress: Callable[[int, int], None] | None = ...,
+) -> Analysis: ...
+
+
+@overload
+def analyze(
+    dataset: Dataset,
+    rule: str | Rule = ...,
+    as_of: dt.date | str | None = ...,
+    *,
+    lists: list[str] | None = ...,
+    progress: Callable[[int, int], None] | None = ...,
+    kind: type[A],
+) -> A: ...
+
+
 def analyze(
     dataset: Dataset,
     rule: str | Rule = DEFAULT_RULE,
@@ -254,8 +312,11 @@ def analyze(
     *,
     lists: list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    kind: type[Analysis] | None = None,
 ) -> Analysis:
-    """Every entity's status under ``rule`` on ``as_of`` (default: today).
+    """Every entity's status under ``rule`` on ``as_of`` (default: today), as an
+    :class:`Analysis` or the subclass ``kind`` (the package's, :class:`ownership.Analysis`,
+    adds the notebook conveniences).
 
     ``progress(done, total)`` is called after each stage (compile, fixed points,
     reachability, look-through), for progress bars on large graphs.
@@ -264,12 +325,13 @@ def analyze(
     if lists:
         chosen = chosen.with_lists(lists)
     day = as_date(as_of)
-    if not dataset.is_checked:
+    kept = derived(dataset)
+    if not kept.checked:
         problems = check_dataset(dataset)
         if problems:
             raise DataError(problems)
-        dataset.mark_checked()
-    return Analysis(dataset, chosen, day, progress=progress)
+        kept.checked = True
+    return (kind or Analysis)(dataset, chosen, day, progress=progress)
 
 
 class _NamesOnDate(Mapping[str, str]):
@@ -540,25 +602,13 @@ class _SeedAncestry:
         return found
 
 
-class Analysis(Tabular):
-    """The result of one rule on one date over a dataset.
+class Analysis:
+    """The result of one rule on one date over a dataset: every entity's verdict.
 
-    Iterate it for :class:`Verdict` s; ``to_records()`` / ``to_pandas()`` for tables; in
-    Jupyter it shows as a table. ``affiliates``, ``timeline``, ``screen``, ``card``,
-    ``map`` and ``plot`` answer the usual questions from here.
+    It computes verdicts and answers questions about them (status, flags, verdict,
+    chain, counts); the questions built on verdicts (affiliates, timeline, screening,
+    the entity card) and the drawings live above it, in :mod:`ownership.facade`.
     """
-
-    _table_columns = (
-        "id",
-        "name",
-        "country",
-        "status",
-        "flags",
-        "legal_percent",
-        "effective_percent",
-        "nearest_listed",
-        "explanation",
-    )
 
     def __init__(
         self,
@@ -580,7 +630,7 @@ class Analysis(Tabular):
         self.threshold: Threshold | None = rule.threshold_on(as_of)
         self.lower: FixedPoint | None = None
         self.upper: FixedPoint | None = None
-        store = dataset.store
+        store = derived(dataset).store
         key = _state_key(rule, as_of) if store is not None else ""
         state = store.get(key) if store is not None else None
         if state is not None and self._restore(state):
@@ -629,7 +679,7 @@ class Analysis(Tabular):
 
     # ------------------------------------------------------------------ stored results
     def _state(self) -> dict[str, np.ndarray]:
-        """Every computed array, for a store to keep (see :class:`ownership.model.ArrayStore`)."""
+        """Every computed array, for a store to keep (see :class:`ownership.derived.ArrayStore`)."""
         state: dict[str, np.ndarray] = {"effective": self.effective, "statuses": self._statuses}
         parts: dict[str, Any] = {"c": self.compiled, "reach": self.reach}
         if self.lower is not None:
@@ -770,11 +820,11 @@ class Analysis(Tabular):
         return f"<Analysis {self.rule.name} as of {self.as_of.isoformat()}: {counts}>"
 
     def status(self, entity_id: str) -> Status:
-        return _CODES[int(self._statuses[self.compiled.index[entity_id]])]
+        return STATUS_CODES[int(self._statuses[self.compiled.index[entity_id]])]
 
     def statuses(self) -> dict[str, Status]:
         return {
-            eid: _CODES[int(code)]
+            eid: STATUS_CODES[int(code)]
             for eid, code in zip(self.compiled.ids, self._statuses, strict=True)
         }
 
@@ -786,7 +836,7 @@ class Analysis(Tabular):
 
     def counts(self) -> dict[str, int]:
         values = np.bincount(self._statuses, minlength=4)
-        return {s.value: int(values[i]) for i, s in enumerate(_CODES)}
+        return {s.value: int(values[i]) for i, s in enumerate(STATUS_CODES)}
 
     def header(self) -> str:
         """What every output states first: the rule, its window and the date."""
@@ -853,37 +903,6 @@ class Analysis(Tabular):
         """Holdings in ``entity_id`` active on the analysis date."""
         return self._active_holdings_into(entity_id)
 
-    def affiliates(
-        self,
-        name: str,
-        *,
-        scope: str = "subsidiaries",
-        unlisted: bool = False,
-        max_depth: int | None = None,
-        min_percent: float | None = None,
-    ) -> Any:
-        """Affiliates of the entity ``name`` (id, name, alias or former name), most exposed first.
-
-        See :func:`ownership.affiliates.affiliates`.
-        """
-        from .affiliates import affiliates
-
-        match = self.names.resolve(name)
-        report = affiliates(
-            self,
-            match.entity.id,
-            scope=scope,
-            unlisted=unlisted,
-            max_depth=max_depth,
-            min_percent=min_percent,
-        )
-        note = match.note()
-        if note:
-            from dataclasses import replace
-
-            report = replace(report, resolved_note=note)
-        return report
-
     # ------------------------------------------------------------------ verdicts
     @cached_property
     def _columns(self) -> Columns:
@@ -937,7 +956,7 @@ class Analysis(Tabular):
     def verdict(self, entity_id: str) -> Verdict:
         c = self.compiled
         i = c.index[entity_id]
-        status = _CODES[int(self._statuses[i])]
+        status = STATUS_CODES[int(self._statuses[i])]
         flags = tuple(self._flags_at(i))
         owners = self._contributions_at(i)
         positions, cut = self._chain_positions(i, status)
@@ -1038,7 +1057,7 @@ class Analysis(Tabular):
             total = sum((x.low for x in stakes), Decimal(0))
             sentences.append(
                 f"The stakes in it cannot all be true on {self.as_of.isoformat()}: "
-                f"{_records_text(self, records)} add up to {_fmt(total)}%"
+                f"{_records_text(self, records)} add up to {fmt_decimal(total)}%"
                 f"{' or more' if total == 100 else ''}; until the figures are settled each "
                 "counts from 0 up to its own figure, so coverage that rests on them is "
                 "possible, not certain."
@@ -1046,7 +1065,7 @@ class Analysis(Tabular):
         for k in alternative.tolist():
             owner = c.ids[int(c.src[k])]
             figures = [h for h in records if h.owner == owner]
-            low, high = _fmt(c.unscale(c.low[k])), _fmt(c.unscale(c.high[k]))
+            low, high = fmt_decimal(c.unscale(c.low[k])), fmt_decimal(c.unscale(c.high[k]))
             if Flag.conflicting_stakes.value in flags:
                 continue  # named above
             sentences.append(
@@ -1111,9 +1130,6 @@ class Analysis(Tabular):
             else ""
         )
         return not_in_force, unverified
-
-    def _status_of_index(self, i: int) -> Status:
-        return _CODES[int(self._statuses[i])]
 
     @cached_property
     def _owner_sets(self) -> tuple[np.ndarray, np.ndarray]:
@@ -1216,7 +1232,7 @@ class Analysis(Tabular):
             arranged.tolist(),
             strict=True,
         ):
-            status = _CODES[int(codes[owner])].value
+            status = STATUS_CODES[int(codes[owner])].value
             name = self._names.at(owner)
             if control:
                 link = Contribution(
@@ -1253,8 +1269,8 @@ class Analysis(Tabular):
         low, high, scale = bounds
         places = len(str(scale)) - 1  # scale is 10**places: shifting the point is exact
         return (
-            Decimal(_fmt(Decimal(int(low[slot])).scaleb(-places))),
-            Decimal(_fmt(Decimal(int(high[slot])).scaleb(-places))),
+            Decimal(fmt_decimal(Decimal(int(low[slot])).scaleb(-places))),
+            Decimal(fmt_decimal(Decimal(int(high[slot])).scaleb(-places))),
         )
 
     def _legal_bounds(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -1271,7 +1287,7 @@ class Analysis(Tabular):
         else:
             starts = c.in_ptr[positions]
             counts = c.in_ptr[positions + 1] - starts
-            pairs = c.in_edges[_ranges(starts, counts)]
+            pairs = c.in_edges[concatenated_ranges(starts, counts)]
             slots = np.repeat(np.arange(positions.size), counts)
             sums = self._legal_sums(pairs, slots, positions.size)
             low, high = (np.asarray(x, dtype=kind) for x in sums)
@@ -1349,10 +1365,10 @@ class Analysis(Tabular):
         (``chain_via``)."""
         c = self.compiled
         i = c.index[self.resolve(entity_id)]
-        whole, cut = self._chain_positions(i, self._status_of_index(i))
+        whole, cut = self._chain_positions(i, STATUS_CODES[int(self._statuses[i])])
         while cut:
             top = whole[0]
-            above, cut = self._chain_positions(top, self._status_of_index(top))
+            above, cut = self._chain_positions(top, STATUS_CODES[int(self._statuses[top])])
             whole = above[:-1] + whole
         return [c.ids[k] for k in whole]
 
@@ -1365,7 +1381,7 @@ class Analysis(Tabular):
         """Arrays kept in the dataset's store, when it has one, inside this analysis's
         entry, so that a later command does not make them again; made and kept when
         absent or not ``usable`` (say, not one per entity)."""
-        store = self.dataset.store
+        store = derived(self.dataset).store
         key = f"{_state_key(self.rule, self.as_of)}/{suffix}"  # pruned with the analysis
         stored = store.get(key) if store is not None else None
         if stored is not None and usable(stored):
@@ -1422,51 +1438,6 @@ class Analysis(Tabular):
 
         return np.asarray(self._kept("groups", labels, self._per_entity("groups"))["groups"])
 
-    # ------------------------------------------------------------------ output helpers
-    def to_records(self) -> list[dict[str, Any]]:
-        """One plain dict per entity (the documented JSON row), computed by columns."""
-        from .verdict_rows import verdict_rows
-
-        return list(verdict_rows(self))
-
-    def _table_caption(self) -> str:
-        counts = ", ".join(f"{v} {k}" for k, v in self.counts().items())
-        return f"{self.header()} {counts}."
-
-    def timeline(self, name: str, *, group: bool = False) -> Any:
-        """Status changes of ``name`` under this analysis's rule (all dates, not only as_of)."""
-        from .timeline import timeline
-
-        return timeline(self.dataset, self.resolve(name), self.rule, group=group)
-
-    def screen(self, names: list[str], **options: Any) -> Any:
-        """Screen counterparty names; see :func:`ownership.screening.screen`."""
-        from .screening import screen
-
-        return screen(self, names, **options)
-
-    def card(self, name: str) -> Any:
-        """The entity card of ``name``: names over time, facts, listings and sources."""
-        from .card import entity_card
-
-        return entity_card(self.dataset, self.resolve(name))
-
-    def map(
-        self, name: str | None = None, *, depth: int | None = None, physics: bool = False
-    ) -> Any:
-        """An interactive HTML map (of ``name``'s group, or everything); shows inline in Jupyter."""
-        from .render.html import MapView
-
-        focus = self.resolve(name) if name else None
-        return MapView(self, focus=focus, depth=depth, physics=physics)
-
-    def plot(self, name: str | None = None, *, depth: int | None = None, ax: Any = None) -> Any:
-        """A matplotlib ownership tree (of ``name``'s group, or everything); returns the Axes."""
-        from .render.figure import plot_ownership
-
-        focus = self.resolve(name) if name else None
-        return plot_ownership(self, focus=focus, depth=depth, ax=ax)
-
 
 # ---------------------------------------------------------------------- explanations
 
@@ -1484,11 +1455,11 @@ def _on_its_side(share: Fraction, threshold: Threshold) -> float:
     return float(Fraction(step, 1_000_000))
 
 
-def _pct(value: float | Decimal, threshold: Threshold | None = None) -> str:
+def percent_words(value: float | Decimal, threshold: Threshold | None = None) -> str:
     """A share as text: a decimal exactly; a float (look-through) to two places, or to six
     where two would put it on the other side of ``threshold`` (49.9999999 is not 50%)."""
     if isinstance(value, Decimal):
-        return f"{_fmt(value)}%"
+        return f"{fmt_decimal(value)}%"
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     if threshold is not None and math.isfinite(value):
         shown, actual = Decimal(f"{value:.2f}"), Decimal(repr(value))
@@ -1587,11 +1558,11 @@ def explanation(
         if aggregation is Aggregation.look_through:
             parts.append(
                 f"{name} is covered under {rule_when}: listed parties hold "
-                f"{_pct(effective, analysis.threshold)} of it through all paths "
+                f"{percent_words(effective, analysis.threshold)} of it through all paths "
                 f"(threshold {threshold})."
             )
         else:
-            held = _pct(legal_low)
+            held = percent_words(legal_low)
             via_control = any(o[3] == "control" for o in owners) and not _meets_text(
                 legal_low, analysis
             )
@@ -1614,7 +1585,7 @@ def explanation(
             parts.append(f"{name} is covered under {rule_when}: {basis}: {owner_text}.")
             if chain:
                 parts.append(f"Chain: {chain}.")
-            parts.append(f"Look-through share {_pct(effective, analysis.threshold)}.")
+            parts.append(f"Look-through share {percent_words(effective, analysis.threshold)}.")
     elif status is Status.exposed:
         nearest = analysis._names.get(nearest_listed or "", nearest_listed)
         parts.append(
@@ -1623,11 +1594,12 @@ def explanation(
         )
         if aggregation in (Aggregation.all, Aggregation.per_owner):
             parts.append(
-                f"Listed or covered owners hold {_pct(legal_low)} (threshold {threshold}); "
-                f"look-through share {_pct(effective, analysis.threshold)}."
+                f"Listed or covered owners hold {percent_words(legal_low)} "
+                f"(threshold {threshold}); "
+                f"look-through share {percent_words(effective, analysis.threshold)}."
             )
         else:
-            parts.append(f"Look-through share {_pct(effective, analysis.threshold)}.")
+            parts.append(f"Look-through share {percent_words(effective, analysis.threshold)}.")
         if owner_text:
             parts.append(f"Owners that count: {owner_text}.")
         if analysis._undecided[position]:
@@ -1637,7 +1609,7 @@ def explanation(
                 "exactly here; establish the shares."
             )
             flags = [f for f in flags if f != Flag.possibly_covered.value]
-        parts += exposed_flag_sentences(flags, _pct(legal_high), analysis.rule)
+        parts += exposed_flag_sentences(flags, percent_words(legal_high), analysis.rule)
     else:
         parts.append(f"{name} is clear: no listed party owns or controls it under {rule_when}.")
     if status is not Status.listed:
@@ -1645,12 +1617,12 @@ def explanation(
     parts.extend(analysis._data_sentences(position, flags))
     parts.extend(analysis._window_sentences(flags))
     text = " ".join(parts)
-    return _DOUBLE_STOP.sub(_single_stop, text) if ".." in text else text
+    return DOUBLE_STOP.sub(_single_stop, text) if ".." in text else text
 
 
 #: A sentence stop right after a name that ends in one ("Co.", "Ltd.").
-_DOUBLE_STOP = re.compile(r"\.\.(?=\s|$)")
-_WORD = re.compile(r"\w")
+DOUBLE_STOP = re.compile(r"\.\.(?=\s|$)")
+WORD_CHARACTER = re.compile(r"\w")
 
 
 def _names_text(names: Sequence[str]) -> str:
@@ -1662,7 +1634,7 @@ def _names_text(names: Sequence[str]) -> str:
 
 def _single_stop(match: re.Match[str]) -> str:
     start = match.start()
-    return "." if start and _WORD.match(match.string, start - 1) else ".."
+    return "." if start and WORD_CHARACTER.match(match.string, start - 1) else ".."
 
 
 def _meets_text(legal_low: Decimal, analysis: Analysis) -> bool:

@@ -38,7 +38,7 @@ class EntityCard:
     def _repr_html_(self) -> str:
         import html
 
-        from .tables import html_table
+        from .display import html_table
 
         data = self.to_dict()
         names = html_table(data["names"], ("name", "since", "until"), caption="names over time")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .errors import Problem
-from .model import Dataset, Holding, HoldingKind, _fmt
+from .model import Dataset, Holding, HoldingKind, fmt_decimal
 from .stakes import Stake, stakes_on
 
 __all__ = [
@@ -80,7 +80,7 @@ def _unknown_references(dataset: Dataset) -> list[Problem]:
                 )
             )
 
-    def source_refs(values: list[str], section: str, index: int, rid: str | None) -> None:
+    def source_refs(values: Sequence[str], section: str, index: int, rid: str | None) -> None:
         if not dataset.sources:
             # Free-text sources are fine in a dataset that declares no source records.
             return
@@ -191,7 +191,7 @@ def stake_conflicts(
         records = ", ".join(_record(holdings, k, name) for k in conflict.rows)
         when = f"on {conflict.day.isoformat()}" if conflict.day else "with no start date"
         total = conflict.total
-        amount = f"more than {_fmt(total)}" if total <= 100 else _fmt(total)
+        amount = f"more than {fmt_decimal(total)}" if total <= 100 else fmt_decimal(total)
         problems.append(
             Problem(
                 f"known stakes in {conflict.owned!r} add up to {amount}% {when} ({records}); "

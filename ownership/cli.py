@@ -16,6 +16,12 @@ from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+# numpy asks the kernel for 2 MB pages for large arrays; a large command makes and drops
+# thousands of short-lived arrays of several megabytes, and each huge page is zeroed
+# whole when first touched (about 1 s of system time at 1M entities). numpy reads this,
+# its documented switch, when first imported, which is after this line.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+
 import typer
 
 app = typer.Typer(
@@ -45,6 +51,8 @@ DataOption = Annotated[
 
 #: Whether ``--debug`` was given: an unexpected error then shows its traceback.
 _DEBUG = {"on": False}
+#: Where this run keeps its cache: the environment's choice, or none with --no-cache.
+_CACHE: dict[str, Path | None] = {"dir": None}
 
 
 @app.callback()
@@ -63,8 +71,9 @@ def _options(
     ] = False,
 ) -> None:
     _DEBUG["on"] = debug
-    if no_cache:
-        os.environ["OWNERSHIP_CACHE"] = "off"
+    from . import settings
+
+    _CACHE["dir"] = None if no_cache else settings.cache_dir()
 
 
 def _json_text(value: Any) -> str:
@@ -148,7 +157,12 @@ def _load(paths: list[Path] | None, allow_conflicts: bool = False) -> Any:
     from . import bundled_dataset, load
 
     with _progress("loading") as tick:
-        return load(*(paths or [bundled_dataset()]), progress=tick, allow_conflicts=allow_conflicts)
+        return load(
+            *(paths or [bundled_dataset()]),
+            progress=tick,
+            allow_conflicts=allow_conflicts,
+            cache_dir=_CACHE["dir"],
+        )
 
 
 RuleOption = Annotated[
@@ -400,7 +414,7 @@ def analyze(
 
     Example: ownership analyze --rule ofac-50 --as-of 2024-06-01 --format json
     """
-    from .analysis import analyze as run_analysis
+    from .facade import analyze as run_analysis
 
     dataset = _load(data, allow_conflicts)
     chosen = _rule(rule, lists, threshold, strict, per_owner, control)
@@ -410,7 +424,7 @@ def analyze(
     if data_notice and fmt is not Format.table:
         typer.echo(_visible(f"note: {data_notice}"), err=True)
     if fmt in (Format.json, Format.jsonl):
-        from .verdict_lines import write_verdict_lines
+        from .verdict_json import write_verdict_lines
 
         sys.stdout.flush()
         with _progress("writing verdicts") as tick:
@@ -418,7 +432,7 @@ def analyze(
             sys.stdout.buffer.flush()
         return
     if fmt is Format.csv:
-        from .verdict_rows import verdict_rows
+        from .verdict_records import verdict_rows
 
         with _progress("writing verdicts") as tick:
             _emit_records(verdict_rows(result, progress=tick), fmt)
@@ -460,7 +474,7 @@ def explain(
 
     Example: ownership explain "Aivres Systems" --as-of 2025-10-01
     """
-    from .analysis import analyze as run_analysis
+    from .facade import analyze as run_analysis
     from .resolve import NameIndex
 
     dataset = _load(data, allow_conflicts)
@@ -528,7 +542,7 @@ def affiliates(
 
     Example: ownership affiliates "Inspur Group" --unlisted --as-of 2023-06-01
     """
-    from .analysis import analyze as run_analysis
+    from .facade import analyze as run_analysis
 
     dataset = _load(data, allow_conflicts)
     result = run_analysis(dataset, _rule(rule, lists), as_of)
@@ -628,7 +642,7 @@ def screen(
 
     Example: ownership screen customers.csv --name-column company --fail-on exposed
     """
-    from .analysis import analyze as run_analysis
+    from .facade import analyze as run_analysis
     from .io.counterparties import read_counterparties
     from .screening import LEVELS, worst_level
     from .screening import screen as run_screen
@@ -862,7 +876,7 @@ def export(
     dataset = _load(data, allow_conflicts)
     analysis = None
     if rule is not None:
-        from .analysis import analyze as run_analysis
+        from .facade import analyze as run_analysis
 
         analysis = run_analysis(dataset, _rule(rule, None), as_of)
     path = run_export(dataset, out, fmt.value if fmt else None, analysis)
@@ -889,7 +903,7 @@ def compare(
 
     Example: ownership compare entities.ftm.json --rule ofac-50
     """
-    from .analysis import analyze as run_analysis
+    from .facade import analyze as run_analysis
     from .io.ftm import compare_coverage
 
     dataset = _load(data or [ftm_file], allow_conflicts)
@@ -936,8 +950,8 @@ def map_command(
 
     Example: ownership map "Inspur Group" --as-of 2025-10-01 --out inspur.html
     """
-    from .analysis import analyze as run_analysis
     from .errors import OwnershipError
+    from .facade import analyze as run_analysis
     from .render.html import write_map
 
     dataset = _load(data, allow_conflicts)
@@ -975,7 +989,7 @@ def plot(
 
     Example: ownership plot "Inspur Group" --as-of 2023-06-01 --out inspur.svg
     """
-    from .analysis import analyze as run_analysis
+    from .facade import analyze as run_analysis
     from .render.figure import save_figure
 
     dataset = _load(data, allow_conflicts)
@@ -996,17 +1010,17 @@ def cache_command(
 
     Example: ownership cache --clear
     """
-    from .io.cache import cache_dir, cached_folders, clear_cache
+    from .io.cache import cached_folders, clear_cache
 
-    root = cache_dir()
+    root = _CACHE["dir"]
     if root is None:
-        typer.echo("the cache is off (OWNERSHIP_CACHE=off)")
+        typer.echo("the cache is off (OWNERSHIP_CACHE=off or --no-cache)")
         return
     if clear:
-        removed = clear_cache()
+        removed = clear_cache(root)
         typer.echo(f"removed {removed} cache entr{'y' if removed == 1 else 'ies'} from {root}")
         return
-    folders = cached_folders()
+    folders = cached_folders(root)
     typer.echo(f"cache: {root}; {len(folders)} folder(s)")
     for folder, size in folders:
         typer.echo(_visible(f"  {size / 1e6:,.1f} MB  {folder}"))
@@ -1045,27 +1059,8 @@ def _local_flags(verdict: Any, result: Any) -> list[str]:
     return [f for f in verdict.flags if f not in result.global_flags]
 
 
-def _small_pages_for_arrays() -> None:
-    """Stop numpy asking the kernel for 2 MB pages for its large arrays, unless
-    ``NUMPY_MADVISE_HUGEPAGE`` says otherwise.
-
-    A large command makes and drops thousands of short-lived arrays of several
-    megabytes, and the kernel zeroes each huge page whole when it is first touched. At 1M
-    entities that was about 1 s of the 2.5 to 4 s of system time ``analyze`` took.
-    """
-    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
-        return
-    import numpy as np
-
-    core = getattr(np, "_core", None) or np.core  # numpy 2 / numpy 1
-    setter = getattr(core.multiarray, "_set_madvise_hugepage", None)
-    if setter is not None:
-        setter(False)
-
-
 def main() -> None:
     """Console entry point."""
-    _small_pages_for_arrays()
     try:
         app()
     except KeyboardInterrupt:

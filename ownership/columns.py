@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .model import Dataset, HoldingKind, _fmt
+from .derived import derived
+from .model import Dataset, HoldingKind, fmt_decimal
 from .stakes import provenance
 
 if TYPE_CHECKING:
@@ -91,12 +92,12 @@ class HoldingColumns:
         """The share of one row as :meth:`ownership.model.Holding.share_text` writes it."""
         if self.control[row]:
             return "control"
-        low = _fmt(Decimal(int(self.low[row])) / scale)
+        low = fmt_decimal(Decimal(int(self.low[row])) / scale)
         if self.percent_given[row]:
             return f"{low}%"
         if not self.range_given[row]:
             return "unknown %"
-        high = _fmt(Decimal(int(self.high[row])) / scale)
+        high = fmt_decimal(Decimal(int(self.high[row])) / scale)
         return (
             f"{'>' if self.low_strict[row] else ''}{low}-{'<' if self.high_strict[row] else ''}"
             f"{high}%"
@@ -312,15 +313,13 @@ def decimal_places(value: Decimal) -> int:
 
 
 def columns_of(dataset: Dataset) -> Columns:
-    """The dataset's columns, built once and kept while its record lists stay the same."""
-    if dataset._columns_key == dataset.records_key():
-        return dataset._columns  # type: ignore[no-any-return]
-    columns = Columns.from_dataset(dataset)
-    attach_columns(dataset, columns)
-    return columns
+    """The dataset's columns, built once per dataset (which cannot change)."""
+    kept = derived(dataset)
+    if kept.columns is None:
+        kept.columns = Columns.from_dataset(dataset)
+    return kept.columns  # type: ignore[no-any-return]
 
 
 def attach_columns(dataset: Dataset, columns: Columns) -> None:
     """Keep ``columns`` with ``dataset`` (readers that build columns directly call this)."""
-    dataset._columns = columns
-    dataset._columns_key = dataset.records_key()
+    derived(dataset).columns = columns

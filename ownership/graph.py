@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .model import Arrangement, Dataset, Entity, Holding, HoldingKind, Listing
+from .model import Arrangement, Dataset, Entity, Holding, Listing
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -181,7 +181,7 @@ class OwnershipGraph:
                 continue
             stopped = [f for f in ent.former_names if f.until is not None and f.until < day]
             entities.append(ent.model_copy(update={"name": current, "former_names": stopped}))
-        snapshot = Dataset.model_construct(
+        snapshot = Dataset.of(
             entities=entities,
             holdings=[h for h in self.dataset.holdings if h.active_on(day)],
             listings=[x for x in self.dataset.listings if x.active_on(day)],
@@ -189,9 +189,3 @@ class OwnershipGraph:
             sources=list(self.dataset.sources),
         )
         return OwnershipGraph(snapshot, as_of=day)
-
-    def ownership_edges(self) -> Iterator[Holding]:
-        for _, _, data in self.graph.edges(data=True):
-            hold: Holding = data["holding"]
-            if hold.kind is HoldingKind.ownership:
-                yield hold

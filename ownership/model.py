@@ -16,18 +16,17 @@ True
 
 from __future__ import annotations
 
-import builtins
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     TypeAdapter,
     field_validator,
     model_validator,
@@ -39,7 +38,6 @@ __all__ = [
     "WELL_KNOWN_LISTS",
     "Address",
     "Arrangement",
-    "ArrayStore",
     "Dataset",
     "Entity",
     "EntityKind",
@@ -73,7 +71,7 @@ def _exact_share(value: Decimal) -> Decimal:
             places -= 1
         if places > MAX_SHARE_PLACES:
             raise ValueError(
-                f"{_fmt(value)} has {places} decimal places; at most {MAX_SHARE_PLACES} are "
+                f"{fmt_decimal(value)} has {places} decimal places; at most {MAX_SHARE_PLACES} are "
                 "computed exactly: round it, or give the range it lies in (minimum and "
                 "maximum)"
             )
@@ -97,7 +95,16 @@ class FieldValueError(ValueError):
 class _Record(BaseModel):
     """Strict base: unknown fields are errors, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        """As pydantic's, with lists in ``update`` made tuples: records never change."""
+        return super().model_copy(update=_frozen(update) if update else update, deep=deep)
+
+
+def _frozen(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with every list made a tuple (other sequences are immutable already)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
 
 
 def _interval_error(start: dt.date | None, end: dt.date | None) -> None:
@@ -143,7 +150,7 @@ class FormerName(_Record):
 
     name: NonEmpty
     until: dt.date | None = None
-    sources: list[str] = Field(default_factory=list)
+    sources: tuple[str, ...] = ()
 
 
 class Identifier(_Record):
@@ -160,7 +167,7 @@ class Address(_Record):
     country: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
-    sources: list[str] = Field(default_factory=list)
+    sources: tuple[str, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -182,11 +189,11 @@ class Entity(_Record):
     country: str | None = Field(
         default=None, description="ISO 3166-1 alpha-2 code, e.g. CN, US, TW"
     )
-    aliases: list[str] = Field(default_factory=list)
-    former_names: list[FormerName] = Field(default_factory=list)
-    identifiers: list[Identifier] = Field(default_factory=list)
-    addresses: list[Address] = Field(default_factory=list)
-    sources: list[str] = Field(default_factory=list)
+    aliases: tuple[str, ...] = ()
+    former_names: tuple[FormerName, ...] = ()
+    identifiers: tuple[Identifier, ...] = ()
+    addresses: tuple[Address, ...] = ()
+    sources: tuple[str, ...] = ()
     note: str | None = None
 
     @field_validator("country")
@@ -259,7 +266,7 @@ class Holding(_Record):
     exclusive_maximum: Percent | None = Field(default=None, alias="exclusiveMaximum")
     start: dt.date | None = None
     end: dt.date | None = None
-    sources: list[str] = Field(default_factory=list)
+    sources: tuple[str, ...] = ()
     note: str | None = None
 
     @model_validator(mode="before")
@@ -317,14 +324,15 @@ class Holding(_Record):
         low, high = self.lower_bound, self.upper_bound
         if low > high:
             raise FieldValueError(
-                "minimum", f"minimum {_fmt(low)} is above maximum {_fmt(high)}; swap them"
+                "minimum",
+                f"minimum {fmt_decimal(low)} is above maximum {fmt_decimal(high)}; swap them",
             )
         if low == high and (
             self.exclusive_minimum is not None or self.exclusive_maximum is not None
         ):
             raise FieldValueError(
                 "maximum",
-                f"the range excludes its only value {_fmt(low)}; widen it or give percent",
+                f"the range excludes its only value {fmt_decimal(low)}; widen it or give percent",
             )
         return self
 
@@ -360,18 +368,18 @@ class Holding(_Record):
         if self.kind is HoldingKind.control:
             return "control"
         if self.percent is not None:
-            return f"{_fmt(self.percent)}%"
+            return f"{fmt_decimal(self.percent)}%"
         if not self.is_range:
             return "unknown %"
         low = (
-            f">{_fmt(self.exclusive_minimum)}"
+            f">{fmt_decimal(self.exclusive_minimum)}"
             if self.exclusive_minimum is not None
-            else _fmt(self.minimum if self.minimum is not None else Decimal(0))
+            else fmt_decimal(self.minimum if self.minimum is not None else Decimal(0))
         )
         high = (
-            f"<{_fmt(self.exclusive_maximum)}"
+            f"<{fmt_decimal(self.exclusive_maximum)}"
             if self.exclusive_maximum is not None
-            else _fmt(self.maximum if self.maximum is not None else Decimal(100))
+            else fmt_decimal(self.maximum if self.maximum is not None else Decimal(100))
         )
         return f"{low}-{high}%"
 
@@ -379,7 +387,7 @@ class Holding(_Record):
         return active_on(self.start, self.end, day)
 
 
-def _fmt(value: Decimal | None) -> str:
+def fmt_decimal(value: Decimal | None) -> str:
     """Render a decimal without exponent or trailing zeros: 50.00 -> 50, 33.30 -> 33.3."""
     if value is None:
         return "?"
@@ -396,7 +404,7 @@ class Listing(_Record):
     start: dt.date | None = None
     end: dt.date | None = None
     citation: str | None = None
-    sources: builtins.list[str] = Field(default_factory=builtins.list)  # `list` is a field here
+    sources: tuple[str, ...] = ()
     note: str | None = None
 
     @model_validator(mode="after")
@@ -416,11 +424,11 @@ class Arrangement(_Record):
 
     id: str | None = None
     kind: str = "joint_arrangement"
-    members: Annotated[list[NonEmpty], Field(min_length=2)]
+    members: Annotated[tuple[NonEmpty, ...], Field(min_length=2)]
     target: NonEmpty
     start: dt.date | None = None
     end: dt.date | None = None
-    sources: list[str] = Field(default_factory=list)
+    sources: tuple[str, ...] = ()
     note: str | None = None
 
     @model_validator(mode="after")
@@ -434,14 +442,6 @@ class Arrangement(_Record):
         return active_on(self.start, self.end, day)
 
 
-class ArrayStore(Protocol):
-    """Somewhere to keep arrays computed from a dataset, e.g. an on-disk cache."""
-
-    def get(self, key: str) -> dict[str, Any] | None: ...
-
-    def put(self, key: str, arrays: dict[str, Any]) -> None: ...
-
-
 class Dataset(_Record):
     """A whole dataset, as in the native YAML/JSON file format.
 
@@ -449,56 +449,43 @@ class Dataset(_Record):
     :func:`ownership.checks.check_dataset` or load it through :mod:`ownership.io`.
     """
 
-    entities: list[Entity] = Field(default_factory=list)
-    holdings: list[Holding] = Field(default_factory=list)
-    listings: list[Listing] = Field(default_factory=list)
-    arrangements: list[Arrangement] = Field(default_factory=list)
-    sources: list[Source] = Field(default_factory=list)
+    entities: tuple[Entity, ...] = ()
+    holdings: tuple[Holding, ...] = ()
+    listings: tuple[Listing, ...] = ()
+    arrangements: tuple[Arrangement, ...] = ()
+    sources: tuple[Source, ...] = ()
 
-    # Derived, never serialised: cross-record checks passed; columns for fast compiling;
-    # a store of computed arrays (see ``ArrayStore``) valid for the records as loaded.
-    _checked_key: Any = PrivateAttr(default=None)
-    _columns: Any = PrivateAttr(default=None)
-    _columns_key: Any = PrivateAttr(default=None)
-    _store: Any = PrivateAttr(default=None)
-    _store_key: Any = PrivateAttr(default=None)
+    @classmethod
+    def of(
+        cls,
+        *,
+        entities: Sequence[Entity] = (),
+        holdings: Sequence[Holding] = (),
+        listings: Sequence[Listing] = (),
+        arrangements: Sequence[Arrangement] = (),
+        sources: Sequence[Source] = (),
+    ) -> Dataset:
+        """A dataset of records already validated, without checking them again; lists are
+        made tuples, so nothing can change the records once the dataset exists."""
+        values = {
+            "entities": entities,
+            "holdings": holdings,
+            "listings": listings,
+            "arrangements": arrangements,
+            "sources": sources,
+        }
+        return cls.model_construct(**_frozen(values))
 
     def __eq__(self, other: object) -> bool:
-        """Equal when the records are; derived data (checks, columns) does not count."""
+        """Equal when the records are, however the sequences holding them are made."""
         if not isinstance(other, Dataset):
             return NotImplemented
         return all(
-            list(getattr(self, name)) == list(getattr(other, name))
+            tuple(getattr(self, name)) == tuple(getattr(other, name))
             for name in type(self).model_fields
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, like the base model
-
-    def records_key(self) -> tuple[int, ...]:
-        """Identity and size of the record lists: derived data is stale once it changes."""
-        return tuple(
-            x
-            for records in (self.entities, self.holdings, self.listings, self.arrangements)
-            for x in (id(records), len(records))
-        )
-
-    def mark_checked(self) -> None:
-        """Record that the cross-record checks passed for the records as they are now."""
-        self._checked_key = self.records_key()
-
-    @property
-    def is_checked(self) -> bool:
-        return bool(self._checked_key == self.records_key())
-
-    def attach_store(self, store: ArrayStore) -> None:
-        """Keep ``store`` for results computed from the records as they are now."""
-        self._store = store
-        self._store_key = self.records_key()
-
-    @property
-    def store(self) -> ArrayStore | None:
-        """The store of computed arrays, or None once the records have changed."""
-        return self._store if self._store_key == self.records_key() else None
+    __hash__ = None  # type: ignore[assignment]  # compared by content, kept by identity
 
     def entity_index(self) -> dict[str, Entity]:
         return {e.id: e for e in self.entities}
@@ -528,15 +515,11 @@ class Dataset(_Record):
             f"{len(self.listings)} listings{when}"
         )
 
-    def to_data(self) -> dict[str, Any]:
-        """Plain JSON-ready data in the native format (field aliases, no empty fields)."""
-        return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-
     def model_dump(self, **options: Any) -> dict[str, Any]:
         """As pydantic's, also for record sequences read by columns (made into lists first)."""
         names = type(self).model_fields
-        if all(isinstance(getattr(self, name), list) for name in names):
+        if all(isinstance(getattr(self, name), tuple) for name in names):
             return super().model_dump(**options)
-        lists: dict[str, Any] = {name: list(getattr(self, name)) for name in names}
-        plain = Dataset.model_construct(**lists)
+        records: dict[str, Any] = {name: tuple(getattr(self, name)) for name in names}
+        plain = Dataset.model_construct(**records)
         return plain.model_dump(**options)

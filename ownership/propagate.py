@@ -10,7 +10,7 @@ sums stay exact while running at array speed. The functions here compute:
 - integrated (look-through) ownership, solved level by level over strongly connected
   components.
 
-:mod:`ownership.reference` holds a small, obviously correct implementation that the tests
+:mod:`ownership.oracle` holds a small, obviously correct implementation that the tests
 compare against on random graphs.
 """
 
@@ -98,7 +98,7 @@ def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
     :mod:`ownership.stakes` says (records citing the same sources add up, other records
     are alternative figures, stakes that cannot all be true count from 0), and seeds
     chosen, with array operations. Pairs keep the order in which their first holding
-    appears (as :func:`ownership.reference.reference_compile`).
+    appears (as :func:`ownership.oracle.reference_compile`).
     """
     columns = columns_of(dataset)
     n = columns.n
@@ -142,7 +142,7 @@ def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
         low[into] = 0
         low_strict[into] = False
     share_links = has_share & (low > 0)
-    closed = _inside_closed(n, src[share_links], dst[share_links], low[share_links], hundred)
+    closed = inside_closed(n, src[share_links], dst[share_links], low[share_links], hundred)
     closed_ring = np.zeros(n, dtype=bool)
     closed_ring[dst[share_links][closed]] = True
     arranged = np.zeros(m, dtype=bool)
@@ -194,9 +194,9 @@ def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
         has_share=has_share,
         control=control,
         out_ptr=out_ptr,
-        out_edges=_stable_order(src, n),
+        out_edges=stable_order(src, n),
         in_ptr=in_ptr,
-        in_edges=_stable_order(dst, n),
+        in_edges=stable_order(dst, n),
         seeds=seeds,
         out_of_scope=np.asarray(out_of_scope, dtype=bool),
         alternative=alternative,
@@ -255,7 +255,7 @@ def _stakes(
     alternative = np.bincount(g_slot, minlength=m) > 1
     if per_pair:
         return g_low, g_high, g_low_strict, g_high_strict, alternative
-    starts = _run_starts(g_slot)  # groups are sorted by slot; every pair with shares has one
+    starts = run_starts(g_slot)  # groups are sorted by slot; every pair with shares has one
     pair_low = np.zeros(m, dtype=low.dtype)
     pair_high = np.zeros(m, dtype=high.dtype)
     pair_low[g_slot[starts]] = np.minimum.reduceat(g_low, starts)
@@ -296,7 +296,7 @@ def _added(count: int, slots: IntArray, values: NDArray[Any]) -> NDArray[Any]:
     return total
 
 
-def _inside_closed(
+def inside_closed(
     n: int,
     src: IntArray,
     dst: IntArray,
@@ -340,7 +340,7 @@ def _inside_closed(
     return inside
 
 
-def _stable_order(keys: IntArray, count: int) -> IntArray:
+def stable_order(keys: IntArray, count: int) -> IntArray:
     """``np.argsort(keys, kind="stable")`` for keys in ``range(count)``, by counting: a
     one-row sparse matrix turned column-major keeps each column's entries in row order."""
     from scipy import sparse
@@ -354,7 +354,7 @@ def _stable_order(keys: IntArray, count: int) -> IntArray:
     return np.asarray(row.tocsc().data, dtype=np.int64)
 
 
-def _run_starts(values: IntArray) -> IntArray:
+def run_starts(values: IntArray) -> IntArray:
     """Where each run of equal values starts."""
     if values.size == 0:
         return np.zeros(0, dtype=np.int64)
@@ -365,7 +365,7 @@ def _distinct(values: IntArray) -> IntArray:
     """``np.unique(values)`` by sorting: numpy's hashed unique is slower on the small
     arrays of each round of a frontier."""
     ordered = np.sort(values)
-    return ordered[_run_starts(ordered)]
+    return ordered[run_starts(ordered)]
 
 
 def _order_of_distinct(values: IntArray, count: int) -> IntArray:
@@ -403,7 +403,7 @@ def _certain_totals(compiled: Compiled) -> tuple[NDArray[Any], IntArray]:
 def _edge_indices(compiled: Compiled, nodes: IntArray) -> IntArray:
     """Pair indices of every out-edge of ``nodes`` (vectorised CSR gather)."""
     starts = compiled.out_ptr[nodes]
-    return compiled.out_edges[_ranges(starts, compiled.out_ptr[nodes + 1] - starts)]
+    return compiled.out_edges[concatenated_ranges(starts, compiled.out_ptr[nodes + 1] - starts)]
 
 
 def _limit(threshold: Threshold, scale: int) -> tuple[int, bool]:
@@ -787,23 +787,23 @@ def _settle(
     if src.size == 0:
         x[~sources] = b[~sources]
         return x
-    labels, sizes, within, node_level = _condensed(n, src, dst)
+    labels, sizes, within, node_level = condensation(n, src, dst)
     count = sizes.size
     levels = int(node_level.max()) + 1
     # edges grouped by the level of the entity they lead into
-    cross_order = _stable_order(node_level[dst[~within]], levels)
+    cross_order = stable_order(node_level[dst[~within]], levels)
     c_src, c_dst, c_w = (
         src[~within][cross_order],
         dst[~within][cross_order],
         weight[~within][cross_order],
     )
     c_bounds = np.searchsorted(node_level[c_dst], np.arange(levels + 1))
-    ring_order = _stable_order(labels[dst[within]], count)
+    ring_order = stable_order(labels[dst[within]], count)
     r_src, r_dst = src[within][ring_order], dst[within][ring_order]
     r_w = weight[within][ring_order]
     r_labels = labels[r_dst]
     ringed = np.flatnonzero(sizes[labels] > 1)
-    ringed = ringed[_stable_order(labels[ringed], count)]
+    ringed = ringed[stable_order(labels[ringed], count)]
     ring_members = np.split(ringed, np.flatnonzero(np.diff(labels[ringed])) + 1)
     ring_edges = np.searchsorted(r_labels, np.arange(count + 1))
     rings_at: dict[int, list[np.ndarray]] = defaultdict(list)
@@ -851,7 +851,7 @@ def _ring_solve(
     return np.asarray(spsolve(sparse.identity(size, format="csc") - inside, inflow))
 
 
-def _condensed(
+def condensation(
     n: int, src: IntArray, dst: IntArray
 ) -> tuple[IntArray, IntArray, BoolArray, IntArray]:
     """The strongly connected components of the links ``src -> dst`` among ``n``
@@ -875,7 +875,7 @@ def _component_levels(parents: IntArray, children: IntArray, count: int) -> IntA
     level = np.zeros(count, dtype=np.int64)
     if parents.size == 0:
         return level
-    order = _stable_order(parents, count)
+    order = stable_order(parents, count)
     parents, children = parents[order], children[order]
     bounds = np.searchsorted(parents, np.arange(count + 1))
     waiting = np.bincount(children, minlength=count)
@@ -883,7 +883,7 @@ def _component_levels(parents: IntArray, children: IntArray, count: int) -> IntA
     depth = 0
     while frontier.size:
         starts = bounds[frontier]
-        targets = children[_ranges(starts, bounds[frontier + 1] - starts)]
+        targets = children[concatenated_ranges(starts, bounds[frontier + 1] - starts)]
         level[targets] = depth + 1
         np.subtract.at(waiting, targets, 1)
         frontier = _distinct(targets[waiting[targets] == 0])
@@ -900,13 +900,9 @@ def _without_closed_rings(
     among: BoolArray | None = None,
 ) -> BoolArray:
     """The links to keep when solving look-through shares: all but those inside a closed
-    ring (:func:`_inside_closed`). Its members then hold what reaches them from outside,
+    ring (:func:`inside_closed`). Its members then hold what reaches them from outside,
     which is nothing: the least solution of their singular equations."""
-    return ~_inside_closed(n, src, dst, low, hundred, among)
-
-
-def aggregation_of(rule: Rule) -> Aggregation:
-    return rule.aggregation
+    return ~inside_closed(n, src, dst, low, hundred, among)
 
 
 def relative_shares(
@@ -978,7 +974,7 @@ def relative_share_array(
     return members, np.clip(solved, 0.0, 1.0)
 
 
-def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
+def concatenated_ranges(starts: IntArray, lengths: IntArray) -> IntArray:
     """The integers ``starts[k] .. starts[k] + lengths[k] - 1`` for every k, in order."""
     total = int(lengths.sum())
     if not total:
@@ -1020,7 +1016,7 @@ def exact_look_through(
     wanted[frontier] = True
     while frontier.size:
         below = frontier[~compiled.seeds[frontier]]
-        edges = kept[_ranges(first[below], first[below + 1] - first[below])]
+        edges = kept[concatenated_ranges(first[below], first[below + 1] - first[below])]
         found = np.unique(compiled.src[edges])
         frontier = found[~wanted[found]]
         wanted[frontier] = True

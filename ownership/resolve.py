@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .columns import columns_of
+from .derived import derived
 from .errors import AmbiguousName, EntityNotFound
 from .model import Dataset, Entity
 
@@ -159,7 +160,7 @@ class NameIndex:
         """The normalised current name of every entity, as an Arrow string array."""
         import pyarrow as pa
 
-        store = self.dataset.store
+        store = derived(self.dataset).store
         stored = store.get(NAME_KEYS) if store is not None else None
         if stored is not None and stored["offsets"].size == self.columns.n + 1:
             return _strings(stored["offsets"], stored["data"])
@@ -172,7 +173,7 @@ class NameIndex:
     @cached_property
     def _other_name_table(self) -> _OtherNames:
         """Every alias and former name, a row each in dataset order, with its key."""
-        store = self.dataset.store
+        store = derived(self.dataset).store
         table = store.get(OTHER_NAMES) if store is not None else None
         if table is None:
             rows = self._read_other_names()

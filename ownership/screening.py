@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .tables import Tabular
+from .display import Tabular
 
 if TYPE_CHECKING:
     from .analysis import Analysis

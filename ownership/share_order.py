@@ -21,11 +21,11 @@ from .propagate import (
     BoolArray,
     Compiled,
     IntArray,
-    _condensed,
-    _inside_closed,
-    _ranges,
-    _run_starts,
-    _stable_order,
+    concatenated_ranges,
+    condensation,
+    inside_closed,
+    run_starts,
+    stable_order,
 )
 
 __all__ = ["ShareOrder"]
@@ -78,19 +78,19 @@ class ShareOrder:
         # a closed ring's members hold nothing through it (the least solution); a query
         # from one of them is still solved the other way, as from any ring member
         among = c.closed_ring if c.closed_ring.size else None
-        closed = _inside_closed(n, c.src[keep], c.dst[keep], c.low[keep], 100 * c.scale, among)
+        closed = inside_closed(n, c.src[keep], c.dst[keep], c.low[keep], 100 * c.scale, among)
         on_closed = np.zeros(n, dtype=bool)
         on_closed[c.dst[keep][closed]] = True
         keep[keep] = ~closed
         src, dst = c.src[keep], c.dst[keep]
         weight = c.low[keep].astype(np.float64) / float(100 * c.scale)
-        labels, sizes, within, level = _condensed(n, src, dst)
+        labels, sizes, within, level = condensation(n, src, dst)
         levels = int(level.max(initial=0)) + 1
         # links between components, by (level of the owned entity, owned entity)
         x_src, x_dst, x_weight = src[~within], dst[~within], weight[~within]
         order = _by_level_then(level, x_dst, n, levels)
         x_src, x_dst, x_weight = x_src[order], x_dst[order], x_weight[order]
-        into_first = _run_starts(x_dst)
+        into_first = run_starts(x_dst)
         into = x_dst[into_first]
         rings = _Rings(labels, sizes, src[within], dst[within], weight[within], level)
         return cls(
@@ -179,8 +179,8 @@ class _Rings:
         self.labels, self.level = labels, level
         self.src, self.dst, self.weight = src, dst, weight
         members = np.flatnonzero(sizes[labels] > 1)  # sorted, so each ring's members are
-        members = members[_stable_order(labels[members], sizes.size)]
-        starts = _run_starts(labels[members])
+        members = members[stable_order(labels[members], sizes.size)]
+        starts = run_starts(labels[members])
         self.members, self.starts = members, starts
         self.sizes = np.diff(np.append(starts, members.size))
         self.position = np.zeros(labels.size, dtype=np.int64)  # within its ring
@@ -208,7 +208,7 @@ class _Rings:
         row, col, value = np.concatenate(rows), np.concatenate(cols), np.concatenate(values)
         order = _by_level_then(self.level, row, self.labels.size, levels)
         row, col, value = row[order], col[order], value[order]
-        first = _run_starts(row)
+        first = run_starts(row)
         return {
             "ring_col": col,
             "ring_value": value,
@@ -245,7 +245,7 @@ class _Rings:
         rings = np.flatnonzero(~self.dense)
         rings = rings[np.argsort(self.level[self.members[self.starts[rings]]], kind="stable")]
         sizes = self.sizes[rings]
-        members = self.members[_ranges(self.starts[rings], sizes)]
+        members = self.members[concatenated_ranges(self.starts[rings], sizes)]
         local = np.full(self.starts.size, -1, dtype=np.int64)
         local[rings] = np.arange(rings.size)
         chosen = self._links_of(local)
@@ -263,5 +263,5 @@ class _Rings:
 
 def _by_level_then(level: IntArray, nodes: IntArray, n: int, levels: int) -> IntArray:
     """The order of ``nodes`` by (level, node), stable, by counting."""
-    by_node = _stable_order(nodes, n)
-    return by_node[_stable_order(level[nodes[by_node]], levels)]
+    by_node = stable_order(nodes, n)
+    return by_node[stable_order(level[nodes[by_node]], levels)]

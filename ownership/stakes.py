@@ -14,7 +14,7 @@ docs/rules.md (conventions 9 and 10):
   settled. Coverage that depends on them is then possible, never certain.
 
 The fast path (:func:`ownership.propagate.compile_snapshot`) computes the same with
-arrays; :mod:`ownership.reference` and :mod:`ownership.checks` use this module.
+arrays; :mod:`ownership.oracle` and :mod:`ownership.checks` use this module.
 
 >>> from ownership.model import Holding
 >>> day = dt.date(2024, 1, 1)

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .analysis import analyze
+from .derived import derived
+from .display import Tabular
 from .graph import OwnershipGraph
 from .model import Dataset, HoldingKind
 from .rules import get_rule
 from .rules.base import Rule
-from .tables import Tabular
 
 __all__ = ["Event", "Timeline", "TimelineEntry", "timeline"]
 
@@ -123,7 +124,7 @@ def _events(dataset: Dataset, rule: Rule) -> dict[dt.date, list[Event]]:
 
 def _group_dataset(dataset: Dataset, entity_id: str) -> Dataset:
     members = OwnershipGraph(dataset).group(entity_id)
-    return Dataset.model_construct(
+    return Dataset.of(
         entities=[e for e in dataset.entities if e.id in members],
         holdings=[h for h in dataset.holdings if h.owner in members and h.owned in members],
         listings=[x for x in dataset.listings if x.entity in members],
@@ -147,7 +148,7 @@ def timeline(
     """
     chosen = get_rule(rule)
     sub = _group_dataset(dataset, entity_id)
-    sub.mark_checked()  # a subset of a checked dataset
+    derived(sub).checked = True  # a subset of a checked dataset
     events = _events(sub, chosen)
     days = sorted(events)
     tracked = sorted(e.id for e in sub.entities) if group else [entity_id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import ownership
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.model import Address, Entity, FormerName
 
 from .factories import dataset, day, listed, owns
@@ -123,7 +123,7 @@ def test_analysis_reports_progress_by_stage(inspur: ownership.Dataset) -> None:
 def test_direct_share_is_the_stake_the_rules_read() -> None:
     """Two sources' figures for one stake are its range: the direct share is its lower
     bound, not the two added up."""
-    from ownership.analysis import analyze
+    from ownership import analyze
 
     from .factories import dataset, listed, owns
 

@@ -13,16 +13,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from ownership import Analysis, analyze, propagate, share_order
 from ownership import affiliates as affiliates_module
-from ownership import propagate, share_order
 from ownership.affiliates import SEVERITY, SHARE_PLACES, _direct, affiliates
-from ownership.analysis import Analysis, analyze
 from ownership.checks import check_dataset
+from ownership.display import HTML_ROW_LIMIT
 from ownership.model import Dataset, Entity
 from ownership.propagate import relative_share_array, relative_shares
 from ownership.redflags import RedFlagFinder
 from ownership.share_order import ShareOrder
-from ownership.tables import HTML_ROW_LIMIT
 
 from .factories import dataset, dated_datasets, listed, owns
 

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.checks import check_dataset
 from ownership.model import Dataset
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ownership import load
-from ownership.analysis import analyze
+from ownership import analyze, load
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 DAY = dt.date(2025, 10, 1)

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ownership import load
-from ownership.analysis import analyze
+from ownership import analyze, load
 from ownership.cli import app
 from ownership.errors import DataError
 from ownership.io.verdicts import encode_exact

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 import ownership
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.errors import DataError
 from ownership.io import load, save
-from ownership.io.native import write_json, write_yaml
+from ownership.io.native_format import write_json, write_yaml
 
 GOOD = textwrap.dedent(
     """\
@@ -271,7 +271,7 @@ def test_csv_folder_loads_and_reports_lines(tmp_path: Path) -> None:
     )
     (folder / "holdings.csv").write_text("owner,owned,percent\nx,a,33.3\n")
     dataset = load(folder)
-    assert dataset.entities[0].aliases == ["X Corp", "艾克斯"]
+    assert list(dataset.entities[0].aliases) == ["X Corp", "艾克斯"]
     assert dataset.entities[1].former_names[0].name == "Old Alpha"
     assert dataset.holdings[0].percent == Decimal("33.3")
 

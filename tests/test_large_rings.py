@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.model import Dataset, Entity, Holding, Listing
 from ownership.propagate import DENSE_SOLVE, _ring_solve
 
@@ -79,7 +79,7 @@ def test_what_exact_arithmetic_cannot_afford_is_possibly_covered_not_guessed(
     import ownership.analysis as analysis_module
     from ownership.io.verdicts import write_json
     from ownership.propagate import exact_look_through
-    from ownership.verdict_lines import write_verdict_lines
+    from ownership.verdict_json import write_verdict_lines
 
     monkeypatch.setattr(
         analysis_module,

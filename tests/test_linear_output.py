@@ -10,12 +10,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from ownership.analysis import CHAIN_SHOWN, LISTED_SHOWN, analyze
+from ownership import analyze
+from ownership.analysis import CHAIN_SHOWN, LISTED_SHOWN
 from ownership.cli import app
 from ownership.io import save
 from ownership.io.verdicts import write_json
 from ownership.model import Dataset, Entity, Holding, Listing
-from ownership.verdict_lines import write_verdict_lines
+from ownership.verdict_json import write_verdict_lines
 
 runner = CliRunner()
 
@@ -65,8 +66,9 @@ def test_many_listed_ancestors_are_named_in_part_and_counted() -> None:
 
 
 def test_the_column_writer_cuts_as_the_row_writer_does() -> None:
-    dataset = chain(150)
-    dataset.listings = [Listing(entity=f"c{i:05d}", list="entity_list") for i in range(40)]
+    dataset = chain(150).model_copy(
+        update={"listings": [Listing(entity=f"c{i:05d}", list="entity_list") for i in range(40)]}
+    )
     result = analyze(dataset, "bis-affiliates", "2025-10-01")
     expected = io.StringIO()
     write_json([v.to_dict() for v in result.verdicts()], expected)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from ownership import load
 from ownership.cli import app
 from ownership.io import save
-from ownership.io.native import write_json
+from ownership.io.native_format import write_json
 from ownership.model import Dataset, Entity, Holding, Listing
 
 runner = CliRunner()

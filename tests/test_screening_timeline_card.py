@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 import ownership
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.card import entity_card
 from ownership.screening import LEVELS, screen, worst_level
 from ownership.timeline import timeline

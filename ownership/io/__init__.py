@@ -15,15 +15,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import settings
 from ..errors import Problem, UsageError
 from ..model import Dataset
-from .native import (
-    dataset_json_schema,
-    load_native,
-    write_csv_folder,
-    write_json,
-    write_yaml,
-)
+from ..settings import FROM_ENVIRONMENT, FromEnvironment
+from .native_format import dataset_json_schema, write_csv_folder, write_json, write_yaml
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -38,6 +34,7 @@ def load(
     progress: Callable[[int, int], None] | None = None,
     allow_conflicts: bool = False,
     warnings: list[Problem] | None = None,
+    cache_dir: Path | FromEnvironment | None = FROM_ENVIRONMENT,
 ) -> Dataset:
     """Load and merge datasets of any supported format; raise DataError on any problem.
 
@@ -46,15 +43,23 @@ def load(
     meet by id only). Stakes that cannot all be true are loaded from imported formats
     (and analysed as a conflict), but refused in native files unless ``allow_conflicts``;
     ``warnings``, when given, receives them (and closed rings) with their files and
-    records. ``progress(done, total)`` follows the reading of CSV folders.
+    records. ``progress(done, total)`` follows the reading of CSV folders. Large native
+    inputs are kept in the cache at ``cache_dir`` (None: no cache; by default where the
+    environment says, :func:`ownership.settings.cache_dir`).
     """
     if not paths:
         raise UsageError("give at least one path")
     from .detect import detect_format
 
     if all(_is_native(p, detect_format) for p in paths):
+        from .loading import load_native
+
         return load_native(
-            list(paths), progress=progress, allow_conflicts=allow_conflicts, warnings=warnings
+            list(paths),
+            progress=progress,
+            allow_conflicts=allow_conflicts,
+            warnings=warnings,
+            cache_dir=settings.cache_dir() if isinstance(cache_dir, FromEnvironment) else cache_dir,
         )
     from .imports import import_sources as run
 

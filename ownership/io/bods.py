@@ -56,19 +56,11 @@ from typing import Any
 
 from ..errors import shown
 from ..model import Holding
-from ._common import (
-    Builder,
-    Imported,
-    Statement,
-    Where,
-    add_unchained,
-    join_notes,
-    json_file_items,
-    make_source,
-    parse_date,
-    unique,
-)
+from .building import Builder, Imported, add_unchained
 from .countries import country_code
+from .provenance import Statement, Where, join_notes, unique
+from .sourcefiles import json_file_items, make_source
+from .values import parse_date
 
 __all__ = ["CONTROL_INTERESTS", "RELATED_INTERESTS", "read_bods", "read_bods_statements"]
 

@@ -51,6 +51,7 @@ from typing import Any, overload
 import numpy as np
 
 from ..columns import Columns, HoldingColumns, ListingColumns, PositionIndex, object_array
+from ..derived import derived
 from ..errors import OwnershipError
 from ..model import Dataset
 
@@ -63,7 +64,6 @@ __all__ = [
     "RECENT_NS",
     "DocumentCache",
     "FolderCache",
-    "cache_dir",
     "cached_folders",
     "clear_cache",
     "document_cache",
@@ -97,29 +97,15 @@ _COLUMNS = "columns"
 _CHUNK = 1 << 20
 
 
-def cache_dir() -> Path | None:
-    """Where entries live, or None when the cache is turned off."""
-    if os.environ.get("OWNERSHIP_CACHE", "").strip().lower() in ("off", "0", "no", "false"):
-        return None
-    explicit = os.environ.get("OWNERSHIP_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ownership"
-
-
-def folder_cache(folder: Path) -> FolderCache | None:
-    """The cache entry of a CSV folder, or None when the cache is off or its location
+def folder_cache(root: Path, folder: Path) -> FolderCache | None:
+    """The entry of a CSV folder in the cache at ``root``, or None when that location
     cannot be used (said on stderr)."""
-    root = _usable_root()
-    return None if root is None else FolderCache(root, folder)
+    usable = _usable_root(root)
+    return None if usable is None else FolderCache(usable, folder)
 
 
-def cached_folders() -> list[tuple[str, int]]:
-    """(source folder or file, bytes on disk) of every entry."""
-    root = cache_dir()
-    if root is None:
-        return []
+def cached_folders(root: Path) -> list[tuple[str, int]]:
+    """(source folder or file, bytes on disk) of every entry in the cache at ``root``."""
     found = []
     for entry in sorted(p for p in _children(root) if not p.name.startswith(".")):
         try:
@@ -131,15 +117,12 @@ def cached_folders() -> list[tuple[str, int]]:
     return found
 
 
-def clear_cache() -> int:
-    """Remove every entry; the number removed.
+def clear_cache(root: Path) -> int:
+    """Remove every entry of the cache at ``root``; the number removed.
 
     Raises OwnershipError naming what could not be removed (the others are removed all
     the same), or the cache location when it is not a directory.
     """
-    root = cache_dir()
-    if root is None:
-        return 0
     removed, failed = 0, []
     for path in _children(root):
         hidden = path.name.startswith(".")  # being written, or removed before
@@ -164,21 +147,18 @@ def clear_cache() -> int:
 DOCUMENT_FROM_BYTES = 1_000_000
 
 
-def document_cache(content: bytes) -> DocumentCache | None:
-    """The cache entry of a native YAML or JSON file's content, or None when the cache
-    is off or cannot be used, or the file is small (reading it afresh is then as quick)."""
+def document_cache(root: Path, content: bytes) -> DocumentCache | None:
+    """The entry of a native YAML or JSON file's content in the cache at ``root``, or
+    None when that cannot be used, or the file is small (reading it afresh is as quick)."""
     if len(content) < DOCUMENT_FROM_BYTES:
         return None
-    root = _usable_root()
-    return None if root is None else DocumentCache(root, content)
+    usable = _usable_root(root)
+    return None if usable is None else DocumentCache(usable, content)
 
 
-def _usable_root() -> Path | None:
-    """The cache directory, made if need be; None when the cache is off, or, with a note,
-    when the location cannot be a directory."""
-    root = cache_dir()
-    if root is None:
-        return None
+def _usable_root(root: Path) -> Path | None:
+    """The cache directory, made if need be; None, with a note, when the location
+    cannot be a directory."""
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -650,11 +630,11 @@ class FolderCache:
             _throw_away(self.path, identity, self.folder, f"cannot be read: {exc}")
             return None
         self.entry_id = entry.entry
-        dataset.attach_store(self)
+        derived(dataset).store = self
         return dataset
 
     def _read(self, entry: _Entry) -> Dataset:
-        from .columnar import _present, dataset_from_tables
+        from .columnar import dataset_from_tables, present_rows
 
         tables = {name: entry.table(f"{name}.arrow") for name in _TABLES}
         arrays = entry.arrays(_COLUMNS)
@@ -675,8 +655,8 @@ class FolderCache:
             ids=ids,
             index=PositionIndex(ids, arrays["id_order"]),
             names=ArrowStrings(entities.column("name")),
-            renamed=_present(entities, "former_names"),
-            aliased=_present(entities, "aliases"),
+            renamed=present_rows(entities, "former_names"),
+            aliased=present_rows(entities, "aliases"),
             country=object_array(countries)[arrays["country"]],
             holdings=holding_columns,
             listings=listing_columns,
@@ -722,7 +702,7 @@ class FolderCache:
 
         if _write_staged(self.path, self.path.parent, write):
             self.entry_id = entry_id
-            dataset.attach_store(self)
+            derived(dataset).store = self
             from ..resolve import NameIndex
 
             NameIndex(dataset).prepare()  # so that a later query by name is quick too

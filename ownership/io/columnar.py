@@ -41,6 +41,7 @@ from ..columns import (
     object_array,
     provenance_numbers,
 )
+from ..derived import derived
 from ..lazy import MadeOnRead
 from ..model import Dataset, Entity, EntityKind, Holding, Listing
 
@@ -95,7 +96,7 @@ class RowRecords(MadeOnRead[T]):
 
     def field_values(self, name: str, rows: list[int]) -> list[Any]:
         """One field of some rows, validated as in the records, without building them."""
-        from .native import _parse_list_cell
+        from .native_format import parse_list_cell
 
         column = self._columns.get(name)
         if column is None:
@@ -106,14 +107,14 @@ class RowRecords(MadeOnRead[T]):
         values = []
         for cell in column.take(rows).to_pylist():
             text = cell.strip() if cell is not None else ""
-            parsed = _parse_list_cell(name, text) if text else []
+            parsed = parse_list_cell(name, text) if text else []
             values.append(adapter.validate_python(parsed))
         return values
 
     def _make(self, row: dict[str, Any]) -> T:
-        from .native import _record_from_row
+        from .native_format import record_from_row
 
-        return self._model.model_validate(_record_from_row(row))
+        return self._model.model_validate(record_from_row(row))
 
     def __iter__(self) -> Iterator[T]:
         position = 0
@@ -151,7 +152,7 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
     import pyarrow as pa
     from pyarrow import csv
 
-    from .native import CSV_COLUMNS, CSV_FILES
+    from .native_format import CSV_COLUMNS, CSV_FILES
 
     present = {s for s, f in CSV_FILES.items() if (folder / f).exists()}
     if "entities" not in present or present - set(_FILES):
@@ -205,8 +206,8 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
         ids=ids,
         index=PositionIndex(ids),
         names=names,
-        renamed=_present(entities, "former_names"),
-        aliased=_present(entities, "aliases"),
+        renamed=present_rows(entities, "former_names"),
+        aliased=present_rows(entities, "aliases"),
         country=country,
         holdings=holding_columns,
         listings=listing_columns,
@@ -246,7 +247,7 @@ def _entity_columns(entities: Any) -> tuple[list[str], list[str], np.ndarray]:
 
 def dataset_from_tables(tables: dict[str, Any], columns: Columns) -> Dataset:
     """A checked dataset over the rows of ``tables``, with its columns already built."""
-    dataset = Dataset.model_construct(
+    dataset = Dataset.of(
         entities=RowRecords(Entity, tables["entities"]),  # type: ignore[arg-type]
         holdings=RowRecords(Holding, tables["holdings"]),  # type: ignore[arg-type]
         listings=RowRecords(Listing, tables["listings"]),  # type: ignore[arg-type]
@@ -254,7 +255,7 @@ def dataset_from_tables(tables: dict[str, Any], columns: Columns) -> Dataset:
         sources=[],
     )
     attach_columns(dataset, columns)
-    dataset.mark_checked()
+    derived(dataset).checked = True
     return dataset
 
 
@@ -277,7 +278,7 @@ def _cells(table: Any, name: str) -> tuple[np.ndarray, list[str | None]]:
     return codes.astype(np.int64), [*values, None]
 
 
-def _present(table: Any, name: str) -> np.ndarray:
+def present_rows(table: Any, name: str) -> np.ndarray:
     """Rows with a value in column ``name``."""
     column = _column(table, name)
     if column is None:
@@ -354,10 +355,10 @@ def _adapter(model: type[BaseModel], name: str) -> Any:
 def _validate_cell(table: Any, name: str, model: type[BaseModel], value: str) -> None:
     from pydantic import ValidationError
 
-    from .native import _parse_list_cell
+    from .native_format import parse_list_cell
 
     try:
-        parsed = _parse_list_cell(name, value)
+        parsed = parse_list_cell(name, value)
         _adapter(model, name).validate_python(parsed)
     except (ValueError, ValidationError) as exc:
         raise _Decline(f"{name}: {exc}") from None

@@ -34,7 +34,7 @@ Entity: Child``, ``X, a subordinate institute of Y``, ``X, f.k.a. Y``; ISN names
 with ``; and any successor, sub-unit, or subsidiary thereof``. These are not facts
 about shares, so they never become holdings. The name is cleaned, the words are kept
 in the entity's ``note`` (and the ISN extension in the listing's note), a former name
-is recorded as such, and each clue is returned as a :class:`~ownership.io._common.Hint`
+is recorded as such, and each clue is returned as a :class:`~ownership.io.building.Hint`
 so it can be reviewed and linked.
 """
 
@@ -50,22 +50,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, shown
-from ._common import (
-    Builder,
-    Imported,
-    Where,
-    address_record,
-    fail,
-    identifier_scheme,
-    identifier_value,
-    make_source,
-    parse_date,
-    read_text,
-    slug,
-    unique,
-)
+from .building import Builder, Imported
 from .countries import country_code
+from .provenance import Where, unique
+from .sourcefiles import fail, make_source, read_text
 from .textfile import JsonDecoder
+from .values import address_record, identifier_scheme, identifier_value, parse_date, slug
 
 __all__ = ["LIST_IDS", "citation", "list_id", "read_csl", "read_csl_records"]
 

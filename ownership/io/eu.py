@@ -27,17 +27,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ._common import (
-    Builder,
-    Imported,
-    Where,
-    fail,
-    join_notes,
-    make_source,
-    parse_date,
-    unique,
-)
+from .building import Builder, Imported
 from .countries import country_code
+from .provenance import Where, join_notes, unique
+from .sourcefiles import fail, make_source
+from .values import parse_date
 
 __all__ = ["NAMESPACE", "read_eu"]
 

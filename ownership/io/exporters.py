@@ -36,11 +36,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..model import Dataset, Entity, Holding, HoldingKind, Listing, _fmt
+from ..model import Dataset, Entity, Holding, HoldingKind, Listing, fmt_decimal
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -77,7 +78,7 @@ FTM_SCHEMATA = {
 }
 
 
-def _joined(values: list[str]) -> str | None:
+def _joined(values: Sequence[str]) -> str | None:
     text = ";".join(v for v in values if v)
     return text or None
 
@@ -207,7 +208,7 @@ def export(
     out = Path(path)
     chosen = _format_for(out, fmt)
     if chosen == "csv":
-        from .native import write_csv_folder
+        from .native_format import write_csv_folder
 
         write_csv_folder(dataset, out)
         return out
@@ -306,7 +307,9 @@ def to_ftm_records(dataset: Dataset) -> list[dict[str, Any]]:
             continue
         props.update({"owner": [hold.owner], "asset": [hold.owned]})
         if hold.percent is not None or hold.is_range:
-            props["percentage"] = [hold.share_text() if hold.is_range else _fmt(hold.percent)]
+            props["percentage"] = [
+                hold.share_text() if hold.is_range else fmt_decimal(hold.percent)
+            ]
         records.append(
             {
                 "id": _ftm_id("ownership", *key),

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..model import Holding, HoldingKind
-from ._common import Statement, Where, join_notes, unique
+from .provenance import Statement, Where, join_notes, unique
 
 __all__ = ["merge_statements"]
 

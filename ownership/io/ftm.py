@@ -51,21 +51,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError, shown
-from ._common import (
-    Builder,
-    Imported,
-    Statement,
-    Where,
-    join_notes,
-    json_file_items,
-    json_items,
-    make_source,
-    parse_date,
-    parse_share,
-    unique,
-)
 from .authorities import sanction_list
+from .building import Builder, Imported
 from .countries import country_code
+from .provenance import Statement, Where, join_notes, unique
+from .sourcefiles import json_file_items, json_items, make_source
+from .values import parse_date, parse_share
 
 if TYPE_CHECKING:
     from ..analysis import Analysis

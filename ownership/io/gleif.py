@@ -40,18 +40,11 @@ from typing import Any
 
 from ..errors import DataError, Problem
 from ..model import Holding
-from ._common import (
-    Builder,
-    Imported,
-    Where,
-    add_unchained,
-    join_notes,
-    make_source,
-    parse_date,
-    read_text,
-    unique,
-)
+from .building import Builder, Imported, add_unchained
 from .countries import country_code
+from .provenance import Where, join_notes, unique
+from .sourcefiles import make_source, read_text
+from .values import parse_date
 
 __all__ = ["gleif_kind", "read_gleif"]
 

@@ -32,9 +32,10 @@ from typing import Any
 from ..checks import check_dataset, data_quality
 from ..errors import DataError, Problem, UsageError
 from ..model import Dataset, Entity, Source
-from ._common import Hint, Imported, join_notes, merge_entity, unique
+from .building import Hint, Imported, merge_entity
 from .detect import detect_format
 from .link import LinkDecision, SameAs, apply_links, find_links, read_same_as
+from .provenance import join_notes, unique
 
 __all__ = ["Hint", "ImportReport", "Imported", "InputSummary", "import_sources", "read_source"]
 
@@ -142,11 +143,11 @@ def _read_native(
     are declared here, so that provenance stays checkable once merged with inputs that
     do declare theirs.
     """
-    from .native import load_native
+    from .native import read_native
 
     file = Path(path)
     warnings: list[Problem] = []
-    data = load_native([file], allow_conflicts=allow_conflicts, warnings=warnings)
+    data = read_native([file], allow_conflicts=allow_conflicts, warnings=warnings)
     source = Source(
         id=source_id or f"native:{file.name}",
         title="ownership dataset",
@@ -164,7 +165,7 @@ def _read_native(
     def cite(record: Any) -> Any:
         return record.model_copy(update={"sources": unique([*record.sources, source.id])})
 
-    dataset = Dataset.model_construct(
+    dataset = Dataset.of(
         entities=[cite(e) for e in data.entities],
         holdings=[cite(h) for h in data.holdings],
         listings=[cite(x) for x in data.listings],
@@ -304,7 +305,7 @@ def merge_imported(imported: Sequence[Imported]) -> Dataset:
     Records under one id are merged, placeholders give way to real records, and
     identical holdings or listings become one that cites every input.
     """
-    from .link import _dedupe_holdings, _dedupe_listings
+    from .link import dedupe_holdings, dedupe_listings
 
     entities: dict[str, Entity] = {}
     placeholders: dict[str, Entity] = {}
@@ -342,10 +343,10 @@ def merge_imported(imported: Sequence[Imported]) -> Dataset:
     for item in imported:
         for source in item.dataset.sources:
             sources.setdefault(source.id, source)
-    holdings = _dedupe_holdings([h for item in imported for h in item.dataset.holdings])
-    listings = _dedupe_listings([x for item in imported for x in item.dataset.listings])
+    holdings = dedupe_holdings([h for item in imported for h in item.dataset.holdings])
+    listings = dedupe_listings([x for item in imported for x in item.dataset.listings])
     arrangements = [a for item in imported for a in item.dataset.arrangements]
-    return Dataset.model_construct(
+    return Dataset.of(
         entities=list(entities.values()),
         holdings=holdings,
         listings=listings,

@@ -15,7 +15,7 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from ..model import _fmt
+from ..model import fmt_decimal
 
 __all__ = ["encode_exact"]
 
@@ -25,7 +25,7 @@ _MARKED = re.compile('"\\\\u0000' + _NONCE + '([-0-9.]+)"')
 
 def _mark_decimal(value: Any) -> str:
     if isinstance(value, Decimal):
-        return "\x00" + _NONCE + _fmt(value)
+        return "\x00" + _NONCE + fmt_decimal(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 

@@ -67,7 +67,8 @@ import yaml
 from ..errors import DataError, Problem, shown
 from ..model import Dataset, Entity, EntityKind, Holding, Listing
 from ..resolve import normalise_name
-from ._common import join_notes, merge_entity, unique
+from .building import merge_entity
+from .provenance import join_notes, unique
 from .textfile import decode_text
 from .yamldoc import read_yaml
 
@@ -551,7 +552,7 @@ def apply_links(
         note = f"linked with {entity.id} ({entity.name}; sources: {', '.join(entity.sources)})"
         merged[target] = combined.model_copy(update={"note": join_notes(combined.note, note)})
     entities = [merged[e.id] for e in dataset.entities if e.id in merged]
-    holdings = _dedupe_holdings(
+    holdings = dedupe_holdings(
         [
             h.model_copy(
                 update={
@@ -563,7 +564,7 @@ def apply_links(
             if mapping.get(h.owner, h.owner) != mapping.get(h.owned, h.owned)
         ]
     )
-    listings = _dedupe_listings(
+    listings = dedupe_listings(
         [x.model_copy(update={"entity": mapping.get(x.entity, x.entity)}) for x in dataset.listings]
     )
     arrangements = [
@@ -575,7 +576,7 @@ def apply_links(
         )
         for a in dataset.arrangements
     ]
-    result = Dataset.model_construct(
+    result = Dataset.of(
         entities=entities,
         holdings=holdings,
         listings=listings,
@@ -600,12 +601,12 @@ def _holding_key(h: Holding) -> tuple[Any, ...]:
     )
 
 
-def _dedupe_holdings(holdings: list[Holding]) -> list[Holding]:
+def dedupe_holdings(holdings: list[Holding]) -> list[Holding]:
     """Identical holdings from several sources become one that cites them all."""
     return _merge_identical(holdings, _holding_key)
 
 
-def _dedupe_listings(listings: list[Listing]) -> list[Listing]:
+def dedupe_listings(listings: list[Listing]) -> list[Listing]:
     """Identical listings from several sources become one that cites them all."""
     return _merge_identical(
         listings, lambda x: (x.entity, x.list, x.program, x.start, x.end, x.citation)
@@ -615,8 +616,11 @@ def _dedupe_listings(listings: list[Listing]) -> list[Listing]:
 class _Cited(Protocol):
     """A record that cites sources and may carry a note (holdings, listings)."""
 
-    sources: list[str]
-    note: str | None
+    @property
+    def sources(self) -> tuple[str, ...]: ...
+
+    @property
+    def note(self) -> str | None: ...
 
     def model_copy(
         self, *, update: Mapping[str, Any] | None = None, deep: bool = False

@@ -46,19 +46,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataError, Problem, shown
-from ._common import (
-    Builder,
-    Imported,
-    Where,
-    identifier_scheme,
-    identifier_value,
-    join_notes,
-    make_source,
-    read_text,
-    slug,
-    unique,
-)
+from .building import Builder, Imported
 from .countries import country_code
+from .provenance import Where, join_notes, unique
+from .sourcefiles import make_source, read_text
+from .values import identifier_scheme, identifier_value, slug
 
 __all__ = [
     "OWNERSHIP_RELATIONS",

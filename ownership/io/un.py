@@ -24,20 +24,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from ._common import (
-    Builder,
-    Imported,
-    Where,
-    address_record,
-    fail,
-    identifier_scheme,
-    identifier_value,
-    join_notes,
-    make_source,
-    parse_date,
-    unique,
-)
+from .building import Builder, Imported
 from .countries import country_code
+from .provenance import Where, join_notes, unique
+from .sourcefiles import fail, make_source
+from .values import address_record, identifier_scheme, identifier_value, parse_date
 
 __all__ = ["read_un"]
 

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TextIO
 
-from ..model import _fmt
+from ..analysis import NESTED_FIELDS, VERDICT_FIELDS
+from ..model import fmt_decimal
 from .cells import for_spreadsheet, visible
 from .jsontext import encode_exact
 
@@ -27,26 +28,8 @@ __all__ = [
     "write_jsonl",
 ]
 
-CSV_COLUMNS = [
-    "id",
-    "name",
-    "country",
-    "status",
-    "flags",
-    "effective_percent",
-    "legal_percent",
-    "legal_percent_max",
-    "listed_ancestors",
-    "listed_ancestors_total",
-    "nearest_listed",
-    "chain",
-    "chain_via",
-    "rule",
-    "window",
-    "as_of",
-    "threshold",
-    "explanation",
-]
+#: The columns of a verdict CSV: the verdict's fields but those holding records.
+CSV_COLUMNS = [name for name in VERDICT_FIELDS if name not in NESTED_FIELDS]
 
 
 AFFILIATE_CSV_COLUMNS = [
@@ -99,7 +82,7 @@ def _cell(value: Any) -> Any:
     sequence in a name would act on the terminal showing the report) written as their
     escapes, ``\\x1b``."""
     if isinstance(value, Decimal):
-        return _fmt(value)
+        return fmt_decimal(value)
     if isinstance(value, list):
         value = ";".join(v["message"] if isinstance(v, dict) else str(v) for v in value)
     if value is None:

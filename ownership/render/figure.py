@@ -6,7 +6,7 @@ own, colour and marker by status, a dashed outline for exposed entities, line wi
 share, dashed control links. matplotlib is imported inside the functions, and
 :func:`save_figure` never touches pyplot, so it is safe without a display.
 
->>> from ownership.analysis import analyze
+>>> from ownership import analyze
 >>> from ownership.model import Dataset, Entity, Holding, Listing
 >>> ds = Dataset(
 ...     entities=[Entity(id="x", name="X"), Entity(id="a", name="A")],

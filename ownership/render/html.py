@@ -6,7 +6,7 @@ from a CDN even with ``cdn_resources="in_line"``). Every string from the data is
 where it meets HTML; node labels are drawn on a canvas as plain text, and tooltips are
 built from escaped markup that the page copies through an allow-list of tags.
 
->>> from ownership.analysis import analyze
+>>> from ownership import analyze
 >>> from ownership.model import Dataset, Entity, Holding, Listing
 >>> ds = Dataset(
 ...     entities=[Entity(id="x", name="X <Holdings>"), Entity(id="a", name="A")],
@@ -112,7 +112,7 @@ class MapView:
 
     The page is built on first use and kept.
 
-    >>> from ownership.analysis import analyze
+    >>> from ownership import analyze
     >>> from ownership.model import Dataset, Entity
     >>> view = MapView(analyze(Dataset(entities=[Entity(id="a", name="A")]), as_of="2024-01-01"))
     >>> view

@@ -3,7 +3,7 @@
 Both renderers draw the same scene, so the interactive map and the static figure of one
 group agree: same entities, same links, same levels (owners above what they own).
 
->>> from ownership.analysis import analyze
+>>> from ownership import analyze
 >>> from ownership.model import Dataset, Entity, Holding, Listing
 >>> ds = Dataset(
 ...     entities=[Entity(id=i, name=i.upper()) for i in ("x", "a", "b", "z")],

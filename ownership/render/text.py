@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..io.cells import visible
-from ..model import _fmt
+from ..model import fmt_decimal
 from .style import STATUS_STYLE
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def percent_text(value: float | Decimal) -> str:
     """A share for a table: a decimal (what the data says, or an exact sum) exactly, a
     float (look-through) to two places."""
     if isinstance(value, Decimal):
-        return f"{_fmt(value)}%"
+        return f"{fmt_decimal(value)}%"
     return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
 
 

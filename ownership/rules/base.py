@@ -138,9 +138,9 @@ class Threshold:
     note: str | None = None
 
     def __str__(self) -> str:
-        from ..model import _fmt
+        from ..model import fmt_decimal
 
-        return f"{'>=' if self.inclusive else '>'} {_fmt(self.value)}%"
+        return f"{'>=' if self.inclusive else '>'} {fmt_decimal(self.value)}%"
 
     def met_by(self, share: Decimal | Fraction) -> bool:
         """A share, in percent (a decimal, or an exact fraction), meets it."""

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from ownership.analysis import Flag, analyze
+from ownership import analyze
+from ownership.analysis import Flag
 from ownership.errors import DataError
 from ownership.io.bods import read_bods
 

@@ -11,18 +11,26 @@ from typer.testing import CliRunner
 import ownership
 from ownership import affiliates as affiliates_module
 from ownership import analysis as analysis_module
-from ownership.analysis import analyze
+from ownership import analyze, settings
 from ownership.cli import app
 from ownership.columns import Columns, columns_of
+from ownership.derived import derived
 from ownership.io import cache, columnar, load, save
 from ownership.resolve import NameIndex
 from ownership.share_order import ShareOrder
-from ownership.verdict_rows import verdict_rows
+from ownership.verdict_records import verdict_rows
 
 from .test_columnar import _same_columns
 
 RULES = ("ofac-50", "bis-affiliates", "uk", "look-through")
 DAY = "2025-10-01"
+
+
+def cache_root() -> Path:
+    """The cache the environment names (these tests give each its own)."""
+    root = settings.cache_dir()
+    assert root is not None
+    return root
 
 
 @pytest.fixture
@@ -46,11 +54,11 @@ def test_a_second_load_maps_what_the_first_stored(
     folder: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = load(folder)
-    assert [name for name, _ in cache.cached_folders()] == [str(folder.resolve())]
+    assert [name for name, _ in cache.cached_folders(cache_root())] == [str(folder.resolve())]
     _no_parsing(monkeypatch)
     second = load(folder)
     assert isinstance(second.entities, columnar.RowRecords)
-    assert second == first and second.is_checked
+    assert second == first and derived(second).checked
     _same_columns(columns_of(second), Columns.from_dataset(first))
     for rule in RULES:
         assert list(verdict_rows(analyze(second, rule, DAY))) == list(
@@ -113,7 +121,7 @@ def test_the_share_order_is_restored_not_built_again(
 
 
 def test_the_oldest_analyses_go_with_their_parts(folder: Path) -> None:
-    store = load(folder).store
+    store = derived(load(folder)).store
     assert isinstance(store, cache.FolderCache)
     names = [f"analysis-ofac-50-2025-01-01-{k:016x}" for k in range(cache.ANALYSES_KEPT + 2)]
     for written, name in enumerate(names, start=1):
@@ -133,7 +141,7 @@ def test_the_oldest_analyses_go_with_their_parts(folder: Path) -> None:
 
 
 def test_a_part_goes_when_its_analysis_is_stored_again(folder: Path) -> None:
-    store = load(folder).store
+    store = derived(load(folder)).store
     assert isinstance(store, cache.FolderCache)
     name = "analysis-ofac-50-2025-01-01-0000000000000000"
     store.put(f"{name}/shares", {"level": [1]})
@@ -201,7 +209,7 @@ def test_the_cache_can_be_turned_off(
     )
     assert result.exit_code == 0, result.output
     assert list(private_cache.iterdir()) == []
-    assert os.environ["OWNERSHIP_CACHE"] == "off"  # restored after the test by monkeypatch
+    assert "OWNERSHIP_CACHE" not in os.environ  # --no-cache is an argument, not a variable
 
 
 def test_the_cache_command_lists_and_clears_entries(folder: Path) -> None:
@@ -211,4 +219,4 @@ def test_the_cache_command_lists_and_clears_entries(folder: Path) -> None:
     assert listed.exit_code == 0 and str(folder.resolve()) in listed.output
     cleared = runner.invoke(app, ["cache", "--clear"])
     assert "removed 1 cache entry" in cleared.output
-    assert cache.cached_folders() == []
+    assert cache.cached_folders(cache_root()) == []

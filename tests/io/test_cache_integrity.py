@@ -20,18 +20,26 @@ import pytest
 from typer.testing import CliRunner
 
 import ownership
-from ownership.analysis import analyze
+from ownership import analyze, settings
 from ownership.cli import app
+from ownership.derived import derived
 from ownership.errors import DataError, OwnershipError
 from ownership.io import cache, columnar, load, native, save
 from ownership.resolve import NameIndex
-from ownership.verdict_rows import verdict_rows
+from ownership.verdict_records import verdict_rows
 
 RULES = ("bis-affiliates", "ofac-50")
 DAY = "2025-10-01"
 AN_HOUR_AGO_NS = 3600 * 10**9
 #: A stake of 51% that becomes 45%: the same number of bytes, another verdict.
 BEFORE, AFTER = ",inspur-cisco-jv,,51,", ",inspur-cisco-jv,,45,"
+
+
+def cache_root() -> Path:
+    """The cache the environment names (these tests give each its own)."""
+    root = settings.cache_dir()
+    assert root is not None
+    return root
 
 
 @pytest.fixture
@@ -155,7 +163,7 @@ def test_a_folder_that_keeps_changing_is_refused(
     monkeypatch.setattr(columnar, "read_csv_folder_columnar", read_then_touch)
     with pytest.raises(DataError, match=r"changed while it was read \(holdings.csv modified\)"):
         load(folder)
-    assert cache.cached_folders() == []
+    assert cache.cached_folders(cache_root()) == []
 
 
 def test_a_file_added_while_read_has_the_folder_read_again(
@@ -174,7 +182,7 @@ def test_a_file_added_while_read_has_the_folder_read_again(
     monkeypatch.setattr(columnar, "read_csv_folder_columnar", read_then_add)
     load(folder)
     assert len(reads) == 2 and capsys.readouterr().err == ""
-    assert [name for name, _ in cache.cached_folders()] == [str(folder)]
+    assert [name for name, _ in cache.cached_folders(cache_root())] == [str(folder)]
 
 
 def test_a_change_between_two_commands_is_seen(
@@ -432,7 +440,6 @@ def test_the_command_line_answers_as_without_the_cache(
     runner = CliRunner()
     command = ["affiliates", "Inspur Group", "--data", str(folder), "--as-of", DAY]
     uncached = runner.invoke(app, ["--no-cache", *command])
-    monkeypatch.delenv("OWNERSHIP_CACHE")  # set by --no-cache
     assert uncached.exit_code == 0, uncached.output
     assert runner.invoke(app, command).stdout == uncached.stdout
     _flip(_entry(private_cache) / "holdings.arrow")
@@ -507,13 +514,13 @@ def test_a_writer_finishing_over_another_leaves_one_whole_entry(
         if not interleaved:
             interleaved.append(staged)
             assert _verdicts(load(folder)) == expected  # the other command, start to end
-            assert cache.cached_folders()
+            assert cache.cached_folders(cache_root())
         write_manifest(staged, *args)
 
     monkeypatch.setattr(cache, "_write_manifest", meanwhile)
     assert _verdicts(load(folder)) == expected
     assert interleaved and not interleaved[0].exists()  # staged, then renamed into place
-    assert len(cache.cached_folders()) == 1
+    assert len(cache.cached_folders(cache_root())) == 1
     assert not [p for p in private_cache.iterdir() if p.name.startswith(".")]
     _refuse_parsing(monkeypatch)
     assert _verdicts(load(folder)) == expected
@@ -527,7 +534,7 @@ def test_an_analysis_stored_for_an_earlier_entry_is_not_used(
     command has rebuilt the entry from a changed folder and stored its own."""
     load(folder)
     older = load(folder)  # mapped from the entry, which is then replaced
-    assert isinstance(older.store, cache.FolderCache)
+    assert isinstance(derived(older).store, cache.FolderCache)
     expected_older = _uncached(folder, monkeypatch)
     _rewrite_in_place(folder / "holdings.csv")
     expected_newer = _uncached(folder, monkeypatch)
@@ -536,7 +543,7 @@ def test_an_analysis_stored_for_an_earlier_entry_is_not_used(
 
 
 def test_an_analysis_stored_twice_at_once_stays_whole(folder: Path) -> None:
-    store = load(folder).store
+    store = derived(load(folder)).store
     assert isinstance(store, cache.FolderCache)
     name = "analysis-ofac-50-2025-01-01-0000000000000000"
     write_manifest = cache._write_manifest
@@ -590,7 +597,7 @@ def test_clear_on_a_read_only_directory_says_what_it_could_not_remove(
     entry = _entry(private_cache)
     with _read_only(private_cache):
         with pytest.raises(OwnershipError) as raised:
-            cache.clear_cache()
+            cache.clear_cache(cache_root())
         result = CliRunner().invoke(app, ["cache", "--clear"])
     message = str(raised.value)
     assert "\n" not in message
@@ -636,12 +643,12 @@ def test_clear_counts_only_what_it_removed(
     load(other)
     kept = cache.FolderCache(private_cache, other).path
     with _read_only(private_cache, only=kept), pytest.raises(OwnershipError) as raised:
-        cache.clear_cache()
+        cache.clear_cache(cache_root())
     assert f"cannot remove {kept} from the cache" in str(raised.value)
     assert "removed 1 of 2 entries" in str(raised.value)
     assert [p for p in private_cache.iterdir() if not p.name.startswith(".")] == [kept]
-    assert cache.clear_cache() == 1
-    assert cache.cached_folders() == []
+    assert cache.clear_cache(cache_root()) == 1
+    assert cache.cached_folders(cache_root()) == []
 
 
 def test_a_cache_location_that_is_a_file_turns_the_cache_off(
@@ -669,7 +676,7 @@ def test_a_cache_location_that_is_a_file_turns_the_cache_off(
     assert not_a_directory.read_text(encoding="utf-8") == "not a directory\n"
     for command in (cache.clear_cache, cache.cached_folders):
         with pytest.raises(OwnershipError, match=re.escape(f"{not_a_directory} is a file")):
-            command()
+            command(cache_root())
 
     monkeypatch.setattr(cache, "_NOTED", set())
     result = CliRunner().invoke(
@@ -691,4 +698,4 @@ def test_a_cache_location_inside_a_file_turns_the_cache_off(
     assert _verdicts(load(folder)) == expected
     assert "the cache is off for this run" in capsys.readouterr().err
     with pytest.raises(OwnershipError, match="cannot be used"):
-        cache.clear_cache()
+        cache.clear_cache(cache_root())

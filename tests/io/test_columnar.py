@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ownership
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.columns import Columns, columns_of
+from ownership.derived import derived
 from ownership.errors import DataError
 from ownership.io import columnar, load, save
 from ownership.io.columnar import read_csv_folder_columnar
@@ -173,7 +174,7 @@ def test_large_folders_are_read_by_columns(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(columnar, "COLUMNAR_FROM_BYTES", 0)
     fast = load(folder)
     assert isinstance(fast.entities, columnar.RowRecords)
-    assert fast.is_checked and fast == strict
+    assert derived(fast).checked and fast == strict
     report = analyze(fast, "bis-affiliates", "2023-06-01").affiliates("Inspur Systems")
     assert report.entity.id == "aivres-systems"
     strict_report = analyze(strict, "bis-affiliates", "2023-06-01").affiliates("Inspur Systems")

@@ -38,7 +38,7 @@ def test_real_csv_sample_imports_every_row() -> None:
         ]
     )
     assert result.source.id == "csl:csl_consolidated_excerpt_watchman.csv"
-    assert all(e.sources == [result.source.id] for e in result.dataset.entities)
+    assert list(all(e.sources) == [result.source.id] for e in result.dataset.entities)
 
 
 def test_entity_list_row_for_cetc_13() -> None:

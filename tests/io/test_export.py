@@ -10,7 +10,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.io import export, load
 from ownership.io.exporters import RESERVED_EDGE_KEYS, to_networkx
 from ownership.io.ftm import read_ftm

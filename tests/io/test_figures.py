@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ownership.io._common import Statement, Where
 from ownership.io.figures import merge_statements
+from ownership.io.provenance import Statement, Where
 from ownership.model import Holding
 
 

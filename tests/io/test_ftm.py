@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.errors import DataError
 from ownership.io.ftm import compare_coverage, read_ftm
 
@@ -23,7 +23,7 @@ def test_entities_holdings_listings() -> None:
     assert (counts["entities"], counts["holdings"], counts["listings"]) == (11, 6, 4)
     index = result.dataset.entity_index()
     parent = index["ofac-1001"]
-    assert parent.aliases == ["ELP Co"]
+    assert list(parent.aliases) == ["ELP Co"]
     assert parent.country == "CN"
     assert ("lei", "5493000EXAMPLE000B01") in [(i.scheme, i.value) for i in parent.identifiers]
     assert ("opensanctions", "ofac-1001") in [(i.scheme, i.value) for i in parent.identifiers]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.errors import DataError
 from ownership.io import detect_format, import_sources, load
-from ownership.io.native import load_native
+from ownership.io.loading import load_native
 
 from .conftest import DATA, SAMPLES, sample
 

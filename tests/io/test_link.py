@@ -48,11 +48,11 @@ def test_merge_moves_listings_and_keeps_provenance() -> None:
         "ofac:ofac_advanced.xml",
     }
     listing = next(x for x in dataset.listings if x.entity == "grp-parent")
-    assert (listing.list, listing.sources) == ("sdn", ["ofac:ofac_advanced.xml"])
+    assert (listing.list, list(listing.sources)) == ("sdn", ["ofac:ofac_advanced.xml"])
     hk = index["grp-hk"]
     assert [f.name for f in hk.former_names] == ["OLD EXAMPLE TRADING LIMITED"]
     # the OFAC ownership relation now joins the ownership entities, citing OFAC
-    ofac_edges = [h for h in dataset.holdings if h.sources == ["ofac:ofac_advanced.xml"]]
+    ofac_edges = [h for h in dataset.holdings if list(h.sources) == ["ofac:ofac_advanced.xml"]]
     assert {(h.owner, h.owned) for h in ofac_edges} == {
         ("grp-parent", "grp-hk"),
         ("grp-parent", "ofac-90003"),
@@ -182,7 +182,7 @@ def test_an_untyped_list_entry_links_to_the_person_it_names(tmp_path: Path) -> N
     assert {linked.left, linked.right} >= {"wang"}
     (person,) = [e for e in dataset.entities if e.name == "Example Wang Person"]
     assert person.kind.value == "person"  # the known kind wins over the unknown one
-    from ownership.analysis import analyze
+    from ownership import analyze
 
     result = analyze(dataset, "bis-affiliates", "2025-10-01")
     assert result.status(person.id).value == "listed"

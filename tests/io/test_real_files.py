@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.io import load
 from ownership.io.bods import read_bods
 from ownership.io.ftm import read_ftm

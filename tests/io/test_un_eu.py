@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.errors import DataError
 from ownership.io import detect_format, import_sources, load
 from ownership.io.eu import read_eu

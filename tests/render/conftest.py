@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ownership.analysis import Analysis, analyze
+from ownership import Analysis, analyze
 from ownership.model import Dataset, Entity, FormerName, Holding, Listing, Source
 from tests.factories import controls, owns
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.graph import OwnershipGraph
 from ownership.render.html import MapView, ownership_map, write_map
 from ownership.render.style import LINK_STYLE, STATUS_STYLE

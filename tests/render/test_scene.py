@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.errors import EntityNotFound, OwnershipError
 from ownership.render.scene import build_scene
 from tests.factories import dataset, listed, owns

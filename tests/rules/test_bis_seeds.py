@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.errors import OwnershipError, UnknownRule
 from ownership.model import Dataset, Entity, Holding, Listing
 from ownership.rules import get_rule, rules_from_data

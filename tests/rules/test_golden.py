@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.errors import DataError
 from ownership.model import Arrangement, Dataset, Entity, Holding, Listing
-from ownership.reference import reference_flags, reference_statuses
+from ownership.oracle import reference_flags, reference_statuses
 from ownership.rules import Rule, get_rule
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "data" / "rules"

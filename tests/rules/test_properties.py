@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ownership.analysis import analyze
+from ownership import analyze
 from ownership.checks import check_dataset
 from ownership.errors import DataError
 from ownership.model import Arrangement, Dataset, Entity, Holding, Listing
-from ownership.reference import (
+from ownership.oracle import (
     reference_covered,
     reference_flags,
     reference_look_through,

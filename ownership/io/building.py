@@ -23,46 +23,20 @@ Conventions shared by all readers:
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-import hashlib
-import re
-import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ..checks import check_dataset, data_quality
-from ..errors import DataError, Problem, shown
+from ..errors import DataError, Problem
 from ..model import Dataset, Entity, EntityKind, Holding, Identifier, Listing, Source
-from .textfile import JsonDecoder, decode_text
+from .provenance import Statement, Where, join_notes, unique, where_text
 
-__all__ = [
-    "Builder",
-    "Hint",
-    "Imported",
-    "Statement",
-    "Where",
-    "add_unchained",
-    "address_record",
-    "fail",
-    "identifier_scheme",
-    "identifier_value",
-    "join_notes",
-    "json_items",
-    "make_source",
-    "merge_entity",
-    "parse_date",
-    "parse_share",
-    "read_text",
-    "slug",
-    "unique",
-]
+__all__ = ["Builder", "Hint", "Imported", "add_unchained", "merge_entity"]
 
 
 @dataclass(frozen=True)
@@ -122,187 +96,6 @@ class Imported:
             "hints": len(self.hints),
             "placeholders": len(self.placeholders),
         }
-
-
-@dataclass(frozen=True)
-class Statement:
-    """Where a holding came from: the source record's id, and the share class or kind of
-    interest the record names (records naming different ones are distinct stakes)."""
-
-    id: str
-    share_class: str | None = None
-
-
-@dataclass(frozen=True)
-class Where:
-    """The place of one source record: file, line (when the format has lines), record id."""
-
-    file: str
-    line: int | None = None
-    record: str | None = None
-    index: int | None = None
-    section: str | None = None
-
-
-# --------------------------------------------------------------------------- parsing
-
-_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?$")
-
-
-def parse_date(value: Any, *, end: bool = False) -> dt.date | None:
-    """A date from ISO text, a datetime (``2012-11-29T00:00:00.000Z``) or a partial date.
-
-    Partial dates (``2017``, ``2017-11``) stand for their first day, or their last day
-    when ``end`` is true, so that an inclusive interval never claims more than the
-    source says. Empty values give None; anything else raises ValueError.
-
-    >>> parse_date("2012-11-29T00:00:00.000Z")
-    datetime.date(2012, 11, 29)
-    >>> parse_date("2017-02", end=True)
-    datetime.date(2017, 2, 28)
-    """
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    match = _DATE.match(text)
-    if match is None:
-        raise ValueError(f"{shown(text)} is not a date; expected YYYY-MM-DD")
-    year, month, day = (int(g) if g else None for g in match.groups())
-    assert year is not None
-    try:
-        if month is None:
-            return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
-        if day is None:
-            last = calendar.monthrange(year, month)[1]
-            return dt.date(year, month, last if end else 1)
-        return dt.date(year, month, day)
-    except ValueError:
-        raise ValueError(f"{shown(text)} is not a valid date; expected YYYY-MM-DD") from None
-
-
-_NUMBER = r"(\d+(?:[.,]\d+)?)"
-_RANGE = re.compile(rf"^(>)?\s*{_NUMBER}\s*%?\s*(?:-|–|to)\s*(<)?\s*{_NUMBER}\s*%?$")
-_WORDS = {
-    "majority": {"exclusiveMinimum": Decimal(50)},
-    "minority": {"exclusiveMaximum": Decimal(50)},
-    "wholly owned": {"percent": Decimal(100)},
-    "sole owner": {"percent": Decimal(100)},
-}
-_BOUND = re.compile(
-    rf"^(>=|≥|<=|≤|>|<|more than|over|above|at least|less than|under|below|up to)\s*{_NUMBER}\s*%?$"
-)
-_EXACT = re.compile(rf"^{_NUMBER}\s*%?$")
-_BOUND_KEYS = {
-    ">=": "minimum",
-    "≥": "minimum",
-    "at least": "minimum",
-    ">": "exclusiveMinimum",
-    "more than": "exclusiveMinimum",
-    "over": "exclusiveMinimum",
-    "above": "exclusiveMinimum",
-    "<=": "maximum",
-    "≤": "maximum",
-    "up to": "maximum",
-    "<": "exclusiveMaximum",
-    "less than": "exclusiveMaximum",
-    "under": "exclusiveMaximum",
-    "below": "exclusiveMaximum",
-}
-
-
-def _decimal(text: str) -> Decimal:
-    return Decimal(text.replace(",", "."))
-
-
-def parse_share(text: Any) -> dict[str, Decimal] | None:
-    """Holding share fields from free text: exact, a range, a bound, or unknown.
-
-    Returns ``{"percent": ...}``, range bounds with BODS names, ``{}`` for an
-    explicitly unknown share, or None when the text cannot be read (the caller keeps
-    the share unknown and says so). Numbers above 100 raise ValueError: that is a
-    wrong figure, not an unreadable one.
-
-    >>> parse_share("51%")
-    {'percent': Decimal('51')}
-    >>> parse_share("25 - 50")
-    {'minimum': Decimal('25'), 'maximum': Decimal('50')}
-    >>> parse_share("> 75 %")
-    {'exclusiveMinimum': Decimal('75')}
-    >>> parse_share("75-<100%")  # as Holding.share_text writes it
-    {'minimum': Decimal('75'), 'exclusiveMaximum': Decimal('100')}
-    >>> parse_share("majority")
-    {'exclusiveMinimum': Decimal('50')}
-    >>> parse_share("undisclosed") is None
-    True
-    """
-    if text is None:
-        return {}
-    raw = str(text).strip().casefold()
-    if raw in ("", "unknown", "n/a", "na", "-", "?"):
-        return {}
-    result: dict[str, Decimal]
-    try:
-        if (match := _EXACT.match(raw)) is not None:
-            result = {"percent": _decimal(match.group(1))}
-        elif (match := _RANGE.match(raw)) is not None:
-            low, high = _decimal(match.group(2)), _decimal(match.group(4))
-            if low > high:
-                low, high = high, low
-            result = {
-                "exclusiveMinimum" if match.group(1) else "minimum": low,
-                "exclusiveMaximum" if match.group(3) else "maximum": high,
-            }
-        elif raw.rstrip(" %") in _WORDS:
-            result = dict(_WORDS[raw.rstrip(" %")])
-        elif (match := _BOUND.match(raw)) is not None:
-            result = {_BOUND_KEYS[match.group(1)]: _decimal(match.group(2))}
-        else:
-            return None
-    except InvalidOperation:
-        return None
-    for value in result.values():
-        if value > 100 or value < 0:
-            raise ValueError(f"share {shown(str(text))} is outside 0-100")
-    return result
-
-
-def slug(text: str, *, limit: int = 60) -> str:
-    """A stable, readable id fragment; names without Latin letters get a short hash.
-
-    >>> slug("China Electronics Technology Group Corp. (CETC 13)")
-    'china-electronics-technology-group-corp-cetc-13'
-    >>> slug("浪潮集团")
-    'h-b783ac48eb24'
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    if len(cleaned) < 3:
-        return "h-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-    return cleaned[:limit].rstrip("-")
-
-
-def unique(values: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
-    """Distinct non-empty strings in first-seen order, case-insensitively."""
-    seen = {v.casefold() for v in exclude}
-    out = []
-    for value in values:
-        text = value.strip() if value else ""
-        if text and text.casefold() not in seen:
-            seen.add(text.casefold())
-            out.append(text)
-    return out
-
-
-def join_notes(*notes: str | None) -> str | None:
-    parts = unique(n for n in notes if n)
-    return "\n".join(parts) if parts else None
 
 
 # --------------------------------------------------------------------------- merging
@@ -582,7 +375,7 @@ class Builder:
         )
         self.notices += [Problem(line, file=self.files[0]) for line in merged]
         problems = list(self.problems)
-        dataset = Dataset.model_construct(
+        dataset = Dataset.of(
             entities=list(self.entities.values()),
             holdings=self.holdings,
             listings=self.listings,
@@ -613,14 +406,6 @@ class Builder:
             placeholders=placeholders,
             warnings=warnings,
         )
-
-
-def where_text(where: Where) -> str:
-    """A source record as its file knows it: file, line or record id."""
-    name = Path(where.file).name
-    if where.line:
-        return f"{name}:{where.line}" + (f" {where.record}" if where.record else "")
-    return f"{name} {where.record}" if where.record else name
 
 
 def _name_index(entities: Iterable[Entity]) -> dict[str, set[str]]:
@@ -654,12 +439,12 @@ def _problem(message: str, where: Where, field: str | None) -> Problem:
 def _model_problems(
     exc: ValidationError, model: type[BaseModel], where: Where, fields: Mapping[str, str]
 ) -> list[Problem]:
-    from .native import Location, _problem_from_pydantic
+    from .problems import Location, problem_from_pydantic
 
     location = Location(file=where.file, index=where.index or 0, line=where.line)
     out = []
     for error in exc.errors():
-        made = _problem_from_pydantic(error, "", model, location)
+        made = problem_from_pydantic(error, "", model, location)
         top = (made.field or "").split(".")[0].split("[")[0]
         source_field = fields.get(top, made.field) if top else made.field
         out.append(
@@ -692,221 +477,3 @@ def _relocate(problem: Problem, wheres: Mapping[str, list[Where]]) -> Problem:
         field=problem.field,
         value=problem.value,
     )
-
-
-# --------------------------------------------------------------------------- sources
-
-
-def make_source(
-    fmt: str,
-    path: Path,
-    *,
-    source_id: str | None = None,
-    title: str,
-    publisher: str | None = None,
-    date: dt.date | None = None,
-    url: str | None = None,
-) -> Source:
-    """The Source record of one input file; its id is ``<format>:<file name>`` by default."""
-    return Source(
-        id=source_id or f"{fmt}:{path.name}",
-        title=title,
-        publisher=publisher,
-        date=date,
-        url=url,
-        format=fmt,
-        note=f"imported from {path.name}",
-    )
-
-
-def read_text(path: Path, builder_or_problems: Builder | list[Problem]) -> str | None:
-    """The file as text (:func:`decode_text`), or None after recording why not."""
-    try:
-        return decode_text(path.read_bytes())
-    except FileNotFoundError:
-        message = "file not found; check the path"
-    except IsADirectoryError:
-        message = "is a folder; give a file"
-    except ValueError as exc:
-        message = str(exc)
-    except OSError as exc:
-        message = f"cannot read: {exc.strerror}"
-    problem = Problem(message, file=str(path))
-    if isinstance(builder_or_problems, Builder):
-        builder_or_problems.problems.append(problem)
-    else:
-        builder_or_problems.append(problem)
-    return None
-
-
-def fail(path: Path | str, message: str, **where: Any) -> DataError:
-    """A DataError with one problem, for input that cannot be read at all."""
-    return DataError([Problem(message, file=str(path), **where)])
-
-
-def address_record(text: str, country: str | None, sources: list[str]) -> dict[str, Any] | None:
-    text = " ".join(text.split()).strip(" ,;")
-    if not text:
-        return None
-    return {"address": text, "country": country, "sources": sources}
-
-
-# --------------------------------------------------------------------------- identifiers
-
-#: Identifier labels used by OFAC and the CSL -> our scheme names. Labels not listed
-#: here (sanctions-risk notes, gender, e-mail) are not identifiers and are skipped.
-ID_SCHEMES: dict[str, str] = {
-    "legal entity number": "lei",
-    "lei": "lei",
-    "registration id": "registration",
-    "registration number": "registration",
-    "registration no.": "registration",
-    "business registration number": "registration",
-    "business registration document #": "registration",
-    "company number": "registration",
-    "uk company number": "registration",
-    "public registration number": "registration",
-    "commercial registry number": "registration",
-    "chamber of commerce number": "registration",
-    "business number": "registration",
-    "certificate of incorporation number": "registration",
-    "unified social credit code (uscc)": "uscc",
-    "tax id no.": "tax",
-    "tax identification number": "tax",
-    "v.a.t. number": "vat",
-    "vat number": "vat",
-    "swift/bic": "swift",
-    "vessel registration identification": "imo",
-    "imo": "imo",
-    "mmsi": "mmsi",
-    "passport": "passport",
-    "national id no.": "national_id",
-    "national identification number": "national_id",
-    "national foreign id number": "national_id",
-    "cedula no.": "national_id",
-    "d-u-n-s number": "duns",
-    "aircraft manufacturer's serial number (msn)": "msn",
-}
-
-
-def identifier_scheme(label: str) -> str | None:
-    """Our scheme for a list's identifier label, or None when it is not an identifier."""
-    key = " ".join(label.strip().rstrip(":").split()).casefold()
-    key = key.removeprefix("alt. ").strip()
-    return ID_SCHEMES.get(key)
-
-
-def identifier_value(scheme: str, value: str) -> str:
-    """Identifier values as registers write them: no surrounding space, IMO without prefix."""
-    text = " ".join(value.split()).strip(" .;,")
-    if scheme == "imo":
-        text = re.sub(r"^IMO\s*", "", text, flags=re.I)
-    if scheme == "lei":
-        text = text.upper()
-    return text
-
-
-# --------------------------------------------------------------------------- JSON
-
-
-def json_file_items(file: Path) -> tuple[list[tuple[int, Any]], list[Problem]]:
-    """The records of a JSON or JSON-lines file, a top-level array unpacked, with the
-    syntax problems of lines that could not be read; DataError when nothing can be."""
-    problems: list[Problem] = []
-    text = read_text(file, problems)
-    if text is None:
-        raise DataError(problems)
-    items, syntax = json_items(text, str(file))
-    if syntax and not items:
-        raise DataError(syntax)
-    if len(items) == 1 and isinstance(items[0][1], list):
-        line, values = items[0]
-        items = [(line, v) for v in values]
-    return items, syntax
-
-
-def json_items(text: str, file: str) -> tuple[list[tuple[int, Any]], list[Problem]]:
-    """The records of a JSON array, a JSON-lines stream or a single JSON object.
-
-    Each record comes with the line it starts on, so that a problem can point at it;
-    numbers with a fraction are read as Decimal from their literal. A syntax error in
-    an array stops the reading; in JSON lines every bad line is reported.
-    """
-    import json
-
-    decoder = JsonDecoder(parse_float=Decimal)
-    stripped = text.lstrip()
-    offset = len(text) - len(stripped)
-    items: list[tuple[int, Any]] = []
-    problems: list[Problem] = []
-    if stripped.startswith("["):
-        pos = offset + 1
-        line = text.count("\n", 0, pos) + 1
-        counted = pos
-        while True:
-            while pos < len(text) and text[pos] in " \t\r\n,":
-                pos += 1
-            if pos >= len(text):
-                problems.append(
-                    Problem(
-                        "unexpected end of file: the JSON array is not closed",
-                        file=file,
-                        line=text.count("\n") + 1,
-                    )
-                )
-                break
-            if text[pos] == "]":
-                break
-            line += text.count("\n", counted, pos)
-            counted = pos
-            try:
-                value, end = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as exc:
-                problems.append(
-                    Problem(
-                        f"not valid JSON: {exc.msg} (column {exc.colno})",
-                        file=file,
-                        line=exc.lineno,
-                    )
-                )
-                break
-            items.append((line, value))
-            pos = end
-        return items, problems
-    lines = text.split("\n")  # not splitlines(): U+2028 and U+0085 are text in JSON
-    first = next((i for i, raw in enumerate(lines) if raw.strip()), None)
-    if first is not None and len([raw for raw in lines if raw.strip()]) > 1:
-        try:
-            decoder.decode(lines[first])
-            is_lines = True
-        except json.JSONDecodeError:
-            is_lines = False
-        if is_lines:
-            for number, raw in enumerate(lines, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    items.append((number, decoder.decode(raw)))
-                except json.JSONDecodeError as exc:
-                    problems.append(
-                        Problem(
-                            f"not valid JSON: {exc.msg} (column {exc.colno})",
-                            file=file,
-                            line=number,
-                        )
-                    )
-            return items, problems
-    try:
-        value = decoder.decode(stripped) if stripped else None
-    except json.JSONDecodeError as exc:
-        problems.append(
-            Problem(
-                f"not valid JSON: {exc.msg} (column {exc.colno})",
-                file=file,
-                line=exc.lineno + text.count("\n", 0, offset),
-            )
-        )
-        return items, problems
-    if value is not None:
-        items.append((text.count("\n", 0, offset) + 1, value))
-    return items, problems

@@ -4,7 +4,7 @@
 right for one entity, far too slow for a million. :func:`verdict_rows` yields, for every
 entity in dataset order, the same row as ``Verdict.to_dict``, reading names, shares and
 statuses from arrays and building records only for listed entities. The explanation comes
-from the same function as the verdict's. :mod:`ownership.verdict_lines` writes the same
+from the same function as the verdict's. :mod:`ownership.verdict_json` writes the same
 rows as JSON text without building them, and uses :class:`RowMaker` for the few rows it
 does not assemble by columns.
 """
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .analysis import _CODES, LISTED_SHOWN, Status, explanation, listing_dict
+from .analysis import LISTED_SHOWN, STATUS_CODES, Status, explanation, listing_dict
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -59,7 +59,7 @@ class RowMaker:
         self.names = analysis._names.every()
         self.countries = analysis._columns.country.tolist()
         self.codes = analysis._statuses.tolist()
-        self.statuses = [(code, code.value) for code in _CODES]
+        self.statuses = [(code, code.value) for code in STATUS_CODES]
         self.effective = (analysis.effective * 100).tolist()
         self.nearest = analysis.reach.nearest_seed.tolist()
         self.global_flags = analysis.global_flags

@@ -12,13 +12,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ownership import load
-from ownership.analysis import Analysis, analyze
+from ownership import Analysis, analyze, load
 from ownership.checks import check_dataset
 from ownership.io.verdicts import write_json, write_jsonl
 from ownership.model import Dataset, Entity
 from ownership.rules import RULES
-from ownership.verdict_lines import _float_json, _percent_text, _round6, write_verdict_lines
+from ownership.verdict_json import _float_json, _percent_text, _round6, write_verdict_lines
 
 from .factories import dataset, dated_datasets, listed, owns
 from .rules.test_golden import CASES, build, case_rule

@@ -5,7 +5,7 @@ dict per row and encoding it costs tens of microseconds a row, over a minute in 
 each field is a column of JSON text, made once per entity (ids, names), once per distinct
 value (sets of listed ancestors) or once per batch of rows, and pyarrow joins the columns
 into lines with no Python call per row. Listed entities, a small share of any dataset,
-take the row-by-row path of :class:`ownership.verdict_rows.RowMaker`.
+take the row-by-row path of :class:`ownership.verdict_records.RowMaker`.
 
 The bytes equal ``json.dumps(row, ensure_ascii=False)`` of ``Verdict.to_dict``; tests
 hold them equal on the fixture, on every rules case and on random graphs.
@@ -28,22 +28,22 @@ import pyarrow.compute as pc
 
 from ._re2 import PYTHON_SPACE
 from .analysis import (
-    _CODES,
-    _DOUBLE_STOP,
-    _WORD,
     CHAIN_SHOWN,
+    DOUBLE_STOP,
     LISTED_SHOWN,
+    STATUS_CODES,
     STATUS_ORDER,
+    WORD_CHARACTER,
     Flag,
     Status,
-    _pct,
     exposed_flag_sentences,
+    percent_words,
 )
 from .io.jsontext import encode_exact
-from .model import _fmt
-from .propagate import _ranges
+from .model import fmt_decimal
+from .propagate import concatenated_ranges
 from .rules.base import Aggregation, Threshold
-from .verdict_rows import RowMaker, listings_read
+from .verdict_records import RowMaker, listings_read
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -58,14 +58,14 @@ THREADS = 2
 ANCESTOR_CHARS_KEPT = 30_000_000
 
 _TEXT = pa.large_string()
-#: ``analysis._DOUBLE_STOP`` after a word character, for RE2: Python's ``\w`` and ``\s``
+#: ``analysis.DOUBLE_STOP`` after a word character, for RE2: Python's ``\w`` and ``\s``
 #: are Unicode-wide, RE2's are ASCII.
 _DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{PYTHON_SPACE}]|$)"
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 #: Characters ``json.dumps`` escapes with ``ensure_ascii=False``.
 _JSON_SPECIAL = r'["\\\x00-\x1f]'
 _JSON_SPECIAL_IN = re.compile(_JSON_SPECIAL)
-#: ``analysis._DOUBLE_STOP`` (where ``analysis._single_stop`` may act), for RE2.
+#: ``analysis.DOUBLE_STOP`` (where ``analysis._single_stop`` may act), for RE2.
 _DOUBLE_STOP_RE2 = rf"\.\.([{PYTHON_SPACE}]|$)"
 #: Stands for the highest share unknown or range shares could reach, until filled in.
 _POSSIBLE_HIGH = "\x00"
@@ -127,7 +127,7 @@ def _write_rows(
 ) -> None:
     """:func:`write_verdict_lines` one ``RowMaker`` row at a time."""
     from .io.verdicts import write_json, write_jsonl
-    from .verdict_rows import verdict_rows
+    from .verdict_records import verdict_rows
 
     text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)
     try:
@@ -198,7 +198,7 @@ def _stop_after_word(names: pa.Array) -> np.ndarray:
     ends = np.flatnonzero(pc.ends_with(names, ".").to_numpy(zero_copy_only=False))
     before = pc.dictionary_encode(pc.utf8_slice_codeunits(names.take(pa.array(ends)), -2, -1))
     chars = before.dictionary.to_pylist()
-    word = np.asarray([_WORD.fullmatch(c) is not None for c in chars], dtype=bool)
+    word = np.asarray([WORD_CHARACTER.fullmatch(c) is not None for c in chars], dtype=bool)
     stops = np.zeros(len(names), dtype=bool)
     if ends.size:
         stops[ends] = word[before.indices.to_numpy()]
@@ -219,11 +219,11 @@ def _float_json(values: np.ndarray) -> pa.Array:
 
 
 def _scaled_text(values: np.ndarray, scale: int) -> pa.Array:
-    """Exact decimal text of ``values / scale`` without trailing zeros (``_fmt``)."""
+    """Exact decimal text of ``values / scale`` without trailing zeros (``fmt_decimal``)."""
     places = len(str(scale)) - 1
     if 10**places != scale or (values < 0).any():
         divisor = Decimal(scale)
-        return _strings([_fmt(Decimal(int(v)) / divisor) for v in values.tolist()])
+        return _strings([fmt_decimal(Decimal(int(v)) / divisor) for v in values.tolist()])
     whole = pc.cast(pa.array(values // scale, pa.int64()), _TEXT)
     if places == 0:
         return whole
@@ -250,7 +250,7 @@ def _round6(values: np.ndarray) -> np.ndarray:
 
 
 def _percent_text(values: np.ndarray, threshold: Threshold | None = None) -> pa.Array:
-    """Floats as ``analysis._pct`` writes them: to two places less trailing zeros, plus
+    """Floats as ``analysis.percent_words`` writes them: to two places less trailing zeros, plus
     ``%``; those that two places would put on the other side of ``threshold`` by Python."""
     hundredths = values * 100
     near_tie = np.abs(hundredths - np.floor(hundredths) - 0.5) < 1e-6
@@ -266,7 +266,7 @@ def _percent_text(values: np.ndarray, threshold: Threshold | None = None) -> pa.
     rounded = np.floor(np.where(odd, 0, hundredths) + 0.5).astype(np.int64)
     text = _cat(_scaled_text(rounded, 100), "%")
     if odd.any():
-        exact = [_pct(x, threshold) for x in values[odd].tolist()]
+        exact = [percent_words(x, threshold) for x in values[odd].tolist()]
         text = pc.replace_with_mask(text, pa.array(odd), _strings(exact))
     return text
 
@@ -335,9 +335,9 @@ class _Chains:
         up = np.full(n, -1, dtype=np.int64)
         up[parent >= 0] = c.src[parent[parent >= 0]]
         up[c.seeds] = -1
-        listed_or_clear = (statuses == _CODES.index(Status.clear)) | c.seeds
+        listed_or_clear = (statuses == STATUS_CODES.index(Status.clear)) | c.seeds
         #: listed entities that are not clear are their own chain
-        self.alone = c.seeds & (statuses != _CODES.index(Status.clear))
+        self.alone = c.seeds & (statuses != STATUS_CODES.index(Status.clear))
         #: the walks: which entities take each, and the pointer it follows
         self.walks = (
             (by_cover & ~listed_or_clear, best),
@@ -363,7 +363,7 @@ class _Chains:
         values = np.empty(int(offsets[-1]), dtype=np.int64)
         values[offsets[alone]] = span[alone]
         for rows, walked in lists:
-            values[_ranges(offsets[rows], lengths[rows])] = walked
+            values[concatenated_ranges(offsets[rows], lengths[rows])] = walked
         return offsets, values, cut
 
 
@@ -385,7 +385,7 @@ class _Lines:
         a._active_holding_rows, a._owner_sets, a.groups  # noqa: B018 - shared by the jobs
         legal = submit(self._legal_columns)  # first: the main thread needs it soonest
         texts = submit(self._text_columns, c.ids, a._names.every(), a._columns.country.tolist())
-        self.status_json = _strings([_ENCODE(code.value) for code in _CODES])
+        self.status_json = _strings([_ENCODE(code.value) for code in STATUS_CODES])
         self.fixed = "".join(
             f", {_ENCODE(key)}: {_ENCODE(value)}"
             for key, value in (
@@ -406,7 +406,7 @@ class _Lines:
             self.ancestry.fill()  # every set is asked for
         listings = listings_read(a)
         by_row = np.asarray(sorted(listings), dtype=np.int64)
-        by_row = np.union1d(by_row, np.flatnonzero(self.codes == _CODES.index(Status.listed)))
+        by_row = np.union1d(by_row, np.flatnonzero(self.codes == STATUS_CODES.index(Status.listed)))
         # what the data says that cannot all be true is told with its records, row by row
         told = c.conflicted | c.closed_ring
         told[c.dst[c.alternative]] = True
@@ -433,7 +433,7 @@ class _Lines:
         self.any_double_stop = (
             self.names_double_stop
             or pc.any(pc.match_substring_regex(self.tails, _DOUBLE_STOP_RE2)).as_py()
-            or any(_DOUBLE_STOP.search(t) or t.endswith(".") for t in fixed_texts)
+            or any(DOUBLE_STOP.search(t) or t.endswith(".") for t in fixed_texts)
         )
         self.any_escape = (
             not self.names_plain
@@ -492,7 +492,7 @@ class _Lines:
         texts, tails = [_ENCODE(global_flags)], [" " + closing if closing else ""]
         kind = np.zeros(n, dtype=np.int64)  # index into texts and tails
         positions = np.fromiter(a._flags, np.int64, len(a._flags))
-        exposed = (self.codes[positions] == _CODES.index(Status.exposed)).tolist()
+        exposed = (self.codes[positions] == STATUS_CODES.index(Status.exposed)).tolist()
         made: dict[tuple[tuple[str, ...], bool], int] = {}
         kinds: list[int] = []
         for own, is_exposed in zip(a._flags.values(), exposed, strict=True):
@@ -533,7 +533,7 @@ class _Lines:
         owner, owned, control = h.owner[rows], h.owned[rows], h.control[rows]
         low = np.where(control, 0, h.low[rows]).astype(np.int64)
         high = np.where(control, 0, h.high[rows]).astype(np.int64)
-        order_of_status = np.asarray([STATUS_ORDER[s] for s in _CODES])[self.codes[owner]]
+        order_of_status = np.asarray([STATUS_ORDER[s] for s in STATUS_CODES])[self.codes[owner]]
         distinct = np.unique(owner)
         by_id = sorted(range(distinct.size), key=lambda k: a.compiled.ids[distinct[k]])
         rank = np.empty(distinct.size, dtype=np.int64)
@@ -679,7 +679,7 @@ class _Lines:
         none = '[], "listed_ancestors_total": 0'
         if ancestry is None:
             return [none], np.zeros(span.size, dtype=np.int64)
-        clear = _CODES.index(Status.clear)
+        clear = STATUS_CODES.index(Status.clear)
         wanted = (codes != clear) & self.analysis.reach.reached[span] & ~self.by_row[span]
         comps = ancestry.same_set[ancestry.sharing[ancestry.label[span[wanted]]]]
         distinct, first, inverse = np.unique(comps, return_index=True, return_inverse=True)
@@ -697,7 +697,7 @@ class _Lines:
             offsets, positions = ancestry.positions_of_many(keys)
             totals = np.diff(offsets)
             shown = np.minimum(totals, LISTED_SHOWN)
-            positions = positions[_ranges(offsets[:-1], shown)]
+            positions = positions[concatenated_ranges(offsets[:-1], shown)]
             offsets = np.append(0, np.cumsum(shown))
             made = _cat(
                 _json_lists(offsets, self.ids_json.take(pa.array(positions))),
@@ -726,7 +726,7 @@ class _Lines:
         picks: list[np.ndarray] = []
 
         def rows_of(status: Status) -> tuple[np.ndarray, pa.Array]:
-            local = np.flatnonzero((codes == _CODES.index(status)) & ~self.by_row[span])
+            local = np.flatnonzero((codes == STATUS_CODES.index(status)) & ~self.by_row[span])
             picks.append(local)
             return local, pa.array(local)
 

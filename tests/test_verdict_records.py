@@ -9,12 +9,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ownership import load
-from ownership.analysis import analyze
+from ownership import analyze, load
 from ownership.checks import check_dataset
 from ownership.model import Dataset, Entity
 from ownership.rules import RULES
-from ownership.verdict_rows import verdict_rows
+from ownership.verdict_records import verdict_rows
 
 from .factories import controls, dataset, dated_datasets, listed, owns
 from .rules.test_golden import CASES, build

@@ -1,0 +1,127 @@
+"""The analysis as notebooks and the command line use it.
+
+:class:`ownership.analysis.Analysis` computes verdicts and answers questions about
+them; the questions built on verdicts (affiliates, timeline, screening, the entity card)
+and the drawings (map, plot) are added here, above every layer they use, so that no
+layer below imports one above it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from . import analysis
+from .display import Tabular
+from .rules import DEFAULT_RULE, Rule
+
+if TYPE_CHECKING:
+    from .affiliates import AffiliateReport
+    from .model import Dataset
+
+__all__ = ["Analysis", "analyze"]
+
+
+class Analysis(analysis.Analysis, Tabular):
+    """The result of one rule on one date over a dataset.
+
+    Iterate it for :class:`~ownership.analysis.Verdict` s; ``to_records()`` /
+    ``to_pandas()`` for tables; in Jupyter it shows as a table. ``affiliates``,
+    ``timeline``, ``screen``, ``card``, ``map`` and ``plot`` answer the usual questions.
+    """
+
+    _table_columns = (
+        "id",
+        "name",
+        "country",
+        "status",
+        "flags",
+        "legal_percent",
+        "effective_percent",
+        "nearest_listed",
+        "explanation",
+    )
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per entity (the documented JSON row), computed by columns."""
+        from .verdict_records import verdict_rows
+
+        return list(verdict_rows(self))
+
+    def _table_caption(self) -> str:
+        counts = ", ".join(f"{v} {k}" for k, v in self.counts().items())
+        return f"{self.header()} {counts}."
+
+    def affiliates(
+        self,
+        name: str,
+        *,
+        scope: str = "subsidiaries",
+        unlisted: bool = False,
+        max_depth: int | None = None,
+        min_percent: float | None = None,
+    ) -> AffiliateReport:
+        """Affiliates of the entity ``name`` (id, name, alias or former name), most exposed
+        first. See :func:`ownership.affiliates.affiliates`."""
+        from .affiliates import affiliates
+
+        match = self.names.resolve(name)
+        report = affiliates(
+            self,
+            match.entity.id,
+            scope=scope,
+            unlisted=unlisted,
+            max_depth=max_depth,
+            min_percent=min_percent,
+        )
+        note = match.note()
+        return replace(report, resolved_note=note) if note else report
+
+    def timeline(self, name: str, *, group: bool = False) -> Any:
+        """Status changes of ``name`` under this analysis's rule (all dates, not only as_of)."""
+        from .timeline import timeline
+
+        return timeline(self.dataset, self.resolve(name), self.rule, group=group)
+
+    def screen(self, names: list[str], **options: Any) -> Any:
+        """Screen counterparty names; see :func:`ownership.screening.screen`."""
+        from .screening import screen
+
+        return screen(self, names, **options)
+
+    def card(self, name: str) -> Any:
+        """The entity card of ``name``: names over time, facts, listings and sources."""
+        from .card import entity_card
+
+        return entity_card(self.dataset, self.resolve(name))
+
+    def map(
+        self, name: str | None = None, *, depth: int | None = None, physics: bool = False
+    ) -> Any:
+        """An interactive HTML map (of ``name``'s group, or everything); shows inline in Jupyter."""
+        from .render.html import MapView
+
+        focus = self.resolve(name) if name else None
+        return MapView(self, focus=focus, depth=depth, physics=physics)
+
+    def plot(self, name: str | None = None, *, depth: int | None = None, ax: Any = None) -> Any:
+        """A matplotlib ownership tree (of ``name``'s group, or everything); returns the Axes."""
+        from .render.figure import plot_ownership
+
+        focus = self.resolve(name) if name else None
+        return plot_ownership(self, focus=focus, depth=depth, ax=ax)
+
+
+def analyze(
+    dataset: Dataset,
+    rule: str | Rule = DEFAULT_RULE,
+    as_of: dt.date | str | None = None,
+    *,
+    lists: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Analysis:
+    """Every entity's status under ``rule`` on ``as_of`` (default: today); see
+    :func:`ownership.analysis.analyze`. The result answers the usual questions too."""
+    return analysis.analyze(dataset, rule, as_of, lists=lists, progress=progress, kind=Analysis)
