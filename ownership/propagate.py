@@ -1007,22 +1007,24 @@ def exact_look_through(
         compiled.n, compiled.src[keep], compiled.dst[keep], compiled.low[keep], hundred,
         compiled.closed_ring if compiled.closed_ring.size else None,
     )  # fmt: skip
-    kept = np.flatnonzero(keep)
-    kept = kept[np.argsort(compiled.dst[kept], kind="stable")]  # grouped by owned entity
-    first = np.searchsorted(compiled.dst[kept], np.arange(compiled.n + 1))
+
+    def kept_into(nodes: IntArray) -> IntArray:
+        """The kept links into ``nodes``, from the snapshot's index by owned entity."""
+        ptr = compiled.in_ptr
+        links = compiled.in_edges[concatenated_ranges(ptr[nodes], ptr[nodes + 1] - ptr[nodes])]
+        return links[keep[links]]
+
     # the ancestries of the targets, stopping at seeds (they absorb), a level at a time
     wanted = np.zeros(compiled.n, dtype=bool)
     frontier = np.unique(np.asarray(targets, dtype=np.int64))
     wanted[frontier] = True
     while frontier.size:
-        below = frontier[~compiled.seeds[frontier]]
-        edges = kept[concatenated_ranges(first[below], first[below + 1] - first[below])]
-        found = np.unique(compiled.src[edges])
+        found = np.unique(compiled.src[kept_into(frontier[~compiled.seeds[frontier]])])
         frontier = found[~wanted[found]]
         wanted[frontier] = True
     needed = set(np.flatnonzero(wanted).tolist())
     owners: dict[int, list[tuple[int, Fraction]]] = defaultdict(list)
-    into_needed = kept[wanted[compiled.dst[kept]] & ~compiled.seeds[compiled.dst[kept]]]
+    into_needed = kept_into(np.flatnonzero(wanted & ~compiled.seeds))
     for owner, owned, low in zip(
         compiled.src[into_needed].tolist(),
         compiled.dst[into_needed].tolist(),
