@@ -33,7 +33,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, TypeVar, overload
+from typing import Any
 
 import numpy as np
 
@@ -279,32 +279,6 @@ def as_date(value: dt.date | str | None) -> dt.date:
         ) from None
 
 
-A = TypeVar("A", bound="Analysis")
-
-
-@overload
-def analyze(
-    dataset: Dataset,
-    rule: str | Rule = ...,
-    as_of: dt.date | str | None = ...,
-    *,
-    lists: list[str] | None = ...,
-    progress: Callable[[int, int], None] | None = ...,
-) -> Analysis: ...
-
-
-@overload
-def analyze(
-    dataset: Dataset,
-    rule: str | Rule = ...,
-    as_of: dt.date | str | None = ...,
-    *,
-    lists: list[str] | None = ...,
-    progress: Callable[[int, int], None] | None = ...,
-    kind: type[A],
-) -> A: ...
-
-
 def analyze(
     dataset: Dataset,
     rule: str | Rule = DEFAULT_RULE,
@@ -312,15 +286,22 @@ def analyze(
     *,
     lists: list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    kind: type[Analysis] | None = None,
 ) -> Analysis:
-    """Every entity's status under ``rule`` on ``as_of`` (default: today), as an
-    :class:`Analysis` or the subclass ``kind`` (the package's, :class:`ownership.Analysis`,
-    adds the notebook conveniences).
+    """Every entity's status under ``rule`` on ``as_of`` (default: today).
 
     ``progress(done, total)`` is called after each stage (compile, fixed points,
     reachability, look-through), for progress bars on large graphs.
     """
+    chosen, day = prepared(dataset, rule, as_of, lists)
+    return Analysis(dataset, chosen, day, progress=progress)
+
+
+def prepared(
+    dataset: Dataset, rule: str | Rule, as_of: dt.date | str | None, lists: list[str] | None
+) -> tuple[Rule, dt.date]:
+    """The rule (reading ``lists``, if given) and the date an analysis of ``dataset``
+    runs on, once the dataset's cross-record checks have passed (checked once per
+    dataset); what :func:`analyze` and the package's ``analyze`` both start from."""
     chosen = get_rule(rule)
     if lists:
         chosen = chosen.with_lists(lists)
@@ -331,7 +312,7 @@ def analyze(
         if problems:
             raise DataError(problems)
         kept.checked = True
-    return (kind or Analysis)(dataset, chosen, day, progress=progress)
+    return chosen, day
 
 
 class _NamesOnDate(Mapping[str, str]):

@@ -124,4 +124,5 @@ def analyze(
 ) -> Analysis:
     """Every entity's status under ``rule`` on ``as_of`` (default: today); see
     :func:`ownership.analysis.analyze`. The result answers the usual questions too."""
-    return analysis.analyze(dataset, rule, as_of, lists=lists, progress=progress, kind=Analysis)
+    chosen, day = analysis.prepared(dataset, rule, as_of, lists)
+    return Analysis(dataset, chosen, day, progress=progress)
