@@ -179,6 +179,12 @@ AsOfOption = Annotated[
         "--as-of", help="Date of the verdicts, YYYY-MM-DD; default today.", show_default=False
     ),
 ]
+LimitOption = Annotated[
+    int,
+    typer.Option(
+        "--limit", help="Rows of the table, most exposed first (0: all); other formats: all."
+    ),
+]
 ListsOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -399,12 +405,7 @@ def analyze(
     strict: StrictOption = None,
     per_owner: PerOwnerOption = None,
     control: ControlOption = None,
-    limit: Annotated[
-        int,
-        typer.Option(
-            "--limit", help="Rows of the table, most exposed first (0: all); other formats: all."
-        ),
-    ] = 200,
+    limit: LimitOption = 200,
 ) -> None:
     """List every entity with its verdict: listed, covered, exposed (the loophole) or clear.
 
@@ -446,13 +447,9 @@ def analyze(
         if notice:
             console.print(f"[yellow]{safe(notice)}[/yellow]")
     total = len(result.compiled.ids)
-    shown = total if limit <= 0 else min(limit, total)
+    shown = _shown(limit, total)
     console.print(sized(analysis_table(result, shown)))
-    if shown < total:
-        console.print(
-            f"[dim]{total - shown:,} more not shown; --limit 0 shows every row, "
-            "--format csv or json writes them all.[/dim]"
-        )
+    _say_more(console, shown, total)
     counts = result.counts()
     console.print(", ".join(f"{v} {k}" for k, v in counts.items()))
 
@@ -528,12 +525,7 @@ def affiliates(
         Format, typer.Option("--format", "-f", help="table, json, jsonl or csv.")
     ] = Format.table,
     lists: ListsOption = None,
-    limit: Annotated[
-        int,
-        typer.Option(
-            "--limit", help="Rows of the table, most exposed first (0: all); other formats: all."
-        ),
-    ] = 200,
+    limit: LimitOption = 200,
 ) -> None:
     """Which affiliates of NAME are unlisted, and does a rule already catch them?
 
@@ -573,14 +565,10 @@ def affiliates(
         f"[bold]{entity.status.value}[/bold]"
         + (f" ({', '.join(_local_flags(entity, result))})" if _local_flags(entity, result) else "")
     )
-    shown = len(report) if limit <= 0 else min(limit, len(report))
+    shown = _shown(limit, len(report))
     if len(report):
         console.print(sized(affiliates_table(report, shown)))
-    if shown < len(report):
-        console.print(
-            f"[dim]{len(report) - shown:,} more not shown; --limit 0 shows every row, "
-            "--format csv or json writes them all.[/dim]"
-        )
+    _say_more(console, shown, len(report))
     flags = red_flag_lines(report, shown)
     if flags:
         console.print("[bold yellow]Red flags[/bold yellow]")
@@ -1053,6 +1041,20 @@ class _progress:
 
     def __exit__(self, *exc: object) -> None:
         self._progress.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def _shown(limit: int, total: int) -> int:
+    """Rows a table shows for ``--limit`` (0 or less: all)."""
+    return total if limit <= 0 else min(limit, total)
+
+
+def _say_more(console: Any, shown: int, total: int) -> None:
+    """Under a table cut by ``--limit``: how many rows it left out, and how to see them."""
+    if shown < total:
+        console.print(
+            f"[dim]{total - shown:,} more not shown; --limit 0 shows every row, "
+            "--format csv or json writes them all.[/dim]"
+        )
 
 
 def _local_flags(verdict: Any, result: Any) -> list[str]:
