@@ -158,7 +158,7 @@ def test_an_unexpected_error_is_one_line_unless_debugging(
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(ownership.analysis, "analyze", broken)
+    monkeypatch.setattr(ownership.analysis, "prepared", broken)  # every analysis starts there
     result = runner.invoke(app, ["analyze"])
     assert result.exit_code == 3
     assert result.stderr.strip().startswith("error: unexpected ZeroDivisionError: a bug.")
