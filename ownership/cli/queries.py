@@ -1,0 +1,411 @@
+"""Commands that answer questions from the verdicts: analyze, explain, affiliates, screen,
+timeline, show."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .common import (
+    AllowConflictsOption,
+    AsOfOption,
+    ControlOption,
+    DataOption,
+    Format,
+    FormatOption,
+    LimitOption,
+    ListsOption,
+    PerOwnerOption,
+    RuleOption,
+    StrictOption,
+    ThresholdOption,
+    app,
+    emit_records,
+    json_text,
+    load,
+    new_console,
+    progress,
+    rows_shown,
+    rule_from_options,
+    say_more,
+    user_errors,
+    visible,
+)
+
+
+@app.command()
+@user_errors
+def analyze(
+    data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
+    rule: RuleOption = "bis-affiliates",
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    lists: ListsOption = None,
+    threshold: ThresholdOption = None,
+    strict: StrictOption = None,
+    per_owner: PerOwnerOption = None,
+    control: ControlOption = None,
+    limit: LimitOption = 200,
+) -> None:
+    """List every entity with its verdict: listed, covered, exposed (the loophole) or clear.
+
+    The output states the rule, its window and the date. JSON rows carry id, name, status,
+    flags, effective_percent, legal_percent, listed_ancestors, chain, owners and a one-line
+    explanation.
+
+    Example: ownership analyze --rule ofac-50 --as-of 2024-06-01 --format json
+    """
+    from ..facade import analyze as run_analysis
+
+    dataset = load(data, allow_conflicts)
+    chosen = rule_from_options(rule, lists, threshold, strict, per_owner, control)
+    with progress("propagating") as tick:
+        result = run_analysis(dataset, chosen, as_of, progress=tick)
+    data_notice = result.data_notice()
+    if data_notice and fmt is not Format.table:
+        typer.echo(visible(f"note: {data_notice}"), err=True)
+    if fmt in (Format.json, Format.jsonl):
+        from ..verdict_json import write_verdict_lines
+
+        sys.stdout.flush()
+        with progress("writing verdicts") as tick:
+            write_verdict_lines(result, sys.stdout.buffer, array=fmt is Format.json, progress=tick)
+            sys.stdout.buffer.flush()
+        return
+    if fmt is Format.csv:
+        from ..verdict_records import verdict_rows
+
+        with progress("writing verdicts") as tick:
+            emit_records(verdict_rows(result, progress=tick), fmt)
+        return
+    from ..render.grid import sized
+    from ..render.text import analysis_table, safe
+
+    console = new_console()
+    console.print(safe(result.header()))
+    for notice in (result.seed_notice(), data_notice):
+        if notice:
+            console.print(f"[yellow]{safe(notice)}[/yellow]")
+    total = len(result.compiled.ids)
+    shown = rows_shown(limit, total)
+    console.print(sized(analysis_table(result, shown)))
+    say_more(console, shown, total)
+    counts = result.counts()
+    console.print(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@app.command()
+@user_errors
+def explain(
+    name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
+    data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
+    rule: RuleOption = "bis-affiliates",
+    as_of: AsOfOption = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table (text) or json.")
+    ] = Format.table,
+    lists: ListsOption = None,
+) -> None:
+    """Explain one entity's verdict: owners and shares, the chain to the listed party, the rule.
+
+    Example: ownership explain "Aivres Systems" --as-of 2025-10-01
+    """
+    from ..facade import analyze as run_analysis
+    from ..resolve import NameIndex
+
+    dataset = load(data, allow_conflicts)
+    match = NameIndex(dataset).resolve(name)
+    result = run_analysis(dataset, rule_from_options(rule, lists), as_of)
+    verdict = result.verdict(match.entity.id)
+    if fmt is not Format.table:
+        typer.echo(json_text(verdict.to_dict()))
+        return
+    from ..render.text import safe, verdict_panel
+
+    console = new_console()
+    if match.note():
+        console.print(f"[dim]{safe(match.note() or '')}[/dim]")
+    console.print(safe(result.header()))
+    console.print(verdict_panel(verdict), soft_wrap=False)
+
+
+class ScopeChoice(StrEnum):
+    subsidiaries = "subsidiaries"
+    parents = "parents"
+    group = "group"
+
+
+@app.command()
+@user_errors
+def affiliates(
+    name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
+    data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
+    unlisted: Annotated[
+        bool, typer.Option("--unlisted", help="Only affiliates not on a list the rule reads.")
+    ] = False,
+    scope: Annotated[
+        ScopeChoice, typer.Option("--scope", help="subsidiaries, parents, or the whole group.")
+    ] = ScopeChoice.subsidiaries,
+    rule: RuleOption = "bis-affiliates",
+    as_of: AsOfOption = None,
+    max_depth: Annotated[
+        int | None, typer.Option("--max-depth", help="Follow at most N links.", show_default=False)
+    ] = None,
+    min_percent: Annotated[
+        float | None,
+        typer.Option(
+            "--min-percent",
+            help="Only affiliates with a look-through share >= P.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json, jsonl or csv.")
+    ] = Format.table,
+    lists: ListsOption = None,
+    limit: LimitOption = 200,
+) -> None:
+    """Which affiliates of NAME are unlisted, and does a rule already catch them?
+
+    Each affiliate with its status, direct and look-through share, depth, ownership path,
+    the reason it is or is not covered, and red flags; most exposed first.
+
+    Example: ownership affiliates "Inspur Group" --unlisted --as-of 2023-06-01
+    """
+    from ..facade import analyze as run_analysis
+
+    dataset = load(data, allow_conflicts)
+    result = run_analysis(dataset, rule_from_options(rule, lists), as_of)
+    report = result.affiliates(
+        name, scope=scope.value, unlisted=unlisted, max_depth=max_depth, min_percent=min_percent
+    )
+    if fmt is not Format.table:
+        from ..io.verdicts import AFFILIATE_CSV_COLUMNS, write_csv
+
+        if fmt is Format.csv:
+            write_csv(report.to_records(), sys.stdout, AFFILIATE_CSV_COLUMNS)
+        else:
+            emit_records(report.to_records(), fmt)
+        return
+    from ..render.grid import sized
+    from ..render.text import affiliates_table, red_flag_lines, safe
+
+    console = new_console()
+    if report.resolved_note:
+        console.print(f"[dim]{safe(report.resolved_note)}[/dim]")
+    console.print(safe(report.header))
+    for notice in (result.seed_notice(), result.data_notice()):
+        if notice:
+            console.print(f"[yellow]{safe(notice)}[/yellow]")
+    entity = report.entity
+    console.print(
+        f"[bold]{safe(entity.name)}[/bold] ({safe(entity.id)}) is "
+        f"[bold]{entity.status.value}[/bold]"
+        + (f" ({', '.join(_local_flags(entity, result))})" if _local_flags(entity, result) else "")
+    )
+    shown = rows_shown(limit, len(report))
+    if len(report):
+        console.print(sized(affiliates_table(report, shown)))
+    say_more(console, shown, len(report))
+    flags = red_flag_lines(report, shown)
+    if flags:
+        console.print("[bold yellow]Red flags[/bold yellow]")
+        for line in flags:
+            console.print(f"[yellow]{safe(line)}[/yellow]")
+    console.print(safe(report.summary()))
+
+
+class FailOn(StrEnum):
+    listed = "listed"
+    covered = "covered"
+    exposed = "exposed"
+
+
+@app.command()
+@user_errors
+def screen(
+    counterparties: Annotated[Path, typer.Argument(help="CSV file of counterparties.")],
+    data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
+    name_column: Annotated[
+        str | None,
+        typer.Option(
+            "--name-column",
+            help="Column holding the names (default: name, company...).",
+            show_default=False,
+        ),
+    ] = None,
+    country_column: Annotated[
+        str | None,
+        typer.Option(
+            "--country-column",
+            help="Column with ISO-2 countries, to break ties.",
+            show_default=False,
+        ),
+    ] = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a row reaches this level (listed > covered > exposed).",
+            show_default=False,
+        ),
+    ] = None,
+    min_score: Annotated[
+        float, typer.Option("--min-score", help="Lowest fuzzy score (0-100) taken as a match.")
+    ] = 88.0,
+    rule: RuleOption = "bis-affiliates",
+    as_of: AsOfOption = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json, jsonl or csv.")
+    ] = Format.table,
+    lists: ListsOption = None,
+) -> None:
+    """Screen a counterparty list against the ownership graph.
+
+    Each row gets the matched entity, match score, status and reason. With --fail-on the
+    exit code is 1 when any row reaches that level, for pipelines.
+
+    Example: ownership screen customers.csv --name-column company --fail-on exposed
+    """
+    from ..facade import analyze as run_analysis
+    from ..io.counterparties import read_counterparties
+    from ..screening import LEVELS, worst_level
+    from ..screening import screen as run_screen
+
+    table = read_counterparties(
+        counterparties, name_column=name_column, country_column=country_column
+    )
+    dataset = load(data, allow_conflicts)
+    result = run_analysis(dataset, rule_from_options(rule, lists), as_of)
+    rows = run_screen(
+        result, table.names, countries=table.countries, extras=table.rows, min_score=min_score
+    )
+    if fmt is Format.table:
+        from ..render.grid import sized
+        from ..render.text import safe, screen_table
+
+        console = new_console()
+        console.print(safe(result.header()))
+        console.print(sized(screen_table(rows)))
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        console.print(f"{len(rows)} rows: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    else:
+        records = [r.to_dict() for r in rows]
+        if fmt is Format.csv:
+            from ..io.verdicts import write_csv
+
+            columns = [
+                "row",
+                "query",
+                "entity_id",
+                "entity_name",
+                "match",
+                "score",
+                "status",
+                "flags",
+                "reason",
+            ]
+            write_csv(records, sys.stdout, columns)
+        else:
+            emit_records(records, fmt)
+    if fail_on is not None and worst_level(rows) >= LEVELS[fail_on.value]:
+        typer.echo(f"screening failed: a row reaches {fail_on.value}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def timeline(
+    name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
+    data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
+    group: Annotated[
+        bool, typer.Option("--group", help="Every entity of the ownership group.")
+    ] = False,
+    rule: RuleOption = "bis-affiliates",
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json, jsonl or csv.")
+    ] = Format.table,
+    lists: ListsOption = None,
+) -> None:
+    """Every date a listing, holding, rename or rule window changed the status, with the new status.
+
+    Example: ownership timeline "Aivres Systems"
+    """
+    from ..resolve import NameIndex
+    from ..timeline import timeline as run_timeline
+
+    dataset = load(data, allow_conflicts)
+    match = NameIndex(dataset).resolve(name)
+    chosen = rule_from_options(rule, lists)
+    with progress("analysing dates") as tick:
+        entries = run_timeline(dataset, match.entity.id, chosen, group=group, progress=tick)
+    if fmt is not Format.table:
+        records = [e.to_dict() for e in entries]
+        if fmt is Format.csv:
+            from ..io.verdicts import write_csv
+
+            write_csv(
+                records,
+                sys.stdout,
+                ["date", "id", "name", "status_before", "status", "flags", "events", "explanation"],
+            )
+        else:
+            emit_records(records, fmt)
+        return
+    from ..render.grid import sized
+    from ..render.text import safe, timeline_table
+
+    console = new_console()
+    if match.note():
+        console.print(f"[dim]{safe(match.note() or '')}[/dim]")
+    console.print(
+        f"Timeline of {safe(match.entity.name)} under {chosen.name} ({safe(chosen.title)})"
+    )
+    console.print(sized(timeline_table(entries, group)))
+
+
+@app.command()
+@user_errors
+def show(
+    name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
+    data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table (a card) or json.")
+    ] = Format.table,
+) -> None:
+    """An entity card: names over time, identifiers, addresses, owners and holdings with
+    dates, listings with citations, and sources.
+
+    Example: ownership show "Inspur Electronic Information Industry"
+    """
+    from ..card import entity_card
+    from ..resolve import NameIndex
+
+    dataset = load(data, allow_conflicts)
+    match = NameIndex(dataset).resolve(name)
+    card = entity_card(dataset, match.entity.id)
+    if fmt is not Format.table:
+        typer.echo(json_text(card.to_dict()))
+        return
+    from ..render.text import card_panel, safe
+
+    console = new_console()
+    if match.note():
+        console.print(f"[dim]{safe(match.note() or '')}[/dim]")
+    console.print(card_panel(card), soft_wrap=False)
+
+
+def _local_flags(verdict: Any, result: Any) -> list[str]:
+    return [f for f in verdict.flags if f not in result.global_flags]
