@@ -32,28 +32,35 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
-import math
-import mmap
 import os
-import shutil
 import sys
-import tempfile
 import time
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, overload
-
-import numpy as np
+from typing import Any
 
 from ..columns import Columns, HoldingColumns, ListingColumns, PositionIndex, object_array
 from ..derived import derived
 from ..errors import OwnershipError
 from ..model import Dataset
+from .cache_entries import (
+    CACHE_VERSION,
+    CHECKSUM,
+    MANIFEST,
+    ArrowStrings,
+    Damaged,
+    Entry,
+    Stale,
+    column_arrays,
+    file_checksum,
+    objects,
+    remove,
+    write_arrays,
+    write_manifest,
+    write_staged,
+    written_as,
+)
 
 __all__ = [
     "ANALYSES_KEPT",
@@ -72,29 +79,18 @@ __all__ = [
     "folder_fingerprint",
 ]
 
-#: Bumped whenever what an entry holds changes; older entries are then rebuilt.
-CACHE_VERSION = 5
+
 #: Analyses (rule and date) whose stored arrays are kept per folder; those least
 #: recently written go first, with the parts stored inside them (``analysis-.../part``).
 ANALYSES_KEPT = 16
-#: The file of an entry listing every other file with its size and checksum.
-MANIFEST = "manifest.json"
-#: zlib's CRC-32, the fastest checksum in the standard library (about 3 GB/s a core on
-#: entry files, SHA-256 1.5, BLAKE2b 0.9): it finds damage; whoever can write the cache
-#: could rewrite a manifest as well, so a cryptographic hash would add nothing.
-CHECKSUM = "crc32"
 #: A file of a folder changed this recently (ns) may change again within the same tick of
 #: a coarse file clock (1 s on ext3 and HFS+, 2 s on FAT) with none of its times showing
 #: it: its content is checksummed too, before and after the read and on every later open.
 RECENT_NS = 2_000_000_000
-#: Entries at least this large (bytes) are checked on several threads (zlib and file
-#: reads release the GIL).
-THREADS_FROM_BYTES = 16_000_000
 
 _TABLES = ("entities", "holdings", "listings")
 #: The subdirectory that is part of a folder's entry; its others are stored analyses.
 _COLUMNS = "columns"
-_CHUNK = 1 << 20
 
 
 def folder_cache(root: Path, folder: Path) -> FolderCache | None:
@@ -127,7 +123,7 @@ def clear_cache(root: Path) -> int:
     for path in _children(root):
         hidden = path.name.startswith(".")  # being written, or removed before
         try:
-            _remove(path)
+            remove(path)
         except OSError as exc:
             if not hidden:
                 failed.append(exc)
@@ -201,21 +197,10 @@ def _note_once(message: str) -> None:
         _note(message)
 
 
-def _remove(path: Path) -> None:
-    """Delete a directory of the cache, renamed aside first so that no command sees it
-    half deleted; one already gone is fine. Raises OSError."""
-    aside = path.with_name(f".trash-{os.urandom(6).hex()}")
-    try:
-        os.rename(path, aside)
-    except FileNotFoundError:
-        return
-    shutil.rmtree(aside)
-
-
 def _discard(path: Path) -> None:
     """Delete a directory of the cache if possible; one that stays is checked next time."""
     with contextlib.suppress(OSError):
-        _remove(path)
+        remove(path)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -233,7 +218,7 @@ def _throw_away(path: Path, identity: Any, source: object, what: str) -> None:
     if _identity(path) != identity:
         return
     try:
-        _remove(path)
+        remove(path)
     except OSError as exc:
         _note(
             f"cache entry for {source} was damaged ({what}) and cannot be removed "
@@ -241,215 +226,6 @@ def _throw_away(path: Path, identity: Any, source: object, what: str) -> None:
         )
         return
     _note(f"cache entry for {source} was damaged ({what}); rebuilt")
-
-
-# ---------------------------------------------------------------------- manifests
-
-
-class _Damaged(Exception):
-    """An entry whose files differ from its manifest: says which file and how."""
-
-
-class _Stale(Exception):
-    """An entry written by another version of this package: rebuilt without a note."""
-
-
-def _listing(folder: Path, parts: tuple[str, ...]) -> set[str]:
-    """The files of an entry by relative name: those of ``folder`` and of its
-    subdirectories ``parts``; other subdirectories are entries of their own."""
-    names = set()
-    with os.scandir(folder) as found:
-        for item in found:
-            if not item.is_dir(follow_symlinks=False):
-                names.add(item.name)
-            elif item.name in parts:
-                names |= {f"{item.name}/{name}" for name in _listing(Path(item.path), ())}
-    return names
-
-
-def _each(function: Callable[[Any], Any], items: list[Any], size: int) -> list[Any]:
-    """``function`` of every item, in order; on several threads when ``size`` bytes are
-    many."""
-    workers = min(4, os.cpu_count() or 1, len(items))
-    if size < THREADS_FROM_BYTES or workers < 2:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(function, items))
-
-
-def _file_checksum(path: Path) -> list[int]:
-    """[size, CRC-32] of a file."""
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
-    size = crc = 0
-    with path.open("rb", buffering=0) as handle:
-        while count := handle.readinto(buffer):
-            crc = zlib.crc32(view[:count], crc)
-            size += count
-    return [size, crc]
-
-
-def _write_manifest(folder: Path, entry: str | None, parts: tuple[str, ...] = ()) -> None:
-    """List the files of an entry being written, with sizes and checksums: last, and by a
-    rename, so that a manifest is whole and describes files already written."""
-    names = sorted(_listing(folder, parts), key=lambda n: -(folder / n).stat().st_size)
-    total = sum((folder / name).stat().st_size for name in names)
-    sums = _each(lambda name: _file_checksum(folder / name), names, total)
-    manifest = {
-        "version": CACHE_VERSION,
-        "checksum": CHECKSUM,
-        "entry": entry,
-        "files": dict(sorted(zip(names, sums, strict=True))),
-    }
-    written = folder / f".{MANIFEST}.partial"
-    written.write_text(json.dumps(manifest, indent=0), encoding="utf-8")
-    os.replace(written, folder / MANIFEST)
-
-
-def _written_as(folder: Path) -> Any:
-    """Which writing of an entry is at ``folder`` now, as its manifest says."""
-    try:
-        return json.loads((folder / MANIFEST).read_bytes()).get("entry")
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def _older(folder: Path) -> bool:
-    """Whether a directory without a manifest is an entry of an earlier version (which
-    had none) rather than a damaged one."""
-    try:
-        version = json.loads((folder / "source.json").read_bytes())["version"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return bool(version != CACHE_VERSION)
-
-
-class _Entry:
-    """The files of one entry as its manifest lists them, each mapped into memory
-    copy-on-write (pages read when used, changes private) and checked, every byte,
-    before anything is read from it: what was checked is what is used."""
-
-    def __init__(self, folder: Path, parts: tuple[str, ...] = ()) -> None:
-        self.folder = folder
-        try:
-            manifest = json.loads((folder / MANIFEST).read_bytes())
-        except FileNotFoundError:
-            if _older(folder):
-                raise _Stale from None
-            raise _Damaged(f"{MANIFEST}: missing") from None
-        except ValueError:
-            raise _Damaged(f"{MANIFEST}: not valid JSON") from None
-        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-            raise _Damaged(f"{MANIFEST}: not a manifest")
-        if manifest.get("version") != CACHE_VERSION or manifest.get("checksum") != CHECKSUM:
-            raise _Stale
-        self.entry = manifest.get("entry")
-        self.files: dict[str, list[int]] = manifest["files"]
-        if not all(
-            isinstance(v, list) and len(v) == 2 and all(type(x) is int for x in v)
-            for v in self.files.values()
-        ):
-            raise _Damaged(f"{MANIFEST}: not a manifest")
-        present = _listing(folder, parts) - {MANIFEST}
-        missing, extra = sorted(self.files.keys() - present), sorted(present - self.files.keys())
-        if missing:
-            raise _Damaged(f"{missing[0]}: missing")
-        if extra:
-            raise _Damaged(f"{extra[0]}: not in the manifest")
-        self._checked: dict[str, Any] = {}
-
-    def check(self, names: Iterable[str] | None = None) -> None:
-        """Map and check ``names`` (by default every file): all sizes first, then the
-        checksums."""
-        todo = [n for n in (self.files if names is None else names) if n not in self._checked]
-        unlisted = [name for name in todo if name not in self.files]
-        if unlisted:
-            raise _Damaged(f"{unlisted[0]}: missing")
-        todo.sort(key=lambda name: -self.files[name][0])
-        mapped = [self._map(name) for name in todo]
-        sums = _each(zlib.crc32, mapped, sum(len(m) for m in mapped))
-        for name, buffer, crc in zip(todo, mapped, sums, strict=True):
-            if crc != self.files[name][1]:
-                raise _Damaged(f"{name}: checksum differs")
-            self._checked[name] = buffer
-
-    def _map(self, name: str) -> Any:
-        expected = self.files[name][0]
-        try:
-            with (self.folder / name).open("rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size != expected:
-                    raise _Damaged(f"{name}: {size:,} bytes, not {expected:,}")
-                if size == 0:
-                    return b""
-                return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
-        except FileNotFoundError:
-            raise _Damaged(f"{name}: missing") from None
-
-    def buffer(self, name: str) -> Any:
-        """The checked bytes of a file, mapped."""
-        self.check([name])
-        return self._checked[name]
-
-    def json(self, name: str) -> Any:
-        return json.loads(bytes(self.buffer(name)))
-
-    def table(self, name: str) -> Any:
-        """An Arrow IPC (Feather) file's table, over the mapped bytes."""
-        import pyarrow as pa
-
-        return pa.ipc.open_file(pa.py_buffer(self.buffer(name))).read_all()
-
-    def arrays(self, under: str = "") -> dict[str, np.ndarray]:
-        """Every ``.npy`` file (of the subdirectory ``under``) by name without suffix."""
-        prefix = f"{under}/" if under else ""
-        return {
-            name[len(prefix) : -len(".npy")]: _npy(self.buffer(name))
-            for name in self.files
-            if name.startswith(prefix) and "/" not in name[len(prefix) :] and name.endswith(".npy")
-        }
-
-
-def _npy(buffer: Any) -> np.ndarray:
-    """The array in a ``.npy`` file's bytes, sharing them (as ``np.load`` with
-    ``mmap_mode="c"`` would), never unpickling."""
-    from numpy.lib import format as npy
-
-    stream = buffer if isinstance(buffer, mmap.mmap) else io.BytesIO(buffer)
-    stream.seek(0)
-    version = npy.read_magic(stream)
-    if version not in ((1, 0), (2, 0)):
-        raise ValueError(f".npy version {version}")
-    header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-    shape, fortran, dtype = header(stream)
-    if dtype.hasobject:
-        raise ValueError("an array of objects")
-    array = np.frombuffer(buffer, dtype=dtype, count=math.prod(shape), offset=stream.tell())
-    return array.reshape(shape, order="F" if fortran else "C")
-
-
-def _write_arrays(folder: Path, arrays: dict[str, Any]) -> None:
-    """One ``.npy`` file per array, so that reading maps them instead of copying."""
-    folder.mkdir(exist_ok=True)
-    for name, value in arrays.items():
-        np.save(folder / f"{name}.npy", np.asarray(value), allow_pickle=False)
-
-
-def _write_staged(final: Path, staging_in: Path, write: Callable[[Path], None]) -> bool:
-    """Write a directory in a staging directory, then rename it to ``final`` in place of
-    what was there; False (nothing changed) when it cannot be written."""
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=staging_in))
-    except OSError:
-        return False
-    try:
-        write(staging)
-        _remove(final)
-        os.replace(staging, final)
-    except (OSError, ValueError):
-        shutil.rmtree(staging, ignore_errors=True)
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------- native files
@@ -475,20 +251,20 @@ class DocumentCache:
         if identity is None:
             return None
         try:
-            entry = _Entry(self.path)
+            entry = Entry(self.path)
             entry.check()
             if entry.json("source.json").get("content") != self.digest:
-                raise _Damaged("source.json: another content")
+                raise Damaged("source.json: another content")
             files = {name: bytes(entry.buffer(f"{name}.json")) for name in [*sections, "places"]}
             records = {
                 name: TypeAdapter(list[model]).validate_json(files[name])  # type: ignore[valid-type]
                 for name, model in sections.items()
             }
             places = json.loads(files["places"])
-        except _Stale:
+        except Stale:
             _discard(self.path)
             return None
-        except _Damaged as damage:
+        except Damaged as damage:
             _throw_away(self.path, identity, self._source(), str(damage))
             return None
         except (OSError, KeyError, ValueError, TypeError, AttributeError, ValidationError) as exc:
@@ -523,9 +299,9 @@ class DocumentCache:
             for name, data in files.items():
                 (folder / f"{name}.json").write_bytes(data)
             (folder / "source.json").write_text(json.dumps(described), encoding="utf-8")
-            _write_manifest(folder, None)
+            write_manifest(folder, None)
 
-        _write_staged(self.path, self.path.parent, write)
+        write_staged(self.path, self.path.parent, write)
 
     def discard(self) -> None:
         _discard(self.path)
@@ -551,7 +327,7 @@ def folder_fingerprint(folder: Path) -> dict[str, Any]:
             ]
     since = time.time_ns() - RECENT_NS
     recent = [name for name, (_, m, c, _) in files.items() if max(m, c) >= since]
-    content = {name: _file_checksum(folder / name) for name in recent}
+    content = {name: file_checksum(folder / name) for name in recent}
     return {
         "version": CACHE_VERSION,
         "folder": str(folder),
@@ -573,7 +349,7 @@ def fingerprint_difference(folder: Path, earlier: dict[str, Any], now: dict[str,
             return f"{name} modified"
     for name, content in sorted(earlier.get("content", {}).items()):
         try:
-            if (now["content"].get(name) or _file_checksum(folder / name)) != content:
+            if (now["content"].get(name) or file_checksum(folder / name)) != content:
                 return f"{name} modified"
         except OSError:
             return f"{name} removed"
@@ -615,15 +391,15 @@ class FolderCache:
         if identity is None:
             return None
         try:
-            entry = _Entry(self.path, (_COLUMNS,))
+            entry = Entry(self.path, (_COLUMNS,))
             if self._difference(entry.json("source.json"), current):
-                raise _Stale
+                raise Stale
             entry.check()
             dataset = self._read(entry)
-        except _Stale:
+        except Stale:
             self.discard()
             return None
-        except _Damaged as damage:
+        except Damaged as damage:
             _throw_away(self.path, identity, self.folder, str(damage))
             return None
         except Exception as exc:  # checked, yet unreadable: rebuilt all the same
@@ -633,8 +409,9 @@ class FolderCache:
         derived(dataset).store = self
         return dataset
 
-    def _read(self, entry: _Entry) -> Dataset:
-        from .columnar import dataset_from_tables, present_rows
+    def _read(self, entry: Entry) -> Dataset:
+        from .columnar import dataset_from_tables
+        from .columnar_cells import present_rows
 
         tables = {name: entry.table(f"{name}.arrow") for name in _TABLES}
         arrays = entry.arrays(_COLUMNS)
@@ -645,8 +422,8 @@ class FolderCache:
         )
         listing_columns = ListingColumns(
             entity=arrays["listings.entity"],
-            list_id=_objects(listings, "list"),
-            program=_objects(listings, "program"),
+            list_id=objects(listings, "list"),
+            program=objects(listings, "program"),
             start=arrays["listings.start"],
             end=arrays["listings.end"],
         )
@@ -688,19 +465,19 @@ class FolderCache:
             tables = {name: getattr(dataset, name)._table for name in _TABLES}
         except AttributeError:
             return  # not read by columns
-        arrays = _column_arrays(columns, tables["entities"])
+        arrays = column_arrays(columns, tables["entities"])
         countries = arrays.pop("countries")
         entry_id = os.urandom(8).hex()
 
         def write(folder: Path) -> None:
             for name, table in tables.items():
                 feather.write_feather(table, folder / f"{name}.arrow", compression="uncompressed")
-            _write_arrays(folder / _COLUMNS, arrays)
+            write_arrays(folder / _COLUMNS, arrays)
             (folder / "countries.json").write_text(json.dumps(countries), encoding="utf-8")
             (folder / "source.json").write_text(json.dumps(before), encoding="utf-8")
-            _write_manifest(folder, entry_id, (_COLUMNS,))
+            write_manifest(folder, entry_id, (_COLUMNS,))
 
-        if _write_staged(self.path, self.path.parent, write):
+        if write_staged(self.path, self.path.parent, write):
             self.entry_id = entry_id
             derived(dataset).store = self
             from ..resolve import NameIndex
@@ -716,14 +493,14 @@ class FolderCache:
         if self.entry_id is None or identity is None:
             return None
         try:
-            entry = _Entry(path)
+            entry = Entry(path)
             if entry.entry != self.entry_id:
                 return None  # stored by a command that read the folder as it was before
             entry.check()
             return entry.arrays()
-        except _Stale:
+        except Stale:
             _discard(path)
-        except _Damaged as damage:
+        except Damaged as damage:
             _throw_away(path, identity, self.folder, f"{key}/{damage}")
         except Exception as exc:  # checked, yet unreadable: thrown away all the same
             _throw_away(path, identity, self.folder, f"{key}: cannot be read: {exc}")
@@ -735,14 +512,14 @@ class FolderCache:
         ``key/part`` keeps a part of the entry ``key``, which must be there: it goes
         when ``key`` is pruned or stored again."""
         entry_id = self.entry_id
-        if entry_id is None or _written_as(self.path) != entry_id:
+        if entry_id is None or written_as(self.path) != entry_id:
             return  # the entry was rebuilt since: these arrays are of the folder as it was
 
         def write(folder: Path) -> None:
-            _write_arrays(folder, arrays)
-            _write_manifest(folder, entry_id)
+            write_arrays(folder, arrays)
+            write_manifest(folder, entry_id)
 
-        if _write_staged(self.path / key, self.path, write):
+        if write_staged(self.path / key, self.path, write):
             with contextlib.suppress(OSError):
                 self._prune()
 
@@ -752,57 +529,3 @@ class FolderCache:
         stored = sorted(self.path.glob("analysis-*"), key=lambda p: p.stat().st_mtime_ns)
         for old in stored[:-ANALYSES_KEPT]:
             _discard(old)
-
-
-def _column_arrays(columns: Columns, entities: Any) -> dict[str, Any]:
-    """The analysis columns as arrays to store, and the country names (``countries``)
-    their codes index, None last."""
-    import pyarrow.compute as pc
-
-    countries = sorted({c for c in columns.country.tolist() if c is not None})
-    code = {country: k for k, country in enumerate(countries)}
-    arrays: dict[str, Any] = {
-        "countries": [*countries, None],
-        "places": np.array(columns.places),
-        "id_order": pc.sort_indices(entities.column("id")).to_numpy(),
-        "country": np.array(
-            [code.get(c, len(countries)) for c in columns.country.tolist()], dtype=np.int32
-        ),
-    }
-    for f in fields(HoldingColumns):
-        arrays[f"holdings.{f.name}"] = getattr(columns.holdings, f.name)
-    for name in ("entity", "start", "end"):
-        arrays[f"listings.{name}"] = getattr(columns.listings, name)
-    return arrays
-
-
-class ArrowStrings(Sequence[str]):
-    """A string column read a value at a time, or whole when iterated."""
-
-    def __init__(self, column: Any) -> None:
-        self._column = column
-
-    def __len__(self) -> int:
-        return len(self._column)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return list(self._column[index].to_pylist())
-        return str(self._column[int(index)].as_py())
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._column.to_pylist())
-
-
-def _objects(table: Any, name: str) -> np.ndarray:
-    from ..columns import object_array
-
-    column = table.column(name) if name in table.column_names else None
-    values = column.to_pylist() if column is not None else [None] * table.num_rows
-    return object_array(values)

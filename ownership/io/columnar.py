@@ -15,35 +15,29 @@ same records as the strict reader.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 from pydantic import BaseModel
 
-from .._re2 import PYTHON_SPACE, SURROUNDING_SPACE
 from ..checks import closed_rings, stake_conflicts
-from ..columns import (
-    MAX_PLACES,
-    NO_END,
-    NO_START,
-    Columns,
-    HoldingColumns,
-    ListingColumns,
-    PositionIndex,
-    attach_columns,
-    object_array,
-    provenance_numbers,
-)
+from ..columns import Columns, HoldingColumns, ListingColumns, PositionIndex, attach_columns
 from ..derived import derived
 from ..lazy import MadeOnRead
-from ..model import Dataset, Entity, EntityKind, Holding, Listing
+from ..model import Dataset, Entity, Holding, Listing
+from .columnar_cells import (
+    Decline,
+    entity_columns,
+    field_adapter,
+    holding_columns_of,
+    listing_columns_of,
+    no_quoted_cells,
+    positions,
+    present_rows,
+)
 
 __all__ = [
     "COLUMNAR_FROM_BYTES",
@@ -53,19 +47,11 @@ __all__ = [
     "read_csv_folder_columnar",
 ]
 
+
 #: CSV folders at least this large (bytes) are read by columns; smaller ones strictly.
 COLUMNAR_FROM_BYTES = 1_000_000
 
 _FILES = {"entities": "entities.csv", "holdings": "holdings.csv", "listings": "listings.csv"}
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_NUMBER = re.compile(r"^(\d{1,3})(?:\.(\d+))?$")
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-_STRUCTURED = ("former_names", "identifiers", "addresses")
-#: ``scheme|value`` pairs with no space, no JSON and no empty part: always valid.
-_TOKEN = rf"[^{PYTHON_SPACE};|]+"
-_PLAIN_IDENTIFIERS = (
-    rf"^[^{PYTHON_SPACE};|\[][^{PYTHON_SPACE};|]*\|{_TOKEN}(?:; ?{_TOKEN}\|{_TOKEN})*$"
-)
 _MODELS: dict[str, type[BaseModel]] = {
     "entities": Entity,
     "holdings": Holding,
@@ -73,10 +59,6 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 T = TypeVar("T", bound=BaseModel)
-
-
-class _Decline(Exception):
-    """Something the strict reader must look at; the reason is for debugging only."""
 
 
 class RowRecords(MadeOnRead[T]):
@@ -103,7 +85,7 @@ class RowRecords(MadeOnRead[T]):
             return [self._model.model_fields[name].get_default(call_default_factory=True)] * len(
                 rows
             )
-        adapter = _adapter(self._model, name)
+        adapter = field_adapter(self._model, name)
         values = []
         for cell in column.take(rows).to_pylist():
             text = cell.strip() if cell is not None else ""
@@ -144,7 +126,7 @@ def read_csv_folder_columnar(
     """
     try:
         return _read(folder, progress, total)
-    except _Decline:
+    except Decline:
         return None
 
 
@@ -156,7 +138,7 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
 
     present = {s for s, f in CSV_FILES.items() if (folder / f).exists()}
     if "entities" not in present or present - set(_FILES):
-        raise _Decline("sections other than entities, holdings and listings")
+        raise Decline("sections other than entities, holdings and listings")
     tables: dict[str, Any] = {}
     parsed = 0
     for section in _FILES:
@@ -167,7 +149,7 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
         with path.open("rb") as handle:
             header = handle.readline().decode("utf-8-sig").strip("\r\n").split(",")
         if any(c not in CSV_COLUMNS[section] for c in header) or len(set(header)) != len(header):
-            raise _Decline("unknown or repeated columns")
+            raise Decline("unknown or repeated columns")
         try:
             table = csv.read_csv(
                 path,
@@ -179,8 +161,8 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
                 ),
             )
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise _Decline(str(exc)) from None
-        _no_quoted_cells(table)
+            raise Decline(str(exc)) from None
+        no_quoted_cells(table)
         tables[section] = table
         parsed += path.stat().st_size
         if progress is not None:
@@ -188,19 +170,19 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
     entities, holdings, listings = tables["entities"], tables["holdings"], tables["listings"]
 
     def links() -> tuple[HoldingColumns, ListingColumns]:
-        owner, owned, listed = _positions(
+        owner, owned, listed = positions(
             entities.column("id").combine_chunks(),
             (holdings, "owner"),
             (holdings, "owned"),
             (listings, "entity"),
         )
-        return _holdings(holdings, owner, owned), _listings(listings, listed)
+        return holding_columns_of(holdings, owner, owned), listing_columns_of(listings, listed)
 
     # the two halves are mostly Arrow kernels, which release the GIL: run side by side; a
     # doubt about the entities is reported first, as when the halves ran in turn
     with ThreadPoolExecutor(max_workers=1) as pool:
         linked = pool.submit(links)
-        ids, names, country = _entity_columns(entities)
+        ids, names, country = entity_columns(entities)
         holding_columns, listing_columns = linked.result()
     columns = Columns(
         ids=ids,
@@ -218,33 +200,6 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
     return dataset
 
 
-def _no_quoted_cells(table: Any) -> None:
-    """Decline cells starting with a quote: a written cell quoted against spreadsheet
-    formulas (:mod:`ownership.io.cells`) is read back by the strict reader."""
-    import pyarrow.compute as pc
-
-    for column in table.columns:
-        if pc.any(pc.starts_with(column, "'")).as_py():
-            raise _Decline("a cell starts with a quote")
-
-
-def _entity_columns(entities: Any) -> tuple[list[str], list[str], np.ndarray]:
-    """Ids, names and countries of the entities, every entity cell checked."""
-    import pyarrow.compute as pc
-
-    ids = _required(entities, "id")
-    if pc.count_distinct(entities.column("id")).as_py() != len(ids):
-        raise _Decline("duplicate entity ids")
-    names = _required(entities, "name")
-    _choice(entities, "kind", {k.value for k in EntityKind})
-    country = _country(entities)
-    for name in ("aliases", "sources"):
-        _plain_list_cells(entities, name, Entity)
-    for name in _STRUCTURED:
-        _structured_cells(entities, name)
-    return ids, names, country
-
-
 def dataset_from_tables(tables: dict[str, Any], columns: Columns) -> Dataset:
     """A checked dataset over the rows of ``tables``, with its columns already built."""
     dataset = Dataset.of(
@@ -259,266 +214,7 @@ def dataset_from_tables(tables: dict[str, Any], columns: Columns) -> Dataset:
     return dataset
 
 
-# ---------------------------------------------------------------------- cells
-
-
-def _column(table: Any, name: str) -> Any:
-    return table.column(name) if name in table.column_names else None
-
-
-def _cells(table: Any, name: str) -> tuple[np.ndarray, list[str | None]]:
-    """Codes per row and the distinct values, None last (an empty cell); each value once."""
-    column = _column(table, name)
-    if column is None or table.num_rows == 0:
-        return np.zeros(table.num_rows, dtype=np.int64), [None]
-    encoded = column.combine_chunks().dictionary_encode()
-    _no_surrounding_space(encoded.dictionary, name)
-    values: list[str] = encoded.dictionary.to_pylist()
-    codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
-    return codes.astype(np.int64), [*values, None]
-
-
-def present_rows(table: Any, name: str) -> np.ndarray:
-    """Rows with a value in column ``name``."""
-    column = _column(table, name)
-    if column is None:
-        return np.zeros(table.num_rows, dtype=bool)
-    return np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _required(table: Any, name: str) -> list[str]:
-    column = _column(table, name)
-    if column is None or column.null_count:
-        raise _Decline(f"{name}: missing")
-    _no_surrounding_space(column, name)
-    values: list[str] = column.to_pylist()
-    return values
-
-
-def _no_surrounding_space(column: Any, name: str) -> None:
-    """Decline values the strict reader would strip."""
-    import pyarrow.compute as pc
-
-    if pc.any(pc.match_substring_regex(column, SURROUNDING_SPACE)).as_py():
-        raise _Decline(f"{name}: surrounding spaces")
-
-
-def _choice(table: Any, name: str, allowed: set[str]) -> tuple[np.ndarray, list[str | None]]:
-    codes, values = _cells(table, name)
-    if any(v is not None and v not in allowed for v in values):
-        raise _Decline(f"{name}: value not allowed")
-    return codes, values
-
-
-def _country(entities: Any) -> np.ndarray:
-    codes, values = _cells(entities, "country")
-    for value in values:
-        if value is not None and not _COUNTRY.match(value):
-            raise _Decline("country")
-    return np.asarray(object_array([v.upper() if v else None for v in values])[codes])
-
-
-def _plain_list_cells(table: Any, name: str, model: type[BaseModel]) -> None:
-    _, values = _cells(table, name)
-    for value in values:
-        if value is not None and value.startswith("["):
-            _validate_cell(table, name, model, value)
-
-
-def _structured_cells(table: Any, name: str) -> None:
-    """Structured cells (``scheme|value; ...``) are validated as the strict reader would;
-    plain identifier cells, which the model always accepts, by one pattern."""
-    import pyarrow.compute as pc
-
-    column = _column(table, name)
-    if column is None or table.num_rows == 0:
-        return
-    column = column.drop_null()
-    if name == "identifiers":
-        column = column.filter(pc.invert(pc.match_substring_regex(column, _PLAIN_IDENTIFIERS)))
-    if len(column) == 0:
-        return
-    distinct = pc.unique(column)
-    _no_surrounding_space(distinct, name)
-    for value in distinct.to_pylist():
-        _validate_cell(table, name, Entity, value)
-
-
-@functools.cache
-def _adapter(model: type[BaseModel], name: str) -> Any:
-    from pydantic import TypeAdapter
-
-    annotation: Any = model.model_fields[name].annotation
-    return TypeAdapter(annotation)
-
-
-def _validate_cell(table: Any, name: str, model: type[BaseModel], value: str) -> None:
-    from pydantic import ValidationError
-
-    from .native_format import parse_list_cell
-
-    try:
-        parsed = parse_list_cell(name, value)
-        _adapter(model, name).validate_python(parsed)
-    except (ValueError, ValidationError) as exc:
-        raise _Decline(f"{name}: {exc}") from None
-
-
-def _days(table: Any, name: str, missing: int) -> np.ndarray:
-    codes, values = _cells(table, name)
-    numbers = []
-    for value in values:
-        if value is None:
-            numbers.append(missing)
-            continue
-        if not _DATE.match(value):
-            raise _Decline(f"{name}: not YYYY-MM-DD")
-        try:
-            numbers.append(dt.date.fromisoformat(value).toordinal())
-        except ValueError:
-            raise _Decline(f"{name}: not a date") from None
-    return np.asarray(np.array(numbers, dtype=np.int64)[codes])
-
-
-def _shares(table: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: scaled value (by 10**MAX_PLACES), decimal places, present."""
-    codes, values = _cells(table, name)
-    scaled, places, present = [], [], []
-    for value in values:
-        if value is None:
-            scaled.append(0)
-            places.append(0)
-            present.append(False)
-            continue
-        match = _NUMBER.match(value)
-        if match is None:
-            raise _Decline(f"{name}: not a plain decimal")
-        whole, fraction = match.group(1), match.group(2) or ""
-        if len(fraction) > MAX_PLACES:
-            raise _Decline(f"{name}: too many decimals")
-        number = int(whole) * 10**MAX_PLACES + int((fraction or "0").ljust(MAX_PLACES, "0"))
-        if number > 100 * 10**MAX_PLACES:
-            raise _Decline(f"{name}: above 100")
-        scaled.append(number)
-        places.append(len(fraction) if "." in value else 0)
-        present.append(True)
-    pick = np.asarray(codes)
-    return (
-        np.array(scaled, dtype=np.int64)[pick],
-        np.array(places, dtype=np.int8)[pick],
-        np.array(present, dtype=bool)[pick],
-    )
-
-
-def _positions(ids: Any, *cells: tuple[Any, str]) -> list[np.ndarray]:
-    """Per (table, column) pair, each row's position among ``ids``: one hash of the ids
-    for all the columns that name entities."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    chunks = []
-    for table, name in cells:
-        if table.num_rows == 0:
-            continue
-        column = _column(table, name)
-        if column is None or column.null_count:
-            raise _Decline(f"{name}: missing")
-        chunks += column.chunks
-    found = pc.index_in(pa.chunked_array(chunks, pa.string()), value_set=ids)
-    if found.null_count:
-        raise _Decline("unknown entity")
-    every = np.asarray(found.to_numpy(), dtype=np.int64)
-    bounds = np.cumsum([0] + [table.num_rows for table, _ in cells])
-    return [every[a:b] for a, b in pairwise(bounds)]
-
-
-# ---------------------------------------------------------------------- sections
-
-
-def _holdings(table: Any, owner: np.ndarray, owned: np.ndarray) -> HoldingColumns:
-    if (owner == owned).any():
-        raise _Decline("self-ownership")
-    kind_codes, kinds = _choice(table, "kind", {"ownership", "control"})
-    control = np.array([k == "control" for k in kinds], dtype=bool)[kind_codes]
-    percent, percent_places, has_percent = _shares(table, "percent")
-    minimum, min_places, has_min = _shares(table, "minimum")
-    ex_min, ex_min_places, has_ex_min = _shares(table, "exclusiveMinimum")
-    maximum, max_places, has_max = _shares(table, "maximum")
-    ex_max, ex_max_places, has_ex_max = _shares(table, "exclusiveMaximum")
-    has_range = has_min | has_ex_min | has_max | has_ex_max
-    if (has_percent & has_range).any() or (control & (has_percent | has_range)).any():
-        raise _Decline("percent with a range, or a share on a control link")
-    if (has_min & has_ex_min).any() or (has_max & has_ex_max).any():
-        raise _Decline("both bounds of one kind")
-    full = 100 * 10**MAX_PLACES
-    low = np.where(has_percent, percent, np.where(has_min, minimum, ex_min))
-    high = np.where(
-        has_percent, percent, np.where(has_max, maximum, np.where(has_ex_max, ex_max, full))
-    )
-    if (low > high).any() or ((low == high) & (has_ex_min | has_ex_max)).any():
-        raise _Decline("range bounds")
-    start = _days(table, "start", NO_START)
-    end = _days(table, "end", NO_END)
-    if (start > end).any():
-        raise _Decline("start after end")
-    _plain_list_cells(table, "sources", Holding)
-    places = np.maximum.reduce(
-        [percent_places, min_places, ex_min_places, max_places, ex_max_places]
-    ).astype(np.int8)
-    most = int(places.max()) if places.size else 0
-    divisor = 10 ** (MAX_PLACES - most)
-    return HoldingColumns(
-        owner=owner,
-        owned=owned,
-        control=control,
-        low=low // divisor,
-        high=high // divisor,
-        low_strict=has_ex_min,
-        high_strict=has_ex_max,
-        places=places,
-        percent_given=has_percent,
-        range_given=has_range,
-        start=start,
-        end=end,
-        provenance=_provenance(table),
-    )
-
-
-def _provenance(table: Any) -> np.ndarray:
-    """Per row, the number of its sources (:func:`ownership.columns.provenance_numbers`),
-    read as the strict reader reads a list cell."""
-    import json
-
-    codes, values = _cells(table, "sources")
-    keys = []
-    for value in values:
-        if value is None:
-            items: list[str] = []
-        elif value.startswith("["):
-            items = [str(x) for x in json.loads(value)]  # checked by _plain_list_cells
-        else:
-            items = [part.strip() for part in value.split(";") if part.strip()]
-        keys.append(tuple(sorted(set(items))))
-    return np.asarray(provenance_numbers(keys)[codes])
-
-
-def _listings(table: Any, entity: np.ndarray) -> ListingColumns:
-    list_codes, list_values = _cells(table, "list")
-    if (list_codes == len(list_values) - 1).any() or None in list_values[:-1]:
-        raise _Decline("list: missing")
-    program_codes, program_values = _cells(table, "program")
-    start = _days(table, "start", NO_START)
-    end = _days(table, "end", NO_END)
-    if (start > end).any():
-        raise _Decline("start after end")
-    _plain_list_cells(table, "sources", Listing)
-    return ListingColumns(
-        entity=entity,
-        list_id=object_array(list_values)[list_codes],
-        program=object_array(program_values)[program_codes],
-        start=start,
-        end=end,
-    )
+# ---------------------------------------------------------------------- checks across records
 
 
 def _certain_totals(columns: Columns) -> tuple[np.ndarray, np.ndarray, int]:
@@ -549,7 +245,7 @@ def _cross_record_checks(dataset: Dataset, columns: Columns) -> None:
     if suspects.size:
         rows = _rows_into(columns, suspects)
         if stake_conflicts([dataset.holdings[int(k)] for k in rows]):
-            raise _Decline("stakes that cannot all be true")
+            raise Decline("stakes that cannot all be true")
 
 
 def closed_ring_notes(dataset: Dataset) -> list[Any]:

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -65,9 +64,15 @@ from typing import Any, Protocol, Self, TypeVar
 import yaml
 
 from ..errors import DataError, Problem, shown
-from ..model import Dataset, Entity, EntityKind, Holding, Listing
-from ..resolve import normalise_name
+from ..model import Dataset, Entity, Holding, Listing
 from .building import merge_entity
+from .link_candidates import (
+    COUNTRY_MISMATCH_PENALTY,
+    UNKNOWN_COUNTRY_PENALTY,
+    Candidates,
+    propose_by_identifier,
+    propose_by_name,
+)
 from .provenance import join_notes, unique
 from .textfile import decode_text
 from .yamldoc import read_yaml
@@ -85,31 +90,14 @@ __all__ = [
     "read_same_as",
 ]
 
+
 #: Linked without asking: identical normalised names with the same country, or a
 #: shared identifier. An exact name with one country unknown (100 - 5) still passes.
 ACCEPT_SCORE = 95.0
 #: Reported for a person to confirm: aliases with an unknown country, close fuzzy names.
 REVIEW_SCORE = 80.0
-#: Different countries: two companies of one name in two countries are usually two.
-COUNTRY_MISMATCH_PENALTY = 20.0
-#: One side without a country: the tie-breaker cannot help.
-UNKNOWN_COUNTRY_PENALTY = 5.0
 #: The best candidate must lead the next by this much to be linked without review.
 AMBIGUITY_MARGIN = 3.0
-#: Fuzzy name scores are scaled by this, so fuzzy alone never reaches ACCEPT_SCORE.
-FUZZY_SCALE = 0.94
-#: A word in more names than this is too common to narrow fuzzy comparisons.
-BLOCK_WORD_LIMIT = 5000
-#: A registration number this short is too common to link on across registers.
-MIN_REGISTRATION_LENGTH = 6
-
-#: Schemes whose values identify one entity worldwide; an equal value links at 100 (``un``
-#: and ``eu``: the reference numbers of the UN and EU lists; the EU file repeats the UN's).
-GLOBAL_SCHEMES = frozenset(
-    {"lei", "imo", "swift", "mmsi", "opensanctions", "duns", "uscc", "un", "eu"}
-)
-#: Schemes that are not company registrations (and so never match across schemes).
-NON_REGISTRATION = GLOBAL_SCHEMES | {"passport", "national_id", "tax", "vat", "msn"}
 
 
 @dataclass(frozen=True)
@@ -233,30 +221,6 @@ def _boolean(value: Any) -> bool | None:
 # --------------------------------------------------------------------------- finding
 
 
-def _norm_value(value: str) -> str:
-    return re.sub(r"[\s.\-/]", "", value).upper()
-
-
-def _countries(a: Entity, b: Entity) -> tuple[float, str]:
-    if a.country and b.country:
-        if a.country == b.country:
-            return 0.0, f"same country {a.country}"
-        return COUNTRY_MISMATCH_PENALTY, f"countries differ ({a.country} / {b.country})"
-    return UNKNOWN_COUNTRY_PENALTY, "a country is unknown"
-
-
-def _leis(entity: Entity) -> set[str]:
-    return {i.value.upper() for i in entity.identifiers if i.scheme == "lei"}
-
-
-def _kinds_clash(a: Entity, b: Entity) -> bool:
-    """A person and an organisation are never one; a kind the source left unknown
-    meets either."""
-    if EntityKind.unknown in (a.kind, b.kind):
-        return False
-    return (a.kind is EntityKind.person) != (b.kind is EntityKind.person)
-
-
 def find_links(
     dataset: Dataset,
     *,
@@ -266,105 +230,46 @@ def find_links(
 ) -> list[LinkDecision]:
     """Every linked, confirmed, rejected and to-review pair, strongest first."""
     entities = dataset.entity_index()
-    order = {e.id: i for i, e in enumerate(dataset.entities)}
-    listed = {x.entity for x in dataset.listings}
     rank = _ranker(dataset)
 
     def keep_first(a: str, b: str) -> tuple[str, str]:
         """(left, right): right is the entity that stays after merging."""
         return (b, a) if rank(a) <= rank(b) else (a, b)
 
-    def different_sources(a: Entity, b: Entity) -> bool:
-        return not (set(a.sources) & set(b.sources)) or not a.sources
-
-    candidates: dict[frozenset[str], tuple[float, str]] = {}
-
-    def propose(a: str, b: str, score: float, reason: str) -> None:
-        if a == b:
-            return
-        leis_a, leis_b = _leis(entities[a]), _leis(entities[b])
-        if leis_a and leis_b and not leis_a & leis_b:
-            return  # two different LEIs: two different legal entities
-        key = frozenset({a, b})
-        if key not in candidates or candidates[key][0] < score:
-            candidates[key] = (score, reason)
-
-    # 1. identifiers
-    by_ident: dict[tuple[str, str], list[str]] = defaultdict(list)
-    by_registration: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for entity in dataset.entities:
-        for ident in entity.identifiers:
-            value = _norm_value(ident.value)
-            by_ident[(ident.scheme.casefold(), value)].append(entity.id)
-            if ident.scheme.casefold() not in NON_REGISTRATION and len(value) >= (
-                MIN_REGISTRATION_LENGTH
-            ):
-                by_registration[value].append((entity.id, ident.scheme))
-    for (scheme, value), ids in by_ident.items():
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                ea, eb = entities[a], entities[b]
-                if not different_sources(ea, eb) or _kinds_clash(ea, eb):
-                    continue
-                penalty, country = _countries(ea, eb)
-                score = 100.0 if scheme in GLOBAL_SCHEMES else 100.0 - penalty
-                propose(a, b, score, f"same {scheme} identifier {value}; {country}")
-    for value, items in by_registration.items():
-        for i, (a, scheme_a) in enumerate(items):
-            for b, scheme_b in items[i + 1 :]:
-                ea, eb = entities[a], entities[b]
-                if scheme_a == scheme_b or not different_sources(ea, eb) or _kinds_clash(ea, eb):
-                    continue
-                penalty, country = _countries(ea, eb)
-                propose(
-                    a,
-                    b,
-                    96.0 - penalty,
-                    f"registration number {value} in both ({scheme_a} / {scheme_b}); {country}",
-                )
-
-    # 2. names, for list entries
-    names: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for entity in dataset.entities:
-        for name, how in _names(entity):
-            key = normalise_name(name)
-            if key:
-                names[key].append((entity.id, how))
-    blocks = _Blocks(names, entities)
-    for entity_id in sorted(listed, key=lambda e: order.get(e, 0)):
-        if entity_id not in entities:
-            continue
-        entity = entities[entity_id]
-        for name, how in _names(entity):
-            key = normalise_name(name)
-            if not key:
-                continue
-            for other_id, other_how in names.get(key, []):
-                _name_candidate(
-                    entity, entities[other_id], key, how, other_how, 0.0, propose, different_sources
-                )
-            for other_key, ratio in _fuzzy(key, blocks.candidates(key, entity), review):
-                for other_id, other_how in names[other_key]:
-                    _name_candidate(
-                        entity,
-                        entities[other_id],
-                        f"{key} ~ {other_key}",
-                        how,
-                        other_how,
-                        ratio,
-                        propose,
-                        different_sources,
-                    )
+    # 1. identifiers; 2. names, for list entries
+    candidates = Candidates(entities)
+    propose_by_identifier(dataset, candidates)
+    last_name = propose_by_name(dataset, candidates, review)
 
     # 3. decide
     settled = same_as.pairs if same_as else {}
     notes = same_as.notes if same_as else {}
+    decisions = _proposed(candidates, keep_first, settled, accept, review, last_name)
+    decisions += _settled(entities, keep_first, settled, notes)
+    status_rank = {"confirmed": 0, "linked": 1, "review": 2, "rejected": 3}
+    decisions.sort(key=lambda d: (status_rank[d.status], -d.score, d.left, d.right))
+    return decisions
+
+
+def _proposed(
+    candidates: Candidates,
+    keep_first: Callable[[str, str], tuple[str, str]],
+    settled: Mapping[frozenset[str], bool],
+    accept: float,
+    review: float,
+    last_name: str,
+) -> list[LinkDecision]:
+    """The candidate pairs the same_as file does not settle that score ``review`` or more:
+    linked from ``accept`` when no rival scores within AMBIGUITY_MARGIN, else to review."""
+    entities = candidates.entities
     decisions: list[LinkDecision] = []
     best_for: dict[str, list[tuple[float, frozenset[str]]]] = defaultdict(list)
-    for pair, (score, _) in candidates.items():
-        for member in key:
+    for pair, (score, _) in candidates.scores.items():
+        # filed under each character of last_name: a pair has rivals only when one of
+        # its members is an entity id of one character that occurs in last_name
+        for member in last_name:
             best_for[member].append((score, pair))
-    for pair, (score, reason) in candidates.items():
+    for pair, (score, reason) in candidates.scores.items():
         a, b = sorted(pair)
         left, right = keep_first(a, b)
         if pair in settled:
@@ -389,6 +294,17 @@ def find_links(
                 entities[right].name,
             )
         )
+    return decisions
+
+
+def _settled(
+    entities: Mapping[str, Entity],
+    keep_first: Callable[[str, str], tuple[str, str]],
+    settled: Mapping[frozenset[str], bool],
+    notes: Mapping[frozenset[str], str],
+) -> list[LinkDecision]:
+    """The pairs the same_as file confirms or rejects, of entities in the dataset."""
+    decisions: list[LinkDecision] = []
     for pair, same in settled.items():
         members = sorted(pair)
         if len(members) != 2 or any(m not in entities for m in members):
@@ -408,8 +324,6 @@ def find_links(
                 entities[right].name,
             )
         )
-    status_rank = {"confirmed": 0, "linked": 1, "review": 2, "rejected": 3}
-    decisions.sort(key=lambda d: (status_rank[d.status], -d.score, d.left, d.right))
     return decisions
 
 
@@ -436,75 +350,6 @@ def _ranker(dataset: Dataset) -> Any:
         )
 
     return rank
-
-
-def _names(entity: Entity) -> list[tuple[str, str]]:
-    return [
-        (entity.name, "name"),
-        *((a, "alias") for a in entity.aliases),
-        *((f.name, "former name") for f in entity.former_names),
-    ]
-
-
-class _Blocks:
-    """Which normalised names are worth a fuzzy comparison with a query.
-
-    Comparing every list entry with every name is quadratic; a name is a candidate only
-    when it shares a word with the query and comes from an entity of another source.
-    Words carried by more than :data:`BLOCK_WORD_LIMIT` names ("china", "technology")
-    select too much to help and are not used for blocking.
-    """
-
-    def __init__(self, names: Mapping[str, list[tuple[str, str]]], entities: Mapping[str, Entity]):
-        self.by_word: dict[str, set[str]] = defaultdict(set)
-        self.sources: dict[str, set[str]] = defaultdict(set)
-        for key, owners in names.items():
-            for word in set(key.split()):
-                if len(word) >= 3 or not word.isascii():
-                    self.by_word[word].add(key)
-            for entity_id, _ in owners:
-                self.sources[key].update(entities[entity_id].sources)
-
-    def candidates(self, key: str, entity: Entity) -> list[str]:
-        found: set[str] = set()
-        for word in set(key.split()):
-            posting = self.by_word.get(word, set())
-            if len(posting) <= BLOCK_WORD_LIMIT:
-                found |= posting
-        own = set(entity.sources)
-        return sorted(k for k in found if k != key and not (own and self.sources[k] <= own))
-
-
-def _fuzzy(key: str, keys: list[str], review: float) -> list[tuple[str, float]]:
-    from rapidfuzz import fuzz, process
-
-    cutoff = review / FUZZY_SCALE
-    found = process.extract(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff, limit=10)
-    return [(other, float(score)) for other, score, _ in found if other != key]
-
-
-def _name_candidate(
-    entity: Entity,
-    other: Entity,
-    key: str,
-    how: str,
-    other_how: str,
-    ratio: float,
-    propose: Any,
-    different_sources: Any,
-) -> None:
-    if other.id == entity.id or not different_sources(entity, other):
-        return
-    if _kinds_clash(entity, other):
-        return
-    if ratio:
-        base = ratio * FUZZY_SCALE
-        what = f"similar names {key!r} ({how} ~ {other_how}, {ratio:.0f})"
-    else:
-        base = 100.0 if how == other_how == "name" else 97.0
-        what = f"same name {key!r} ({how} = {other_how})"
-    penalty, country = _countries(entity, other)
-    propose(entity.id, other.id, base - penalty, f"{what}; {country}")
 
 
 # --------------------------------------------------------------------------- merging

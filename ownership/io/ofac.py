@@ -37,20 +37,25 @@ of, family member, leader of...) are returned as ``related`` hints, not edges.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
-import xml.etree.ElementTree as ET
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError, Problem, shown
 from .building import Builder, Imported
 from .countries import country_code
-from .provenance import Where, join_notes, unique
+from .ofac_xml import (
+    OWNERSHIP_RELATIONS,
+    parse_advanced_xml,
+    xml_entity,
+    xml_listing,
+    xml_relation,
+)
+from .provenance import Where, unique
 from .sourcefiles import make_source, read_text
-from .values import identifier_scheme, identifier_value, slug
+from .values import identifier_scheme, identifier_value
 
 __all__ = [
     "OWNERSHIP_RELATIONS",
@@ -86,9 +91,6 @@ ADD_COLUMNS = [
 ]
 ALT_COLUMNS = ["ent_num", "alt_num", "alt_type", "alt_name", "alt_remarks"]
 COMMENT_COLUMNS = ["ent_num", "Remarks_extension"]
-
-#: Advanced-XML relation type ids that are ownership, and which end is the owner.
-OWNERSHIP_RELATIONS = {"15003": "to", "92019": "from"}
 
 _LINKED = re.compile(r"Linked To:\s*([^;]+?)\s*\.?\s*(?:;|$)", re.I)
 
@@ -383,106 +385,10 @@ def _labelled(text: str) -> tuple[str | None, str]:
 # --------------------------------------------------------------------------- advanced XML
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _child(elem: ET.Element, name: str) -> ET.Element | None:
-    for sub in elem:
-        if _local(sub.tag) == name:
-            return sub
-    return None
-
-
-def _children(elem: ET.Element, name: str) -> list[ET.Element]:
-    return [sub for sub in elem if _local(sub.tag) == name]
-
-
-def _text(elem: ET.Element | None) -> str:
-    return (elem.text or "").strip() if elem is not None else ""
-
-
-def _descendants(elem: ET.Element, name: str) -> list[ET.Element]:
-    return [sub for sub in elem.iter() if _local(sub.tag) == name]
-
-
-def _xml_date(elem: ET.Element | None) -> dt.date | None:
-    if elem is None:
-        return None
-    parts = {_local(sub.tag): (sub.text or "").strip() for sub in elem}
-    try:
-        return dt.date(int(parts["Year"]), int(parts.get("Month") or 1), int(parts.get("Day") or 1))
-    except (KeyError, ValueError):
-        return None
-
-
-@dataclass
-class _Party:
-    profile: str
-    fixed_ref: str
-    subtype: str | None
-    names: list[tuple[str, str, bool, bool]] = field(
-        default_factory=list
-    )  # type, name, primary, low
-    locations: list[tuple[str, str]] = field(default_factory=list)  # (feature type, location)
-    identities: list[str] = field(default_factory=list)
-    index: int = 0
-
-
 def read_ofac_xml(path: str | Path, *, source_id: str | None = None) -> Imported:
     """Read the SDN advanced XML: parties, sanctions entries, ownership relations."""
     file = Path(path)
-    refs: dict[str, dict[str, str]] = defaultdict(dict)
-    subtype_party: dict[str, str] = {}
-    country_iso: dict[str, str] = {}
-    locations: dict[str, tuple[str, str | None]] = {}
-    documents: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    parties: list[_Party] = []
-    relations: list[tuple[int, dict[str, str]]] = []
-    entries: list[tuple[int, ET.Element]] = []
-    issued: dt.date | None = None
-    problems: list[Problem] = []
-    try:
-        context = ET.iterparse(str(file), events=("end",))
-        for _, elem in context:
-            tag = _local(elem.tag)
-            if tag == "DateOfIssue":
-                issued = _xml_date(elem)
-            elif tag == "ReferenceValueSets":
-                for value_set in elem:
-                    for item in value_set:
-                        kind = _local(item.tag)
-                        refs[kind][item.get("ID", "")] = (item.text or "").strip()
-                        if kind == "PartySubType":
-                            subtype_party[item.get("ID", "")] = item.get("PartyTypeID", "")
-                        if kind == "Country" and item.get("ISO2"):
-                            country_iso[item.get("ID", "")] = item.get("ISO2", "")
-                elem.clear()
-            elif tag == "Location":
-                locations[elem.get("ID", "")] = _location(elem, country_iso, refs)
-                elem.clear()
-            elif tag == "IDRegDocument":
-                number = _text(_child(elem, "IDRegistrationNo"))
-                label = refs["IDRegDocType"].get(elem.get("IDRegDocTypeID", ""), "")
-                documents[elem.get("IdentityID", "")].append((label, number.strip()))
-                elem.clear()
-            elif tag == "DistinctParty":
-                parties += _parties(elem, len(parties))
-                elem.clear()
-            elif tag == "ProfileRelationship":
-                relations.append((len(relations), dict(elem.attrib)))
-                elem.clear()
-            elif tag == "SanctionsEntry":
-                entries.append((len(entries), elem))
-    except ET.ParseError as exc:
-        line, column = exc.position
-        problems.append(
-            Problem(f"not well-formed XML: {exc.msg} (column {column})", file=str(file), line=line)
-        )
-    except OSError as exc:
-        problems.append(Problem(f"cannot read: {exc.strerror}", file=str(file)))
-    if problems:
-        raise DataError(problems)
+    parsed = parse_advanced_xml(file)
     builder = Builder(
         "ofac",
         [file],
@@ -492,252 +398,35 @@ def read_ofac_xml(path: str | Path, *, source_id: str | None = None) -> Imported
             source_id=source_id,
             title="OFAC SDN list (advanced XML)",
             publisher="US Treasury, Office of Foreign Assets Control",
-            date=issued,
+            date=parsed.issued,
             url="https://sanctionslistservice.ofac.treas.gov/",
         ),
     )
-    if not parties and not entries:
+    if not parsed.parties and not parsed.entries:
         builder.problem(
             "no DistinctParty or SanctionsEntry elements; is this the SDN advanced XML?",
             Where(str(file)),
         )
         raise DataError(builder.problems)
     ids: dict[str, str] = {}
-    for party in parties:
+    for party in parsed.parties:
         where = Where(
             str(file), record=f"Profile {party.profile}", section="DistinctParty", index=party.index
         )
         entity_id = f"ofac-{party.fixed_ref or party.profile}"
         ids[party.profile] = entity_id
-        _xml_entity(builder, where, entity_id, party, refs, subtype_party, locations, documents)
-    for index, entry in entries:
-        _xml_listing(builder, Path(file), index, entry, ids, refs)
-    for index, attrs in relations:
-        _xml_relation(builder, Path(file), index, attrs, ids, refs)
-    return builder.finish()
-
-
-def _location(
-    elem: ET.Element, country_iso: dict[str, str], refs: dict[str, dict[str, str]]
-) -> tuple[str, str | None]:
-    parts = []
-    for part in _children(elem, "LocationPart"):
-        values = [(v.text or "").strip() for v in _descendants(part, "Value")]
-        parts += [v for v in values if v]
-    country = None
-    loc_country = _child(elem, "LocationCountry")
-    if loc_country is not None:
-        country_id = loc_country.get("CountryID", "")
-        country = country_iso.get(country_id) or country_code(refs["Country"].get(country_id))
-    return ", ".join(parts), country
-
-
-def _parties(elem: ET.Element, start: int) -> list[_Party]:
-    out = []
-    for offset, profile in enumerate(_children(elem, "Profile")):
-        party = _Party(
-            profile=profile.get("ID", ""),
-            fixed_ref=elem.get("FixedRef", ""),
-            subtype=profile.get("PartySubTypeID"),
-            index=start + offset,
-        )
-        for identity in _children(profile, "Identity"):
-            party.identities.append(identity.get("ID", ""))
-            for alias in _children(identity, "Alias"):
-                for documented in _children(alias, "DocumentedName"):
-                    words = [
-                        (v.text or "").strip()
-                        for v in _descendants(documented, "NamePartValue")
-                        if (v.text or "").strip()
-                    ]
-                    if words:
-                        party.names.append(
-                            (
-                                alias.get("AliasTypeID", ""),
-                                " ".join(words),
-                                alias.get("Primary") == "true",
-                                alias.get("LowQuality") == "true",
-                            )
-                        )
-        for feature in _descendants(profile, "Feature"):
-            for version in _descendants(feature, "VersionLocation"):
-                party.locations.append(
-                    (feature.get("FeatureTypeID", ""), version.get("LocationID", ""))
-                )
-        out.append(party)
-    return out
-
-
-def _xml_entity(
-    builder: Builder,
-    where: Where,
-    entity_id: str,
-    party: _Party,
-    refs: dict[str, dict[str, str]],
-    subtype_party: dict[str, str],
-    locations: dict[str, tuple[str, str | None]],
-    documents: dict[str, list[tuple[str, str]]],
-) -> None:
-    primary = [n for _, n, is_primary, _ in party.names if is_primary]
-    if not party.names:
-        builder.problem("the party has no name (no Alias/DocumentedName)", where, "Identity")
-        return
-    name = primary[0] if primary else party.names[0][1]
-    aliases: list[str] = []
-    former: list[str] = []
-    for alias_type, text, _, low in party.names:
-        label = refs["AliasType"].get(alias_type, "").casefold()
-        if low or text == name:
-            continue
-        (former if "f.k.a" in label else aliases).append(text)
-    party_type = refs["PartyType"].get(subtype_party.get(party.subtype or "", ""), "")
-    subtype = refs["PartySubType"].get(party.subtype or "", "")
-    kind_text = f"{party_type} {subtype}".casefold()
-    kind = (
-        "person"
-        if "individual" in kind_text
-        else "other"
-        if ("vessel" in kind_text or "aircraft" in kind_text)
-        else "company"
-    )
-    # features naming where a party belongs (nationality, citizenship, registration)
-    # decide its country; addresses only when they all lie in one country
-    belongs, addresses = [], []
-    for feature_type, location in party.locations:
-        if location in locations:
-            label = refs["FeatureType"].get(feature_type, "").casefold()
-            if "nationality" in label or "citizenship" in label or "registration" in label:
-                belongs.append(locations[location][1])
-            else:
-                addresses.append(locations[location])
-    address_countries = {c for _, c in addresses if c}
-    country = next((c for c in belongs if c), None) or (
-        next(iter(address_countries)) if len(address_countries) == 1 else None
-    )
-    identifiers = []
-    for identity in party.identities:
-        for label, number in documents.get(identity, []):
-            scheme = identifier_scheme(label)
-            if scheme and number:
-                ident = {"scheme": scheme, "value": identifier_value(scheme, number)}
-                if ident not in identifiers:
-                    identifiers.append(ident)
-    builder.entity(
-        {
-            "id": entity_id,
-            "name": name,
-            "kind": kind,
-            "country": country,
-            "aliases": unique(aliases, exclude=[name]),
-            "former_names": [{"name": f, "sources": [builder.source.id]} for f in unique(former)],
-            "identifiers": identifiers,
-            "addresses": [
-                {"address": t, "country": c, "sources": [builder.source.id]}
-                for t, c in addresses
-                if t
-            ],
-        },
-        where,
-        fields={"name": "Alias", "country": "LocationCountry", "addresses": "Location"},
-    )
-
-
-def _xml_list_id(name: str) -> str:
-    upper = name.upper()
-    if upper.startswith("SDN"):
-        return "sdn"
-    match = re.search(r"\(([^)]+)\)", name)
-    if match:
-        return match.group(1).split()[0].lower()
-    return slug(re.sub(r"\s+list$", "", name, flags=re.I)) or "ofac"
-
-
-def _xml_listing(
-    builder: Builder,
-    file: Path,
-    index: int,
-    entry: ET.Element,
-    ids: dict[str, str],
-    refs: dict[str, dict[str, str]],
-) -> None:
-    profile = entry.get("ProfileID", "")
-    where = Where(
-        str(file),
-        record=f"SanctionsEntry {entry.get('ID', '')}",
-        section="SanctionsEntry",
-        index=index,
-    )
-    entity_id = ids.get(profile)
-    if entity_id is None:
-        builder.problem(f"profile {profile!r} is not among the DistinctParties", where, "ProfileID")
-        return
-    list_name = refs["List"].get(entry.get("ListID", ""), "")
-    dates = [_xml_date(_child(e, "Date")) for e in _children(entry, "EntryEvent")]
-    programs = []
-    for measure in _children(entry, "SanctionsMeasure"):
-        kind = refs["SanctionsType"].get(measure.get("SanctionsTypeID", ""), "")
-        comment = _text(_child(measure, "Comment"))
-        if comment.strip() and (not kind or "program" in kind.casefold()):
-            programs.append(comment.strip())
-    start = min((d for d in dates if d is not None), default=None)
-    builder.listing(
-        {
-            "entity": entity_id,
-            "list": _xml_list_id(list_name) if list_name else "sdn",
-            "program": "; ".join(unique(programs)) or None,
-            "start": start,
-        },
-        where,
-        fields={"list": "ListID", "program": "SanctionsMeasure", "start": "EntryEvent"},
-    )
-
-
-def _xml_relation(
-    builder: Builder,
-    file: Path,
-    index: int,
-    attrs: dict[str, str],
-    ids: dict[str, str],
-    refs: dict[str, dict[str, str]],
-) -> None:
-    where = Where(
-        str(file),
-        record=f"ProfileRelationship {attrs.get('ID', '')}",
-        section="ProfileRelationship",
-        index=index,
-    )
-    source, target = attrs.get("From-ProfileID", ""), attrs.get("To-ProfileID", "")
-    relation = attrs.get("RelationTypeID", "")
-    label = refs["RelationType"].get(relation, f"relation type {relation}")
-    missing = [
-        (f, v) for f, v in (("From-ProfileID", source), ("To-ProfileID", target)) if v not in ids
-    ]
-    for field_name, value in missing:
-        message = f"profile {shown(value)} is not among the DistinctParties"
-        builder.problem(message, where, field_name)
-    if missing:
-        return
-    former = attrs.get("Former") == "true"
-    owner_end = OWNERSHIP_RELATIONS.get(relation)
-    if owner_end is None or former:
-        builder.hint(
+        xml_entity(
+            builder,
             where,
-            entity=ids[source],
-            kind="related",
-            text=f"{label}{' (former)' if former else ''}",
-            target=ids[target],
+            entity_id,
+            party,
+            parsed.refs,
+            parsed.subtype_party,
+            parsed.locations,
+            parsed.documents,
         )
-        return
-    owner, owned = (source, target) if owner_end == "from" else (target, source)
-    builder.holding(
-        {
-            "owner": ids[owner],
-            "owned": ids[owned],
-            "note": join_notes(f"OFAC: {label} (no share published)"),
-        },
-        where,
-        fields={
-            "owner": "To-ProfileID" if owner_end == "to" else "From-ProfileID",
-            "owned": "From-ProfileID" if owner_end == "to" else "To-ProfileID",
-        },
-    )
+    for index, entry in parsed.entries:
+        xml_listing(builder, Path(file), index, entry, ids, parsed.refs)
+    for index, attrs in parsed.relations:
+        xml_relation(builder, Path(file), index, attrs, ids, parsed.refs)
+    return builder.finish()

@@ -507,7 +507,7 @@ def test_a_writer_finishing_over_another_leaves_one_whole_entry(
     """While one command stages its entry, another writes the whole of its own: the last
     rename wins, and what stays is one whole entry, never a mixture."""
     expected = _uncached(folder, monkeypatch)
-    write_manifest = cache._write_manifest
+    write_manifest = cache.write_manifest
     interleaved: list[Path] = []
 
     def meanwhile(staged: Path, *args: Any) -> None:
@@ -517,7 +517,7 @@ def test_a_writer_finishing_over_another_leaves_one_whole_entry(
             assert cache.cached_folders(cache_root())
         write_manifest(staged, *args)
 
-    monkeypatch.setattr(cache, "_write_manifest", meanwhile)
+    monkeypatch.setattr(cache, "write_manifest", meanwhile)
     assert _verdicts(load(folder)) == expected
     assert interleaved and not interleaved[0].exists()  # staged, then renamed into place
     assert len(cache.cached_folders(cache_root())) == 1
@@ -546,7 +546,7 @@ def test_an_analysis_stored_twice_at_once_stays_whole(folder: Path) -> None:
     store = derived(load(folder)).store
     assert isinstance(store, cache.FolderCache)
     name = "analysis-ofac-50-2025-01-01-0000000000000000"
-    write_manifest = cache._write_manifest
+    write_manifest = cache.write_manifest
     calls: list[int] = []
 
     def meanwhile(staged: Path, *args: Any) -> None:
@@ -556,7 +556,7 @@ def test_an_analysis_stored_twice_at_once_stays_whole(folder: Path) -> None:
         write_manifest(staged, *args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cache, "_write_manifest", meanwhile)
+        patch.setattr(cache, "write_manifest", meanwhile)
         store.put(name, {"level": [1]})
     assert calls
     stored = store.get(name)
