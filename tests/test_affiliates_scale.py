@@ -13,12 +13,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ownership import Analysis, analyze, propagate, share_order
+from ownership import Analysis, analyze, share_order
 from ownership import affiliates as affiliates_module
 from ownership.affiliates import SEVERITY, SHARE_PLACES, _direct, affiliates
 from ownership.checks import check_dataset
 from ownership.display import HTML_ROW_LIMIT
 from ownership.model import Dataset, Entity
+from ownership.propagate import relative as relative_module
 from ownership.propagate import relative_share_array, relative_shares
 from ownership.redflags import RedFlagFinder
 from ownership.share_order import ShareOrder
@@ -144,7 +145,7 @@ def shown(report: Any) -> list[dict[str, Any]]:
 LARGE_QUERY = [
     (affiliates_module, "NAMES_AT_ONCE", 0),  # names ordered by Arrow
     (affiliates_module, "STORED_ORDER_FROM", 0),  # shares from the stored order
-    (propagate, "IN_ORDER_FROM", 0),  # the others solved component by component
+    (relative_module, "IN_ORDER_FROM", 0),  # the others solved component by component
     (affiliates_module, "FIRST_RANKED", 1),  # only the first rows ordered
     (affiliates_module, "RANKED_GROWTH", 1),  # ... one more at each read
     (affiliates_module, "FOLLOWED_BACK", 0),  # every depth worked out at once
@@ -268,7 +269,7 @@ def test_solving_in_order_gives_the_direct_solution(
     nodes = np.arange(c.n)
     direct = relative_share_array(c, source, nodes, upward=upward)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(propagate, "IN_ORDER_FROM", 0)
+        patch.setattr(relative_module, "IN_ORDER_FROM", 0)
         in_order = relative_share_array(c, source, nodes, upward=upward)
     assert np.array_equal(direct[0], in_order[0])
     np.testing.assert_allclose(in_order[1], direct[1], rtol=0, atol=1e-12)

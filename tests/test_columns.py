@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from ownership.columns import PositionIndex, columns_of, sum_into
 from ownership.model import Dataset, Entity, Holding, Listing
 from ownership.oracle import reference_compile
-from ownership.propagate import Compiled, _order_of_distinct, compile_snapshot, stable_order
+from ownership.propagate import Compiled, compile_snapshot, stable_order
+from ownership.propagate.arrays import order_of_distinct
 from ownership.rules import get_rule
 
 from .factories import dated_datasets
@@ -73,7 +74,7 @@ def test_counting_order_is_the_stable_argsort(count: int, raw: list[int]) -> Non
 @given(st.sets(st.integers(0, 299), max_size=80))
 def test_order_of_distinct_values_is_their_argsort(values: set[int]) -> None:
     shuffled = np.asarray(sorted(values, key=lambda v: (v * 7919) % 301), dtype=np.int64)
-    assert _order_of_distinct(shuffled, 300).tolist() == np.argsort(shuffled).tolist()
+    assert order_of_distinct(shuffled, 300).tolist() == np.argsort(shuffled).tolist()
 
 
 SUMMED = st.one_of(st.integers(-1000, 1000), st.integers(-(2**56), 2**56))

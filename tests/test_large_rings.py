@@ -10,7 +10,7 @@ import pytest
 
 from ownership import analyze
 from ownership.model import Dataset, Entity, Holding, Listing
-from ownership.propagate import DENSE_SOLVE, _ring_solve
+from ownership.propagate.shares import DENSE_SOLVE, ring_solve
 
 
 def test_the_sparse_solve_of_a_ring_equals_the_dense_one() -> None:
@@ -22,7 +22,7 @@ def test_the_sparse_solve_of_a_ring_equals_the_dense_one() -> None:
     src, dst = src[keep], dst[keep]
     weight = rng.uniform(0.05, 0.45, src.size)
     inflow = rng.uniform(0, 0.1, size)
-    sparse = _ring_solve(size, (dst, src), weight, inflow)
+    sparse = ring_solve(size, (dst, src), weight, inflow)
     dense = np.identity(size)
     np.add.at(dense, (dst, src), -weight)
     assert np.allclose(sparse, np.linalg.solve(dense, inflow), atol=1e-12)
