@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .analysis import CHAIN_SHOWN, STATUS_CODES, Status
 from .display import HTML_ROW_LIMIT, Tabular, html_table
 from .lazy import MadeOnRead
 from .propagate import relative_share_array
 from .redflags import RedFlag, RedFlagFinder
+from .verdict import CHAIN_SHOWN, STATUS_CODES, Status
 
 if TYPE_CHECKING:
     from .analysis import Analysis, Verdict
@@ -222,7 +222,7 @@ def affiliates(
             every = _shares(analysis, start, nodes, upward=upward, whole=max_depth is None)
             shares[chosen] = every[chosen]
     percents = shares * 100
-    codes = np.asarray(analysis._statuses, dtype=np.int64)[nodes]
+    codes = np.asarray(analysis.codes, dtype=np.int64)[nodes]
     keep = np.ones(nodes.size, dtype=bool)
     if unlisted:
         keep &= codes != STATUS_CODES.index(Status.listed)
@@ -350,7 +350,7 @@ class _Affiliates(MadeOnRead[Affiliate]):
             relation=relation,
             depth=depth,
             path=path_ids,
-            path_names=tuple(analysis._names.at(i) for i in path),
+            path_names=tuple(analysis.dated_names.at(i) for i in path),
             path_via=via,
             direct_share=direct[0],
             direct_percent=direct[1],
@@ -412,12 +412,12 @@ def _order(analysis: Analysis, keys: _Keys, rows: np.ndarray) -> np.ndarray:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        names = analysis._names.arrow().take(pa.array(nodes))
+        names = analysis.dated_names.arrow().take(pa.array(nodes))
         table = pa.table(
             {"severity": severity, "share": share, "depth": depth, "name": names, "found": found}
         )
         return pc.sort_indices(table, [(k, "ascending") for k in table.column_names]).to_numpy()
-    names = np.asarray([analysis._names.at(i) for i in nodes.tolist()], dtype=object)
+    names = np.asarray([analysis.dated_names.at(i) for i in nodes.tolist()], dtype=object)
     rank = np.unique(names, return_inverse=True)[1].reshape(-1) if names.size else names
     return np.lexsort((found, rank, depth, share, severity))
 
@@ -433,7 +433,7 @@ def _shares(
     """
     c = analysis.compiled
     if whole and not upward and nodes.size >= STORED_ORDER_FROM:
-        shares = analysis._share_order.shares_from(start, nodes)
+        shares = analysis.share_order.shares_from(start, nodes)
         if shares is not None:
             return shares
     solved, values = relative_share_array(c, start, nodes, upward=upward)
@@ -512,7 +512,7 @@ def _search(analysis: Analysis, start: int, *, forward: bool, max_depth: int | N
     """
     from scipy.sparse.csgraph import breadth_first_order
 
-    links = analysis._usable_links[0 if forward else 1]
+    links = analysis.usable_links[0 if forward else 1]
     order, predecessors = breadth_first_order(links, start, directed=True)
     found_from = np.asarray(predecessors)  # scipy's int32, negative where none
     search = _Search(start, np.asarray(order[1:], dtype=np.int64), found_from)

@@ -30,12 +30,14 @@ from .model import Dataset, HoldingKind, fmt_decimal
 from .stakes import provenance
 
 if TYPE_CHECKING:
+    from .model import Entity
     from .rules.base import Rule
 
 __all__ = [
     "NO_END",
     "NO_START",
     "Columns",
+    "DatedNames",
     "HoldingColumns",
     "ListingColumns",
     "PositionIndex",
@@ -323,3 +325,54 @@ def columns_of(dataset: Dataset) -> Columns:
 def attach_columns(dataset: Dataset, columns: Columns) -> None:
     """Keep ``columns`` with ``dataset`` (readers that build columns directly call this)."""
     derived(dataset).columns = columns
+
+
+class DatedNames(Mapping[str, str]):
+    """Entity id -> the name it used on the analysis date.
+
+    Only entities with former names can differ from their current name; their records
+    are read on first use.
+    """
+
+    def __init__(self, columns: Columns, entities: Sequence[Entity], as_of: dt.date) -> None:
+        self.columns = columns
+        self._entities = entities
+        self._as_of = as_of
+        self._known: dict[int, str] = {}
+        self._arrow: Any = None
+
+    def __getitem__(self, entity_id: str) -> str:
+        return self.at(self.columns.index[entity_id])
+
+    def at(self, position: int) -> str:
+        """The name of the entity at ``position`` in the dataset."""
+        if not self.columns.renamed[position]:
+            return self.columns.names[position]
+        name = self._known.get(position)
+        if name is None:
+            from .graph import name_on
+
+            entity = self._entities[position]
+            name = self._known[position] = name_on(entity, self._as_of)
+        return name
+
+    def every(self) -> list[str]:
+        """Every entity's name on the date, in dataset order."""
+        names = list(self.columns.names)
+        for position in np.flatnonzero(self.columns.renamed).tolist():
+            names[position] = self.at(position)
+        return names
+
+    def arrow(self) -> Any:
+        """:meth:`every` as an Arrow string array, made on first use and kept."""
+        if self._arrow is None:
+            import pyarrow as pa
+
+            self._arrow = pa.array(self.every(), pa.large_string())
+        return self._arrow
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns.ids)
+
+    def __len__(self) -> int:
+        return self.columns.n

@@ -14,12 +14,10 @@ hold them equal on the fixture, on every rules case and on random graphs.
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from decimal import Decimal
 from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
@@ -27,23 +25,45 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._re2 import PYTHON_SPACE
-from .analysis import (
-    CHAIN_SHOWN,
-    DOUBLE_STOP,
-    LISTED_SHOWN,
-    STATUS_CODES,
-    STATUS_ORDER,
-    WORD_CHARACTER,
-    Flag,
-    Status,
-    exposed_flag_sentences,
-    percent_words,
+from .arrow_text import (
+    ENCODE,
+    JSON_SPECIAL,
+    TEXT,
+    cat,
+    fill,
+    float_json,
+    json_lists,
+    json_object,
+    json_strings,
+    lists,
+    percent_text,
+    quoted,
+    round6,
+    scaled_text,
+    strings,
 )
+from .chain_walks import Chains
 from .io.jsontext import encode_exact
-from .model import fmt_decimal
+from .owner_columns import OwnerColumns
 from .propagate import concatenated_ranges
-from .rules.base import Aggregation, Threshold
+from .rules.base import Aggregation
+from .verdict import LISTED_SHOWN, STATUS_CODES, VERDICT_FIELDS, Flag, Status
 from .verdict_records import RowMaker, listings_read
+from .wording import (
+    BASIS_CONTROL,
+    BASIS_HELD,
+    BASIS_ONE_PERSON,
+    CHAIN,
+    CLEAR,
+    COVERED,
+    COVERED_THROUGH_ALL_PATHS,
+    DOUBLE_STOP,
+    EXPOSED,
+    EXPOSED_SHARES,
+    LOOK_THROUGH,
+    OWNERS_THAT_COUNT,
+    exposed_flag_sentences,
+)
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -57,15 +77,11 @@ THREADS = 2
 #: Characters of distinct listed-ancestor texts kept for reuse; cleared when full.
 ANCESTOR_CHARS_KEPT = 30_000_000
 
-_TEXT = pa.large_string()
-#: ``analysis.DOUBLE_STOP`` after a word character, for RE2: Python's ``\w`` and ``\s``
+#: ``wording.DOUBLE_STOP`` after a word character, for RE2: Python's ``\w`` and ``\s``
 #: are Unicode-wide, RE2's are ASCII.
 _DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{PYTHON_SPACE}]|$)"
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
-#: Characters ``json.dumps`` escapes with ``ensure_ascii=False``.
-_JSON_SPECIAL = r'["\\\x00-\x1f]'
-_JSON_SPECIAL_IN = re.compile(_JSON_SPECIAL)
-#: ``analysis.DOUBLE_STOP`` (where ``analysis._single_stop`` may act), for RE2.
+_JSON_SPECIAL_IN = re.compile(JSON_SPECIAL)
+#: ``wording.DOUBLE_STOP`` (where ``wording.single_stops`` may act), for RE2.
 _DOUBLE_STOP_RE2 = rf"\.\.([{PYTHON_SPACE}]|$)"
 #: Stands for the highest share unknown or range shares could reach, until filled in.
 _POSSIBLE_HIGH = "\x00"
@@ -159,214 +175,6 @@ def _write_segments(
         out.write(piece)
 
 
-# ---------------------------------------------------------------------- text kernels
-
-
-def _cat(*parts: pa.Array | str) -> pa.Array:
-    """Join columns and literals element-wise."""
-    items = [pa.scalar(p, _TEXT) if isinstance(p, str) else p for p in parts]
-    return pc.binary_join_element_wise(*items, pa.scalar("", _TEXT))
-
-
-def _strings(values: Sequence[str | None]) -> pa.Array:
-    return pa.array(values, _TEXT)
-
-
-def _json_strings(text: pa.Array) -> pa.Array:
-    """Each string as a JSON string literal (``null`` for missing), as ``json.dumps`` writes it."""
-    special = pc.fill_null(pc.match_substring_regex(text, _JSON_SPECIAL), False)
-    if not pc.any(special).as_py():  # the usual case: nothing to escape
-        return pc.fill_null(_cat('"', text, '"'), pa.scalar("null", _TEXT))
-    escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
-    quoted = pc.fill_null(_cat('"', escaped, '"'), pa.scalar("null", _TEXT))
-    odd = pc.fill_null(pc.match_substring_regex(text, r"[\x00-\x1f]"), False)
-    if pc.any(odd).as_py():
-        rows = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
-        raw = text.take(rows).to_pylist()
-        quoted = pc.replace_with_mask(quoted, odd, _strings([_ENCODE(x) for x in raw]))
-    return quoted
-
-
-def _quoted(text: pa.Array) -> pa.Array:
-    """Strings known to need no escaping, as JSON string literals."""
-    return _cat('"', text, '"')
-
-
-def _stop_after_word(names: pa.Array) -> np.ndarray:
-    """Per name, whether it ends in a full stop after a word character ("Co.", "Ltd."):
-    a sentence stop right after it is dropped (``analysis._single_stop``)."""
-    ends = np.flatnonzero(pc.ends_with(names, ".").to_numpy(zero_copy_only=False))
-    before = pc.dictionary_encode(pc.utf8_slice_codeunits(names.take(pa.array(ends)), -2, -1))
-    chars = before.dictionary.to_pylist()
-    word = np.asarray([WORD_CHARACTER.fullmatch(c) is not None for c in chars], dtype=bool)
-    stops = np.zeros(len(names), dtype=bool)
-    if ends.size:
-        stops[ends] = word[before.indices.to_numpy()]
-    return stops
-
-
-def _float_json(values: np.ndarray) -> pa.Array:
-    """Each float as Python's ``repr`` writes it (``100.0``, ``1e-06``)."""
-    text = pc.cast(pa.array(values, pa.float64()), _TEXT)
-    whole = np.isfinite(values) & (values == np.trunc(values)) & (np.abs(values) < 1e16)
-    text = pc.if_else(pa.array(whole), _cat(text, ".0"), text)
-    odd = (values != 0) & ((np.abs(values) < 1e-4) | (np.abs(values) >= 1e16))
-    odd |= ~np.isfinite(values)
-    if odd.any():
-        mask = pa.array(odd)
-        text = pc.replace_with_mask(text, mask, _strings([repr(float(x)) for x in values[odd]]))
-    return text
-
-
-def _scaled_text(values: np.ndarray, scale: int) -> pa.Array:
-    """Exact decimal text of ``values / scale`` without trailing zeros (``fmt_decimal``)."""
-    places = len(str(scale)) - 1
-    if 10**places != scale or (values < 0).any():
-        divisor = Decimal(scale)
-        return _strings([fmt_decimal(Decimal(int(v)) / divisor) for v in values.tolist()])
-    whole = pc.cast(pa.array(values // scale, pa.int64()), _TEXT)
-    if places == 0:
-        return whole
-    fraction = pc.utf8_rtrim(
-        pc.utf8_lpad(pc.cast(pa.array(values % scale, pa.int64()), _TEXT), places, "0"), "0"
-    )
-    dotted = pc.if_else(pc.equal(fraction, ""), fraction, _cat(".", fraction))
-    return _cat(whole, dotted)
-
-
-def _round6(values: np.ndarray) -> np.ndarray:
-    """``round(x, 6)`` of each float, as Python rounds it.
-
-    ``rint(x * 1e6) / 1e6`` is the double nearest the decimal Python picks whenever
-    ``x * 1e6`` is not within rounding error of a tie; those few go through ``round``.
-    """
-    scaled = values * 1e6
-    rounded = np.rint(scaled) / 1e6
-    odd = (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6) | ~np.isfinite(scaled)
-    odd |= np.abs(scaled) >= 2.0**52
-    if odd.any():
-        rounded[odd] = [round(x, 6) for x in values[odd].tolist()]
-    return rounded
-
-
-def _percent_text(values: np.ndarray, threshold: Threshold | None = None) -> pa.Array:
-    """Floats as ``analysis.percent_words`` writes them: to two places less trailing zeros, plus
-    ``%``; those that two places would put on the other side of ``threshold`` by Python."""
-    hundredths = values * 100
-    near_tie = np.abs(hundredths - np.floor(hundredths) - 0.5) < 1e-6
-    odd = near_tie | (values < 0) | ~np.isfinite(values) | (np.abs(values) >= 1e13)
-    if threshold is not None:
-        limit = float(threshold.value)
-        shown = np.floor(hundredths + 0.5) / 100
-        if threshold.inclusive:
-            odd |= (shown >= limit) != (values >= limit)
-        else:
-            odd |= (shown > limit) != (values > limit)
-        odd |= np.abs(values - limit) < 0.01  # at the margin: decided exactly, in Python
-    rounded = np.floor(np.where(odd, 0, hundredths) + 0.5).astype(np.int64)
-    text = _cat(_scaled_text(rounded, 100), "%")
-    if odd.any():
-        exact = [percent_words(x, threshold) for x in values[odd].tolist()]
-        text = pc.replace_with_mask(text, pa.array(odd), _strings(exact))
-    return text
-
-
-def _lists(offsets: np.ndarray, values: pa.Array, separator: str) -> pa.Array:
-    """Per row, the values between consecutive offsets joined by ``separator``."""
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), values)
-    return pc.binary_join(lists, pa.scalar(separator, _TEXT))
-
-
-def _json_lists(offsets: np.ndarray, values: pa.Array) -> pa.Array:
-    return _cat("[", _lists(offsets, values, ", "), "]")
-
-
-# ---------------------------------------------------------------------- chains
-
-
-def _walks(
-    starts: np.ndarray, step: np.ndarray, limit: int = CHAIN_SHOWN
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """From each start, the nodes up ``step`` pointers until -1 or ``limit`` nodes, top
-    first: offsets and values of one list per start, and which were cut at the limit."""
-    lengths = np.ones(starts.size, dtype=np.int64)
-    cut = np.zeros(starts.size, dtype=bool)
-    alive, node = np.arange(starts.size), starts
-    levels: list[tuple[np.ndarray, np.ndarray]] = []
-    while alive.size:
-        levels.append((alive, node))
-        node = step[node]
-        going = node >= 0
-        if len(levels) == limit:
-            cut[alive[going]] = True
-            break
-        alive, node = alive[going], node[going]
-        lengths[alive] += 1
-    offsets = np.zeros(starts.size + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    values = np.empty(int(offsets[-1]), dtype=np.int64)
-    for depth, (rows, nodes) in enumerate(levels):
-        values[offsets[rows + 1] - 1 - depth] = nodes
-    return offsets, values, cut
-
-
-class _Chains:
-    """Every entity's chain (``Analysis._chain_positions``): the pointer each walk
-    follows is worked out once; the walks of a batch of rows when it is assembled."""
-
-    def __init__(self, analysis: Analysis, statuses: np.ndarray) -> None:
-        c = analysis.compiled
-        n = c.n
-        fp = analysis.lower
-        by_cover = np.zeros(n, dtype=bool)
-        best = np.full(n, -1, dtype=np.int64)
-        if fp is not None and analysis.rule.aggregation is not Aggregation.look_through:
-            by_cover = fp.covered & ~c.seeds
-            src, dst = c.src, c.dst
-            usable = fp.covered[src] & (fp.round[src] >= 0) & (fp.round[src] < fp.round[dst])
-            usable &= by_cover[dst]
-            k = np.flatnonzero(usable)
-            order = np.lexsort((-src[k], c.low[k], c.has_share[k], dst[k]))
-            k = k[order]
-            last = np.ones(k.size, dtype=bool)
-            last[:-1] = dst[k][1:] != dst[k][:-1]
-            best[dst[k][last]] = src[k][last]
-        parent = analysis.reach.parent
-        up = np.full(n, -1, dtype=np.int64)
-        up[parent >= 0] = c.src[parent[parent >= 0]]
-        up[c.seeds] = -1
-        listed_or_clear = (statuses == STATUS_CODES.index(Status.clear)) | c.seeds
-        #: listed entities that are not clear are their own chain
-        self.alone = c.seeds & (statuses != STATUS_CODES.index(Status.clear))
-        #: the walks: which entities take each, and the pointer it follows
-        self.walks = (
-            (by_cover & ~listed_or_clear, best),
-            (~by_cover & analysis.reach.reached & ~listed_or_clear, up),
-        )
-
-    def lists(self, span: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The chains of the entities ``span``, as offsets and positions, and which were
-        cut (``Analysis._chain_positions``)."""
-        lengths = np.zeros(span.size, dtype=np.int64)
-        cut = np.zeros(span.size, dtype=bool)
-        alone = np.flatnonzero(self.alone[span])
-        lengths[alone] = 1
-        lists: list[tuple[np.ndarray, np.ndarray]] = []
-        for takes, step in self.walks:
-            rows = np.flatnonzero(takes[span])
-            offsets, values, cut_here = _walks(span[rows], step)
-            lengths[rows] = np.diff(offsets)
-            cut[rows] = cut_here
-            lists.append((rows, values))
-        offsets = np.zeros(span.size + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        values = np.empty(int(offsets[-1]), dtype=np.int64)
-        values[offsets[alone]] = span[alone]
-        for rows, walked in lists:
-            values[concatenated_ranges(offsets[rows], lengths[rows])] = walked
-        return offsets, values, cut
-
-
 # ---------------------------------------------------------------------- the lines
 
 
@@ -381,27 +189,26 @@ class _Lines:
         c = a.compiled
         n = c.n
         submit = pool.submit
-        self.codes = np.asarray(a._statuses, dtype=np.int64)
-        a._active_holding_rows, a._owner_sets, a.groups  # noqa: B018 - shared by the jobs
+        self.codes = np.asarray(a.codes, dtype=np.int64)
+        a.active_holding_rows, a.legal.owner_sets, a.groups  # noqa: B018 - shared by the jobs
         legal = submit(self._legal_columns)  # first: the main thread needs it soonest
-        texts = submit(self._text_columns, c.ids, a._names.every(), a._columns.country.tolist())
-        self.status_json = _strings([_ENCODE(code.value) for code in STATUS_CODES])
-        self.fixed = "".join(
-            f", {_ENCODE(key)}: {_ENCODE(value)}"
-            for key, value in (
-                ("rule", a.rule.label),
-                ("window", a._window_text),
-                ("as_of", a.as_of.isoformat()),
-                ("threshold", a._threshold_text),
-            )
-        )
+        texts = submit(self._text_columns, c.ids, a.dated_names.every(), a.columns.country.tolist())
+        self.status_json = strings([ENCODE(code.value) for code in STATUS_CODES])
+        #: fields with one value for every row, as JSON
+        self.fixed = {
+            "rule": ENCODE(a.rule.label),
+            "window": ENCODE(a.window_text),
+            "as_of": ENCODE(a.as_of.isoformat()),
+            "threshold": ENCODE(a.threshold_text),
+            "listings": "[]",  # listed entities, the rows with listings, are made row by row
+        }
         self.effective = np.asarray(a.effective * 100, dtype=np.float64)
         effective = submit(self._effective_columns)
         chains = submit(self._chain_pointers)
-        owners = submit(self._owner_columns)
+        owners = submit(OwnerColumns, a, self.codes)
         nearest = a.reach.nearest_seed
         self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
-        self.ancestry = a._ancestry if a.reach.reached.any() else None
+        self.ancestry = a.ancestry if a.reach.reached.any() else None
         if self.ancestry is not None:
             self.ancestry.fill()  # every set is asked for
         listings = listings_read(a)
@@ -412,54 +219,56 @@ class _Lines:
         told[c.dst[c.alternative]] = True
         # and so is what a joint arrangement brings in, with its members
         told[c.dst[c.arranged]] = True
-        told |= a._undecided
+        told |= a.undecided
         by_row = np.union1d(by_row, np.flatnonzero(told))
         self.by_row = np.zeros(n, dtype=bool)
         self.by_row[by_row] = True
         per_owner = a.rule.aggregation is Aggregation.per_owner and a.lower is not None
         self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
         #: listed-ancestor texts by component (one of those that have the set)
-        self.ancestor_texts: dict[int, str] = {}
+        self.ancestor_texts: dict[int, tuple[str, str]] = {}
         self.ancestor_chars = 0
         legal.result()
         self._flag_columns()
         bounds = (self.legal_low, self.legal_high, self.legal_scale)
         self.rows = RowMaker(a, by_row, listings, bounds)
-        for job in (texts, effective, chains, owners):
+        for job in (texts, effective, chains):
             job.result()
+        self.owners = owners.result()
         # explanations are pieced from names, fixed texts and these; unless one of them
         # has a double stop or a character JSON escapes, the whole text needs no pass
-        fixed_texts = [a._rule_when, a._threshold_text]
+        fixed_texts = [a.rule_when, a.threshold_text]
         self.any_double_stop = (
             self.names_double_stop
+            or self.names_end_in_stop
             or pc.any(pc.match_substring_regex(self.tails, _DOUBLE_STOP_RE2)).as_py()
             or any(DOUBLE_STOP.search(t) or t.endswith(".") for t in fixed_texts)
         )
         self.any_escape = (
             not self.names_plain
-            or pc.any(pc.match_substring_regex(self.tails, _JSON_SPECIAL)).as_py()
+            or pc.any(pc.match_substring_regex(self.tails, JSON_SPECIAL)).as_py()
             or any(_JSON_SPECIAL_IN.search(t) for t in fixed_texts)
         )
 
     # -- columns worked out once
     def _text_columns(self, ids: list[str], names: list[str], countries: list[str | None]) -> None:
-        self.ids = _strings(ids)
-        self.ids_json = _json_strings(self.ids)
-        self.names = _strings(names)
-        self.names_json = _json_strings(self.names)
+        self.ids = strings(ids)
+        self.ids_json = json_strings(self.ids)
+        self.names = strings(names)
+        self.names_json = json_strings(self.names)
         self.names_plain = pc.all(
             pc.equal(pc.binary_length(self.names_json), pc.add(pc.binary_length(self.names), 2))
         ).as_py()
         self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
-        self.stop_after_word = _stop_after_word(self.names)
-        self.countries_json = _json_strings(_strings(countries))
+        self.names_end_in_stop = pc.any(pc.ends_with(self.names, ".")).as_py()
+        self.countries_json = json_strings(strings(countries))
 
     def _effective_columns(self) -> None:
-        self.effective_json = _float_json(_round6(self.effective))
-        self.effective_text = _percent_text(self.effective, self.analysis.threshold)
+        self.effective_json = float_json(round6(self.effective))
+        self.effective_text = percent_text(self.effective, self.analysis.threshold)
 
     def _chain_pointers(self) -> None:
-        self.chains = _Chains(self.analysis, self.codes)
+        self.chains = Chains(self.analysis, self.codes)
 
     def _legal_columns(self) -> None:
         self._legal_bounds()
@@ -468,7 +277,7 @@ class _Lines:
     def _legal_bounds(self) -> None:
         a = self.analysis
         c = a.compiled
-        low, high, scale = a._legal_bounds(np.arange(c.n))
+        low, high, scale = a.legal.legal_bounds(np.arange(c.n))
         self.legal_low, self.legal_high, self.legal_scale = low, high, scale
         threshold = a.threshold
         if threshold is None:
@@ -478,9 +287,9 @@ class _Lines:
 
     def _legal_texts(self) -> None:
         low, high, scale = self.legal_low, self.legal_high, self.legal_scale
-        self.legal_low_json = _scaled_text(low, scale)
-        self.legal_high_json = _scaled_text(high, scale)
-        self.legal_low_text = _cat(_scaled_text(low, scale), "%")
+        self.legal_low_json = scaled_text(low, scale)
+        self.legal_high_json = scaled_text(high, scale)
+        self.legal_low_text = cat(scaled_text(low, scale), "%")
 
     def _flag_columns(self) -> None:
         """Flags as JSON, and the closing sentences of rows whose flags are their own:
@@ -488,28 +297,28 @@ class _Lines:
         a = self.analysis
         n = a.compiled.n
         global_flags = list(a.global_flags)
-        closing = " ".join(a._window_sentences(global_flags))
-        texts, tails = [_ENCODE(global_flags)], [" " + closing if closing else ""]
+        closing = " ".join(a.window_sentences(global_flags))
+        texts, tails = [ENCODE(global_flags)], [" " + closing if closing else ""]
         kind = np.zeros(n, dtype=np.int64)  # index into texts and tails
-        positions = np.fromiter(a._flags, np.int64, len(a._flags))
+        positions = np.fromiter(a.flags_by_position, np.int64, len(a.flags_by_position))
         exposed = (self.codes[positions] == STATUS_CODES.index(Status.exposed)).tolist()
         made: dict[tuple[tuple[str, ...], bool], int] = {}
         kinds: list[int] = []
-        for own, is_exposed in zip(a._flags.values(), exposed, strict=True):
+        for own, is_exposed in zip(a.flags_by_position.values(), exposed, strict=True):
             key = (tuple(own), is_exposed)
             k = made.get(key)
             if k is None:
                 flags = [*own, *global_flags]
                 high = f"{_POSSIBLE_HIGH}%"
                 sentences = exposed_flag_sentences(flags, high, a.rule) if is_exposed else []
-                sentences += a._window_sentences(flags)
+                sentences += a.window_sentences(flags)
                 k = made[key] = len(texts)
-                texts.append(_ENCODE(flags))
+                texts.append(ENCODE(flags))
                 tails.append("".join(" " + x for x in sentences))
             kinds.append(k)
         kind[positions] = kinds
-        self.flags_json = _strings(texts).take(pa.array(kind))
-        self.tails = _strings(tails).take(pa.array(kind))
+        self.flags_json = strings(texts).take(pa.array(kind))
+        self.tails = strings(tails).take(pa.array(kind))
         # the highest share a possibly covered, exposed entity could reach, in its sentence
         filled = [k for (own, is_exposed), k in made.items()
                   if is_exposed and Flag.possibly_covered.value in own]  # fmt: skip
@@ -517,85 +326,19 @@ class _Lines:
         if rows.size:
             before, _, after = zip(*(t.partition(_POSSIBLE_HIGH) for t in tails), strict=True)
             at = pa.array(kind[rows])
-            high = _scaled_text(self.legal_high[rows], self.legal_scale)
-            text = _cat(_strings(before).take(at), high, _strings(after).take(at))
+            high = scaled_text(self.legal_high[rows], self.legal_scale)
+            text = cat(strings(before).take(at), high, strings(after).take(at))
             mask = np.zeros(n, dtype=bool)
             mask[rows] = True
             self.tails = pc.replace_with_mask(self.tails, pa.array(mask), text)
 
-    def _owner_columns(self) -> None:
-        """Counted owner links (``Analysis._counted_owners``), sorted per owned entity."""
-        a = self.analysis
-        columns = a._columns
-        h = columns.holdings
-        rows = np.flatnonzero(a._active_holding_rows)
-        rows = rows[a._owner_sets[1][h.owner[rows]]]
-        owner, owned, control = h.owner[rows], h.owned[rows], h.control[rows]
-        low = np.where(control, 0, h.low[rows]).astype(np.int64)
-        high = np.where(control, 0, h.high[rows]).astype(np.int64)
-        order_of_status = np.asarray([STATUS_ORDER[s] for s in STATUS_CODES])[self.codes[owner]]
-        distinct = np.unique(owner)
-        by_id = sorted(range(distinct.size), key=lambda k: a.compiled.ids[distinct[k]])
-        rank = np.empty(distinct.size, dtype=np.int64)
-        rank[by_id] = np.arange(distinct.size)
-        owner_rank = rank[np.searchsorted(distinct, owner)]
-        order = np.lexsort((np.arange(rows.size), owner_rank, order_of_status, -low, owned))
-        self.owner_rows = rows[order]
-        self.owner_control = control[order]
-        self.owner_low, self.owner_high = low[order], high[order]
-        self.owned_sorted = owned[order]
-        self.via_control = np.zeros(a.compiled.n, dtype=bool)
-        self.via_control[owned[control]] = True
-
-    def _owners(self, part: slice) -> tuple[pa.Array, pa.Array]:
-        """Owner links ``part`` of the sorted ones, as JSON objects and as explanation text."""
-        h = self.analysis._columns.holdings
-        scale = 10**self.analysis._columns.places
-        rows, control = self.owner_rows[part], self.owner_control[part]
-        low, high = self.owner_low[part], self.owner_high[part]
-        owner = h.owner[rows]
-        share = self._share_texts(rows, control, low, scale)
-        status_text = self.status_json.take(pa.array(self.codes[owner]))
-        owners = pa.array(owner)
-        kind = pc.if_else(pa.array(control), '"control"', '"ownership"').cast(_TEXT)
-        owner_json = _cat(
-            '{"owner": ',
-            self.ids_json.take(owners),
-            ', "owner_name": ',
-            self.names_json.take(owners),
-            ', "share": ',
-            _json_strings(share),
-            ', "percent_min": ',
-            _scaled_text(low, scale),
-            ', "percent_max": ',
-            _scaled_text(high, scale),
-            ', "owner_status": ',
-            status_text,
-            ', "kind": ',
-            kind,
-            "}",
-        )
-        plain_status = pc.utf8_slice_codeunits(status_text, 1, -1)
-        owner_text = _cat(self.names.take(owners), " ", share, " (", plain_status, ")")
-        return owner_json, owner_text
-
-    def _share_texts(
-        self, rows: np.ndarray, control: np.ndarray, low: np.ndarray, scale: int
-    ) -> pa.Array:
-        h = self.analysis._columns.holdings
-        given = h.percent_given[rows]
-        text = pc.if_else(pa.array(given), _cat(_scaled_text(low, scale), "%"), "unknown %")
-        text = pc.if_else(pa.array(control), "control", text).cast(_TEXT)
-        ranged = ~control & ~given & h.range_given[rows]
-        if ranged.any():
-            exact = [h.share_text(k, scale) for k in rows[ranged].tolist()]
-            text = pc.replace_with_mask(text, pa.array(ranged), _strings(exact))
-        return text
-
     # -- one batch
-    def prepare(self, start: int, end: int) -> tuple[list[str], np.ndarray, list[tuple[int, str]]]:
-        """The parts of a batch made in Python: the distinct listed-ancestor texts and
-        which each row has, and the rows made one by one (row number in the batch, text)."""
+    def prepare(
+        self, start: int, end: int
+    ) -> tuple[list[tuple[str, str]], np.ndarray, list[tuple[int, str]]]:
+        """The parts of a batch made in Python: the distinct listed-ancestor texts (with
+        their totals) and which each row has, and the rows made one by one (row number in
+        the batch, text)."""
         span = np.arange(start, end)
         ancestor_texts, pick = self._ancestors(span, self.codes[start:end])
         by_row = np.flatnonzero(self.by_row[start:end])
@@ -616,67 +359,61 @@ class _Lines:
         self,
         start: int,
         end: int,
-        ancestor_texts: list[str],
+        ancestor_texts: list[tuple[str, str]],
         pick: np.ndarray,
         rows: list[tuple[int, str]],
     ) -> tuple[pa.Array, list[tuple[int, str]]]:
         """The lines of a batch, by Arrow kernels; ``rows`` pass through to the writer."""
-        ancestors = _strings(ancestor_texts).take(pa.array(pick))
+        at = pa.array(pick)
+        ancestors = strings([text for text, _ in ancestor_texts]).take(at)
+        ancestors_total = strings([total for _, total in ancestor_texts]).take(at)
         span = np.arange(start, end)
         codes = self.codes[start:end]
         chain_offsets, chain_values, cut = self.chains.lists(span)
         chain = pa.array(chain_values)
-        chain_names = _lists(chain_offsets, self.names.take(chain), " -> ")
+        chain_names = lists(chain_offsets, self.names.take(chain), " -> ")
         via = np.full(span.size, -1, dtype=np.int64)
         via[cut] = chain_values[chain_offsets[:-1][cut]]
         if cut.any():
-            chain_names = pc.if_else(pa.array(cut), _cat("… -> ", chain_names), chain_names)
-        owners_from, owners_to = np.searchsorted(self.owned_sorted, [start, end])
-        owner_offsets = np.searchsorted(self.owned_sorted[owners_from:owners_to], span)
-        owner_offsets = np.append(owner_offsets, owners_to - owners_from)
-        owner_json, owner_text = self._owners(slice(owners_from, owners_to))
-        owner_text = _lists(owner_offsets, owner_text, ", ")
-        nearest = self.nearest[start:end]
-        quote = _json_strings if self.any_escape else _quoted
-        lines = _cat(
-            '{"id": ',
-            self.ids_json.slice(start, end - start),
-            ', "name": ',
-            self.names_json.slice(start, end - start),
-            ', "country": ',
-            self.countries_json.slice(start, end - start),
-            ', "status": ',
-            self.status_json.take(pa.array(codes)),
-            ', "flags": ',
-            self.flags_json.slice(start, end - start),
-            self.fixed,
-            ', "effective_percent": ',
-            self.effective_json.slice(start, end - start),
-            ', "legal_percent": ',
-            self.legal_low_json.slice(start, end - start),
-            ', "legal_percent_max": ',
-            self.legal_high_json.slice(start, end - start),
-            ', "listed_ancestors": ',
-            ancestors,
-            ', "nearest_listed": ',
-            pc.fill_null(self.ids_json.take(pa.array(nearest, mask=nearest < 0)), "null"),
-            ', "chain": ',
-            _json_lists(chain_offsets, self.ids_json.take(chain)),
-            ', "chain_via": ',
-            pc.fill_null(self.ids_json.take(pa.array(via, mask=via < 0)), "null"),
-            ', "owners": ',
-            _json_lists(owner_offsets, owner_json),
-            ', "listings": [], "explanation": ',
-            quote(self._explanations(span, codes, chain_names, owner_text)),
-            "}" + self.end,
+            chain_names = pc.if_else(pa.array(cut), cat("… -> ", chain_names), chain_names)
+        owner_offsets, part = self.owners.of_span(start, end)
+        owner_json, owner_text = self.owners.texts(
+            part, self.ids_json, self.names_json, self.names, self.status_json
         )
+        owner_text = lists(owner_offsets, owner_text, ", ")
+        nearest = self.nearest[start:end]
+        quote = json_strings if self.any_escape else quoted
+        size = end - start
+        fields = {
+            "id": self.ids_json.slice(start, size),
+            "name": self.names_json.slice(start, size),
+            "country": self.countries_json.slice(start, size),
+            "status": self.status_json.take(pa.array(codes)),
+            "flags": self.flags_json.slice(start, size),
+            **self.fixed,
+            "effective_percent": self.effective_json.slice(start, size),
+            "legal_percent": self.legal_low_json.slice(start, size),
+            "legal_percent_max": self.legal_high_json.slice(start, size),
+            "listed_ancestors": ancestors,
+            "listed_ancestors_total": ancestors_total,
+            "nearest_listed": pc.fill_null(
+                self.ids_json.take(pa.array(nearest, mask=nearest < 0)), "null"
+            ),
+            "chain": json_lists(chain_offsets, self.ids_json.take(chain)),
+            "chain_via": pc.fill_null(self.ids_json.take(pa.array(via, mask=via < 0)), "null"),
+            "owners": json_lists(owner_offsets, owner_json),
+            "explanation": quote(self._explanations(span, codes, chain_names, owner_text)),
+        }
+        lines = cat(*json_object(fields, VERDICT_FIELDS), self.end)
         return lines, rows
 
-    def _ancestors(self, span: np.ndarray, codes: np.ndarray) -> tuple[list[str], np.ndarray]:
-        """Listed ancestors as JSON lists: the distinct texts of the batch, each made once,
-        and per row the one it has."""
+    def _ancestors(
+        self, span: np.ndarray, codes: np.ndarray
+    ) -> tuple[list[tuple[str, str]], np.ndarray]:
+        """Listed ancestors as JSON lists and their totals: the distinct ones of the batch,
+        each made once, and per row the one it has."""
         ancestry = self.ancestry
-        none = '[], "listed_ancestors_total": 0'
+        none = ("[]", "0")
         if ancestry is None:
             return [none], np.zeros(span.size, dtype=np.int64)
         clear = STATUS_CODES.index(Status.clear)
@@ -688,8 +425,8 @@ class _Lines:
             known.clear()
             self.ancestor_chars = 0
         comps = distinct.tolist()
-        texts = [known.get(comp, "") for comp in comps]
-        missing = [k for k, text in enumerate(texts) if not text]
+        texts = [known.get(comp, ("", "")) for comp in comps]
+        missing = [k for k, (text, _) in enumerate(texts) if not text]
         if missing:
             groups = self.analysis.groups[span[wanted][first[missing]]].tolist()
             mask_of = ancestry.component_mask
@@ -699,14 +436,10 @@ class _Lines:
             shown = np.minimum(totals, LISTED_SHOWN)
             positions = positions[concatenated_ranges(offsets[:-1], shown)]
             offsets = np.append(0, np.cumsum(shown))
-            made = _cat(
-                _json_lists(offsets, self.ids_json.take(pa.array(positions))),
-                ', "listed_ancestors_total": ',
-                pc.cast(pa.array(totals), _TEXT),
-            ).to_pylist()
+            made = json_lists(offsets, self.ids_json.take(pa.array(positions))).to_pylist()
             self.ancestor_chars += sum(map(len, made))
-            for k, text in zip(missing, made, strict=True):
-                texts[k] = known[comps[k]] = text
+            for k, text, total in zip(missing, made, totals.tolist(), strict=True):
+                texts[k] = known[comps[k]] = (text, str(total))
         texts.append(none)
         pick = np.full(span.size, len(texts) - 1, dtype=np.int64)
         pick[wanted] = inverse.reshape(-1)
@@ -715,13 +448,15 @@ class _Lines:
     def _explanations(
         self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
     ) -> pa.Array:
-        """The explanation of every row not written row by row (``analysis.explanation``)."""
+        """The explanation of every row not written row by row: the templates
+        ``Explainer.explain`` fills, filled by columns."""
         a = self.analysis
-        rule_when, threshold = a._rule_when, a._threshold_text
+        rule_when, threshold = a.rule_when, a.threshold_text
         aggregation = a.rule.aggregation
         start, size = int(span[0]), span.size  # a run of rows: columns are sliced
         names = self.names.slice(start, size)
         effective = self.effective_text.slice(start, size)
+        nothing = pa.scalar("", TEXT)
         parts: list[pa.Array] = []
         picks: list[np.ndarray] = []
 
@@ -731,100 +466,76 @@ class _Lines:
             return local, pa.array(local)
 
         local, at = rows_of(Status.clear)
-        parts.append(
-            _cat(
-                names.take(at), f" is clear: no listed party owns or controls it under {rule_when}."
-            )
-        )
+        parts.append(fill(CLEAR, name=names.take(at), rule_when=rule_when))
         local, at = rows_of(Status.covered)
         if aggregation is Aggregation.look_through:
-            parts.append(
-                _cat(
-                    names.take(at),
-                    f" is covered under {rule_when}: listed parties hold ",
-                    effective.take(at),
-                    f" of it through all paths (threshold {threshold}).",
-                )
+            sentence = fill(
+                COVERED_THROUGH_ALL_PATHS,
+                name=names.take(at),
+                rule_when=rule_when,
+                effective=effective.take(at),
+                threshold=threshold,
             )
+            parts.append(sentence)
         else:
             positions = span[local]
             held = self.legal_low_text.take(pa.array(positions))
-            counted = _cat("listed or covered owners hold ", held, f" (threshold {threshold})")
-            by_control = self.via_control[positions] & ~self.meets[positions]
+            by_control = self.owners.via_control[positions] & ~self.meets[positions]
             basis = pc.if_else(
                 pa.array(by_control),
-                pa.scalar("controlled by listed or covered owners", _TEXT),
-                counted,
+                pa.scalar(BASIS_CONTROL.fill(), TEXT),
+                fill(BASIS_HELD, held=held, threshold=threshold),
             )
             if self.owner_of is not None:
                 person = self.names.take(pa.array(self.owner_of[positions]))
-                basis = _cat(
-                    "designated ",
-                    person,
-                    " alone holds or controls ",
-                    held,
-                    f" (threshold {threshold}, no aggregation across persons)",
-                )
+                basis = fill(BASIS_ONE_PERSON, person=person, held=held, threshold=threshold)
             chains = chain_names.take(at)
-            # the chain ends with the entity itself: "Ltd." ends the sentence as it is
-            stop = pc.if_else(pa.array(self.stop_after_word[positions]), "", ".").cast(_TEXT)
             chain_sentence = pc.if_else(
-                pc.equal(chains, ""), pa.scalar("", _TEXT), _cat(" Chain: ", chains, stop)
+                pc.equal(chains, ""), nothing, cat(" ", fill(CHAIN, chain=chains))
             )
-            parts.append(
-                _cat(
-                    names.take(at),
-                    f" is covered under {rule_when}: ",
-                    basis,
-                    ": ",
-                    owner_text.take(at),
-                    ".",
-                    chain_sentence,
-                    " Look-through share ",
-                    effective.take(at),
-                    ".",
-                )
+            covered = fill(
+                COVERED,
+                name=names.take(at),
+                rule_when=rule_when,
+                basis=basis,
+                owners=owner_text.take(at),
             )
+            look_through = fill(LOOK_THROUGH, effective=effective.take(at))
+            parts.append(cat(covered, chain_sentence, " ", look_through))
         local, at = rows_of(Status.exposed)
         positions = span[local]
         lead = self.nearest[positions]
         nearest = pc.utf8_rtrim(self.names.take(pa.array(lead, mask=lead < 0)), ".")
-        nearest = pc.fill_null(nearest, pa.scalar("None", _TEXT))
+        nearest = pc.fill_null(nearest, pa.scalar("None", TEXT))
         if aggregation in (Aggregation.all, Aggregation.per_owner):
-            shares = _cat(
-                " Listed or covered owners hold ",
-                self.legal_low_text.take(pa.array(positions)),
-                f" (threshold {threshold}); look-through share ",
-                effective.take(at),
-                ".",
+            shares = fill(
+                EXPOSED_SHARES,
+                held=self.legal_low_text.take(pa.array(positions)),
+                threshold=threshold,
+                effective=effective.take(at),
             )
         else:
-            shares = _cat(" Look-through share ", effective.take(at), ".")
+            shares = fill(LOOK_THROUGH, effective=effective.take(at))
         owners = owner_text.take(at)
         owners_sentence = pc.if_else(
-            pc.equal(owners, ""), pa.scalar("", _TEXT), _cat(" Owners that count: ", owners, ".")
+            pc.equal(owners, ""), nothing, cat(" ", fill(OWNERS_THAT_COUNT, owners=owners))
         )
-        parts.append(
-            _cat(
-                names.take(at),
-                f" is exposed: not listed and not covered under {rule_when}, "
-                "yet owned or controlled through ",
-                chain_names.take(at),
-                " by listed ",
-                nearest,
-                ".",
-                shares,
-                owners_sentence,
-            )
+        exposed = fill(
+            EXPOSED,
+            name=names.take(at),
+            rule_when=rule_when,
+            chain=chain_names.take(at),
+            nearest=nearest,
         )
+        parts.append(cat(exposed, " ", shares, owners_sentence))
         by_row = np.flatnonzero(self.by_row[span])
         picks.append(by_row)
-        parts.append(_strings([""] * by_row.size))
+        parts.append(strings([""] * by_row.size))
         order = np.concatenate(picks)
         where = np.empty(span.size, dtype=np.int64)
         where[order] = np.arange(span.size)
         text = pa.concat_arrays(parts).take(pa.array(where))
-        text = _cat(text, self.tails.slice(start, size))
+        text = cat(text, self.tails.slice(start, size))
         if not self.any_double_stop:
             return text
         doubled = pc.match_substring(text, "..")

@@ -2,11 +2,12 @@
 
 :meth:`ownership.analysis.Analysis.verdict` builds one entity's verdict from its records:
 right for one entity, far too slow for a million. :func:`verdict_rows` yields, for every
-entity in dataset order, the same row as ``Verdict.to_dict``, reading names, shares and
-statuses from arrays and building records only for listed entities. The explanation comes
-from the same function as the verdict's. :mod:`ownership.verdict_json` writes the same
-rows as JSON text without building them, and uses :class:`RowMaker` for the few rows it
-does not assemble by columns.
+entity in dataset order, the same row as ``Verdict.to_dict`` (its fields in
+:data:`~ownership.verdict.VERDICT_FIELDS` order), reading names, shares and statuses from
+arrays and building records only for listed entities. The explanation comes from the same
+``Explainer`` as the verdict's. :mod:`ownership.verdict_json` writes the same rows as JSON
+text without building them, and uses :class:`RowMaker` for the few rows it does not
+assemble by columns.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .analysis import LISTED_SHOWN, STATUS_CODES, Status, explanation, listing_dict
+from .verdict import LISTED_SHOWN, STATUS_CODES, VERDICT_FIELDS, Status, listing_dict
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -44,7 +45,7 @@ def verdict_rows(
 class RowMaker:
     """Builds the row of any entity, or (given ``positions``) of those entities only, from
     arrays worked out once for all of them; ``listings`` (:func:`listings_read`) and
-    ``legal`` (``Analysis._legal_bounds`` of every entity) when already worked out."""
+    ``legal`` (``LegalShares.legal_bounds`` of every entity) when already worked out."""
 
     def __init__(
         self,
@@ -56,29 +57,29 @@ class RowMaker:
         self.analysis = analysis
         c = analysis.compiled
         self.ids = c.ids
-        self.names = analysis._names.every()
-        self.countries = analysis._columns.country.tolist()
-        self.codes = analysis._statuses.tolist()
+        self.names = analysis.dated_names.every()
+        self.countries = analysis.columns.country.tolist()
+        self.codes = analysis.codes.tolist()
         self.statuses = [(code, code.value) for code in STATUS_CODES]
         self.effective = (analysis.effective * 100).tolist()
         self.nearest = analysis.reach.nearest_seed.tolist()
         self.global_flags = analysis.global_flags
-        self.flags_of = analysis._flags
-        active = np.flatnonzero(analysis._active_holding_rows)
-        owned = analysis._columns.holdings.owned[active]
+        self.flags_of = analysis.flags_by_position
+        active = np.flatnonzero(analysis.active_holding_rows)
+        owned = analysis.columns.holdings.owned[active]
         if positions is not None:
             wanted = np.zeros(c.n, dtype=bool)
             wanted[positions] = True
             active = active[wanted[owned]]
             owned = owned[wanted[owned]]
-        self.owners_of = analysis._counted_owners(active)
-        self.legal = legal or analysis._legal_bounds(np.arange(c.n))
+        self.owners_of = analysis.legal.counted_owners(active)
+        self.legal = legal or analysis.legal.legal_bounds(np.arange(c.n))
         self.listings_of = listings_read(analysis) if listings is None else listings
         self.fixed = {
             "rule": analysis.rule.label,
-            "window": analysis._window_text,
+            "window": analysis.window_text,
             "as_of": analysis.as_of.isoformat(),
-            "threshold": analysis._threshold_text,
+            "threshold": analysis.threshold_text,
         }
 
     def row(self, i: int, ancestors: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -95,12 +96,12 @@ class RowMaker:
             chain: list[int] = []
             ancestors = ()
         else:
-            chain, cut = analysis._chain_positions(i, status)
+            chain, cut = analysis.chain_positions(i, status)
             if ancestors is None:
-                ancestors = analysis._listed_ancestors(i)
-        low, high = analysis._legal_share(i, self.legal)
+                ancestors = analysis.listed_ancestors(i)
+        low, high = analysis.legal.legal_share(i, self.legal)
         effective = self.effective[i]
-        return {
+        values = {
             "id": ids[i],
             "name": names[i],
             "country": self.countries[i],
@@ -117,8 +118,7 @@ class RowMaker:
             "chain_via": ids[chain[0]] if cut else None,
             "owners": [o.to_dict() for o in owners],
             "listings": [listing_dict(x) for x in listings],
-            "explanation": explanation(
-                analysis,
+            "explanation": analysis.explainer.explain(
                 position=i,
                 name=names[i],
                 status=status,
@@ -132,12 +132,13 @@ class RowMaker:
                 nearest_listed=nearest_id,
             ),
         }
+        return {name: values[name] for name in VERDICT_FIELDS}
 
 
 def listings_read(analysis: Analysis) -> dict[int, tuple[Any, ...]]:
     """Per entity with any, its active listings on lists the rule reads, in dataset order."""
-    listings = analysis._columns.listings
-    rows = np.flatnonzero(analysis._active_listing_rows)
+    listings = analysis.columns.listings
+    rows = np.flatnonzero(analysis.active_listing_rows)
     read = rows[listings.read_by(analysis.rule, rows)].tolist()
     records = analysis.dataset.listings
     found: dict[int, list[Any]] = {}

@@ -39,8 +39,8 @@ def listed_groups(draw: st.DrawFn) -> Dataset:
 def test_sets_filled_in_one_pass_are_those_worked_out_on_demand(data: Dataset) -> None:
     if check_dataset(data):
         return  # overfull stakes are refused before any analysis
-    bulk = analyze(data, "ofac-50", DAY)._ancestry
-    lazy = analyze(data, "ofac-50", DAY)._ancestry
+    bulk = analyze(data, "ofac-50", DAY).ancestry
+    lazy = analyze(data, "ofac-50", DAY).ancestry
     bulk.fill()
     assert bulk.masks is not None  # scipy numbers parents after their children
     owning = np.flatnonzero(bulk.sharing == np.arange(bulk.sharing.size)).tolist()
@@ -55,7 +55,7 @@ def test_ancestors_decoded_together_are_those_decoded_one_by_one(data: Dataset) 
     if check_dataset(data):
         return
     analysis = analyze(data, "ofac-50", DAY)
-    ancestry = analysis._ancestry
+    ancestry = analysis.ancestry
     nodes = np.flatnonzero(analysis.reach.reached).tolist()
     assert ancestry.ancestors_of_many(nodes) == [ancestry.ancestors(i) for i in nodes]
     keys = [(int(analysis.groups[i]), ancestry.mask(i)) for i in nodes]

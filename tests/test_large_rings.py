@@ -76,13 +76,13 @@ def test_what_exact_arithmetic_cannot_afford_is_possibly_covered_not_guessed(
 ) -> None:
     import io
 
-    import ownership.analysis as analysis_module
+    import ownership.computed as computed_module
     from ownership.io.verdicts import write_json
     from ownership.propagate import exact_look_through
     from ownership.verdict_json import write_verdict_lines
 
     monkeypatch.setattr(
-        analysis_module,
+        computed_module,
         "exact_look_through",
         lambda c, targets: exact_look_through(c, targets, budget_steps=10),
     )

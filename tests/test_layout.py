@@ -91,3 +91,58 @@ def test_no_private_name_is_imported_from_another_module() -> None:
         if taken.startswith("_") and target != name
     ]
     assert private == []
+
+
+#: The most lines a module may have: past it, a module holds more than one concern.
+MODULE_LINES = 600
+
+
+def test_no_module_is_longer_than_the_limit() -> None:
+    lengths = {
+        name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in MODULES.items()
+    }
+    assert {name: n for name, n in lengths.items() if n > MODULE_LINES} == {}
+
+
+def _string_literals(path: Path) -> list[str]:
+    """The string constants of a module, docstrings aside (they may quote output)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
+def test_the_words_of_explanations_are_written_once() -> None:
+    """Every sentence template's wording is in ``wording.py`` alone: the writer by
+    columns and the verdict made one by one fill the same templates."""
+    from ownership import wording
+
+    phrases = {
+        text.strip()
+        for template in vars(wording).values()
+        if isinstance(template, wording.Template)
+        for text, slot in template.pieces
+        if not slot and len(text.strip()) >= 12
+    }
+    assert len(phrases) > 20  # the templates were found
+    elsewhere = [
+        f"{name}: {phrase!r}"
+        for name, path in MODULES.items()
+        if name != "ownership.wording"
+        for literal in _string_literals(path)
+        for phrase in sorted(phrases)
+        if phrase in literal
+    ]
+    assert elsewhere == []

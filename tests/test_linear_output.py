@@ -11,11 +11,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ownership import analyze
-from ownership.analysis import CHAIN_SHOWN, LISTED_SHOWN
 from ownership.cli import app
 from ownership.io import save
 from ownership.io.verdicts import write_json
 from ownership.model import Dataset, Entity, Holding, Listing
+from ownership.verdict import CHAIN_SHOWN, LISTED_SHOWN
 from ownership.verdict_json import write_verdict_lines
 
 runner = CliRunner()

@@ -7,8 +7,8 @@ import io
 import json
 
 from ownership import analyze, bundled_dataset, load
-from ownership.analysis import NESTED_FIELDS, VERDICT_FIELDS
 from ownership.io.verdicts import CSV_COLUMNS, write_csv
+from ownership.verdict import NESTED_FIELDS, VERDICT_FIELDS
 from ownership.verdict_json import write_verdict_lines
 from ownership.verdict_records import verdict_rows
 

@@ -13,11 +13,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ownership import Analysis, analyze, load
+from ownership.arrow_text import float_json, percent_text, round6
 from ownership.checks import check_dataset
 from ownership.io.verdicts import write_json, write_jsonl
 from ownership.model import Dataset, Entity
 from ownership.rules import RULES
-from ownership.verdict_json import _float_json, _percent_text, _round6, write_verdict_lines
+from ownership.verdict_json import write_verdict_lines
 
 from .factories import dataset, dated_datasets, listed, owns
 from .rules.test_golden import CASES, build, case_rule
@@ -127,18 +128,18 @@ def test_progress_reaches_the_total() -> None:
 @given(st.lists(st.floats(0, 100, allow_nan=False), max_size=50))
 def test_numbers_are_written_as_python_writes_them(values: list[float]) -> None:
     array = np.asarray(values, dtype=np.float64)
-    assert _round6(array).tolist() == [round(x, 6) for x in values]
-    assert _float_json(array).to_pylist() == [repr(x) for x in values]
+    assert round6(array).tolist() == [round(x, 6) for x in values]
+    assert float_json(array).to_pylist() == [repr(x) for x in values]
     percents = [f"{x:.2f}".rstrip("0").rstrip(".") + "%" for x in values]
-    assert _percent_text(array).to_pylist() == percents
+    assert percent_text(array).to_pylist() == percents
 
 
 @pytest.mark.parametrize("value", [0.0, 1e-7, 2.5e-6, 0.125, 0.005, 1.005, 33.3333335, 100.0])
 def test_ties_and_tiny_numbers_are_written_as_python_writes_them(value: float) -> None:
     array = np.asarray([value])
-    assert _round6(array).tolist() == [round(value, 6)]
-    assert _float_json(array).to_pylist() == [repr(value)]
-    assert _percent_text(array).to_pylist() == [f"{value:.2f}".rstrip("0").rstrip(".") + "%"]
+    assert round6(array).tolist() == [round(value, 6)]
+    assert float_json(array).to_pylist() == [repr(value)]
+    assert percent_text(array).to_pylist() == [f"{value:.2f}".rstrip("0").rstrip(".") + "%"]
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TextIO
 
-from ..analysis import NESTED_FIELDS, VERDICT_FIELDS
 from ..model import fmt_decimal
+from ..verdict import NESTED_FIELDS, VERDICT_FIELDS
 from .cells import for_spreadsheet, visible
 from .jsontext import encode_exact
 

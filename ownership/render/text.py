@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ..io.cells import visible
 from ..model import fmt_decimal
+from ..wording import SHARES_LINE, UP_TO
 from .style import STATUS_STYLE
 
 if TYPE_CHECKING:
@@ -149,13 +150,13 @@ def verdict_panel(v: Verdict) -> Panel:
             f"as of {v.as_of.isoformat()}"
         ),
         Text(
-            f"listed or covered owners hold {percent_text(v.legal_percent)}"
-            + (
-                f" (up to {percent_text(v.legal_percent_max)} with unknown or range shares)"
+            SHARES_LINE.fill(
+                held=percent_text(v.legal_percent),
+                up_to=UP_TO.fill(most=percent_text(v.legal_percent_max))
                 if v.legal_percent_max > v.legal_percent
-                else ""
+                else "",
+                effective=percent_text(v.effective_percent),
             )
-            + f"; look-through {percent_text(v.effective_percent)}"
         ),
     ]
     if v.chain_names:

@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 
 import ownership
 from ownership import affiliates as affiliates_module
-from ownership import analysis as analysis_module
 from ownership import analyze, settings
+from ownership import ancestry as ancestry_module
+from ownership import computed as computed_module
 from ownership.cli import app
 from ownership.columns import Columns, columns_of
 from ownership.derived import derived
@@ -78,7 +79,7 @@ def test_analyses_are_restored_not_recomputed(
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("propagated again")
 
-    monkeypatch.setattr(analysis_module, "compile_snapshot", refuse)
+    monkeypatch.setattr(computed_module, "compile_snapshot", refuse)
     again = load(folder)
     for rule in RULES:
         assert list(verdict_rows(analyze(again, rule, DAY))) == computed[rule]
@@ -96,7 +97,7 @@ def test_listed_ancestors_are_restored_not_worked_out_again(
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("worked out again")
 
-    monkeypatch.setattr(analysis_module._SeedAncestry, "components", staticmethod(refuse))
+    monkeypatch.setattr(ancestry_module.SeedAncestry, "components", staticmethod(refuse))
     again = analyze(load(folder), "bis-affiliates", DAY)
     assert [again.verdict(i).listed_ancestors for i in again.compiled.ids] == worked_out
     with pytest.raises(AssertionError, match="worked out again"):

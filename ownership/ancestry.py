@@ -1,0 +1,240 @@
+"""Listed ancestors: which listed entities sit above each entity, for every entity at once.
+
+A verdict names the listed entities it descends from. Asked entity by entity, that is a
+walk up the graph each time; here the sets are shared between the entities on one cycle
+and between an entity and its only parent, and kept as bitmasks, so a million verdicts
+cost about one pass over the links.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .propagate import Compiled, Reachability
+
+__all__ = ["SeedAncestry"]
+
+
+class SeedAncestry:
+    """The listed entities above each reached entity, worked out on demand and shared.
+
+    Over links that can carry ownership or control from reached owners, entities on a
+    cycle reach each other, so each strongly connected component has one set: the seeds
+    in it and the sets of the components that link into it. A set is a Python int used as
+    a bitmask over the seeds of one group (weakly connected component), numbered in id
+    order, so that a conglomerate with hundreds of listed members costs a few dozen bytes
+    per component and the ids come out sorted.
+    """
+
+    #: Decoded sets kept for reuse (siblings share their parent's set); cleared when full.
+    DECODED_LIMIT = 50_000
+
+    def __init__(self, compiled: Compiled, groups: np.ndarray, components: dict[str, np.ndarray]):
+        """``components`` as :meth:`components` works them out (maybe read from a store);
+        ``groups`` labels each entity's weakly connected component."""
+        c = compiled
+        self.label = np.asarray(components["label"])
+        self.parents = np.asarray(components["parents"])
+        self.parent_bounds = np.asarray(components["parent_bounds"])
+        self.ids = c.ids
+        self.seeds = c.seeds
+        self.own: dict[int, int] = defaultdict(int)  # component -> bits of its own seeds
+        self.seeds_of_group: dict[int, list[int]] = defaultdict(list)  # bit -> seed, id order
+        seed_nodes = sorted(np.flatnonzero(c.seeds).tolist(), key=lambda k: c.ids[k])
+        for node in seed_nodes:
+            group = int(groups[node])
+            bits = self.seeds_of_group[group]
+            self.own[int(self.label[node])] |= 1 << len(bits)
+            bits.append(node)
+        self.groups = groups
+        self.memo: dict[int, int] = {}
+        #: every component's set, once :meth:`fill` has worked them out
+        self.masks: list[int] | None = None
+        #: per component, one with the same set (itself unless :meth:`fill` found one)
+        self.same_set = np.arange(int(self.label.max(initial=-1)) + 1)
+        self.decoded: dict[tuple[int, int], tuple[str, ...]] = {}
+
+    @staticmethod
+    def components(compiled: Compiled, reach: Reachability) -> dict[str, np.ndarray]:
+        """The strongly connected components over the links that carry listed ancestors:
+        each entity's ``label``, and the ``parents`` of each component (the components
+        linking into it), those of component k at ``parent_bounds[k]:parent_bounds[k+1]``."""
+        from scipy import sparse
+        from scipy.sparse.csgraph import connected_components
+
+        c = compiled
+        usable = c.usable() & reach.reached[c.src]
+        src, dst = c.src[usable], c.dst[usable]
+        links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(c.n, c.n))
+        _, label = connected_components(links, directed=True, connection="strong")
+        cross = label[src] != label[dst]
+        child_labels = label[dst[cross]]
+        order = np.argsort(child_labels, kind="stable")
+        return {
+            "label": label,
+            "parents": label[src[cross]][order],
+            "parent_bounds": np.searchsorted(
+                child_labels[order], np.arange(int(label.max(initial=-1)) + 2)
+            ),
+        }
+
+    @cached_property
+    def sharing(self) -> np.ndarray:
+        """Per component, the component whose set it has: its own, unless it has no seeds
+        and a single parent component, whose set it then shares (most do)."""
+        bounds = self.parent_bounds
+        inherits = np.diff(bounds) == 1
+        inherits[np.fromiter(self.own, np.int64, len(self.own))] = False
+        sharing = np.arange(bounds.size - 1)
+        sharing[inherits] = self.parents[bounds[:-1][inherits]]
+        while True:
+            further = sharing[sharing]
+            if np.array_equal(further, sharing):
+                return sharing
+            sharing = further
+
+    def mask(self, node: int) -> int:
+        """Bits (over the seeds of ``node``'s group) of the seeds from which it is reached."""
+        return self.component_mask(int(self.sharing[self.label[node]]))
+
+    def component_mask(self, target: int) -> int:
+        """Bits of the seeds above a component that has its own set (see :attr:`sharing`)."""
+        if self.masks is not None:
+            return self.masks[target]
+        memo = self.memo
+        if target in memo:
+            return memo[target]
+        parents, bounds, own = self.shared_parents, self.parent_bounds, self.own
+        stack = [target]
+        while stack:
+            comp = stack[-1]
+            if comp in memo:
+                stack.pop()
+                continue
+            parent_list = parents[bounds[comp] : bounds[comp + 1]].tolist()
+            missing = [p for p in parent_list if p not in memo]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            bits = own.get(comp, 0)
+            for p in parent_list:
+                bits |= memo[p]
+            memo[comp] = bits
+        return memo[target]
+
+    def fill(self) -> None:
+        """Work out the set of every component that has its own, in one pass from the
+        top, for callers that will ask for most of them (:meth:`component_mask` asked in
+        row order recurses up each chain); note in :attr:`same_set` the components whose
+        set is that of a parent.
+
+        The pass needs components numbered with parents after their children, as
+        scipy's strongly connected components are; if not, sets stay worked out on demand.
+        """
+        bounds = self.parent_bounds
+        size = bounds.size - 1
+        child = np.repeat(np.arange(size), np.diff(bounds))
+        if not (self.parents > child).all():
+            return
+        # each (component, parent set) once, children of a later-numbered parent last
+        pairs = np.sort(child * size + self.shared_parents)[::-1]
+        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if pairs.size else pairs
+        child, parent = pairs // size, pairs % size
+        owning = self.sharing[child] == child
+        child, parent = child[owning], parent[owning]
+        masks = [0] * size
+        for comp, bits in self.own.items():
+            masks[comp] = bits
+        for comp, above in zip(child.tolist(), parent.tolist(), strict=True):
+            masks[comp] |= masks[above]
+        self.masks = masks
+        # a set holds each parent's: it is a parent's when it has as many members
+        count = np.fromiter(map(int.bit_count, masks), np.int64, size)
+        equal = count[parent] == count[child]
+        same = np.arange(size)
+        same[child[equal]] = parent[equal]
+        while not np.array_equal(same[same], same):  # parents are numbered higher: ends
+            same = same[same]
+        self.same_set = same
+
+    @cached_property
+    def shared_parents(self) -> np.ndarray:
+        """:attr:`parents`, each replaced by the component whose set it shares."""
+        return self.sharing[self.parents]
+
+    def positions(self, group: int, bits: int) -> np.ndarray:
+        """The seeds whose bits are set in ``bits`` (over ``group``'s seeds), in id order."""
+        return self.positions_of_many([(group, bits)])[1]
+
+    def positions_of_many(self, keys: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`positions` of many (group, bits) at once: offsets and positions of one
+        list per key, from one array of all the masks' bytes."""
+        counts = np.fromiter((bits.bit_count() for _, bits in keys), np.int64, len(keys))
+        offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        if not keys:
+            return offsets, np.zeros(0, dtype=np.int64)
+        table, base, width = self._seed_table
+        groups = np.fromiter((g for g, _ in keys), np.int64, len(keys))
+        widths = width[groups]
+        pairs = zip(keys, widths.tolist(), strict=True)
+        raw = np.frombuffer(b"".join(m.to_bytes(w, "little") for (_, m), w in pairs), np.uint8)
+        # sets are sparse over a large group's seeds: unpack only the bytes that are set
+        full = np.flatnonzero(raw)
+        bits = np.flatnonzero(np.unpackbits(raw[full], bitorder="little"))
+        found = full[bits >> 3] * 8 + (bits & 7)
+        which = np.repeat(np.arange(len(keys)), counts)
+        starts = np.cumsum(widths * 8) - widths * 8
+        positions = table[base[groups[which]] + found - starts[which]]
+        return offsets, positions
+
+    @cached_property
+    def _seed_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every group's seeds in bit order, one after another; where each group's start
+        in that table, and how many bytes its masks take (indexed by group)."""
+        size = int(self.groups.max(initial=-1)) + 1
+        base = np.zeros(size, dtype=np.int64)
+        width = np.zeros(size, dtype=np.int64)
+        chunks: list[list[int]] = []
+        at = 0
+        for group, seeds in self.seeds_of_group.items():
+            base[group], width[group] = at, (len(seeds) + 7) // 8
+            chunks.append(seeds)
+            at += len(seeds)
+        table = np.fromiter(itertools.chain.from_iterable(chunks), np.int64, at)
+        return table, base, width
+
+    def ancestors_of_many(self, nodes: Sequence[int]) -> list[tuple[str, ...]]:
+        """:meth:`ancestors` of each of ``nodes``, decoded together."""
+        groups = self.groups[np.asarray(nodes, dtype=np.int64)].tolist()
+        keys = [(group, self.mask(node)) for node, group in zip(nodes, groups, strict=True)]
+        offsets, positions = self.positions_of_many(keys)
+        which = np.repeat(np.arange(len(keys)), np.diff(offsets))
+        other = positions != np.asarray(nodes, dtype=np.int64)[which]
+        ends = np.searchsorted(which[other], np.arange(len(keys) + 1)).tolist()
+        ids = self.ids
+        found = [ids[k] for k in positions[other].tolist()]
+        return [tuple(found[a:b]) for a, b in itertools.pairwise(ends)]
+
+    def ancestors(self, node: int) -> tuple[str, ...]:
+        """Ids of the seeds above ``node`` other than itself, sorted."""
+        group = int(self.groups[node])
+        bits = self.mask(node)
+        found = self.decoded.get((group, bits))
+        if found is None:
+            ids = self.ids
+            found = tuple(ids[k] for k in self.positions(group, bits).tolist())
+            if len(self.decoded) >= self.DECODED_LIMIT:
+                self.decoded.clear()
+            self.decoded[(group, bits)] = found
+        if self.seeds[node]:
+            return tuple(x for x in found if x != self.ids[node])
+        return found

@@ -1,0 +1,253 @@
+"""What a rule works out on a date: each entity's status code and flags, and the arrays
+behind them (the compiled graph, the fixed points, reachability, look-through shares).
+
+:func:`compute` runs the engine; :class:`Computed` holds the outcome and turns it into
+plain arrays and back, so that a dataset's store (:mod:`ownership.derived`) can keep it
+between commands. :class:`ownership.analysis.Analysis` makes verdicts from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .columns import Columns
+from .model import Dataset
+from .propagate import (
+    Compiled,
+    FixedPoint,
+    Reachability,
+    compile_snapshot,
+    covered_fixed_point,
+    exact_look_through,
+    look_through,
+    per_owner_fixed_point,
+    reach_from_seeds,
+)
+from .rules.base import Aggregation, Rule, Threshold
+from .verdict import FLAG_CODES, Flag
+
+__all__ = ["LOOK_THROUGH_EXACT_MARGIN", "Computed", "compute", "state_key"]
+
+#: Margin within which a float look-through share is re-checked in exact arithmetic.
+LOOK_THROUGH_EXACT_MARGIN = 1e-9
+#: Stages :func:`compute` reports to its ``step`` callback: compile, fixed points,
+#: reachability, classification.
+STAGES = 4
+
+
+@dataclass
+class Computed:
+    """The outcome of a rule on a date, as arrays over the dataset's entities."""
+
+    compiled: Compiled
+    reach: Reachability
+    #: the rule's fixed point at the lower and upper share bounds (None: no threshold)
+    lower: FixedPoint | None
+    upper: FixedPoint | None
+    #: look-through share held by listed parties, 0-1
+    effective: np.ndarray
+    #: status code per entity (see :data:`ownership.verdict.STATUS_CODES`)
+    codes: np.ndarray
+    #: flags of their own, by entity position (the rule's window flags come on top)
+    flags: dict[int, list[str]]
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Every array, for a store to keep (see :class:`ownership.derived.ArrayStore`)."""
+        state: dict[str, np.ndarray] = {"effective": self.effective, "statuses": self.codes}
+        parts: dict[str, Any] = {"c": self.compiled, "reach": self.reach}
+        if self.lower is not None:
+            parts["lower"] = self.lower
+            if self.upper is not self.lower:
+                parts["upper"] = self.upper
+        for prefix, part in parts.items():
+            for name in part.__dataclass_fields__:
+                value = getattr(part, name)
+                if isinstance(value, np.ndarray):
+                    state[f"{prefix}.{name}"] = value
+        state["c.scale"] = np.array(self.compiled.scale, dtype=np.int64)
+        positions = [i for i, names in self.flags.items() for _ in names]
+        codes = [FLAG_CODES.index(Flag(f)) for names in self.flags.values() for f in names]
+        state["flags.position"] = np.array(positions, dtype=np.int64)
+        state["flags.code"] = np.array(codes, dtype=np.int8)
+        return state
+
+    @classmethod
+    def from_arrays(cls, state: dict[str, np.ndarray], columns: Columns) -> Computed | None:
+        """The outcome a store kept; None when the stored arrays do not fit ``columns``."""
+        try:
+            fields = {
+                "c": _fields_of(Compiled, state, "c"),
+                "reach": _fields_of(Reachability, state, "reach"),
+            }
+            scale = int(fields["c"].pop("scale"))
+            compiled = Compiled(ids=columns.ids, index=columns.index, scale=scale, **fields["c"])
+            if compiled.seeds.size != columns.n:
+                return None
+            reach = Reachability(**fields["reach"])
+            lower = upper = None
+            if "lower.covered" in state:
+                lower = FixedPoint(**_fields_of(FixedPoint, state, "lower"))
+                upper = (
+                    FixedPoint(**_fields_of(FixedPoint, state, "upper"))
+                    if "upper.covered" in state
+                    else lower
+                )
+            flags: dict[int, list[str]] = defaultdict(list)
+            values = [flag.value for flag in FLAG_CODES]
+            for position, code in zip(
+                state["flags.position"].tolist(), state["flags.code"].tolist(), strict=True
+            ):
+                flags[position].append(values[code])
+            return cls(compiled, reach, lower, upper, state["effective"], state["statuses"], flags)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def state_key(rule: Rule, day: dt.date) -> str:
+    """A stable name for the results of ``rule`` on ``day`` (any parameter changes it)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if k != "doc"}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, (set, frozenset)):
+            return sorted(plain(v) for v in value)
+        return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+    text = json.dumps({"rule": plain(asdict(rule)), "day": day.isoformat()}, sort_keys=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return f"analysis-{rule.name}-{day.isoformat()}-{digest}"
+
+
+def _fields_of(kind: Any, state: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The array fields of dataclass ``kind`` stored under ``prefix``."""
+    return {
+        name: state[f"{prefix}.{name}"]
+        for name in kind.__dataclass_fields__
+        if f"{prefix}.{name}" in state
+    }
+
+
+def compute(dataset: Dataset, rule: Rule, as_of: dt.date, step: Callable[[int], None]) -> Computed:
+    """Run ``rule`` over ``dataset`` on ``as_of``; ``step(k)`` after each of the
+    :data:`STAGES` stages."""
+    threshold = rule.threshold_on(as_of)
+    c = compile_snapshot(dataset, as_of, rule)
+    step(1)
+    # look-through shares need only the compiled graph: worked out on a second thread
+    # while the fixed points run (both spend their time in numpy and scipy)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        shares = pool.submit(look_through, c)
+        lower = upper = None
+        if threshold is not None and rule.aggregation is Aggregation.all:
+            lower = covered_fixed_point(c, rule, threshold, upper=False)
+            upper = covered_fixed_point(c, rule, threshold, upper=True)
+        elif threshold is not None and rule.aggregation is Aggregation.per_owner:
+            arrangements = [
+                ([c.index[m] for m in a.members], c.index[a.target])
+                for a in dataset.arrangements
+                if a.active_on(as_of)
+            ]
+            lower = per_owner_fixed_point(
+                c, rule, threshold, upper=False, arrangements=arrangements
+            )
+            upper = per_owner_fixed_point(c, rule, threshold, upper=True, arrangements=arrangements)
+        step(2)
+        reach = reach_from_seeds(c)
+        step(3)
+        effective = shares.result()
+    if rule.aggregation is Aggregation.look_through:
+        assert threshold is not None
+        lower, upper = _look_through_fixed_point(c, effective, threshold)
+    in_force = rule.in_force_on(as_of)
+    codes, flags = _classify(c, reach, lower, upper, in_force)
+    step(STAGES)
+    return Computed(c, reach, lower, upper, effective, codes, flags)
+
+
+def _look_through_fixed_point(
+    c: Compiled, effective: np.ndarray, threshold: Threshold
+) -> tuple[FixedPoint, FixedPoint]:
+    """Coverage by look-through share; ``effective`` is corrected in place where the exact
+    share is on the other side of the threshold from its float."""
+    limit = float(threshold.value) / 100
+    meets = effective >= limit if threshold.inclusive else effective > limit
+    covered = meets | c.seeds
+    # shares within rounding of the threshold are decided exactly, ">=" or ">" as it says
+    near = np.flatnonzero(~c.seeds & (np.abs(effective - limit) <= LOOK_THROUGH_EXACT_MARGIN))
+    undecided = np.zeros(c.n, dtype=bool)
+    if near.size:
+        exact = exact_look_through(c, near)
+        for i in near.tolist():
+            if i not in exact:  # below a ring too large to solve exactly: not guessed
+                covered[i] = False
+                undecided[i] = True
+                continue
+            share = exact[i] * 100
+            covered[i] = threshold.met_by(share)
+            effective[i] = _on_its_side(share, threshold) / 100
+    rounds = np.where(covered, 1, -1)
+    rounds[c.seeds] = 0
+    received = np.zeros(c.n, dtype=c.low.dtype)
+    lower = FixedPoint(covered=covered, received=received, round=rounds)
+    if undecided.any():  # possibly covered: at the threshold, within rounding
+        return lower, FixedPoint(covered=covered | undecided, received=received, round=rounds)
+    return lower, lower
+
+
+def _classify(
+    c: Compiled,
+    reach: Reachability,
+    lower_point: FixedPoint | None,
+    upper_point: FixedPoint | None,
+    in_force: bool,
+) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """Each entity's status code and flags of its own."""
+    codes = np.full(c.n, 3, dtype=np.int8)  # clear
+    codes[reach.reached] = 2  # exposed
+    flags: dict[int, list[str]] = defaultdict(list)
+    if lower_point is not None:
+        lower, upper = lower_point.covered, (upper_point or lower_point).covered
+        in_scope = ~c.out_of_scope
+        if in_force:
+            codes[lower & in_scope & ~c.seeds] = 1
+            # a US entity that may meet the test says so too, beside its scope
+            for i in np.flatnonzero(upper & ~lower & ~c.seeds & reach.reached):
+                flags[int(i)].append(Flag.possibly_covered.value)
+            for i in np.flatnonzero(upper & c.out_of_scope & ~c.seeds):
+                flags[int(i)].append(Flag.out_of_scope_us_entity.value)
+        else:
+            for i in np.flatnonzero(lower & in_scope & ~c.seeds):
+                flags[int(i)].append(Flag.would_be_covered.value)
+    data_flags = ((c.conflicted, Flag.conflicting_stakes), (c.closed_ring, Flag.closed_ring))
+    for mask, flag in data_flags:
+        for i in np.flatnonzero(mask):
+            flags[int(i)].append(flag.value)
+    codes[c.seeds] = 0
+    return codes, flags
+
+
+def _on_its_side(share: Fraction, threshold: Threshold) -> float:
+    """An exact look-through share (percent) as the float reported for it, rounded to
+    the six places JSON shows on the side of the threshold the exact share is on: a
+    share just under 50% is never written 50.0 on an entity that is not covered."""
+    value = float(share)
+    shown = Fraction(Decimal(repr(round(value, 6))))
+    if threshold.met_by(shown) == threshold.met_by(share):
+        return value
+    millionths = share * 1_000_000
+    step = math.ceil(millionths) if threshold.met_by(share) else math.floor(millionths)
+    return float(Fraction(step, 1_000_000))

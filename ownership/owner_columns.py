@@ -1,0 +1,106 @@
+"""The owners that count, by columns: every entity's counted owner links
+(:meth:`ownership.legal.LegalShares.counted_owners`) sorted as verdicts list them, and
+any run of them as JSON objects and as explanation text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .arrow_text import TEXT, cat, fill, json_object, json_strings, scaled_text, strings
+from .verdict import OWNER_FIELDS, STATUS_CODES, STATUS_ORDER
+from .wording import OWNER
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
+
+__all__ = ["OwnerColumns"]
+
+
+class OwnerColumns:
+    """Counted owner links of every entity, sorted per owned entity: largest share
+    first, then by the owner's status and id, as ``counted_owners`` sorts them."""
+
+    def __init__(self, analysis: Analysis, codes: np.ndarray) -> None:
+        """``codes``: the analysis's status codes, as int64."""
+        self.analysis = a = analysis
+        self.codes = codes
+        columns = a.columns
+        h = columns.holdings
+        rows = np.flatnonzero(a.active_holding_rows)
+        rows = rows[a.legal.owner_sets[1][h.owner[rows]]]
+        owner, owned, control = h.owner[rows], h.owned[rows], h.control[rows]
+        low = np.where(control, 0, h.low[rows]).astype(np.int64)
+        high = np.where(control, 0, h.high[rows]).astype(np.int64)
+        order_of_status = np.asarray([STATUS_ORDER[s] for s in STATUS_CODES])[self.codes[owner]]
+        distinct = np.unique(owner)
+        by_id = sorted(range(distinct.size), key=lambda k: a.compiled.ids[distinct[k]])
+        rank = np.empty(distinct.size, dtype=np.int64)
+        rank[by_id] = np.arange(distinct.size)
+        owner_rank = rank[np.searchsorted(distinct, owner)]
+        order = np.lexsort((np.arange(rows.size), owner_rank, order_of_status, -low, owned))
+        self.owner_rows = rows[order]
+        self.owner_control = control[order]
+        self.owner_low, self.owner_high = low[order], high[order]
+        self.owned_sorted = owned[order]
+        self.via_control = np.zeros(a.compiled.n, dtype=bool)
+        self.via_control[owned[control]] = True
+
+    def of_span(self, start: int, end: int) -> tuple[np.ndarray, slice]:
+        """The links into entities ``start`` to ``end``: offsets of each entity's, from 0,
+        and where they are among the sorted links."""
+        first, last = np.searchsorted(self.owned_sorted, [start, end])
+        offsets = np.searchsorted(self.owned_sorted[first:last], np.arange(start, end))
+        return np.append(offsets, last - first), slice(int(first), int(last))
+
+    def texts(
+        self,
+        part: slice,
+        ids_json: pa.Array,
+        names_json: pa.Array,
+        names: pa.Array,
+        status_json: pa.Array,
+    ) -> tuple[pa.Array, pa.Array]:
+        """Owner links ``part`` of the sorted ones, as JSON objects and as explanation text,
+        from every entity's id and name as JSON, its name, and each status as JSON."""
+        h = self.analysis.columns.holdings
+        scale = 10**self.analysis.columns.places
+        rows, control = self.owner_rows[part], self.owner_control[part]
+        low, high = self.owner_low[part], self.owner_high[part]
+        owner = h.owner[rows]
+        share = self._share_texts(rows, control, low, scale)
+        status_text = status_json.take(pa.array(self.codes[owner]))
+        owners = pa.array(owner)
+        kind = pc.if_else(pa.array(control), '"control"', '"ownership"').cast(TEXT)
+        fields = {
+            "owner": ids_json.take(owners),
+            "owner_name": names_json.take(owners),
+            "share": json_strings(share),
+            "percent_min": scaled_text(low, scale),
+            "percent_max": scaled_text(high, scale),
+            "owner_status": status_text,
+            "kind": kind,
+        }
+        owner_json = cat(*json_object(fields, OWNER_FIELDS))
+        plain_status = pc.utf8_slice_codeunits(status_text, 1, -1)
+        owner_text = fill(
+            OWNER, name=names.take(owners), share=share, status=plain_status, joint=""
+        )
+        return owner_json, owner_text
+
+    def _share_texts(
+        self, rows: np.ndarray, control: np.ndarray, low: np.ndarray, scale: int
+    ) -> pa.Array:
+        h = self.analysis.columns.holdings
+        given = h.percent_given[rows]
+        text = pc.if_else(pa.array(given), cat(scaled_text(low, scale), "%"), "unknown %")
+        text = pc.if_else(pa.array(control), "control", text).cast(TEXT)
+        ranged = ~control & ~given & h.range_given[rows]
+        if ranged.any():
+            exact = [h.share_text(k, scale) for k in rows[ranged].tolist()]
+            text = pc.replace_with_mask(text, pa.array(ranged), strings(exact))
+        return text
