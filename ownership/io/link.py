@@ -239,12 +239,12 @@ def find_links(
     # 1. identifiers; 2. names, for list entries
     candidates = Candidates(entities)
     propose_by_identifier(dataset, candidates)
-    last_name = propose_by_name(dataset, candidates, review)
+    propose_by_name(dataset, candidates, review)
 
     # 3. decide
     settled = same_as.pairs if same_as else {}
     notes = same_as.notes if same_as else {}
-    decisions = _proposed(candidates, keep_first, settled, accept, review, last_name)
+    decisions = _proposed(candidates, keep_first, settled, accept, review)
     decisions += _settled(entities, keep_first, settled, notes)
     status_rank = {"confirmed": 0, "linked": 1, "review": 2, "rejected": 3}
     decisions.sort(key=lambda d: (status_rank[d.status], -d.score, d.left, d.right))
@@ -257,7 +257,6 @@ def _proposed(
     settled: Mapping[frozenset[str], bool],
     accept: float,
     review: float,
-    last_name: str,
 ) -> list[LinkDecision]:
     """The candidate pairs the same_as file does not settle that score ``review`` or more:
     linked from ``accept`` when no rival scores within AMBIGUITY_MARGIN, else to review."""
@@ -265,9 +264,7 @@ def _proposed(
     decisions: list[LinkDecision] = []
     best_for: dict[str, list[tuple[float, frozenset[str]]]] = defaultdict(list)
     for pair, (score, _) in candidates.scores.items():
-        # filed under each character of last_name: a pair has rivals only when one of
-        # its members is an entity id of one character that occurs in last_name
-        for member in last_name:
+        for member in pair:  # a pair's rivals: the other pairs of either of its members
             best_for[member].append((score, pair))
     for pair, (score, reason) in candidates.scores.items():
         a, b = sorted(pair)

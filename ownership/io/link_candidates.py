@@ -135,14 +135,12 @@ def propose_by_identifier(dataset: Dataset, candidates: Candidates) -> None:
                 )
 
 
-def propose_by_name(dataset: Dataset, candidates: Candidates, review: float) -> str:
+def propose_by_name(dataset: Dataset, candidates: Candidates, review: float) -> None:
     """Pairs of a list entry and an entity of another source whose names (or aliases, or
-    former names) are equal once normalised, or close enough to score ``review`` or more;
-    the last normalised name looked at is returned."""
+    former names) are equal once normalised, or close enough to score ``review`` or more."""
     entities = candidates.entities
     order = {e.id: i for i, e in enumerate(dataset.entities)}
     listed = {x.entity for x in dataset.listings}
-    key = ""
     names: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for entity in dataset.entities:
         for name, how in _names(entity):
@@ -181,7 +179,6 @@ def propose_by_name(dataset: Dataset, candidates: Candidates, review: float) -> 
                         candidates.propose,
                         _different_sources,
                     )
-    return key
 
 
 def _names(entity: Entity) -> list[tuple[str, str]]:

@@ -111,6 +111,37 @@ def test_country_is_the_tie_breaker(other: tuple[str, str | None], status: str |
     assert found == ([status] if status else [])
 
 
+def test_two_close_candidates_for_one_entry_go_to_review_not_linked() -> None:
+    """One list entry whose name two register entities carry equally well: which one it
+    is, a person decides; neither is linked, each says another candidate scores close."""
+    dataset = Dataset(
+        entities=[
+            _entity("csl-1", "Example Optics Co., Ltd.", "CN", "csl"),
+            _entity("reg-1", "Example Optics Co., Ltd.", "CN", "reg"),
+            _entity("gov-1", "EXAMPLE OPTICS CO LTD", "CN", "gov"),
+        ],
+        listings=[Listing(entity="csl-1", list="entity_list", sources=["csl"])],
+    )
+    found = {(d.left, d.right): d for d in find_links(dataset) if "csl-1" in (d.left, d.right)}
+    assert len(found) == 2
+    assert all(d.status == "review" for d in found.values())
+    assert all("another candidate scores close" in d.reason for d in found.values())
+
+
+def test_a_clear_lead_is_linked_beside_a_weaker_candidate() -> None:
+    dataset = Dataset(
+        entities=[
+            _entity("csl-1", "Example Optics Co., Ltd.", "CN", "csl"),
+            _entity("reg-1", "Example Optics Co., Ltd.", "CN", "reg"),
+            _entity("gov-1", "Example Opticks Co., Ltd.", "CN", "gov"),
+        ],
+        listings=[Listing(entity="csl-1", list="entity_list", sources=["csl"])],
+    )
+    status = {frozenset((d.left, d.right)): d.status for d in find_links(dataset)}
+    assert status[frozenset(("csl-1", "reg-1"))] == "linked"
+    assert status[frozenset(("csl-1", "gov-1"))] == "review"
+
+
 def test_registration_number_across_registers() -> None:
     dataset = Dataset(
         entities=[
