@@ -41,6 +41,7 @@ so it can be reviewed and linked.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -237,7 +238,27 @@ def read_csl_records(records: Iterable[_Record], builder: Builder) -> None:
         _one(record, builder)
 
 
+#: The CSL column each entity field comes from, for messages about a record.
+ENTITY_COLUMNS = {
+    "name": "name",
+    "aliases": "alt_names",
+    "addresses": "addresses",
+    "identifiers": "ids",
+    "country": "addresses",
+    "kind": "type",
+}
+#: The CSL column each listing field comes from.
+LISTING_COLUMNS = {
+    "list": "source",
+    "program": "programs",
+    "start": "start_date",
+    "end": "end_date",
+    "citation": "federal_register_notice",
+}
+
+
 def _one(record: _Record, builder: Builder) -> None:
+    """One CSL record: its entity and its listing, or a problem naming the record."""
     where = record.where
     if "_invalid" in record.values:
         builder.problem(
@@ -255,25 +276,54 @@ def _one(record: _Record, builder: Builder) -> None:
         builder.problem("empty name", where, "name")
     if not source or not raw_name:
         return
-    code = _code(source)
-    lst = list_id(source)
-    number = record.text("entity_number")
-    rid = record.text("_id") or record.text("id")
-    if number and TREASURY in source.casefold():
-        entity_id = f"ofac-{number}"
-    elif rid:
-        entity_id = f"csl-{rid}"
-    else:
-        entity_id = f"csl-{code.lower()}-{slug(raw_name)}"
+    entity_id = _entity_id(record, source, raw_name)
     if where.record is None:
         where = Where(where.file, where.line, entity_id, where.index, where.section)
 
     name, notes, former, listing_note, clues = _clean_name(raw_name)
     for kind, target_name in clues:
         builder.hint(where, entity=entity_id, kind=kind, text=raw_name, target_name=target_name)
-
-    aliases = [_alias(a) for a in record.items("alt_names")]
     addresses, countries = _addresses(record)
+    dates = _dates(record, builder, where)
+    if dates is None:
+        return
+    fields = {
+        "id": entity_id,
+        "name": name,
+        "kind": _kind(record),
+        "country": _country(record, countries),
+        "aliases": unique([_alias(a) for a in record.items("alt_names")], exclude=[name, *former]),
+        "former_names": [{"name": f, "sources": [builder.source.id]} for f in former],
+        "identifiers": _identifiers(record),
+        "addresses": [
+            a
+            for a in (address_record(t, c, [builder.source.id]) for t, c in addresses)
+            if a is not None
+        ],
+        "note": "\n".join(notes) if notes else None,
+    }
+    if builder.entity(fields, where, fields=ENTITY_COLUMNS) is None:
+        return
+    listing = _listing(record, entity_id, source, dates, listing_note)
+    builder.listing(listing, where, fields=LISTING_COLUMNS)
+
+
+def _entity_id(record: _Record, source: str, raw_name: str) -> str:
+    """OFAC's own number for a Treasury record (the id the SDN readers give it), else the
+    CSL record id, else the list's code and the name."""
+    number = record.text("entity_number")
+    rid = record.text("_id") or record.text("id")
+    if number and TREASURY in source.casefold():
+        return f"ofac-{number}"
+    if rid:
+        return f"csl-{rid}"
+    return f"csl-{_code(source).lower()}-{slug(raw_name)}"
+
+
+def _country(record: _Record, countries: list[str]) -> str | None:
+    """A nationality or citizenship first; an address country only when every address
+    lies in it (a bank with offices abroad is not of the first office's country); then
+    the record's country or flag."""
     nationals = unique(
         c
         for c in (
@@ -282,53 +332,39 @@ def _one(record: _Record, builder: Builder) -> None:
         )
         if c
     )
-    # a nationality or citizenship first; an address country only when every address
-    # lies in it (a bank with offices abroad is not of the first office's country)
     country = nationals[0] if len(nationals) == 1 else None
     if country is None and not nationals and len(set(countries)) == 1:
         country = countries[0]
-    country = (
+    return (
         country or country_code(record.text("country")) or country_code(record.text("vessel_flag"))
     )
+
+
+def _dates(
+    record: _Record, builder: Builder, where: Where
+) -> tuple[dt.date | None, dt.date | None] | None:
+    """The listing's start and end; None, with the problem noted, when one is not a date."""
     try:
         start = parse_date(record.text("start_date"))
     except ValueError as exc:
         builder.problem(str(exc), where, "start_date")
-        return
+        return None
     try:
         end = parse_date(record.text("end_date"), end=True)
     except ValueError as exc:
         builder.problem(str(exc), where, "end_date")
-        return
-    kind = _kind(record)
-    entity = builder.entity(
-        {
-            "id": entity_id,
-            "name": name,
-            "kind": kind,
-            "country": country,
-            "aliases": unique(aliases, exclude=[name, *former]),
-            "former_names": [{"name": f, "sources": [builder.source.id]} for f in former],
-            "identifiers": _identifiers(record),
-            "addresses": [
-                a
-                for a in (address_record(t, c, [builder.source.id]) for t, c in addresses)
-                if a is not None
-            ],
-            "note": "\n".join(notes) if notes else None,
-        },
-        where,
-        fields={
-            "name": "name",
-            "aliases": "alt_names",
-            "addresses": "addresses",
-            "identifiers": "ids",
-            "country": "addresses",
-            "kind": "type",
-        },
-    )
-    if entity is None:
-        return
+        return None
+    return start, end
+
+
+def _listing(
+    record: _Record,
+    entity_id: str,
+    source: str,
+    dates: tuple[dt.date | None, dt.date | None],
+    listing_note: str | None,
+) -> dict[str, Any]:
+    """The listing's fields: list, programmes, dates, citation and what the record notes."""
     remarks = record.text("remarks")
     requirement = record.text("license_requirement")
     note_parts = [
@@ -336,25 +372,15 @@ def _one(record: _Record, builder: Builder) -> None:
         f"remarks: {remarks}" if remarks else None,
         f"license requirement: {requirement}" if requirement else None,
     ]
-    builder.listing(
-        {
-            "entity": entity_id,
-            "list": lst,
-            "program": "; ".join(str(p).strip() for p in record.items("programs")) or None,
-            "start": start,
-            "end": end,
-            "citation": citation(record.text("federal_register_notice")),
-            "note": "\n".join(p for p in note_parts if p) or None,
-        },
-        where,
-        fields={
-            "list": "source",
-            "program": "programs",
-            "start": "start_date",
-            "end": "end_date",
-            "citation": "federal_register_notice",
-        },
-    )
+    return {
+        "entity": entity_id,
+        "list": list_id(source),
+        "program": "; ".join(str(p).strip() for p in record.items("programs")) or None,
+        "start": dates[0],
+        "end": dates[1],
+        "citation": citation(record.text("federal_register_notice")),
+        "note": "\n".join(p for p in note_parts if p) or None,
+    }
 
 
 def _alias(text: Any) -> str:
