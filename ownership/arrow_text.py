@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from .model import fmt_decimal
 from .rules.base import Threshold
-from .wording import Template, percent_words
+from .wording import WORD_CHARACTER, Template, percent_words
 
 __all__ = [
     "TEXT",
@@ -33,6 +33,7 @@ __all__ = [
     "quoted",
     "round6",
     "scaled_text",
+    "stop_after_word",
     "strings",
 ]
 
@@ -79,6 +80,19 @@ def json_strings(text: pa.Array) -> pa.Array:
 def quoted(text: pa.Array) -> pa.Array:
     """Strings known to need no escaping, as JSON string literals."""
     return cat('"', text, '"')
+
+
+def stop_after_word(names: pa.Array) -> np.ndarray:
+    """Per name, whether it ends in a full stop after a word character ("Co.", "Ltd."):
+    a sentence stop right after it is written once (``wording.single_stops``)."""
+    ends = np.flatnonzero(pc.ends_with(names, ".").to_numpy(zero_copy_only=False))
+    before = pc.dictionary_encode(pc.utf8_slice_codeunits(names.take(pa.array(ends)), -2, -1))
+    chars = before.dictionary.to_pylist()
+    word = np.asarray([WORD_CHARACTER.fullmatch(c) is not None for c in chars], dtype=bool)
+    stops = np.zeros(len(names), dtype=bool)
+    if ends.size:
+        stops[ends] = word[before.indices.to_numpy()]
+    return stops
 
 
 def float_json(values: np.ndarray) -> pa.Array:

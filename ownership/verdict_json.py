@@ -18,6 +18,7 @@ import re
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from functools import cached_property
 from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
@@ -40,6 +41,7 @@ from .arrow_text import (
     quoted,
     round6,
     scaled_text,
+    stop_after_word,
     strings,
 )
 from .chain_walks import Chains
@@ -83,6 +85,7 @@ _DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{PYTHON_SPACE}]|$)"
 _JSON_SPECIAL_IN = re.compile(JSON_SPECIAL)
 #: ``wording.DOUBLE_STOP`` (where ``wording.single_stops`` may act), for RE2.
 _DOUBLE_STOP_RE2 = rf"\.\.([{PYTHON_SPACE}]|$)"
+_NOTHING = pa.scalar("", TEXT)
 #: Stands for the highest share unknown or range shares could reach, until filled in.
 _POSSIBLE_HIGH = "\x00"
 
@@ -240,7 +243,6 @@ class _Lines:
         fixed_texts = [a.rule_when, a.threshold_text]
         self.any_double_stop = (
             self.names_double_stop
-            or self.names_end_in_stop
             or pc.any(pc.match_substring_regex(self.tails, _DOUBLE_STOP_RE2)).as_py()
             or any(DOUBLE_STOP.search(t) or t.endswith(".") for t in fixed_texts)
         )
@@ -260,7 +262,7 @@ class _Lines:
             pc.equal(pc.binary_length(self.names_json), pc.add(pc.binary_length(self.names), 2))
         ).as_py()
         self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
-        self.names_end_in_stop = pc.any(pc.ends_with(self.names, ".")).as_py()
+        self.stop_after_word = stop_after_word(self.names)
         self.countries_json = json_strings(strings(countries))
 
     def _effective_columns(self) -> None:
@@ -449,85 +451,23 @@ class _Lines:
         self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
     ) -> pa.Array:
         """The explanation of every row not written row by row: the templates
-        ``Explainer.explain`` fills, filled by columns."""
-        a = self.analysis
-        rule_when, threshold = a.rule_when, a.threshold_text
-        aggregation = a.rule.aggregation
+        ``Explainer.explain`` fills, filled by columns, status by status."""
+        rule_when = self.analysis.rule_when
         start, size = int(span[0]), span.size  # a run of rows: columns are sliced
         names = self.names.slice(start, size)
         effective = self.effective_text.slice(start, size)
-        nothing = pa.scalar("", TEXT)
         parts: list[pa.Array] = []
         picks: list[np.ndarray] = []
-
-        def rows_of(status: Status) -> tuple[np.ndarray, pa.Array]:
+        for status in (Status.clear, Status.covered, Status.exposed):
             local = np.flatnonzero((codes == STATUS_CODES.index(status)) & ~self.by_row[span])
             picks.append(local)
-            return local, pa.array(local)
-
-        local, at = rows_of(Status.clear)
-        parts.append(fill(CLEAR, name=names.take(at), rule_when=rule_when))
-        local, at = rows_of(Status.covered)
-        if aggregation is Aggregation.look_through:
-            sentence = fill(
-                COVERED_THROUGH_ALL_PATHS,
-                name=names.take(at),
-                rule_when=rule_when,
-                effective=effective.take(at),
-                threshold=threshold,
-            )
-            parts.append(sentence)
-        else:
-            positions = span[local]
-            held = self.legal_low_text.take(pa.array(positions))
-            by_control = self.owners.via_control[positions] & ~self.meets[positions]
-            basis = pc.if_else(
-                pa.array(by_control),
-                pa.scalar(BASIS_CONTROL.fill(), TEXT),
-                fill(BASIS_HELD, held=held, threshold=threshold),
-            )
-            if self.owner_of is not None:
-                person = self.names.take(pa.array(self.owner_of[positions]))
-                basis = fill(BASIS_ONE_PERSON, person=person, held=held, threshold=threshold)
-            chains = chain_names.take(at)
-            chain_sentence = pc.if_else(
-                pc.equal(chains, ""), nothing, cat(" ", fill(CHAIN, chain=chains))
-            )
-            covered = fill(
-                COVERED,
-                name=names.take(at),
-                rule_when=rule_when,
-                basis=basis,
-                owners=owner_text.take(at),
-            )
-            look_through = fill(LOOK_THROUGH, effective=effective.take(at))
-            parts.append(cat(covered, chain_sentence, " ", look_through))
-        local, at = rows_of(Status.exposed)
-        positions = span[local]
-        lead = self.nearest[positions]
-        nearest = pc.utf8_rtrim(self.names.take(pa.array(lead, mask=lead < 0)), ".")
-        nearest = pc.fill_null(nearest, pa.scalar("None", TEXT))
-        if aggregation in (Aggregation.all, Aggregation.per_owner):
-            shares = fill(
-                EXPOSED_SHARES,
-                held=self.legal_low_text.take(pa.array(positions)),
-                threshold=threshold,
-                effective=effective.take(at),
-            )
-        else:
-            shares = fill(LOOK_THROUGH, effective=effective.take(at))
-        owners = owner_text.take(at)
-        owners_sentence = pc.if_else(
-            pc.equal(owners, ""), nothing, cat(" ", fill(OWNERS_THAT_COUNT, owners=owners))
-        )
-        exposed = fill(
-            EXPOSED,
-            name=names.take(at),
-            rule_when=rule_when,
-            chain=chain_names.take(at),
-            nearest=nearest,
-        )
-        parts.append(cat(exposed, " ", shares, owners_sentence))
+            rows = _Rows(span[local], pa.array(local), names, effective, chain_names, owner_text)
+            if status is Status.clear:
+                parts.append(fill(CLEAR, name=rows.names, rule_when=rule_when))
+            elif status is Status.covered:
+                parts.append(self._covered(rows))
+            else:
+                parts.append(self._exposed(rows))
         by_row = np.flatnonzero(self.by_row[span])
         picks.append(by_row)
         parts.append(strings([""] * by_row.size))
@@ -535,7 +475,76 @@ class _Lines:
         where = np.empty(span.size, dtype=np.int64)
         where[order] = np.arange(span.size)
         text = pa.concat_arrays(parts).take(pa.array(where))
-        text = cat(text, self.tails.slice(start, size))
+        return self._single_stops(cat(text, self.tails.slice(start, size)))
+
+    def _covered(self, rows: _Rows) -> pa.Array:
+        """The explanations of covered rows: basis, owners, chain, look-through share."""
+        a = self.analysis
+        rule_when, threshold = a.rule_when, a.threshold_text
+        if a.rule.aggregation is Aggregation.look_through:
+            return fill(
+                COVERED_THROUGH_ALL_PATHS,
+                name=rows.names,
+                rule_when=rule_when,
+                effective=rows.effective,
+                threshold=threshold,
+            )
+        positions = rows.positions
+        held = self.legal_low_text.take(pa.array(positions))
+        by_control = self.owners.via_control[positions] & ~self.meets[positions]
+        basis = pc.if_else(
+            pa.array(by_control),
+            pa.scalar(BASIS_CONTROL.fill(), TEXT),
+            fill(BASIS_HELD, held=held, threshold=threshold),
+        )
+        if self.owner_of is not None:
+            person = self.names.take(pa.array(self.owner_of[positions]))
+            basis = fill(BASIS_ONE_PERSON, person=person, held=held, threshold=threshold)
+        # the chain ends with the entity itself: after "Ltd." the sentence's own stop is
+        # dropped here, as wording.single_stops would, so the text needs no regex pass
+        chain = fill(CHAIN, chain=rows.chains)
+        chain = pc.if_else(
+            pa.array(self.stop_after_word[positions]), pc.utf8_slice_codeunits(chain, 0, -1), chain
+        )
+        chain_sentence = pc.if_else(pc.equal(rows.chains, ""), _NOTHING, cat(" ", chain))
+        covered = fill(
+            COVERED, name=rows.names, rule_when=rule_when, basis=basis, owners=rows.owners
+        )
+        look_through = fill(LOOK_THROUGH, effective=rows.effective)
+        return cat(covered, chain_sentence, " ", look_through)
+
+    def _exposed(self, rows: _Rows) -> pa.Array:
+        """The explanations of exposed rows: chain, nearest listed, shares, owners."""
+        a = self.analysis
+        lead = self.nearest[rows.positions]
+        nearest = pc.utf8_rtrim(self.names.take(pa.array(lead, mask=lead < 0)), ".")
+        nearest = pc.fill_null(nearest, pa.scalar("None", TEXT))
+        if a.rule.aggregation in (Aggregation.all, Aggregation.per_owner):
+            shares = fill(
+                EXPOSED_SHARES,
+                held=self.legal_low_text.take(pa.array(rows.positions)),
+                threshold=a.threshold_text,
+                effective=rows.effective,
+            )
+        else:
+            shares = fill(LOOK_THROUGH, effective=rows.effective)
+        owners_sentence = pc.if_else(
+            pc.equal(rows.owners, ""),
+            _NOTHING,
+            cat(" ", fill(OWNERS_THAT_COUNT, owners=rows.owners)),
+        )
+        exposed = fill(
+            EXPOSED,
+            name=rows.names,
+            rule_when=a.rule_when,
+            chain=rows.chains,
+            nearest=nearest,
+        )
+        return cat(exposed, " ", shares, owners_sentence)
+
+    def _single_stops(self, text: pa.Array) -> pa.Array:
+        """``text`` with a stop after a name ending in one written once, as
+        ``wording.single_stops`` does."""
         if not self.any_double_stop:
             return text
         doubled = pc.match_substring(text, "..")
@@ -544,3 +553,38 @@ class _Lines:
         rows = pc.indices_nonzero(doubled)
         fixed = pc.replace_substring_regex(text.take(rows), _DOUBLE_STOP_AFTER_WORD, r"\1.\2")
         return pc.replace_with_mask(text, doubled, fixed)
+
+
+class _Rows:
+    """The rows of one status in a batch, and their columns: ``positions`` in the
+    dataset, and the batch's names, look-through texts, chains and owners taken at them
+    (each on first use)."""
+
+    def __init__(
+        self,
+        positions: np.ndarray,
+        at: pa.Array,
+        names: pa.Array,
+        effective: pa.Array,
+        chains: pa.Array,
+        owners: pa.Array,
+    ) -> None:
+        self.positions = positions
+        self._at = at
+        self._columns = {"names": names, "effective": effective, "chains": chains, "owners": owners}
+
+    @cached_property
+    def names(self) -> pa.Array:
+        return self._columns["names"].take(self._at)
+
+    @cached_property
+    def effective(self) -> pa.Array:
+        return self._columns["effective"].take(self._at)
+
+    @cached_property
+    def chains(self) -> pa.Array:
+        return self._columns["chains"].take(self._at)
+
+    @cached_property
+    def owners(self) -> pa.Array:
+        return self._columns["owners"].take(self._at)
