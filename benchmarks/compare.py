@@ -51,7 +51,8 @@ def main() -> None:
         "--rule", "bis-affiliates", "--as-of", args.as_of, "--format", "jsonl",
     ]  # fmt: skip
     for number in range(args.rounds):
-        for checkout in args.checkouts:
+        # the order alternates, so neither checkout always runs on a machine just woken
+        for checkout in args.checkouts if number % 2 == 0 else args.checkouts[::-1]:
             run = subprocess.run(
                 [sys.executable, "-c", STEPS, str(checkout), str(args.data), args.as_of,
                  args.entity],
