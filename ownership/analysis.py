@@ -261,10 +261,12 @@ class Analysis:
     # ------------------------------------------------------------------ queries
     @cached_property
     def names(self) -> Any:
-        """Name index over every name of every entity (see :mod:`ownership.resolve`)."""
+        """The matcher over every name of every entity (see :mod:`ownership.matching`):
+        ``match``, ``resolve``, ``suggest``, ``find``."""
+        from .matching import Matcher
         from .resolve import NameIndex
 
-        return NameIndex(self.dataset)
+        return Matcher(NameIndex(self.dataset))
 
     def resolve(self, name: str) -> str:
         """The id of the one entity ``name`` denotes (id, name, alias or former name)."""

@@ -110,10 +110,16 @@ class EntityNotFound(OwnershipError, LookupError):
 class AmbiguousName(OwnershipError, LookupError):
     """Several entities match a name; the user must pick one by id."""
 
-    def __init__(self, query: str, candidates: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, query: str, candidates: list[tuple[str, str]], evidence: list[str] | None = None
+    ) -> None:
         self.query = query
         self.candidates = candidates
-        listing = "; ".join(f"{eid} ({name})" for eid, name in candidates)
+        self.evidence = evidence or [""] * len(candidates)
+        listing = "; ".join(
+            f"{eid} ({name}{': ' + why if why else ''})"
+            for (eid, name), why in zip(candidates, self.evidence, strict=True)
+        )
         super().__init__(f"{query!r} matches several entities: {listing}. Use the id instead.")
 
 

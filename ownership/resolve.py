@@ -1,8 +1,9 @@
 """Find an entity from what a person types: id, name, alias or former name.
 
 Names are compared after normalisation: case, punctuation, full-width characters and
-company suffixes (Co., Ltd., Inc., 有限公司 ...) do not matter. When nothing matches,
-close names are suggested; when several entities match, the caller must choose.
+company suffixes (Co., Ltd., Inc., 有限公司 ...) do not matter. :class:`NameIndex` holds
+every name of a dataset's entities, normalised; :mod:`ownership.matching` scores queries
+against it, resolves a name to one entity and suggests close names.
 
 >>> normalise_name("Inspur Group Co., Ltd.")
 'inspur group'
@@ -17,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -26,10 +26,9 @@ import numpy as np
 
 from .columns import columns_of
 from .derived import derived
-from .errors import AmbiguousName, EntityNotFound
 from .model import Dataset, Entity
 
-__all__ = ["Match", "NameIndex", "normalise_name"]
+__all__ = ["Match", "NameIndex", "normalise_name", "normalise_names"]
 
 #: Legal-form words dropped before comparing names; they vary between sources.
 COMPANY_SUFFIXES = (
@@ -63,9 +62,6 @@ NAME_KEYS = "names-normalised"
 OTHER_NAMES = "names-other"
 _HOW = ("alias", "former name")
 
-#: Fuzzy score (0-100) below which a name is not offered as a suggestion.
-SUGGESTION_CUTOFF = 70
-
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
@@ -82,6 +78,33 @@ def normalise_name(name: str) -> str:
     while len(words) > 1 and words[-1] in COMPANY_SUFFIXES:
         words.pop()
     return " ".join(words)
+
+
+#: Names of only these characters are normalised by Arrow kernels (:func:`normalise_names`):
+#: for them NFKC changes nothing and lower case is case folding.
+PLAIN_NAME = r"^[A-Za-z0-9 &'(),./-]*$"
+#: Legal-form words at the end of a plain name, after another word.
+_TRAILING_SUFFIXES = r"(?: (?:" + "|".join(COMPANY_SUFFIXES) + "))+$"
+
+
+def normalise_names(names: list[str]) -> Any:
+    """:func:`normalise_name` of each name, as an Arrow string array: plain ASCII names
+    (most, in any register) by Arrow kernels at once, the others one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(names, pa.large_string())
+    text = pc.replace_substring_regex(pc.utf8_lower(array), r"[^a-z0-9 ]", " ")
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r" +", " "))
+    text = pc.replace_substring_regex(text, _TRAILING_SUFFIXES, "")
+    plain = pc.match_substring_regex(array, PLAIN_NAME)
+    other = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
+    if other.size:
+        fixed = pa.array([normalise_name(names[k]) for k in other.tolist()], pa.large_string())
+        mask = np.zeros(len(names), dtype=bool)
+        mask[other] = True
+        text = pc.replace_with_mask(text, pa.array(mask), fixed)
+    return text
 
 
 @dataclass(frozen=True)
@@ -127,7 +150,7 @@ def _strings(offsets: np.ndarray, data: np.ndarray) -> Any:
 
 
 @dataclass(frozen=True)
-class _OtherNames:
+class OtherNames:
     """Aliases and former names by columns: entity position, the name, its normalised
     key, 0 alias / 1 former name, and the last day a former name was used (0 unknown)."""
 
@@ -156,22 +179,21 @@ class NameIndex:
         return None if position is None else self.dataset.entities[position]
 
     @cached_property
-    def _name_keys(self) -> Any:
+    def name_keys(self) -> Any:
         """The normalised current name of every entity, as an Arrow string array."""
-        import pyarrow as pa
 
         store = derived(self.dataset).store
         stored = store.get(NAME_KEYS) if store is not None else None
         if stored is not None and stored["offsets"].size == self.columns.n + 1:
             return _strings(stored["offsets"], stored["data"])
-        names = [normalise_name(name) for name in self.columns.names]
+        keys = normalise_names(list(self.columns.names))
         if store is not None:
-            offsets, data = _pack(names)
+            offsets, data = _pack(keys.to_pylist())
             store.put(NAME_KEYS, {"offsets": offsets, "data": data})
-        return pa.array(names, pa.large_string())
+        return keys
 
     @cached_property
-    def _other_name_table(self) -> _OtherNames:
+    def other_name_table(self) -> OtherNames:
         """Every alias and former name, a row each in dataset order, with its key."""
         store = derived(self.dataset).store
         table = store.get(OTHER_NAMES) if store is not None else None
@@ -179,7 +201,7 @@ class NameIndex:
             rows = self._read_other_names()
             names = [row[1] for row in rows]
             name_offsets, name_data = _pack(names)
-            key_offsets, key_data = _pack([normalise_name(name) for name in names])
+            key_offsets, key_data = _pack(normalise_names(names).to_pylist())
             table = {
                 "position": np.array([row[0] for row in rows], dtype=np.int64),
                 "how": np.array([row[2] for row in rows], dtype=np.int8),
@@ -191,7 +213,7 @@ class NameIndex:
             }
             if store is not None:
                 store.put(OTHER_NAMES, table)
-        return _OtherNames(
+        return OtherNames(
             position=np.asarray(table["position"]),
             names=_strings(table["name_offsets"], table["name_data"]),
             keys=_strings(table["key_offsets"], table["key_data"]),
@@ -201,7 +223,7 @@ class NameIndex:
 
     def _other_entries(self, rows: Any) -> list[tuple[int, str, str, dt.date | None]]:
         """(position, name, how, last day used) of the given rows of the other names."""
-        table = self._other_name_table
+        table = self.other_name_table
         rows = np.asarray(rows, dtype=np.int64)
         names = table.names.take(rows).to_pylist()
         untils = table.until[rows].tolist()
@@ -211,18 +233,6 @@ class NameIndex:
                 table.position[rows].tolist(), names, table.how[rows].tolist(), untils, strict=True
             )
         ]
-
-    @cached_property
-    def _other_names(self) -> dict[str, list[tuple[int, str, str, dt.date | None]]]:
-        """Normalised alias or former name -> (position, name, how, until): for fuzzy
-        suggestions, which score every key."""
-        table = self._other_name_table
-        found: dict[str, list[tuple[int, str, str, dt.date | None]]] = defaultdict(list)
-        entries = self._other_entries(np.arange(len(table.keys)))
-        for key, entry in zip(table.keys.to_pylist(), entries, strict=True):
-            if key:
-                found[key].append(entry)
-        return found
 
     def _read_other_names(self) -> list[tuple[int, str, int, int]]:
         """(position, name, 0 alias / 1 former name, last day used or 0) of every entity."""
@@ -250,7 +260,7 @@ class NameIndex:
 
     def prepare(self) -> None:
         """Normalise every name now (and keep them in the dataset's store, if it has one)."""
-        _ = self._name_keys, self._other_name_table
+        _ = self.name_keys, self.other_name_table
 
     def _entries(self, key: str) -> list[tuple[Entity, str, str, dt.date | None]]:
         """Entities using the normalised name ``key``, in dataset order."""
@@ -258,11 +268,11 @@ class NameIndex:
 
         entries: list[tuple[int, str, str, dt.date | None]] = []
         if key:
-            same = pc.equal(self._name_keys, key).to_numpy(zero_copy_only=False)
+            same = pc.equal(self.name_keys, key).to_numpy(zero_copy_only=False)
             entries = [
                 (p, self.columns.names[p], "name", None) for p in np.flatnonzero(same).tolist()
             ]
-            keys = self._other_name_table.keys
+            keys = self.other_name_table.keys
             if len(keys):
                 same = pc.equal(keys, key).to_numpy(zero_copy_only=False)
                 entries += self._other_entries(np.flatnonzero(same))
@@ -282,35 +292,3 @@ class NameIndex:
             if current is None or rank[how] < rank[current.how]:
                 found[entity.id] = Match(entity, how, name, until=until)
         return list(found.values())
-
-    def suggest(self, query: str, limit: int = 5) -> list[Match]:
-        """Close names by fuzzy score, best first (``rapidfuzz``)."""
-        from rapidfuzz import fuzz, process, utils
-
-        keys = list(dict.fromkeys([*self._name_keys.to_pylist(), *self._other_names]).keys() - {""})
-        if not keys:
-            return []
-        scored = process.extract(
-            normalise_name(query),
-            keys,
-            scorer=fuzz.WRatio,
-            processor=utils.default_process,
-            limit=limit * 2,
-            score_cutoff=SUGGESTION_CUTOFF,
-        )
-        result: dict[str, Match] = {}
-        for key, score, _ in scored:
-            for entity, name, _, until in self._entries(key):
-                if entity.id not in result:
-                    result[entity.id] = Match(entity, "fuzzy", name, float(score), until)
-        return list(result.values())[:limit]
-
-    def resolve(self, query: str) -> Match:
-        """Exactly one entity for ``query``, or EntityNotFound / AmbiguousName."""
-        matches = self.find(query)
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise AmbiguousName(query, [(m.entity.id, m.entity.name) for m in matches])
-        suggestions = [f"{m.entity.name} [{m.entity.id}]" for m in self.suggest(query)]
-        raise EntityNotFound(query, suggestions)

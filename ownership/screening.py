@@ -1,7 +1,10 @@
 """Screen a counterparty list against the ownership graph.
 
-Each counterparty name is resolved (id, exact name, alias, former name, then fuzzy) and
-gets the matched entity's verdict: a pipeline can fail when any row reaches a level.
+Each counterparty (a name, and maybe a country and identifiers) is matched by
+:mod:`ownership.matching`: its best candidate gets its verdict, and every candidate above
+the threshold is kept with its score, evidence and status. A row whose two best
+candidates are too close to tell apart is ``ambiguous`` and says so; a pipeline failing
+on a level (``--fail-on``) reads such a row by the worst status among its candidates.
 
 >>> import ownership
 >>> result = ownership.analyze(ownership.load(ownership.bundled_dataset()), as_of="2023-06-01")
@@ -11,51 +14,92 @@ gets the matched entity's verdict: a pipeline can fail when any row reaches a le
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .display import Tabular
+from .matching import AMBIGUITY_MARGIN, THRESHOLD, Candidate, MatchResult, Query
 
 if TYPE_CHECKING:
     from .analysis import Analysis
-    from .resolve import Match
 
-__all__ = ["LEVELS", "ScreenRow", "Screening", "screen", "worst_level"]
+__all__ = [
+    "LEVELS",
+    "SCREEN_FIELDS",
+    "ScreenRow",
+    "Screening",
+    "candidates_text",
+    "screen",
+    "summary",
+    "worst_level",
+]
 
 #: Fuzzy matches scoring below this are not taken as the counterparty (0-100).
-DEFAULT_MIN_SCORE = 88.0
+DEFAULT_MIN_SCORE = THRESHOLD
 
 #: Severity of a status for --fail-on: a row "reaches" a level at or above it.
 LEVELS = {"listed": 3, "covered": 2, "exposed": 1, "clear": 0, "no match": 0}
 
+#: The fields of a screened row, in the order every output writes them; the input
+#: row's columns follow, each as ``input_<column>``.
+SCREEN_FIELDS = (
+    "row",
+    "query",
+    "entity_id",
+    "entity_name",
+    "match",
+    "score",
+    "evidence",
+    "status",
+    "worst_status",
+    "ambiguous",
+    "flags",
+    "reason",
+    "candidates",
+)
+
 
 @dataclass(frozen=True)
 class ScreenRow:
-    """One screened counterparty."""
+    """One screened counterparty: its best candidate's verdict, and every candidate."""
 
     row: int  # 1-based data row
     query: str
     entity_id: str | None
     entity_name: str | None
-    match: str  # id, name, alias, former name, fuzzy, ambiguous, none
+    match: str  # id, identifier, name, alias, former name, fuzzy, ambiguous, none
     score: float
     status: str  # listed, covered, exposed, clear, or "no match"
     flags: tuple[str, ...]
     reason: str
     extra: dict[str, str]
+    evidence: str = ""
+    #: the most severe status among the candidates (the status, unless ambiguous)
+    worst_status: str = "no match"
+    ambiguous: bool = False
+    #: every candidate above the threshold, best first, with its status
+    candidates: tuple[dict[str, Any], ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """Plain data, :data:`SCREEN_FIELDS` first, then the input row's columns."""
+        values = {
             "row": self.row,
             "query": self.query,
             "entity_id": self.entity_id,
             "entity_name": self.entity_name,
             "match": self.match,
             "score": round(self.score, 1),
+            "evidence": self.evidence,
             "status": self.status,
+            "worst_status": self.worst_status,
+            "ambiguous": self.ambiguous,
             "flags": list(self.flags),
             "reason": self.reason,
+            "candidates": [dict(c) for c in self.candidates],
+        }
+        return {
+            **{name: values[name] for name in SCREEN_FIELDS},
             **{f"input_{k}": v for k, v in self.extra.items()},
         }
 
@@ -68,13 +112,22 @@ class Screening(list[ScreenRow], Tabular):
     def to_records(self) -> list[dict[str, Any]]:
         return [r.to_dict() for r in self]
 
+    def to_flat_records(self) -> list[dict[str, Any]]:
+        """Records for CSV and TSV: the candidates as one text cell
+        (``name [id] score status``, ``; ``-joined), every input column kept."""
+        return [{**r.to_dict(), "candidates": candidates_text(r.candidates)} for r in self]
 
-def _pick(matches: list[Match], country: str | None) -> list[Match]:
-    if country and len(matches) > 1:
-        same = [m for m in matches if (m.entity.country or "").upper() == country.upper()]
-        if same:
-            return same
-    return matches
+    def columns(self) -> list[str]:
+        """The output columns: :data:`SCREEN_FIELDS`, then the input columns."""
+        inputs = dict.fromkeys(f"input_{k}" for r in self for k in r.extra)
+        return [*SCREEN_FIELDS, *inputs]
+
+
+def candidates_text(candidates: Iterable[Mapping[str, Any]]) -> str:
+    """Candidates in one cell: ``name [id] score status``, ``; ``-joined."""
+    return "; ".join(
+        f"{c['entity_name']} [{c['entity_id']}] {c['score']:g} {c['status']}" for c in candidates
+    )
 
 
 def screen(
@@ -82,69 +135,101 @@ def screen(
     names: Iterable[str],
     *,
     countries: Iterable[str | None] | None = None,
+    identifiers: Iterable[Mapping[str, str]] | None = None,
     extras: Iterable[dict[str, str]] | None = None,
     min_score: float = DEFAULT_MIN_SCORE,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Screening:
-    """Screen ``names`` (with optional countries) against ``analysis``."""
-    index = analysis.names
+    """Screen ``names`` (with optional countries and identifiers by scheme) against
+    ``analysis``; each row keeps its ``extras`` (the input row's columns)."""
+    names = [(name or "").strip() for name in names]
+    country_list = list(countries) if countries is not None else [None] * len(names)
+    identifier_list = list(identifiers) if identifiers is not None else [{}] * len(names)
+    extra_list = list(extras) if extras is not None else [{}] * len(names)
+    queries = [
+        Query(name, country, dict(ids))
+        for name, country, ids in zip(names, country_list, identifier_list, strict=True)
+    ]
+    results = analysis.names.match_many(queries, threshold=min_score, progress=progress)
     rows = Screening()
-    country_list = list(countries) if countries is not None else None
-    extra_list = list(extras) if extras is not None else None
-    for number, query in enumerate(names, start=1):
-        country = country_list[number - 1] if country_list else None
-        extra = extra_list[number - 1] if extra_list else {}
-        query = (query or "").strip()
-        matches = _pick(index.find(query), country) if query else []
-        how = ""
-        if not matches and query:
-            fuzzy = [m for m in index.suggest(query, limit=3) if m.score >= min_score]
-            matches = _pick(fuzzy[:1], country) if fuzzy else []
-        if not matches:
-            rows.append(
-                ScreenRow(
-                    number,
-                    query,
-                    None,
-                    None,
-                    "none",
-                    0.0,
-                    "no match",
-                    (),
-                    "no entity in the data matches this name",
-                    extra,
-                )
-            )
-            continue
-        if len(matches) > 1:
-            # ambiguous: report the most severe candidate, and say so
-            verdicts = [analysis.verdict(m.entity.id) for m in matches]
-            worst = max(range(len(verdicts)), key=lambda i: LEVELS[verdicts[i].status.value])
-            chosen, verdict = matches[worst], verdicts[worst]
-            how = "ambiguous"
-            others = ", ".join(f"{m.entity.name} [{m.entity.id}]" for m in matches)
-            reason = f"ambiguous: matches {others}; the most severe is shown. {verdict.explanation}"
-        else:
-            chosen = matches[0]
-            verdict = analysis.verdict(chosen.entity.id)
-            how = chosen.how
-            note = chosen.note()
-            reason = (note + " " if note else "") + verdict.explanation
-        rows.append(
-            ScreenRow(
-                number,
-                query,
-                chosen.entity.id,
-                verdict.name,
-                how,
-                chosen.score,
-                verdict.status.value,
-                verdict.flags,
-                reason,
-                extra,
-            )
-        )
+    for number, (result, extra) in enumerate(zip(results, extra_list, strict=True), start=1):
+        rows.append(_row(analysis, number, result, extra))
     return rows
 
 
+def _row(analysis: Analysis, number: int, result: MatchResult, extra: dict[str, str]) -> ScreenRow:
+    query = result.query.name
+    best = result.best
+    if best is None or not query:
+        reason = "no entity in the data matches this name"
+        return ScreenRow(number, query, None, None, "none", 0.0, "no match", (), reason, extra)
+    # the best candidate's verdict explains the row; the others need only their status
+    status = {c.entity_id: analysis.status(c.entity_id).value for c in result.candidates}
+    candidates = tuple({**c.to_dict(), "status": status[c.entity_id]} for c in result.candidates)
+    verdict = analysis.verdict(best.entity_id)
+    worst = verdict.status.value
+    if result.ambiguous:
+        close = [c for c in result.candidates if best.score - c.score < AMBIGUITY_MARGIN]
+        worst = max((status[c.entity_id] for c in close), key=LEVELS.__getitem__)
+        named = ", ".join(
+            f"{c.entity_name} [{c.entity_id}] {c.score:g} ({status[c.entity_id]})" for c in close
+        )
+        reason = (
+            f"ambiguous: {len(close)} candidates within {AMBIGUITY_MARGIN:g} points: {named}; "
+            f"the best is shown, the worst status among them is {worst}. {verdict.explanation}"
+        )
+    else:
+        note = _note(best)
+        reason = (note + " " if note else "") + verdict.explanation
+    return ScreenRow(
+        number,
+        query,
+        best.entity_id,
+        verdict.name,
+        "ambiguous" if result.ambiguous else best.how,
+        best.score,
+        verdict.status.value,
+        verdict.flags,
+        reason,
+        extra,
+        evidence=best.evidence_text(),
+        worst_status=worst,
+        ambiguous=result.ambiguous,
+        candidates=candidates,
+    )
+
+
+def _note(candidate: Candidate) -> str | None:
+    """A line for the reader when the match is not the entity's current name."""
+    if candidate.how == "former name":
+        when = f" until {candidate.until.isoformat()}" if candidate.until else ""
+        name = candidate.entity_name
+        return f"{candidate.matched!r} is a former name of {name} (used{when}); renamed."
+    if candidate.how == "alias":
+        return f"{candidate.matched!r} is an alias of {candidate.entity_name.rstrip('.')}."
+    if candidate.how == "fuzzy":
+        return f"closest name: {candidate.matched} (score {candidate.score:.0f})."
+    return None
+
+
 def worst_level(rows: Iterable[ScreenRow]) -> int:
-    return max((LEVELS[r.status] for r in rows), default=0)
+    """The most severe level any row reaches; an ambiguous row by its worst candidate."""
+    return max((LEVELS[r.worst_status] for r in rows), default=0)
+
+
+def summary(rows: list[ScreenRow]) -> str:
+    """One paragraph: rows, matched (exactly, fuzzily), ambiguous, no match, by status."""
+    matched = [r for r in rows if r.entity_id is not None]
+    fuzzy = sum(1 for r in matched if r.match == "fuzzy")
+    ambiguous = sum(1 for r in rows if r.ambiguous)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    order = ("listed", "covered", "exposed", "clear", "no match")
+    by_status = ", ".join(f"{counts[s]} {s}" for s in order if counts.get(s))
+    return (
+        f"{len(rows)} rows screened: {len(matched)} matched "
+        f"({len(matched) - fuzzy - ambiguous} by id, identifier or exact name, "
+        f"{fuzzy} by a close name, {ambiguous} ambiguous), {len(rows) - len(matched)} "
+        f"without a match. By status: {by_status or 'none'}."
+    )

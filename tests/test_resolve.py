@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ownership
 from ownership.errors import AmbiguousName, EntityNotFound
+from ownership.matching import Matcher
 from ownership.model import Dataset, Entity, FormerName
-from ownership.resolve import NameIndex, normalise_name
+from ownership.resolve import NameIndex, normalise_name, normalise_names
 
 from .factories import day
 
 
 @pytest.fixture(scope="module")
-def index() -> NameIndex:
-    return NameIndex(ownership.load(ownership.bundled_dataset()))
+def index() -> Matcher:
+    return Matcher(NameIndex(ownership.load(ownership.bundled_dataset())))
 
 
 @pytest.mark.parametrize(
@@ -49,13 +52,13 @@ def test_normalise_name(raw: str, normal: str) -> None:
     ],
 )
 def test_resolve_by_id_name_alias_and_former_name(
-    index: NameIndex, query: str, entity: str, how: str
+    index: Matcher, query: str, entity: str, how: str
 ) -> None:
     match = index.resolve(query)
     assert (match.entity.id, match.how) == (entity, how)
 
 
-def test_former_name_says_it_was_renamed_and_when(index: NameIndex) -> None:
+def test_former_name_says_it_was_renamed_and_when(index: Matcher) -> None:
     note = index.resolve("Inspur Systems").note()
     assert (
         note
@@ -63,14 +66,14 @@ def test_former_name_says_it_was_renamed_and_when(index: NameIndex) -> None:
     )
 
 
-def test_nothing_matches_gives_suggestions(index: NameIndex) -> None:
+def test_nothing_matches_gives_suggestions(index: Matcher) -> None:
     with pytest.raises(EntityNotFound) as caught:
         index.resolve("Inspur Softwear")
     assert "Inspur Software Co., Ltd. [inspur-software]" in caught.value.suggestions
     assert "Did you mean" in str(caught.value)
 
 
-def test_no_suggestion_for_an_unrelated_name(index: NameIndex) -> None:
+def test_no_suggestion_for_an_unrelated_name(index: Matcher) -> None:
     with pytest.raises(EntityNotFound) as caught:
         index.resolve("Zyxwv Quantum Bakery")
     assert caught.value.suggestions == []
@@ -89,6 +92,24 @@ def test_ambiguous_name_lists_the_candidates() -> None:
         ]
     )
     with pytest.raises(AmbiguousName) as caught:
-        NameIndex(dataset).resolve("alpha trading")
+        Matcher(NameIndex(dataset)).resolve("alpha trading")
     assert [c[0] for c in caught.value.candidates] == ["a1", "a2", "b"]
     assert "Use the id instead" in str(caught.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["co", "ltd", "inc", "limited", "gmbh", "group", "a", "x1"]),
+            st.text(alphabet="AbCz09 &'(),./-_\t", max_size=8),
+            st.text(max_size=6),
+        ),
+        max_size=6,
+    ).map(" ".join)
+)
+def test_names_normalised_together_equal_one_by_one(name: str) -> None:
+    assert normalise_names([name, "Plain Name Ltd."]).to_pylist() == [
+        normalise_name(name),
+        normalise_name("Plain Name Ltd."),
+    ]

@@ -117,10 +117,11 @@ def explain(
     Example: ownership explain "Aivres Systems" --as-of 2025-10-01
     """
     from ..facade import analyze as run_analysis
+    from ..matching import Matcher
     from ..resolve import NameIndex
 
     dataset = load(data, allow_conflicts)
-    match = NameIndex(dataset).resolve(name)
+    match = Matcher(NameIndex(dataset)).resolve(name)
     result = run_analysis(dataset, rule_from_options(rule, lists), as_of)
     verdict = result.verdict(match.entity.id)
     if fmt is not Format.table:
@@ -228,17 +229,28 @@ class FailOn(StrEnum):
     exposed = "exposed"
 
 
+class ScreenFormat(StrEnum):
+    table = "table"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
 @app.command()
 @user_errors
 def screen(
-    counterparties: Annotated[Path, typer.Argument(help="CSV file of counterparties.")],
+    counterparties: Annotated[
+        Path, typer.Argument(help="Counterparty file: CSV, TSV or XLSX, a row each.")
+    ],
     data: DataOption = None,
     allow_conflicts: AllowConflictsOption = False,
     name_column: Annotated[
         str | None,
         typer.Option(
             "--name-column",
-            help="Column holding the names (default: name, company...).",
+            help="Column holding the names (default: name, company, supplier, vendor, "
+            "customer, counterparty, entity, legal name...).",
             show_default=False,
         ),
     ] = None,
@@ -246,7 +258,15 @@ def screen(
         str | None,
         typer.Option(
             "--country-column",
-            help="Column with ISO-2 countries, to break ties.",
+            help="Column with countries (default: country, country code...).",
+            show_default=False,
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="The file's text encoding when it is not UTF-8 (e.g. latin-1).",
             show_default=False,
         ),
     ] = None,
@@ -254,70 +274,86 @@ def screen(
         FailOn | None,
         typer.Option(
             "--fail-on",
-            help="Exit 1 when a row reaches this level (listed > covered > exposed).",
+            help="Exit 1 when a row reaches this level (listed > covered > exposed); an "
+            "ambiguous row counts by its worst candidate.",
             show_default=False,
         ),
     ] = None,
     min_score: Annotated[
-        float, typer.Option("--min-score", help="Lowest fuzzy score (0-100) taken as a match.")
+        float,
+        typer.Option(
+            "--threshold",
+            "--min-score",
+            help="Lowest match score (0-100) a candidate needs.",
+        ),
     ] = 88.0,
     rule: RuleOption = "bis-affiliates",
     as_of: AsOfOption = None,
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table, json, jsonl or csv.")
-    ] = Format.table,
+        ScreenFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (on a terminal), tsv (piped), json, jsonl or csv.",
+            show_default=False,
+        ),
+    ] = None,
     lists: ListsOption = None,
 ) -> None:
     """Screen a counterparty list against the ownership graph.
 
-    Each row gets the matched entity, match score, status and reason. With --fail-on the
-    exit code is 1 when any row reaches that level, for pipelines.
+    Each row gets its best match with score and evidence (which name, alias, former name
+    or identifier matched; whether the countries agree), the entity's status and the
+    reason, and every other candidate above --threshold. A row whose two best candidates
+    are within 3 points is ambiguous and says so. Identifier columns (LEI, unified social
+    credit code, registration number, DUNS) are matched too; every input column is kept
+    as input_<column>. A summary paragraph follows (on stderr for machine formats).
 
-    Example: ownership screen customers.csv --name-column company --fail-on exposed
+    Examples:
+
+      ownership screen suppliers.csv --fail-on exposed
+
+      ownership screen customers.xlsx --name-column "Legal Name" -f csv > screened.csv
     """
     from ..facade import analyze as run_analysis
     from ..io.counterparties import read_counterparties
-    from ..screening import LEVELS, worst_level
+    from ..screening import LEVELS, summary, worst_level
     from ..screening import screen as run_screen
 
     table = read_counterparties(
-        counterparties, name_column=name_column, country_column=country_column
+        counterparties, name_column=name_column, country_column=country_column, encoding=encoding
     )
     dataset = load(data, allow_conflicts)
     result = run_analysis(dataset, rule_from_options(rule, lists), as_of)
-    rows = run_screen(
-        result, table.names, countries=table.countries, extras=table.rows, min_score=min_score
-    )
-    if fmt is Format.table:
+    with progress("screening") as tick:
+        rows = run_screen(
+            result,
+            table.names,
+            countries=table.countries,
+            identifiers=table.identifiers,
+            extras=table.rows,
+            min_score=min_score,
+            progress=tick,
+        )
+    chosen = fmt or (ScreenFormat.table if sys.stdout.isatty() else ScreenFormat.tsv)
+    if chosen is ScreenFormat.table:
         from ..render.grid import sized
         from ..render.text import safe, screen_table
 
         console = new_console()
         console.print(safe(result.header()))
         console.print(sized(screen_table(rows)))
-        counts: dict[str, int] = {}
-        for r in rows:
-            counts[r.status] = counts.get(r.status, 0) + 1
-        console.print(f"{len(rows)} rows: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        console.print(summary(rows))
     else:
-        records = [r.to_dict() for r in rows]
-        if fmt is Format.csv:
-            from ..io.verdicts import write_csv
-
-            columns = [
-                "row",
-                "query",
-                "entity_id",
-                "entity_name",
-                "match",
-                "score",
-                "status",
-                "flags",
-                "reason",
-            ]
-            write_csv(records, sys.stdout, columns)
+        if chosen is ScreenFormat.json or chosen is ScreenFormat.jsonl:
+            emit_records(rows.to_records(), Format(chosen.value))
         else:
-            emit_records(records, fmt)
+            from ..io.verdicts import write_csv, write_tsv
+
+            writer = write_tsv if chosen is ScreenFormat.tsv else write_csv
+            records = rows.to_flat_records()
+            writer(records, sys.stdout, list(records[0]) if records else rows.columns())
+        typer.echo(summary(rows), err=True)
     if fail_on is not None and worst_level(rows) >= LEVELS[fail_on.value]:
         typer.echo(f"screening failed: a row reaches {fail_on.value}", err=True)
         raise typer.Exit(1)
@@ -342,11 +378,12 @@ def timeline(
 
     Example: ownership timeline "Aivres Systems"
     """
+    from ..matching import Matcher
     from ..resolve import NameIndex
     from ..timeline import timeline as run_timeline
 
     dataset = load(data, allow_conflicts)
-    match = NameIndex(dataset).resolve(name)
+    match = Matcher(NameIndex(dataset)).resolve(name)
     chosen = rule_from_options(rule, lists)
     with progress("analysing dates") as tick:
         entries = run_timeline(dataset, match.entity.id, chosen, group=group, progress=tick)
@@ -391,10 +428,11 @@ def show(
     Example: ownership show "Inspur Electronic Information Industry"
     """
     from ..card import entity_card
+    from ..matching import Matcher
     from ..resolve import NameIndex
 
     dataset = load(data, allow_conflicts)
-    match = NameIndex(dataset).resolve(name)
+    match = Matcher(NameIndex(dataset)).resolve(name)
     card = entity_card(dataset, match.entity.id)
     if fmt is not Format.table:
         typer.echo(json_text(card.to_dict()))

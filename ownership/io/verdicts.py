@@ -26,6 +26,7 @@ __all__ = [
     "write_csv",
     "write_json",
     "write_jsonl",
+    "write_tsv",
 ]
 
 #: The columns of a verdict CSV: the verdict's fields but those holding records.
@@ -74,6 +75,21 @@ def write_csv(
     writer.writeheader()
     for record in records:
         writer.writerow({c: _cell(record.get(c)) for c in columns})
+
+
+def write_tsv(records: Iterable[dict[str, Any]], out: TextIO, columns: list[str]) -> None:
+    """Tab-separated rows for a pipe: a header, then a line per record, cells as
+    :func:`write_csv` writes them with tabs and line breaks inside a cell as spaces (no
+    quoting, so ``cut -f`` works)."""
+    out.write("\t".join(columns) + "\n")
+    for record in records:
+        cells = ("" if (v := _cell(record.get(c))) is None else str(v) for c in columns)
+        out.write(
+            "\t".join(
+                " ".join(cell.split("\t")).replace("\n", " ").replace("\r", " ") for cell in cells
+            )
+            + "\n"
+        )
 
 
 def _cell(value: Any) -> Any:
