@@ -297,3 +297,33 @@ def test_fail_on_reads_an_ambiguous_row_by_its_worst_candidate(tmp_path: Path) -
     path = write(tmp_path / "cp.csv", "name\nInspur\n")
     assert run("screen", str(path), "--as-of", DAY, "--fail-on", "covered")[0] == 1
     assert Query("x").identifiers == {}
+
+
+@pytest.mark.parametrize("value", ["-1e309", "nan", "1000", "-1"])
+def test_a_threshold_outside_0_to_100_is_one_clear_line(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path / "cp.csv", "name\nInspur\n")
+    code, _, err = run("screen", str(path), "--threshold", value)
+    assert code == 2 and "is not a score: give a number from 0 to 100" in err
+
+
+def test_a_damaged_workbook_is_one_clear_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "cp.xlsx", "not a workbook")
+    code, _, err = run("screen", str(path))
+    assert code == 2 and "not a readable XLSX workbook" in err and "CSV UTF-8" in err
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=300), suffix=st.sampled_from([".csv", ".tsv", ".xlsx"]))
+def test_any_bytes_are_read_or_refused_with_a_problem(data: bytes, suffix: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"cp{suffix}"
+        path.write_bytes(data)
+        try:
+            table = read_counterparties(path)
+        except DataError as exc:
+            assert exc.problems and all(p.file == str(path) for p in exc.problems)
+        else:
+            assert len(table.names) == len(table.rows) == len(table.countries)
+            assert all(table.names)

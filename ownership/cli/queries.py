@@ -3,6 +3,7 @@ timeline, show."""
 
 from __future__ import annotations
 
+import math
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -320,6 +321,13 @@ def screen(
     from ..screening import LEVELS, summary, worst_level
     from ..screening import screen as run_screen
 
+    if not math.isfinite(min_score) or not 0 <= min_score <= 100:
+        from ..errors import OwnershipError
+
+        raise OwnershipError(
+            f"--threshold {min_score!r} is not a score: give a number from 0 to 100, e.g. "
+            "--threshold 85"
+        )
     table = read_counterparties(
         counterparties, name_column=name_column, country_column=country_column, encoding=encoding
     )
