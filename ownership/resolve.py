@@ -28,7 +28,7 @@ from .columns import columns_of
 from .derived import derived
 from .model import Dataset, Entity
 
-__all__ = ["Match", "NameIndex", "normalise_name", "normalise_names"]
+__all__ = ["Match", "NameIndex", "match_note", "normalise_name", "normalise_names"]
 
 #: Legal-form words dropped before comparing names; they vary between sources.
 COMPANY_SUFFIXES = (
@@ -119,14 +119,22 @@ class Match:
 
     def note(self) -> str | None:
         """A line for the user when the match is not the entity's current name."""
-        if self.how == "former name":
-            when = f" until {self.until.isoformat()}" if self.until else ""
-            return f"{self.matched!r} is a former name of {self.entity.name} (used{when}); renamed."
-        if self.how == "alias":
-            return f"{self.matched!r} is an alias of {self.entity.name.rstrip('.')}."
-        if self.how == "fuzzy":
-            return f"closest name to your query: {self.entity.name} (score {self.score:.0f})."
-        return None
+        return match_note(self.how, self.matched, self.entity.name, self.score, self.until)
+
+
+def match_note(
+    how: str, matched: str, name: str, score: float, until: dt.date | None
+) -> str | None:
+    """A line for the user when ``matched`` (found by ``how``) is not the current
+    ``name`` of the entity it found."""
+    if how == "former name":
+        when = f" until {until.isoformat()}" if until else ""
+        return f"{matched!r} is a former name of {name} (used{when}); renamed."
+    if how == "alias":
+        return f"{matched!r} is an alias of {name.rstrip('.')}."
+    if how == "fuzzy":
+        return f"closest name to your query: {name} (score {score:.0f})."
+    return None
 
 
 def _pack(values: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .display import Tabular
-from .matching import AMBIGUITY_MARGIN, THRESHOLD, Candidate, MatchResult, Query
+from .matching import AMBIGUITY_MARGIN, THRESHOLD, MatchResult, Query
+from .resolve import match_note
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -179,7 +180,7 @@ def _row(analysis: Analysis, number: int, result: MatchResult, extra: dict[str, 
             f"the best is shown, the worst status among them is {worst}. {verdict.explanation}"
         )
     else:
-        note = _note(best)
+        note = match_note(best.how, best.matched, best.entity_name, best.score, best.until)
         reason = (note + " " if note else "") + verdict.explanation
     return ScreenRow(
         number,
@@ -197,19 +198,6 @@ def _row(analysis: Analysis, number: int, result: MatchResult, extra: dict[str, 
         ambiguous=result.ambiguous,
         candidates=candidates,
     )
-
-
-def _note(candidate: Candidate) -> str | None:
-    """A line for the reader when the match is not the entity's current name."""
-    if candidate.how == "former name":
-        when = f" until {candidate.until.isoformat()}" if candidate.until else ""
-        name = candidate.entity_name
-        return f"{candidate.matched!r} is a former name of {name} (used{when}); renamed."
-    if candidate.how == "alias":
-        return f"{candidate.matched!r} is an alias of {candidate.entity_name.rstrip('.')}."
-    if candidate.how == "fuzzy":
-        return f"closest name: {candidate.matched} (score {candidate.score:.0f})."
-    return None
 
 
 def worst_level(rows: Iterable[ScreenRow]) -> int:

@@ -116,7 +116,7 @@ def _text_rows(file: Path, encoding: str | None) -> tuple[list[str], list[list[s
     except OSError as exc:
         raise DataError([Problem(f"cannot open: {exc.strerror}", file=str(file))]) from None
     try:
-        text = _decoded(data, encoding)
+        text = decode_text(data, encoding)
     except ValueError as exc:
         raise DataError([Problem(str(exc), file=str(file))]) from None
     handle = io.StringIO(text, newline="")
@@ -135,21 +135,6 @@ def _text_rows(file: Path, encoding: str | None) -> tuple[list[str], list[list[s
         records.append(row)
         lines.append(reader.line_num)
     return header, records, lines
-
-
-def _decoded(data: bytes, encoding: str | None) -> str:
-    if encoding is None:
-        return decode_text(data)
-    try:
-        return data.decode(encoding)
-    except LookupError:
-        raise ValueError(f"unknown encoding {encoding!r}; try utf-8, utf-16 or latin-1") from None
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ValueError(
-            f"not {encoding} text: byte 0x{data[exc.start]:02x} on line {line}; "
-            "name the file's encoding with --encoding"
-        ) from None
 
 
 def _xlsx_rows(file: Path) -> tuple[list[str], list[list[str]], list[int]]:

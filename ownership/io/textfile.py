@@ -17,12 +17,26 @@ _BOMS = (
 )
 
 
-def decode_text(data: bytes) -> str:
-    """Bytes of a text file as text: UTF-8, or UTF-16/32 when a byte-order mark says so.
+def decode_text(data: bytes, encoding: str | None = None) -> str:
+    """Bytes of a text file as text: UTF-8, or UTF-16/32 when a byte-order mark says so,
+    or ``encoding`` when the user names one.
 
-    Raises ValueError saying where the first byte that is not UTF-8 is, and how to fix
+    Raises ValueError saying where the first byte that does not decode is, and how to fix
     it; other encodings are not guessed (a guessed name would match the wrong entity).
     """
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except LookupError:
+            raise ValueError(
+                f"unknown encoding {encoding!r}; try utf-8, utf-16 or latin-1"
+            ) from None
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise ValueError(
+                f"not {encoding} text: byte 0x{data[exc.start]:02x} on line {line}; "
+                "name the file's encoding with --encoding"
+            ) from None
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
