@@ -143,6 +143,12 @@ class AffiliateReport(Tabular):
     def __len__(self) -> int:
         return len(self.items)
 
+    def ids(self) -> list[str]:
+        """Every affiliate's id, in dataset order, without making the affiliates (a map
+        or figure of the report needs only which entities)."""
+        ids = self.items.analysis.compiled.ids
+        return [ids[k] for k in np.sort(self.items.keys.node).tolist()]
+
     def counts(self) -> dict[str, int]:
         counts = {
             "affiliates": len(self.items),

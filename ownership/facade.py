@@ -98,20 +98,55 @@ class Analysis(analysis.Analysis, Tabular):
         return entity_card(self.dataset, self.resolve(name))
 
     def map(
-        self, name: str | None = None, *, depth: int | None = None, physics: bool = False
+        self,
+        name: str | None = None,
+        *,
+        depth: int | None = None,
+        scope: str | None = None,
+        max_depth: int | None = None,
+        min_percent: float | None = None,
+        physics: bool = False,
     ) -> Any:
-        """An interactive HTML map (of ``name``'s group, or everything); shows inline in Jupyter."""
+        """An interactive HTML map (of ``name``'s group, or what ``affiliates`` reports
+        with ``scope``, ``max_depth``, ``min_percent``, or everything); shows inline in
+        Jupyter."""
         from .render.html import MapView
 
         focus = self.resolve(name) if name else None
-        return MapView(self, focus=focus, depth=depth, physics=physics)
+        return MapView(
+            self,
+            focus=focus,
+            depth=depth,
+            scope=scope,
+            max_depth=max_depth,
+            min_percent=min_percent,
+            physics=physics,
+        )
 
-    def plot(self, name: str | None = None, *, depth: int | None = None, ax: Any = None) -> Any:
-        """A matplotlib ownership tree (of ``name``'s group, or everything); returns the Axes."""
+    def plot(
+        self,
+        name: str | None = None,
+        *,
+        depth: int | None = None,
+        scope: str | None = None,
+        max_depth: int | None = None,
+        min_percent: float | None = None,
+        ax: Any = None,
+    ) -> Any:
+        """A matplotlib ownership tree (of ``name``'s group, or what ``affiliates`` reports
+        with ``scope``, ``max_depth``, ``min_percent``, or everything); returns the Axes."""
         from .render.figure import plot_ownership
 
         focus = self.resolve(name) if name else None
-        return plot_ownership(self, focus=focus, depth=depth, ax=ax)
+        return plot_ownership(
+            self,
+            focus=focus,
+            depth=depth,
+            scope=scope,
+            max_depth=max_depth,
+            min_percent=min_percent,
+            ax=ax,
+        )
 
 
 def analyze(

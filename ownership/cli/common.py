@@ -228,6 +228,25 @@ class Format(StrEnum):
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
+class ScopeChoice(StrEnum):
+    subsidiaries = "subsidiaries"
+    parents = "parents"
+    group = "group"
+
+
+MaxDepthOption = Annotated[
+    int | None, typer.Option("--max-depth", help="Follow at most N links.", show_default=False)
+]
+MinPercentOption = Annotated[
+    float | None,
+    typer.Option(
+        "--min-percent",
+        help="Only affiliates with a look-through share >= P.",
+        show_default=False,
+    ),
+]
+
+
 def rule_from_options(
     name: str,
     lists: list[str] | None,

@@ -12,7 +12,10 @@ from .common import (
     AsOfOption,
     DataOption,
     ListsOption,
+    MaxDepthOption,
+    MinPercentOption,
     RuleOption,
+    ScopeChoice,
     app,
     load,
     rule_from_options,
@@ -38,6 +41,17 @@ def map_command(
         int | None,
         typer.Option("--depth", help="Only entities within N links of NAME.", show_default=False),
     ] = None,
+    scope: Annotated[
+        ScopeChoice | None,
+        typer.Option(
+            "--scope",
+            help="Draw what `affiliates NAME --scope S` reports: subsidiaries, parents or "
+            "the whole group (with --max-depth and --min-percent as there).",
+            show_default=False,
+        ),
+    ] = None,
+    max_depth: MaxDepthOption = None,
+    min_percent: MinPercentOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
         "map.html"
     ),
@@ -51,7 +65,11 @@ def map_command(
     Colour and shape by status, arrows from owner to owned, shares on the links, control
     links dashed, tooltips with the verdict's explanation, search and filter by status.
 
-    Example: ownership map "Inspur Group" --as-of 2025-10-01 --out inspur.html
+    Examples:
+
+      ownership map "Inspur Group" --as-of 2025-10-01 --out inspur.html
+
+      ownership map "Inspur Group" --scope subsidiaries --min-percent 25 --out subs.html
     """
     from ..errors import OwnershipError
     from ..facade import analyze as run_analysis
@@ -65,7 +83,16 @@ def map_command(
         )
     result = run_analysis(dataset, rule_from_options(rule, lists), as_of)
     focus = result.resolve(name) if name else None
-    path = write_map(result, out, focus=focus, depth=depth, physics=physics)
+    path = write_map(
+        result,
+        out,
+        focus=focus,
+        depth=depth,
+        scope=scope.value if scope else None,
+        max_depth=max_depth,
+        min_percent=min_percent,
+        physics=physics,
+    )
     typer.echo(visible(f"wrote {path} ({result.header()})"))
 
 
@@ -86,11 +113,29 @@ def plot(
         int | None,
         typer.Option("--depth", help="Only entities within N links of NAME.", show_default=False),
     ] = None,
+    scope: Annotated[
+        ScopeChoice | None,
+        typer.Option(
+            "--scope",
+            help="Draw what `affiliates NAME --scope S` reports: subsidiaries, parents or "
+            "the whole group (with --max-depth and --min-percent as there).",
+            show_default=False,
+        ),
+    ] = None,
+    max_depth: MaxDepthOption = None,
+    min_percent: MinPercentOption = None,
     lists: ListsOption = None,
 ) -> None:
     """Draw a static ownership tree for reports (matplotlib), in the map's palette.
 
-    Example: ownership plot "Inspur Group" --as-of 2023-06-01 --out inspur.svg
+    A figure draws at most 300 entities, so that every label can be read; narrow a larger
+    group with --scope, --max-depth or --min-percent.
+
+    Examples:
+
+      ownership plot "Inspur Group" --as-of 2023-06-01 --out inspur.svg
+
+      ownership plot "Inspur Group" --scope subsidiaries --max-depth 2 --out tree.png
     """
     from ..facade import analyze as run_analysis
     from ..render.figure import save_figure
@@ -98,5 +143,13 @@ def plot(
     dataset = load(data, allow_conflicts)
     result = run_analysis(dataset, rule_from_options(rule, lists), as_of)
     focus = result.resolve(name) if name else None
-    path = save_figure(result, out, focus=focus, depth=depth)
+    path = save_figure(
+        result,
+        out,
+        focus=focus,
+        depth=depth,
+        scope=scope.value if scope else None,
+        max_depth=max_depth,
+        min_percent=min_percent,
+    )
     typer.echo(f"wrote {path}")

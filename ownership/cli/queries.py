@@ -20,8 +20,11 @@ from .common import (
     FormatOption,
     LimitOption,
     ListsOption,
+    MaxDepthOption,
+    MinPercentOption,
     PerOwnerOption,
     RuleOption,
+    ScopeChoice,
     StrictOption,
     ThresholdOption,
     app,
@@ -137,12 +140,6 @@ def explain(
     console.print(verdict_panel(verdict), soft_wrap=False)
 
 
-class ScopeChoice(StrEnum):
-    subsidiaries = "subsidiaries"
-    parents = "parents"
-    group = "group"
-
-
 @app.command()
 @user_errors
 def affiliates(
@@ -157,17 +154,8 @@ def affiliates(
     ] = ScopeChoice.subsidiaries,
     rule: RuleOption = "bis-affiliates",
     as_of: AsOfOption = None,
-    max_depth: Annotated[
-        int | None, typer.Option("--max-depth", help="Follow at most N links.", show_default=False)
-    ] = None,
-    min_percent: Annotated[
-        float | None,
-        typer.Option(
-            "--min-percent",
-            help="Only affiliates with a look-through share >= P.",
-            show_default=False,
-        ),
-    ] = None,
+    max_depth: MaxDepthOption = None,
+    min_percent: MinPercentOption = None,
     fmt: Annotated[
         Format, typer.Option("--format", "-f", help="table, json, jsonl or csv.")
     ] = Format.table,

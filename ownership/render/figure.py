@@ -52,6 +52,8 @@ LABEL_BOX = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 
 MARKER_SIZE = 260
 #: Inches per entity across the widest level and per level down; the figure grows with
 #: the group, up to a size matplotlib and viewers still handle.
+#: Most entities a figure draws: past it, labels cannot be read at any page size.
+FIGURE_BUDGET = 300
 INCHES_PER_COLUMN = 1.8
 INCHES_PER_LEVEL = 1.5
 MAX_INCHES = 60
@@ -68,6 +70,9 @@ def plot_ownership(
     *,
     focus: str | None = None,
     depth: int | None = None,
+    scope: str | None = None,
+    max_depth: int | None = None,
+    min_percent: float | None = None,
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
@@ -76,7 +81,16 @@ def plot_ownership(
     Without ``ax`` a new pyplot figure sized to the group is made, so notebooks show it.
     Returns the axes.
     """
-    scene = build_scene(analysis, focus=focus, depth=depth)
+    scene = _within_budget(
+        build_scene(
+            analysis,
+            focus=focus,
+            depth=depth,
+            scope=scope,
+            max_depth=max_depth,
+            min_percent=min_percent,
+        )
+    )
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -91,6 +105,9 @@ def save_figure(
     *,
     focus: str | None = None,
     depth: int | None = None,
+    scope: str | None = None,
+    max_depth: int | None = None,
+    min_percent: float | None = None,
     title: str | None = None,
     dpi: int = 150,
 ) -> Path:
@@ -103,12 +120,32 @@ def save_figure(
         )
     from matplotlib.figure import Figure
 
-    scene = build_scene(analysis, focus=focus, depth=depth)
+    scene = _within_budget(
+        build_scene(
+            analysis,
+            focus=focus,
+            depth=depth,
+            scope=scope,
+            max_depth=max_depth,
+            min_percent=min_percent,
+        )
+    )
     fig = Figure(figsize=_figure_size(scene))
     _plot(scene, fig.subplots(), title)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=dpi, bbox_inches="tight", metadata=_metadata(out.suffix.lower()))
     return out
+
+
+def _within_budget(scene: Scene) -> Scene:
+    """``scene``, unless it has more entities than a figure can label legibly."""
+    if len(scene.nodes) > FIGURE_BUDGET:
+        raise OwnershipError(
+            f"{len(scene.nodes):,} entities are more than a figure can label legibly (at most "
+            f"{FIGURE_BUDGET}); narrow it with --max-depth or --min-percent (or --scope "
+            "subsidiaries|parents), or draw the interactive map"
+        )
+    return scene
 
 
 def _plot(scene: Scene, ax: Axes, title: str | None) -> None:

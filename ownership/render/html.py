@@ -81,6 +81,9 @@ def ownership_map(
     *,
     focus: str | None = None,
     depth: int | None = None,
+    scope: str | None = None,
+    max_depth: int | None = None,
+    min_percent: float | None = None,
     physics: bool = False,
     title: str | None = None,
 ) -> str:
@@ -90,7 +93,16 @@ def ownership_map(
     for larger shares; control links are dashed. Hover for names, lists and the
     verdict's explanation; search by name and filter by status in the page.
     """
-    return MapView(analysis, focus=focus, depth=depth, physics=physics, title=title).html
+    return MapView(
+        analysis,
+        focus=focus,
+        depth=depth,
+        scope=scope,
+        max_depth=max_depth,
+        min_percent=min_percent,
+        physics=physics,
+        title=title,
+    ).html
 
 
 def write_map(
@@ -99,11 +111,23 @@ def write_map(
     *,
     focus: str | None = None,
     depth: int | None = None,
+    scope: str | None = None,
+    max_depth: int | None = None,
+    min_percent: float | None = None,
     physics: bool = False,
     title: str | None = None,
 ) -> Path:
     """Write :func:`ownership_map` to ``path`` (parent folders are created) and return it."""
-    view = MapView(analysis, focus=focus, depth=depth, physics=physics, title=title)
+    view = MapView(
+        analysis,
+        focus=focus,
+        depth=depth,
+        scope=scope,
+        max_depth=max_depth,
+        min_percent=min_percent,
+        physics=physics,
+        title=title,
+    )
     return view.write(path)
 
 
@@ -130,10 +154,20 @@ class MapView:
         *,
         focus: str | None = None,
         depth: int | None = None,
+        scope: str | None = None,
+        max_depth: int | None = None,
+        min_percent: float | None = None,
         physics: bool = False,
         title: str | None = None,
     ) -> None:
-        self.scene = build_scene(analysis, focus=focus, depth=depth)
+        self.scene = build_scene(
+            analysis,
+            focus=focus,
+            depth=depth,
+            scope=scope,
+            max_depth=max_depth,
+            min_percent=min_percent,
+        )
         self.physics = physics
         self.title = title
         self._html: str | None = None

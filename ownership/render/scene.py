@@ -47,6 +47,8 @@ class Scene:
     levels: dict[str, int]  # 0 at the top: owners are above every entity they own
     names: dict[str, str]  # as used on the analysis date
     statuses: dict[str, str]
+    #: what was drawn when chosen as affiliates are: "Subsidiaries (up to 2 links, >= 25%)"
+    selection: str = ""
 
     def heading(self, title: str | None = None) -> str:
         """A first line naming what is drawn: the given title, or the focus's group."""
@@ -55,6 +57,8 @@ class Scene:
         if self.focus is None:
             return "Ownership map of the whole dataset"
         name = self.names[self.focus]
+        if self.selection:
+            return f"{self.selection} of {name}"
         if self.depth is None:
             return f"Ownership group of {name}"
         links = "link" if self.depth == 1 else "links"
@@ -67,8 +71,18 @@ class Scene:
         return counts
 
 
-def build_scene(analysis: Analysis, *, focus: str | None = None, depth: int | None = None) -> Scene:
-    """Select ``focus``'s ownership group (or ``depth`` links around it), or every entity.
+def build_scene(
+    analysis: Analysis,
+    *,
+    focus: str | None = None,
+    depth: int | None = None,
+    scope: str | None = None,
+    max_depth: int | None = None,
+    min_percent: float | None = None,
+) -> Scene:
+    """Select ``focus``'s ownership group (or ``depth`` links around it), or every entity;
+    or, given ``scope``, ``max_depth`` or ``min_percent``, what ``affiliates`` reports of
+    ``focus`` with them (scope ``group`` unless given), and ``focus`` itself.
 
     Links are the holdings active on the analysis date, so a sold stake does not join
     two groups that are separate on that date.
@@ -82,12 +96,25 @@ def build_scene(analysis: Analysis, *, focus: str | None = None, depth: int | No
         )
     if focus is not None and focus not in entities:
         raise EntityNotFound(focus)
+    as_affiliates = scope is not None or max_depth is not None or min_percent is not None
+    if as_affiliates and (focus is None or depth is not None):
+        raise OwnershipError(
+            "--scope, --max-depth and --min-percent draw what `affiliates NAME` reports: "
+            "they need a NAME, and replace --depth (give one or the other)"
+        )
     active = [h for h in analysis.dataset.holdings if h.active_on(day)]
     graph = nx.MultiDiGraph()
     graph.add_nodes_from(entities)
     graph.add_edges_from((h.owner, h.owned) for h in active)
     if focus is None:
         chosen = set(entities)
+    elif as_affiliates:
+        from ..affiliates import affiliates
+
+        report = affiliates(
+            analysis, focus, scope=scope or "group", max_depth=max_depth, min_percent=min_percent
+        )
+        chosen = {focus, *report.ids()}
     else:
         around = graph.to_undirected(as_view=True)
         chosen = set(nx.single_source_shortest_path_length(around, focus, cutoff=depth))
@@ -96,7 +123,18 @@ def build_scene(analysis: Analysis, *, focus: str | None = None, depth: int | No
     levels = _levels(graph.subgraph(chosen))
     nodes = tuple(sorted(chosen, key=lambda eid: (levels[eid], names[eid].casefold(), eid)))
     statuses = {eid: analysis.status(eid).value for eid in nodes}
-    return Scene(analysis, focus, depth, nodes, edges, levels, names, statuses)
+    selection = _selection(scope, max_depth, min_percent) if as_affiliates else ""
+    return Scene(analysis, focus, depth, nodes, edges, levels, names, statuses, selection)
+
+
+def _selection(scope: str | None, max_depth: int | None, min_percent: float | None) -> str:
+    limits = []
+    if max_depth is not None:
+        limits.append(f"up to {max_depth} link{'' if max_depth == 1 else 's'}")
+    if min_percent is not None:
+        limits.append(f">= {min_percent:g}% look-through")
+    kind = {"subsidiaries": "Subsidiaries", "parents": "Parents"}.get(scope or "", "Group")
+    return kind + (f" ({', '.join(limits)})" if limits else "")
 
 
 def _levels(graph: nx.MultiDiGraph) -> dict[str, int]:

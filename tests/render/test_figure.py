@@ -139,3 +139,37 @@ def test_save_figure_writes_each_format(sample, tmp_path, suffix, magic):
 def test_save_figure_refuses_unknown_formats(sample, tmp_path):
     with pytest.raises(OwnershipError, match=r"\.png, \.svg, \.pdf"):
         save_figure(sample, tmp_path / "group.jpg")
+
+
+def test_a_figure_past_its_budget_is_refused_naming_how_to_narrow_it(sample, tmp_path, monkeypatch):
+    from ownership.errors import OwnershipError
+    from ownership.render import figure
+
+    monkeypatch.setattr(figure, "FIGURE_BUDGET", 3)
+    with pytest.raises(OwnershipError) as caught:
+        save_figure(sample, tmp_path / "big.png", focus="parent")
+    assert "more than a figure can label legibly (at most 3)" in str(caught.value)
+    assert "--max-depth or --min-percent" in str(caught.value)
+    assert not (tmp_path / "big.png").exists()
+    out = save_figure(sample, tmp_path / "small.png", focus="sub", scope="subsidiaries")
+    assert out.exists()  # sub, range and jv: within the budget
+
+
+def test_plot_and_map_take_the_affiliates_scope_on_the_command_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ownership.cli import app
+    from ownership.render import figure
+
+    runner = CliRunner()
+    args = ["--as-of", "2023-06-01", "--scope", "subsidiaries", "--max-depth", "1"]
+    done = runner.invoke(app, ["map", "Inspur Group", *args, "--out", str(tmp_path / "m.html")])
+    assert done.exit_code == 0, done.output
+    assert (
+        "Subsidiaries (up to 1 link) of Inspur Group Co., Ltd." in (tmp_path / "m.html").read_text()
+    )
+    monkeypatch.setattr(figure, "FIGURE_BUDGET", 2)
+    refused = runner.invoke(app, ["plot", "Inspur Group", *args, "--out", str(tmp_path / "p.png")])
+    assert refused.exit_code == 2
+    assert "narrow it with --max-depth or --min-percent" in refused.stderr
+    assert not (tmp_path / "p.png").exists()

@@ -77,3 +77,27 @@ def test_unknown_focus_and_depth_without_focus_are_user_errors(sample):
 def test_heading_says_what_is_drawn(sample, focus, depth, heading):
     assert build_scene(sample, focus=focus, depth=depth).heading() == heading
     assert build_scene(sample, focus=focus, depth=depth).heading("Mine") == "Mine"
+
+
+def test_a_scope_draws_what_affiliates_reports(sample):
+    # parent owns sub, evil, unknown and controls ctl; sub owns range and 40% of jv
+    subsidiaries = build_scene(sample, focus="parent", scope="subsidiaries")
+    assert set(subsidiaries.nodes) == {"parent", "sub", "evil", "unknown", "ctl", "range", "jv"}
+    assert set(subsidiaries.nodes) == {"parent", *(a.id for a in sample.affiliates("parent"))}
+    assert "partner" in build_scene(sample, focus="parent", scope="group").nodes
+    assert set(build_scene(sample, focus="jv", scope="parents").nodes) == {
+        "jv",
+        "sub",
+        "partner",
+        "parent",
+    }
+    near = build_scene(sample, focus="parent", scope="subsidiaries", max_depth=1)
+    assert set(near.nodes) == {"parent", "sub", "evil", "unknown", "ctl"}
+    assert near.heading() == "Subsidiaries (up to 1 link) of Parent Group"
+
+
+def test_a_scope_needs_a_name_and_replaces_depth(sample):
+    with pytest.raises(OwnershipError, match="need a NAME, and replace --depth"):
+        build_scene(sample, scope="group")
+    with pytest.raises(OwnershipError, match="need a NAME, and replace --depth"):
+        build_scene(sample, focus="parent", depth=1, max_depth=1)
