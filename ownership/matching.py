@@ -229,7 +229,7 @@ class Matcher:
         position = columns.index.get(query.name.strip())
         if position is not None:
             offer(position, 100.0, "id", query.name.strip(), None)
-        if exact >= 0:
+        if key and exact >= 0:  # a name of only punctuation or suffixes matches nothing
             for position, how, name, until in table.entries(exact):
                 offer(position, 100.0, how, name, until)
         for scheme, value in identifiers.items():

@@ -327,3 +327,10 @@ def test_any_bytes_are_read_or_refused_with_a_problem(data: bytes, suffix: str) 
         else:
             assert len(table.names) == len(table.rows) == len(table.countries)
             assert all(table.names)
+
+
+def test_a_name_that_normalises_to_nothing_matches_nothing() -> None:
+    dataset = Dataset(entities=[Entity(id="a", name="..."), Entity(id="b", name="Beta")])
+    matcher = Matcher(NameIndex(dataset))
+    assert matcher.match(Query("!!")).candidates == ()
+    assert matcher.match(Query("-")).candidates == ()
