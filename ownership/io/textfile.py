@@ -32,9 +32,8 @@ def decode_text(data: bytes, encoding: str | None = None) -> str:
                 f"unknown encoding {encoding!r}; try utf-8, utf-16 or latin-1"
             ) from None
         except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
             raise ValueError(
-                f"not {encoding} text: byte 0x{data[exc.start]:02x} on line {line}; "
+                f"not {encoding} text: {_first_bad_byte(data, exc)}; "
                 "name the file's encoding with --encoding"
             ) from None
     for bom, encoding in _BOMS:
@@ -46,11 +45,16 @@ def decode_text(data: bytes, encoding: str | None = None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
         raise ValueError(
-            f"not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} (byte {exc.start}); "
+            f"not UTF-8 text: {_first_bad_byte(data, exc)} (byte {exc.start}); "
             "save the file as UTF-8 (in Excel: CSV UTF-8)"
         ) from None
+
+
+def _first_bad_byte(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where decoding stopped, as a person finds it: the byte and its line."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    return f"byte 0x{data[exc.start]:02x} on line {line}"
 
 
 def allow_long_cells() -> None:
