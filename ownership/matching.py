@@ -122,9 +122,6 @@ class Candidate:
     evidence: tuple[Evidence, ...]
     until: dt.date | None = None  # when a matched former name was last used
 
-    def sort_key(self) -> tuple[float, int, str]:
-        return (-self.score, HOW_RANK[self.how], self.entity_id)
-
     def evidence_text(self) -> str:
         return "; ".join(str(e) for e in self.evidence)
 
@@ -272,7 +269,7 @@ class Matcher:
         raw = np.repeat(scores, counts)
         positions = table.entry_position[entries]
         adjusted = raw.copy()
-        if country:
+        if country:  # _checks's country rule, for every entry at once
             theirs = self._countries[positions]
             adjusted[(theirs != "") & (theirs != country)] -= COUNTRY_PENALTY
         if identifiers:
@@ -300,18 +297,37 @@ class Matcher:
         return rank
 
     def _penalty(self, position: int, country: str, identifiers: Mapping[str, str]) -> float:
-        """Points off the score of the entity at ``position``: a country that differs,
-        an identifier of a scheme that names one entity with another value."""
-        penalty = 0.0
-        theirs = (self.index.columns.country[position] or "").upper()
-        if country and theirs and country != theirs:
-            penalty += COUNTRY_PENALTY
+        """Points off the score of the entity at ``position`` (see :meth:`_checks`)."""
+        return sum(points for _, points in self._checks(position, country, identifiers))
+
+    def _checks(
+        self, position: int, country: str, identifiers: Mapping[str, str], how: str = ""
+    ) -> list[tuple[Evidence, float]]:
+        """What the query's identifiers and country say of the entity at ``position``,
+        each with the points it takes off: an identifier that matches (unless it is how
+        the entity was found) or differs in a scheme naming one entity, a country that
+        agrees or differs."""
+        found: list[tuple[Evidence, float]] = []
         if identifiers:
             held = self._identifiers_of(position)
             for scheme, value in identifiers.items():
-                if scheme in UNIQUE_SCHEMES and held.get(scheme) and value not in held[scheme]:
-                    penalty += IDENTIFIER_CONFLICT_PENALTY
-        return penalty
+                theirs = held.get(scheme, set())
+                if value in theirs and how != "identifier":
+                    found.append((Evidence("identifier", f"{scheme.upper()} {value} matches"), 0))
+                elif theirs and value not in theirs and scheme in UNIQUE_SCHEMES:
+                    listed = ", ".join(sorted(theirs))
+                    differs = Evidence(
+                        "identifier differs", f"{scheme.upper()} {value} differs: theirs {listed}"
+                    )
+                    found.append((differs, IDENTIFIER_CONFLICT_PENALTY))
+        theirs_country = (self.index.columns.country[position] or "").upper()
+        if country and theirs_country:
+            if country == theirs_country:
+                found.append((Evidence("country", f"country {country} agrees"), 0))
+            else:
+                text = f"country {country} differs: theirs {theirs_country}"
+                found.append((Evidence("country", text), COUNTRY_PENALTY))
+        return found
 
     def _candidate(
         self,
@@ -325,34 +341,14 @@ class Matcher:
         until: dt.date | None,
         kind: str,
     ) -> Candidate:
+        """The candidate at ``position``: ``final`` is ``score`` less :meth:`_penalty`."""
         columns = self.index.columns
-        entity_id, name = columns.ids[position], columns.names[position]
-        evidence = [_how_evidence(how, kind, matched, score, until)]
-        if identifiers:
-            held = self._identifiers_of(position)
-            for scheme, value in identifiers.items():
-                theirs = held.get(scheme, set())
-                if value in theirs and how != "identifier":
-                    evidence.append(Evidence("identifier", f"{scheme.upper()} {value} matches"))
-                elif theirs and value not in theirs and scheme in UNIQUE_SCHEMES:
-                    listed = ", ".join(sorted(theirs))
-                    evidence.append(
-                        Evidence(
-                            "identifier differs",
-                            f"{scheme.upper()} {value} differs: theirs {listed}",
-                        )
-                    )
         country = (query.country or "").strip().upper()
-        theirs_country = (columns.country[position] or "").upper()
-        if country and theirs_country:
-            if country == theirs_country:
-                evidence.append(Evidence("country", f"country {country} agrees"))
-            else:
-                evidence.append(
-                    Evidence("country", f"country {country} differs: theirs {theirs_country}")
-                )
-        final = round(max(final, 0.0), 1)  # the score less _penalty's points
-        return Candidate(entity_id, name, final, how, matched, tuple(evidence), until)
+        evidence = [_how_evidence(how, kind, matched, score, until)]
+        evidence += [e for e, _ in self._checks(position, country, identifiers, how)]
+        final = round(max(final, 0.0), 1)
+        name = columns.names[position]
+        return Candidate(columns.ids[position], name, final, how, matched, tuple(evidence), until)
 
     def _identifiers_of(self, position: int) -> dict[str, set[str]]:
         entity = self.index.dataset.entities[position]
