@@ -23,6 +23,20 @@ from .common import (
     visible,
 )
 
+DepthOption = Annotated[
+    int | None,
+    typer.Option("--depth", help="Only entities within N links of NAME.", show_default=False),
+]
+DrawScopeOption = Annotated[
+    ScopeChoice | None,
+    typer.Option(
+        "--scope",
+        help="Draw what `affiliates NAME --scope S` reports: subsidiaries, parents or "
+        "the whole group (with --max-depth and --min-percent as there).",
+        show_default=False,
+    ),
+]
+
 #: A whole-dataset map above this many entities needs a NAME or --depth to stay readable.
 MAP_ENTITY_LIMIT = 5000
 
@@ -37,19 +51,8 @@ def map_command(
     allow_conflicts: AllowConflictsOption = False,
     rule: RuleOption = "bis-affiliates",
     as_of: AsOfOption = None,
-    depth: Annotated[
-        int | None,
-        typer.Option("--depth", help="Only entities within N links of NAME.", show_default=False),
-    ] = None,
-    scope: Annotated[
-        ScopeChoice | None,
-        typer.Option(
-            "--scope",
-            help="Draw what `affiliates NAME --scope S` reports: subsidiaries, parents or "
-            "the whole group (with --max-depth and --min-percent as there).",
-            show_default=False,
-        ),
-    ] = None,
+    depth: DepthOption = None,
+    scope: DrawScopeOption = None,
     max_depth: MaxDepthOption = None,
     min_percent: MinPercentOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
@@ -109,19 +112,8 @@ def plot(
     allow_conflicts: AllowConflictsOption = False,
     rule: RuleOption = "bis-affiliates",
     as_of: AsOfOption = None,
-    depth: Annotated[
-        int | None,
-        typer.Option("--depth", help="Only entities within N links of NAME.", show_default=False),
-    ] = None,
-    scope: Annotated[
-        ScopeChoice | None,
-        typer.Option(
-            "--scope",
-            help="Draw what `affiliates NAME --scope S` reports: subsidiaries, parents or "
-            "the whole group (with --max-depth and --min-percent as there).",
-            show_default=False,
-        ),
-    ] = None,
+    depth: DepthOption = None,
+    scope: DrawScopeOption = None,
     max_depth: MaxDepthOption = None,
     min_percent: MinPercentOption = None,
     lists: ListsOption = None,

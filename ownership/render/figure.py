@@ -81,16 +81,7 @@ def plot_ownership(
     Without ``ax`` a new pyplot figure sized to the group is made, so notebooks show it.
     Returns the axes.
     """
-    scene = _within_budget(
-        build_scene(
-            analysis,
-            focus=focus,
-            depth=depth,
-            scope=scope,
-            max_depth=max_depth,
-            min_percent=min_percent,
-        )
-    )
+    scene = _drawable(analysis, focus, depth, scope, max_depth, min_percent)
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -120,16 +111,7 @@ def save_figure(
         )
     from matplotlib.figure import Figure
 
-    scene = _within_budget(
-        build_scene(
-            analysis,
-            focus=focus,
-            depth=depth,
-            scope=scope,
-            max_depth=max_depth,
-            min_percent=min_percent,
-        )
-    )
+    scene = _drawable(analysis, focus, depth, scope, max_depth, min_percent)
     fig = Figure(figsize=_figure_size(scene))
     _plot(scene, fig.subplots(), title)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -137,8 +119,24 @@ def save_figure(
     return out
 
 
-def _within_budget(scene: Scene) -> Scene:
-    """``scene``, unless it has more entities than a figure can label legibly."""
+def _drawable(
+    analysis: Analysis,
+    focus: str | None,
+    depth: int | None,
+    scope: str | None,
+    max_depth: int | None,
+    min_percent: float | None,
+) -> Scene:
+    """The scene a figure draws (:func:`build_scene`), unless it has more entities than a
+    figure can label legibly."""
+    scene = build_scene(
+        analysis,
+        focus=focus,
+        depth=depth,
+        scope=scope,
+        max_depth=max_depth,
+        min_percent=min_percent,
+    )
     if len(scene.nodes) > FIGURE_BUDGET:
         raise OwnershipError(
             f"{len(scene.nodes):,} entities are more than a figure can label legibly (at most "
