@@ -334,3 +334,11 @@ def test_a_name_that_normalises_to_nothing_matches_nothing() -> None:
     matcher = Matcher(NameIndex(dataset))
     assert matcher.match(Query("!!")).candidates == ()
     assert matcher.match(Query("-")).candidates == ()
+
+
+def test_an_empty_name_names_the_file_the_row_and_the_column(tmp_path: Path) -> None:
+    path = write(tmp_path / "cp.csv", "Supplier,Country\nAivres Systems,US\n,CN\n")
+    code, out, err = run("screen", str(path), "--as-of", DAY)
+    assert code == 2 and out == ""
+    assert f"{path}:3" in err and "'Supplier'" in err and "empty name" in err
+    assert "Traceback" not in err
