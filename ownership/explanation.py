@@ -162,6 +162,8 @@ class Explainer:
     def arrangement_sentences(self, i: int) -> list[str]:
         """How each counted joint arrangement over ``i`` brings its members' shares in."""
         a = self.analysis
+        if i not in a.legal.arrangements_by_target:
+            return []
         counts = a.legal.owner_sets[1]
         index = a.compiled.index
         name_at = a.dated_names.at

@@ -26,7 +26,7 @@ from .model import Dataset, HoldingKind
 from .rules import get_rule
 from .rules.base import Rule
 
-__all__ = ["Event", "Timeline", "TimelineEntry", "timeline"]
+__all__ = ["Event", "Timeline", "TimelineEntry", "events_by_day", "subset", "timeline"]
 
 ONE_DAY = dt.timedelta(days=1)
 #: Flags that belong to the date, not the entity; shown once per date, not as changes.
@@ -76,7 +76,8 @@ class Timeline(list[TimelineEntry], Tabular):
         return [e.to_dict() for e in self]
 
 
-def _events(dataset: Dataset, rule: Rule) -> dict[dt.date, list[Event]]:
+def events_by_day(dataset: Dataset, rule: Rule) -> dict[dt.date, list[Event]]:
+    """Every day on which a fact starts or stops holding, or the rule changes."""
     names = {e.id: e.name for e in dataset.entities}
     found: dict[dt.date, list[Event]] = defaultdict(list)
 
@@ -122,15 +123,18 @@ def _events(dataset: Dataset, rule: Rule) -> dict[dt.date, list[Event]]:
     return found
 
 
-def _group_dataset(dataset: Dataset, entity_id: str) -> Dataset:
-    members = OwnershipGraph(dataset).group(entity_id)
-    return Dataset.of(
+def subset(dataset: Dataset, members: set[str]) -> Dataset:
+    """The records of ``members`` only: their verdicts are the same in it when it holds
+    every owner of each member (a group, or a set closed under owners)."""
+    sub = Dataset.of(
         entities=[e for e in dataset.entities if e.id in members],
         holdings=[h for h in dataset.holdings if h.owner in members and h.owned in members],
         listings=[x for x in dataset.listings if x.entity in members],
         arrangements=[a for a in dataset.arrangements if a.target in members],
         sources=list(dataset.sources),
     )
+    derived(sub).checked = True  # a subset of a checked dataset
+    return sub
 
 
 def timeline(
@@ -147,9 +151,8 @@ def timeline(
     is a day on which the status or flags changed, or the entity was renamed.
     """
     chosen = get_rule(rule)
-    sub = _group_dataset(dataset, entity_id)
-    derived(sub).checked = True  # a subset of a checked dataset
-    events = _events(sub, chosen)
+    sub = subset(dataset, OwnershipGraph(dataset).group(entity_id))
+    events = events_by_day(sub, chosen)
     days = sorted(events)
     tracked = sorted(e.id for e in sub.entities) if group else [entity_id]
     entries = Timeline()

@@ -381,7 +381,11 @@ def test_map_and_plot_write_files(tmp_path: Path) -> None:
     assert code == 0, err
     assert stdout.startswith(f"wrote {out} (Rule bis-affiliates")
     page = out.read_text(encoding="utf-8")
-    assert "Aivres Systems Inc." in page
+    from ownership.render.html import unpack
+
+    packed = re.search(r'id="map-store">(.*?)</script>', page, re.S)
+    assert packed, "no map data in the page"
+    assert "aivres-systems" in [e["id"] for e in unpack(packed.group(1))["entities"]]
     assert not re.search(r"""(src|href)=["']https?://""", page)
     figure = tmp_path / "inspur.svg"
     code, _, err = run("plot", "Inspur Group", "--out", str(figure))

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..render.style import FIGURE_BUDGET, FIGURE_LIMIT, MAP_BUDGET
 from .common import (
     AllowConflictsOption,
     AsOfOption,
@@ -37,6 +38,16 @@ DrawScopeOption = Annotated[
     ),
 ]
 
+MapBudgetOption = Annotated[
+    int,
+    typer.Option(
+        "--budget",
+        min=1,
+        help="Entities and clusters drawn at first; past it, subtrees fold into clusters "
+        "that open on a click.",
+    ),
+]
+
 #: A whole-dataset map above this many entities needs a NAME or --depth to stay readable.
 MAP_ENTITY_LIMIT = 5000
 
@@ -45,7 +56,11 @@ MAP_ENTITY_LIMIT = 5000
 @user_errors
 def map_command(
     name: Annotated[
-        str | None, typer.Argument(help="Map this entity's group; default: the whole dataset.")
+        str | None,
+        typer.Argument(
+            help="Map this entity, its owners up to the listed ones and its holdings; "
+            "default: the whole dataset."
+        ),
     ] = None,
     data: DataOption = None,
     allow_conflicts: AllowConflictsOption = False,
@@ -55,6 +70,7 @@ def map_command(
     scope: DrawScopeOption = None,
     max_depth: MaxDepthOption = None,
     min_percent: MinPercentOption = None,
+    budget: MapBudgetOption = MAP_BUDGET,
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
         "map.html"
     ),
@@ -65,12 +81,18 @@ def map_command(
 ) -> None:
     """Write an interactive HTML ownership map that works offline.
 
-    Colour and shape by status, arrows from owner to owned, shares on the links, control
-    links dashed, tooltips with the verdict's explanation, search and filter by status.
+    NAME's map: NAME, its owners up to the listed ones, and all it owns.
+    Colour and shape by status; arrows from owner to owned, with the shares.
+    Hover for the verdict's explanation; click an entity for its card and sources.
+    The date slider replays each day a status or a name in the map changes.
+    Past --budget entities, subtrees fold into clusters; click one to open it.
+    Search, filter by status, and save the view as PNG or SVG.
 
     Examples:
 
       ownership map "Inspur Group" --as-of 2025-10-01 --out inspur.html
+
+      ownership map "Inspur Group" --budget 100 --out overview.html
 
       ownership map "Inspur Group" --scope subsidiaries --min-percent 25 --out subs.html
     """
@@ -94,6 +116,7 @@ def map_command(
         scope=scope.value if scope else None,
         max_depth=max_depth,
         min_percent=min_percent,
+        budget=budget,
         physics=physics,
     )
     typer.echo(visible(f"wrote {path} ({result.header()})"))
@@ -116,12 +139,22 @@ def plot(
     scope: DrawScopeOption = None,
     max_depth: MaxDepthOption = None,
     min_percent: MinPercentOption = None,
+    budget: Annotated[
+        int,
+        typer.Option(
+            "--budget",
+            min=1,
+            max=FIGURE_LIMIT,
+            help="Entities and boxes drawn; past it, subtrees fold into boxes with counts.",
+        ),
+    ] = FIGURE_BUDGET,
     lists: ListsOption = None,
 ) -> None:
     """Draw a static ownership tree for reports (matplotlib), in the map's palette.
 
-    A figure draws at most 300 entities, so that every label can be read; narrow a larger
-    group with --scope, --max-depth or --min-percent.
+    The same entities as `map NAME`. Past --budget (default 60) entities, subtrees fold
+    into boxes with their counts; a wide level wraps onto more rows, so labels stay
+    legible. Narrow a group with --scope, --max-depth or --min-percent.
 
     Examples:
 
@@ -143,5 +176,6 @@ def plot(
         scope=scope.value if scope else None,
         max_depth=max_depth,
         min_percent=min_percent,
+        budget=budget,
     )
     typer.echo(f"wrote {path}")

@@ -23,19 +23,31 @@ from __future__ import annotations
 
 import textwrap
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OwnershipError
 from ..io.cells import visible
+from .collapse import Folded, collapse
 from .scene import Scene, build_scene
-from .style import LEGEND_ORDER, LINK_STYLE, STATUS_STYLE, edge_width, link_kind, share_label
+from .style import (
+    FIGURE_BUDGET,
+    FIGURE_LIMIT,
+    LEGEND_ORDER,
+    LINK_STYLE,
+    STATUS_STYLE,
+    edge_width,
+    link_kind,
+    share_label,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from ..analysis import Analysis
+    from ..model import Holding
 
 __all__ = ["FIGURE_FORMATS", "plot_ownership", "save_figure"]
 
@@ -50,13 +62,15 @@ LABEL_CHARS = 90
 LABEL_BOX = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85}
 #: Marker area in points squared.
 MARKER_SIZE = 260
-#: Inches per entity across the widest level and per level down; the figure grows with
-#: the group, up to a size matplotlib and viewers still handle.
-#: Most entities a figure draws: past it, labels cannot be read at any page size.
-FIGURE_BUDGET = 300
+#: Inches per entity across a row and per row down. A level with more entities than
+#: MAX_COLUMNS wraps onto more rows, so the figure grows down, not ever wider, and its
+#: 8-point labels stay readable at 100%.
 INCHES_PER_COLUMN = 1.8
 INCHES_PER_LEVEL = 1.5
+MAX_COLUMNS = 12
 MAX_INCHES = 60
+#: Clusters: a white box with a dashed border in the colour of their worst status.
+CLUSTER_MARKER_SIZE = 420
 
 
 def _shortened(text: str, limit: int = LABEL_CHARS) -> str:
@@ -73,20 +87,22 @@ def plot_ownership(
     scope: str | None = None,
     max_depth: int | None = None,
     min_percent: float | None = None,
+    budget: int = FIGURE_BUDGET,
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
-    """Draw ``focus``'s group (or ``depth`` links around it, or everything) top-down on ``ax``.
+    """Draw ``focus``'s map scene (:func:`build_scene`) top-down on ``ax``; past ``budget``
+    entities, subtrees fold into boxes with counts.
 
-    Without ``ax`` a new pyplot figure sized to the group is made, so notebooks show it.
+    Without ``ax`` a new pyplot figure sized to the drawing is made, so notebooks show it.
     Returns the axes.
     """
-    scene = _drawable(analysis, focus, depth, scope, max_depth, min_percent)
+    drawing = _drawable(analysis, focus, depth, scope, max_depth, min_percent, budget)
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _fig, ax = plt.subplots(figsize=_figure_size(scene))
-    _plot(scene, ax, title)
+        _fig, ax = plt.subplots(figsize=_figure_size(drawing))
+    _plot(drawing, ax, title)
     return ax
 
 
@@ -99,6 +115,7 @@ def save_figure(
     scope: str | None = None,
     max_depth: int | None = None,
     min_percent: float | None = None,
+    budget: int = FIGURE_BUDGET,
     title: str | None = None,
     dpi: int = 150,
 ) -> Path:
@@ -111,12 +128,48 @@ def save_figure(
         )
     from matplotlib.figure import Figure
 
-    scene = _drawable(analysis, focus, depth, scope, max_depth, min_percent)
-    fig = Figure(figsize=_figure_size(scene))
-    _plot(scene, fig.subplots(), title)
+    drawing = _drawable(analysis, focus, depth, scope, max_depth, min_percent, budget)
+    fig = Figure(figsize=_figure_size(drawing))
+    _plot(drawing, fig.subplots(), title)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=dpi, bbox_inches="tight", metadata=_metadata(out.suffix.lower()))
     return out
+
+
+@dataclass(frozen=True)
+class _Drawing:
+    """What a figure draws: the shown entities and the clusters folding the rest."""
+
+    scene: Scene
+    folded: Folded
+
+    @property
+    def nodes(self) -> list[str]:
+        return [*self.folded.shown, *(c.id for c in self.folded.clusters)]
+
+    @property
+    def levels(self) -> dict[str, int]:
+        levels = {eid: self.scene.levels[eid] for eid in self.folded.shown}
+        for cluster in self.folded.clusters:
+            step = 1 if cluster.below else -1
+            levels[cluster.id] = self.scene.levels[cluster.anchor] + step
+        return levels
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """Owner above, owned below, for every holding drawn and every cluster's tie."""
+        shown = set(self.folded.shown)
+        pairs = [(h.owner, h.owned) for h in self.scene.edges if h.owner in shown]
+        pairs = [(a, b) for a, b in pairs if b in shown]
+        for cluster in self.folded.clusters:
+            pair = (cluster.anchor, cluster.id)
+            pairs.append(pair if cluster.below else pair[::-1])
+        return pairs
+
+    @property
+    def holdings(self) -> list[Holding]:
+        shown = set(self.folded.shown)
+        return [h for h in self.scene.edges if h.owner in shown and h.owned in shown]
 
 
 def _drawable(
@@ -126,9 +179,14 @@ def _drawable(
     scope: str | None,
     max_depth: int | None,
     min_percent: float | None,
-) -> Scene:
-    """The scene a figure draws (:func:`build_scene`), unless it has more entities than a
-    figure can label legibly."""
+    budget: int,
+) -> _Drawing:
+    """The scene a figure draws (:func:`build_scene`) folded to ``budget``, unless what
+    must stay in view is more than a figure can label legibly."""
+    if not 1 <= budget <= FIGURE_LIMIT:
+        raise OwnershipError(
+            f"a figure's budget must be between 1 and {FIGURE_LIMIT} entities, not {budget}"
+        )
     scene = build_scene(
         analysis,
         focus=focus,
@@ -137,52 +195,58 @@ def _drawable(
         max_depth=max_depth,
         min_percent=min_percent,
     )
-    if len(scene.nodes) > FIGURE_BUDGET:
+    folded = collapse(scene, budget)
+    if len(folded.shown) > budget:
         raise OwnershipError(
-            f"{len(scene.nodes):,} entities are more than a figure can label legibly (at most "
-            f"{FIGURE_BUDGET}); narrow it with --max-depth or --min-percent (or --scope "
-            "subsidiaries|parents), or draw the interactive map"
+            f"the paths from {scene.names.get(focus or '', 'the focus')} to its listed owners "
+            f"take {len(folded.shown):,} entities, more than the figure's budget of {budget} "
+            "(legible labels); narrow it with --max-depth or --min-percent (or --scope "
+            "subsidiaries), raise --budget, or draw the interactive map"
         )
-    return scene
+    return _Drawing(scene, folded)
 
 
-def _plot(scene: Scene, ax: Axes, title: str | None) -> None:
-    positions = _positions(scene)
-    _draw_edges(ax, scene, positions)
-    _draw_nodes(ax, scene, positions)
-    _decorate(ax, scene, positions, title)
+def _plot(drawing: _Drawing, ax: Axes, title: str | None) -> None:
+    positions = _positions(drawing)
+    _draw_edges(ax, drawing, positions)
+    _draw_nodes(ax, drawing, positions)
+    _decorate(ax, drawing, positions, title)
 
 
 # ---------------------------------------------------------------------- layout
 
 
-def _positions(scene: Scene) -> dict[str, tuple[float, float]]:
+def _positions(drawing: _Drawing) -> dict[str, tuple[float, float]]:
     """Levels top-down; separate groups side by side; within a level of a group, entities
-    sit under the mean position of their owners.
+    sit under the mean position of their owners, and a level wider than MAX_COLUMNS
+    wraps onto more rows.
 
     One barycentre sweep from the top keeps a parent's subsidiaries together, which is
     most of what makes a group tree readable.
     """
     import networkx as nx
 
+    nodes, levels = drawing.nodes, drawing.levels
     owners: dict[str, list[str]] = defaultdict(list)
     graph = nx.Graph()
-    graph.add_nodes_from(scene.nodes)
-    for hold in scene.edges:
-        owners[hold.owned].append(hold.owner)
-        graph.add_edge(hold.owner, hold.owned)
-    rank = {eid: i for i, eid in enumerate(scene.nodes)}  # by level, then name
+    graph.add_nodes_from(nodes)
+    for owner, owned in drawing.links:
+        owners[owned].append(owner)
+        graph.add_edge(owner, owned)
+    rank = {eid: i for i, eid in enumerate(nodes)}
     groups = sorted(
         (sorted(group, key=rank.__getitem__) for group in nx.connected_components(graph)),
         key=lambda group: rank[group[0]],
     )
+    rows_above = _rows_above(levels)
     x: dict[str, float] = {}
+    y: dict[str, float] = {}
     offset = 0.0
     for group in groups:
         rows: dict[int, list[str]] = defaultdict(list)
         for eid in group:
-            rows[scene.levels[eid]].append(eid)
-        width = max(len(row) for row in rows.values())
+            rows[levels[eid]].append(eid)
+        width = min(MAX_COLUMNS, max(len(row) for row in rows.values()))
         for level in sorted(rows):
             row = rows[level]
 
@@ -191,29 +255,53 @@ def _positions(scene: Scene) -> dict[str, tuple[float, float]]:
                 return (mean(above) if above else float("inf"), rank[eid])
 
             row.sort(key=key)
-            for i, eid in enumerate(row):
-                x[eid] = offset + (width - 1) / 2 + i - (len(row) - 1) / 2
-        offset += width
-    return {eid: (x[eid], -float(scene.levels[eid])) for eid in scene.nodes}
+            # column by column, so left-to-right order (and owners above) is kept
+            wraps = -(-len(row) // MAX_COLUMNS)
+            columns = -(-len(row) // wraps)
+            for k, eid in enumerate(row):
+                column, wrap = divmod(k, wraps)
+                shift = 0.5 * wrap / wraps  # links pass between the entities above
+                x[eid] = offset + (width - 1) / 2 + column - (columns - 1) / 2 + shift
+                y[eid] = -float(rows_above[level] + wrap)
+        offset += width + (0.5 if width > 1 else 0)
+    return {eid: (x[eid], y[eid]) for eid in nodes}
 
 
-def _figure_size(scene: Scene) -> tuple[float, float]:
+def _rows_above(levels: dict[str, int]) -> dict[int, int]:
+    """Rows drawn above each level: a level takes one row per MAX_COLUMNS entities."""
     widths: dict[int, int] = defaultdict(int)
-    for level in scene.levels.values():
+    for level in levels.values():
         widths[level] += 1
-    columns = max(widths.values(), default=1)
-    width = min(MAX_INCHES, max(7.0, INCHES_PER_COLUMN * columns + 3.0))
-    height = min(MAX_INCHES, max(4.0, INCHES_PER_LEVEL * len(widths) + 1.5))
+    above: dict[int, int] = {}
+    row = 0
+    for level in sorted(widths):
+        above[level] = row
+        row += -(-widths[level] // MAX_COLUMNS)
+    return above
+
+
+def _figure_size(drawing: _Drawing) -> tuple[float, float]:
+    levels = drawing.levels
+    widths: dict[int, int] = defaultdict(int)
+    for level in levels.values():
+        widths[level] += 1
+    columns = min(MAX_COLUMNS, max(widths.values(), default=1))
+    rows = sum(-(-count // MAX_COLUMNS) for count in widths.values()) or 1
+    width = min(MAX_INCHES, max(7.0, INCHES_PER_COLUMN * columns + 3.5))
+    height = min(MAX_INCHES, max(4.0, INCHES_PER_LEVEL * rows + 1.5))
     return width, height
 
 
 # ---------------------------------------------------------------------- drawing
 
 
-def _draw_nodes(ax: Axes, scene: Scene, positions: dict[str, tuple[float, float]]) -> None:
-    """One marker collection per status (gid ``status-<name>``), then wrapped labels."""
+def _draw_nodes(ax: Axes, drawing: _Drawing, positions: dict[str, tuple[float, float]]) -> None:
+    """One marker collection per status (gid ``status-<name>``), then wrapped labels; a
+    cluster is a box (gid ``cluster``) labelled with its size and statuses."""
+    scene = drawing.scene
+    shown = drawing.folded.shown
     for status in LEGEND_ORDER:
-        members = [eid for eid in scene.nodes if scene.statuses[eid] == status]
+        members = [eid for eid in shown if scene.statuses[eid] == status]
         if not members:
             continue
         style = STATUS_STYLE[status]
@@ -229,7 +317,7 @@ def _draw_nodes(ax: Axes, scene: Scene, positions: dict[str, tuple[float, float]
             zorder=3,
         )
         points.set_gid(f"status-{status}")
-    for eid in scene.nodes:
+    for eid in shown:
         x, y = positions[eid]
         label = ax.annotate(
             textwrap.fill(_shortened(scene.names[eid]), LABEL_WRAP, break_long_words=True),
@@ -245,10 +333,33 @@ def _draw_nodes(ax: Axes, scene: Scene, positions: dict[str, tuple[float, float]
             parse_math=False,  # a "$" in a name is a dollar sign, not TeX
         )
         label.set_gid("node-label")
+    for cluster in drawing.folded.clusters:
+        x, y = positions[cluster.id]
+        worst = STATUS_STYLE[cluster.worst(scene.statuses)]
+        text = cluster.label(scene.statuses).replace(": ", ":\n", 1)
+        box = ax.text(
+            x,
+            y,
+            textwrap.fill(text, 2 * LABEL_WRAP, replace_whitespace=False),
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            bbox={
+                "boxstyle": "round,pad=0.4",
+                "fc": "white",
+                "ec": worst.border if worst.label != "clear" else "#777777",
+                "ls": "--",
+                "lw": 1.4,
+            },
+            zorder=4,
+            parse_math=False,
+        )
+        box.set_gid("cluster")
 
 
-def _draw_edges(ax: Axes, scene: Scene, positions: dict[str, tuple[float, float]]) -> None:
-    """Arrows owner -> owned (gid ``edge``), each with its share (gid ``edge-label``).
+def _draw_edges(ax: Axes, drawing: _Drawing, positions: dict[str, tuple[float, float]]) -> None:
+    """Arrows owner -> owned (gid ``edge``), each with its share (gid ``edge-label``), and
+    a grey dashed tie to each cluster (gid ``cluster-link``).
 
     Several holdings between one pair (ownership beside control) bend apart.
     """
@@ -256,7 +367,7 @@ def _draw_edges(ax: Axes, scene: Scene, positions: dict[str, tuple[float, float]
 
     seen: dict[tuple[str, str], int] = defaultdict(int)
     shrink = (MARKER_SIZE**0.5) / 2 + 2
-    for hold in scene.edges:
+    for hold in drawing.holdings:
         link = LINK_STYLE[link_kind(hold)]
         nth = seen[(hold.owner, hold.owned)]
         seen[(hold.owner, hold.owned)] += 1
@@ -293,17 +404,43 @@ def _draw_edges(ax: Axes, scene: Scene, positions: dict[str, tuple[float, float]
             parse_math=False,
         )
         text.set_gid("edge-label")
+    for cluster in drawing.folded.clusters:
+        ends = (positions[cluster.anchor], positions[cluster.id])
+        start, end = ends if cluster.below else ends[::-1]
+        tie = FancyArrowPatch(
+            start,
+            end,
+            arrowstyle="-|>",
+            mutation_scale=10,
+            linewidth=1,
+            linestyle="dashed",
+            color="#999999",
+            shrinkA=shrink,
+            shrinkB=shrink + 8,
+            zorder=1,
+        )
+        tie.set_gid("cluster-link")
+        ax.add_patch(tie)
 
 
 def _decorate(
-    ax: Axes, scene: Scene, positions: dict[str, tuple[float, float]], title: str | None
+    ax: Axes, drawing: _Drawing, positions: dict[str, tuple[float, float]], title: str | None
 ) -> None:
-    """Title (what is drawn, then the rule, its window and the date), legend, limits."""
+    """Title (what is drawn, then the rule, its window and the date, then what is folded),
+    legend, limits."""
     from matplotlib.lines import Line2D
 
+    scene = drawing.scene
     header = textwrap.fill(scene.analysis.header(), 120)
     heading = _shortened(scene.heading(title), 3 * LABEL_CHARS)
-    ax.set_title(visible(f"{heading}\n{header}"), fontsize=9, parse_math=False)
+    lines = [heading, header]
+    if drawing.folded.folded:
+        clusters = len(drawing.folded.clusters)
+        lines.append(
+            f"Showing {len(drawing.folded.shown):,} of {len(scene.nodes):,} entities; the rest "
+            f"in {clusters} box{'' if clusters == 1 else 'es'} with counts (--budget to show more)."
+        )
+    ax.set_title(visible("\n".join(lines)), fontsize=9, parse_math=False)
     counts = scene.status_counts()
     handles: list[Any] = [
         Line2D(

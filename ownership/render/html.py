@@ -1,10 +1,13 @@
-"""Interactive ownership maps: one self-contained HTML file per group, drawn with pyvis.
+"""Interactive ownership maps: one self-contained HTML file per group.
 
 The page works offline and makes no request to any other host: vis-network is inlined
 from the copy pyvis ships, and the page template is our own (pyvis's links bootstrap
-from a CDN even with ``cdn_resources="in_line"``). Every string from the data is escaped
-where it meets HTML; node labels are drawn on a canvas as plain text, and tooltips are
-built from escaped markup that the page copies through an allow-list of tags.
+from a CDN even with ``cdn_resources="in_line"``). Strings from the data reach the page
+as data only: headings are escaped, and everything else is packed (:func:`pack`) and put
+on the page by the script as text (``textContent``), never as markup.
+
+A large group is folded (:mod:`ownership.render.collapse`): at most ``budget`` entities
+and clusters are drawn at first, and a click on a cluster opens it.
 
 >>> from ownership import analyze
 >>> from ownership.model import Dataset, Entity, Holding, Listing
@@ -23,7 +26,7 @@ True
 from __future__ import annotations
 
 import base64
-import datetime as dt
+import gzip
 import hashlib
 import html
 import json
@@ -32,48 +35,31 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import OwnershipError
+from ..memory import collector_paused
+from .collapse import Folded, collapse
+from .map_data import map_payload, map_steps, page_styles
 from .scene import Scene, build_scene
-from .style import (
-    LEGEND_ORDER,
-    LINK_STYLE,
-    STATUS_STYLE,
-    edge_width,
-    link_kind,
-    share_label,
-)
+from .style import LEGEND_ORDER, LINK_STYLE, MAP_BUDGET, STATUS_STYLE
 
 if TYPE_CHECKING:
-    from pyvis.network import Network
-
     from ..analysis import Analysis
-    from ..model import Entity, Holding, Listing, Source
 
-__all__ = ["MapView", "ownership_map", "write_map"]
+__all__ = ["MapView", "ownership_map", "pack", "unpack", "write_map"]
 
-#: Above this many entities the layout skips vis-network's costlier passes (edge crossing
-#: minimisation, block shifting, curved links, stabilising physics before the first
-#: drawing) so a 2,000-entity group still opens in a few seconds.
+#: Above this many drawn entities the layout skips vis-network's costlier passes (edge
+#: crossing minimisation, block shifting, curved links, stabilising physics before the
+#: first drawing) so a large map still opens in a few seconds.
 LARGE_MAP = 400
 #: Widest label before it wraps, in pixels.
 LABEL_WIDTH = 170
 #: Upper bound on physics iterations before the first drawing when physics is on.
 STABILIZATION_ITERATIONS = 150
 
-#: vis-network shapes that draw their label inside; the others draw it underneath.
-LABEL_INSIDE = ("box", "ellipse", "circle", "database", "text")
-#: Behind labels drawn under a shape, where links pass.
-LABEL_BACKGROUND = "rgba(255,255,255,0.85)"
-
 _TEMPLATES = Path(__file__).parent / "templates"
-
-_LIST_NAMES = {
-    "entity_list": "Entity List",
-    "meu_list": "MEU List",
-    "unverified_list": "Unverified List",
-    "sdn": "SDN List",
-    "eu": "EU list",
-    "uk": "UK list",
-}
+#: A map shown in a notebook runs its own scripts, opens source links in a new tab and
+#: saves PNG and SVG files; without allow-same-origin it cannot reach the notebook.
+FRAME_SANDBOX = "allow-scripts allow-popups allow-popups-to-escape-sandbox allow-downloads"
 
 
 def ownership_map(
@@ -84,6 +70,7 @@ def ownership_map(
     scope: str | None = None,
     max_depth: int | None = None,
     min_percent: float | None = None,
+    budget: int = MAP_BUDGET,
     physics: bool = False,
     title: str | None = None,
 ) -> str:
@@ -100,6 +87,7 @@ def ownership_map(
         scope=scope,
         max_depth=max_depth,
         min_percent=min_percent,
+        budget=budget,
         physics=physics,
         title=title,
     ).html
@@ -114,6 +102,7 @@ def write_map(
     scope: str | None = None,
     max_depth: int | None = None,
     min_percent: float | None = None,
+    budget: int = MAP_BUDGET,
     physics: bool = False,
     title: str | None = None,
 ) -> Path:
@@ -125,6 +114,7 @@ def write_map(
         scope=scope,
         max_depth=max_depth,
         min_percent=min_percent,
+        budget=budget,
         physics=physics,
         title=title,
     )
@@ -141,7 +131,7 @@ class MapView:
     >>> view = MapView(analyze(Dataset(entities=[Entity(id="a", name="A")]), as_of="2024-01-01"))
     >>> view
     <MapView 'Ownership map of the whole dataset': 1 entity, 0 links>
-    >>> view._repr_html_().startswith('<iframe sandbox="allow-scripts"')
+    >>> view._repr_html_().startswith('<iframe sandbox="allow-scripts allow-popups')
     True
     """
 
@@ -157,17 +147,22 @@ class MapView:
         scope: str | None = None,
         max_depth: int | None = None,
         min_percent: float | None = None,
+        budget: int = MAP_BUDGET,
         physics: bool = False,
         title: str | None = None,
     ) -> None:
-        self.scene = build_scene(
-            analysis,
-            focus=focus,
-            depth=depth,
-            scope=scope,
-            max_depth=max_depth,
-            min_percent=min_percent,
-        )
+        if budget < 1:
+            raise OwnershipError(f"a map's budget must be 1 or more entities, not {budget}")
+        with collector_paused():
+            self.scene = build_scene(
+                analysis,
+                focus=focus,
+                depth=depth,
+                scope=scope,
+                max_depth=max_depth,
+                min_percent=min_percent,
+            )
+        self.budget = budget
         self.physics = physics
         self.title = title
         self._html: str | None = None
@@ -176,8 +171,10 @@ class MapView:
     def html(self) -> str:
         """The page, as :func:`ownership_map` returns it."""
         if self._html is None:
-            net = _network(self.scene, physics=self.physics)
-            self._html = _page(net, self.scene, title=self.title, physics=self.physics)
+            with collector_paused():
+                self._html = _page(
+                    self.scene, budget=self.budget, title=self.title, physics=self.physics
+                )
         return self._html
 
     def write(self, path: str | Path) -> Path:
@@ -191,7 +188,7 @@ class MapView:
         # srcdoc keeps the notebook free of side files; the sandbox gives the page an opaque
         # origin, so its scripts cannot reach the notebook.
         return (
-            f'<iframe sandbox="allow-scripts" srcdoc="{_e(self.html, quote=True)}" '
+            f'<iframe sandbox="{FRAME_SANDBOX}" srcdoc="{html.escape(self.html, quote=True)}" '
             f'style="width:100%;height:{self.FRAME_HEIGHT}px;border:1px solid #ddd"></iframe>'
         )
 
@@ -203,76 +200,78 @@ class MapView:
         )
 
 
-# ---------------------------------------------------------------------- the network
+# ---------------------------------------------------------------------- the page
 
 
-def _network(scene: Scene, *, physics: bool) -> Network:
-    """A pyvis network of the scene, with vis-network options for a top-down hierarchy."""
-    from pyvis.network import Network
+def _page(scene: Scene, *, budget: int, title: str | None, physics: bool) -> str:
+    folded = collapse(scene, budget)
+    steps = map_steps(scene, folded.order)
+    payload = map_payload(scene, folded, steps)
+    counts = scene.status_counts()
+    legend = [
+        {"status": status, "style": STATUS_STYLE[status], "count": counts[status]}
+        for status in LEGEND_ORDER
+    ]
+    shown = len(folded.shown) + len(folded.clusters)
+    template = _environment().get_template("map.html")
+    page = template.render(
+        script_hashes=_HASHES_SLOT,
+        heading=scene.heading(title),
+        header=scene.analysis.header(),
+        notice=scene.analysis.seed_notice(),
+        folded=_folded_notice(scene, folded, budget),
+        store=pack(payload),
+        styles=page_styles(),
+        options=_vis_options(shown, physics=physics),
+        physics=physics,
+        legend=legend,
+        links=list(LINK_STYLE.values()),
+        steps=len(steps),
+        vis_js=_vis_asset("vis-network.min.js"),
+        vis_css=_vis_asset("vis-network.css"),
+    )
+    return _pin_scripts(page)
 
-    analysis = scene.analysis
-    entities = analysis.dataset.entity_index()
-    sources = {s.id: s for s in analysis.dataset.sources}
-    listings: dict[str, list[Listing]] = {}
-    for listing in analysis.dataset.listings:
-        listings.setdefault(listing.entity, []).append(listing)
-    global_flags = set(analysis.global_flags)
 
-    net = Network(directed=True, cdn_resources="in_line", height="100%", width="100%")
-    for eid in scene.nodes:
-        status = scene.statuses[eid]
-        style = STATUS_STYLE[status]
-        entity = entities[eid]
-        verdict = analysis.verdict(eid)
-        flags = [f for f in verdict.flags if f not in global_flags]
-        options: dict[str, Any] = {
-            "level": scene.levels[eid],
-            "status": status,
-            "search": _search_text(entity, scene.names[eid]),
-            "borderWidth": style.border_width,
-            "color": {
-                "background": style.colour,
-                "border": style.border,
-                "highlight": {"background": style.colour, "border": "#000000"},
-                "hover": {"background": style.colour, "border": "#000000"},
-            },
-            "title": _node_tip(
-                entity,
-                scene.names[eid],
-                status,
-                flags,
-                verdict.explanation,
-                listings.get(eid, []),
-                analysis,
-            ),
-        }
-        if style.dashed:
-            options["shapeProperties"] = {"borderDashes": [5, 3]}
-        font: dict[str, Any] = {}
-        if style.shape_html not in LABEL_INSIDE:
-            font["background"] = LABEL_BACKGROUND  # keeps links from striking through it
-        if eid == scene.focus:
-            font["size"] = 18
-            options["borderWidth"] = style.border_width + 2
-        if font:
-            options["font"] = font
-        net.add_node(eid, label=scene.names[eid], shape=style.shape_html, **options)
+def pack(payload: dict[str, Any]) -> str:
+    """The page's data as base64 of gzip of JSON: the same data gives the same text.
 
-    for index, hold in enumerate(scene.edges):
-        link = LINK_STYLE[link_kind(hold)]
-        edge: dict[str, Any] = {
-            "id": f"e{index}",
-            "label": share_label(hold),
-            "width": edge_width(hold),
-            "color": {"color": link.colour, "highlight": "#000000", "hover": "#000000"},
-            "title": _edge_tip(hold, scene, sources),
-        }
-        if link.dashes:
-            edge["dashes"] = list(link.dashes)
-        net.add_edge(hold.owner, hold.owned, **edge)
+    Explanations repeat most of their words from one entity to the next, so a group of
+    20,000 entities fits in a few megabytes; the page unpacks it with the browser's own
+    DecompressionStream.
+    """
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=5, mtime=0)).decode(
+        "ascii"
+    )
 
-    net.options = _vis_options(len(scene.nodes), physics=physics)  # type: ignore[assignment]
-    return net
+
+def unpack(text: str) -> dict[str, Any]:
+    """The data :func:`pack` made (for tests and for reading a map back)."""
+    return json.loads(gzip.decompress(base64.b64decode(text)).decode("utf-8"))
+
+
+def _folded_notice(scene: Scene, folded: Folded, budget: int) -> str | None:
+    if not folded.folded:
+        return None
+    total = len(scene.nodes)
+    hidden = total - len(folded.shown)
+    text = (
+        f"Showing {len(folded.shown):,} of {total:,} entities; the other {hidden:,} are in "
+        f"{len(folded.clusters):,} cluster{'' if len(folded.clusters) == 1 else 's'} "
+        "(click one to open it; search finds them too)."
+    )
+    exposed = sum(1 for c in folded.clusters for m in c.members if scene.statuses[m] == "exposed")
+    if exposed:
+        text += f" {exposed:,} exposed entities are among them."
+    if len(folded.shown) > budget:
+        text += (
+            f" The paths to the listed owners alone take {folded.pinned:,} entities, "
+            f"more than the budget of {budget:,}."
+        )
+    else:
+        text += f" Budget: {budget:,} entities and clusters (--budget to change it)."
+    return text
 
 
 def _vis_options(count: int, *, physics: bool) -> dict[str, Any]:
@@ -318,146 +317,6 @@ def _vis_options(count: int, *, physics: bool) -> dict[str, Any]:
         },
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": large},
     }
-
-
-# ---------------------------------------------------------------------- tooltips
-
-_e = html.escape
-
-
-def _date(day: dt.date | None) -> str:
-    return day.isoformat() if day else "?"
-
-
-def _span(start: dt.date | None, end: dt.date | None) -> str:
-    if start is None and end is None:
-        return "dates not given"
-    if end is None:
-        return f"since {_date(start)}"
-    return f"{_date(start)} to {_date(end)}"
-
-
-def _node_tip(
-    entity: Entity,
-    name: str,
-    status: str,
-    flags: list[str],
-    explanation: str,
-    listings: list[Listing],
-    analysis: Analysis,
-) -> str:
-    """Tooltip markup; every piece of data passes through :func:`html.escape`."""
-    meta = [entity.id, entity.kind.value]
-    if entity.country:
-        meta.append(entity.country)
-    parts = [
-        f'<div class="tip-name">{_e(name)}</div>',
-        f'<div class="tip-meta">{_e(" · ".join(meta))}</div>',
-        f'<div><span class="tip-status tip-{_e(status)}">{_e(status)}</span>'
-        + (f" <i>{_e(', '.join(flags))}</i>" if flags else "")
-        + "</div>",
-    ]
-    names = [f"{_e(f.name)} (until {_date(f.until)})" for f in entity.former_names]
-    if name != entity.name:
-        names.append(f"{_e(entity.name)} (later name)")
-    if names:
-        parts.append(_section("Other names", names))
-    if entity.aliases:
-        parts.append(_section("Also known as", [_e(a) for a in entity.aliases]))
-    if listings:
-        parts.append(_section("Lists", [_listing_line(x, analysis) for x in listings]))
-    parts.append(f'<div class="tip-explain">{_e(explanation)}</div>')
-    return "".join(parts)
-
-
-def _listing_line(listing: Listing, analysis: Analysis) -> str:
-    label = _LIST_NAMES.get(listing.list, listing.list)
-    if listing.program:
-        label += f" [{listing.program}]"
-    text = f"<b>{_e(label)}</b>, {_e(_span(listing.start, listing.end))}"
-    if listing.citation:
-        text += f", {_e(listing.citation)}"
-    notes = []
-    if not listing.active_on(analysis.as_of):
-        notes.append("not in force on the date")
-    elif not analysis.rule.reads(listing.list, listing.program):
-        notes.append("not read by this rule")
-    if notes:
-        text += f" <i>({_e('; '.join(notes))})</i>"
-    return text
-
-
-def _edge_tip(hold: Holding, scene: Scene, sources: dict[str, Source]) -> str:
-    owner, owned = scene.names[hold.owner], scene.names[hold.owned]
-    share = "control (no share)" if hold.kind.value == "control" else hold.share_text()
-    parts = [
-        f'<div class="tip-name">{_e(owner)} &#8594; {_e(owned)}</div>',
-        f"<div><b>{_e(share)}</b>, {_e(_span(hold.start, hold.end))}</div>",
-    ]
-    if hold.note:
-        parts.append(f"<div>{_e(hold.note)}</div>")
-    if hold.sources:
-        parts.append(_section("Sources", [_source_line(s, sources) for s in hold.sources]))
-    return "".join(parts)
-
-
-def _source_line(source_id: str, sources: dict[str, Source]) -> str:
-    """A source as text: addresses are shown, not linked, so the page never leaves the file."""
-    source = sources.get(source_id)
-    if source is None:
-        return _e(source_id)
-    bits = [source.title or source.id]
-    if source.publisher:
-        bits.append(source.publisher)
-    if source.date:
-        bits.append(source.date.isoformat())
-    text = _e(", ".join(bits))
-    if source.url:
-        text += f'<br><span class="tip-url">{_e(source.url)}</span>'
-    return text
-
-
-def _section(heading: str, items: list[str]) -> str:
-    """A titled list; ``items`` are already escaped markup."""
-    lis = "".join(f"<li>{item}</li>" for item in items)
-    return f'<div class="tip-h">{_e(heading)}</div><ul>{lis}</ul>'
-
-
-def _search_text(entity: Entity, name: str) -> str:
-    """Every name the search box should find the entity by, lower-cased."""
-    return "\n".join(dict.fromkeys(n.lower() for n in [name, *entity.all_names(), entity.id]))
-
-
-# ---------------------------------------------------------------------- the page
-
-
-def _page(net: Network, scene: Scene, *, title: str | None, physics: bool) -> str:
-    nodes, edges, _heading, _height, _width, options = net.get_network_data()
-    counts = scene.status_counts()
-    legend = [
-        {
-            "status": status,
-            "style": STATUS_STYLE[status],
-            "count": counts[status],
-        }
-        for status in LEGEND_ORDER
-    ]
-    template = _environment().get_template("map.html")
-    page = template.render(
-        script_hashes=_HASHES_SLOT,
-        heading=scene.heading(title),
-        header=scene.analysis.header(),
-        notice=scene.analysis.seed_notice(),
-        nodes=nodes,
-        edges=edges,
-        options=json.loads(options) if isinstance(options, str) else options,
-        physics=physics,
-        legend=legend,
-        links=list(LINK_STYLE.values()),
-        vis_js=_vis_asset("vis-network.min.js"),
-        vis_css=_vis_asset("vis-network.css"),
-    )
-    return _pin_scripts(page)
 
 
 #: Stands in the page's Content-Security-Policy until the scripts' hashes are known.

@@ -60,7 +60,7 @@ class Scene:
         if self.selection:
             return f"{self.selection} of {name}"
         if self.depth is None:
-            return f"Ownership group of {name}"
+            return f"Owners and holdings of {name}"
         links = "link" if self.depth == 1 else "links"
         return f"Ownership within {self.depth} {links} of {name}"
 
@@ -80,7 +80,8 @@ def build_scene(
     max_depth: int | None = None,
     min_percent: float | None = None,
 ) -> Scene:
-    """Select ``focus``'s ownership group (or ``depth`` links around it), or every entity;
+    """Select ``focus``, its owners up to the listed ones, what it owns and that's other
+    owners (or ``depth`` links around it either way), or every entity;
     or, given ``scope``, ``max_depth`` or ``min_percent``, what ``affiliates`` reports of
     ``focus`` with them (scope ``group`` unless given), and ``focus`` itself.
 
@@ -115,16 +116,41 @@ def build_scene(
             analysis, focus, scope=scope or "group", max_depth=max_depth, min_percent=min_percent
         )
         chosen = {focus, *report.ids()}
+    elif depth is None:
+        chosen = _owners_and_holdings(graph, focus, analysis)
     else:
         around = graph.to_undirected(as_view=True)
         chosen = set(nx.single_source_shortest_path_length(around, focus, cutoff=depth))
     edges = tuple(h for h in active if h.owner in chosen and h.owned in chosen)
     names = {eid: name_on(entities[eid], day) for eid in chosen}
-    levels = _levels(graph.subgraph(chosen))
+    drawn = nx.DiGraph()
+    drawn.add_nodes_from(chosen)
+    drawn.add_edges_from((h.owner, h.owned) for h in edges)
+    levels = _levels(drawn)
     nodes = tuple(sorted(chosen, key=lambda eid: (levels[eid], names[eid].casefold(), eid)))
     statuses = {eid: analysis.status(eid).value for eid in nodes}
     selection = _selection(scope, max_depth, min_percent) if as_affiliates else ""
     return Scene(analysis, focus, depth, nodes, edges, levels, names, statuses, selection)
+
+
+def _owners_and_holdings(graph: nx.MultiDiGraph, focus: str, analysis: Analysis) -> set[str]:
+    """The focus, its owners up to (and with) the listed ones, everything it owns, and the
+    other owners of what it owns (so a joint venture's shares add up on the map)."""
+    chosen = {focus}
+    climb = [focus]
+    while climb:
+        node = climb.pop()
+        if node != focus and analysis.status(node).value == "listed":
+            continue
+        for owner in graph.predecessors(node):
+            if owner not in chosen:
+                chosen.add(owner)
+                climb.append(owner)
+    held = nx.descendants(graph, focus)
+    chosen |= held
+    for node in held:
+        chosen.update(graph.predecessors(node))
+    return chosen
 
 
 def _selection(scope: str | None, max_depth: int | None, min_percent: float | None) -> str:
@@ -137,7 +163,7 @@ def _selection(scope: str | None, max_depth: int | None, min_percent: float | No
     return kind + (f" ({', '.join(limits)})" if limits else "")
 
 
-def _levels(graph: nx.MultiDiGraph) -> dict[str, int]:
+def _levels(graph: nx.DiGraph) -> dict[str, int]:
     """Longest owner chain above each entity, so everything sits below all its owners.
 
     A top owner then moves down to just above its highest holding, so an outside partner

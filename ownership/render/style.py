@@ -13,8 +13,12 @@ if TYPE_CHECKING:
     from ..model import Holding
 
 __all__ = [
+    "FIGURE_BUDGET",
+    "FIGURE_LIMIT",
     "LEGEND_ORDER",
     "LINK_STYLE",
+    "MAP_BUDGET",
+    "SEVERITY",
     "STATUS_STYLE",
     "LinkStyle",
     "StatusStyle",
@@ -58,6 +62,16 @@ STATUS_STYLE: dict[str, StatusStyle] = {
 
 #: Order of statuses in legends and filters: listed first, clear last.
 LEGEND_ORDER = ("listed", "covered", "exposed", "clear")
+#: How grave a status is, for a cluster's worst: listed highest, clear lowest.
+SEVERITY = {status: len(LEGEND_ORDER) - k for k, status in enumerate(LEGEND_ORDER)}
+
+#: Entities and clusters a map draws at first; the rest open on a click.
+MAP_BUDGET = 500
+#: Entities and clusters a figure draws by default; past it, subtrees fold into boxes
+#: with counts, as on the map.
+FIGURE_BUDGET = 60
+#: The most a figure draws at all: past it, no page size keeps every label legible.
+FIGURE_LIMIT = 300
 
 
 @dataclass(frozen=True)

@@ -272,7 +272,7 @@ def test_physics_button_toggles_physics(chromium, group_map):
 
 def test_title_and_legend_are_visible(chromium, group_map, sample):
     with chromium.open(group_map) as opened:
-        assert opened.page.inner_text("h1") == "Ownership group of Parent Group"
+        assert opened.page.inner_text("h1") == "Owners and holdings of Parent Group"
         assert opened.page.inner_text("header p.rule") == sample.header()
         legend = opened.page.inner_text("#legend")
         for label in ("listed (1)", "covered (2)", "exposed (4)", "clear (1)", "control"):
@@ -285,4 +285,221 @@ def test_a_map_with_physics_on_settles_and_loads(chromium, sample, tmp_path):
         assert opened.js("network.physics.physicsEnabled") is True
         assert opened.js("nodes.length") == len(sample.dataset.entities)
         assert opened.page.locator("#physics").inner_text() == "Physics: on"
+        assert opened.errors == []
+
+
+# ---------------------------------------------------------------------- large groups
+
+
+def fan_analysis(children: int):
+    """A listed parent with ``children`` 40% subsidiaries (exposed), each owning one more."""
+    from ownership import analyze
+    from tests.factories import dataset, listed, owns
+
+    records: list[Any] = [listed("p")]
+    for i in range(children):
+        records += [owns("p", f"c{i:03}", 40), owns(f"c{i:03}", f"g{i:03}", 100)]
+    return analyze(dataset(*records), rule="ofac-50", as_of="2024-01-01")
+
+
+@pytest.fixture(scope="module")
+def fan_map(tmp_path_factory) -> tuple[Any, Path]:
+    analysis = fan_analysis(60)
+    path = write_map(analysis, tmp_path_factory.mktemp("fan") / "fan.html", focus="p", budget=30)
+    return analysis, path
+
+
+def test_a_large_group_draws_within_the_budget_with_counted_clusters(chromium, fan_map):
+    from ownership.render.collapse import collapse
+    from ownership.render.scene import build_scene
+
+    analysis, path = fan_map
+    scene = build_scene(analysis, focus="p")
+    folded = collapse(scene, budget=30)
+    with chromium.open(path) as opened:
+        drawn = opened.js("nodes.getIds()")
+        assert len(drawn) <= 30
+        assert set(folded.shown) <= set(drawn)
+        labels = opened.js("nodes.get().filter(n => n.status === 'cluster').map(n => n.label)")
+        assert labels == [c.label(scene.statuses) for c in folded.clusters]
+        assert "of 121 entities" in opened.page.inner_text("header p.folded")
+        assert opened.errors == []
+
+
+def test_clicking_a_cluster_opens_it(chromium, fan_map):
+    with chromium.open(fan_map[1]) as opened:
+        (cluster,) = opened.js("nodes.getIds({filter: n => n.status === 'cluster'})")
+        before = opened.js("nodes.length")
+        opened.page.mouse.click(*opened.node_point(cluster))
+        opened.page.wait_for_function("id => nodes.get(id) === null", arg=cluster)
+        ids = opened.js("nodes.getIds()")
+        assert {f"c{i:03}" for i in range(60)} <= set(ids)
+        assert len(ids) > before
+        assert opened.errors == []
+        assert all(url.startswith(LOCAL_SCHEMES) for url in opened.requests)
+
+
+def test_search_finds_and_reveals_a_folded_entity(chromium, fan_map):
+    with chromium.open(fan_map[1]) as opened:
+        assert opened.js("nodes.get('g059')") is None
+        opened.page.fill("#search", "G059")
+        opened.page.press("#search", "Enter")
+        assert opened.js("network.getSelectedNodes()") == ["g059"]
+        assert opened.js("nodes.get('c059') !== null")  # the path to it opened too
+
+
+def test_a_filter_on_a_large_map_hides_only_that_status(chromium, fan_map):
+    with chromium.open(fan_map[1]) as opened:
+        opened.page.locator('#legend input[data-status="exposed"]').uncheck()
+        statuses = opened.js("nodes.get({filter: n => !n.hidden}).map(n => n.status)")
+        assert "exposed" not in statuses and "listed" in statuses
+
+
+# ---------------------------------------------------------------------- the side panel
+
+
+@pytest.fixture(scope="module")
+def panel_map(sample, tmp_path_factory) -> Path:
+    return write_map(sample, tmp_path_factory.mktemp("panel") / "panel.html", focus="parent")
+
+
+def test_clicking_an_entity_opens_its_card_with_sources_as_plain_links(chromium, panel_map, sample):
+    with chromium.open(panel_map) as opened:
+        assert opened.page.locator("#panel").is_hidden()
+        opened.page.mouse.click(*opened.node_point("sub"))
+        panel = opened.page.locator("#panel")
+        panel.wait_for(state="visible")
+        text = panel.inner_text()
+        assert "Subsidiary With A Rather Long Name Limited" in text
+        assert " ".join(sample.verdict("sub").explanation.split()) in " ".join(text.split())
+        assert "Owners and shares" in text and "Parent Group: 60%, since 2015-01-01" in text
+        links = opened.js(
+            "[...document.querySelectorAll('#panel a')].map(a => [a.getAttribute('href'), "
+            "a.target, a.rel, a.textContent, a.getAttributeNames().sort()])"
+        )
+        assert links == [
+            [
+                "https://example.org/register?id=1&x=<2>",
+                "_blank",
+                "noopener noreferrer",
+                f"Company register {EVIL}, Registry, 2023-05-01",
+                ["href", "rel", "target"],
+            ]
+        ]
+        # an owner in the card is a button to its own card
+        opened.page.get_by_role("button", name="Parent Group").click()
+        assert opened.page.locator("#panel h2").inner_text() == "Parent Group"
+        assert "SDN List [CHINA-EO13959], since 2021-01-15, 86 FR 1234" in panel.inner_text()
+        opened.page.locator("#panel-close").click()
+        assert panel.is_hidden()
+        assert all(url.startswith(LOCAL_SCHEMES) for url in opened.requests)
+        assert opened.errors == [] and opened.dialogs == []
+
+
+def test_a_source_address_that_is_not_http_is_text_not_a_link(chromium, tmp_path):
+    from ownership import analyze
+    from ownership.model import Dataset, Entity, Holding, Source
+
+    ds = Dataset(
+        entities=[Entity(id="a", name="A", sources=["s1"]), Entity(id="b", name="B")],
+        holdings=[Holding(owner="a", owned="b", percent=60)],
+        sources=[Source(id="s1", title="Script", url="javascript:alert(1)")],
+    )
+    path = write_map(analyze(ds, as_of="2024-01-01"), tmp_path / "js.html", focus="a")
+    with chromium.open(path) as opened:
+        opened.page.mouse.click(*opened.node_point("a"))
+        opened.page.locator("#panel").wait_for(state="visible")
+        assert opened.page.locator("#panel a").count() == 0
+        assert "Script (javascript:alert(1))" in opened.page.inner_text("#panel")
+        assert opened.dialogs == []
+
+
+# ---------------------------------------------------------------------- the date slider
+
+
+@pytest.fixture(scope="module")
+def inspur_map(tmp_path_factory) -> tuple[Any, Path]:
+    import ownership
+
+    analysis = ownership.analyze(
+        ownership.load(ownership.bundled_dataset()), rule="bis-affiliates", as_of="2025-10-01"
+    )
+    focus = analysis.resolve("Inspur Group")
+    path = write_map(analysis, tmp_path_factory.mktemp("inspur") / "inspur.html", focus=focus)
+    return analysis, path
+
+
+def test_the_date_slider_plays_the_inspur_story_with_the_engines_verdicts(chromium, inspur_map):
+    import ownership
+    from ownership.render.style import STATUS_STYLE
+
+    analysis, path = inspur_map
+    with chromium.open(path) as opened:
+        dates = opened.js(
+            "[...Array(Number(document.getElementById('when').max) + 1).keys()]"
+            ".map(k => (mapView.showStep(k), document.getElementById('when-date').textContent))"
+        )
+        days = [d.split(" ")[0] for d in dates]
+        for day in ("2023-03-02", "2023-05-02", "2025-03-25", "2025-09-29", "2025-11-10"):
+            assert day in days
+        assert dates[days.index("2025-10-01")].endswith("(the map's date)")
+        for day in days:
+            opened.js("k => mapView.showStep(k)", days.index(day))
+            engine = ownership.analyze(analysis.dataset, rule="bis-affiliates", as_of=day)
+            drawn = opened.js("nodes.get({filter: n => n.status !== 'cluster'})")
+            assert drawn
+            for node in drawn:
+                verdict = engine.verdict(node["id"])
+                assert node["status"] == verdict.status.value, (day, node["id"])
+                assert node["color"]["background"] == STATUS_STYLE[verdict.status.value].colour
+                assert node["label"] == verdict.name, (day, node["id"])
+        opened.js("k => mapView.showStep(k)", days.index("2023-03-02"))
+        assert opened.js("nodes.get('aivres-systems').label") == "Inspur Systems, Inc."
+        assert "Inspur Group Co., Ltd. added to entity_list" in opened.page.inner_text(
+            "#when-events"
+        )
+        opened.js("k => mapView.showStep(k)", days.index("2023-05-02"))
+        assert opened.js("nodes.get('aivres-systems').label") == "Aivres Systems Inc."
+        assert "listed (1)" in opened.page.inner_text("#legend")
+        opened.js("k => mapView.showStep(k)", days.index("2025-03-25"))
+        assert "listed (7)" in opened.page.inner_text("#legend")
+        assert opened.errors == []
+
+
+def test_moving_the_slider_by_hand_recolours(chromium, inspur_map):
+    with chromium.open(inspur_map[1]) as opened:
+        slider = opened.page.locator("#when")
+        slider.focus()
+        opened.page.keyboard.press("Home")
+        assert opened.js("nodes.get('inspur-group').status") == "clear"
+        opened.page.keyboard.press("ArrowRight")
+        assert opened.js("nodes.get('inspur-group').status") == "listed"
+
+
+# ---------------------------------------------------------------------- export
+
+
+def test_png_and_svg_downloads_of_the_current_view(chromium, group_map, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    with chromium.open(group_map) as opened:
+        with opened.page.expect_download() as png:
+            opened.page.click("#save-png")
+        png_path = tmp_path / png.value.suggested_filename
+        png.value.save_as(png_path)
+        assert png_path.name == "ownership-map-2024-01-01.png"
+        assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        opened.page.locator('#legend input[data-status="clear"]').uncheck()
+        with opened.page.expect_download() as svg:
+            opened.page.click("#save-svg")
+        svg_path = tmp_path / svg.value.suggested_filename
+        svg.value.save_as(svg_path)
+        root = ET.parse(svg_path).getroot()
+        ns = {"s": "http://www.w3.org/2000/svg"}
+        groups = root.findall(".//s:g[@class='entities']/s:g", ns)
+        assert len(groups) == len(GROUP) - 1  # the clear one is filtered out of the view
+        texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+        assert EVIL in texts and "60%" in texts  # a name is text in the drawing, not markup
+        assert not root.findall(".//s:script", ns) and not root.findall(".//s:image", ns)
+        assert all(url.startswith((*LOCAL_SCHEMES, "blob:")) for url in opened.requests)
         assert opened.errors == []

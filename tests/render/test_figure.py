@@ -96,7 +96,7 @@ def test_legend_names_statuses_with_counts_and_line_styles(ax):
 
 def test_title_names_the_group_the_rule_and_the_date(sample, ax):
     title = ax.get_title()
-    assert title.startswith("Ownership group of Parent Group\n")
+    assert title.startswith("Owners and holdings of Parent Group\n")
     assert "ofac-50" in title and "2024-01-01" in title
     assert " ".join(title.split("\n")[1:]) == sample.header()
 
@@ -141,25 +141,99 @@ def test_save_figure_refuses_unknown_formats(sample, tmp_path):
         save_figure(sample, tmp_path / "group.jpg")
 
 
-def test_a_figure_past_its_budget_is_refused_naming_how_to_narrow_it(sample, tmp_path, monkeypatch):
-    from ownership.errors import OwnershipError
-    from ownership.render import figure
+def fan(children: int):
+    """A listed parent with ``children`` 40% subsidiaries (exposed), each owning one more."""
+    from ownership import analyze
+    from tests.factories import dataset, listed, owns
 
-    monkeypatch.setattr(figure, "FIGURE_BUDGET", 3)
+    records = [listed("p")]
+    for i in range(children):
+        records += [owns("p", f"c{i:03}", 40), owns(f"c{i:03}", f"g{i:03}", 100)]
+    return analyze(dataset(*records), rule="ofac-50", as_of="2024-01-01")
+
+
+def test_past_the_budget_subtrees_fold_into_boxes_with_counts():
+    from ownership.render.collapse import collapse
+    from ownership.render.scene import build_scene
+
+    analysis = fan(60)
+    ax = plot_ownership(analysis, focus="p", ax=new_axes())  # default budget: 60
+    scene = build_scene(analysis, focus="p")
+    folded = collapse(scene, 60)
+    assert folded.clusters
+    boxes = [" ".join(t.get_text().split()) for t in drawn(ax, "cluster")]
+    assert boxes == [" ".join(c.label(scene.statuses).split()) for c in folded.clusters]
+    assert len(drawn(ax, "node-label")) == len(folded.shown)
+    assert len(drawn(ax, "node-label")) + len(boxes) <= 60
+    assert len(drawn(ax, "cluster-link")) == len(folded.clusters)
+    assert "Showing 59 of 121 entities" in ax.get_title()
+    more = plot_ownership(analysis, focus="p", budget=121, ax=new_axes())
+    assert len(drawn(more, "node-label")) == 121 and not drawn(more, "cluster")
+
+
+def test_what_must_stay_in_view_past_the_budget_is_refused_naming_how_to_narrow_it(tmp_path):
+    from ownership import analyze
+    from tests.factories import dataset, listed, owns
+
+    chain = [owns(f"n{i}", f"n{i + 1}", 100) for i in range(6)]
+    analysis = analyze(dataset(*chain, listed("n0")), rule="ofac-50", as_of="2024-01-01")
     with pytest.raises(OwnershipError) as caught:
-        save_figure(sample, tmp_path / "big.png", focus="parent")
-    assert "more than a figure can label legibly (at most 3)" in str(caught.value)
-    assert "--max-depth or --min-percent" in str(caught.value)
+        save_figure(analysis, tmp_path / "big.png", focus="n6", budget=3)
+    message = str(caught.value)
+    assert "its listed owners take 7 entities, more than the figure's budget of 3" in message
+    assert "--max-depth or --min-percent" in message and "--budget" in message
     assert not (tmp_path / "big.png").exists()
-    out = save_figure(sample, tmp_path / "small.png", focus="sub", scope="subsidiaries")
-    assert out.exists()  # sub, range and jv: within the budget
+    with pytest.raises(OwnershipError, match="between 1 and 300"):
+        save_figure(analysis, tmp_path / "big.png", focus="n6", budget=301)
 
 
-def test_plot_and_map_take_the_affiliates_scope_on_the_command_line(tmp_path, monkeypatch):
+def test_a_wide_level_wraps_so_no_two_labels_overlap(tmp_path):
+    from matplotlib.figure import Figure
+
+    from ownership.render.figure import _drawable, _figure_size, _plot
+
+    analysis = fan(99)
+    drawing = _drawable(analysis, "p", None, "subsidiaries", 1, None, 100)
+    width, height = _figure_size(drawing)
+    assert width <= 26 and height <= 30  # was 7202 x 1836 pixels for 99 subsidiaries
+    fig = Figure(figsize=(width, height))
+    ax = fig.subplots()
+    _plot(drawing, ax, None)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in drawn(ax, "node-label")]
+    assert len(boxes) == 100
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1 :]:
+            assert not first.overlaps(second)
+    for text in drawn(ax, "node-label"):
+        assert text.get_fontsize() >= 8
+
+
+def test_a_dollar_in_a_name_is_drawn_as_written():
+    from ownership import analyze
+    from ownership.model import Dataset, Entity, Holding
+
+    ds = Dataset(
+        entities=[Entity(id="a", name="$Cash$ Holdings"), Entity(id="b", name="B")],
+        holdings=[Holding(owner="a", owned="b", percent=60)],
+    )
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = plot_ownership(analyze(ds, as_of="2024-01-01"), focus="a", ax=fig.subplots())
+    (label,) = [t for t in drawn(ax, "node-label") if "Cash" in t.get_text()]
+    assert label.get_text() == "$Cash$ Holdings"
+    fig.savefig(__import__("io").BytesIO(), format="png")  # no mathtext error either
+
+
+def test_plot_and_map_take_the_affiliates_scope_on_the_command_line(tmp_path):
     from typer.testing import CliRunner
 
     from ownership.cli import app
-    from ownership.render import figure
 
     runner = CliRunner()
     args = ["--as-of", "2023-06-01", "--scope", "subsidiaries", "--max-depth", "1"]
@@ -168,8 +242,13 @@ def test_plot_and_map_take_the_affiliates_scope_on_the_command_line(tmp_path, mo
     assert (
         "Subsidiaries (up to 1 link) of Inspur Group Co., Ltd." in (tmp_path / "m.html").read_text()
     )
-    monkeypatch.setattr(figure, "FIGURE_BUDGET", 2)
-    refused = runner.invoke(app, ["plot", "Inspur Group", *args, "--out", str(tmp_path / "p.png")])
+    plotted = runner.invoke(
+        app, ["plot", "Inspur Group", *args, "--budget", "3", "--out", str(tmp_path / "p.png")]
+    )
+    assert plotted.exit_code == 0, plotted.output
+    assert (tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")
+    refused = runner.invoke(
+        app, ["plot", "Inspur Group", "--budget", "0", "--out", str(tmp_path / "q.png")]
+    )
     assert refused.exit_code == 2
-    assert "narrow it with --max-depth or --min-percent" in refused.stderr
-    assert not (tmp_path / "p.png").exists()
+    assert "--budget" in refused.stderr and not (tmp_path / "q.png").exists()

@@ -7,20 +7,16 @@ import hashlib
 import html
 import json
 import re
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 
 from ownership import analyze
 from ownership.graph import OwnershipGraph
-from ownership.render.html import MapView, ownership_map, write_map
+from ownership.render.html import FRAME_SANDBOX, MapView, ownership_map, unpack, write_map
 from ownership.render.style import LINK_STYLE, STATUS_STYLE
 
 from .conftest import DAY, EVIL, EVIL_ALIAS, EVIL_FORMER, GROUP, GROUP_EDGES
-
-#: Tags the page lets through into tooltips (see the template's allow-list).
-TOOLTIP_TAGS = {"div", "span", "b", "i", "br", "ul", "li"}
 
 
 def embedded(page: str, block: str) -> Any:
@@ -31,30 +27,45 @@ def embedded(page: str, block: str) -> Any:
     return json.loads(match.group(1))
 
 
-def by_id(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {item["id"]: item for item in items}
+def store(page: str) -> dict[str, Any]:
+    """The packed data of a map page."""
+    match = re.search(
+        r'<script type="application/octet-stream" id="map-store">(.*?)</script>', page, re.S
+    )
+    assert match, "no store in the page"
+    return unpack(match.group(1))
 
 
-class TagCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: set[str] = set()
-        self.attrs: set[str] = set()
+class MapData:
+    """A map's data as tests read it: entities by id, links by pair, names and statuses
+    on the map's date."""
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        self.attrs.update(name for name, _ in attrs)
+    def __init__(self, page: str) -> None:
+        self.raw = store(page)
+        self.order = [e["id"] for e in self.raw["entities"]]
+        self.entities = {e["id"]: e for e in self.raw["entities"]}
+        base = self.raw["steps"][self.raw["base"]]
+        self.base = base
+        letters = {v["status"]: k for k, v in embedded(page, "styles")["statuses"].items()}
+        self.status = {eid: _status(base["status"][i], letters) for i, eid in enumerate(self.order)}
+        self.name = dict(zip(self.order, base["names"], strict=True))
+        self.explain = dict(zip(self.order, base["explain"], strict=True))
+        self.links = {(self.order[x["from"]], self.order[x["to"]]): x for x in self.raw["links"]}
+        self.shown = {self.order[i] for i in self.raw["shown"]}
 
 
-def tags_in(markup: str) -> TagCollector:
-    collector = TagCollector()
-    collector.feed(markup)
-    return collector
+def _status(letter: str, letters: dict[str, str]) -> str:
+    return next(status for status, code in letters.items() if code == letter)
 
 
 @pytest.fixture(scope="module")
 def page(sample) -> str:
-    return ownership_map(sample, focus="evil")
+    return ownership_map(sample, focus="parent")
+
+
+@pytest.fixture(scope="module")
+def data(page) -> MapData:
+    return MapData(page)
 
 
 # ---------------------------------------------------------------------- self-contained
@@ -83,123 +94,143 @@ def test_content_security_policy_allows_only_the_pages_own_scripts(page):
 # ---------------------------------------------------------------------- escaping
 
 
-def test_hostile_strings_never_appear_raw(page):
-    for hostile in (EVIL, EVIL_ALIAS, EVIL_FORMER, "<2>"):
-        assert hostile not in page
-    assert "<h1>Ownership group of &lt;img src=x onerror=alert(1)&gt;</h1>" in page
-    assert "<title>Ownership group of &lt;img src=x onerror=alert(1)&gt;</title>" in page
+def test_hostile_strings_never_appear_raw(sample, page):
+    evil_page = ownership_map(sample, focus="evil")
+    for text in (page, evil_page):
+        for hostile in (EVIL, EVIL_ALIAS, EVIL_FORMER, "<2>"):
+            assert hostile not in text
+    assert "<h1>Owners and holdings of &lt;img src=x onerror=alert(1)&gt;</h1>" in evil_page
+    assert "<title>Owners and holdings of &lt;img src=x onerror=alert(1)&gt;</title>" in evil_page
 
 
-def test_labels_keep_the_real_name_for_the_canvas(page):
-    # vis-network draws labels as canvas text, never as HTML, so the name stays as written.
-    assert by_id(embedded(page, "nodes"))["evil"]["label"] == EVIL
+def test_data_keeps_the_real_names_for_the_page_to_show_as_text(data):
+    # the script puts names on the canvas and in the panel as text, never as markup
+    assert data.name["evil"] == EVIL
+    assert EVIL_ALIAS in data.entities["evil"]["aliases"]
+    assert [EVIL_FORMER, "", "2020-06-30"] in data.entities["evil"]["names"]
 
 
-def test_tooltips_hold_only_escaped_data_in_allowed_tags(page):
-    tips = [item["title"] for item in embedded(page, "nodes") + embedded(page, "edges")]
-    for tip in tips:
-        found = tags_in(tip)
-        assert found.tags <= TOOLTIP_TAGS, tip
-        assert found.attrs <= {"class"}, tip
-    evil_tip = by_id(embedded(page, "nodes"))["evil"]["title"]
-    for hostile in (EVIL, EVIL_ALIAS, EVIL_FORMER):
-        assert hostile not in evil_tip
-    assert "&lt;img src=x onerror=alert(1)&gt;" in evil_tip
-    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in evil_tip
-    assert "&quot;&gt;&lt;svg onload=alert(3)&gt;" in evil_tip
+def test_the_script_never_parses_data_as_markup():
+    from ownership.render.html import _TEMPLATES
+
+    script = (_TEMPLATES / "map.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in script
+    assert "DOMParser" not in script and "new Function" not in script
 
 
 # ---------------------------------------------------------------------- data
 
 
-def test_nodes_and_edges_match_the_group_on_the_date(sample, page):
+def test_entities_and_links_match_the_group_on_the_date(sample, data):
     snapshot = OwnershipGraph(sample.dataset).as_of(DAY)
-    group = snapshot.group("evil")
+    group = snapshot.group("parent")
     active = [h for h in snapshot.dataset.holdings if h.owner in group and h.owned in group]
-    nodes, edges = embedded(page, "nodes"), embedded(page, "edges")
-    assert {n["id"] for n in nodes} == group == set(GROUP)
-    assert len(edges) == len(active) == GROUP_EDGES
-    assert sorted((e["from"], e["to"]) for e in edges) == sorted((h.owner, h.owned) for h in active)
+    assert set(data.order) == group == set(GROUP) == data.shown
+    assert len(data.links) == len(active) == GROUP_EDGES
+    assert sorted(data.links) == sorted((h.owner, h.owned) for h in active)
 
 
 @pytest.mark.parametrize(
     ("focus", "depth", "count"), [(None, None, 10), ("sub", 1, 4), ("lone", None, 1)]
 )
-def test_focus_and_depth_choose_the_nodes(sample, focus, depth, count):
-    assert len(embedded(ownership_map(sample, focus=focus, depth=depth), "nodes")) == count
+def test_focus_and_depth_choose_the_entities(sample, focus, depth, count):
+    assert len(MapData(ownership_map(sample, focus=focus, depth=depth)).order) == count
 
 
-def test_nodes_carry_status_colour_shape_and_border(sample, page):
-    for node in embedded(page, "nodes"):
-        status = sample.status(node["id"]).value
-        style = STATUS_STYLE[status]
-        assert node["status"] == status
-        assert node["shape"] == style.shape_html
-        assert node["color"]["background"] == style.colour
-        assert node["color"]["border"] == style.border
-        assert ("shapeProperties" in node) is style.dashed
-    assert (
-        by_id(embedded(page, "nodes"))["evil"]["borderWidth"] > STATUS_STYLE["covered"].border_width
-    )
+def test_statuses_are_the_engines_on_the_date(sample, data):
+    for eid in data.order:
+        assert data.status[eid] == sample.status(eid).value
+        assert data.explain[eid] == sample.verdict(eid).explanation
 
 
-def test_edges_show_share_width_and_line_style(page):
-    edges = {(e["from"], e["to"]): e for e in embedded(page, "edges")}
-    labels = {pair: e["label"] for pair, e in edges.items()}
+def test_styles_give_each_status_its_colour_shape_and_border(page):
+    styles = embedded(page, "styles")["statuses"]
+    for style in STATUS_STYLE.values():
+        (drawn,) = [s for s in styles.values() if s["status"] == style.label]
+        assert (drawn["colour"], drawn["border"], drawn["shape"], drawn["dashed"]) == (
+            style.colour,
+            style.border,
+            style.shape_html,
+            style.dashed,
+        )
+    links = embedded(page, "styles")["links"]
+    assert links["control"]["dashes"] == list(LINK_STYLE["control"].dashes)
+
+
+def test_links_carry_share_width_and_kind(data):
+    links = data.links
+    labels = {pair: x["label"] for pair, x in links.items()}
     assert labels[("parent", "sub")] == "60%"
     assert labels[("sub", "range")] == "30-35%"
     assert labels[("parent", "unknown")] == "?%"
     assert labels[("parent", "ctl")] == "control"
-    assert "dashes" in edges[("parent", "ctl")] and "dashes" in edges[("parent", "unknown")]
-    assert "dashes" not in edges[("parent", "sub")]
-    assert "value" not in edges[("parent", "sub")]  # value would scale the label font too
-    widths = [edges[p]["width"] for p in [("parent", "unknown"), ("sub", "jv"), ("parent", "evil")]]
+    assert links[("parent", "ctl")]["kind"] == "control"
+    assert links[("parent", "unknown")]["kind"] == "unknown"
+    widths = [links[p]["width"] for p in [("parent", "unknown"), ("sub", "jv"), ("parent", "evil")]]
     assert widths == sorted(widths) and widths[0] < widths[-1]
 
 
-def test_node_tooltip_has_names_lists_status_and_explanation(sample, page):
-    tips = {n["id"]: n["title"] for n in embedded(page, "nodes")}
-    parent = tips["parent"]
-    for text in (
-        "Parent Group",
-        "parent · company · CN",
-        "Old Parent &amp; Sons (until 2023-06-30)",
-        "PG Holdings",
-        "SDN List [CHINA-EO13959]",
-        "since 2021-01-15",
-        "86 FR 1234",
-        "listed",
-    ):
-        assert text in parent, text
-    evil = tips["evil"]
-    assert "Entity List" in evil and "not read by this rule" in evil and "covered" in evil
-    assert "possibly_covered" in tips["unknown"]
-    for node_id, tip in tips.items():
-        assert html.escape(sample.verdict(node_id).explanation) in tip
+def test_entity_cards_have_names_lists_identifiers_owners_and_sources(sample, data):
+    parent = data.entities["parent"]
+    assert parent["names"] == [
+        ["Old Parent & Sons", "", "2023-06-30"],
+        ["Parent Group", "2023-07-01", ""],
+    ]
+    assert parent["aliases"] == ["PG Holdings"]
+    assert parent["lists"] == [
+        {
+            "list": "SDN List [CHINA-EO13959]",
+            "span": "since 2021-01-15",
+            "citation": "86 FR 1234",
+            "note": "",
+        }
+    ]
+    evil = data.entities["evil"]
+    assert evil["lists"][0]["note"] == "not read by this rule"
+    order = data.order
+    sub = data.entities["sub"]
+    assert sub["owners"] == [[order.index("parent"), "Parent Group", "60%", "since 2015-01-01"]]
+    assert sub["sources"] == [
+        [
+            f"Company register {EVIL}, Registry, 2023-05-01",
+            "https://example.org/register?id=1&x=<2>",
+        ]
+    ]
+    assert "possibly_covered" in data.base["flags"][order.index("unknown")]
 
 
-def test_as_of_names_label_the_nodes(sample):
-    earlier = analyze(sample.dataset, rule="ofac-50", as_of="2023-01-01")
-    nodes = by_id(embedded(ownership_map(earlier, focus="parent"), "nodes"))
-    assert nodes["parent"]["label"] == "Old Parent & Sons"
-    assert "Parent Group (later name)" in nodes["parent"]["title"]
+def test_as_of_names_label_the_entities(sample):
+    earlier = MapData(
+        ownership_map(analyze(sample.dataset, rule="ofac-50", as_of="2023-01-01"), focus="parent")
+    )
+    assert earlier.name["parent"] == "Old Parent & Sons"
 
 
-def test_edge_tooltip_has_share_dates_and_sources(page):
-    edges = {(e["from"], e["to"]): e["title"] for e in embedded(page, "edges")}
-    tip = edges[("parent", "sub")]
-    assert "60%" in tip and "since 2015-01-01" in tip
-    assert "Company register &lt;img src=x onerror=alert(1)&gt;, Registry, 2023-05-01" in tip
-    assert "https://example.org/register?id=1&amp;x=&lt;2&gt;" in tip  # shown, not linked
-    assert "dates not given" in edges[("sub", "range")] and "30-35%" in edges[("sub", "range")]
-    assert "control (no share)" in edges[("parent", "ctl")]
+def test_links_have_share_dates_note_and_sources(data):
+    link = data.links[("parent", "sub")]
+    assert (link["share"], link["span"]) == ("60%", "since 2015-01-01")
+    assert link["sources"] == [
+        [
+            f"Company register {EVIL}, Registry, 2023-05-01",
+            "https://example.org/register?id=1&x=<2>",
+        ]
+    ]
+    assert data.links[("parent", "evil")]["note"] == EVIL
+    assert data.links[("sub", "range")]["span"] == "dates not given"
+    assert data.links[("parent", "ctl")]["share"] == "control (no share)"
+
+
+def test_the_same_map_is_the_same_bytes(sample, page):
+    assert ownership_map(sample, focus="parent") == page
 
 
 # ---------------------------------------------------------------------- page furniture
 
 
 def test_legend_lists_statuses_shapes_and_line_styles(sample, page):
-    legend = page[page.index('<aside id="legend"') : page.index("</aside>")]
+    start = page.index('<aside id="legend"')
+    legend = page[start : page.index("</aside>", start)]
     counts = {"listed": 1, "covered": 2, "exposed": 4, "clear": 1}
     for status, style in STATUS_STYLE.items():
         assert f'data-status="{status}"' in legend
@@ -228,30 +259,29 @@ def test_layout_is_top_down_with_physics_off_unless_asked(sample, page):
     assert hierarchical["sortMethod"] == "directed"
     assert options["physics"]["enabled"] is False
     assert 'id="physics"' in page and 'id="search"' in page
-    assert embedded(ownership_map(sample, focus="evil", physics=True), "options")["physics"][
+    assert embedded(ownership_map(sample, focus="parent", physics=True), "options")["physics"][
         "enabled"
     ]
 
 
-def test_levels_put_owners_above(page):
-    nodes = by_id(embedded(page, "nodes"))
-    for edge in embedded(page, "edges"):
-        assert nodes[edge["from"]]["level"] < nodes[edge["to"]]["level"]
+def test_levels_put_owners_above(data):
+    for owner, owned in data.links:
+        assert data.entities[owner]["level"] < data.entities[owned]["level"]
 
 
 def test_write_map_creates_folders(sample, tmp_path):
     out = write_map(sample, tmp_path / "a" / "b" / "map.html", focus="sub", depth=1)
     assert out == tmp_path / "a" / "b" / "map.html"
-    assert len(embedded(out.read_text(encoding="utf-8"), "nodes")) == 4
+    assert len(MapData(out.read_text(encoding="utf-8")).order) == 4
 
 
 def test_map_view_shows_inline_in_a_sandboxed_frame(sample, tmp_path):
-    view = MapView(sample, focus="evil")
-    assert repr(view) == f"<MapView 'Ownership group of {EVIL}': 8 entities, 7 links>"
+    view = MapView(sample, focus="parent")
+    assert repr(view) == "<MapView 'Owners and holdings of Parent Group': 8 entities, 7 links>"
     frame = view._repr_html_()
-    assert frame.startswith('<iframe sandbox="allow-scripts" srcdoc="')
+    assert frame.startswith(f'<iframe sandbox="{FRAME_SANDBOX}" srcdoc="')
     assert "allow-same-origin" not in frame
     srcdoc = re.search(r'srcdoc="([^"]*)"', frame).group(1)
-    assert html.unescape(srcdoc) == view.html == ownership_map(sample, focus="evil")
+    assert html.unescape(srcdoc) == view.html == ownership_map(sample, focus="parent")
     assert EVIL not in frame
     assert view.write(tmp_path / "v" / "map.html").read_text(encoding="utf-8") == view.html

@@ -13,9 +13,27 @@ from .conftest import GROUP, GROUP_EDGES
 
 
 def test_group_is_taken_on_the_date(sample):
-    scene = build_scene(sample, focus="evil")
+    scene = build_scene(sample, focus="parent")
     assert set(scene.nodes) == set(GROUP)  # "sold" left in 2020, "lone" is another group
     assert len(scene.edges) == GROUP_EDGES
+
+
+def test_a_name_draws_its_owners_up_to_the_listed_ones_and_what_it_owns():
+    ds = dataset(
+        owns("state", "top", 100),
+        owns("top", "mid", 60),
+        owns("mid", "focus", 51),
+        owns("other", "focus", 49),
+        owns("focus", "jv", 50),
+        owns("partner", "jv", 50),
+        owns("partner", "elsewhere", 100),
+        owns("mid", "sibling", 100),
+        listed("top"),
+    )
+    scene = build_scene(analyze(ds, rule="ofac-50", as_of="2024-01-01"), focus="focus")
+    # above the listed "top" is not drawn; nor the partner's other holding, nor a sibling
+    assert set(scene.nodes) == {"top", "mid", "focus", "other", "jv", "partner"}
+    assert scene.heading().startswith("Owners and holdings of ")
 
 
 def test_whole_dataset_keeps_every_entity(sample):
@@ -69,7 +87,7 @@ def test_unknown_focus_and_depth_without_focus_are_user_errors(sample):
     ("focus", "depth", "heading"),
     [
         (None, None, "Ownership map of the whole dataset"),
-        ("sub", None, "Ownership group of Subsidiary With A Rather Long Name Limited"),
+        ("sub", None, "Owners and holdings of Subsidiary With A Rather Long Name Limited"),
         ("sub", 1, "Ownership within 1 link of Subsidiary With A Rather Long Name Limited"),
         ("sub", 2, "Ownership within 2 links of Subsidiary With A Rather Long Name Limited"),
     ],
