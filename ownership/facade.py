@@ -105,12 +105,14 @@ class Analysis(analysis.Analysis, Tabular):
         scope: str | None = None,
         max_depth: int | None = None,
         min_percent: float | None = None,
+        budget: int | None = None,
         physics: bool = False,
     ) -> Any:
-        """An interactive HTML map (of ``name``'s group, or what ``affiliates`` reports
-        with ``scope``, ``max_depth``, ``min_percent``, or everything); shows inline in
-        Jupyter."""
+        """An interactive HTML map of ``name``, its owners up to the listed ones and all
+        it owns (or what ``affiliates`` reports with ``scope``, ``max_depth``,
+        ``min_percent``, or everything), folded past ``budget``; shows inline in Jupyter."""
         from .render.html import MapView
+        from .render.style import MAP_BUDGET
 
         focus = self.resolve(name) if name else None
         return MapView(
@@ -120,6 +122,7 @@ class Analysis(analysis.Analysis, Tabular):
             scope=scope,
             max_depth=max_depth,
             min_percent=min_percent,
+            budget=MAP_BUDGET if budget is None else budget,
             physics=physics,
         )
 
@@ -131,11 +134,14 @@ class Analysis(analysis.Analysis, Tabular):
         scope: str | None = None,
         max_depth: int | None = None,
         min_percent: float | None = None,
+        budget: int | None = None,
         ax: Any = None,
     ) -> Any:
-        """A matplotlib ownership tree (of ``name``'s group, or what ``affiliates`` reports
-        with ``scope``, ``max_depth``, ``min_percent``, or everything); returns the Axes."""
+        """A matplotlib ownership tree of the map's entities (or what ``affiliates``
+        reports with ``scope``, ``max_depth``, ``min_percent``, or everything), folded past
+        ``budget``; returns the Axes."""
         from .render.figure import plot_ownership
+        from .render.style import FIGURE_BUDGET
 
         focus = self.resolve(name) if name else None
         return plot_ownership(
@@ -145,6 +151,7 @@ class Analysis(analysis.Analysis, Tabular):
             scope=scope,
             max_depth=max_depth,
             min_percent=min_percent,
+            budget=FIGURE_BUDGET if budget is None else budget,
             ax=ax,
         )
 

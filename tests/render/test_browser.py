@@ -463,6 +463,16 @@ def test_the_date_slider_plays_the_inspur_story_with_the_engines_verdicts(chromi
         assert "listed (1)" in opened.page.inner_text("#legend")
         opened.js("k => mapView.showStep(k)", days.index("2025-03-25"))
         assert "listed (7)" in opened.page.inner_text("#legend")
+        # the card follows the slider: that day's name, status and explanation
+        opened.page.mouse.click(*opened.node_point("aivres-systems"))
+        opened.page.locator("#panel").wait_for(state="visible")
+        opened.js("k => mapView.showStep(k)", days.index("2023-03-02"))
+        engine = ownership.analyze(analysis.dataset, rule="bis-affiliates", as_of="2023-03-02")
+        verdict = engine.verdict("aivres-systems")
+        panel = " ".join(opened.page.inner_text("#panel").split())
+        assert opened.page.inner_text("#panel h2") == "Inspur Systems, Inc."
+        assert f"{verdict.status.value} on 2023-03-02" in panel
+        assert " ".join(verdict.explanation.split()) in panel
         assert opened.errors == []
 
 
@@ -502,4 +512,19 @@ def test_png_and_svg_downloads_of_the_current_view(chromium, group_map, tmp_path
         assert EVIL in texts and "60%" in texts  # a name is text in the drawing, not markup
         assert not root.findall(".//s:script", ns) and not root.findall(".//s:image", ns)
         assert all(url.startswith((*LOCAL_SCHEMES, "blob:")) for url in opened.requests)
+        assert opened.errors == []
+
+
+def test_the_inspur_card_names_identifiers_listings_and_former_names(chromium, inspur_map):
+    with chromium.open(inspur_map[1]) as opened:
+        opened.page.mouse.click(*opened.node_point("inspur-electronic"))
+        panel = opened.page.locator("#panel")
+        panel.wait_for(state="visible")
+        text = panel.inner_text()
+        assert "Identifiers" in text and "szse: 000977" in text
+        assert "Entity List, since 2025-03-25, 90 FR 14046" in text
+        assert "Inspur Group Co., Ltd.:" in text  # an owner and its share
+        opened.page.mouse.click(*opened.node_point("aivres-systems"))
+        assert "Inspur Systems, Inc. (until 2023-05-01)" in panel.inner_text()
+        assert "Aivres Systems Inc. (from 2023-05-02)" in panel.inner_text()
         assert opened.errors == []
