@@ -132,7 +132,11 @@ def save_figure(
     fig = Figure(figsize=_figure_size(drawing))
     _plot(drawing, fig.subplots(), title)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=dpi, bbox_inches="tight", metadata=_metadata(out.suffix.lower()))
+    import matplotlib
+
+    # a fixed salt makes the SVG's clip-path ids, and so its bytes, the same on every run
+    with matplotlib.rc_context({"svg.hashsalt": "ownership"}):
+        fig.savefig(out, dpi=dpi, bbox_inches="tight", metadata=_metadata(out.suffix.lower()))
     return out
 
 

@@ -252,3 +252,25 @@ def test_plot_and_map_take_the_affiliates_scope_on_the_command_line(tmp_path):
     )
     assert refused.exit_code == 2
     assert "--budget" in refused.stderr and not (tmp_path / "q.png").exists()
+
+
+def test_map_and_figures_are_the_same_bytes_under_every_hash_seed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "OWNERSHIP_CACHE": "off"}
+        files = []
+        for name in ("map.html", "tree.svg", "tree.pdf", "tree.png"):
+            out = tmp_path / seed / name
+            command = "map" if name.endswith(".html") else "plot"
+            subprocess.run(
+                [sys.executable, "-m", "ownership", command, "Inspur Group", "--as-of",
+                 "2025-10-01", "--out", str(out)],
+                check=True, capture_output=True, env=env,
+            )  # fmt: skip
+            files.append(out.read_bytes())
+        outputs.append(files)
+    assert outputs[0] == outputs[1]
