@@ -181,8 +181,28 @@ var nodes, edges, network, mapView;
         });
       });
       clusterEdges.forEach(function (edge) { wantedEdges.set(edge.id, edge); });
+      wrapLevels(Array.from(wantedNodes.values()));
       apply(nodes, "nodes", wantedNodes);
       apply(edges, "edges", wantedEdges);
+    }
+
+    // A level wider than WRAP entities takes several rows, so a large map is a block, not
+    // a thin sliver; rows go in the tree's order (siblings together), owners stay above.
+    var WRAP = 30;
+    function wrapLevels(specs) {
+      var byLevel = new Map();
+      specs.forEach(function (spec) {
+        if (!byLevel.has(spec.level)) byLevel.set(spec.level, []);
+        byLevel.get(spec.level).push(spec);
+      });
+      var row = 0;
+      Array.from(byLevel.keys()).sort(function (a, b) { return a - b; }).forEach(function (level) {
+        var group = byLevel.get(level);
+        var rows = Math.ceil(group.length / WRAP);
+        var per = Math.ceil(group.length / rows);
+        group.forEach(function (spec, k) { spec.level = row + Math.floor(k / per); });
+        row += rows;
+      });
     }
 
     function open(anchor, below) {
