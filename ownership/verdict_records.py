@@ -84,22 +84,19 @@ class RowMaker:
 
     def row(self, i: int, ancestors: tuple[str, ...] | None = None) -> dict[str, Any]:
         """The row of entity ``i``; ``ancestors``, its listed ancestors if already known."""
-        analysis, ids, names = self.analysis, self.ids, self.names
+        ids, names = self.ids, self.names
         status, status_text = self.statuses[self.codes[i]]
-        flags = [*self.flags_of.get(i, ()), *self.global_flags]
+        flags = self.flags(i)
         lead = self.nearest[i]
         nearest_id = ids[lead] if lead >= 0 and lead != i else None
         owners = self.owners_of.get(i, ())
         listings = self.listings_of.get(i, ())
-        cut = False
+        chain, cut = self._chain(i, status)
         if status is Status.clear:
-            chain: list[int] = []
             ancestors = ()
-        else:
-            chain, cut = analysis.chain_positions(i, status)
-            if ancestors is None:
-                ancestors = analysis.listed_ancestors(i)
-        low, high = analysis.legal.legal_share(i, self.legal)
+        elif ancestors is None:
+            ancestors = self.analysis.listed_ancestors(i)
+        low, high = self.analysis.legal.legal_share(i, self.legal)
         effective = self.effective[i]
         values = {
             "id": ids[i],
@@ -118,21 +115,51 @@ class RowMaker:
             "chain_via": ids[chain[0]] if cut else None,
             "owners": [o.to_dict() for o in owners],
             "listings": [listing_dict(x) for x in listings],
-            "explanation": analysis.explainer.explain(
-                position=i,
-                name=names[i],
-                status=status,
-                flags=flags,
-                chain_names=(["…"] if cut else []) + [names[k] for k in chain],
-                owners=[(o.owner_name, o.share, o.owner_status, o.kind) for o in owners],
-                listings=listings,
-                legal_low=low,
-                legal_high=high,
-                effective=effective,
-                nearest_listed=nearest_id,
-            ),
+            "explanation": self._explained(i, status, flags, chain, cut, low, high),
         }
         return {name: values[name] for name in VERDICT_FIELDS}
+
+    def flags(self, i: int) -> list[str]:
+        """Entity ``i``'s flags, then the date's (the rule's window)."""
+        return [*self.flags_of.get(i, ()), *self.global_flags]
+
+    def explanation(self, i: int) -> str:
+        """The ``explanation`` of :meth:`row`, without the row's other fields."""
+        status = self.statuses[self.codes[i]][0]
+        chain, cut = self._chain(i, status)
+        low, high = self.analysis.legal.legal_share(i, self.legal)
+        return self._explained(i, status, self.flags(i), chain, cut, low, high)
+
+    def _chain(self, i: int, status: Status) -> tuple[list[int], bool]:
+        if status is Status.clear:
+            return [], False
+        return self.analysis.chain_positions(i, status)
+
+    def _explained(
+        self,
+        i: int,
+        status: Status,
+        flags: list[str],
+        chain: list[int],
+        cut: bool,
+        low: Any,
+        high: Any,
+    ) -> str:
+        names, lead = self.names, self.nearest[i]
+        owners = self.owners_of.get(i, ())
+        return self.analysis.explainer.explain(
+            position=i,
+            name=names[i],
+            status=status,
+            flags=flags,
+            chain_names=(["…"] if cut else []) + [names[k] for k in chain],
+            owners=[(o.owner_name, o.share, o.owner_status, o.kind) for o in owners],
+            listings=self.listings_of.get(i, ()),
+            legal_low=low,
+            legal_high=high,
+            effective=self.effective[i],
+            nearest_listed=self.ids[lead] if lead >= 0 and lead != i else None,
+        )
 
 
 def listings_read(analysis: Analysis) -> dict[int, tuple[Any, ...]]:

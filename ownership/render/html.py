@@ -241,7 +241,7 @@ def pack(payload: dict[str, Any]) -> str:
     DecompressionStream.
     """
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=5, mtime=0)).decode(
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0)).decode(
         "ascii"
     )
 

@@ -137,10 +137,11 @@ def _step(
     explanations = flags = None
     if explain:
         maker = RowMaker(result, positions=positions)
-        rows = [maker.row(int(i)) for i in positions]
-        explanations = tuple(row["explanation"] for row in rows)
+        explanations = tuple(maker.explanation(int(i)) for i in positions)
         global_flags = set(result.global_flags)
-        flags = tuple(tuple(f for f in row["flags"] if f not in global_flags) for row in rows)
+        flags = tuple(
+            tuple(f for f in maker.flags(int(i)) if f not in global_flags) for i in positions
+        )
     return Step(
         day=result.as_of,
         events=events,
