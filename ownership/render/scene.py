@@ -20,6 +20,7 @@ group agree: same entities, same links, same levels (owners above what they own)
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -104,9 +105,11 @@ def build_scene(
             "they need a NAME, and replace --depth (give one or the other)"
         )
     active = [h for h in analysis.dataset.holdings if h.active_on(day)]
-    graph = nx.MultiDiGraph()
-    graph.add_nodes_from(entities)
-    graph.add_edges_from((h.owner, h.owned) for h in active)
+    owners: dict[str, list[str]] = defaultdict(list)
+    owned: dict[str, list[str]] = defaultdict(list)
+    for h in active:
+        owners[h.owned].append(h.owner)
+        owned[h.owner].append(h.owned)
     if focus is None:
         chosen = set(entities)
     elif as_affiliates:
@@ -117,23 +120,21 @@ def build_scene(
         )
         chosen = {focus, *report.ids()}
     elif depth is None:
-        chosen = _owners_and_holdings(graph, focus, analysis)
+        chosen = _owners_and_holdings(owners, owned, focus, analysis)
     else:
-        around = graph.to_undirected(as_view=True)
-        chosen = set(nx.single_source_shortest_path_length(around, focus, cutoff=depth))
+        chosen = _within(owners, owned, focus, depth)
     edges = tuple(h for h in active if h.owner in chosen and h.owned in chosen)
     names = {eid: name_on(entities[eid], day) for eid in chosen}
-    drawn = nx.DiGraph()
-    drawn.add_nodes_from(chosen)
-    drawn.add_edges_from((h.owner, h.owned) for h in edges)
-    levels = _levels(drawn)
+    levels = _levels(chosen, {(h.owner, h.owned) for h in edges if h.owner != h.owned})
     nodes = tuple(sorted(chosen, key=lambda eid: (levels[eid], names[eid].casefold(), eid)))
     statuses = {eid: analysis.status(eid).value for eid in nodes}
     selection = _selection(scope, max_depth, min_percent) if as_affiliates else ""
     return Scene(analysis, focus, depth, nodes, edges, levels, names, statuses, selection)
 
 
-def _owners_and_holdings(graph: nx.MultiDiGraph, focus: str, analysis: Analysis) -> set[str]:
+def _owners_and_holdings(
+    owners: dict[str, list[str]], owned: dict[str, list[str]], focus: str, analysis: Analysis
+) -> set[str]:
     """The focus, its owners up to (and with) the listed ones, everything it owns, and the
     other owners of what it owns (so a joint venture's shares add up on the map)."""
     chosen = {focus}
@@ -142,15 +143,33 @@ def _owners_and_holdings(graph: nx.MultiDiGraph, focus: str, analysis: Analysis)
         node = climb.pop()
         if node != focus and analysis.status(node).value == "listed":
             continue
-        for owner in graph.predecessors(node):
+        for owner in owners[node]:
             if owner not in chosen:
                 chosen.add(owner)
                 climb.append(owner)
-    held = nx.descendants(graph, focus)
+    held: set[str] = set()
+    todo = [focus]
+    while todo:
+        for child in owned[todo.pop()]:
+            if child not in held:
+                held.add(child)
+                todo.append(child)
     chosen |= held
     for node in held:
-        chosen.update(graph.predecessors(node))
+        chosen.update(owners[node])
     return chosen
+
+
+def _within(
+    owners: dict[str, list[str]], owned: dict[str, list[str]], focus: str, depth: int
+) -> set[str]:
+    """Entities at most ``depth`` links from ``focus``, either way."""
+    reached = {focus}
+    ring = [focus]
+    for _ in range(depth):
+        ring = [n for node in ring for n in (*owners[node], *owned[node]) if n not in reached]
+        reached.update(ring)
+    return reached
 
 
 def _selection(scope: str | None, max_depth: int | None, min_percent: float | None) -> str:
@@ -163,21 +182,50 @@ def _selection(scope: str | None, max_depth: int | None, min_percent: float | No
     return kind + (f" ({', '.join(limits)})" if limits else "")
 
 
-def _levels(graph: nx.DiGraph) -> dict[str, int]:
+def _levels(nodes: set[str], links: set[tuple[str, str]]) -> dict[str, int]:
     """Longest owner chain above each entity, so everything sits below all its owners.
 
     A top owner then moves down to just above its highest holding, so an outside partner
     in a deep joint venture sits beside it rather than at the top with a long link across
     the group. A cross-holding ring shares one level (its members are collapsed first).
     """
+    below: dict[str, list[str]] = {node: [] for node in nodes}
+    above = dict.fromkeys(nodes, 0)
+    for owner, owned in links:
+        below[owner].append(owned)
+        above[owned] += 1
+    waiting = dict(above)
+    ready = [node for node in nodes if not waiting[node]]
+    level = dict.fromkeys(ready, 0)
+    done = 0
+    while ready:  # longest chains in topological order (Kahn)
+        node = ready.pop()
+        done += 1
+        for child in below[node]:
+            level[child] = max(level.get(child, 0), level[node] + 1)
+            waiting[child] -= 1
+            if not waiting[child]:
+                ready.append(child)
+    if done < len(nodes):  # a cross-holding ring: collapse rings first
+        return _levels_with_rings(nodes, links)
+    for node in nodes:
+        if not above[node] and below[node]:
+            level[node] = min(level[c] for c in below[node]) - 1
+    return level
+
+
+def _levels_with_rings(nodes: set[str], links: set[tuple[str, str]]) -> dict[str, int]:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(links)
     condensed = nx.condensation(graph)
     level: dict[int, int] = {}
     for comp in nx.topological_sort(condensed):
-        above = [level[p] + 1 for p in condensed.predecessors(comp)]
-        level[comp] = max(above, default=0)
+        ups = [level[p] + 1 for p in condensed.predecessors(comp)]
+        level[comp] = max(ups, default=0)
     for comp in condensed:
-        below = [level[c] for c in condensed.successors(comp)]
-        if condensed.in_degree(comp) == 0 and below:
-            level[comp] = min(below) - 1
+        downs = [level[c] for c in condensed.successors(comp)]
+        if condensed.in_degree(comp) == 0 and downs:
+            level[comp] = min(downs) - 1
     members = condensed.graph["mapping"]
     return {node: level[comp] for node, comp in members.items()}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ownership import analyze
 from ownership.errors import EntityNotFound, OwnershipError
@@ -119,3 +121,16 @@ def test_a_scope_needs_a_name_and_replaces_depth(sample):
         build_scene(sample, scope="group")
     with pytest.raises(OwnershipError, match="need a NAME, and replace --depth"):
         build_scene(sample, focus="parent", depth=1, max_depth=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 30), st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=60))
+def test_levels_without_a_ring_are_those_of_the_ring_collapsing_way(count, pairs):
+    from ownership.render.scene import _levels, _levels_with_rings
+
+    nodes = {f"n{i}" for i in range(count)}
+    # owner before owned: no ring
+    links = {(f"n{min(a, b)}", f"n{max(a, b)}") for a, b in pairs if a != b and max(a, b) < count}
+    levels = _levels(nodes, links)
+    assert levels == _levels_with_rings(nodes, links)
+    assert all(levels[owner] < levels[owned] for owner, owned in links)
