@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -32,6 +31,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from screen_speed import cpu
 
 from ownership import analyze
 from ownership.model import Dataset, Entity, Holding, Listing
@@ -256,16 +257,6 @@ def measure(
         record[key] = statistics.median(r[key] for r in renders)
         record[key.replace("_ms", "_runs_ms")] = [r[key] for r in renders]
     return record
-
-
-def cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def runs(values: list[float], unit: str = "s") -> str:
