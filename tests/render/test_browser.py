@@ -528,3 +528,16 @@ def test_the_inspur_card_names_identifiers_listings_and_former_names(chromium, i
         assert "Inspur Systems, Inc. (until 2023-05-01)" in panel.inner_text()
         assert "Aivres Systems Inc. (from 2023-05-02)" in panel.inner_text()
         assert opened.errors == []
+
+
+def test_the_notebook_frame_unpacks_and_draws_the_map(chromium, sample, tmp_path):
+    from ownership.render.html import MapView
+
+    view = MapView(sample, focus="parent")
+    wrapper = tmp_path / "notebook.html"
+    wrapper.write_text(f'<html><body data-ready="true">{view._repr_html_()}</body></html>')
+    with chromium.open(wrapper) as opened:
+        frame = opened.page.frames[1]
+        frame.wait_for_selector("body[data-ready=true]", state="attached", timeout=READY_TIMEOUT)
+        assert sorted(frame.evaluate("nodes.getIds()")) == sorted(GROUP)
+        assert opened.errors == []
