@@ -161,9 +161,7 @@ _RESPONSE = """async ([kind, arg]) => {
     document.getElementById('search').value = arg;
     document.getElementById('find').requestSubmit();
   } else if (kind === 'open') {
-    const id = nodes.getIds({filter: n => n.status === 'cluster'})[0];
-    const [, side, anchor] = id.split(':');
-    mapView.open(Number(anchor), side === 'b');
+    mapView.openCluster(nodes.getIds({filter: n => n.status === 'cluster'})[0]);
   }
   await next;
   return performance.now() - start;

@@ -90,8 +90,9 @@ class Folded:
 def spanning_tree(scene: Scene) -> tuple[list[str], dict[str, str], dict[str, bool]]:
     """Breadth-first order, parents and directions over the scene's links (either way).
 
-    Roots are the focus, then (for entities it does not reach) the first entity of each
-    other part of the scene, in the scene's order.
+    The focus comes first with all its owners, reached by climbing only (so the path to
+    a listed owner is a chain of owners); then, for entities the focus does not reach,
+    the first entity of each other part of the scene, in the scene's order.
     """
     rank = {eid: i for i, eid in enumerate(scene.nodes)}
     owned: dict[str, set[str]] = {eid: set() for eid in scene.nodes}
@@ -100,16 +101,27 @@ def spanning_tree(scene: Scene) -> tuple[list[str], dict[str, str], dict[str, bo
         if hold.owner != hold.owned:
             owned[hold.owner].add(hold.owned)
             owners[hold.owned].add(hold.owner)
-    roots = ([scene.focus] if scene.focus is not None else []) + list(scene.nodes)
     order: list[str] = []
     parent: dict[str, str] = {}
     below: dict[str, bool] = {}
     seen: set[str] = set()
-    for root in roots:
-        if root in seen:
+    start: list[str] = []
+    if scene.focus is not None:
+        # the focus's owners first, by climbing only, so the path to each is all owners
+        start = [scene.focus]
+        seen.add(scene.focus)
+        for node in start:
+            for owner in sorted(owners[node], key=rank.__getitem__):
+                if owner not in seen:
+                    seen.add(owner)
+                    parent[owner] = node
+                    below[owner] = False
+                    start.append(owner)
+    for root in [start, *([n] for n in scene.nodes)]:
+        if not root or (root is not start and root[0] in seen):
             continue
-        seen.add(root)
-        queue = deque([root])
+        seen.update(root)
+        queue = deque(root)
         while queue:
             node = queue.popleft()
             order.append(node)

@@ -200,6 +200,12 @@ def _drawable(
         min_percent=min_percent,
     )
     folded = collapse(scene, budget)
+    if len(folded.shown) > budget and focus is None:
+        raise OwnershipError(
+            f"the {len(folded.shown):,} separate groups drawn are more than the figure's "
+            f"budget of {budget}; name an entity to draw its own, or raise --budget "
+            f"(at most {FIGURE_LIMIT})"
+        )
     if len(folded.shown) > budget:
         raise OwnershipError(
             f"the paths from {scene.names.get(focus or '', 'the focus')} to its listed owners "

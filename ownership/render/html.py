@@ -264,10 +264,16 @@ def _folded_notice(scene: Scene, folded: Folded, budget: int) -> str | None:
     exposed = sum(1 for c in folded.clusters for m in c.members if scene.statuses[m] == "exposed")
     if exposed:
         text += f" {exposed:,} exposed entities are among them."
-    if len(folded.shown) > budget:
+    drawn = len(folded.shown) + len(folded.clusters)
+    if drawn > budget and scene.focus is None:
         text += (
-            f" The paths to the listed owners alone take {folded.pinned:,} entities, "
-            f"more than the budget of {budget:,}."
+            f" The {folded.pinned:,} separate groups' tops and their clusters take "
+            f"{drawn:,} nodes, more than the budget of {budget:,}."
+        )
+    elif drawn > budget:
+        text += (
+            f" The paths to the listed owners take {folded.pinned:,} entities, and with "
+            f"their clusters {drawn:,} nodes, more than the budget of {budget:,}."
         )
     else:
         text += f" Budget: {budget:,} entities and clusters (--budget to change it)."

@@ -79,11 +79,12 @@ def map_steps(scene: Scene, order: tuple[str, ...], *, max_days: int = MAX_DAYS)
     from ..timeline import events_by_day, subset
 
     analysis = scene.analysis
-    drawn = set(order)
-    sub = subset(analysis.dataset, _with_every_owner(analysis, drawn))
+    analysed = _with_every_owner(analysis, set(order))
+    sub = subset(analysis.dataset, analysed)
     happened = events_by_day(sub, analysis.rule)
+    # an owner not drawn (a past one, or one above a listed owner) can change statuses too
     relevant = {
-        day: tuple(e.text for e in events if not e.entities or drawn & set(e.entities))
+        day: tuple(e.text for e in events if not e.entities or analysed & set(e.entities))
         for day, events in happened.items()
     }
     rule_days = {day for day, events in happened.items() if any(e.kind == "rule" for e in events)}

@@ -541,3 +541,52 @@ def test_the_notebook_frame_unpacks_and_draws_the_map(chromium, sample, tmp_path
         frame.wait_for_selector("body[data-ready=true]", state="attached", timeout=READY_TIMEOUT)
         assert sorted(frame.evaluate("nodes.getIds()")) == sorted(GROUP)
         assert opened.errors == []
+
+
+def test_an_entity_id_shaped_like_a_cluster_never_takes_a_clusters_place(chromium, tmp_path):
+    from ownership import analyze
+    from tests.factories import dataset, listed, owns
+
+    ds = dataset(
+        owns("cluster:b:0", "x", 60),
+        owns("x", "y", 60),
+        owns("x", "z", 60),
+        owns("x", "w", 60),
+        listed("cluster:b:0"),
+    )
+    path = write_map(
+        analyze(ds, rule="ofac-50", as_of="2024-01-01"), tmp_path / "ids.html", focus="x", budget=3
+    )
+    with chromium.open(path) as opened:
+        clusters = opened.js("nodes.get({filter: n => n.status === 'cluster'}).map(n => n.label)")
+        assert clusters == ["3 entities: 3 covered"]
+        assert "cluster:b:0" in opened.js("nodes.getIds()")
+        assert opened.errors == []
+
+
+def test_a_cluster_hides_when_the_filter_hides_everything_in_it(chromium, tmp_path):
+    from ownership import analyze
+    from tests.factories import dataset, listed, owns
+
+    ds = dataset(listed("f"), *[owns("f", f"c{i}", 60) for i in range(6)], owns("f", "e", 10))
+    path = write_map(
+        analyze(ds, rule="ofac-50", as_of="2024-01-01"), tmp_path / "fc.html", focus="f", budget=3
+    )
+    with chromium.open(path) as opened:
+        cluster = "nodes.get({filter: n => n.status === 'cluster'})[0]"
+        assert opened.js(cluster + ".hidden") is False
+        opened.page.locator('#legend input[data-status="covered"]').uncheck()
+        label = opened.js(cluster + ".label")
+        assert opened.js(cluster + ".hidden") is ("exposed" not in label)
+        opened.page.locator('#legend input[data-status="exposed"]').uncheck()
+        assert opened.js(cluster + ".hidden") is True
+        assert opened.js("edges.get({filter: e => e.id.startsWith('to:')})[0].hidden") is True
+
+
+def test_downloads_are_named_after_the_date_on_the_slider(chromium, inspur_map, tmp_path):
+    with chromium.open(inspur_map[1]) as opened:
+        opened.js("k => mapView.showStep(k)", 1)
+        day = opened.page.inner_text("#when-date").split(" ")[0]
+        with opened.page.expect_download() as svg:
+            opened.page.click("#save-svg")
+        assert svg.value.suggested_filename == f"ownership-map-{day}.svg"

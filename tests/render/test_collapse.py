@@ -101,3 +101,14 @@ def test_every_entity_is_shown_or_in_one_cluster_under_a_shown_entity(case):
         )
     if len(shown) > folded.pinned:
         assert len(shown) + len(folded.clusters) <= budget
+
+
+def test_a_listed_owner_that_also_holds_a_subsidiary_stays_above_the_focus():
+    records = [owns("o", "f", 60), owns("l", "o", 60), listed("l"), owns("f", "s", 60)]
+    records += [owns("l", "s", 10), *(owns("f", f"c{i}", 60) for i in range(5))]
+    scene = build_scene(analyze(dataset(*records), rule="ofac-50", as_of="2024-01-01"), focus="f")
+    for budget in (1, 3, 4):
+        folded = collapse(scene, budget)
+        assert {"l", "o", "f"} <= set(folded.shown)
+        assert folded.parent["l"] == "o" and not folded.below["l"]
+        assert all("l" not in c.members for c in folded.clusters)

@@ -274,3 +274,25 @@ def test_map_and_figures_are_the_same_bytes_under_every_hash_seed(tmp_path):
             files.append(out.read_bytes())
         outputs.append(files)
     assert outputs[0] == outputs[1]
+
+
+def test_a_whole_dataset_past_the_budget_is_refused_naming_its_separate_groups(tmp_path):
+    from ownership import analyze
+    from ownership.model import Entity
+    from ownership.render.html import ownership_map
+    from tests.factories import dataset, listed, owns
+
+    loners = [Entity(id=f"e{i}", name=f"E{i}") for i in range(80)]
+    analysis = analyze(
+        dataset(*loners, owns("e0", "e1", 60), listed("e0")), rule="ofac-50", as_of="2024-01-01"
+    )
+    with pytest.raises(OwnershipError) as caught:
+        save_figure(analysis, tmp_path / "all.png")
+    assert "the 79 separate groups drawn are more than the figure's budget of 60" in str(
+        caught.value
+    )
+    assert save_figure(analysis, tmp_path / "all.png", budget=100).exists()
+    import html
+
+    page = html.unescape(ownership_map(analysis, budget=10))
+    assert "The 79 separate groups' tops and their clusters take 80 nodes" in page

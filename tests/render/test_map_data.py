@@ -68,3 +68,20 @@ def test_at_most_max_days_are_analysed_the_nearest_to_the_maps_date(inspur):
     days = [s.day.isoformat() for s in map_steps(scene, order, max_days=2)]
     assert "2025-10-01" in days and "2015-09-23" not in days
     assert len(days) <= 3
+
+
+def test_a_listing_of_an_owner_not_drawn_on_the_maps_date_is_a_day_on_the_slider():
+    from ownership import analyze
+    from tests.factories import dataset, day, listed, owns
+
+    ds = dataset(
+        owns("l", "o", 60, start=day("2015-01-01"), end=day("2022-12-31")),
+        listed("l", start=day("2020-06-01")),
+        owns("o", "f", 60),
+    )
+    analysis = analyze(ds, rule="ofac-50", as_of="2025-01-01")
+    scene = build_scene(analysis, focus="f")
+    assert "l" not in scene.nodes  # the stake ended before the map's date
+    steps = {s.day.isoformat(): s for s in map_steps(scene, collapse(scene).order)}
+    assert steps["2020-06-01"].statuses == ("C", "C")  # o and f covered from the listing
+    assert steps["2023-01-01"].statuses == ("N", "N")

@@ -64,7 +64,12 @@ var nodes, edges, network, mapView;
     function current() { return data.steps[step]; }
     function statusOf(i) { return statusNames[current().status[i]]; }
     function nameOf(i) { return current().names[i]; }
-    function clusterId(anchor, below) { return "cluster:" + (below ? "b:" : "a:") + anchor; }
+    // Negative numbers: entity ids are strings from the data, so the two never meet.
+    function clusterId(anchor, below) { return -(2 * anchor + (below ? 1 : 2)); }
+    function clusterOf(id) {
+      var code = -id;
+      return {anchor: Math.floor((code - 1) / 2), below: code % 2 === 1};
+    }
 
     // ------------------------------------------------------------------ what is drawn
     function hiddenTops(anchor, below) {
@@ -158,13 +163,16 @@ var nodes, edges, network, mapView;
         [true, false].forEach(function (below) {
           var tops = hiddenTops(i, below);
           if (!tops.length) return;
-          var cspec = clusterSpec(i, below, members(tops));
-          cspec.hidden = Boolean(hiddenNode[i]);
+          var inside = members(tops);
+          var cspec = clusterSpec(i, below, inside);
+          // hidden with its anchor, or when the filter hides every status inside it
+          cspec.hidden = Boolean(hiddenNode[i]) ||
+            !inside.some(function (m) { return shownStatus[statusOf(m)]; });
           wantedNodes.set(cspec.id, cspec);
           clusterEdges.push({
             id: "to:" + cspec.id, from: below ? E[i].id : cspec.id, to: below ? cspec.id : E[i].id,
             color: {color: "#999999", highlight: "#000000", hover: "#000000"}, dashes: [2, 4],
-            width: 1, label: "", hidden: Boolean(hiddenNode[i]), title: undefined
+            width: 1, label: "", hidden: cspec.hidden, title: undefined
           });
         });
       }
@@ -354,8 +362,10 @@ var nodes, edges, network, mapView;
       if (!params.nodes.length) return;
       var id = params.nodes[0];
       if (byId.has(id)) { showPanel(byId.get(id)); return; }
-      var parts = String(id).split(":");
-      if (parts[0] === "cluster") open(Number(parts[2]), parts[1] === "b");
+      if (typeof id === "number" && id < 0) {
+        var cluster = clusterOf(id);
+        open(cluster.anchor, cluster.below);
+      }
     });
 
     // ------------------------------------------------------------------ filter by status
@@ -463,7 +473,7 @@ var nodes, edges, network, mapView;
       a.click();
       setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
     }
-    var stem = "ownership-map-" + current().date;
+    function stem() { return "ownership-map-" + current().date; }
     document.getElementById("save-png").addEventListener("click", function () {
       var source = container.querySelector("canvas");
       var copy = document.createElement("canvas");
@@ -473,10 +483,10 @@ var nodes, edges, network, mapView;
       context.fillStyle = "#ffffff";
       context.fillRect(0, 0, copy.width, copy.height);
       context.drawImage(source, 0, 0);
-      copy.toBlob(function (blob) { download(stem + ".png", blob); }, "image/png");
+      copy.toBlob(function (blob) { download(stem() + ".png", blob); }, "image/png");
     });
     document.getElementById("save-svg").addEventListener("click", function () {
-      download(stem + ".svg", new Blob([svgOfView()], {type: "image/svg+xml"}));
+      download(stem() + ".svg", new Blob([svgOfView()], {type: "image/svg+xml"}));
     });
 
     function svgOfView() {
@@ -558,6 +568,7 @@ var nodes, edges, network, mapView;
       entities: E,
       visibleCount: function () { return visible.reduce(function (a, b) { return a + b; }, 0); },
       open: open,
+      openCluster: function (id) { var c = clusterOf(id); open(c.anchor, c.below); },
       showStep: showStep,
       step: function () { return step; },
       svg: svgOfView,
