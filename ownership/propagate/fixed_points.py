@@ -18,7 +18,14 @@ from ..rules.base import Rule, Threshold
 from .arrays import BoolArray, IntArray
 from .snapshot import Compiled, edge_indices
 
-__all__ = ["FixedPoint", "covered_fixed_point", "per_owner_fixed_point"]
+__all__ = [
+    "FixedPoint",
+    "covered_fixed_point",
+    "meets_threshold",
+    "meets_upper_bound",
+    "per_owner_fixed_point",
+    "scaled_limit",
+]
 
 
 @dataclass
@@ -43,7 +50,7 @@ def _certain_totals(compiled: Compiled) -> tuple[NDArray[Any], IntArray]:
     return sum_into(n, dst, compiled.low, shares), sum_into(n, dst, strict, shares)
 
 
-def _limit(threshold: Threshold, scale: int) -> tuple[int, bool]:
+def scaled_limit(threshold: Threshold, scale: int) -> tuple[int, bool]:
     """The threshold in the scaled units shares are summed in, rounded down, and whether
     that is exact (a custom ``50.5`` over whole shares is not: 50 must not meet it)."""
     bound = threshold.value * scale
@@ -51,7 +58,9 @@ def _limit(threshold: Threshold, scale: int) -> tuple[int, bool]:
     return limit, bound == limit
 
 
-def _meets(total: Any, strict_terms: Any, threshold: Threshold, cut: tuple[int, bool]) -> Any:
+def meets_threshold(
+    total: Any, strict_terms: Any, threshold: Threshold, cut: tuple[int, bool]
+) -> Any:
     """``total`` (a sum of bounds; an int or an array) meets the threshold, ``cut`` from
     :func:`_limit`; exclusive terms make a tie strict."""
     limit, exact = cut
@@ -72,7 +81,7 @@ def covered_fixed_point(
     n = compiled.n
     dtype = compiled.low.dtype
     hundred = 100 * compiled.scale
-    limit = _limit(threshold, compiled.scale)
+    limit = scaled_limit(threshold, compiled.scale)
     covered = compiled.seeds.copy()
     rounds = np.full(n, -1, dtype=np.int64)
     rounds[covered] = 0
@@ -117,9 +126,9 @@ def covered_fixed_point(
             tie_strict = np.where(
                 got < cap, hi_strict, np.where(cap < got, cap_strict, hi_strict | cap_strict)
             )
-            meets = _meets_upper(share, ~tie_strict, threshold, limit)
+            meets = meets_upper_bound(share, ~tie_strict, threshold, limit)
         else:
-            meets = _meets(acc[candidates], acc_strict[candidates], threshold, limit)
+            meets = meets_threshold(acc[candidates], acc_strict[candidates], threshold, limit)
         if rule.control_counts:
             ctrl_edges = edges[compiled.control[edges]]
             if ctrl_edges.size:
@@ -203,7 +212,7 @@ def _person_share(
     """One person's share of an entity and whether it meets the threshold (``limit`` from
     :func:`_limit`); on plain ints, as it runs once per entity a person touches."""
     if not upper:
-        return got, _meets(got, got_strict, threshold, limit)
+        return got, meets_threshold(got, got_strict, threshold, limit)
     cap = 100 * scale - outside
     share = min(got, cap)
     if got < cap:
@@ -212,10 +221,12 @@ def _person_share(
         tie = outside_strict > 0
     else:
         tie = got_strict > 0 or outside_strict > 0
-    return share, _meets_upper(share, not tie, threshold, limit)
+    return share, meets_upper_bound(share, not tie, threshold, limit)
 
 
-def _meets_upper(share: Any, tie_allowed: Any, threshold: Threshold, cut: tuple[int, bool]) -> Any:
+def meets_upper_bound(
+    share: Any, tie_allowed: Any, threshold: Threshold, cut: tuple[int, bool]
+) -> Any:
     """The largest possible share (an int or an array) can meet the threshold, ``cut``
     from :func:`_limit`; a tie counts only where ``tie_allowed`` (the bound is not
     exclusive)."""
@@ -261,7 +272,7 @@ def per_owner_fixed_point(
     )  # only joint arrangements look pairs up
     total_low, total_low_strict = _certain_totals(compiled)
 
-    limit = _limit(threshold, compiled.scale)
+    limit = scaled_limit(threshold, compiled.scale)
     control_counts = rule.control_counts
     columns = (
         compiled.dst,
