@@ -14,7 +14,7 @@ from typing import Any
 
 from .model import Address, Dataset, Entity, Holding, Identifier, Listing, Source
 
-__all__ = ["EntityCard", "NameSpan", "entity_card"]
+__all__ = ["EntityCard", "NameSpan", "entity_card", "name_spans"]
 
 
 @dataclass(frozen=True)
@@ -94,20 +94,25 @@ class EntityCard:
         }
 
 
-def entity_card(dataset: Dataset, entity_id: str) -> EntityCard:
-    """Collect the card of ``entity_id``; sources are those cited by any fact on it."""
-    entities = dataset.entity_index()
-    entity = entities[entity_id]
+def name_spans(entity: Entity) -> tuple[NameSpan, ...]:
+    """The entity's names in order: undated former names, dated ones by the day they
+    stopped (each from the day after the one before), then the current name."""
     dated = sorted(
         (f for f in entity.former_names if f.until), key=lambda f: f.until or dt.date.min
     )
-    undated = [f for f in entity.former_names if not f.until]
-    names: list[NameSpan] = [NameSpan(f.name, None, None) for f in undated]
+    names = [NameSpan(f.name, None, None) for f in entity.former_names if not f.until]
     since: dt.date | None = None
     for former in dated:
         names.append(NameSpan(former.name, since, former.until))
         since = former.until + dt.timedelta(days=1) if former.until else None
     names.append(NameSpan(entity.name, since, None))
+    return tuple(names)
+
+
+def entity_card(dataset: Dataset, entity_id: str) -> EntityCard:
+    """Collect the card of ``entity_id``; sources are those cited by any fact on it."""
+    entities = dataset.entity_index()
+    entity = entities[entity_id]
     owners = [(h, entities[h.owner].name) for h in dataset.holdings if h.owned == entity_id]
     held = [(h, entities[h.owned].name) for h in dataset.holdings if h.owner == entity_id]
     listings = [x for x in dataset.listings if x.entity == entity_id]
@@ -129,7 +134,7 @@ def entity_card(dataset: Dataset, entity_id: str) -> EntityCard:
 
     return EntityCard(
         entity=entity,
-        names=tuple(names),
+        names=name_spans(entity),
         identifiers=tuple(entity.identifiers),
         addresses=tuple(entity.addresses),
         owners=tuple(sorted(owners, key=start_key)),

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..card import name_spans
 from .style import (
     LINK_STYLE,
     MIN_LINK_WIDTH,
@@ -241,6 +242,10 @@ def _date(day: dt.date | None) -> str:
     return day.isoformat() if day else "?"
 
 
+def _date_or_blank(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
 def _span(start: dt.date | None, end: dt.date | None) -> str:
     if start is None and end is None:
         return "dates not given"
@@ -262,14 +267,10 @@ def _entity_record(
     """One entity's card: names over time, identifiers, listings, owners, sources."""
     analysis = scene.analysis
     eid = entity.id
-    names = []
-    since: dt.date | None = None
-    for former in sorted(
-        entity.former_names, key=lambda f: (f.until is None, f.until or dt.date.min)
-    ):
-        names.append([former.name, _date(since) if since else "", _date(former.until)])
-        since = former.until + dt.timedelta(days=1) if former.until else None
-    names.append([entity.name, _date(since) if since else "", ""])
+    names = [
+        [span.name, _date_or_blank(span.since), _date_or_blank(span.until)]
+        for span in name_spans(entity)
+    ]
     cited = [*entity.sources]
     for holding in owners:
         cited += holding.sources

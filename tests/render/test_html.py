@@ -285,3 +285,21 @@ def test_map_view_shows_inline_in_a_sandboxed_frame(sample, tmp_path):
     assert html.unescape(srcdoc) == view.html == ownership_map(sample, focus="parent")
     assert EVIL not in frame
     assert view.write(tmp_path / "v" / "map.html").read_text(encoding="utf-8") == view.html
+
+
+def test_names_over_time_are_the_cards(sample):
+    from ownership.card import entity_card
+    from ownership.model import Dataset, Entity, FormerName
+
+    entity = Entity(
+        id="a",
+        name="Now",
+        former_names=[FormerName(name="Dated", until="2020-01-31"), FormerName(name="Undated")],
+    )
+    data = MapData(ownership_map(analyze(Dataset(entities=[entity]), as_of=DAY), focus="a"))
+    expected = [
+        [n.name, n.since.isoformat() if n.since else "", n.until.isoformat() if n.until else ""]
+        for n in entity_card(Dataset(entities=[entity]), "a").names
+    ]
+    assert data.entities["a"]["names"] == expected
+    assert expected == [["Undated", "", ""], ["Dated", "", "2020-01-31"], ["Now", "2020-02-01", ""]]

@@ -244,7 +244,9 @@ var nodes, edges, network, mapView;
       var flags = current().flags ? current().flags[i] : [];
       if (flags.length) line.appendChild(el("i", " " + flags.join(", ")));
       tip.appendChild(line);
-      var names = e.names.slice(0, -1).map(function (n) { return n[0] + " (until " + n[2] + ")"; });
+      var names = e.names.slice(0, -1).map(function (n) {
+        return n[0] + " (until " + (n[2] || "?") + ")";
+      });
       var last = e.names[e.names.length - 1][0];
       if (last !== nameOf(i)) names.push(last + " (later name)");
       if (names.length) { tip.appendChild(el("div", "Other names", "tip-h")); tip.appendChild(list(names)); }
@@ -323,8 +325,10 @@ var nodes, edges, network, mapView;
       if (flags.length) line.appendChild(el("i", " " + flags.join(", ")));
       body.appendChild(line);
       body.appendChild(el("div", explanation(i), "explain"));
-      section(body, "Names over time", e.names.map(function (n) {
-        var when = [n[1] ? "from " + n[1] : "", n[2] ? "until " + n[2] : (n[1] ? "" : "current")];
+      var lastName = e.names.length - 1;
+      section(body, "Names over time", e.names.map(function (n, k) {
+        var until = n[2] ? "until " + n[2] : (k === lastName ? "" : "dates not given");
+        var when = [n[1] ? "from " + n[1] : "", k === lastName && !n[1] ? "current" : until];
         return n[0] + " (" + when.filter(Boolean).join(", ") + ")";
       }));
       section(body, "Also known as", e.aliases);
