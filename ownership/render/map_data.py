@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..card import name_spans
+from ..verdict import STATUS_CODES
 from .style import (
     LINK_STYLE,
     MIN_LINK_WIDTH,
@@ -135,7 +136,8 @@ def _step(
     positions = np.array([index[eid] for eid in order], dtype=np.int64)
     names = result.dated_names.every()
     codes = result.codes
-    statuses = tuple(STATUS_LETTERS[_status_value(int(codes[i]))] for i in positions)
+    letters = [STATUS_LETTERS[status.value] for status in STATUS_CODES]
+    statuses = tuple(letters[code] for code in codes[positions].tolist())
     explanations = flags = None
     if explain:
         maker = RowMaker(result, positions=positions)
@@ -152,12 +154,6 @@ def _step(
         explanations=explanations,
         flags=flags,
     )
-
-
-def _status_value(code: int) -> str:
-    from ..verdict import STATUS_CODES
-
-    return STATUS_CODES[code].value
 
 
 # ---------------------------------------------------------------------- the page's data
