@@ -129,29 +129,11 @@ def test_ties_at_the_threshold_follow_the_bounds_exclusiveness(bounds):
         )
 
 
-@pytest.fixture(scope="module")
-def generated_10k(tmp_path_factory):
-    import sys
-    from pathlib import Path
-
-    benchmarks = Path(__file__).resolve().parents[2] / "benchmarks"
-    sys.path.insert(0, str(benchmarks))
-    try:
-        from generate import generate, write_folder
-    finally:
-        sys.path.remove(str(benchmarks))
-    out = tmp_path_factory.mktemp("scale") / "10k"
-    write_folder(generate(10_000, seed=5, dated_holdings=0.2), out, quiet=True)
-    import ownership
-
-    return ownership.load(out)
-
-
 @pytest.mark.parametrize("case", CASES)
-def test_a_generated_10k_dataset_gives_the_same_sets(generated_10k, case):
+def test_a_generated_10k_dataset_gives_the_same_sets(generated_dataset_10k, case):
     rule_name, day = case
     rule = get_rule(rule_name)
-    analysis = analyze(generated_10k, rule, day)
+    analysis = analyze(generated_dataset_10k, rule, day)
     con = connect()
     load_pairs(con, analysis.compiled)
     same_reach(reach_from_seeds(analysis.compiled), reach_from_seeds_sql(con, analysis.compiled))

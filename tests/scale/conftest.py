@@ -1,0 +1,23 @@
+"""A generated 10k dataset (dated holdings, rings, ranges) the scale engines' tests share."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def generated_dataset_10k(tmp_path_factory):
+    import sys
+    from pathlib import Path
+
+    benchmarks = Path(__file__).resolve().parents[2] / "benchmarks"
+    sys.path.insert(0, str(benchmarks))
+    try:
+        from generate import generate, write_folder
+    finally:
+        sys.path.remove(str(benchmarks))
+    out = tmp_path_factory.mktemp("scale") / "10k"
+    write_folder(generate(10_000, seed=5, dated_holdings=0.2), out, quiet=True)
+    import ownership
+
+    return ownership.load(out)
