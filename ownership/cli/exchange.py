@@ -81,6 +81,7 @@ class ExportFormat(StrEnum):
     cytoscape = "cytoscape"
     ftm = "ftm"
     csv = "csv"
+    tables = "tables"
 
 
 @app.command()
@@ -90,7 +91,8 @@ def export(
         Path,
         typer.Argument(
             help="File to write: .graphml, .gexf, .cyjs (Cytoscape JSON), .ftm.json "
-            "(FollowTheMoney lines), or a folder for the native CSV form."
+            "(FollowTheMoney lines), or a folder for the native CSV form (or, with "
+            "--format tables, the Parquet tables `analyze --engine` reads)."
         ),
     ],
     data: DataOption = None,

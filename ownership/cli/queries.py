@@ -29,6 +29,7 @@ from .common import (
     ThresholdOption,
     app,
     emit_records,
+    fail,
     json_text,
     load,
     new_console,
@@ -39,6 +40,60 @@ from .common import (
     user_errors,
     visible,
 )
+
+
+class Engine(StrEnum):
+    memory = "memory"
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+def at_scale(
+    data: list[Path] | None,
+    allow_conflicts: bool,
+    rule: Any,
+    as_of: str | None,
+    engine: Engine,
+    fmt: Format,
+    output: Path | None,
+    memory_limit: str | None,
+    temp_directory: str | None,
+    master: str,
+) -> None:
+    """``analyze --engine duckdb|spark``: the run, its summary on stderr (on the terminal
+    for the table format), and the verdict columns to ``output`` or standard output."""
+    from ..analysis import as_date
+    from ..scale.run import analyze_at_scale
+    from ..scale.tables import is_table_folder
+
+    if fmt in (Format.json, Format.jsonl):
+        raise fail(f"--engine {engine.value} writes csv or parquet (-o FILE.parquet), not {fmt}")
+    if engine is Engine.spark and output is None and fmt is Format.csv:
+        raise fail("--engine spark writes a folder of part files: give it with --output")
+    kind = "parquet" if output is not None and output.name.endswith(".parquet") else "csv"
+    if data and len(data) == 1 and is_table_folder(data[0]):
+        source: Any = data[0]
+    else:
+        source = load(data, allow_conflicts)
+    with progress(f"propagating on {engine.value}"):
+        report = analyze_at_scale(
+            source,
+            rule,
+            as_date(as_of),
+            engine=engine.value,
+            output=output,
+            fmt=kind,
+            memory_limit=memory_limit,
+            temp_directory=temp_directory,
+            master=master,
+            stream=sys.stdout.buffer if output is None and fmt is Format.csv else None,
+        )
+    if fmt is Format.table:
+        typer.echo(report.summary())
+        if report.output:
+            typer.echo(f"wrote {report.output}")
+    else:
+        typer.echo(report.summary(), err=True)
 
 
 @app.command()
@@ -55,6 +110,44 @@ def analyze(
     per_owner: PerOwnerOption = None,
     control: ControlOption = None,
     limit: LimitOption = 200,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="memory (default), or duckdb / spark for data beyond one process's memory: "
+            "the same verdicts by SQL rounds (install ownership[duckdb] or ownership[spark]).",
+        ),
+    ] = Engine.memory,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="With --engine: write the verdict columns here, Parquet when it ends in "
+            ".parquet, else CSV (Spark writes a folder of part files).",
+            show_default=False,
+        ),
+    ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-limit",
+            help="With --engine: DuckDB's memory limit, or Spark's driver memory (e.g. 4GB).",
+            show_default=False,
+        ),
+    ] = None,
+    temp_directory: Annotated[
+        str | None,
+        typer.Option(
+            "--temp-directory",
+            help="With --engine: where DuckDB spills to disk and Spark keeps its rounds.",
+            show_default=False,
+        ),
+    ] = None,
+    master: Annotated[
+        str,
+        typer.Option("--master", help="With --engine spark: local[2], spark://HOST:PORT or yarn."),
+    ] = "local[2]",
 ) -> None:
     """List every entity with its verdict: listed, covered, exposed (the loophole) or clear.
 
@@ -62,12 +155,28 @@ def analyze(
     flags, effective_percent, legal_percent, listed_ancestors, chain, owners and a one-line
     explanation.
 
+    With --engine duckdb or spark, the verdict columns (id, status, flags, legal_percent,
+    legal_percent_max, effective_percent, nearest_listed, chain, chain_via, rule, as_of)
+    go to --output, or as CSV to standard output; --data may then also be a Parquet
+    table folder made by `ownership export FOLDER --format tables`, which the engine reads
+    without loading it.
+
     Example: ownership analyze --rule ofac-50 --as-of 2024-06-01 --format json
+
+    Example: ownership analyze --engine duckdb --memory-limit 2GB -o verdicts.parquet
     """
     from ..facade import analyze as run_analysis
 
-    dataset = load(data, allow_conflicts)
     chosen = rule_from_options(rule, lists, threshold, strict, per_owner, control)
+    if engine is not Engine.memory:
+        at_scale(data, allow_conflicts, chosen, as_of, engine, fmt, output,
+                 memory_limit, temp_directory, master)  # fmt: skip
+        return
+    for name, given in (("--output", output), ("--memory-limit", memory_limit),
+                        ("--temp-directory", temp_directory)):  # fmt: skip
+        if given is not None:
+            raise fail(f"{name} goes with --engine duckdb or spark")
+    dataset = load(data, allow_conflicts)
     with progress("propagating") as tick:
         result = run_analysis(dataset, chosen, as_of, progress=tick)
     data_notice = result.data_notice()

@@ -57,6 +57,7 @@ EXPORT_FORMATS = {
     "cytoscape": (".cyjs", ".cytoscape.json"),
     "ftm": (".ftm.json", ".ftm.jsonl", ".jsonl"),
     "csv": ("",),
+    "tables": (),
 }
 RESERVED_EDGE_KEYS = frozenset({"source", "target", "id", "name", "value", "key"})
 
@@ -207,6 +208,12 @@ def export(
 
     out = Path(path)
     chosen = _format_for(out, fmt)
+    if chosen == "tables":
+        from ..columns import columns_of
+        from ..scale.tables import tables_of, write_table_folder
+
+        write_table_folder(tables_of(columns_of(dataset)), out)
+        return out
     if chosen == "csv":
         from .native_format import write_csv_folder
 

@@ -653,7 +653,7 @@ def verdict_query(ex: Executor, run: ScaleRun, *, lists: bool) -> str:
     return f"""
         SELECT e.entity_id AS id,
                CASE c.code {statuses} END AS status,
-               concat_ws(';', {", ".join(flag_items)}) AS flags,
+               NULLIF(concat_ws(';', {", ".join(flag_items)}), '') AS flags,
                {decimal_text(low)} AS legal_percent,
                {decimal_text(high)} AS legal_percent_max,
                ROUND(c.x * 100, 6) AS effective_percent,

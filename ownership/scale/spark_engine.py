@@ -1,0 +1,105 @@
+"""The scale engine's rounds on Apache Spark: every table a checkpointed DataFrame.
+
+Each statement of :mod:`ownership.scale.engine` runs as Spark SQL over temporary views,
+and its result is written as Parquet to a scratch folder and read back: a checkpoint,
+so the plan of a later round does not grow with every round before it. (Spark's own
+``checkpoint`` keeps the size estimates of the plan it cut, and those multiply round
+after round until the driver runs out of memory estimating them.) Entities are numbered
+(ids as integers), shares are ``DecimalType(38,0)`` with ANSI mode on, so an overflow
+stops the job instead of giving a wrong number. The input tables come from Arrow or from
+a Parquet table folder (:mod:`ownership.scale.tables`), which any cluster can read.
+
+Needs the ``pyspark`` package and Java 17 (``pip install 'ownership[spark]'``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import OwnershipError
+from .tables import TABLE_FILES, Tables
+
+__all__ = ["SparkExecutor", "spark_session"]
+
+
+def spark_session(master: str = "local[2]", memory: str | None = None) -> Any:
+    """A Spark session for ``master`` (``local[2]``, ``spark://HOST:PORT``, ``yarn``):
+    two shuffle partitions per core locally, no UI or progress bar, ANSI arithmetic (an
+    overflow is an error) and no precision loss in decimal arithmetic."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as error:
+        raise OwnershipError(
+            "the spark engine needs pyspark and Java 17: pip install 'ownership[spark]'"
+        ) from error
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("ownership")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.ansi.enabled", "true")
+        .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.adaptive.skewJoin.enabled", "true")
+    )
+    if master.startswith("local"):
+        builder = builder.config("spark.sql.shuffle.partitions", "4")
+    if memory:
+        builder = builder.config("spark.driver.memory", memory)
+    try:
+        session = builder.getOrCreate()
+    except Exception as error:  # no Java, or a master that cannot be reached
+        raise OwnershipError(f"could not start Spark on {master}: {error}") from error
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+class SparkExecutor:
+    """:class:`ownership.scale.engine.Executor` on a Spark session."""
+
+    def __init__(self, spark: Any, scratch: str | Path) -> None:
+        """``scratch``: a folder every worker can read and write (the local disk for
+        ``local[N]``; HDFS, S3 or a shared mount on a cluster)."""
+        self.spark = spark
+        self.scratch = str(scratch).rstrip("/")
+        self.frames: dict[str, Any] = {}
+        self.written = 0
+
+    def table(self, name: str, query: str) -> None:
+        self.written += 1
+        path = f"{self.scratch}/{self.written:06d}-{name}"
+        self.spark.sql(query).write.mode("overwrite").parquet(path)
+        self._view(name, self.spark.read.parquet(path))
+
+    def _view(self, name: str, frame: Any) -> None:
+        frame.createOrReplaceTempView(name)
+        self.frames[name] = frame
+
+    def count(self, name: str) -> int:
+        return int(self.frames[name].count())
+
+    def rows(self, query: str) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self.spark.sql(query).collect()]
+
+    def load(self, name: str, table: Any) -> None:
+        self.written += 1
+        path = f"{self.scratch}/{self.written:06d}-{name}"
+        self.spark.createDataFrame(table).write.mode("overwrite").parquet(path)
+        self._view(name, self.spark.read.parquet(path))
+
+    def ordered_list(self, value: str, order: str) -> str:
+        pairs = f"collect_list(named_struct('k', {order}, 'v', {value}))"
+        return f"transform(sort_array({pairs}, false), x -> x.v)"
+
+    def joined(self, values: str, separator: str) -> str:
+        return f"array_join({values}, '{separator}')"
+
+    def sources(self, tables: Tables | Path) -> None:
+        """The input tables: Arrow tables, or a Parquet table folder (read by the
+        cluster's workers, never by this process)."""
+        for name, file in TABLE_FILES.items():
+            if isinstance(tables, Path):
+                self._view(name, self.spark.read.parquet(str(tables / file)))
+            else:
+                self.load(name, getattr(tables, name))
