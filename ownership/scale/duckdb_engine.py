@@ -41,26 +41,21 @@ def connect(
     *,
     threads: int | None = None,
 ) -> Any:
-    """A DuckDB connection, limited to ``memory_limit`` (e.g. "2GB"); with a
-    ``temp_directory``, its tables live in a database file there, so that what does not
-    fit in memory goes to disk. A clear error when DuckDB is not installed."""
+    """An in-memory DuckDB connection, limited to ``memory_limit`` (e.g. "2GB"), whose
+    tables and operators spill to ``temp_directory`` past the limit. A clear error when
+    DuckDB is not installed."""
     try:
         import duckdb
     except ImportError as error:
         raise OwnershipError(
             "the duckdb engine needs the duckdb package: pip install 'ownership[duckdb]'"
         ) from error
-    database = ":memory:"
-    if temp_directory:
-        folder = Path(_setting(temp_directory))
-        folder.mkdir(parents=True, exist_ok=True)
-        database = str(folder / "ownership-scale.duckdb")
-        Path(database).unlink(missing_ok=True)
-    con = duckdb.connect(database)
+    con = duckdb.connect(":memory:")
     if memory_limit:
         con.execute(f"SET memory_limit = '{_setting(memory_limit)}'")
     if temp_directory:
-        con.execute(f"SET temp_directory = '{_setting(temp_directory)}'")
+        Path(_setting(temp_directory)).mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = '{temp_directory}'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     con.execute("SET preserve_insertion_order = false")
@@ -80,9 +75,8 @@ class DuckDBExecutor:
         self.con = con
 
     def table(self, name: str, query: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TABLE {name}__next AS {query}")
-        self.con.execute(f"DROP TABLE IF EXISTS {name}")
-        self.con.execute(f"ALTER TABLE {name}__next RENAME TO {name}")
+        # DuckDB reads the old table to the end before it replaces it
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
 
     def count(self, name: str) -> int:
         row = self.con.execute(f"SELECT COUNT(*) FROM {name}").fetchone()

@@ -55,7 +55,7 @@ def test_a_limited_memory_and_temp_directory_are_used(tmp_path):
         "--temp-directory", str(tmp_path / "spill"), "-f", "csv",
     )  # fmt: skip
     assert code == 0 and out.startswith("id,status,flags,")
-    assert (tmp_path / "spill" / "ownership-scale.duckdb").exists()
+    assert (tmp_path / "spill").is_dir()
 
 
 @pytest.mark.parametrize(
