@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -102,7 +105,7 @@ def analyze_at_scale(
     from .spark_engine import SparkExecutor, spark_session
 
     session = spark or spark_session(master, memory_limit)
-    with tempfile.TemporaryDirectory(prefix="ownership-spark-", dir=temp_directory) as scratch:
+    with _scratch(temp_directory) as scratch:
         sparked = SparkExecutor(session, scratch)
         sparked.sources(tables)
         run = run_rule(sparked, rule, as_of)
@@ -117,6 +120,18 @@ def analyze_at_scale(
             report.output = str(output)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextmanager
+def _scratch(temp_directory: str | None) -> Iterator[str]:
+    """Where Spark keeps its rounds: a fresh local temporary folder, removed after; or,
+    for a URI every worker reaches (``hdfs://``, ``s3a://``), a fresh folder under it,
+    left to the cluster's own clean-up."""
+    if temp_directory and "://" in temp_directory:
+        yield f"{temp_directory.rstrip('/')}/ownership-{uuid.uuid4().hex}"
+        return
+    with tempfile.TemporaryDirectory(prefix="ownership-spark-", dir=temp_directory) as folder:
+        yield folder
 
 
 def _csv_to(stream: BinaryIO, con: Any, query: str) -> None:
