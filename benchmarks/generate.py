@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Graph", "generate", "main", "parse_size", "write_folder"]
+__all__ = ["Graph", "generate", "main", "parse_size", "write_folder", "write_tables"]
 
 IntArray = NDArray[np.int64]
 
@@ -594,6 +594,70 @@ def write_folder(graph: Graph, out: Path, *, quiet: bool = False) -> dict[str, i
     return {"entities": graph.n, "holdings": int(owner.size), "listings": int(graph.listed.size)}
 
 
+def write_tables(graph: Graph, out: Path) -> dict[str, int]:
+    """Write the graph as the Parquet table folder of ``ownership.scale.tables`` (what
+    ``ownership export OUT --format tables`` makes of the CSV folder), straight from the
+    arrays: a dataset too large to load can still be given to ``analyze --engine``."""
+    import pyarrow as pa
+
+    from ownership.columns import NO_END, NO_START
+    from ownership.scale.tables import SHARE_PLACES, Tables, write_table_folder
+
+    out.mkdir(parents=True, exist_ok=True)
+    ids = pa.array([f"E{i}" for i in range(graph.n)], type=pa.string())
+    countries = [c or None for c in graph.country.tolist()]
+    entities = pa.table(
+        {
+            "id": pa.array(np.arange(graph.n, dtype=np.int64)),
+            "entity_id": ids,
+            "country": pa.array(countries, type=pa.string()),
+        }
+    )
+    del ids, countries
+    order = np.argsort(np.concatenate(graph.owned), kind="stable")  # the CSV's row order
+
+    def joined(parts: list[NDArray]) -> NDArray:
+        return np.concatenate(parts)[order]
+
+    kind = joined(graph.kind)
+    low, high = joined(graph.low), joined(graph.high)
+    exact, ranged = kind == EXACT, kind == RANGE
+    low = np.where(exact | ranged, low, 0)
+    high = np.where(exact, low, np.where(ranged, high, FULL))
+    shift = SHARE_PLACES - 2  # hundredths of a percent
+
+    def shares(values: NDArray) -> pa.Array:
+        digits = pa.array(values.astype(np.int64)).cast(pa.decimal128(38, 0))
+        return digits.cast(pa.decimal128(38, shift)).view(pa.decimal128(38, 0))
+
+    start = joined(graph.start)
+    holdings = pa.table(
+        {
+            "owner": pa.array(joined(graph.owner).astype(np.int64)),
+            "owned": pa.array(joined(graph.owned).astype(np.int64)),
+            "control": pa.array(kind == CONTROL),
+            "low": shares(low),
+            "high": shares(high),
+            "low_strict": pa.array(ranged & joined(graph.low_excl)),
+            "high_strict": pa.array(ranged & joined(graph.high_excl)),
+            "provenance": pa.array(np.zeros(kind.size, dtype=np.int64)),
+            "start_day": pa.array(np.where(start == 0, NO_START, start).astype(np.int64)),
+            "end_day": pa.array(np.full(kind.size, NO_END, dtype=np.int64)),
+        }
+    )
+    listings = pa.table(
+        {
+            "entity": pa.array(graph.listed.astype(np.int64)),
+            "list_id": pa.array(graph.list_id.tolist(), type=pa.string()),
+            "program": pa.array([p or None for p in graph.program], type=pa.string()),
+            "start_day": pa.array(np.where(graph.list_start == 0, NO_START, graph.list_start)),
+            "end_day": pa.array(np.where(graph.list_end == 0, NO_END, graph.list_end)),
+        }
+    )
+    write_table_folder(Tables(entities, holdings, listings), out)
+    return {"entities": graph.n, "holdings": int(kind.size), "listings": int(graph.listed.size)}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: generate one dataset folder."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -607,6 +671,11 @@ def main(argv: list[str] | None = None) -> int:
         help="share of holdings given an acquisition date (monthly, 2005-2025); default 0",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument(
+        "--tables",
+        action="store_true",
+        help="write the Parquet table folder that analyze --engine reads, not CSV",
+    )
     args = parser.parse_args(argv)
     size = parse_size(args.entities)
     started = time.perf_counter()
@@ -614,7 +683,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generating {size:,} entities (seed {args.seed})", file=sys.stderr)
     graph = generate(size, args.seed, dated_holdings=args.dated_holdings)
     built = time.perf_counter() - started
-    counts = write_folder(graph, args.out, quiet=args.quiet)
+    if args.tables:
+        counts = write_tables(graph, args.out)
+    else:
+        counts = write_folder(graph, args.out, quiet=args.quiet)
     total = time.perf_counter() - started
     summary = {**counts, "seed": args.seed, "build_s": round(built, 2), "total_s": round(total, 2)}
     (args.out / "GENERATED.json").write_text(json.dumps(summary, indent=2) + "\n")

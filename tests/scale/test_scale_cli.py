@@ -72,3 +72,27 @@ def test_refusals_are_one_line(args, message):
     code, _, err = run("analyze", *args)
     assert code == 2
     assert message in err and "Traceback" not in err
+
+
+def test_the_generators_tables_are_the_export_of_its_csv_folder(tmp_path):
+    import sys
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+
+    import ownership
+    from ownership.columns import columns_of
+    from ownership.scale.tables import TABLE_FILES, tables_of
+
+    benchmarks = Path(__file__).resolve().parents[2] / "benchmarks"
+    sys.path.insert(0, str(benchmarks))
+    try:
+        from generate import generate, write_folder, write_tables
+    finally:
+        sys.path.remove(str(benchmarks))
+    graph = generate(3_000, seed=11, dated_holdings=0.3)
+    write_folder(graph, tmp_path / "csv", quiet=True)
+    write_tables(graph, tmp_path / "tables")
+    exported = tables_of(columns_of(ownership.load(tmp_path / "csv")))
+    for name, file in TABLE_FILES.items():
+        assert pq.read_table(tmp_path / "tables" / file).equals(getattr(exported, name)), name
