@@ -78,6 +78,9 @@ class DuckDBExecutor:
         # DuckDB reads the old table to the end before it replaces it
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
 
+    def append(self, name: str, query: str) -> None:
+        self.con.execute(f"INSERT INTO {name} {query}")
+
     def count(self, name: str) -> int:
         row = self.con.execute(f"SELECT COUNT(*) FROM {name}").fetchone()
         return int(row[0]) if row else 0

@@ -73,6 +73,9 @@ class Executor(Protocol):
     def table(self, name: str, query: str) -> None:
         """Make (or replace) table ``name`` from ``query``, which may read ``name``."""
 
+    def append(self, name: str, query: str) -> None:
+        """Add the rows of ``query`` (which does not read ``name``) to table ``name``."""
+
     def count(self, name: str) -> int: ...
 
     def rows(self, query: str) -> list[tuple[Any, ...]]: ...
@@ -313,7 +316,7 @@ def fixed_point(
             break
         ex.table("acc", MERGE_ACC)
         ex.table("frontier", sql.joins)
-        ex.table("covered", f"SELECT * FROM covered UNION ALL SELECT id, {level} FROM frontier")
+        ex.append("covered", f"SELECT id, {level} AS round FROM frontier")
     ex.table(name, "SELECT id, round FROM covered")
     return level
 
@@ -336,12 +339,11 @@ def reach(ex: Executor, *, with_pair: bool = False) -> int:
         level += 1
         pair = ", s.pair" if with_pair else ""
         ex.table(
-            "reached",
-            f"""SELECT * FROM reached UNION ALL
-                SELECT s.id, {level}, s.src, r.nearest{pair}
+            "frontier",
+            f"""SELECT s.id, {level} AS depth, s.src, r.nearest{pair}
                 FROM step s JOIN reached r ON r.id = s.src""",
         )
-        ex.table("frontier", "SELECT id FROM step")
+        ex.append("reached", "SELECT * FROM frontier")
     return level
 
 
@@ -358,8 +360,8 @@ def look_through_shares(ex: Executor) -> int:
             WHERE p.has_share AND p.low > {ZERO} AND NOT n.seed AND c.src IS NULL""",
     )
     one = "CAST(1 AS DOUBLE)"
-    ex.table("shares", f"SELECT id, {one} AS x FROM nodes WHERE seed")
     ex.table("delta", f"SELECT id, {one} AS d FROM nodes WHERE seed")
+    ex.table("increments", "SELECT id, d FROM delta")
     rounds = 0
     while ex.count("delta"):
         if rounds == LOOK_THROUGH_ROUNDS:
@@ -374,13 +376,8 @@ def look_through_shares(ex: Executor) -> int:
             f"""SELECT l.dst AS id, SUM(l.w * d.d) AS d FROM lt l JOIN delta d ON l.src = d.id
                 GROUP BY l.dst HAVING SUM(l.w * d.d) > {INCREMENT_FLOOR!r}""",
         )
-        ex.table(
-            "shares",
-            """SELECT COALESCE(s.id, d.id) AS id,
-                       COALESCE(s.x, CAST(0 AS DOUBLE)) + COALESCE(d.d, CAST(0 AS DOUBLE)) AS x
-                FROM shares s FULL OUTER JOIN delta d ON s.id = d.id""",
-        )
-    ex.table("shares", f"SELECT id, LEAST(x, {one}) AS x FROM shares")
+        ex.append("increments", "SELECT id, d FROM delta")
+    ex.table("shares", f"SELECT id, LEAST(SUM(d), {one}) AS x FROM increments GROUP BY id")
     return rounds
 
 
@@ -599,7 +596,7 @@ def _chains(ex: Executor, cover_walk: bool) -> None:
         )
         if not ex.count("walk_front"):
             break
-        ex.table("chains", "SELECT * FROM chains UNION ALL SELECT * FROM walk_front")
+        ex.append("chains", "SELECT * FROM walk_front")
     ex.table(
         "chain_cut",
         f"""SELECT w.id FROM walk_front w JOIN walk_start s ON s.id = w.id

@@ -64,13 +64,20 @@ class SparkExecutor:
         self.spark = spark
         self.scratch = str(scratch).rstrip("/")
         self.frames: dict[str, Any] = {}
+        self.paths: dict[str, str] = {}
         self.written = 0
 
     def table(self, name: str, query: str) -> None:
         self.written += 1
         path = f"{self.scratch}/{self.written:06d}-{name}"
         self.spark.sql(query).write.mode("overwrite").parquet(path)
+        self.paths[name] = path
         self._view(name, self.spark.read.parquet(path))
+
+    def append(self, name: str, query: str) -> None:
+        frame = self.spark.sql(query).toDF(*self.frames[name].columns)
+        frame.write.mode("append").parquet(self.paths[name])
+        self._view(name, self.spark.read.parquet(self.paths[name]))
 
     def _view(self, name: str, frame: Any) -> None:
         frame.createOrReplaceTempView(name)
@@ -86,6 +93,7 @@ class SparkExecutor:
         self.written += 1
         path = f"{self.scratch}/{self.written:06d}-{name}"
         self.spark.createDataFrame(table).write.mode("overwrite").parquet(path)
+        self.paths[name] = path
         self._view(name, self.spark.read.parquet(path))
 
     def ordered_list(self, value: str, order: str) -> str:
