@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 
 import ownership
 from tests.rules.test_properties import graphs
-from tests.scale.verdict_equality import CASES, assert_same_verdicts, engine_rows
+from tests.scale.verdict_equality import (
+    CASES,
+    assert_same_effective,
+    assert_same_verdicts,
+    engine_rows,
+)
 
 pytest.importorskip("duckdb")
 
@@ -18,6 +23,8 @@ from ownership.scale.duckdb_engine import DuckDBExecutor, connect
 
 
 def duckdb_rows(dataset, rule_name, day):
+    """The engine's verdict rows; its unrounded look-through shares are held to the
+    default engine's on the way."""
     executor = DuckDBExecutor(connect())
 
     def fetch(query):
@@ -25,7 +32,10 @@ def duckdb_rows(dataset, rule_name, day):
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    return engine_rows(executor, fetch, dataset, rule_name, day)
+    rows = engine_rows(executor, fetch, dataset, rule_name, day)
+    shares = dict(executor.rows("SELECT id, x FROM shares"))
+    assert_same_effective(dataset, rule_name, day, shares)
+    return rows
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -51,6 +51,14 @@ def engine_rows(
     return fetch(verdict_query(executor, run, lists=True))
 
 
+def assert_same_effective(dataset: Dataset, rule_name: str, day: str, shares: dict[int, float]):
+    """The engine's look-through shares (table ``shares``, by position, 0..1) within 1e-9
+    percent of the default engine's, unrounded; those it leaves out are 0."""
+    effective = analyze(dataset, get_rule(rule_name), day).effective
+    for position, expected in enumerate(effective.tolist()):
+        assert abs(shares.get(position, 0.0) - expected) * 100 <= 1e-9, (rule_name, position)
+
+
 def assert_same_verdicts(dataset: Dataset, rule_name: str, day: str, rows: list[dict[str, Any]]):
     analysis = analyze(dataset, get_rule(rule_name), day)
     expected = list(verdict_rows(analysis))
