@@ -130,6 +130,8 @@ def _scratch(temp_directory: str | None) -> Iterator[str]:
     if temp_directory and "://" in temp_directory:
         yield f"{temp_directory.rstrip('/')}/ownership-{uuid.uuid4().hex}"
         return
+    if temp_directory:
+        Path(temp_directory).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ownership-spark-", dir=temp_directory) as folder:
         yield folder
 
