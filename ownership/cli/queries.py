@@ -64,7 +64,7 @@ def at_scale(
     for the table format), and the verdict columns to ``output`` or standard output."""
     from ..analysis import as_date
     from ..scale.run import analyze_at_scale
-    from ..scale.tables import is_table_folder
+    from ..scale.tables import TABLE_FILES, is_table_folder
 
     if fmt in (Format.json, Format.jsonl):
         raise fail(f"--engine {engine.value} writes csv or parquet (-o FILE.parquet), not {fmt}")
@@ -73,6 +73,9 @@ def at_scale(
     kind = "parquet" if output is not None and output.name.endswith(".parquet") else "csv"
     if data and len(data) == 1 and is_table_folder(data[0]):
         source: Any = data[0]
+    elif data and len(data) == 1 and any((data[0] / f).exists() for f in TABLE_FILES.values()):
+        absent = [f for f in TABLE_FILES.values() if not (data[0] / f).exists()]
+        raise fail(f"{data[0]}: a table folder needs {', '.join(absent)} too")
     else:
         source = load(data, allow_conflicts)
     with progress(f"propagating on {engine.value}"):
@@ -157,7 +160,7 @@ def analyze(
 
     With --engine duckdb or spark, the verdict columns (id, status, flags, legal_percent,
     legal_percent_max, effective_percent, nearest_listed, chain, chain_via, rule, as_of)
-    go to --output, or as CSV to standard output; --data may then also be a Parquet
+    go to --output, or with --format csv to standard output; --data may then be a Parquet
     table folder made by `ownership export FOLDER --format tables`, which the engine reads
     without loading it.
 

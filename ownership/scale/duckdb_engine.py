@@ -21,7 +21,7 @@ from ..propagate import Compiled, FixedPoint, Reachability
 from ..rules.base import Rule, Threshold
 from . import engine
 from .rounds import TOTALS, round_sql
-from .tables import TABLE_FILES, Tables
+from .tables import TABLE_FILES, Tables, make_folder
 
 if TYPE_CHECKING:
     import duckdb
@@ -54,7 +54,7 @@ def connect(
     if memory_limit:
         con.execute(f"SET memory_limit = '{_setting(memory_limit)}'")
     if temp_directory:
-        Path(_setting(temp_directory)).mkdir(parents=True, exist_ok=True)
+        make_folder(_setting(temp_directory))
         con.execute(f"SET temp_directory = '{temp_directory}'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
@@ -98,6 +98,10 @@ class DuckDBExecutor:
 
     def joined(self, values: str, separator: str) -> str:
         return f"array_to_string({values}, '{separator}')"
+
+    def has_control(self, text: str) -> str:
+        # a DuckDB literal keeps its backslashes; RE2 reads the hex escapes
+        return f"regexp_matches({text}, '[\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]')"
 
     def sources(self, tables: Tables | Path) -> None:
         """The input tables: Arrow tables, or views over a Parquet table folder (read

@@ -89,6 +89,9 @@ class Executor(Protocol):
     def joined(self, values: str, separator: str) -> str:
         """A list's items joined with ``separator`` as one string."""
 
+    def has_control(self, text: str) -> str:
+        """A condition: ``text`` holds a control character other than the newline."""
+
 
 @dataclass
 class ScaleRun:
@@ -116,6 +119,10 @@ def run_rule(ex: Executor, rule: Rule, day: dt.date) -> ScaleRun:
     threshold = rule.threshold_on(day)
     run = ScaleRun(rule, day, rule.in_force_on(day), threshold)
     snapshot(ex, rule, day)
+    covering = threshold is not None and rule.aggregation in (
+        Aggregation.all,
+        Aggregation.look_through,
+    )
     if threshold is not None and rule.aggregation is Aggregation.all:
         run.rounds["lower"] = fixed_point(ex, rule, threshold, upper=False, name="cov_lower")
         run.rounds["upper"] = fixed_point(ex, rule, threshold, upper=True, name="cov_upper")
@@ -123,7 +130,7 @@ def run_rule(ex: Executor, rule: Rule, day: dt.date) -> ScaleRun:
     run.rounds["look_through"] = look_through_shares(ex)
     if threshold is not None and rule.aggregation is Aggregation.look_through:
         _look_through_coverage(ex, threshold, run)
-    if threshold is None:
+    if not covering:  # the rule has no threshold on the day, or counts no shares
         for name in ("cov_lower", "cov_upper"):
             ex.table(name, "SELECT id, 0 AS round FROM nodes WHERE FALSE")
     _verdicts(ex, run)
@@ -367,8 +374,8 @@ def look_through_shares(ex: Executor) -> int:
         if rounds == LOOK_THROUGH_ROUNDS:
             raise OwnershipError(
                 f"look-through shares did not settle in {LOOK_THROUGH_ROUNDS:,} rounds (a "
-                "ring of cross-holdings close to 100%): use the default engine, which "
-                "solves rings directly"
+                "ring of cross-holdings close to 100%, or a chain of more links than "
+                "that): use the default engine, which solves rings directly"
             )
         rounds += 1
         ex.table(
@@ -392,9 +399,11 @@ def _look_through_coverage(ex: Executor, threshold: Threshold, run: ScaleRun) ->
     near = [
         row[0]
         for row in ex.rows(
-            f"""SELECT s.id FROM shares s JOIN nodes n ON n.id = s.id
-                WHERE NOT n.seed AND ABS(s.x - {limit!r}) <= {LOOK_THROUGH_EXACT_MARGIN!r}
-                ORDER BY s.id"""
+            f"""SELECT n.id FROM nodes n LEFT JOIN shares s ON s.id = n.id
+                WHERE NOT n.seed
+                  AND ABS(COALESCE(s.x, CAST(0 AS DOUBLE)) - {limit!r})
+                      <= {LOOK_THROUGH_EXACT_MARGIN!r}
+                ORDER BY n.id"""
         )
     ]
     decided: dict[int, tuple[bool, float]] = {}
@@ -429,7 +438,8 @@ def _look_through_coverage(ex: Executor, threshold: Threshold, run: ScaleRun) ->
     meets = f"""SELECT n.id, CASE WHEN n.seed THEN 0 ELSE 1 END AS round
                 FROM nodes n LEFT JOIN shares s ON s.id = n.id
                 LEFT JOIN exact e ON e.id = n.id LEFT JOIN undecided u ON u.id = n.id
-                WHERE n.seed OR (u.id IS NULL AND COALESCE(e.meets, s.x {op} {limit!r}))"""
+                WHERE n.seed OR (u.id IS NULL
+                      AND COALESCE(e.meets, COALESCE(s.x, CAST(0 AS DOUBLE)) {op} {limit!r}))"""
     ex.table("cov_lower", meets)
     ex.table("cov_upper", f"{meets} UNION ALL SELECT id, 1 FROM undecided")
 
@@ -522,8 +532,7 @@ def _compiled(
 def _verdicts(ex: Executor, run: ScaleRun) -> None:
     """Table ``verdicts``: per entity, the status code, flags, legal bounds (scaled),
     effective share, nearest listed entity and chain."""
-    rule = run.rule
-    cover_walk = run.threshold is not None and rule.aggregation is not Aggregation.look_through
+    cover_walk = "lower" in run.rounds  # a fixed point of rounds, not look-through
     ex.table(
         "core",
         """SELECT n.id, n.seed, n.out_of_scope, n.conflicted, n.closed_ring,
@@ -585,7 +594,12 @@ def _chains(ex: Executor, cover_walk: bool) -> None:
         )
     ex.table("ups", " UNION ALL ".join(ups))
     kind = "CASE WHEN lower THEN 'c' ELSE 'r' END" if cover_walk else "'r'"
-    ex.table("walk_start", f"SELECT id, {kind} AS kind FROM classified WHERE code <> 3")
+    # an entity covered without being reached (a look-through threshold of 0) has no chain
+    walks = "reached OR lower" if cover_walk else "reached"
+    ex.table(
+        "walk_start",
+        f"SELECT id, {kind} AS kind FROM classified WHERE code <> 3 AND ({walks})",
+    )
     ex.table("chains", "SELECT id, id AS node, 0 AS step FROM walk_start")
     ex.table("walk_front", "SELECT id, node, step FROM chains")
     for step in range(1, CHAIN_SHOWN):
@@ -618,12 +632,28 @@ def decimal_text(scaled: str) -> str:
     return f"(CASE WHEN {fraction} = '' THEN {whole} ELSE {whole} || '.' || {fraction} END)"
 
 
+def spreadsheet_cell(text: str) -> str:
+    """SQL: ``text`` as :func:`ownership.io.cells.for_spreadsheet` writes a CSV cell (a
+    leading quote where a spreadsheet would run a formula)."""
+    starts = "'=', '+', '-', '@', chr(9), chr(13)"
+    return f"(CASE WHEN substr({text}, 1, 1) IN ({starts}) THEN '''' || {text} ELSE {text} END)"
+
+
+def control_in_ids(ex: Executor) -> str | None:
+    """An entity id with a control character, if any: a CSV shows such characters as
+    escapes (:func:`ownership.io.cells.visible`), which SQL does not write, so CSV output
+    is refused for them (Parquet keeps them as they are)."""
+    rows = ex.rows(f"SELECT entity_id FROM entities WHERE {ex.has_control('entity_id')} LIMIT 1")
+    return str(rows[0][0]) if rows else None
+
+
 def verdict_query(ex: Executor, run: ScaleRun, *, lists: bool) -> str:
     """The verdict columns of every entity in dataset order: ``id``, ``status``,
     ``flags``, ``legal_percent``, ``legal_percent_max``, ``effective_percent``,
     ``nearest_listed``, ``chain``, ``chain_via``, ``rule``, ``as_of``. ``chain`` is a
-    list when ``lists``, else its ids joined with ``;`` (as the CSV of the default
-    engine); ``flags`` is joined with ``;`` either way."""
+    list when ``lists`` (Parquet), else its ids joined with ``;`` and every id cell
+    quoted against formulas, as the CSV of the default engine; ``flags`` is joined with
+    ``;`` either way."""
     statuses = " ".join(f"WHEN {k} THEN '{s.value}'" for k, s in enumerate(STATUS_CODES))
     window = []
     if not run.in_force:
@@ -646,18 +676,19 @@ def verdict_query(ex: Executor, run: ScaleRun, *, lists: bool) -> str:
         f"CASE WHEN c.seed THEN {hundred} ELSE GREATEST(COALESCE(l.low, {ZERO}), "
         f"LEAST(COALESCE(l.high, {ZERO}), {hundred} - COALESCE(l.outside, {ZERO}))) END"
     )
-    chain = "k.chain" if lists else ex.joined("k.chain", ";")
+    cell = (lambda text: text) if lists else spreadsheet_cell
+    chain = "k.chain" if lists else cell(ex.joined("k.chain", ";"))
     return f"""
-        SELECT e.entity_id AS id,
+        SELECT {cell("e.entity_id")} AS id,
                CASE c.code {statuses} END AS status,
                NULLIF(concat_ws(';', {", ".join(flag_items)}), '') AS flags,
                {decimal_text(low)} AS legal_percent,
                {decimal_text(high)} AS legal_percent_max,
                ROUND(c.x * 100, 6) AS effective_percent,
-               CASE WHEN c.nearest IS NOT NULL AND c.nearest <> c.id THEN ne.entity_id END
-                 AS nearest_listed,
+               CASE WHEN c.nearest IS NOT NULL AND c.nearest <> c.id
+                    THEN {cell("ne.entity_id")} END AS nearest_listed,
                {chain} AS chain,
-               CASE WHEN cut.id IS NOT NULL THEN k.top END AS chain_via,
+               CASE WHEN cut.id IS NOT NULL THEN {cell("k.top")} END AS chain_via,
                {_text(run.rule.label)} AS rule,
                '{run.as_of.isoformat()}' AS as_of
         FROM classified c

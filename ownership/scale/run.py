@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 import tempfile
 import time
 import uuid
@@ -21,8 +23,15 @@ from ..errors import OwnershipError
 from ..model import Dataset
 from ..rules.base import Rule
 from ..verdict import STATUS_CODES
-from .engine import ScaleRun, run_rule, verdict_query
-from .tables import Tables, is_table_folder, tables_of
+from .engine import ScaleRun, control_in_ids, run_rule, verdict_query
+from .tables import (
+    Tables,
+    check_table_schemas,
+    check_tables,
+    is_table_folder,
+    make_folder,
+    tables_of,
+)
 
 __all__ = ["ENGINES", "OUTPUT_FORMATS", "ScaleReport", "analyze_at_scale"]
 
@@ -83,34 +92,26 @@ def analyze_at_scale(
         raise OwnershipError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if fmt not in OUTPUT_FORMATS:
         raise OwnershipError(f"the scale engines write {' or '.join(OUTPUT_FORMATS)}, not {fmt}")
+    memory = _memory_size(memory_limit)
+    if output is not None and engine == "duckdb":
+        _check_output(output)
     tables = _inputs(source)
     started = time.perf_counter()
     if engine == "duckdb":
-        from .duckdb_engine import DuckDBExecutor, connect
-
-        duck = DuckDBExecutor(connect(memory_limit, temp_directory))
-        duck.sources(tables)
-        run = run_rule(duck, rule, as_of)
-        report = _report(duck, run, "duckdb", started)
-        if output is not None:
-            options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT parquet"
-            query = verdict_query(duck, run, lists=fmt == "parquet")
-            target = str(output).replace("'", "''")
-            duck.con.execute(f"COPY ({query}) TO '{target}' ({options})")
-            report.output = str(output)
-        elif stream is not None:
-            _csv_to(stream, duck.con, verdict_query(duck, run, lists=False))
-        report.seconds = time.perf_counter() - started
-        return report
+        return _on_duckdb(tables, rule, as_of, output, fmt, memory, temp_directory, stream)
     from .spark_engine import SparkExecutor, spark_session
 
-    session = spark or spark_session(master, memory_limit)
+    session = spark or spark_session(master, memory.lower().rstrip("b") if memory else None)
     with _scratch(temp_directory) as scratch:
         sparked = SparkExecutor(session, scratch)
         sparked.sources(tables)
+        if isinstance(tables, Path):
+            check_tables(sparked, tables)
         run = run_rule(sparked, rule, as_of)
         report = _report(sparked, run, "spark", started)
         if output is not None:
+            if fmt == "csv":
+                _refuse_control_characters(sparked)
             frame = session.sql(verdict_query(sparked, run, lists=fmt == "parquet"))
             writer = frame.write.mode("overwrite")
             if fmt == "csv":
@@ -122,6 +123,86 @@ def analyze_at_scale(
     return report
 
 
+def _on_duckdb(
+    tables: Tables | Path,
+    rule: Rule,
+    as_of: dt.date,
+    output: Path | None,
+    fmt: str,
+    memory: str | None,
+    temp_directory: str | None,
+    stream: BinaryIO | None,
+) -> ScaleReport:
+    import duckdb
+
+    from .duckdb_engine import DuckDBExecutor, connect
+
+    started = time.perf_counter()
+    try:
+        duck = DuckDBExecutor(connect(memory, temp_directory))
+        duck.sources(tables)
+        if isinstance(tables, Path):
+            check_tables(duck, tables)
+        run = run_rule(duck, rule, as_of)
+        report = _report(duck, run, "duckdb", started)
+        if output is not None or stream is not None:
+            if fmt == "csv":
+                _refuse_control_characters(duck)
+            query = verdict_query(duck, run, lists=fmt == "parquet")
+        if output is not None:
+            options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT parquet"
+            target = str(output).replace("'", "''")
+            duck.con.execute(f"COPY ({query}) TO '{target}' ({options})")
+            report.output = str(output)
+        elif stream is not None:
+            _csv_to(stream, duck.con, query)
+    except duckdb.OutOfMemoryException as error:
+        raise OwnershipError(
+            f"DuckDB ran out of memory within --memory-limit {memory}: raise the limit, or "
+            "give --temp-directory on a disk with room to spill"
+        ) from error
+    except (duckdb.IOException, duckdb.InvalidInputException) as error:
+        first = str(error).splitlines()[0]
+        raise OwnershipError(f"DuckDB could not read or write a file: {first}") from error
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+#: A memory size as DuckDB and Spark read it: 4GB, 512MB, 2g.
+_SIZE = re.compile(r"\s*(\d+(\.\d+)?)\s*([KMGT]i?B?|B)?\s*", re.IGNORECASE)
+
+
+def _memory_size(text: str | None) -> str | None:
+    if text is None:
+        return None
+    match = _SIZE.fullmatch(text)
+    if not match or float(match.group(1)) <= 0:
+        raise OwnershipError(f"--memory-limit takes a size such as 4GB or 512MB, not {text!r}")
+    unit = (match.group(3) or "B").upper()
+    unit = unit if unit.endswith("B") else unit + "B"
+    return f"{match.group(1)}{unit}"
+
+
+def _check_output(output: Path) -> None:
+    """A file DuckDB can write, checked before the run rather than after it."""
+    if output.is_dir() or not output.name:
+        raise OwnershipError(f"{output}: is a folder; give a file name such as verdicts.csv")
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise OwnershipError(f"{output}: the folder {folder} does not exist; make it first")
+    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise OwnershipError(f"{output}: cannot write there; choose another --output")
+
+
+def _refuse_control_characters(ex: Any) -> None:
+    found = control_in_ids(ex)
+    if found is not None:
+        raise OwnershipError(
+            f"entity id {found!r} holds a control character, which CSV output would write "
+            "raw: write Parquet instead (-o FILE.parquet)"
+        )
+
+
 @contextmanager
 def _scratch(temp_directory: str | None) -> Iterator[str]:
     """Where Spark keeps its rounds: a fresh local temporary folder, removed after; or,
@@ -131,7 +212,7 @@ def _scratch(temp_directory: str | None) -> Iterator[str]:
         yield f"{temp_directory.rstrip('/')}/ownership-{uuid.uuid4().hex}"
         return
     if temp_directory:
-        Path(temp_directory).mkdir(parents=True, exist_ok=True)
+        make_folder(temp_directory)
     with tempfile.TemporaryDirectory(prefix="ownership-spark-", dir=temp_directory) as folder:
         yield folder
 
@@ -163,6 +244,7 @@ def _inputs(source: Dataset | Path) -> Tables | Path:
                 f"{source}: not a table folder (entities.parquet, holdings.parquet, "
                 "listings.parquet); make one with `ownership export FOLDER --format tables`"
             )
+        check_table_schemas(source)
         return source
     return tables_of(columns_of(source))
 

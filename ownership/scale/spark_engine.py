@@ -103,6 +103,10 @@ class SparkExecutor:
     def joined(self, values: str, separator: str) -> str:
         return f"array_join({values}, '{separator}')"
 
+    def has_control(self, text: str) -> str:
+        # Spark unescapes the literal once; Java's regex then reads the hex escapes
+        return f"{text} RLIKE '[\\\\x00-\\\\x09\\\\x0b-\\\\x1f\\\\x7f-\\\\x9f]'"
+
     def sources(self, tables: Tables | Path) -> None:
         """The input tables: Arrow tables, or a Parquet table folder (read by the
         cluster's workers, never by this process)."""

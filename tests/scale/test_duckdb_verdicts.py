@@ -94,3 +94,40 @@ def test_a_generated_10k_dataset_gives_the_same_verdicts(generated_dataset_10k, 
     rows = duckdb_rows(generated_dataset_10k, *case)
     assert {r["status"] for r in rows} >= {"listed", "exposed"}
     assert_same_verdicts(generated_dataset_10k, *case, rows)
+
+
+def custom_rules():
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from ownership.rules import get_rule
+    from ownership.rules.base import Threshold
+
+    look_through = get_rule("look-through")
+    ofac = get_rule("ofac-50")
+    return [
+        look_through.with_parameters(threshold=Decimal(0)),
+        look_through.with_parameters(threshold=Decimal("33.3"), inclusive=False),
+        ofac.with_parameters(threshold=Decimal("50.5")),
+        ofac.with_parameters(threshold=Decimal(0), inclusive=False),
+        ofac.with_parameters(threshold=Decimal(100)),
+        ofac.with_parameters(control=True),
+        # a threshold on a rule that aggregates nothing: no fixed point at all
+        replace(get_rule("listed-only"), thresholds=(Threshold(Decimal(50), True),)),
+    ]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs(), st.sampled_from(range(7)))
+def test_custom_thresholds_and_parameters_give_the_same_verdicts(dataset, which):
+    rule = custom_rules()[which]
+    assert_same_verdicts(dataset, rule, "2024-01-01", duckdb_rows(dataset, rule, "2024-01-01"))
+
+
+def test_the_look_through_rule_at_threshold_zero_covers_what_it_does_not_reach():
+    from tests.factories import dataset, listed, owns
+
+    rule = custom_rules()[0]
+    ds = dataset(listed("s"), owns("s", "a", 60), owns("x", "y", 10))
+    rows = {r["id"]: r["status"] for r in duckdb_rows(ds, rule, "2024-01-01")}
+    assert rows == {"s": "listed", "a": "covered", "x": "covered", "y": "covered"}

@@ -65,7 +65,8 @@ def test_a_limited_memory_and_temp_directory_are_used(tmp_path):
         (("--engine", "duckdb", "-f", "json"), "writes csv or parquet"),
         (("--engine", "spark", "-f", "csv"), "give it with --output"),
         (("--memory-limit", "1GB"), "--memory-limit goes with --engine"),
-        (("--engine", "duckdb", "--memory-limit", "1'GB"), "cannot contain a quote"),
+        (("--engine", "duckdb", "--memory-limit", "1'GB"), "takes a size such as 4GB"),
+        (("--engine", "duckdb", "--temp-directory", "a'b"), "cannot contain a quote"),
     ],
 )
 def test_refusals_are_one_line(args, message):
@@ -96,3 +97,119 @@ def test_the_generators_tables_are_the_export_of_its_csv_folder(tmp_path):
     exported = tables_of(columns_of(ownership.load(tmp_path / "csv")))
     for name, file in TABLE_FILES.items():
         assert pq.read_table(tmp_path / "tables" / file).equals(getattr(exported, name)), name
+
+
+def write_folder(tmp_path, entities, holdings, listings):
+    """A native CSV folder from rows (header first)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name, rows in (("entities", entities), ("holdings", holdings), ("listings", listings)):
+        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(rows)
+    return folder
+
+
+def test_csv_cells_are_quoted_against_formulas_as_the_default_engine_does(tmp_path):
+    folder = write_folder(
+        tmp_path,
+        [["id", "name"], ["=HYPERLINK(1)", "A"], ["sub", "B"], ["-2+3", "C"]],
+        [["owner", "owned", "percent"], ["=HYPERLINK(1)", "sub", "60"], ["sub", "-2+3", "60"]],
+        [["entity", "list"], ["=HYPERLINK(1)", "sdn"]],
+    )
+    options = ("--data", str(folder), "--rule", "ofac-50", "--as-of", "2024-01-01", "-f", "csv")
+    code, out, _ = run("analyze", *options, "--engine", "duckdb")
+    assert code == 0
+    found = list(csv.DictReader(io.StringIO(out)))
+    expected = default_rows(*options)
+    for row in found:
+        want = expected[row["id"]]
+        for column in ("id", "nearest_listed", "chain", "status"):
+            assert row[column] == want[column], column
+    assert found[0]["id"] == "'=HYPERLINK(1)"
+
+
+def test_control_characters_in_ids_refuse_csv_but_not_parquet(tmp_path):
+    folder = write_folder(
+        tmp_path,
+        [["id", "name"], ["a\x1bb", "A"], ["c", "C"]],
+        [["owner", "owned", "percent"], ["a\x1bb", "c", "60"]],
+        [["entity", "list"], ["a\x1bb", "sdn"]],
+    )
+    options = ("--data", str(folder), "--engine", "duckdb", "--rule", "ofac-50")
+    code, _, err = run("analyze", *options, "-f", "csv")
+    assert code == 2 and "control character" in err and "Parquet" in err
+    assert run("analyze", *options, "-o", str(tmp_path / "v.parquet"))[0] == 0
+
+
+@pytest.fixture
+def tables(tmp_path):
+    folder = tmp_path / "tables"
+    assert run("export", str(folder), "--format", "tables")[0] == 0
+    return folder
+
+
+def rewrite(folder, name, change):
+    import pyarrow.parquet as pq
+
+    path = folder / f"{name}.parquet"
+    pq.write_table(change(pq.read_table(path)), path)
+
+
+def set_column(name, values):
+    import pyarrow as pa
+
+    def change(table):
+        index = table.schema.get_field_index(name)
+        return table.set_column(index, name, pa.array(values, type=table.schema.field(name).type))
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "message"),
+    [
+        ("holdings", lambda t: set_column("owned", [99] * t.num_rows)(t), "names no entity"),
+        ("holdings", lambda t: set_column("low", [None] * t.num_rows)(t), "impossible share"),
+        ("holdings", lambda t: set_column("owner", t["owned"].to_pylist())(t), "in itself"),
+        ("entities", lambda t: set_column("entity_id", ["s"] * t.num_rows)(t), "more than once"),
+        ("entities", lambda t: set_column("id", list(range(1, t.num_rows + 1)))(t), "0 to"),
+        ("listings", lambda t: set_column("entity", [-1] * t.num_rows)(t), "names no entity"),
+        ("listings", lambda t: t.drop_columns(["list_id"]), "no column 'list_id'"),
+        (
+            "holdings",
+            lambda t: t.drop_columns(["low"]).append_column("low", t["owner"]),
+            "column 'low' is int64",
+        ),
+    ],
+)
+def test_a_broken_table_folder_is_refused_in_one_line(tables, table, change, message):
+    rewrite(tables, table, change)
+    code, _, err = run("analyze", "--engine", "duckdb", "--data", str(tables), "-f", "csv")
+    assert code == 2 and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_an_unreadable_or_partial_table_folder_is_refused(tables):
+    (tables / "holdings.parquet").write_bytes(b"not parquet")
+    code, _, err = run("analyze", "--engine", "duckdb", "--data", str(tables), "-f", "csv")
+    assert code == 2 and "not a readable Parquet file" in err
+    (tables / "listings.parquet").unlink()
+    code, _, err = run("analyze", "--engine", "duckdb", "--data", str(tables), "-f", "csv")
+    assert code == 2 and "needs listings.parquet too" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("-o", "/nonexistent-folder/v.csv"), "does not exist"),
+        (("-o", "."), "is a folder"),
+        (("--memory-limit", "abc"), "takes a size such as 4GB"),
+        (("--memory-limit", "1KB", "-o", "{tmp}/v.csv"), "ran out of memory"),
+        (("--temp-directory", "{file}"), "cannot make a folder there"),
+    ],
+)
+def test_mistakes_with_the_engines_options_are_refused_in_one_line(tmp_path, args, message):
+    (tmp_path / "afile").write_text("x")
+    args = tuple(a.format(tmp=tmp_path, file=tmp_path / "afile") for a in args)
+    code, _, err = run("analyze", "--engine", "duckdb", "-f", "csv", *args)
+    assert code == 2 and message in err, err

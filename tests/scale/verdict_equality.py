@@ -9,8 +9,9 @@ from typing import Any
 
 from ownership import analyze
 from ownership.columns import columns_of
-from ownership.model import Dataset
+from ownership.model import Dataset, fmt_decimal
 from ownership.rules import get_rule
+from ownership.rules.base import Rule
 from ownership.scale.engine import run_rule, verdict_query
 from ownership.scale.tables import tables_of
 from ownership.verdict_records import verdict_rows
@@ -38,29 +39,37 @@ EXACT_COLUMNS = [
 ]
 
 
+def rule_of(rule: str | Rule) -> Rule:
+    return get_rule(rule) if isinstance(rule, str) else rule
+
+
 def engine_rows(
     executor: Any,
     fetch: Callable[[str], list[dict[str, Any]]],
     dataset: Dataset,
-    rule_name: str,
+    rule_name: str | Rule,
     day: str,
 ) -> list[dict[str, Any]]:
     """The engine's verdict rows (``fetch`` runs a query and gives dicts)."""
     executor.sources(tables_of(columns_of(dataset)))
-    run = run_rule(executor, get_rule(rule_name), dt.date.fromisoformat(day))
+    run = run_rule(executor, rule_of(rule_name), dt.date.fromisoformat(day))
     return fetch(verdict_query(executor, run, lists=True))
 
 
-def assert_same_effective(dataset: Dataset, rule_name: str, day: str, shares: dict[int, float]):
+def assert_same_effective(
+    dataset: Dataset, rule_name: str | Rule, day: str, shares: dict[int, float]
+) -> None:
     """The engine's look-through shares (table ``shares``, by position, 0..1) within 1e-9
     percent of the default engine's, unrounded; those it leaves out are 0."""
-    effective = analyze(dataset, get_rule(rule_name), day).effective
+    effective = analyze(dataset, rule_of(rule_name), day).effective
     for position, expected in enumerate(effective.tolist()):
         assert abs(shares.get(position, 0.0) - expected) * 100 <= 1e-9, (rule_name, position)
 
 
-def assert_same_verdicts(dataset: Dataset, rule_name: str, day: str, rows: list[dict[str, Any]]):
-    analysis = analyze(dataset, get_rule(rule_name), day)
+def assert_same_verdicts(
+    dataset: Dataset, rule_name: str | Rule, day: str, rows: list[dict[str, Any]]
+) -> None:
+    analysis = analyze(dataset, rule_of(rule_name), day)
     expected = list(verdict_rows(analysis))
     assert [r["id"] for r in rows] == [e["id"] for e in expected]
     effective = analysis.effective * 100
@@ -72,8 +81,8 @@ def assert_same_verdicts(dataset: Dataset, rule_name: str, day: str, rows: list[
         }
         wanted = {
             **want,
-            "legal_percent": str(want["legal_percent"]),
-            "legal_percent_max": str(want["legal_percent_max"]),
+            "legal_percent": fmt_decimal(want["legal_percent"]),
+            "legal_percent_max": fmt_decimal(want["legal_percent_max"]),
         }
         for column in EXACT_COLUMNS:
             assert found[column] == wanted[column], (rule_name, day, row["id"], column)
