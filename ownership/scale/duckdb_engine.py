@@ -93,8 +93,11 @@ class DuckDBExecutor:
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}__arrow")
         self.con.unregister(f"{name}__arrow")
 
-    def ordered_list(self, value: str, order: str) -> str:
-        return f"list({value} ORDER BY {order} DESC)"
+    def single(self, value: str) -> str:
+        return f"[{value}]"
+
+    def prepend(self, value: str, values: str) -> str:
+        return f"list_prepend({value}, {values})"
 
     def joined(self, values: str, separator: str) -> str:
         return f"array_to_string({values}, '{separator}')"

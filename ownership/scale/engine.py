@@ -83,8 +83,11 @@ class Executor(Protocol):
     def load(self, name: str, table: Any) -> None:
         """Make table ``name`` from an Arrow table."""
 
-    def ordered_list(self, value: str, order: str) -> str:
-        """An aggregate: ``value`` of a group's rows as a list, by ``order`` descending."""
+    def single(self, value: str) -> str:
+        """A list of one item."""
+
+    def prepend(self, value: str, values: str) -> str:
+        """The list ``values`` with ``value`` put first."""
 
     def joined(self, values: str, separator: str) -> str:
         """A list's items joined with ``separator`` as one string."""
@@ -577,7 +580,7 @@ def _verdicts(ex: Executor, run: ScaleRun) -> None:
 
 
 def _chains(ex: Executor, cover_walk: bool) -> None:
-    """Tables ``chains`` (id, node, step) and ``chain_cut`` (id): from each entity up
+    """Table ``chains`` (id, path, top, cut): from each entity up
     through the owner that covered it in an earlier round (the largest share, then the
     smallest id), else along the path that reached it; at most :data:`CHAIN_SHOWN`
     entities, cut where the walk would go on."""
@@ -600,22 +603,32 @@ def _chains(ex: Executor, cover_walk: bool) -> None:
         "walk_start",
         f"SELECT id, {kind} AS kind FROM classified WHERE code <> 3 AND ({walks})",
     )
-    ex.table("chains", "SELECT id, id AS node, 0 AS step FROM walk_start")
-    ex.table("walk_front", "SELECT id, node, step FROM chains")
-    for step in range(1, CHAIN_SHOWN):
+    # each walk carries its path (ids, top first), so no ordered aggregate is needed: a
+    # path ends where its node has no owner to climb to, or is cut at CHAIN_SHOWN ids
+    ex.table(
+        "walk_front",
+        f"""SELECT s.id, s.kind, s.id AS node, {ex.single("e.entity_id")} AS path
+            FROM walk_start s JOIN entities e ON e.id = s.id""",
+    )
+    ended = """SELECT w.id, w.path, w.node AS top, FALSE AS cut FROM walk_front w
+               LEFT JOIN ups u ON u.id = w.node AND u.kind = w.kind WHERE u.id IS NULL"""
+    ex.table("chains", ended)
+    for _ in range(1, CHAIN_SHOWN):
         ex.table(
             "walk_front",
-            f"""SELECT w.id, u.up AS node, {step} AS step FROM walk_front w
-                JOIN walk_start s ON s.id = w.id JOIN ups u ON u.id = w.node AND u.kind = s.kind""",
+            f"""SELECT w.id, w.kind, u.up AS node, {ex.prepend("e.entity_id", "w.path")} AS path
+                FROM walk_front w JOIN ups u ON u.id = w.node AND u.kind = w.kind
+                JOIN entities e ON e.id = u.up""",
         )
         if not ex.count("walk_front"):
             break
-        ex.append("chains", "SELECT * FROM walk_front")
-    ex.table(
-        "chain_cut",
-        f"""SELECT w.id FROM walk_front w JOIN walk_start s ON s.id = w.id
-            JOIN ups u ON u.id = w.node AND u.kind = s.kind WHERE w.step = {CHAIN_SHOWN - 1}""",
-    )
+        ex.append("chains", ended)
+    else:  # the paths still going on are cut
+        ex.append(
+            "chains",
+            """SELECT w.id, w.path, w.node AS top, TRUE AS cut FROM walk_front w
+               JOIN ups u ON u.id = w.node AND u.kind = w.kind""",
+        )
 
 
 def decimal_text(scaled: str) -> str:
@@ -677,7 +690,7 @@ def verdict_query(ex: Executor, run: ScaleRun, *, lists: bool) -> str:
         f"LEAST(COALESCE(l.high, {ZERO}), {hundred} - COALESCE(l.outside, {ZERO}))) END"
     )
     cell = (lambda text: text) if lists else spreadsheet_cell
-    chain = "k.chain" if lists else cell(ex.joined("k.chain", ";"))
+    chain = "k.path" if lists else cell(ex.joined("k.path", ";"))
     return f"""
         SELECT {cell("e.entity_id")} AS id,
                CASE c.code {statuses} END AS status,
@@ -688,16 +701,13 @@ def verdict_query(ex: Executor, run: ScaleRun, *, lists: bool) -> str:
                CASE WHEN c.nearest IS NOT NULL AND c.nearest <> c.id
                     THEN {cell("ne.entity_id")} END AS nearest_listed,
                {chain} AS chain,
-               CASE WHEN cut.id IS NOT NULL THEN {cell("k.top")} END AS chain_via,
+               CASE WHEN k.cut THEN {cell("te.entity_id")} END AS chain_via,
                {_text(run.rule.label)} AS rule,
                '{run.as_of.isoformat()}' AS as_of
         FROM classified c
         JOIN entities e ON e.id = c.id
         LEFT JOIN legal_sums l ON l.id = c.id
         LEFT JOIN entities ne ON ne.id = c.nearest
-        LEFT JOIN (SELECT w.id, {ex.ordered_list("we.entity_id", "w.step")} AS chain,
-                          max_by(we.entity_id, w.step) AS top
-                   FROM chains w JOIN entities we ON we.id = w.node GROUP BY w.id) k
-               ON k.id = c.id
-        LEFT JOIN chain_cut cut ON cut.id = c.id
+        LEFT JOIN chains k ON k.id = c.id
+        LEFT JOIN entities te ON te.id = k.top
         ORDER BY c.id"""

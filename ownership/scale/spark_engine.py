@@ -96,9 +96,11 @@ class SparkExecutor:
         self.paths[name] = path
         self._view(name, self.spark.read.parquet(path))
 
-    def ordered_list(self, value: str, order: str) -> str:
-        pairs = f"collect_list(named_struct('k', {order}, 'v', {value}))"
-        return f"transform(sort_array({pairs}, false), x -> x.v)"
+    def single(self, value: str) -> str:
+        return f"array({value})"
+
+    def prepend(self, value: str, values: str) -> str:
+        return f"concat(array({value}), {values})"
 
     def joined(self, values: str, separator: str) -> str:
         return f"array_join({values}, '{separator}')"

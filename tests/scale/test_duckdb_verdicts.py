@@ -4,6 +4,8 @@ within rounding."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -131,3 +133,17 @@ def test_the_look_through_rule_at_threshold_zero_covers_what_it_does_not_reach()
     ds = dataset(listed("s"), owns("s", "a", 60), owns("x", "y", 10))
     rows = {r["id"]: r["status"] for r in duckdb_rows(ds, rule, "2024-01-01")}
     assert rows == {"s": "listed", "a": "covered", "x": "covered", "y": "covered"}
+
+
+@pytest.mark.parametrize("length", [31, 32, 33, 40])
+def test_long_chains_are_cut_as_the_default_engine_cuts_them(length):
+    from tests.factories import dataset, listed, owns
+
+    ids = [f"n{k:02d}" for k in range(length)]
+    ds = dataset(listed(ids[0]), *(owns(a, b, 60) for a, b in itertools.pairwise(ids)))
+    for rule_name in ("ofac-50", "listed-only"):
+        rows = duckdb_rows(ds, rule_name, "2024-01-01")
+        last = rows[-1]
+        assert len(last["chain"]) == min(length, 32)
+        assert (last["chain_via"] is not None) == (length > 32)
+        assert_same_verdicts(ds, rule_name, "2024-01-01", rows)
