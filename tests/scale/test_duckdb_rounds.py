@@ -14,6 +14,7 @@ from ownership.propagate import covered_fixed_point, reach_from_seeds
 from ownership.rules import get_rule
 from ownership.rules.base import Aggregation
 from tests.rules.test_properties import graphs
+from tests.scale.verdict_equality import CASES, TIE_BOUNDS
 
 duckdb = pytest.importorskip("duckdb")
 
@@ -23,16 +24,6 @@ from ownership.scale.duckdb_engine import (  # noqa: E402
     load_pairs,
     reach_from_seeds_sql,
 )
-
-#: Aggregated rules, and dates inside and outside their windows and thresholds' changes.
-CASES = [
-    ("ofac-50", "2024-01-01"),
-    ("bis-affiliates", "2025-10-01"),
-    ("bis-affiliates", "2025-01-01"),
-    ("eu", "2024-07-02"),
-    ("eu", "2024-07-03"),
-    ("look-through", "2024-01-01"),
-]
 
 
 def same_fixed_point(expected, found) -> None:
@@ -96,16 +87,7 @@ def test_a_quote_in_a_setting_is_refused():
         connect(memory_limit="1GB'; DROP TABLE pairs; --")
 
 
-@pytest.mark.parametrize(
-    "bounds",
-    [
-        {"minimum": 40, "maximum": 50},
-        {"minimum": 40, "exclusiveMaximum": 50},
-        {"exclusiveMinimum": 50, "maximum": 60},
-        {"minimum": 50, "maximum": 60},
-        {"minimum": 20, "maximum": 30},
-    ],
-)
+@pytest.mark.parametrize("bounds", TIE_BOUNDS)
 def test_ties_at_the_threshold_follow_the_bounds_exclusiveness(bounds):
     from ownership.model import Holding
     from tests.factories import dataset, listed, owns

@@ -14,6 +14,7 @@ import ownership
 from tests.rules.test_properties import graphs
 from tests.scale.verdict_equality import (
     CASES,
+    TIE_BOUNDS,
     assert_same_effective,
     assert_same_verdicts,
     engine_rows,
@@ -65,15 +66,7 @@ def test_a_chain_climbs_the_first_of_equal_covering_owners():
     assert_same_verdicts(ds, "ofac-50", "2024-01-01", rows)
 
 
-@pytest.mark.parametrize(
-    "bounds",
-    [
-        {"minimum": 40, "maximum": 50},
-        {"minimum": 40, "exclusiveMaximum": 50},
-        {"exclusiveMinimum": 50, "maximum": 60},
-        {"minimum": 50, "maximum": 60},
-    ],
-)
+@pytest.mark.parametrize("bounds", TIE_BOUNDS[:4])
 def test_ties_and_conflicts_at_the_threshold(bounds):
     from ownership.model import Holding
     from tests.factories import dataset, listed, owns

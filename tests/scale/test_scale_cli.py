@@ -76,21 +76,15 @@ def test_refusals_are_one_line(args, message):
 
 
 def test_the_generators_tables_are_the_export_of_its_csv_folder(tmp_path):
-    import sys
-    from pathlib import Path
-
     import pyarrow.parquet as pq
 
     import ownership
     from ownership.columns import columns_of
     from ownership.scale.tables import TABLE_FILES, tables_of
+    from tests.scale.conftest import generator
 
-    benchmarks = Path(__file__).resolve().parents[2] / "benchmarks"
-    sys.path.insert(0, str(benchmarks))
-    try:
-        from generate import generate, write_folder, write_tables
-    finally:
-        sys.path.remove(str(benchmarks))
+    module = generator()
+    generate, write_folder, write_tables = module.generate, module.write_folder, module.write_tables
     graph = generate(3_000, seed=11, dated_holdings=0.3)
     write_folder(graph, tmp_path / "csv", quiet=True)
     write_tables(graph, tmp_path / "tables")

@@ -26,6 +26,15 @@ CASES = [
     ("look-through", "2024-01-01"),
 ]
 
+#: Share bounds around the 50% threshold: inclusive and exclusive ties, and below it.
+TIE_BOUNDS = [
+    {"minimum": 40, "maximum": 50},
+    {"minimum": 40, "exclusiveMaximum": 50},
+    {"exclusiveMinimum": 50, "maximum": 60},
+    {"minimum": 50, "maximum": 60},
+    {"minimum": 20, "maximum": 30},
+]
+
 #: The columns held exactly equal (effective percents within 1e-9 apart).
 EXACT_COLUMNS = [
     "id",
