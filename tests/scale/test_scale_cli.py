@@ -207,3 +207,19 @@ def test_mistakes_with_the_engines_options_are_refused_in_one_line(tmp_path, arg
     args = tuple(a.format(tmp=tmp_path, file=tmp_path / "afile") for a in args)
     code, _, err = run("analyze", "--engine", "duckdb", "-f", "csv", *args)
     assert code == 2 and message in err, err
+
+
+def test_the_python_example_of_docs_scale_runs_and_prints_what_it_says(tmp_path, monkeypatch):
+    import contextlib
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "scale.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "docs/scale.md", "exec"), {})
+    said = re.search(r"# (\{.*\})", code).group(1)
+    assert printed.getvalue().strip() == said
+    assert (tmp_path / "verdicts.parquet").exists()
