@@ -61,9 +61,11 @@ HUNDRED = 100 * SCALE
 #: Rounds of look-through increments before the engine gives up (a ring of cross-holdings
 #: near 100% converges slowly); the in-memory engine solves such rings directly.
 LOOK_THROUGH_ROUNDS = 10_000
-#: An increment smaller than this is not passed on (far below the 1e-9 shares are
-#: compared at; what it drops is at most this per round).
-INCREMENT_FLOOR = 1e-18
+#: Look-through increments are integers: the share (0..1) times this. Each term of a sum
+#: is worked out on its own and rounded down, and integer sums do not depend on the order
+#: an engine adds them in, so a run gives the same shares, to the bit, every time; what
+#: rounding drops is under 1e-15 a term, far below the 1e-9 shares are compared at.
+INCREMENT_UNIT = 10**15
 ZERO = big(0)
 
 
@@ -361,7 +363,8 @@ def reach(ex: Executor, *, with_pair: bool = False) -> int:
 def look_through_shares(ex: Executor) -> int:
     """Table ``shares`` (id, x): the look-through share (0..1) the seeds hold of every
     entity they reach, by rounds of increments over the share links (links into a seed
-    and inside closed rings left out); returns the rounds."""
+    and inside closed rings left out), in units of :data:`INCREMENT_UNIT`; returns the
+    rounds."""
     ex.table(
         "lt",
         f"""SELECT p.src, p.dst, CAST(p.low AS DOUBLE) / {float(HUNDRED)!r} AS w
@@ -369,8 +372,8 @@ def look_through_shares(ex: Executor) -> int:
             LEFT JOIN closed_links c ON c.src = p.src AND c.dst = p.dst
             WHERE p.has_share AND p.low > {ZERO} AND NOT n.seed AND c.src IS NULL""",
     )
-    one = "CAST(1 AS DOUBLE)"
-    ex.table("delta", f"SELECT id, {one} AS d FROM nodes WHERE seed")
+    unit = INCREMENT_UNIT
+    ex.table("delta", f"SELECT id, CAST({unit} AS BIGINT) AS d FROM nodes WHERE seed")
     ex.table("increments", "SELECT id, d FROM delta")
     rounds = 0
     while ex.count("delta"):
@@ -381,13 +384,18 @@ def look_through_shares(ex: Executor) -> int:
                 "that): use the default engine, which solves rings directly"
             )
         rounds += 1
+        term = "CAST(FLOOR(l.w * CAST(d.d AS DOUBLE)) AS BIGINT)"
         ex.table(
             "delta",
-            f"""SELECT l.dst AS id, SUM(l.w * d.d) AS d FROM lt l JOIN delta d ON l.src = d.id
-                GROUP BY l.dst HAVING SUM(l.w * d.d) > {INCREMENT_FLOOR!r}""",
+            f"""SELECT l.dst AS id, SUM({term}) AS d FROM lt l JOIN delta d ON l.src = d.id
+                GROUP BY l.dst HAVING SUM({term}) > 0""",
         )
         ex.append("increments", "SELECT id, d FROM delta")
-    ex.table("shares", f"SELECT id, LEAST(SUM(d), {one}) AS x FROM increments GROUP BY id")
+    ex.table(
+        "shares",
+        f"""SELECT id, LEAST(CAST(SUM(d) AS DOUBLE) / {float(unit)!r}, CAST(1 AS DOUBLE)) AS x
+            FROM increments GROUP BY id""",
+    )
     return rounds
 
 

@@ -223,3 +223,19 @@ def test_the_python_example_of_docs_scale_runs_and_prints_what_it_says(tmp_path,
     said = re.search(r"# (\{.*\})", code).group(1)
     assert printed.getvalue().strip() == said
     assert (tmp_path / "verdicts.parquet").exists()
+
+
+def test_the_same_input_gives_the_same_bytes(generated_dataset_10k, tmp_path):
+    import datetime as dt
+
+    from ownership.rules import get_rule
+    from ownership.scale import analyze_at_scale
+
+    for name, fmt in (("a.csv", "csv"), ("b.csv", "csv"), ("a.parquet", "parquet"),
+                      ("b.parquet", "parquet")):  # fmt: skip
+        analyze_at_scale(
+            generated_dataset_10k, get_rule("look-through"), dt.date(2024, 1, 1),
+            output=tmp_path / name, fmt=fmt,
+        )  # fmt: skip
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
