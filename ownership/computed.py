@@ -38,7 +38,7 @@ from .propagate import (
 from .rules.base import Aggregation, Rule, Threshold
 from .verdict import FLAG_CODES, Flag
 
-__all__ = ["LOOK_THROUGH_EXACT_MARGIN", "Computed", "compute", "state_key"]
+__all__ = ["LOOK_THROUGH_EXACT_MARGIN", "Computed", "compute", "on_its_side", "state_key"]
 
 #: Margin within which a float look-through share is re-checked in exact arithmetic.
 LOOK_THROUGH_EXACT_MARGIN = 1e-9
@@ -198,7 +198,7 @@ def _look_through_fixed_point(
                 continue
             share = exact[i] * 100
             covered[i] = threshold.met_by(share)
-            effective[i] = _on_its_side(share, threshold) / 100
+            effective[i] = on_its_side(share, threshold) / 100
     rounds = np.where(covered, 1, -1)
     rounds[c.seeds] = 0
     received = np.zeros(c.n, dtype=c.low.dtype)
@@ -240,7 +240,7 @@ def _classify(
     return codes, flags
 
 
-def _on_its_side(share: Fraction, threshold: Threshold) -> float:
+def on_its_side(share: Fraction, threshold: Threshold) -> float:
     """An exact look-through share (percent) as the float reported for it, rounded to
     the six places JSON shows on the side of the threshold the exact share is on: a
     share just under 50% is never written 50.0 on an entity that is not covered."""

@@ -29,13 +29,18 @@ from dataclasses import dataclass
 from ..propagate.fixed_points import scaled_limit
 from ..rules.base import Rule, Threshold
 
-__all__ = ["RoundSQL", "big", "reach_round", "round_sql"]
+__all__ = ["RoundSQL", "big", "reach_round", "round_sql", "text"]
 
 
 def big(value: int) -> str:
     """An exact integer as a ``DECIMAL(38,0)`` literal (both engines would read a bare
     literal past 64 bits as a type of their own)."""
     return f"CAST('{int(value)}' AS DECIMAL(38,0))"
+
+
+def text(value: str) -> str:
+    """A string as an SQL literal (quotes doubled)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,12 @@ from ..errors import OwnershipError
 from ..model import Dataset
 from ..rules.base import Rule
 from ..verdict import STATUS_CODES
-from .engine import ScaleRun, control_in_ids, run_rule, verdict_query
+from .checks import check_tables
+from .engine import ScaleRun, run_rule
+from .output import control_in_ids, verdict_query
 from .tables import (
     Tables,
     check_table_schemas,
-    check_tables,
     is_table_folder,
     make_folder,
     tables_of,

@@ -12,7 +12,8 @@ from ownership.columns import columns_of
 from ownership.model import Dataset, fmt_decimal
 from ownership.rules import get_rule
 from ownership.rules.base import Rule
-from ownership.scale.engine import run_rule, verdict_query
+from ownership.scale.engine import run_rule
+from ownership.scale.output import verdict_query
 from ownership.scale.tables import tables_of
 from ownership.verdict_records import verdict_rows
 
