@@ -601,7 +601,7 @@ def write_tables(graph: Graph, out: Path) -> dict[str, int]:
     import pyarrow as pa
 
     from ownership.columns import NO_END, NO_START
-    from ownership.scale.tables import SHARE_PLACES, Tables, write_table_folder
+    from ownership.scale.tables import Tables, scaled_shares, write_table_folder
 
     out.mkdir(parents=True, exist_ok=True)
     ids = pa.array([f"E{i}" for i in range(graph.n)], type=pa.string())
@@ -624,20 +624,14 @@ def write_tables(graph: Graph, out: Path) -> dict[str, int]:
     exact, ranged = kind == EXACT, kind == RANGE
     low = np.where(exact | ranged, low, 0)
     high = np.where(exact, low, np.where(ranged, high, FULL))
-    shift = SHARE_PLACES - 2  # hundredths of a percent
-
-    def shares(values: NDArray) -> pa.Array:
-        digits = pa.array(values.astype(np.int64)).cast(pa.decimal128(38, 0))
-        return digits.cast(pa.decimal128(38, shift)).view(pa.decimal128(38, 0))
-
     start = joined(graph.start)
     holdings = pa.table(
         {
             "owner": pa.array(joined(graph.owner).astype(np.int64)),
             "owned": pa.array(joined(graph.owned).astype(np.int64)),
             "control": pa.array(kind == CONTROL),
-            "low": shares(low),
-            "high": shares(high),
+            "low": scaled_shares(low, 2),  # hundredths of a percent
+            "high": scaled_shares(high, 2),
             "low_strict": pa.array(ranged & joined(graph.low_excl)),
             "high_strict": pa.array(ranged & joined(graph.high_excl)),
             "provenance": pa.array(np.zeros(kind.size, dtype=np.int64)),

@@ -1,9 +1,9 @@
-"""The covered fixed points and reachability of a compiled snapshot, run in DuckDB.
+"""The scale engine's statements on DuckDB: :class:`DuckDBExecutor`, an in-memory
+database that spills to disk past its memory limit (``memory_limit``,
+``temp_directory``), so data larger than memory can be analysed.
 
-The snapshot's pairs go to DuckDB as an Arrow table; each round is the SQL of
-:mod:`ownership.scale.rounds`, so DuckDB can spill to disk (``memory_limit``,
-``temp_directory``) where the arrays would not fit. The results are the same arrays as
-:func:`ownership.propagate.covered_fixed_point` and :func:`reach_from_seeds` give, which
+:func:`load_pairs`, :func:`covered_fixed_point_sql` and :func:`reach_from_seeds_sql` run
+the rounds over a compiled snapshot and give back the in-memory engine's arrays, which
 the tests hold equal.
 
 Needs the ``duckdb`` package (``pip install 'ownership[duckdb]'``).
@@ -38,8 +38,6 @@ __all__ = [
 def connect(
     memory_limit: str | None = None,
     temp_directory: str | None = None,
-    *,
-    threads: int | None = None,
 ) -> Any:
     """An in-memory DuckDB connection, limited to ``memory_limit`` (e.g. "2GB"), whose
     tables and operators spill to ``temp_directory`` past the limit. A clear error when
@@ -56,8 +54,6 @@ def connect(
     if temp_directory:
         make_folder(_setting(temp_directory))
         con.execute(f"SET temp_directory = '{temp_directory}'")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
     con.execute("SET preserve_insertion_order = false")
     return con
 

@@ -27,7 +27,6 @@ Rules that count shares per designated person (the UK rule) are refused by name.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import numpy as np
 
@@ -43,9 +42,9 @@ __all__ = ["fixed_point", "reach", "run_rule", "snapshot"]
 
 
 def run_rule(ex: Executor, rule: Rule, day: dt.date) -> ScaleRun:
-    """Every entity's verdict under ``rule`` on ``day``, into table ``verdicts`` (see
-    :func:`verdict_query`); the tables ``entities``, ``holdings`` and ``listings`` must
-    exist."""
+    """Every entity's verdict under ``rule`` on ``day``, into the tables
+    :func:`ownership.scale.output.verdict_query` reads (``classified``, ``legal_sums``,
+    ``chains``); the tables ``entities``, ``holdings`` and ``listings`` must exist."""
     if rule.aggregation is Aggregation.per_owner:
         raise OwnershipError(
             f"rule {rule.name} counts what each designated person holds; the scale engines "
@@ -54,18 +53,17 @@ def run_rule(ex: Executor, rule: Rule, day: dt.date) -> ScaleRun:
     threshold = rule.threshold_on(day)
     run = ScaleRun(rule, day, rule.in_force_on(day), threshold)
     snapshot(ex, rule, day)
-    covering = threshold is not None and rule.aggregation in (
-        Aggregation.all,
-        Aggregation.look_through,
-    )
-    if threshold is not None and rule.aggregation is Aggregation.all:
+    aggregation = rule.aggregation if threshold is not None else None
+    if aggregation is Aggregation.all:
+        assert threshold is not None
         run.rounds["lower"] = fixed_point(ex, rule, threshold, upper=False, name="cov_lower")
         run.rounds["upper"] = fixed_point(ex, rule, threshold, upper=True, name="cov_upper")
     run.rounds["reach"] = reach(ex)
     run.rounds["look_through"] = look_through_shares(ex)
-    if threshold is not None and rule.aggregation is Aggregation.look_through:
+    if aggregation is Aggregation.look_through:
+        assert threshold is not None
         look_through_coverage(ex, threshold, run)
-    if not covering:  # the rule has no threshold on the day, or counts no shares
+    elif aggregation is not Aggregation.all:  # no threshold on the day, or no shares counted
         for name in ("cov_lower", "cov_upper"):
             ex.table(name, "SELECT id, 0 AS round FROM nodes WHERE FALSE")
     _verdicts(ex, run)
@@ -203,7 +201,7 @@ def _closed_rings(ex: Executor) -> None:
         src = np.array([local[r[0]] for r in rows], dtype=np.int64)
         dst = np.array([local[r[1]] for r in rows], dtype=np.int64)
         low = np.empty(len(rows), dtype=object)
-        low[:] = [_integer(r[2]) for r in rows]
+        low[:] = [int(r[2]) for r in rows]
         # every link into these entities is among the rows: they receive 100% in all
         closed = inside_closed(len(nodes), src, dst, low, HUNDRED)
         members = sorted({nodes[int(d)] for d in dst[closed]})
@@ -225,10 +223,6 @@ def _closed_rings(ex: Executor) -> None:
             }
         ),
     )
-
-
-def _integer(value: Any) -> int:
-    return int(value)
 
 
 # ------------------------------------------------------------------------ fixed points

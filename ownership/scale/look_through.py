@@ -135,7 +135,7 @@ def _ancestry(ex: Executor, targets: list[int]) -> tuple[Compiled, dict[int, int
             """SELECT DISTINCT l.src AS id FROM lt l JOIN anc_front f ON l.dst = f.id
                WHERE l.src NOT IN (SELECT id FROM anc)""",
         )
-        ex.table("anc", "SELECT id FROM anc UNION ALL SELECT id FROM anc_front")
+        ex.append("anc", "SELECT id FROM anc_front")
     rows = ex.rows(
         """SELECT p.src, p.dst, p.low, p.high, p.low_strict, p.high_strict, p.has_share,
                   p.control
@@ -146,29 +146,25 @@ def _ancestry(ex: Executor, targets: list[int]) -> tuple[Compiled, dict[int, int
     flags = {
         row[0]: (bool(row[1]), bool(row[2]))
         for row in ex.rows(
-            "SELECT n.id, n.seed, n.closed_ring FROM nodes n JOIN anc a ON a.id = n.id"
+            """SELECT n.id, n.seed, n.closed_ring FROM nodes n
+               WHERE n.id IN (SELECT id FROM anc)
+                  OR n.id IN (SELECT p.src FROM pairs p JOIN anc a ON a.id = p.dst)"""
         )
     }
-    flags.update(
-        {
-            row[0]: (bool(row[1]), bool(row[2]))
-            for row in ex.rows(
-                """SELECT n.id, n.seed, n.closed_ring FROM nodes n
-                   WHERE n.id IN (SELECT p.src FROM pairs p JOIN anc a ON a.id = p.dst)"""
-            )
-        }
-    )
-    return _compiled(ids, rows, flags), local
+    return _compiled(ids, local, rows, flags), local
 
 
 def _compiled(
-    ids: list[int], rows: list[tuple[Any, ...]], flags: dict[int, tuple[bool, bool]]
+    ids: list[int],
+    local: dict[int, int],
+    rows: list[tuple[Any, ...]],
+    flags: dict[int, tuple[bool, bool]],
 ) -> Compiled:
-    """A :class:`Compiled` of the fetched ``rows`` (pairs) over entities ``ids``."""
+    """A :class:`Compiled` of the fetched ``rows`` (pairs) over entities ``ids``, entity
+    ``ids[k]`` at position ``k`` (``local``)."""
     from ..propagate.arrays import stable_order
 
     n = len(ids)
-    local = {node: k for k, node in enumerate(ids)}
 
     def column(k: int, kind: Any) -> np.ndarray:
         if kind is object:

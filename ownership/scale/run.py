@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -55,7 +55,6 @@ class ScaleReport:
     #: look-through shares re-checked exactly near the threshold, and left undecided
     exact: int = 0
     undecided: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
         counts = ", ".join(f"{n:,} {status}" for status, n in self.counts.items())
@@ -97,23 +96,17 @@ def analyze_at_scale(
     if output is not None and engine == "duckdb":
         _check_output(output)
     tables = _inputs(source)
-    started = time.perf_counter()
     if engine == "duckdb":
         return _on_duckdb(tables, rule, as_of, output, fmt, memory, temp_directory, stream)
     from .spark_engine import SparkExecutor, spark_session
 
+    started = time.perf_counter()
     session = spark or spark_session(master, memory.lower().rstrip("b") if memory else None)
     with _scratch(temp_directory) as scratch:
         sparked = SparkExecutor(session, scratch)
-        sparked.sources(tables)
-        if isinstance(tables, Path):
-            check_tables(sparked, tables)
-        run = run_rule(sparked, rule, as_of)
-        report = _report(sparked, run, "spark", started)
+        report, query = _verdicts(sparked, tables, rule, as_of, "spark", started, fmt, output)
         if output is not None:
-            if fmt == "csv":
-                _refuse_control_characters(sparked)
-            frame = session.sql(verdict_query(sparked, run, lists=fmt == "parquet"))
+            frame = session.sql(query)
             writer = frame.write.mode("overwrite")
             if fmt == "csv":
                 writer.option("header", True).csv(str(output))
@@ -141,15 +134,8 @@ def _on_duckdb(
     started = time.perf_counter()
     try:
         duck = DuckDBExecutor(connect(memory, temp_directory))
-        duck.sources(tables)
-        if isinstance(tables, Path):
-            check_tables(duck, tables)
-        run = run_rule(duck, rule, as_of)
-        report = _report(duck, run, "duckdb", started)
-        if output is not None or stream is not None:
-            if fmt == "csv":
-                _refuse_control_characters(duck)
-            query = verdict_query(duck, run, lists=fmt == "parquet")
+        writes = output if output is not None else stream
+        report, query = _verdicts(duck, tables, rule, as_of, "duckdb", started, fmt, writes)
         if output is not None:
             options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT parquet"
             target = str(output).replace("'", "''")
@@ -167,6 +153,29 @@ def _on_duckdb(
         raise OwnershipError(f"DuckDB could not read or write a file: {first}") from error
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _verdicts(
+    ex: Any,
+    tables: Tables | Path,
+    rule: Rule,
+    as_of: dt.date,
+    engine: str,
+    started: float,
+    fmt: str,
+    writes: object,
+) -> tuple[ScaleReport, str]:
+    """What both engines do between their inputs and their output: the inputs read and
+    (a table folder) checked, the run, its report, and the query of the verdict columns
+    (CSV refused first, when it would be written, for ids it cannot show)."""
+    ex.sources(tables)
+    if isinstance(tables, Path):
+        check_tables(ex, tables)
+    run = run_rule(ex, rule, as_of)
+    report = _report(ex, run, engine, started)
+    if writes is not None and fmt == "csv":
+        _refuse_control_characters(ex)
+    return report, verdict_query(ex, run, lists=fmt == "parquet")
 
 
 #: A memory size as DuckDB and Spark read it: 4GB, 512MB, 2g.

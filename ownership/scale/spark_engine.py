@@ -68,9 +68,13 @@ class SparkExecutor:
         self.written = 0
 
     def table(self, name: str, query: str) -> None:
+        self._keep(name, self.spark.sql(query))
+
+    def _keep(self, name: str, frame: Any) -> None:
+        """``frame`` written to a fresh scratch folder and read back as table ``name``."""
         self.written += 1
         path = f"{self.scratch}/{self.written:06d}-{name}"
-        self.spark.sql(query).write.mode("overwrite").parquet(path)
+        frame.write.mode("overwrite").parquet(path)
         self.paths[name] = path
         self._view(name, self.spark.read.parquet(path))
 
@@ -90,11 +94,7 @@ class SparkExecutor:
         return [tuple(row) for row in self.spark.sql(query).collect()]
 
     def load(self, name: str, table: Any) -> None:
-        self.written += 1
-        path = f"{self.scratch}/{self.written:06d}-{name}"
-        self.spark.createDataFrame(table).write.mode("overwrite").parquet(path)
-        self.paths[name] = path
-        self._view(name, self.spark.read.parquet(path))
+        self._keep(name, self.spark.createDataFrame(table))
 
     def single(self, value: str) -> str:
         return f"array({value})"

@@ -34,6 +34,7 @@ __all__ = [
     "check_table_schemas",
     "is_table_folder",
     "make_folder",
+    "scaled_shares",
     "tables_of",
     "write_table_folder",
 ]
@@ -79,8 +80,8 @@ def tables_of(columns: Columns) -> Tables:
             "owner": pa.array(h.owner.astype(np.int64)),
             "owned": pa.array(h.owned.astype(np.int64)),
             "control": pa.array(h.control.astype(bool)),
-            "low": _shares(h.low, columns.places),
-            "high": _shares(h.high, columns.places),
+            "low": scaled_shares(h.low, columns.places),
+            "high": scaled_shares(h.high, columns.places),
             "low_strict": pa.array(h.low_strict.astype(bool)),
             "high_strict": pa.array(h.high_strict.astype(bool)),
             "provenance": pa.array(h.provenance.astype(np.int64)),
@@ -100,7 +101,7 @@ def tables_of(columns: Columns) -> Tables:
     return Tables(entities, holdings, listing_table)
 
 
-def _shares(values: Any, places: int) -> Any:
+def scaled_shares(values: Any, places: int) -> Any:
     """Scaled shares (``10**places``) as DECIMAL(38,0) integers scaled ``10**18``: the
     int64 digits are cast, then read with the scale moved, which multiplies exactly."""
     import pyarrow as pa
