@@ -10,7 +10,7 @@ from .base import HUNDRED
 from .rounds import big
 from .tables import TABLE_FILES
 
-__all__ = ["check_tables"]
+__all__ = ["HOLDING_COLUMNS", "check_tables"]
 
 
 def check_tables(ex: Any, folder: Path) -> None:
@@ -42,27 +42,49 @@ def check_tables(ex: Any, folder: Path) -> None:
             f"{holdings}: the holding of {named[0][0]} in {named[0][1]} names no entity "
             f"(entities are numbered 0 to {last})"
         )
-    bad = ex.rows(
-        f"""SELECT owner, owned FROM holdings
-            WHERE owner = owned OR control IS NULL OR low IS NULL OR high IS NULL
-               OR low_strict IS NULL OR high_strict IS NULL OR provenance IS NULL
-               OR start_day IS NULL OR end_day IS NULL OR start_day > end_day
-               OR low < {big(0)} OR high > {big(HUNDRED)} OR low > high LIMIT 1"""
-    )
-    if bad:
+    hundred = big(HUNDRED)
+    problems = [  # (condition, field, what it should be), checked in this order
+        ("owner = owned", "owned", "an entity other than the owner"),
+        *((f"{column} IS NULL", column, "a value") for column in HOLDING_COLUMNS),
+        (f"low < {big(0)}", "low", "at least 0"),
+        (f"high > {hundred}", "high", "at most 100% (x 10**18)"),
+        ("low > high", "low", "at most high"),
+        ("start_day > end_day", "start_day", "at most end_day"),
+    ]
+    _first_problem(ex, "holdings", "owner, owned", problems, folder, "the holding of {} in {}")
+    problems = [
+        (outside.format("entity"), "entity", f"an entity number, 0 to {last}"),
+        *(
+            (f"{column} IS NULL", column, "a value")
+            for column in ("list_id", "start_day", "end_day")
+        ),
+        ("start_day > end_day", "start_day", "at most end_day"),
+    ]
+    _first_problem(ex, "listings", "entity, list_id", problems, folder, "the listing of {} on {!r}")
+
+
+#: Holding columns that may not be empty (owner and owned are checked before).
+HOLDING_COLUMNS = (
+    "control", "low", "high", "low_strict", "high_strict", "provenance", "start_day", "end_day",
+)  # fmt: skip
+
+
+def _first_problem(
+    ex: Any,
+    table: str,
+    key: str,
+    problems: list[tuple[str, str, str]],
+    folder: Path,
+    record: str,
+) -> None:
+    """The first row of ``table`` with any of ``problems``, refused in one line that names
+    the file, the record (by ``key``) and the field."""
+    which = " ".join(f"WHEN {cond} THEN {k}" for k, (cond, _, _) in enumerate(problems))
+    conditions = " OR ".join(f"({cond})" for cond, _, _ in problems)
+    found = ex.rows(f"SELECT {key}, CASE {which} END FROM {table} WHERE {conditions} LIMIT 1")
+    if found:
+        *values, k = found[0]
+        _, field, wanted = problems[int(k)]
         raise OwnershipError(
-            f"{holdings}: the holding of {bad[0][0]} in {bad[0][1]} is of an entity in itself, "
-            "or has a missing or impossible share or date (0 <= low <= high <= 100% x "
-            "10**18, start_day <= end_day)"
-        )
-    listings = folder / TABLE_FILES["listings"]
-    wrong = ex.rows(
-        f"""SELECT entity, list_id FROM listings
-            WHERE {outside.format("entity")} OR list_id IS NULL OR start_day IS NULL
-               OR end_day IS NULL OR start_day > end_day LIMIT 1"""
-    )
-    if wrong:
-        raise OwnershipError(
-            f"{listings}: the listing of {wrong[0][0]} on {wrong[0][1]!r} names no entity "
-            "or has no list or a missing or impossible date"
+            f"{folder / TABLE_FILES[table]}: {record.format(*values)}: {field} must be {wanted}"
         )

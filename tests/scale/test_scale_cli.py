@@ -163,11 +163,29 @@ def set_column(name, values):
     ("table", "change", "message"),
     [
         ("holdings", lambda t: set_column("owned", [99] * t.num_rows)(t), "names no entity"),
-        ("holdings", lambda t: set_column("low", [None] * t.num_rows)(t), "impossible share"),
-        ("holdings", lambda t: set_column("owner", t["owned"].to_pylist())(t), "in itself"),
+        ("holdings", lambda t: set_column("low", [None] * t.num_rows)(t), ": low must be a value"),
+        (
+            "holdings",
+            lambda t: set_column("owner", t["owned"].to_pylist())(t),
+            ": owned must be an entity other than the owner",
+        ),
         ("entities", lambda t: set_column("entity_id", ["s"] * t.num_rows)(t), "more than once"),
         ("entities", lambda t: set_column("id", list(range(1, t.num_rows + 1)))(t), "0 to"),
-        ("listings", lambda t: set_column("entity", [-1] * t.num_rows)(t), "names no entity"),
+        (
+            "listings",
+            lambda t: set_column("entity", [-1] * t.num_rows)(t),
+            ": entity must be an entity number",
+        ),
+        (
+            "holdings",
+            lambda t: set_column("end_day", [0] * t.num_rows)(t),
+            ": start_day must be at most end_day",
+        ),
+        (
+            "listings",
+            lambda t: set_column("program", [None] * t.num_rows)(t).drop_columns(["list_id"]),
+            "no column 'list_id'",
+        ),
         ("listings", lambda t: t.drop_columns(["list_id"]), "no column 'list_id'"),
         (
             "holdings",
