@@ -77,3 +77,24 @@ def test_a_generated_10k_dataset_gives_the_same_verdicts(spark, generated_datase
 @given(dataset=graphs(), case=st.sampled_from(CASES))
 def test_random_messy_graphs_give_the_same_verdicts(spark, dataset, case):
     assert_same_verdicts(dataset, *case, spark_rows(spark, dataset, *case))
+
+
+def test_the_command_path_writes_what_duckdb_writes(spark, tmp_path):
+    import csv
+    import datetime as dt
+
+    from ownership.rules import get_rule
+    from ownership.scale import analyze_at_scale
+
+    dataset = ownership.load(ownership.bundled_dataset())
+    rule, day = get_rule("bis-affiliates"), dt.date(2025, 10, 1)
+    by_spark = analyze_at_scale(
+        dataset, rule, day, engine="spark", spark=spark, output=tmp_path / "spark", fmt="csv"
+    )
+    by_duckdb = analyze_at_scale(dataset, rule, day, output=tmp_path / "duck.csv", fmt="csv")
+    assert by_spark.counts == by_duckdb.counts
+    (part,) = (tmp_path / "spark").glob("part-*.csv")
+    with part.open(encoding="utf-8") as a, (tmp_path / "duck.csv").open(encoding="utf-8") as b:
+        found, expected = list(csv.DictReader(a)), list(csv.DictReader(b))
+    columns = ["id", "status", "flags", "legal_percent", "legal_percent_max", "chain"]
+    assert [[r[c] for c in columns] for r in found] == [[r[c] for c in columns] for r in expected]
