@@ -63,6 +63,7 @@ def at_scale(
     """``analyze --engine duckdb|spark``: the run, its summary on stderr (on the terminal
     for the table format), and the verdict columns to ``output`` or standard output."""
     from ..analysis import as_date
+    from ..scale.csv_tables import is_csv_folder
     from ..scale.run import analyze_at_scale
     from ..scale.tables import TABLE_FILES, is_table_folder
 
@@ -71,8 +72,8 @@ def at_scale(
     if engine is Engine.spark and output is None and fmt is Format.csv:
         raise fail("--engine spark writes a folder of part files: give it with --output")
     kind = "parquet" if output is not None and output.name.endswith(".parquet") else "csv"
-    if data and len(data) == 1 and is_table_folder(data[0]):
-        source: Any = data[0]
+    if data and len(data) == 1 and (is_table_folder(data[0]) or is_csv_folder(data[0])):
+        source: Any = data[0]  # the engine reads the folder itself
     elif data and len(data) == 1 and any((data[0] / f).exists() for f in TABLE_FILES.values()):
         absent = [f for f in TABLE_FILES.values() if not (data[0] / f).exists()]
         raise fail(f"{data[0]}: a table folder needs {', '.join(absent)} too")
@@ -160,9 +161,10 @@ def analyze(
 
     With --engine duckdb or spark, the verdict columns (id, status, flags, legal_percent,
     legal_percent_max, effective_percent, nearest_listed, chain, chain_via, rule, as_of)
-    go to --output, or with --format csv to standard output; --data may then be a Parquet
-    table folder made by `ownership export FOLDER --format tables`, which the engine reads
-    without loading it.
+    go to --output, or with --format csv to standard output. The engine reads a CSV
+    folder (entities.csv, holdings.csv, listings.csv) or a Parquet table folder made by
+    `ownership export FOLDER --format tables` itself, without loading it; stakes that
+    cannot all be true are then flagged conflicting_stakes, as with --allow-conflicts.
 
     Example: ownership analyze --rule ofac-50 --as-of 2024-06-01 --format json
 

@@ -11,6 +11,7 @@ Needs the ``duckdb`` package (``pip install 'ownership[duckdb]'``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,8 @@ from ..errors import OwnershipError
 from ..propagate import Compiled, FixedPoint, Reachability
 from ..rules.base import Rule, Threshold
 from . import engine
-from .rounds import TOTALS, round_sql
+from .csv_tables import STRIPPED_SPACE
+from .rounds import TOTALS, pattern, round_sql
 from .tables import TABLE_FILES, Tables, make_folder
 
 if TYPE_CHECKING:
@@ -56,6 +58,15 @@ def connect(
         con.execute(f"SET temp_directory = '{temp_directory}'")
     con.execute("SET preserve_insertion_order = false")
     return con
+
+
+def _csv_problem(message: str) -> str:
+    """DuckDB's CSV error in one line: where (``line N``) and what, without its advice."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    skipped = ("Invalid Input Error", "CSV Error", "Original Line", "Possible")
+    reason = next((x for x in lines[1:] if not x.startswith(skipped)), lines[0] if lines else "")
+    return f"line {line.group(1)}: {reason}" if line else reason
 
 
 def _setting(value: str) -> str:
@@ -101,6 +112,40 @@ class DuckDBExecutor:
     def has_control(self, text: str) -> str:
         # a DuckDB literal keeps its backslashes; RE2 reads the hex escapes
         return f"regexp_matches({text}, '[\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]')"
+
+    def read_csv(self, name: str, path: Path, width: int) -> None:
+        import duckdb
+
+        columns = ", ".join(f"'f{k}': 'VARCHAR'" for k in range(width))
+        target = _setting(str(path))
+        # no sniffing (it can take a row of the wrong width for a dialect and read none);
+        # in file order: the rows keep the order they are read in, and rowid numbers them
+        self.con.execute("SET preserve_insertion_order = true")
+        try:
+            self.con.execute(
+                f"""CREATE OR REPLACE TABLE {name}__rows AS SELECT * FROM read_csv('{target}',
+                    auto_detect = false, header = true, delim = ',', quote = '"',
+                    escape = '"', strict_mode = true, columns = {{{columns}}})"""
+            )
+        except duckdb.Error as error:
+            raise OwnershipError(f"{path}: {_csv_problem(str(error))}") from error
+        finally:
+            self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute(
+            f"CREATE OR REPLACE VIEW {name} AS SELECT rowid AS record, * FROM {name}__rows"
+        )
+
+    def matches(self, value: str, regex: str) -> str:
+        return f"regexp_matches({value}, {pattern(regex, False)})"
+
+    def day_number(self, day: str) -> str:
+        return f"CAST(date_diff('day', DATE '0001-01-01', {day}) + 1 AS BIGINT)"
+
+    def list_key(self, value: str) -> str:
+        items = f"string_split(COALESCE({value}, ''), ';')"
+        strip = f"regexp_replace(x, {pattern(STRIPPED_SPACE, False)}, '', 'g')"
+        kept = f"list_filter(list_transform({items}, lambda x: {strip}), lambda x: x <> '')"
+        return f"array_to_string(list_sort(list_distinct({kept})), ';')"
 
     def sources(self, tables: Tables | Path) -> None:
         """The input tables: Arrow tables, or views over a Parquet table folder (read

@@ -30,9 +30,10 @@ def decimal_text(scaled: str) -> str:
 
 def spreadsheet_cell(text: str) -> str:
     """SQL: ``text`` as :func:`ownership.io.cells.for_spreadsheet` writes a CSV cell (a
-    leading quote where a spreadsheet would run a formula)."""
+    leading quote where a spreadsheet would run a formula). The quote is ``chr(39)``:
+    Spark reads ```` as an empty string."""
     starts = "'=', '+', '-', '@', chr(9), chr(13)"
-    return f"(CASE WHEN substr({text}, 1, 1) IN ({starts}) THEN '''' || {text} ELSE {text} END)"
+    return f"(CASE WHEN substr({text}, 1, 1) IN ({starts}) THEN chr(39) || {text} ELSE {text} END)"
 
 
 def control_in_ids(ex: Executor) -> str | None:

@@ -24,6 +24,7 @@ meets_threshold` and ``meets_upper_bound``), written as SQL with the same scaled
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..propagate.fixed_points import scaled_limit
@@ -39,8 +40,20 @@ def big(value: int) -> str:
 
 
 def text(value: str) -> str:
-    """A string as an SQL literal (quotes doubled)."""
-    return "'" + value.replace("'", "''") + "'"
+    """A string as an SQL literal both engines read alike: DuckDB doubles a quote and
+    keeps a backslash, Spark reads backslash escapes, so a quote or a backslash is
+    spelt ``chr(39)`` or ``chr(92)``."""
+    parts = re.split(r"(['\\])", value)
+    spelt = [f"chr({ord(p)})" if p in ("'", "\\") else f"'{p}'" for p in parts if p]
+    return " || ".join(spelt) if spelt else "''"
+
+
+def pattern(regex: str, backslash_escapes: bool) -> str:
+    """A regular expression as a constant literal: backslashes doubled for an engine
+    that reads escapes in literals (Spark), kept for one that does not (DuckDB)."""
+    if "'" in regex:
+        raise ValueError(f"a pattern with a quote: {regex!r}")
+    return "'" + (regex.replace("\\", "\\\\") if backslash_escapes else regex) + "'"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from ..model import Dataset
 from ..rules.base import Rule
 from ..verdict import STATUS_CODES
 from .checks import check_tables
+from .csv_tables import CsvFolder, is_csv_folder, read_csv_folder
 from .engine import ScaleRun, run_rule
 from .output import control_in_ids, verdict_query
 from .tables import (
@@ -81,8 +82,9 @@ def analyze_at_scale(
 ) -> ScaleReport:
     """Every entity's verdict under ``rule`` on ``as_of``, worked out by ``engine``.
 
-    ``source`` is a dataset, or a Parquet table folder (:mod:`ownership.scale.tables`),
-    which the engine reads itself. ``output`` gets the verdict columns as ``fmt`` (a
+    ``source`` is a dataset, a Parquet table folder (:mod:`ownership.scale.tables`) or
+    a native CSV folder (:mod:`ownership.scale.csv_tables`); the engine reads a folder
+    itself. ``output`` gets the verdict columns as ``fmt`` (a
     file for DuckDB, a folder of part files for Spark). ``memory_limit`` caps DuckDB
     (or sets Spark's driver memory); ``temp_directory`` is where DuckDB spills and
     Spark writes its round checkpoints. With DuckDB, ``stream`` gets the verdicts as CSV
@@ -118,7 +120,7 @@ def analyze_at_scale(
 
 
 def _on_duckdb(
-    tables: Tables | Path,
+    tables: Tables | Path | CsvFolder,
     rule: Rule,
     as_of: dt.date,
     output: Path | None,
@@ -157,7 +159,7 @@ def _on_duckdb(
 
 def _verdicts(
     ex: Any,
-    tables: Tables | Path,
+    tables: Tables | Path | CsvFolder,
     rule: Rule,
     as_of: dt.date,
     engine: str,
@@ -168,9 +170,12 @@ def _verdicts(
     """What both engines do between their inputs and their output: the inputs read and
     (a table folder) checked, the run, its report, and the query of the verdict columns
     (CSV refused first, when it would be written, for ids it cannot show)."""
-    ex.sources(tables)
-    if isinstance(tables, Path):
-        check_tables(ex, tables)
+    if isinstance(tables, CsvFolder):
+        read_csv_folder(ex, tables.path)
+    else:
+        ex.sources(tables)
+        if isinstance(tables, Path):
+            check_tables(ex, tables)
     run = run_rule(ex, rule, as_of)
     report = _report(ex, run, engine, started)
     if writes is not None and fmt == "csv":
@@ -247,12 +252,14 @@ def _csv_to(stream: BinaryIO, con: Any, query: str) -> None:
     text.detach()
 
 
-def _inputs(source: Dataset | Path) -> Tables | Path:
+def _inputs(source: Dataset | Path) -> Tables | Path | CsvFolder:
     if isinstance(source, Path):
+        if is_csv_folder(source) and not is_table_folder(source):
+            return CsvFolder(source)
         if not is_table_folder(source):
             raise OwnershipError(
-                f"{source}: not a table folder (entities.parquet, holdings.parquet, "
-                "listings.parquet); make one with `ownership export FOLDER --format tables`"
+                f"{source}: neither a table folder (entities.parquet, holdings.parquet, "
+                "listings.parquet) nor a CSV folder (entities.csv, holdings.csv, listings.csv)"
             )
         check_table_schemas(source)
         return source

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OwnershipError
+from .csv_tables import STRIPPED_SPACE
+from .rounds import pattern
 from .tables import TABLE_FILES, Tables
 
 __all__ = ["SparkExecutor", "spark_session"]
@@ -108,6 +110,48 @@ class SparkExecutor:
     def has_control(self, text: str) -> str:
         # Spark unescapes the literal once; Java's regex then reads the hex escapes
         return f"{text} RLIKE '[\\\\x00-\\\\x09\\\\x0b-\\\\x1f\\\\x7f-\\\\x9f]'"
+
+    def read_csv(self, name: str, path: Path, width: int) -> None:
+        """The file read whole by one task (a quoted cell may hold a line break), each
+        row numbered by its partition's offset and its place in the partition."""
+        from pyspark.sql import functions as F
+
+        frame = (
+            self.spark.read.option("header", True)
+            .option("multiLine", True)
+            .option("escape", '"')
+            .option("mode", "FAILFAST")
+            .csv(str(path))
+        )
+        columns = [f"f{k}" for k in range(width)]
+        numbered = frame.toDF(*columns).select(
+            F.spark_partition_id().alias("part"), F.monotonically_increasing_id().alias("at"), "*"
+        )
+        try:
+            self._keep(f"{name}__rows", numbered)
+        except Exception as error:  # FAILFAST: a row that is not CSV with the header's width
+            first = str(error).strip().splitlines()[0][:200]
+            raise OwnershipError(f"{path}: a row Spark cannot read as CSV ({first})") from error
+        self.table(
+            name,
+            f"""SELECT o.start + r.at - o.first AS record, {", ".join(f"r.{c}" for c in columns)}
+                FROM {name}__rows r JOIN (
+                  SELECT part, first, SUM(n) OVER (ORDER BY part) - n AS start
+                  FROM (SELECT part, MIN(at) AS first, COUNT(*) AS n
+                        FROM {name}__rows GROUP BY part) c) o ON o.part = r.part""",
+        )
+
+    def matches(self, value: str, regex: str) -> str:
+        return f"{value} RLIKE {pattern(regex, True)}"
+
+    def day_number(self, day: str) -> str:
+        return f"CAST(datediff({day}, DATE '0001-01-01') + 1 AS BIGINT)"
+
+    def list_key(self, value: str) -> str:
+        items = f"split(COALESCE({value}, ''), ';')"
+        strip = f"regexp_replace(x, {pattern(STRIPPED_SPACE, True)}, '')"
+        kept = f"filter(transform({items}, x -> {strip}), x -> x <> '')"
+        return f"array_join(array_sort(array_distinct({kept})), ';')"
 
     def sources(self, tables: Tables | Path) -> None:
         """The input tables: Arrow tables, or a Parquet table folder (read by the

@@ -20,10 +20,16 @@ def generator():
 
 
 @pytest.fixture(scope="session")
-def generated_dataset_10k(tmp_path_factory):
+def generated_folder_10k(tmp_path_factory):
+    """The CSV folder of the generated 10k dataset."""
     generate, write_folder = generator().generate, generator().write_folder
     out = tmp_path_factory.mktemp("scale") / "10k"
     write_folder(generate(10_000, seed=5, dated_holdings=0.2), out, quiet=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def generated_dataset_10k(generated_folder_10k):
     import ownership
 
-    return ownership.load(out)
+    return ownership.load(generated_folder_10k)

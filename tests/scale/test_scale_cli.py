@@ -257,3 +257,35 @@ def test_the_same_input_gives_the_same_bytes(generated_dataset_10k, tmp_path):
         )  # fmt: skip
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+
+
+def test_a_csv_folder_is_read_by_the_engine_and_gives_the_default_verdicts(tmp_path):
+    folder = tmp_path / "csv"
+    assert run("export", str(folder), "--format", "csv")[0] == 0
+    options = ("--rule", "bis-affiliates", "--as-of", "2025-10-01", "--data", str(folder))
+    code, out, err = run("analyze", "--engine", "duckdb", *options, "-f", "csv")
+    assert code == 0 and "11 listed, 0 covered, 5 exposed, 2 clear" in err
+    expected = default_rows(*options)
+    found = list(csv.DictReader(io.StringIO(out)))
+    assert [r["id"] for r in found] == list(expected)
+    for row in found:
+        for column in ("status", "flags", "legal_percent", "legal_percent_max", "chain"):
+            assert row[column] == expected[row["id"]][column], (row["id"], column)
+
+
+def test_a_csv_folder_cell_the_engine_cannot_read_is_one_line_and_exit_2(tmp_path):
+    folder = tmp_path / "csv"
+    assert run("export", str(folder), "--format", "csv")[0] == 0
+    holdings = folder / "holdings.csv"
+    lines = holdings.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = next(csv.reader([lines[3]]))
+    cells[header.index("percent")] = "about 30"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    lines[3] = buffer.getvalue().rstrip("\n")
+    holdings.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = run("analyze", "--engine", "duckdb", "--data", str(folder), "-f", "csv")
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "Traceback" not in err
+    assert f"{holdings}: row 3, percent 'about 30': a number from 0 to 100" in err

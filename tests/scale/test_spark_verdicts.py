@@ -98,3 +98,111 @@ def test_the_command_path_writes_what_duckdb_writes(spark, tmp_path):
         found, expected = list(csv.DictReader(a)), list(csv.DictReader(b))
     columns = ["id", "status", "flags", "legal_percent", "legal_percent_max", "chain"]
     assert [[r[c] for c in columns] for r in found] == [[r[c] for c in columns] for r in expected]
+
+
+def spark_tables(spark, folder):
+    import tempfile
+
+    from ownership.scale.spark_engine import SparkExecutor
+    from tests.scale.test_csv_tables import read_tables
+
+    def fetch(query):
+        return [row.asDict() for row in spark.sql(query).collect()]
+
+    with tempfile.TemporaryDirectory(prefix="ownership-spark-") as scratch:
+        return read_tables(SparkExecutor(spark, scratch), fetch, folder)
+
+
+def test_spark_reads_a_csv_folder_as_the_default_loader_reads_it(spark, generated_folder_10k):
+    from tests.scale.test_csv_tables import FIXTURES, assert_same_tables, loaded_tables
+
+    for folder in (FIXTURES / "byod", generated_folder_10k):
+        assert_same_tables(spark_tables(spark, folder), loaded_tables(folder))
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dataset=graphs())
+def test_spark_reads_random_messy_graphs_back_the_same(spark, tmp_path_factory, dataset):
+    from ownership.io import save
+    from tests.scale.test_csv_tables import assert_same_tables, loaded_tables
+
+    folder = tmp_path_factory.mktemp("graph") / "data"
+    save(dataset, folder)
+    assert_same_tables(spark_tables(spark, folder), loaded_tables(folder))
+
+
+def test_spark_reads_quoted_cells_line_breaks_and_refuses_as_duckdb_does(spark, tmp_path):
+    from ownership.errors import OwnershipError
+    from tests.scale.test_csv_tables import REFUSED, folder_with
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "entities.csv").write_text(
+        'id,name,note\n\'=a,A,"two\nlines"\nb,B,\nc,C,"and\r\nthree"\n', encoding="utf-8"
+    )
+    (folder / "holdings.csv").write_text(
+        "owner,owned,percent,start,sources\n'=a,c,50.5,2020-02-29,x; y\n", encoding="utf-8"
+    )
+    found = spark_tables(spark, folder)
+    assert [(e["id"], e["entity_id"]) for e in found["entities"]] == [
+        (0, "=a"),
+        (1, "b"),
+        (2, "c"),
+    ]
+    assert found["holdings"][0]["low"] == 50_500_000_000_000_000_000
+    # each kind of refusal, with the message DuckDB gives
+    for k, (section, row, column, value, message) in enumerate(REFUSED):
+        broken = folder_with(tmp_path / str(k), section, row, column, value)
+        with pytest.raises(OwnershipError) as raised:
+            spark_tables(spark, broken)
+        assert message in str(raised.value), (column, value)
+
+
+def test_spark_quotes_formula_cells_in_csv_as_duckdb_does(spark, tmp_path):
+    """A spreadsheet runs ``=...``: both engines write it with a leading quote (Spark reads
+    the SQL literal ``''''`` as empty, so the quote must be spelt otherwise)."""
+    import datetime as dt
+
+    from ownership.rules import get_rule
+    from ownership.scale import analyze_at_scale
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "entities.csv").write_text("id,name\n'=HYPERLINK(1),P\nit's,C\n", encoding="utf-8")
+    (folder / "holdings.csv").write_text(
+        "owner,owned,percent\n'=HYPERLINK(1),it's,60\n", encoding="utf-8"
+    )
+    (folder / "listings.csv").write_text("entity,list\n'=HYPERLINK(1),sdn\n", encoding="utf-8")
+    rule, day = get_rule("ofac-50"), dt.date(2025, 1, 1)
+    analyze_at_scale(folder, rule, day, engine="spark", spark=spark, output=tmp_path / "s")
+    analyze_at_scale(folder, rule, day, output=tmp_path / "d.csv")
+    (part,) = (tmp_path / "s").glob("part-*.csv")
+    spark_lines = part.read_text(encoding="utf-8").splitlines()
+    duck_lines = (tmp_path / "d.csv").read_text(encoding="utf-8").splitlines()
+    assert spark_lines[1].startswith("'=HYPERLINK(1),listed")
+    assert duck_lines[1].startswith("'=HYPERLINK(1),listed")
+    assert spark_lines[2].split(",")[:2] == duck_lines[2].split(",")[:2] == ["it's", "covered"]
+
+
+@pytest.mark.parametrize(
+    ("holdings", "message"),
+    [
+        (b"owner,owned,percent\na,b,50,extra\n", "a row Spark cannot read as CSV"),
+        (b"owner,owned,percent\na,b,50\na\n", "a row Spark cannot read as CSV"),
+        (b'owner,owned,percent\na,"b,50\n', "a row Spark cannot read as CSV"),
+        (  # past the header's first read: Spark reads the byte as U+FFFD
+            b"owner,owned,percent\n" + b"a,b,1\n" * 3000 + b"a\xff,b,50\n",
+            r"row 3001, owner 'a\ufffd': holds U\+FFFD, written where a file is not UTF-8",
+        ),
+    ],
+)
+def test_spark_refuses_rows_that_are_not_csv_of_the_headers_width(
+    spark, tmp_path, holdings, message
+):
+    from ownership.errors import OwnershipError
+
+    (tmp_path / "entities.csv").write_text("id,name\na,A\nb,B\n", encoding="utf-8")
+    (tmp_path / "holdings.csv").write_bytes(holdings)
+    with pytest.raises(OwnershipError, match=message) as raised:
+        spark_tables(spark, tmp_path)
+    assert str(raised.value).startswith(f"{tmp_path / 'holdings.csv'}: ")
