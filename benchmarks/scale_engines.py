@@ -8,6 +8,8 @@ children (Spark's JVM included), sampled every 0.1 s.
   ``ownership.analyze`` (every verdict's arrays worked out; nothing written);
 - ``duckdb`` / ``spark``: ``ownership analyze --engine E --data TABLES -o OUT`` (the
   Parquet table folder read by the engine; the verdict columns written as Parquet);
+  ``duckdb-csv`` / ``spark-csv``: the same with ``--data DATA``, the CSV folder, which
+  the engine reads itself;
 - ``floor``: a hand-written DuckDB loop over the same Parquet holdings: the lower fixed
   point of the plain rule (sum of the shares held by covered owners over the threshold,
   one owner row per holding, no dates, ranges, sources or flags), semi-naive. It does
@@ -155,8 +157,10 @@ def main() -> None:
                         seeds=_seed_filter(tables, args.rule),
                     )  # fmt: skip
                     command = [sys.executable, "-c", code]
-                else:
-                    command = [*ownership, "analyze", "--engine", engine, "--data", str(tables),
+                else:  # duckdb-csv, spark-csv: the engine reads the CSV folder itself
+                    name, _, reads = engine.partition("-")
+                    data = args.data if reads == "csv" else tables
+                    command = [*ownership, "analyze", "--engine", name, "--data", str(data),
                                *rule, "-o", str(out), "--memory-limit", args.memory_limit,
                                "--temp-directory", str(spill), "--master", args.master]  # fmt: skip
                 seconds, peak, output = measure(command, env)
