@@ -21,7 +21,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FORMULA_START", "for_spreadsheet", "restored", "reversible", "visible"]
+__all__ = [
+    "CONTROL_CHARACTER",
+    "FORMULA_START",
+    "for_spreadsheet",
+    "restored",
+    "reversible",
+    "visible",
+]
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_START = frozenset("=+-@\t\r")
@@ -46,7 +53,8 @@ def restored(text: str) -> str:
 
 
 #: Characters a terminal would act on (C0 and C1 controls, DEL) except the newline.
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+CONTROL_CHARACTER = r"[\x00-\x09\x0b-\x1f\x7f-\x9f]"
+_CONTROL = re.compile(CONTROL_CHARACTER)
 
 
 def visible(text: str) -> str:

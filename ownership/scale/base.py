@@ -44,8 +44,8 @@ class Executor(Protocol):
     def joined(self, values: str, separator: str) -> str:
         """A list's items joined with ``separator`` as one string."""
 
-    def has_control(self, text: str) -> str:
-        """A condition: ``text`` holds a control character other than the newline."""
+    def matches(self, value: str, regex: str) -> str:
+        """A condition: ``value`` matches the regular expression ``regex`` somewhere."""
 
 
 @dataclass

@@ -10,7 +10,7 @@ from .base import HUNDRED
 from .rounds import big
 from .tables import TABLE_FILES
 
-__all__ = ["HOLDING_COLUMNS", "check_tables"]
+__all__ = ["HOLDING_COLUMNS", "check_tables", "first_failing"]
 
 
 def check_tables(ex: Any, folder: Path) -> None:
@@ -79,12 +79,26 @@ def _first_problem(
 ) -> None:
     """The first row of ``table`` with any of ``problems``, refused in one line that names
     the file, the record (by ``key``) and the field."""
-    which = " ".join(f"WHEN {cond} THEN {k}" for k, (cond, _, _) in enumerate(problems))
-    conditions = " OR ".join(f"({cond})" for cond, _, _ in problems)
-    found = ex.rows(f"SELECT {key}, CASE {which} END FROM {table} WHERE {conditions} LIMIT 1")
+    found = first_failing(ex, table, [cond for cond, _, _ in problems], key)
     if found:
-        *values, k = found[0]
-        _, field, wanted = problems[int(k)]
+        k, *values = found
+        _, field, wanted = problems[k]
         raise OwnershipError(
             f"{folder / TABLE_FILES[table]}: {record.format(*values)}: {field} must be {wanted}"
         )
+
+
+def first_failing(
+    ex: Any, table: str, conditions: list[str], select: str, order: str | None = None
+) -> tuple[Any, ...] | None:
+    """The first row of ``table`` meeting any of ``conditions`` (by ``order``, else any):
+    the number of the first condition it meets, then ``select``, which may name it as
+    ``code``; None when no row does."""
+    which = " ".join(f"WHEN {cond} THEN {k}" for k, cond in enumerate(conditions))
+    anyof = " OR ".join(f"({cond})" for cond in conditions)
+    ordered = f" ORDER BY {order}" if order else ""
+    found = ex.rows(
+        f"SELECT code, {select} FROM (SELECT *, CASE {which} END AS code FROM {table} "
+        f"WHERE {anyof}) p{ordered} LIMIT 1"
+    )
+    return (int(found[0][0]), *found[0][1:]) if found else None

@@ -11,7 +11,7 @@ default engine reads more forms, and checks every column). Other files of the fo
 
 Every statement is written once, as SQL text both engines run; an engine says how a CSV
 file becomes a table of strings with its row numbers, how a text matches a pattern, how
-a date becomes a day number and how a ``;`` list becomes a key (:class:c_CsvReader).
+a date becomes a day number and how a ``;`` list becomes a key (:class:`CsvReader`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from pathlib import Path
 from typing import Protocol
 
 from .._re2 import PYTHON_SPACE, SURROUNDING_SPACE
+from ..columns import NO_END, NO_START
 from ..errors import OwnershipError
 from ..io.native_format import CSV_COLUMNS, CSV_FILES
 from .base import HUNDRED, Executor
+from .checks import first_failing
+from .output import FORMULA_STARTS
 from .rounds import big
 
 __all__ = ["CsvFolder", "CsvReader", "is_csv_folder", "read_csv_folder"]
@@ -67,9 +70,6 @@ class CsvReader(Executor, Protocol):
     def read_csv(self, name: str, path: Path, width: int) -> None:
         """Table ``name`` from a CSV file: ``record``, the row's number in the file from
         0, and its ``width`` columns as text named by position (``f0``, ``f1``, ...)."""
-
-    def matches(self, value: str, regex: str) -> str:
-        """A condition: ``value`` matches the regular expression ``regex`` somewhere."""
 
     def day_number(self, day: str) -> str:
         """A DATE as its day number (``date.toordinal``)."""
@@ -141,7 +141,7 @@ def _quoted(name: str) -> str:
 def _restored(cell: str) -> str:
     """An empty cell as NULL, and one quote taken off a cell the native writer quoted."""
     value = f"NULLIF({cell}, '')"
-    quoted = "'=', '+', '-', '@', chr(9), chr(13), chr(39)"
+    quoted = f"{FORMULA_STARTS}, chr(39)"
     return (
         f"CASE WHEN substr({value}, 1, 1) = chr(39) AND substr({value}, 2, 1) IN ({quoted}) "
         f"THEN substr({value}, 2) ELSE {value} END"
@@ -336,8 +336,8 @@ def _holdings(ex: CsvReader, path: Path) -> None:
                    {given["exclusiveMinimum"]} AS low_strict,
                    {given["exclusiveMaximum"]} AS high_strict,
                    CAST(COALESCE(p.provenance, 0) AS BIGINT) AS provenance,
-                   CAST(COALESCE(h.start_read, {_no_start()}) AS BIGINT) AS start_day,
-                   CAST(COALESCE(h.end_read, {_no_end()}) AS BIGINT) AS end_day
+                   CAST(COALESCE(h.start_read, {int(NO_START)}) AS BIGINT) AS start_day,
+                   CAST(COALESCE(h.end_read, {int(NO_END)}) AS BIGINT) AS end_day
             FROM read_holdings h LEFT JOIN provenances p ON p.source_key = h.source_key""",
     )
 
@@ -365,22 +365,10 @@ def _listings(ex: CsvReader, path: Path) -> None:
     ex.table(
         "listings",
         f"""SELECT entity_number AS entity, c_list AS list_id, c_program AS program,
-                   CAST(COALESCE(start_read, {_no_start()}) AS BIGINT) AS start_day,
-                   CAST(COALESCE(end_read, {_no_end()}) AS BIGINT) AS end_day
+                   CAST(COALESCE(start_read, {int(NO_START)}) AS BIGINT) AS start_day,
+                   CAST(COALESCE(end_read, {int(NO_END)}) AS BIGINT) AS end_day
             FROM read_listings""",
     )
-
-
-def _no_start() -> int:
-    from ..columns import NO_START
-
-    return int(NO_START)
-
-
-def _no_end() -> int:
-    from ..columns import NO_END
-
-    return int(NO_END)
 
 
 def _refuse_first(
@@ -388,18 +376,13 @@ def _refuse_first(
 ) -> None:
     """The first row of ``table`` (in file order) with any of ``problems`` -- (condition,
     column, the cell shown, the fix), checked in order -- refused in one line."""
-    which = " ".join(f"WHEN {cond} THEN {k}" for k, (cond, _, _, _) in enumerate(problems))
     cells = " ".join(
         f"WHEN {k} THEN CAST({cell} AS STRING)" for k, (_, _, cell, _) in enumerate(problems)
     )
-    conditions = " OR ".join(f"({cond})" for cond, _, _, _ in problems)
-    found = ex.rows(
-        f"SELECT record, code, CASE code {cells} END FROM "
-        f"(SELECT *, CASE {which} END AS code FROM {table} WHERE {conditions}) p "
-        "ORDER BY record LIMIT 1"
-    )
+    conditions = [cond for cond, _, _, _ in problems]
+    found = first_failing(ex, table, conditions, f"record, CASE code {cells} END", "record")
     if found:
-        record, code, value = found[0]
-        _, column, _, fix = problems[int(code)]
+        code, record, value = found
+        _, column, _, fix = problems[code]
         cell = "empty" if value is None else repr(value)
         raise OwnershipError(f"{path}: row {record + 1}, {column} {cell}: {fix}")

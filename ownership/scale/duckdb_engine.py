@@ -109,10 +109,6 @@ class DuckDBExecutor:
     def joined(self, values: str, separator: str) -> str:
         return f"array_to_string({values}, '{separator}')"
 
-    def has_control(self, text: str) -> str:
-        # a DuckDB literal keeps its backslashes; RE2 reads the hex escapes
-        return f"regexp_matches({text}, '[\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]')"
-
     def read_csv(self, name: str, path: Path, width: int) -> None:
         import duckdb
 

@@ -6,6 +6,7 @@ are quoted against formulas as the default engine's CSV is (:mod:`ownership.io.c
 
 from __future__ import annotations
 
+from ..io.cells import CONTROL_CHARACTER, FORMULA_START
 from ..verdict import STATUS_CODES, Flag
 from .base import HUNDRED, ZERO, Executor, ScaleRun
 from .rounds import big, text
@@ -28,19 +29,24 @@ def decimal_text(scaled: str) -> str:
     return f"(CASE WHEN {fraction} = '' THEN {whole} ELSE {whole} || '.' || {fraction} END)"
 
 
+#: :data:`ownership.io.cells.FORMULA_START` as SQL values (``chr``: both engines read it).
+FORMULA_STARTS = ", ".join(f"chr({ord(c)})" for c in sorted(FORMULA_START))
+
+
 def spreadsheet_cell(text: str) -> str:
     """SQL: ``text`` as :func:`ownership.io.cells.for_spreadsheet` writes a CSV cell (a
     leading quote where a spreadsheet would run a formula). The quote is ``chr(39)``:
-    Spark reads ```` as an empty string."""
-    starts = "'=', '+', '-', '@', chr(9), chr(13)"
-    return f"(CASE WHEN substr({text}, 1, 1) IN ({starts}) THEN chr(39) || {text} ELSE {text} END)"
+    Spark reads ``''''`` as an empty string."""
+    first = f"substr({text}, 1, 1)"
+    return f"(CASE WHEN {first} IN ({FORMULA_STARTS}) THEN chr(39) || {text} ELSE {text} END)"
 
 
 def control_in_ids(ex: Executor) -> str | None:
     """An entity id with a control character, if any: a CSV shows such characters as
     escapes (:func:`ownership.io.cells.visible`), which SQL does not write, so CSV output
     is refused for them (Parquet keeps them as they are)."""
-    rows = ex.rows(f"SELECT entity_id FROM entities WHERE {ex.has_control('entity_id')} LIMIT 1")
+    control = ex.matches("entity_id", CONTROL_CHARACTER)
+    rows = ex.rows(f"SELECT entity_id FROM entities WHERE {control} LIMIT 1")
     return str(rows[0][0]) if rows else None
 
 

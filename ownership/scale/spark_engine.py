@@ -107,10 +107,6 @@ class SparkExecutor:
     def joined(self, values: str, separator: str) -> str:
         return f"array_join({values}, '{separator}')"
 
-    def has_control(self, text: str) -> str:
-        # Spark unescapes the literal once; Java's regex then reads the hex escapes
-        return f"{text} RLIKE '[\\\\x00-\\\\x09\\\\x0b-\\\\x1f\\\\x7f-\\\\x9f]'"
-
     def read_csv(self, name: str, path: Path, width: int) -> None:
         """The file read whole by one task (a quoted cell may hold a line break), each
         row numbered by its partition's offset and its place in the partition."""
