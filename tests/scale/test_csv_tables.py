@@ -274,3 +274,26 @@ def test_any_share_or_date_cell_is_read_as_the_default_loader_reads_it_or_refuse
         return
     event("both read")
     assert_same_tables(found, wanted)
+
+
+# ------------------------------------------------------------------ real third-party data
+
+REAL = Path(__file__).resolve().parents[1] / "data" / "real"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def real_files() -> list[Path]:
+    """The committed real files, and those beside the project when it is there."""
+    found = [p for p in sorted(REAL.iterdir()) if p.name != "README.md"]
+    for folder in (SHARED / "real", *sorted((SHARED / "samples").glob("*"))):
+        if folder.is_dir():
+            found += [p for p in sorted(folder.iterdir()) if p.suffix.lower() != ".md"]
+    return found
+
+
+@pytest.mark.parametrize("path", real_files(), ids=lambda p: p.name)
+def test_real_files_written_as_a_csv_folder_read_back_as_the_loader_reads_them(tmp_path, path):
+    """What other publishers' files hold (names and ids in many scripts, dates, bands,
+    several sources) survives the engines' reading of the native CSV folder."""
+    save(ownership.load(path), tmp_path / "data")
+    assert_same_tables(duckdb_tables(tmp_path / "data"), loaded_tables(tmp_path / "data"))
