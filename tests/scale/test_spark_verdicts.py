@@ -206,3 +206,91 @@ def test_spark_refuses_rows_that_are_not_csv_of_the_headers_width(
     with pytest.raises(OwnershipError, match=message) as raised:
         spark_tables(spark, tmp_path)
     assert str(raised.value).startswith(f"{tmp_path / 'holdings.csv'}: ")
+
+
+def _hub_folder(folder, holdings=3000):
+    """A listed hub owning 60% of ``holdings`` entities, each owning half of one more,
+    and a short chain beside it: the hub's rows are one key of the rounds' join."""
+    folder.mkdir()
+    names = ["hub", *(f"h{i}" for i in range(holdings)), *(f"g{i}" for i in range(holdings))]
+    names += [f"c{i}" for i in range(5)]
+    rows = [f"hub,h{i},60" for i in range(holdings)] + [
+        f"h{i},g{i},{50 if i % 2 else 40}" for i in range(holdings)
+    ]
+    rows += [f"c{i},c{i + 1},55" for i in range(4)]
+    (folder / "entities.csv").write_text("id,name\n" + "".join(f"{n},{n}\n" for n in names))
+    (folder / "holdings.csv").write_text("owner,owned,percent\n" + "\n".join(rows) + "\n")
+    (folder / "listings.csv").write_text("entity,list\nhub,sdn\nc0,sdn\n")
+    return folder
+
+
+def _round_join_plans(spark, first_execution):
+    """The plans, from ``first_execution`` on, of the statements that join a round's
+    frontier with the pairs (the scratch tables are folders named after them)."""
+    return [
+        plan
+        for execution in _executions(spark)
+        if execution.executionId() >= first_execution
+        for plan in [execution.physicalPlanDescription()]
+        if "-pairs]" in plan and "-frontier]" in plan
+    ]
+
+
+def _executions(spark):
+    """The SQL executions Spark's status store keeps (its last 1,000)."""
+    executions = spark._jsparkSession.sharedState().statusStore().executionsList().iterator()
+    while executions.hasNext():
+        yield executions.next()
+
+
+def _last_execution(spark):
+    return max((execution.executionId() for execution in _executions(spark)), default=-1)
+
+
+#: Broadcasts off, skew thresholds low and partitions left uncoalesced (so the pairs span
+#: several files, as a large table spans several input splits): a hub of 3,000 holdings
+#: is then split the way a hub of millions is with Spark's defaults.
+SKEW_AT_TEST_SIZE = {
+    "spark.sql.autoBroadcastJoinThreshold": "-1",
+    "spark.sql.adaptive.autoBroadcastJoinThreshold": "-1",
+    "spark.sql.adaptive.coalescePartitions.enabled": "false",
+    "spark.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes": "1k",
+    "spark.sql.adaptive.skewJoin.skewedPartitionFactor": "2",
+    "spark.sql.adaptive.advisoryPartitionSizeInBytes": "1k",
+}
+
+
+@pytest.mark.parametrize(
+    "settings_for_run, case",
+    [({}, CASES[0]), (SKEW_AT_TEST_SIZE, CASES[0]), (SKEW_AT_TEST_SIZE, CASES[5])],
+    ids=["defaults", "split-ofac-50", "split-look-through"],
+)
+def test_a_hub_owner_is_never_one_task_and_the_verdicts_stay_the_same(
+    spark, tmp_path, settings_for_run, case
+):
+    """A hub owner puts all its holdings under one key of the join of each round's
+    frontier with the pairs. With Spark's defaults a small frontier is broadcast (the
+    pairs are not shuffled by owner at all); a large one is joined by sort-merge and
+    adaptive execution splits the hub's partition over several tasks. Either way the
+    verdicts are the default engine's."""
+    dataset = ownership.load(_hub_folder(tmp_path / "hub"))
+    before = {key: spark.conf.get(key, None) for key in settings_for_run}
+    first = _last_execution(spark) + 1
+    try:
+        for key, value in settings_for_run.items():
+            spark.conf.set(key, value)
+        rows = spark_rows(spark, dataset, *case)
+        plans = _round_join_plans(spark, first)
+    finally:
+        for key, value in before.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
+    assert plans
+    if settings_for_run:
+        assert any("SortMergeJoin(skew=true) Inner" in plan for plan in plans)
+    else:
+        assert all("BroadcastHashJoin Inner" in p and "SortMergeJoin" not in p for p in plans)
+    assert {r["status"] for r in rows} >= {"listed", "covered", "exposed"}
+    assert_same_verdicts(dataset, *case, rows)
