@@ -113,3 +113,19 @@ def test_a_large_closed_ring_is_named_in_part_in_every_verdict() -> None:
     assert time.perf_counter() - started < 60
     assert all("(E0, E1, E2, E3, E4, E5, E6, E7, E8, E9 and 9,990 more)" in t for t in texts[:n])
     assert result.counts()["covered"] == n  # X controls e0, which owns the rest
+
+
+def test_a_ring_nothing_flows_into_has_no_negative_zero_shares() -> None:
+    """A ring of a 1M generated dataset (seed 7) whose solve gave -0.0 to one member: it
+    was written as ``"effective_percent": -0.0`` and "look-through share -0%"."""
+    ids = ["a", "b", "c", "d", "x", "y"]
+    links = [("c", "a", 7.4), ("d", "a", 27.5), ("a", "b", 100), ("b", "c", 30), ("c", "d", 100)]
+    data = Dataset(
+        entities=[Entity(id=i, name=i.upper()) for i in ids],
+        holdings=[Holding(owner=o, owned=d, percent=p) for o, d, p in [*links, ("x", "y", 60)]],
+        listings=[Listing(entity="x", list="sdn")],
+    )
+    for rule in ("ofac-50", "look-through"):
+        effective = analyze(data, rule, "2026-01-01").effective
+        assert effective[:4].tolist() == [0.0] * 4
+        assert not np.signbit(effective).any(), rule

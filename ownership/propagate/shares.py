@@ -115,7 +115,9 @@ def settle(
         singles = singles[sizes[labels[singles]] == 1]
         solved[singles] = b[singles]
     x = np.where(sources, 1.0, solved)
-    return np.clip(x, 0.0, 1.0)
+    # a ring's solve can give -0.0 where nothing flows in (a negative pivot times 0);
+    # adding 0.0 makes it 0.0, which every writer shows as "0" and not "-0"
+    return np.clip(x, 0.0, 1.0) + 0.0
 
 
 #: Rings of more members than this are solved as sparse systems: a dense one needs
