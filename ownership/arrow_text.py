@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .io.cells import CONTROL_CHARACTER, FORMULA_START, visible
 from .model import fmt_decimal
 from .rules.base import Threshold
 from .wording import WORD_CHARACTER, Template, percent_words
@@ -23,6 +24,8 @@ from .wording import WORD_CHARACTER, Template, percent_words
 __all__ = [
     "TEXT",
     "cat",
+    "csv_cell_parts",
+    "csv_cells",
     "fill",
     "float_json",
     "json_lists",
@@ -35,6 +38,7 @@ __all__ = [
     "scaled_text",
     "stop_after_word",
     "strings",
+    "visible_texts",
 ]
 
 TEXT = pa.large_string()
@@ -60,6 +64,50 @@ def cat(*parts: pa.Array | str) -> pa.Array:
 
 def strings(values: Sequence[str | None]) -> pa.Array:
     return pa.array(values, TEXT)
+
+
+#: A cell a spreadsheet would run as a formula (``io.cells.FORMULA_START``), for RE2.
+_FORMULA_START_RE2 = "^[" + "".join(sorted(FORMULA_START)).replace("-", "\\-") + "]"
+#: What the CSV writer puts a cell in double quotes for: the delimiter, a quote, a break.
+_CSV_QUOTED = '[,"\n\r]'
+
+
+def visible_texts(text: pa.Array) -> pa.Array:
+    """``io.cells.visible`` of each string: control characters as their escapes (the
+    rare strings that hold one are redone in Python)."""
+    hit = pc.fill_null(pc.match_substring_regex(text, CONTROL_CHARACTER), False)
+    if not pc.any(hit).as_py():
+        return text
+    redone = [visible(value) for value in text.filter(hit).to_pylist()]
+    return pc.replace_with_mask(text, hit, strings(redone))
+
+
+def csv_cells(text: pa.Array) -> pa.Array:
+    """Each string as ``io.verdicts.write_csv`` writes the cell: visible, marked against
+    formulas, in double quotes (a quote doubled) when it holds a comma, a quote or a line
+    break; a missing value is an empty cell."""
+    quote, body = csv_cell_parts(text)
+    return cat(quote, body, quote)
+
+
+def csv_cell_parts(
+    text: pa.Array, *, controls: bool = True, quotes: bool = True
+) -> tuple[pa.Array | str, pa.Array]:
+    """:func:`csv_cells` as (quote, body), the cell being quote + body + quote, so a
+    caller joining a line copies the text once. ``controls`` or ``quotes`` False: the
+    caller knows no string holds a control character, or a double quote."""
+    if controls:
+        text = visible_texts(text)
+    text = pc.fill_null(text, pa.scalar("", TEXT))
+    formula = pc.match_substring_regex(text, _FORMULA_START_RE2)
+    if pc.any(formula).as_py():
+        text = pc.if_else(formula, cat("'", text), text)
+    wrap = pc.match_substring_regex(text, _CSV_QUOTED)
+    if not pc.any(wrap).as_py():
+        return "", text
+    if quotes:  # a string holding a quote is wrapped, so the others are left as they are
+        text = pc.replace_substring(text, '"', '""')
+    return pc.if_else(wrap, pa.scalar('"', TEXT), pa.scalar("", TEXT)), text
 
 
 def json_strings(text: pa.Array) -> pa.Array:

@@ -64,9 +64,12 @@ class OwnerColumns:
         names_json: pa.Array,
         names: pa.Array,
         status_json: pa.Array,
-    ) -> tuple[pa.Array, pa.Array]:
-        """Owner links ``part`` of the sorted ones, as JSON objects and as explanation text,
-        from every entity's id and name as JSON, its name, and each status as JSON."""
+        *,
+        json: bool = True,
+    ) -> tuple[pa.Array | None, pa.Array]:
+        """Owner links ``part`` of the sorted ones, as JSON objects (unless not ``json``)
+        and as explanation text, from every entity's id and name as JSON, its name, and
+        each status as JSON."""
         h = self.analysis.columns.holdings
         scale = 10**self.analysis.columns.places
         rows, control = self.owner_rows[part], self.owner_control[part]
@@ -75,6 +78,12 @@ class OwnerColumns:
         share = self._share_texts(rows, control, low, scale)
         status_text = status_json.take(pa.array(self.codes[owner]))
         owners = pa.array(owner)
+        plain_status = pc.utf8_slice_codeunits(status_text, 1, -1)
+        owner_text = fill(
+            OWNER, name=names.take(owners), share=share, status=plain_status, joint=""
+        )
+        if not json:
+            return None, owner_text
         kind = pc.if_else(pa.array(control), '"control"', '"ownership"').cast(TEXT)
         fields = {
             "owner": ids_json.take(owners),
@@ -85,12 +94,7 @@ class OwnerColumns:
             "owner_status": status_text,
             "kind": kind,
         }
-        owner_json = cat(*json_object(fields, OWNER_FIELDS))
-        plain_status = pc.utf8_slice_codeunits(status_text, 1, -1)
-        owner_text = fill(
-            OWNER, name=names.take(owners), share=share, status=plain_status, joint=""
-        )
-        return owner_json, owner_text
+        return cat(*json_object(fields, OWNER_FIELDS)), owner_text
 
     def _share_texts(
         self, rows: np.ndarray, control: np.ndarray, low: np.ndarray, scale: int

@@ -1,4 +1,4 @@
-"""Every verdict of an analysis as JSON lines, assembled by Arrow string kernels.
+"""Every verdict of an analysis as JSON lines or CSV, assembled by Arrow string kernels.
 
 ``ownership analyze --format jsonl`` over a million entities writes gigabytes. Building a
 dict per row and encoding it costs tens of microseconds a row, over a minute in all. Here
@@ -7,8 +7,9 @@ value (sets of listed ancestors) or once per batch of rows, and pyarrow joins th
 into lines with no Python call per row. Listed entities, a small share of any dataset,
 take the row-by-row path of :class:`ownership.verdict_records.RowMaker`.
 
-The bytes equal ``json.dumps(row, ensure_ascii=False)`` of ``Verdict.to_dict``; tests
-hold them equal on the fixture, on every rules case and on random graphs.
+The bytes equal ``json.dumps(row, ensure_ascii=False)`` of ``Verdict.to_dict``, or the
+CSV that ``io.verdicts.write_csv`` writes of the same rows; tests hold them equal on the
+fixture, on every rules case and on random graphs.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from .arrow_text import (
     JSON_SPECIAL,
     TEXT,
     cat,
+    csv_cell_parts,
+    csv_cells,
     fill,
     float_json,
     json_lists,
@@ -45,7 +48,9 @@ from .arrow_text import (
     strings,
 )
 from .chain_walks import Chains
+from .io.cells import CONTROL_CHARACTER
 from .io.jsontext import encode_exact
+from .io.verdicts import CSV_COLUMNS, csv_line
 from .owner_columns import OwnerColumns
 from .propagate import concatenated_ranges
 from .rules.base import Aggregation
@@ -70,7 +75,7 @@ from .wording import (
 if TYPE_CHECKING:
     from .analysis import Analysis
 
-__all__ = ["write_verdict_lines"]
+__all__ = ["write_verdict_csv", "write_verdict_lines"]
 
 #: Rows assembled at once: large enough that kernels dominate, small enough to stay lean.
 BATCH = 4_096
@@ -111,16 +116,52 @@ def write_verdict_lines(
         _write_rows(analysis, out, array=array, progress=progress)
         return
     end = ",\n  " if array else "\n"
+    if array:
+        out.write(b"[\n  " if n else b"[")
+    _write_batches(analysis, out, end, False, progress, batch, threads, trim=array)
+    if array:
+        out.write(b"\n]\n")
+
+
+def write_verdict_csv(
+    analysis: Analysis,
+    out: BinaryIO,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    batch: int = BATCH,
+    threads: int = THREADS,
+) -> None:
+    """Write the verdict CSV (``io.verdicts.CSV_COLUMNS``, a header and a line per
+    entity in dataset order) as UTF-8 to ``out``, as :func:`write_verdict_lines` writes
+    JSON lines."""
+    if analysis.compiled.low.dtype == object:
+        _write_rows(analysis, out, array=False, progress=progress, csv=True)
+        return
+    out.write((",".join(CSV_COLUMNS) + "\n").encode())
+    _write_batches(analysis, out, "\n", True, progress, batch, threads, trim=False)
+
+
+def _write_batches(
+    analysis: Analysis,
+    out: BinaryIO,
+    end: str,
+    csv: bool,
+    progress: Callable[[int, int], None] | None,
+    batch: int,
+    threads: int,
+    *,
+    trim: bool,
+) -> None:
+    """Every row's line, a batch at a time; with ``trim``, the last ``end`` left out."""
+    n = analysis.compiled.n
     pending: deque[Future[tuple[pa.Array, list[tuple[int, str]]]]] = deque()
 
     def write_oldest(last: bool) -> None:
         text, rows = pending.popleft().result()
-        _write_segments(out, text, rows, trim=len(end) if array and last else 0)
+        _write_segments(out, text, rows, trim=len(end) if trim and last else 0)
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        lines = _Lines(analysis, end, pool)
-        if array:
-            out.write(b"[\n  " if n else b"[")
+        lines = _Lines(analysis, end, pool, csv=csv)
         for start in range(0, n, batch):
             if progress is not None:
                 progress(start, n)
@@ -131,8 +172,6 @@ def write_verdict_lines(
                 write_oldest(last=False)
         while pending:
             write_oldest(last=len(pending) == 1)
-    if array:
-        out.write(b"\n]\n")
     if progress is not None:
         progress(n, n)
 
@@ -143,14 +182,17 @@ def _write_rows(
     *,
     array: bool,
     progress: Callable[[int, int], None] | None,
+    csv: bool = False,
 ) -> None:
-    """:func:`write_verdict_lines` one ``RowMaker`` row at a time."""
-    from .io.verdicts import write_json, write_jsonl
+    """:func:`write_verdict_lines` (or with ``csv``, :func:`write_verdict_csv`) one
+    ``RowMaker`` row at a time."""
+    from .io.verdicts import write_csv, write_json, write_jsonl
     from .verdict_records import verdict_rows
 
     text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)
+    writer = write_csv if csv else write_json if array else write_jsonl
     try:
-        (write_json if array else write_jsonl)(verdict_rows(analysis, progress=progress), text)
+        writer(verdict_rows(analysis, progress=progress), text)
         text.flush()
     finally:
         text.detach()
@@ -184,11 +226,12 @@ def _write_segments(
 class _Lines:
     """The columns worked out once per analysis, and the lines of any batch of rows."""
 
-    def __init__(self, analysis: Analysis, end: str, pool: Executor) -> None:
+    def __init__(self, analysis: Analysis, end: str, pool: Executor, *, csv: bool = False) -> None:
         """Work out the columns; those made by Arrow alone go to ``pool`` while the rest
-        are made here."""
+        are made here. ``csv``: lines of CSV cells instead of JSON objects."""
         self.analysis = a = analysis
         self.end = end
+        self.csv = csv
         c = a.compiled
         n = c.n
         submit = pool.submit
@@ -205,6 +248,11 @@ class _Lines:
             "threshold": ENCODE(a.threshold_text),
             "listings": "[]",  # listed entities, the rows with listings, are made row by row
         }
+        if csv:
+            self.status_cells = csv_cells(strings([code.value for code in STATUS_CODES]))
+            fixed = [a.rule.label, a.window_text, a.as_of.isoformat(), a.threshold_text]
+            made = csv_cells(strings(fixed)).to_pylist()
+            self.fixed = dict(zip(("rule", "window", "as_of", "threshold"), made, strict=True))
         self.effective = np.asarray(a.effective * 100, dtype=np.float64)
         effective = submit(self._effective_columns)
         chains = submit(self._chain_pointers)
@@ -251,6 +299,11 @@ class _Lines:
             or pc.any(pc.match_substring_regex(self.tails, JSON_SPECIAL)).as_py()
             or any(_JSON_SPECIAL_IN.search(t) for t in fixed_texts)
         )
+        if csv:  # and unless one holds a control character or a quote, nor does the CSV cell
+            special = f'{CONTROL_CHARACTER}|"'
+            in_names = pc.any(pc.match_substring_regex(self.names, special)).as_py()
+            closing = [*self.distinct_tails, *fixed_texts]
+            self.any_special = in_names or any(re.search(special, t) for t in closing)
 
     # -- columns worked out once
     def _text_columns(self, ids: list[str], names: list[str], countries: list[str | None]) -> None:
@@ -263,7 +316,13 @@ class _Lines:
         ).as_py()
         self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
         self.stop_after_word = stop_after_word(self.names)
-        self.countries_json = json_strings(strings(countries))
+        #: countries and flags as JSON, or as CSV cells
+        self.country_texts = (csv_cells if self.csv else json_strings)(strings(countries))
+        if self.csv:
+            self.id_cells = csv_cells(self.ids)
+            self.name_cells = csv_cells(self.names)
+            #: no id needs marking or quoting, so neither does a list of them
+            self.ids_plain = pc.all(pc.equal(self.id_cells, self.ids)).as_py()
 
     def _effective_columns(self) -> None:
         self.effective_json = float_json(round6(self.effective))
@@ -301,6 +360,7 @@ class _Lines:
         global_flags = list(a.global_flags)
         closing = " ".join(a.window_sentences(global_flags))
         texts, tails = [ENCODE(global_flags)], [" " + closing if closing else ""]
+        joined = [";".join(global_flags)]  # the CSV cell
         kind = np.zeros(n, dtype=np.int64)  # index into texts and tails
         positions = np.fromiter(a.flags_by_position, np.int64, len(a.flags_by_position))
         exposed = (self.codes[positions] == STATUS_CODES.index(Status.exposed)).tolist()
@@ -316,11 +376,16 @@ class _Lines:
                 sentences += a.window_sentences(flags)
                 k = made[key] = len(texts)
                 texts.append(ENCODE(flags))
+                joined.append(";".join(flags))
                 tails.append("".join(" " + x for x in sentences))
             kinds.append(k)
         kind[positions] = kinds
-        self.flags_json = strings(texts).take(pa.array(kind))
+        self.flag_texts = (csv_cells(strings(joined)) if self.csv else strings(texts)).take(
+            pa.array(kind)
+        )
         self.tails = strings(tails).take(pa.array(kind))
+        #: the closing sentences' texts, the stand-in for a share (a number) left out
+        self.distinct_tails = [t.replace(_POSSIBLE_HIGH, "") for t in tails]
         # the highest share a possibly covered, exposed entity could reach, in its sentence
         filled = [k for (own, is_exposed), k in made.items()
                   if is_exposed and Flag.possibly_covered.value in own]  # fmt: skip
@@ -352,10 +417,13 @@ class _Lines:
             for k, listed in zip(known.tolist(), found, strict=True):
                 ancestors[k] = listed
         rows = [
-            (k, encode_exact(self.rows.row(start + k, listed)) + self.end)
+            (k, self._line(self.rows.row(start + k, listed)))
             for k, listed in zip(by_row.tolist(), ancestors, strict=True)
         ]
         return ancestor_texts, pick, rows
+
+    def _line(self, row: dict[str, object]) -> str:
+        return csv_line(row) if self.csv else encode_exact(row) + self.end
 
     def assemble(
         self,
@@ -380,34 +448,58 @@ class _Lines:
             chain_names = pc.if_else(pa.array(cut), cat("… -> ", chain_names), chain_names)
         owner_offsets, part = self.owners.of_span(start, end)
         owner_json, owner_text = self.owners.texts(
-            part, self.ids_json, self.names_json, self.names, self.status_json
+            part, self.ids_json, self.names_json, self.names, self.status_json, json=not self.csv
         )
         owner_text = lists(owner_offsets, owner_text, ", ")
         nearest = self.nearest[start:end]
-        quote = json_strings if self.any_escape else quoted
         size = end - start
+        explanation = self._explanations(span, codes, chain_names, owner_text)
+        if self.csv:
+            ids, missing = self.id_cells, ""
+            own = {
+                "id": ids.slice(start, size),
+                "name": self.name_cells.slice(start, size),
+                "status": self.status_cells.take(pa.array(codes)),
+                "chain": self._id_list_cells(chain_offsets, chain),
+            }
+            special = self.any_special
+            quote, body = csv_cell_parts(explanation, controls=special, quotes=special)
+        else:
+            ids, missing = self.ids_json, "null"
+            quote = json_strings if self.any_escape else quoted
+            own = {
+                "id": ids.slice(start, size),
+                "name": self.names_json.slice(start, size),
+                "status": self.status_json.take(pa.array(codes)),
+                "chain": json_lists(chain_offsets, ids.take(chain)),
+                "owners": json_lists(owner_offsets, owner_json),
+                "explanation": quote(explanation),
+            }
         fields = {
-            "id": self.ids_json.slice(start, size),
-            "name": self.names_json.slice(start, size),
-            "country": self.countries_json.slice(start, size),
-            "status": self.status_json.take(pa.array(codes)),
-            "flags": self.flags_json.slice(start, size),
+            **own,
+            "country": self.country_texts.slice(start, size),
+            "flags": self.flag_texts.slice(start, size),
             **self.fixed,
             "effective_percent": self.effective_json.slice(start, size),
             "legal_percent": self.legal_low_json.slice(start, size),
             "legal_percent_max": self.legal_high_json.slice(start, size),
             "listed_ancestors": ancestors,
             "listed_ancestors_total": ancestors_total,
-            "nearest_listed": pc.fill_null(
-                self.ids_json.take(pa.array(nearest, mask=nearest < 0)), "null"
-            ),
-            "chain": json_lists(chain_offsets, self.ids_json.take(chain)),
-            "chain_via": pc.fill_null(self.ids_json.take(pa.array(via, mask=via < 0)), "null"),
-            "owners": json_lists(owner_offsets, owner_json),
-            "explanation": quote(self._explanations(span, codes, chain_names, owner_text)),
+            "nearest_listed": pc.fill_null(ids.take(pa.array(nearest, mask=nearest < 0)), missing),
+            "chain_via": pc.fill_null(ids.take(pa.array(via, mask=via < 0)), missing),
         }
-        lines = cat(*json_object(fields, VERDICT_FIELDS), self.end)
-        return lines, rows
+        if self.csv:  # the explanation is wrapped as the line is joined
+            pieces: list[pa.Array | str] = []
+            for column in CSV_COLUMNS:
+                cell = [quote, body, quote] if column == "explanation" else [fields[column]]
+                pieces += [*cell, ","]
+            return cat(*pieces[:-1], self.end), rows
+        return cat(*json_object(fields, VERDICT_FIELDS), self.end), rows
+
+    def _id_list_cells(self, offsets: np.ndarray, positions: pa.Array) -> pa.Array:
+        """Per row, the ids at ``positions`` between consecutive offsets as one CSV cell."""
+        joined = lists(offsets, self.ids.take(positions), ";")
+        return joined if self.ids_plain else csv_cells(joined)
 
     def _ancestors(
         self, span: np.ndarray, codes: np.ndarray
@@ -415,7 +507,7 @@ class _Lines:
         """Listed ancestors as JSON lists and their totals: the distinct ones of the batch,
         each made once, and per row the one it has."""
         ancestry = self.ancestry
-        none = ("[]", "0")
+        none = ("", "0") if self.csv else ("[]", "0")
         if ancestry is None:
             return [none], np.zeros(span.size, dtype=np.int64)
         clear = STATUS_CODES.index(Status.clear)
@@ -438,7 +530,10 @@ class _Lines:
             shown = np.minimum(totals, LISTED_SHOWN)
             positions = positions[concatenated_ranges(offsets[:-1], shown)]
             offsets = np.append(0, np.cumsum(shown))
-            made = json_lists(offsets, self.ids_json.take(pa.array(positions))).to_pylist()
+            if self.csv:
+                made = self._id_list_cells(offsets, pa.array(positions)).to_pylist()
+            else:
+                made = json_lists(offsets, self.ids_json.take(pa.array(positions))).to_pylist()
             self.ancestor_chars += sum(map(len, made))
             for k, text, total in zip(missing, made, totals.tolist(), strict=True):
                 texts[k] = known[comps[k]] = (text, str(total))

@@ -187,19 +187,17 @@ def analyze(
     data_notice = result.data_notice()
     if data_notice and fmt is not Format.table:
         typer.echo(visible(f"note: {data_notice}"), err=True)
-    if fmt in (Format.json, Format.jsonl):
-        from ..verdict_json import write_verdict_lines
+    if fmt in (Format.json, Format.jsonl, Format.csv):
+        from ..verdict_json import write_verdict_csv, write_verdict_lines
 
         sys.stdout.flush()
         with progress("writing verdicts") as tick:
-            write_verdict_lines(result, sys.stdout.buffer, array=fmt is Format.json, progress=tick)
+            if fmt is Format.csv:
+                write_verdict_csv(result, sys.stdout.buffer, progress=tick)
+            else:
+                array = fmt is Format.json
+                write_verdict_lines(result, sys.stdout.buffer, array=array, progress=tick)
             sys.stdout.buffer.flush()
-        return
-    if fmt is Format.csv:
-        from ..verdict_records import verdict_rows
-
-        with progress("writing verdicts") as tick:
-            emit_records(verdict_rows(result, progress=tick), fmt)
         return
     from ..render.grid import sized
     from ..render.text import analysis_table, safe

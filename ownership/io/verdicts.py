@@ -10,6 +10,7 @@ The JSON object of one verdict is documented in the README ("Output") and kept s
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TextIO
@@ -22,6 +23,7 @@ from .jsontext import encode_exact
 __all__ = [
     "AFFILIATE_CSV_COLUMNS",
     "CSV_COLUMNS",
+    "csv_line",
     "encode_exact",
     "write_csv",
     "write_json",
@@ -71,10 +73,19 @@ def write_csv(
     records: Iterable[dict[str, Any]], out: TextIO, columns: list[str] | None = None
 ) -> None:
     columns = columns or CSV_COLUMNS
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
     for record in records:
-        writer.writerow({c: _cell(record.get(c)) for c in columns})
+        writer.writerow([_cell(record.get(c)) for c in columns])
+
+
+def csv_line(record: dict[str, Any], columns: list[str] | None = None) -> str:
+    """One record as the line :func:`write_csv` writes for it."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(
+        [_cell(record.get(c)) for c in columns or CSV_COLUMNS]
+    )
+    return out.getvalue()
 
 
 def write_tsv(records: Iterable[dict[str, Any]], out: TextIO, columns: list[str]) -> None:

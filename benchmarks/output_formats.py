@@ -1,0 +1,85 @@
+"""Wall time and peak memory of ``ownership --no-cache analyze --format F > /dev/null``
+for each output format, the formats taking turns so load changes fall on all alike.
+
+Example:
+    python benchmarks/generate.py --entities 1m --seed 7 --out /tmp/bench/1m
+    python benchmarks/output_formats.py --data /tmp/bench/1m --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+
+def run(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak resident bytes of ``command``, its output thrown away."""
+    started = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE)
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            watched = psutil.Process(process.pid)
+            while not done.is_set():
+                with contextlib.suppress(psutil.Error):
+                    peak = max(peak, watched.memory_info().rss)
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=sample, daemon=True)
+        watcher.start()
+        _, errors = process.communicate()
+        done.set()
+        watcher.join()
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{errors.decode()[-2000:]}")
+    return time.perf_counter() - started, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--rule", default="bis-affiliates")
+    parser.add_argument("--as-of", default="2026-12-03")
+    parser.add_argument("--formats", nargs="+", default=["jsonl", "csv", "json"])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    runs: dict[str, list[tuple[float, int]]] = {f: [] for f in args.formats}
+    load_before = os.getloadavg()[0]
+    for _ in range(args.repeat):
+        for fmt in args.formats:
+            command = [sys.executable, "-m", "ownership", "--no-cache", "analyze",
+                       "--data", str(args.data), "--rule", args.rule, "--as-of", args.as_of,
+                       "--format", fmt]  # fmt: skip
+            runs[fmt].append(run(command))
+    results = {
+        "data": str(args.data),
+        "rule": args.rule,
+        "as_of": args.as_of,
+        "load": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        **{
+            fmt: {
+                "median_s": round(statistics.median(s for s, _ in done), 2),
+                "runs_s": [round(s, 2) for s, _ in done],
+                "peak_mib": max(p for _, p in done) >> 20,
+            }
+            for fmt, done in runs.items()
+        },
+    }
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
