@@ -1,5 +1,6 @@
 """Wall time and peak memory of ``ownership --no-cache analyze --format F > /dev/null``
-for each output format, the formats taking turns so load changes fall on all alike.
+for each output format, and of the floor (``floor_cascade.py``: the covered-set cascade
+by pyarrow and scipy, ``id,status`` written), taking turns so load changes fall on all.
 
 Example:
     python benchmarks/generate.py --entities 1m --seed 7 --out /tmp/bench/1m
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import json
 import os
 import statistics
@@ -53,16 +55,19 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--rule", default="bis-affiliates")
     parser.add_argument("--as-of", default="2026-12-03")
-    parser.add_argument("--formats", nargs="+", default=["jsonl", "csv", "json"])
+    parser.add_argument("--formats", nargs="+", default=["jsonl", "csv", "json", "floor"])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     runs: dict[str, list[tuple[float, int]]] = {f: [] for f in args.formats}
     load_before = os.getloadavg()[0]
+    floor = [sys.executable, str(Path(__file__).with_name("floor_cascade.py")), str(args.data),
+             args.as_of, json.dumps(_seed_lists(args.data, args.rule))]  # fmt: skip
     for _ in range(args.repeat):
         for fmt in args.formats:
-            command = [sys.executable, "-m", "ownership", "--no-cache", "analyze",
-                       "--data", str(args.data), "--rule", args.rule, "--as-of", args.as_of,
-                       "--format", fmt]  # fmt: skip
+            command = floor if fmt == "floor" else [
+                sys.executable, "-m", "ownership", "--no-cache", "analyze",
+                "--data", str(args.data), "--rule", args.rule, "--as-of", args.as_of,
+                "--format", fmt]  # fmt: skip
             runs[fmt].append(run(command))
     results = {
         "data": str(args.data),
@@ -78,7 +83,23 @@ def main() -> None:
             for fmt, done in runs.items()
         },
     }
+    if "floor" in runs:
+        floor_median = statistics.median(s for s, _ in runs["floor"])
+        results["ratio_to_floor"] = {
+            fmt: round(statistics.median(s for s, _ in done) / floor_median, 2)
+            for fmt, done in runs.items()
+        }
     print(json.dumps(results, indent=1))
+
+
+def _seed_lists(data: Path, rule_name: str) -> list[tuple[str, str]]:
+    """The (list, program) pairs of the folder's listings that the rule reads."""
+    from ownership.rules import get_rule
+
+    rule = get_rule(rule_name)
+    with (data / "listings.csv").open(encoding="utf-8", newline="") as listings:
+        pairs = {(row["list"], row.get("program") or "") for row in csv.DictReader(listings)}
+    return sorted((lst, program) for lst, program in pairs if rule.reads(lst, program or None))
 
 
 if __name__ == "__main__":

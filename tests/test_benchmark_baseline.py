@@ -43,3 +43,31 @@ def test_the_baseline_covers_what_the_engine_covers(folder: Path, rule: str) -> 
     got = {result.compiled.ids[i] for i in np.flatnonzero(result.lower.covered)}
     assert got == expected
     assert len(got) > len(seeds(folder, rule, DAY))  # something is covered beyond the seeds
+
+
+@pytest.mark.parametrize("rule", ["ofac-50", "bis-affiliates"])
+def test_the_scipy_floor_covers_what_the_engine_covers(folder: Path, rule: str) -> None:
+    """``benchmarks/floor_cascade.py``, the floor ``output_formats.py`` times the command
+    against, does the same job: its covered set is the engine's lower fixed point."""
+    import json
+    import subprocess
+
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from output_formats import _seed_lists
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    seed_lists = json.dumps(_seed_lists(folder, rule))
+    script = str(BENCHMARKS / "floor_cascade.py")
+    done = subprocess.run(
+        [sys.executable, script, str(folder), DAY.isoformat(), seed_lists],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = [line.split(",") for line in done.stdout.splitlines()[1:]]
+    found = {entity for entity, status in rows if status in ("listed", "covered")}
+    result = analyze(load(folder), rule, DAY)
+    assert result.lower is not None
+    assert found == {result.compiled.ids[i] for i in np.flatnonzero(result.lower.covered)}
+    assert len(found) > sum(status == "listed" for _, status in rows)
