@@ -1,7 +1,7 @@
 """A verdict's explanation, one entity at a time: the templates of :mod:`ownership.wording`
 filled from an analysis.
 
-The writer by columns (:mod:`ownership.verdict_json`) fills the same templates for the
+The writer by columns (:mod:`ownership.explanation_columns`) fills the same templates for the
 rows it can; the rows whose explanation names records (stakes in conflict, a closed ring,
 a joint arrangement, a listing) are made here.
 """

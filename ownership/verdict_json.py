@@ -2,10 +2,11 @@
 
 ``ownership analyze --format jsonl`` over a million entities writes gigabytes. Building a
 dict per row and encoding it costs tens of microseconds a row, over a minute in all. Here
-each field is a column of JSON text, made once per entity (ids, names), once per distinct
-value (sets of listed ancestors) or once per batch of rows, and pyarrow joins the columns
-into lines with no Python call per row. Listed entities, a small share of any dataset,
-take the row-by-row path of :class:`ownership.verdict_records.RowMaker`.
+each field is a column of JSON text (or of CSV cells), made once per entity (ids, names),
+once per distinct value (sets of listed ancestors) or once per batch of rows, and pyarrow
+joins the columns into lines with no Python call per row. Listed entities, a small share
+of any dataset, take the row-by-row path of :class:`ownership.verdict_records.RowMaker`;
+the explanations are filled by :mod:`ownership.explanation_columns`.
 
 The bytes equal ``json.dumps(row, ensure_ascii=False)`` of ``Verdict.to_dict``, or the
 CSV that ``io.verdicts.write_csv`` writes of the same rows; tests hold them equal on the
@@ -19,7 +20,6 @@ import re
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from functools import cached_property
 from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
@@ -30,11 +30,9 @@ from ._re2 import PYTHON_SPACE
 from .arrow_text import (
     ENCODE,
     JSON_SPECIAL,
-    TEXT,
     cat,
     csv_cell_parts,
     csv_cells,
-    fill,
     float_json,
     json_lists,
     json_object,
@@ -48,6 +46,7 @@ from .arrow_text import (
     strings,
 )
 from .chain_walks import Chains
+from .explanation_columns import ExplanationColumns
 from .io.cells import CONTROL_CHARACTER
 from .io.jsontext import encode_exact
 from .io.verdicts import CSV_COLUMNS, csv_line
@@ -57,18 +56,7 @@ from .rules.base import Aggregation
 from .verdict import LISTED_SHOWN, STATUS_CODES, VERDICT_FIELDS, Flag, Status
 from .verdict_records import RowMaker, listings_read
 from .wording import (
-    BASIS_CONTROL,
-    BASIS_HELD,
-    BASIS_ONE_PERSON,
-    CHAIN,
-    CLEAR,
-    COVERED,
-    COVERED_THROUGH_ALL_PATHS,
     DOUBLE_STOP,
-    EXPOSED,
-    EXPOSED_SHARES,
-    LOOK_THROUGH,
-    OWNERS_THAT_COUNT,
     exposed_flag_sentences,
 )
 
@@ -84,13 +72,9 @@ THREADS = 2
 #: Characters of distinct listed-ancestor texts kept for reuse; cleared when full.
 ANCESTOR_CHARS_KEPT = 30_000_000
 
-#: ``wording.DOUBLE_STOP`` after a word character, for RE2: Python's ``\w`` and ``\s``
-#: are Unicode-wide, RE2's are ASCII.
-_DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{PYTHON_SPACE}]|$)"
 _JSON_SPECIAL_IN = re.compile(JSON_SPECIAL)
 #: ``wording.DOUBLE_STOP`` (where ``wording.single_stops`` may act), for RE2.
 _DOUBLE_STOP_RE2 = rf"\.\.([{PYTHON_SPACE}]|$)"
-_NOTHING = pa.scalar("", TEXT)
 #: Stands for the highest share unknown or range shares could reach, until filled in.
 _POSSIBLE_HIGH = "\x00"
 
@@ -223,7 +207,7 @@ def _write_segments(
 # ---------------------------------------------------------------------- the lines
 
 
-class _Lines:
+class _Lines(ExplanationColumns):
     """The columns worked out once per analysis, and the lines of any batch of rows."""
 
     def __init__(self, analysis: Analysis, end: str, pool: Executor, *, csv: bool = False) -> None:
@@ -541,145 +525,3 @@ class _Lines:
         pick = np.full(span.size, len(texts) - 1, dtype=np.int64)
         pick[wanted] = inverse.reshape(-1)
         return texts, pick
-
-    def _explanations(
-        self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
-    ) -> pa.Array:
-        """The explanation of every row not written row by row: the templates
-        ``Explainer.explain`` fills, filled by columns, status by status."""
-        rule_when = self.analysis.rule_when
-        start, size = int(span[0]), span.size  # a run of rows: columns are sliced
-        names = self.names.slice(start, size)
-        effective = self.effective_text.slice(start, size)
-        parts: list[pa.Array] = []
-        picks: list[np.ndarray] = []
-        for status in (Status.clear, Status.covered, Status.exposed):
-            local = np.flatnonzero((codes == STATUS_CODES.index(status)) & ~self.by_row[span])
-            picks.append(local)
-            rows = _Rows(span[local], pa.array(local), names, effective, chain_names, owner_text)
-            if status is Status.clear:
-                parts.append(fill(CLEAR, name=rows.names, rule_when=rule_when))
-            elif status is Status.covered:
-                parts.append(self._covered(rows))
-            else:
-                parts.append(self._exposed(rows))
-        by_row = np.flatnonzero(self.by_row[span])
-        picks.append(by_row)
-        parts.append(strings([""] * by_row.size))
-        order = np.concatenate(picks)
-        where = np.empty(span.size, dtype=np.int64)
-        where[order] = np.arange(span.size)
-        text = pa.concat_arrays(parts).take(pa.array(where))
-        return self._single_stops(cat(text, self.tails.slice(start, size)))
-
-    def _covered(self, rows: _Rows) -> pa.Array:
-        """The explanations of covered rows: basis, owners, chain, look-through share."""
-        a = self.analysis
-        rule_when, threshold = a.rule_when, a.threshold_text
-        if a.rule.aggregation is Aggregation.look_through:
-            return fill(
-                COVERED_THROUGH_ALL_PATHS,
-                name=rows.names,
-                rule_when=rule_when,
-                effective=rows.effective,
-                threshold=threshold,
-            )
-        positions = rows.positions
-        held = self.legal_low_text.take(pa.array(positions))
-        by_control = self.owners.via_control[positions] & ~self.meets[positions]
-        basis = pc.if_else(
-            pa.array(by_control),
-            pa.scalar(BASIS_CONTROL.fill(), TEXT),
-            fill(BASIS_HELD, held=held, threshold=threshold),
-        )
-        if self.owner_of is not None:
-            person = self.names.take(pa.array(self.owner_of[positions]))
-            basis = fill(BASIS_ONE_PERSON, person=person, held=held, threshold=threshold)
-        # the chain ends with the entity itself: after "Ltd." the sentence's own stop is
-        # dropped here, as wording.single_stops would, so the text needs no regex pass
-        chain = fill(CHAIN, chain=rows.chains)
-        chain = pc.if_else(
-            pa.array(self.stop_after_word[positions]), pc.utf8_slice_codeunits(chain, 0, -1), chain
-        )
-        chain_sentence = pc.if_else(pc.equal(rows.chains, ""), _NOTHING, cat(" ", chain))
-        covered = fill(
-            COVERED, name=rows.names, rule_when=rule_when, basis=basis, owners=rows.owners
-        )
-        look_through = fill(LOOK_THROUGH, effective=rows.effective)
-        return cat(covered, chain_sentence, " ", look_through)
-
-    def _exposed(self, rows: _Rows) -> pa.Array:
-        """The explanations of exposed rows: chain, nearest listed, shares, owners."""
-        a = self.analysis
-        lead = self.nearest[rows.positions]
-        nearest = pc.utf8_rtrim(self.names.take(pa.array(lead, mask=lead < 0)), ".")
-        nearest = pc.fill_null(nearest, pa.scalar("None", TEXT))
-        if a.rule.aggregation in (Aggregation.all, Aggregation.per_owner):
-            shares = fill(
-                EXPOSED_SHARES,
-                held=self.legal_low_text.take(pa.array(rows.positions)),
-                threshold=a.threshold_text,
-                effective=rows.effective,
-            )
-        else:
-            shares = fill(LOOK_THROUGH, effective=rows.effective)
-        owners_sentence = pc.if_else(
-            pc.equal(rows.owners, ""),
-            _NOTHING,
-            cat(" ", fill(OWNERS_THAT_COUNT, owners=rows.owners)),
-        )
-        exposed = fill(
-            EXPOSED,
-            name=rows.names,
-            rule_when=a.rule_when,
-            chain=rows.chains,
-            nearest=nearest,
-        )
-        return cat(exposed, " ", shares, owners_sentence)
-
-    def _single_stops(self, text: pa.Array) -> pa.Array:
-        """``text`` with a stop after a name ending in one written once, as
-        ``wording.single_stops`` does."""
-        if not self.any_double_stop:
-            return text
-        doubled = pc.match_substring(text, "..")
-        if not pc.any(doubled).as_py():
-            return text
-        rows = pc.indices_nonzero(doubled)
-        fixed = pc.replace_substring_regex(text.take(rows), _DOUBLE_STOP_AFTER_WORD, r"\1.\2")
-        return pc.replace_with_mask(text, doubled, fixed)
-
-
-class _Rows:
-    """The rows of one status in a batch, and their columns: ``positions`` in the
-    dataset, and the batch's names, look-through texts, chains and owners taken at them
-    (each on first use)."""
-
-    def __init__(
-        self,
-        positions: np.ndarray,
-        at: pa.Array,
-        names: pa.Array,
-        effective: pa.Array,
-        chains: pa.Array,
-        owners: pa.Array,
-    ) -> None:
-        self.positions = positions
-        self._at = at
-        self._columns = {"names": names, "effective": effective, "chains": chains, "owners": owners}
-
-    @cached_property
-    def names(self) -> pa.Array:
-        return self._columns["names"].take(self._at)
-
-    @cached_property
-    def effective(self) -> pa.Array:
-        return self._columns["effective"].take(self._at)
-
-    @cached_property
-    def chains(self) -> pa.Array:
-        return self._columns["chains"].take(self._at)
-
-    @cached_property
-    def owners(self) -> pa.Array:
-        return self._columns["owners"].take(self._at)

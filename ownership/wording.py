@@ -2,7 +2,7 @@
 
 A verdict's explanation is made of the sentences below. Each is a :class:`Template`
 with named slots: the verdict made one by one (:mod:`ownership.explanation`) fills the
-slots with strings; the writer by columns (:mod:`ownership.verdict_json`) fills them
+slots with strings; the writer by columns (:mod:`ownership.explanation_columns`) fills them
 with columns of strings, piece by piece, so both write the same words.
 
 >>> CLEAR.fill(name="B", rule_when="ofac-50 on 2024-01-01")

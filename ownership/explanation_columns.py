@@ -1,0 +1,205 @@
+"""The explanations of a batch of verdict rows, filled by columns.
+
+``Explainer.explain`` fills a template per row; here the same templates
+(:mod:`ownership.wording`) are filled a status at a time with Arrow string kernels, from
+columns worked out once per analysis. :class:`ExplanationColumns` is a part of the
+writer by columns (:class:`ownership.verdict_json` ``_Lines``), which sets the columns
+it declares.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._re2 import PYTHON_SPACE
+from .arrow_text import TEXT, cat, fill, strings
+from .rules.base import Aggregation
+from .verdict import STATUS_CODES, Status
+from .wording import (
+    BASIS_CONTROL,
+    BASIS_HELD,
+    BASIS_ONE_PERSON,
+    CHAIN,
+    CLEAR,
+    COVERED,
+    COVERED_THROUGH_ALL_PATHS,
+    EXPOSED,
+    EXPOSED_SHARES,
+    LOOK_THROUGH,
+    OWNERS_THAT_COUNT,
+)
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
+    from .owner_columns import OwnerColumns
+
+__all__ = ["ExplanationColumns"]
+
+#: ``wording.DOUBLE_STOP`` after a word character, for RE2: Python's ``\w`` and ``\s``
+#: are Unicode-wide, RE2's are ASCII.
+_DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{PYTHON_SPACE}]|$)"
+_NOTHING = pa.scalar("", TEXT)
+
+
+class ExplanationColumns:
+    """Explanations by columns, from the columns the writer sets (declared here)."""
+
+    analysis: Analysis
+    names: pa.Array
+    effective_text: pa.Array
+    tails: pa.Array
+    by_row: np.ndarray
+    nearest: np.ndarray
+    legal_low_text: pa.Array
+    meets: np.ndarray
+    owners: OwnerColumns
+    owner_of: np.ndarray | None
+    stop_after_word: np.ndarray
+    any_double_stop: bool
+
+    def _explanations(
+        self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
+    ) -> pa.Array:
+        """The explanation of every row not written row by row: the templates
+        ``Explainer.explain`` fills, filled by columns, status by status."""
+        rule_when = self.analysis.rule_when
+        start, size = int(span[0]), span.size  # a run of rows: columns are sliced
+        names = self.names.slice(start, size)
+        effective = self.effective_text.slice(start, size)
+        parts: list[pa.Array] = []
+        picks: list[np.ndarray] = []
+        for status in (Status.clear, Status.covered, Status.exposed):
+            local = np.flatnonzero((codes == STATUS_CODES.index(status)) & ~self.by_row[span])
+            picks.append(local)
+            rows = _Rows(span[local], pa.array(local), names, effective, chain_names, owner_text)
+            if status is Status.clear:
+                parts.append(fill(CLEAR, name=rows.names, rule_when=rule_when))
+            elif status is Status.covered:
+                parts.append(self._covered(rows))
+            else:
+                parts.append(self._exposed(rows))
+        by_row = np.flatnonzero(self.by_row[span])
+        picks.append(by_row)
+        parts.append(strings([""] * by_row.size))
+        order = np.concatenate(picks)
+        where = np.empty(span.size, dtype=np.int64)
+        where[order] = np.arange(span.size)
+        text = pa.concat_arrays(parts).take(pa.array(where))
+        return self._single_stops(cat(text, self.tails.slice(start, size)))
+
+    def _covered(self, rows: _Rows) -> pa.Array:
+        """The explanations of covered rows: basis, owners, chain, look-through share."""
+        a = self.analysis
+        rule_when, threshold = a.rule_when, a.threshold_text
+        if a.rule.aggregation is Aggregation.look_through:
+            return fill(
+                COVERED_THROUGH_ALL_PATHS,
+                name=rows.names,
+                rule_when=rule_when,
+                effective=rows.effective,
+                threshold=threshold,
+            )
+        positions = rows.positions
+        held = self.legal_low_text.take(pa.array(positions))
+        by_control = self.owners.via_control[positions] & ~self.meets[positions]
+        basis = pc.if_else(
+            pa.array(by_control),
+            pa.scalar(BASIS_CONTROL.fill(), TEXT),
+            fill(BASIS_HELD, held=held, threshold=threshold),
+        )
+        if self.owner_of is not None:
+            person = self.names.take(pa.array(self.owner_of[positions]))
+            basis = fill(BASIS_ONE_PERSON, person=person, held=held, threshold=threshold)
+        # the chain ends with the entity itself: after "Ltd." the sentence's own stop is
+        # dropped here, as wording.single_stops would, so the text needs no regex pass
+        chain = fill(CHAIN, chain=rows.chains)
+        chain = pc.if_else(
+            pa.array(self.stop_after_word[positions]), pc.utf8_slice_codeunits(chain, 0, -1), chain
+        )
+        chain_sentence = pc.if_else(pc.equal(rows.chains, ""), _NOTHING, cat(" ", chain))
+        covered = fill(
+            COVERED, name=rows.names, rule_when=rule_when, basis=basis, owners=rows.owners
+        )
+        look_through = fill(LOOK_THROUGH, effective=rows.effective)
+        return cat(covered, chain_sentence, " ", look_through)
+
+    def _exposed(self, rows: _Rows) -> pa.Array:
+        """The explanations of exposed rows: chain, nearest listed, shares, owners."""
+        a = self.analysis
+        lead = self.nearest[rows.positions]
+        nearest = pc.utf8_rtrim(self.names.take(pa.array(lead, mask=lead < 0)), ".")
+        nearest = pc.fill_null(nearest, pa.scalar("None", TEXT))
+        if a.rule.aggregation in (Aggregation.all, Aggregation.per_owner):
+            shares = fill(
+                EXPOSED_SHARES,
+                held=self.legal_low_text.take(pa.array(rows.positions)),
+                threshold=a.threshold_text,
+                effective=rows.effective,
+            )
+        else:
+            shares = fill(LOOK_THROUGH, effective=rows.effective)
+        owners_sentence = pc.if_else(
+            pc.equal(rows.owners, ""),
+            _NOTHING,
+            cat(" ", fill(OWNERS_THAT_COUNT, owners=rows.owners)),
+        )
+        exposed = fill(
+            EXPOSED,
+            name=rows.names,
+            rule_when=a.rule_when,
+            chain=rows.chains,
+            nearest=nearest,
+        )
+        return cat(exposed, " ", shares, owners_sentence)
+
+    def _single_stops(self, text: pa.Array) -> pa.Array:
+        """``text`` with a stop after a name ending in one written once, as
+        ``wording.single_stops`` does."""
+        if not self.any_double_stop:
+            return text
+        doubled = pc.match_substring(text, "..")
+        if not pc.any(doubled).as_py():
+            return text
+        rows = pc.indices_nonzero(doubled)
+        fixed = pc.replace_substring_regex(text.take(rows), _DOUBLE_STOP_AFTER_WORD, r"\1.\2")
+        return pc.replace_with_mask(text, doubled, fixed)
+
+
+class _Rows:
+    """The rows of one status in a batch, and their columns: ``positions`` in the
+    dataset, and the batch's names, look-through texts, chains and owners taken at them
+    (each on first use)."""
+
+    def __init__(
+        self,
+        positions: np.ndarray,
+        at: pa.Array,
+        names: pa.Array,
+        effective: pa.Array,
+        chains: pa.Array,
+        owners: pa.Array,
+    ) -> None:
+        self.positions = positions
+        self._at = at
+        self._columns = {"names": names, "effective": effective, "chains": chains, "owners": owners}
+
+    @cached_property
+    def names(self) -> pa.Array:
+        return self._columns["names"].take(self._at)
+
+    @cached_property
+    def effective(self) -> pa.Array:
+        return self._columns["effective"].take(self._at)
+
+    @cached_property
+    def chains(self) -> pa.Array:
+        return self._columns["chains"].take(self._at)
+
+    @cached_property
+    def owners(self) -> pa.Array:
+        return self._columns["owners"].take(self._at)
