@@ -10,44 +10,14 @@ Example:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import json
 import os
 import statistics
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-import psutil
-
-
-def run(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak resident bytes of ``command``, its output thrown away."""
-    started = time.perf_counter()
-    with open(os.devnull, "wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE)
-        peak = 0
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            watched = psutil.Process(process.pid)
-            while not done.is_set():
-                with contextlib.suppress(psutil.Error):
-                    peak = max(peak, watched.memory_info().rss)
-                time.sleep(0.05)
-
-        watcher = threading.Thread(target=sample, daemon=True)
-        watcher.start()
-        _, errors = process.communicate()
-        done.set()
-        watcher.join()
-    if process.returncode:
-        raise SystemExit(f"{' '.join(command)} failed:\n{errors.decode()[-2000:]}")
-    return time.perf_counter() - started, peak
+from scale_engines import measure
 
 
 def main() -> None:
@@ -68,7 +38,8 @@ def main() -> None:
                 sys.executable, "-m", "ownership", "--no-cache", "analyze",
                 "--data", str(args.data), "--rule", args.rule, "--as-of", args.as_of,
                 "--format", fmt]  # fmt: skip
-            runs[fmt].append(run(command))
+            seconds, peak, _ = measure(command, dict(os.environ), discard_output=True)
+            runs[fmt].append((seconds, peak))
     results = {
         "data": str(args.data),
         "rule": args.rule,

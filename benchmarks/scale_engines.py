@@ -83,12 +83,15 @@ def _seed_filter(tables: Path, rule_name: str) -> str:
     return "list_id IN ({})".format(", ".join(f"'{lst}'" for lst in read) or "NULL")
 
 
-def measure(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall seconds, peak resident bytes of the process tree, and its output."""
+def measure(
+    command: list[str], env: dict[str, str], *, discard_output: bool = False
+) -> tuple[float, int, str]:
+    """Wall seconds, peak resident bytes of the process tree, and its output (with
+    ``discard_output``, standard output thrown away and only standard error kept)."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-    )
+    stdout = subprocess.DEVNULL if discard_output else subprocess.PIPE
+    stderr = subprocess.PIPE if discard_output else subprocess.STDOUT
+    process = subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True, env=env)
     peak = 0
     done = threading.Event()
 
@@ -105,7 +108,8 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
 
     watcher = threading.Thread(target=sample, daemon=True)
     watcher.start()
-    output, _ = process.communicate()
+    output, errors = process.communicate()
+    output = errors if discard_output else output
     done.set()
     watcher.join()
     seconds = time.perf_counter() - started
