@@ -13,17 +13,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import AmbiguousName, DataError, EntityNotFound, OwnershipError, Problem
-from .model import Arrangement, Dataset, Entity, Holding, Listing, Source
 
 if TYPE_CHECKING:
     from .analysis import Verdict
     from .facade import Analysis, analyze
     from .graph import OwnershipGraph, Reach
     from .io import export, import_sources, load, save
+    from .model import Arrangement, Dataset, Entity, Holding, Listing, Source
 
-#: Names imported when first used: the engine needs numpy and scipy, which the command
-#: line's help, and a process that sets numpy up first, should not pay for at import.
+#: Names imported when first used: the engine needs numpy and scipy, and the records
+#: pydantic, which the command line's help, and a process that sets numpy up first,
+#: should not pay for at import.
 _LATER = {
+    **dict.fromkeys(["Arrangement", "Dataset", "Entity", "Holding", "Listing", "Source"], ".model"),
     "Verdict": ".analysis",
     "Analysis": ".facade",
     "analyze": ".facade",
