@@ -90,13 +90,11 @@ def csv_cells(text: pa.Array) -> pa.Array:
     return cat(quote, body, quote)
 
 
-def csv_cell_parts(
-    text: pa.Array, *, controls: bool = True, quotes: bool = True
-) -> tuple[pa.Array | str, pa.Array]:
+def csv_cell_parts(text: pa.Array, *, plain: bool = False) -> tuple[pa.Array | str, pa.Array]:
     """:func:`csv_cells` as (quote, body), the cell being quote + body + quote, so a
-    caller joining a line copies the text once. ``controls`` or ``quotes`` False: the
-    caller knows no string holds a control character, or a double quote."""
-    if controls:
+    caller joining a line copies the text once. ``plain``: the caller knows no string
+    holds a control character or a double quote, so neither is looked for."""
+    if not plain:
         text = visible_texts(text)
     text = pc.fill_null(text, pa.scalar("", TEXT))
     formula = pc.match_substring_regex(text, _FORMULA_START_RE2)
@@ -105,7 +103,7 @@ def csv_cell_parts(
     wrap = pc.match_substring_regex(text, _CSV_QUOTED)
     if not pc.any(wrap).as_py():
         return "", text
-    if quotes:  # a string holding a quote is wrapped, so the others are left as they are
+    if not plain:  # a string holding a quote is wrapped, so the others are left as they are
         text = pc.replace_substring(text, '"', '""')
     return pc.if_else(wrap, pa.scalar('"', TEXT), pa.scalar("", TEXT)), text
 

@@ -446,8 +446,7 @@ class _Lines(ExplanationColumns):
                 "status": self.status_cells.take(pa.array(codes)),
                 "chain": self._id_list_cells(chain_offsets, chain),
             }
-            special = self.any_special
-            quote, body = csv_cell_parts(explanation, controls=special, quotes=special)
+            quote, body = csv_cell_parts(explanation, plain=not self.any_special)
         else:
             ids, missing = self.ids_json, "null"
             quote = json_strings if self.any_escape else quoted

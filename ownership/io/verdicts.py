@@ -76,15 +76,13 @@ def write_csv(
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for record in records:
-        writer.writerow([_cell(record.get(c)) for c in columns])
+        writer.writerow(_cells(record, columns))
 
 
 def csv_line(record: dict[str, Any], columns: list[str] | None = None) -> str:
     """One record as the line :func:`write_csv` writes for it."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(
-        [_cell(record.get(c)) for c in columns or CSV_COLUMNS]
-    )
+    csv.writer(out, lineterminator="\n").writerow(_cells(record, columns or CSV_COLUMNS))
     return out.getvalue()
 
 
@@ -94,13 +92,17 @@ def write_tsv(records: Iterable[dict[str, Any]], out: TextIO, columns: list[str]
     quoting, so ``cut -f`` works)."""
     out.write("\t".join(columns) + "\n")
     for record in records:
-        cells = ("" if (v := _cell(record.get(c))) is None else str(v) for c in columns)
+        cells = ("" if value is None else str(value) for value in _cells(record, columns))
         out.write(
             "\t".join(
                 " ".join(cell.split("\t")).replace("\n", " ").replace("\r", " ") for cell in cells
             )
             + "\n"
         )
+
+
+def _cells(record: dict[str, Any], columns: list[str]) -> list[Any]:
+    return [_cell(record.get(c)) for c in columns]
 
 
 def _cell(value: Any) -> Any:
