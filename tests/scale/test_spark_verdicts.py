@@ -209,7 +209,7 @@ def test_spark_refuses_rows_that_are_not_csv_of_the_headers_width(
 
 
 def _hub_folder(folder, holdings=3000):
-    """A listed hub owning 60% of ``holdings`` entities, each owning half of one more,
+    """A listed hub owning 60% of ``holdings`` entities, each owning 40% or 50% of one more,
     and a short chain beside it: the hub's rows are one key of the rounds' join."""
     folder.mkdir()
     names = ["hub", *(f"h{i}" for i in range(holdings)), *(f"g{i}" for i in range(holdings))]
