@@ -219,20 +219,15 @@ def closed_rings(holdings: Sequence[Holding], name: Namer | None = None) -> list
     date: notes, not errors. Nobody ultimately owns such a ring; the analysis flags its
     members and gives them the least look-through solution (docs/rules.md convention 8).
     """
-    import networkx as nx
-
     by_owned = _certain_by_owned(holdings)
-    candidates = nx.DiGraph()
-    candidates.add_edges_from(
+    candidates = [
         (holdings[k].owner, owned)
         for owned, rows in by_owned.items()
         for k in rows
         if holdings[k].owner in by_owned
-    )
+    ]
     problems = []
-    for component in sorted(nx.strongly_connected_components(candidates), key=sorted):
-        if len(component) < 2:
-            continue
+    for component in _rings_among(candidates):
         rows = sorted(k for member in component for k in by_owned[member])
         items = [holdings[k] for k in rows]
         reported: set[frozenset[str]] = set()
@@ -264,8 +259,6 @@ def closed_rings(holdings: Sequence[Holding], name: Namer | None = None) -> list
 def _wholly_owned_rings(stakes: Iterable[Stake], members: set[str]) -> list[frozenset[str]]:
     """The rings among ``members`` owned 100% from inside: members held less than that by
     the others are dropped and the rings found again among the rest, until none is."""
-    import networkx as nx
-
     stakes = [s for s in stakes if s.share and s.owner in members and s.owned in members]
     alive = set(members)
     while True:
@@ -274,17 +267,36 @@ def _wholly_owned_rings(stakes: Iterable[Stake], members: set[str]) -> list[froz
             if s.owner in alive and s.owned in alive:
                 inside[s.owned] += s.low
         whole = {m for m in alive if inside[m] == 100}
-        graph = nx.DiGraph()
-        graph.add_edges_from(
-            (s.owner, s.owned) for s in stakes if s.owner in whole and s.owned in whole and s.low
+        rings = _rings_among(
+            [(s.owner, s.owned) for s in stakes if s.owner in whole and s.owned in whole and s.low]
         )
-        rings = [c for c in nx.strongly_connected_components(graph) if len(c) > 1]
         kept = set().union(*rings) if rings else set()
         if kept == alive:
             return sorted((frozenset(c) for c in rings), key=sorted)
         if not kept:
             return []
         alive = kept
+
+
+def _rings_among(links: list[tuple[str, str]]) -> list[set[str]]:
+    """The strongly connected components of more than one entity among the ``owner ->
+    owned`` links, each sorted by its sorted ids (array code: no graph library to load
+    when checking a file)."""
+    import numpy as np
+
+    from .propagate.arrays import strong_components
+
+    if not links:
+        return []
+    ids = sorted({entity for link in links for entity in link})
+    position = {entity: k for k, entity in enumerate(ids)}
+    src = np.array([position[owner] for owner, _ in links], dtype=np.int64)
+    dst = np.array([position[owned] for _, owned in links], dtype=np.int64)
+    count, labels = strong_components(len(ids), src, dst)
+    members: list[set[str]] = [set() for _ in range(count)]
+    for entity, label in zip(ids, labels.tolist(), strict=True):
+        members[label].add(entity)
+    return sorted((ring for ring in members if len(ring) > 1), key=sorted)
 
 
 def data_quality(dataset: Dataset, name: Namer | None = None) -> list[Problem]:

@@ -505,3 +505,41 @@ def test_analyze_table_shows_the_most_exposed_rows_first_and_says_how_many_more(
     assert statuses[0] == "exposed" and statuses == sorted(
         statuses, key=["exposed", "covered", "listed", "clear"].index
     )
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """``ownership analyze | head``: once the reader has gone, the command stops with the
+    status of a command ended by SIGPIPE and writes no error (it is not a bug)."""
+    import subprocess
+    import sys
+
+    from ownership.io import save
+    from ownership.model import Dataset, Entity
+
+    path = tmp_path / "many.yaml"  # megabytes written in several writes: more than a pipe holds
+    save(
+        Dataset(entities=[Entity(id=f"e{k}", name=f"Entity {k} Ltd") for k in range(20_000)]), path
+    )
+    command = [sys.executable, "-m", "ownership", "analyze", "--data", str(path), "-f", "jsonl"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert json.loads(process.stdout.readline())["id"] == "e0"
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        assert process.wait() == 141
+    assert errors == ""
+
+
+def test_a_command_writing_to_a_pipe_leaves_standard_error_empty() -> None:
+    """No progress bar, and no blank line in its place, when stderr is no terminal."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "ownership", "analyze", "-f", "jsonl"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.count("\n") == 18
+    assert done.stderr == ""

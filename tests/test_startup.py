@@ -38,3 +38,39 @@ def test_help_runs_without_loading_them() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "Usage" in done.stdout
     assert done.stdout.rsplit("LOADED", 1)[1].split() == []
+
+
+def _after_command(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``ownership ARGS`` through the console entry point in a fresh interpreter and
+    print, after its output, which of pandas and networkx it loaded."""
+    code = (
+        "import sys\n"
+        "from ownership.cli import main\n"
+        f"sys.argv = ['ownership', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', ' '.join(m for m in ('pandas', 'networkx') if m in sys.modules))"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
+def test_a_query_loads_neither_pandas_nor_networkx() -> None:
+    """pandas (no dependency, imported by pyarrow only to recognise pandas values) and the
+    graph library cost about 0.8 s of a small query's start; the check for rings and the
+    query need neither."""
+    pytest.importorskip("pandas")  # the finding only matters where pandas is installed
+    done = _after_command(["affiliates", "Inspur Group", "--format", "json"])
+    assert '"inspur-group"' in done.stdout
+    assert done.stdout.rsplit("LOADED", 1)[1].split() == []
+
+
+def test_the_command_line_runs_as_where_pandas_is_not_installed() -> None:
+    pytest.importorskip("pandas")
+    code = (
+        "import sys\n"
+        "from ownership.cli import main\n"
+        "sys.argv = ['ownership', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "try:\n    import pandas\nexcept ModuleNotFoundError as error:\n    print('REFUSED', error)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "REFUSED No module named 'pandas'" in done.stdout

@@ -26,8 +26,24 @@ from . import describe, queries, exchange, drawing, cache  # noqa: F401
 __all__ = ["app", "main"]
 
 
+class _WithoutPandas:
+    """An import finder that finds no pandas.
+
+    No command uses pandas, but pyarrow imports it (about half a second) the first time it
+    converts a value, only to learn whether the value is a pandas object, and other
+    libraries look for it the same way. pandas is no dependency of the package: with this
+    finder a command runs as it does where pandas is not installed (``pip install .``).
+    """
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
 def main() -> None:
     """Console entry point."""
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _WithoutPandas())
     try:
         app()
     except KeyboardInterrupt:

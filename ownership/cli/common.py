@@ -101,6 +101,20 @@ def _pass_through() -> tuple[type[BaseException], ...]:
 _PASS_THROUGH = _pass_through()
 
 
+def _reader_gone() -> typer.Exit:
+    """The program reading the output stopped (``ownership analyze | head``): stop quietly
+    with the status of a command ended by SIGPIPE, as ``cat`` or ``yes`` do. Standard
+    output is pointed at the null device, so flushing it on exit cannot fail again."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, ValueError):  # no file behind it: nothing to flush
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return typer.Exit(141)
+
+
 def user_errors(func: F) -> F:
     """Turn the library's errors into a message on stderr and exit code 2."""
 
@@ -116,6 +130,8 @@ def user_errors(func: F) -> F:
             raise fail(f"{exc.strerror}: {exc.filename}") from None
         except _PASS_THROUGH:
             raise
+        except BrokenPipeError:
+            raise _reader_gone() from None
         except MemoryError:
             raise fail("out of memory; the input is too large for this machine", 3) from None
         except Exception as exc:
@@ -331,15 +347,24 @@ class progress:
     def __init__(self, description: str) -> None:
         self.description = description
 
-    def __enter__(self) -> _Ticker:
+    def __enter__(self) -> Callable[[int, int], None]:
+        console = new_console(stderr=True)
+        self._progress: Any = None
+        if not console.is_terminal:  # a bar there would leave a blank line per step
+            return _no_progress
         from rich.progress import Progress
 
-        self._progress = Progress(console=new_console(stderr=True), transient=True)
+        self._progress = Progress(console=console, transient=True)
         self._progress.__enter__()
         return _Ticker(self._progress, self.description)
 
     def __exit__(self, *exc: object) -> None:
-        self._progress.__exit__(*exc)  # type: ignore[arg-type]
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+
+def _no_progress(done: int, total: int) -> None:
+    """Progress told to nobody."""
 
 
 def rows_shown(limit: int, total: int) -> int:

@@ -13,6 +13,7 @@ __all__ = [
     "order_of_distinct",
     "run_starts",
     "stable_order",
+    "strong_components",
 ]
 
 IntArray = NDArray[np.int64]
@@ -31,6 +32,17 @@ def stable_order(keys: IntArray, count: int) -> IntArray:
         (np.arange(m, dtype=np.int64), keys, np.array([0, m])), shape=(1, max(count, 1))
     )
     return np.asarray(row.tocsc().data, dtype=np.int64)
+
+
+def strong_components(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArray]:
+    """The strongly connected components of the links ``src -> dst`` among ``n`` nodes:
+    their count and each node's label."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    graph = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
+    count, labels = connected_components(graph, directed=True, connection="strong")
+    return int(count), np.asarray(labels, dtype=np.int64)
 
 
 def run_starts(values: IntArray) -> IntArray:
