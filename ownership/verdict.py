@@ -9,11 +9,13 @@ columns, JSON lines, CSV) follows :data:`VERDICT_FIELDS`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from .errors import UsageError
 from .model import Listing
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "Flag",
     "Status",
     "Verdict",
+    "chosen_fields",
     "listing_dict",
 ]
 
@@ -94,6 +97,27 @@ OWNER_FIELDS = (
 )
 #: Fields holding records of their own, which a CSV row leaves to the JSON outputs.
 NESTED_FIELDS = ("owners", "listings")
+
+
+def chosen_fields(fields: Sequence[str] | None, *, csv: bool = False) -> tuple[str, ...]:
+    """The fields a verdict writer writes, in order: every one (in CSV, less
+    :data:`NESTED_FIELDS`) when ``fields`` is None, else those given, each a known field
+    given once. A pipeline that needs a few fields asks for them; the others, the
+    explanation above all, are then neither worked out nor written."""
+    every = tuple(f for f in VERDICT_FIELDS if not (csv and f in NESTED_FIELDS))
+    if fields is None:
+        return every
+    chosen = tuple(f.strip() for f in fields if f.strip())
+    unknown = [f for f in chosen if f not in every]
+    if unknown or not chosen:
+        kind = "a CSV column" if csv and set(unknown) & set(NESTED_FIELDS) else "a field"
+        what = f"{unknown[0]!r} is not {kind}" if unknown else "no field given"
+        raise UsageError(f"--fields: {what}; choose from {','.join(every)}")
+    twice = sorted({f for f in chosen if chosen.count(f) > 1})
+    if twice:
+        raise UsageError(f"--fields: {twice[0]!r} is given twice; give each field once")
+    return chosen
+
 
 #: The integer each status is stored as in arrays (an analysis's, a cache entry's): its
 #: position here. Stored entries depend on this order (the cache's version covers it).

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -49,11 +49,11 @@ from .chain_walks import Chains
 from .explanation_columns import ExplanationColumns
 from .io.cells import CONTROL_CHARACTER
 from .io.jsontext import encode_exact
-from .io.verdicts import CSV_COLUMNS, csv_line
+from .io.verdicts import csv_line
 from .owner_columns import OwnerColumns
 from .propagate import concatenated_ranges
 from .rules.base import Aggregation
-from .verdict import LISTED_SHOWN, STATUS_CODES, VERDICT_FIELDS, Flag, Status
+from .verdict import LISTED_SHOWN, STATUS_CODES, Flag, Status, chosen_fields
 from .verdict_records import RowMaker, listings_read
 from .wording import (
     DOUBLE_STOP,
@@ -87,22 +87,26 @@ def write_verdict_lines(
     progress: Callable[[int, int], None] | None = None,
     batch: int = BATCH,
     threads: int = THREADS,
+    fields: Sequence[str] | None = None,
 ) -> None:
     """Write one JSON object per entity, in dataset order, as UTF-8 to ``out``: a line
     each (JSON lines), or with ``array`` a JSON array as ``io.verdicts.write_json`` writes.
+    ``fields``: only these of :data:`~ownership.verdict.VERDICT_FIELDS`, in this order
+    (:func:`~ownership.verdict.chosen_fields`); a field not asked for is not worked out.
 
     The Python part of each batch runs here, in order; its Arrow part runs on ``threads``
     worker threads while the next batch is prepared.
     """
+    chosen = chosen_fields(fields, csv=False)
     n = analysis.compiled.n
     if analysis.compiled.low.dtype == object:
         # shares with more decimal places than int64 holds exactly: row by row, in Python
-        _write_rows(analysis, out, array=array, progress=progress)
+        _write_rows(analysis, out, array=array, progress=progress, fields=chosen)
         return
     end = ",\n  " if array else "\n"
     if array:
         out.write(b"[\n  " if n else b"[")
-    _write_batches(analysis, out, end, False, progress, batch, threads, trim=array)
+    _write_batches(analysis, out, end, False, progress, batch, threads, trim=array, fields=chosen)
     if array:
         out.write(b"\n]\n")
 
@@ -114,15 +118,17 @@ def write_verdict_csv(
     progress: Callable[[int, int], None] | None = None,
     batch: int = BATCH,
     threads: int = THREADS,
+    fields: Sequence[str] | None = None,
 ) -> None:
-    """Write the verdict CSV (``io.verdicts.CSV_COLUMNS``, a header and a line per
-    entity in dataset order) as UTF-8 to ``out``, as :func:`write_verdict_lines` writes
-    JSON lines."""
+    """Write the verdict CSV (``io.verdicts.CSV_COLUMNS``, or the ``fields`` chosen of
+    them, a header and a line per entity in dataset order) as UTF-8 to ``out``, as
+    :func:`write_verdict_lines` writes JSON lines."""
+    chosen = chosen_fields(fields, csv=True)
     if analysis.compiled.low.dtype == object:
-        _write_rows(analysis, out, array=False, progress=progress, csv=True)
+        _write_rows(analysis, out, array=False, progress=progress, csv=True, fields=chosen)
         return
-    out.write((",".join(CSV_COLUMNS) + "\n").encode())
-    _write_batches(analysis, out, "\n", True, progress, batch, threads, trim=False)
+    out.write((",".join(chosen) + "\n").encode())
+    _write_batches(analysis, out, "\n", True, progress, batch, threads, trim=False, fields=chosen)
 
 
 def _write_batches(
@@ -135,6 +141,7 @@ def _write_batches(
     threads: int,
     *,
     trim: bool,
+    fields: tuple[str, ...],
 ) -> None:
     """Every row's line, a batch at a time; with ``trim``, the last ``end`` left out."""
     n = analysis.compiled.n
@@ -145,7 +152,7 @@ def _write_batches(
         _write_segments(out, text, rows, trim=len(end) if trim and last else 0)
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        lines = _Lines(analysis, end, pool, csv=csv)
+        lines = _Lines(analysis, end, pool, csv=csv, fields=fields)
         for start in range(0, n, batch):
             if progress is not None:
                 progress(start, n)
@@ -167,6 +174,7 @@ def _write_rows(
     array: bool,
     progress: Callable[[int, int], None] | None,
     csv: bool = False,
+    fields: tuple[str, ...],
 ) -> None:
     """:func:`write_verdict_lines` (or with ``csv``, :func:`write_verdict_csv`) one
     ``RowMaker`` row at a time."""
@@ -174,9 +182,13 @@ def _write_rows(
     from .verdict_records import verdict_rows
 
     text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)
-    writer = write_csv if csv else write_json if array else write_jsonl
+    rows = verdict_rows(analysis, progress=progress)
     try:
-        writer(verdict_rows(analysis, progress=progress), text)
+        if csv:
+            write_csv(rows, text, list(fields))
+        else:
+            writer = write_json if array else write_jsonl
+            writer(({field: row[field] for field in fields} for row in rows), text)
         text.flush()
     finally:
         text.detach()
@@ -210,12 +222,27 @@ def _write_segments(
 class _Lines(ExplanationColumns):
     """The columns worked out once per analysis, and the lines of any batch of rows."""
 
-    def __init__(self, analysis: Analysis, end: str, pool: Executor, *, csv: bool = False) -> None:
+    def __init__(
+        self,
+        analysis: Analysis,
+        end: str,
+        pool: Executor,
+        *,
+        csv: bool = False,
+        fields: tuple[str, ...] | None = None,
+    ) -> None:
         """Work out the columns; those made by Arrow alone go to ``pool`` while the rest
-        are made here. ``csv``: lines of CSV cells instead of JSON objects."""
+        are made here. ``csv``: lines of CSV cells instead of JSON objects; ``fields``:
+        the fields of each line (:func:`~ownership.verdict.chosen_fields`)."""
         self.analysis = a = analysis
         self.end = end
         self.csv = csv
+        self.fields = chosen_fields(fields, csv=csv)
+        wants = set(self.fields)
+        self.wants_explanation = "explanation" in wants
+        self.wants_owners = "owners" in wants or self.wants_explanation
+        self.wants_chain = bool(wants & {"chain", "chain_via"}) or self.wants_explanation
+        self.wants_ancestors = bool(wants & {"listed_ancestors", "listed_ancestors_total"})
         c = a.compiled
         n = c.n
         submit = pool.submit
@@ -240,10 +267,10 @@ class _Lines(ExplanationColumns):
         self.effective = np.asarray(a.effective * 100, dtype=np.float64)
         effective = submit(self._effective_columns)
         chains = submit(self._chain_pointers)
-        owners = submit(OwnerColumns, a, self.codes)
+        owners = submit(OwnerColumns, a, self.codes) if self.wants_owners else None
         nearest = a.reach.nearest_seed
         self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
-        self.ancestry = a.ancestry if a.reach.reached.any() else None
+        self.ancestry = a.ancestry if a.reach.reached.any() and self.wants_ancestors else None
         if self.ancestry is not None:
             self.ancestry.fill()  # every set is asked for
         listings = listings_read(a)
@@ -269,7 +296,8 @@ class _Lines(ExplanationColumns):
         self.rows = RowMaker(a, by_row, listings, bounds)
         for job in (texts, effective, chains):
             job.result()
-        self.owners = owners.result()
+        if owners is not None:
+            self.owners = owners.result()
         # explanations are pieced from names, fixed texts and these; unless one of them
         # has a double stop or a character JSON escapes, the whole text needs no pass
         fixed_texts = [a.rule_when, a.threshold_text]
@@ -393,7 +421,9 @@ class _Lines(ExplanationColumns):
         span = np.arange(start, end)
         ancestor_texts, pick = self._ancestors(span, self.codes[start:end])
         by_row = np.flatnonzero(self.by_row[start:end])
-        ancestors: list[tuple[str, ...] | None] = [None] * by_row.size
+        # (not asked for: none looked up for the rows made one by one either)
+        unknown: tuple[str, ...] | None = None if self.wants_ancestors else ()
+        ancestors: list[tuple[str, ...] | None] = [unknown] * by_row.size
         if self.ancestry is not None and by_row.size:
             listed_rows = span[by_row]
             known = np.flatnonzero(self.analysis.reach.reached[listed_rows])
@@ -407,7 +437,9 @@ class _Lines(ExplanationColumns):
         return ancestor_texts, pick, rows
 
     def _line(self, row: dict[str, object]) -> str:
-        return csv_line(row) if self.csv else encode_exact(row) + self.end
+        if self.csv:
+            return csv_line(row, list(self.fields))
+        return encode_exact({field: row[field] for field in self.fields}) + self.end
 
     def assemble(
         self,
@@ -419,65 +451,81 @@ class _Lines(ExplanationColumns):
     ) -> tuple[pa.Array, list[tuple[int, str]]]:
         """The lines of a batch, by Arrow kernels; ``rows`` pass through to the writer."""
         at = pa.array(pick)
-        ancestors = strings([text for text, _ in ancestor_texts]).take(at)
-        ancestors_total = strings([total for _, total in ancestor_texts]).take(at)
         span = np.arange(start, end)
         codes = self.codes[start:end]
-        chain_offsets, chain_values, cut = self.chains.lists(span)
-        chain = pa.array(chain_values)
-        chain_names = lists(chain_offsets, self.names.take(chain), " -> ")
-        via = np.full(span.size, -1, dtype=np.int64)
-        via[cut] = chain_values[chain_offsets[:-1][cut]]
-        if cut.any():
-            chain_names = pc.if_else(pa.array(cut), cat("… -> ", chain_names), chain_names)
-        owner_offsets, part = self.owners.of_span(start, end)
-        owner_json, owner_text = self.owners.texts(
-            part, self.ids_json, self.names_json, self.names, self.status_json, json=not self.csv
-        )
-        owner_text = lists(owner_offsets, owner_text, ", ")
-        nearest = self.nearest[start:end]
         size = end - start
-        explanation = self._explanations(span, codes, chain_names, owner_text)
+        fields: dict[str, pa.Array | str] = {}
+        if self.wants_ancestors:
+            fields["listed_ancestors"] = strings([text for text, _ in ancestor_texts]).take(at)
+            fields["listed_ancestors_total"] = strings([t for _, t in ancestor_texts]).take(at)
+        ids, missing = (self.id_cells, "") if self.csv else (self.ids_json, "null")
+        if self.wants_chain:
+            chain_offsets, chain_values, cut = self.chains.lists(span)
+            chain = pa.array(chain_values)
+            via = np.full(span.size, -1, dtype=np.int64)
+            via[cut] = chain_values[chain_offsets[:-1][cut]]
+            fields["chain_via"] = pc.fill_null(ids.take(pa.array(via, mask=via < 0)), missing)
+            fields["chain"] = (
+                self._id_list_cells(chain_offsets, chain)
+                if self.csv
+                else json_lists(chain_offsets, ids.take(chain))
+            )
+        if self.wants_owners:
+            owner_offsets, part = self.owners.of_span(start, end)
+            owner_json, owner_text = self.owners.texts(
+                part, self.ids_json, self.names_json, self.names, self.status_json,
+                json=not self.csv,
+            )  # fmt: skip
+            if not self.csv:
+                fields["owners"] = json_lists(owner_offsets, owner_json)
+        quote: Callable[[pa.Array], pa.Array] | str = ""
+        body: pa.Array | str = ""
+        if self.wants_explanation:
+            chain_names = lists(chain_offsets, self.names.take(chain), " -> ")
+            if cut.any():
+                chain_names = pc.if_else(pa.array(cut), cat("… -> ", chain_names), chain_names)
+            owner_text = lists(owner_offsets, owner_text, ", ")
+            explanation = self._explanations(span, codes, chain_names, owner_text)
+            if self.csv:
+                quote, body = csv_cell_parts(explanation, plain=not self.any_special)
+            else:
+                fields["explanation"] = (json_strings if self.any_escape else quoted)(explanation)
+        nearest = self.nearest[start:end]
         if self.csv:
-            ids, missing = self.id_cells, ""
-            own = {
+            fields |= {
                 "id": ids.slice(start, size),
                 "name": self.name_cells.slice(start, size),
                 "status": self.status_cells.take(pa.array(codes)),
-                "chain": self._id_list_cells(chain_offsets, chain),
             }
-            quote, body = csv_cell_parts(explanation, plain=not self.any_special)
         else:
-            ids, missing = self.ids_json, "null"
-            quote = json_strings if self.any_escape else quoted
-            own = {
+            fields |= {
                 "id": ids.slice(start, size),
                 "name": self.names_json.slice(start, size),
                 "status": self.status_json.take(pa.array(codes)),
-                "chain": json_lists(chain_offsets, ids.take(chain)),
-                "owners": json_lists(owner_offsets, owner_json),
-                "explanation": quote(explanation),
             }
-        fields = {
-            **own,
+        fields |= {
             "country": self.country_texts.slice(start, size),
             "flags": self.flag_texts.slice(start, size),
             **self.fixed,
             "effective_percent": self.effective_json.slice(start, size),
             "legal_percent": self.legal_low_json.slice(start, size),
             "legal_percent_max": self.legal_high_json.slice(start, size),
-            "listed_ancestors": ancestors,
-            "listed_ancestors_total": ancestors_total,
             "nearest_listed": pc.fill_null(ids.take(pa.array(nearest, mask=nearest < 0)), missing),
-            "chain_via": pc.fill_null(ids.take(pa.array(via, mask=via < 0)), missing),
         }
         if self.csv:  # the explanation is wrapped as the line is joined
             pieces: list[pa.Array | str] = []
-            for column in CSV_COLUMNS:
+            for column in self.fields:
                 cell = [quote, body, quote] if column == "explanation" else [fields[column]]
                 pieces += [*cell, ","]
-            return cat(*pieces[:-1], self.end), rows
-        return cat(*json_object(fields, VERDICT_FIELDS), self.end), rows
+            text = cat(*pieces[:-1], self.end)
+            if len(self.fields) == 1 and isinstance(text, pa.Array):
+                # one empty cell is written "" (as the csv module does), not an empty line
+                text = pc.if_else(pc.equal(text, self.end), '""' + self.end, text)
+        else:
+            chosen = {field: fields[field] for field in self.fields}
+            text = cat(*json_object(chosen, self.fields), self.end)
+        # fields with one value for every row alone make one text: the same on every line
+        return (text if isinstance(text, pa.Array) else pa.repeat(text, size)), rows
 
     def _id_list_cells(self, offsets: np.ndarray, positions: pa.Array) -> pa.Array:
         """Per row, the ids at ``positions`` between consecutive offsets as one CSV cell."""

@@ -30,3 +30,28 @@ def test_the_python_api_example_runs_and_prints_what_its_comments_say(
     lower = names["ownership"].analyze(names["ds"], rule=names["lower"], as_of="2025-10-01")
     header = lower.header()
     assert header.startswith("Rule ofac-50, threshold changed to >= 40% ")
+
+
+def test_every_dotted_name_the_docs_give_exists() -> None:
+    """A name such as `ownership.verdict.VERDICT_FIELDS` in the README or docs is a claim
+    that a reader can import it."""
+    import importlib
+
+    texts = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    names = {
+        name
+        for path in texts
+        for name in re.findall(r"`(ownership(?:\.\w+)+)", path.read_text(encoding="utf-8"))
+    }
+    assert "ownership.verdict.VERDICT_FIELDS" in names
+    for name in sorted(names):
+        parts = name.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                found: Any = importlib.import_module(".".join(parts[:cut]))
+            except ImportError:
+                continue
+            for attribute in parts[cut:]:
+                assert hasattr(found, attribute), name
+                found = getattr(found, attribute)
+            break
