@@ -248,6 +248,10 @@ def _cross_record_checks(dataset: Dataset, columns: Columns) -> None:
             raise Decline("stakes that cannot all be true")
 
 
+#: The key under which a cached folder keeps :func:`_ring_candidates`.
+RING_CANDIDATES = "ring-candidates"
+
+
 def closed_ring_notes(dataset: Dataset) -> list[Any]:
     """:func:`ownership.checks.closed_rings` of a dataset read by columns, looking only at
     the records of entities that could be on a closed ring (:func:`_ring_candidates`)."""
@@ -256,7 +260,15 @@ def closed_ring_notes(dataset: Dataset) -> list[Any]:
     from ..columns import columns_of
 
     columns = columns_of(dataset)
-    rows = _rows_into(columns, _ring_candidates(columns))
+    store = derived(dataset).store  # a cached folder keeps them: 0.7 s at 1M entities
+    stored = store.get(RING_CANDIDATES) if store is not None else None
+    if stored is not None:
+        candidates = np.asarray(stored["positions"], dtype=np.int64)
+    else:
+        candidates = _ring_candidates(columns)
+        if store is not None:
+            store.put(RING_CANDIDATES, {"positions": candidates})
+    rows = _rows_into(columns, candidates)
     if not rows.size:
         return []
     found = closed_rings([dataset.holdings[int(k)] for k in rows])
