@@ -453,7 +453,10 @@ def _direct(analysis: Analysis, owner: str | None, owned: str) -> tuple[str | No
     bound as the rules read it (alternative figures, stakes in conflict: ownership.stakes)."""
     if owner is None:
         return None, None
-    found = [h for h in analysis.holdings_into(owned) if h.owner == owner]
+    columns = analysis.columns
+    rows = analysis.holding_rows_into(columns.index[owned])
+    rows = rows[columns.holdings.owner[rows] == columns.index[owner]]  # records made of these
+    found = [analysis.dataset.holdings[int(k)] for k in rows]
     if not found:
         return None, None
     c = analysis.compiled
