@@ -52,7 +52,13 @@ class ExplanationColumns:
     analysis: Analysis
     names: pa.Array
     effective_text: pa.Array
-    tails: pa.Array
+    #: the closing sentences of each row: one of ``tail_choices`` by ``flag_kind``, but
+    #: for the rows ``filled_rows``, whose sentences carry a share of their own
+    #: (``filled_tails``); taken a batch at a time, never for every row at once
+    flag_kind: np.ndarray
+    tail_choices: pa.Array
+    filled_rows: np.ndarray
+    filled_tails: pa.Array
     by_row: np.ndarray
     nearest: np.ndarray
     legal_low_text: pa.Array
@@ -90,7 +96,19 @@ class ExplanationColumns:
         where = np.empty(span.size, dtype=np.int64)
         where[order] = np.arange(span.size)
         text = pa.concat_arrays(parts).take(pa.array(where))
-        return self._single_stops(cat(text, self.tails.slice(start, size)))
+        return self._single_stops(cat(text, self.tails_of(start, size)))
+
+    def tails_of(self, start: int, size: int) -> pa.Array:
+        """The closing sentences of the rows ``start`` to ``start + size``."""
+        tails = self.tail_choices.take(pa.array(self.flag_kind[start : start + size]))
+        low, high = np.searchsorted(self.filled_rows, [start, start + size]).tolist()
+        if high > low:
+            mask = np.zeros(size, dtype=bool)
+            mask[self.filled_rows[low:high] - start] = True
+            tails = pc.replace_with_mask(
+                tails, pa.array(mask), self.filled_tails.slice(low, high - low)
+            )
+        return tails
 
     def _covered(self, rows: _Rows) -> pa.Array:
         """The explanations of covered rows: basis, owners, chain, look-through share."""

@@ -219,6 +219,11 @@ def _write_segments(
 # ---------------------------------------------------------------------- the lines
 
 
+def _matches(texts: pa.Array, pattern: str) -> bool:
+    """Whether any of ``texts`` matches the RE2 ``pattern``."""
+    return bool(pc.any(pc.match_substring_regex(texts, pattern)).as_py())
+
+
 class _Lines(ExplanationColumns):
     """The columns worked out once per analysis, and the lines of any batch of rows."""
 
@@ -303,12 +308,12 @@ class _Lines(ExplanationColumns):
         fixed_texts = [a.rule_when, a.threshold_text]
         self.any_double_stop = (
             self.names_double_stop
-            or pc.any(pc.match_substring_regex(self.tails, _DOUBLE_STOP_RE2)).as_py()
+            or any(_matches(tails, _DOUBLE_STOP_RE2) for tails in self._every_tail())
             or any(DOUBLE_STOP.search(t) or t.endswith(".") for t in fixed_texts)
         )
         self.any_escape = (
             not self.names_plain
-            or pc.any(pc.match_substring_regex(self.tails, JSON_SPECIAL)).as_py()
+            or any(_matches(tails, JSON_SPECIAL) for tails in self._every_tail())
             or any(_JSON_SPECIAL_IN.search(t) for t in fixed_texts)
         )
         if csv:  # and unless one holds a control character or a quote, nor does the CSV cell
@@ -392,10 +397,11 @@ class _Lines(ExplanationColumns):
                 tails.append("".join(" " + x for x in sentences))
             kinds.append(k)
         kind[positions] = kinds
-        self.flag_texts = (csv_cells(strings(joined)) if self.csv else strings(texts)).take(
-            pa.array(kind)
-        )
-        self.tails = strings(tails).take(pa.array(kind))
+        self.flag_kind = kind
+        self.flag_choices = csv_cells(strings(joined)) if self.csv else strings(texts)
+        self.tail_choices = strings(tails)
+        self.filled_rows = np.zeros(0, dtype=np.int64)
+        self.filled_tails = strings([])
         #: the closing sentences' texts, the stand-in for a share (a number) left out
         self.distinct_tails = [t.replace(_POSSIBLE_HIGH, "") for t in tails]
         # the highest share a possibly covered, exposed entity could reach, in its sentence
@@ -406,10 +412,12 @@ class _Lines(ExplanationColumns):
             before, _, after = zip(*(t.partition(_POSSIBLE_HIGH) for t in tails), strict=True)
             at = pa.array(kind[rows])
             high = scaled_text(self.legal_high[rows], self.legal_scale)
-            text = cat(strings(before).take(at), high, strings(after).take(at))
-            mask = np.zeros(n, dtype=bool)
-            mask[rows] = True
-            self.tails = pc.replace_with_mask(self.tails, pa.array(mask), text)
+            self.filled_rows = rows
+            self.filled_tails = cat(strings(before).take(at), high, strings(after).take(at))
+
+    def _every_tail(self) -> tuple[pa.Array, pa.Array]:
+        """Every closing sentence a row may have (the stand-in for a share left out)."""
+        return strings(self.distinct_tails), self.filled_tails
 
     # -- one batch
     def prepare(
@@ -505,7 +513,7 @@ class _Lines(ExplanationColumns):
             }
         fields |= {
             "country": self.country_texts.slice(start, size),
-            "flags": self.flag_texts.slice(start, size),
+            "flags": self.flag_choices.take(pa.array(self.flag_kind[start:end])),
             **self.fixed,
             "effective_percent": self.effective_json.slice(start, size),
             "legal_percent": self.legal_low_json.slice(start, size),
