@@ -153,8 +153,20 @@ class SeedAncestry:
         masks = [0] * size
         for comp, bits in self.own.items():
             masks[comp] = bits
+        # many components have the same set (at 1M, 474,598 sets, 109,564 distinct): keep
+        # one integer for each distinct set, as each is finished (children come after
+        # all their parents), so the copies never pile up
+        kept: dict[int, int] = {}
+        current = -1
         for comp, above in zip(child.tolist(), parent.tolist(), strict=True):
+            if comp != current:
+                if current >= 0:
+                    masks[current] = kept.setdefault(masks[current], masks[current])
+                current = comp
             masks[comp] |= masks[above]
+        if current >= 0:
+            masks[current] = kept.setdefault(masks[current], masks[current])
+        del kept
         self.masks = masks
         # a set holds each parent's: it is a parent's when it has as many members
         count = np.fromiter(map(int.bit_count, masks), np.int64, size)
