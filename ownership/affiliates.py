@@ -16,7 +16,7 @@ look-through share in it (or its share in X, for parents) and red flags.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -48,6 +48,9 @@ NAMES_AT_ONCE = 20_000
 
 #: Queries of at least this many affiliates take their shares from the stored share order.
 STORED_ORDER_FROM = 20_000
+
+#: Affiliates made between two calls of a progress callback.
+PROGRESS_EVERY = 1_024
 
 #: Decimal places of a percent to which shares are compared when ordering.
 SHARE_PLACES = 9
@@ -171,6 +174,19 @@ class AffiliateReport(Tabular):
 
     def to_records(self) -> list[dict[str, Any]]:
         return [a.to_dict() for a in self.items]
+
+    def records(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The rows of :meth:`to_records`, made one at a time and not kept, telling
+        ``progress(done, total)`` on the way: a group of 200,000 is written as it is made."""
+        total = len(self.items)
+        for done, affiliate in enumerate(self.items.each()):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done, total)
+            yield affiliate.to_dict()
+        if progress is not None:
+            progress(total, total)
 
     def _table_caption(self) -> str:
         return f"{self.header} {self.summary()}."

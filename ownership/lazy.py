@@ -3,7 +3,7 @@ few of them are looked at."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TypeVar, overload
 
 T = TypeVar("T")
@@ -39,6 +39,13 @@ class MadeOnRead(Sequence[T]):
         if item is None:
             item = self._made[index] = self._make_at(index)
         return item
+
+    def each(self) -> Iterator[T]:
+        """Every item in order, made for the caller and not kept (those already made are
+        reused): going once through a million rows does not hold them all."""
+        for index in range(len(self)):
+            item = self._made.get(index)
+            yield self._make_at(index) if item is None else item
 
     @property
     def made(self) -> int:

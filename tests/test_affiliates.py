@@ -134,3 +134,23 @@ def test_direct_share_is_the_stake_the_rules_read() -> None:
     )
     (row,) = analyze(data, "ofac-50", "2024-01-01").affiliates("x")
     assert (row.direct_share, str(row.direct_percent)) == ("50%, 48%", "48")
+
+
+def test_records_stream_the_rows_with_progress_and_keep_none_of_them() -> None:
+    """``records`` (what the command writes) gives ``to_records``'s rows in order, tells
+    its progress up to the total, and leaves no affiliate kept: a group of 200,000 is
+    written as it is made."""
+    from itertools import pairwise
+
+    from ownership import affiliates as affiliates_module
+
+    ids = [f"n{k:04d}" for k in range(2_100)]
+    data = dataset(listed(ids[0]), *(owns(a, b, 60) for a, b in pairwise(ids)))
+    report = analyze(data, "ofac-50", "2025-01-01").affiliates(ids[0])
+    told: list[tuple[int, int]] = []
+    rows = list(report.records(lambda done, total: told.append((done, total))))
+    assert report.items.made == 0
+    assert rows == report.to_records() and len(rows) == 2_099
+    every = affiliates_module.PROGRESS_EVERY
+    assert told == [(k, 2_099) for k in range(0, 2_099, every)] + [(2_099, 2_099)]
+    assert [row["id"] for row in report.records()] == [row["id"] for row in rows]

@@ -319,10 +319,11 @@ def affiliates(
     if fmt is not Format.table:
         from ..io.verdicts import AFFILIATE_CSV_COLUMNS, write_csv
 
-        if fmt is Format.csv:
-            write_csv(report.to_records(), sys.stdout, AFFILIATE_CSV_COLUMNS)
-        else:
-            emit_records(report.to_records(), fmt)
+        with progress("writing affiliates") as tick:
+            if fmt is Format.csv:
+                write_csv(report.records(tick), sys.stdout, AFFILIATE_CSV_COLUMNS)
+            else:
+                emit_records(report.records(tick), fmt)
         return
     from ..render.grid import sized
     from ..render.text import affiliates_table, red_flag_lines, safe
