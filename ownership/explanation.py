@@ -240,19 +240,14 @@ class Explainer:
     def closed_rings(self) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """Per entity, the closed ring it is on (-1 for none), and each ring's members in
         dataset order; worked out once for every verdict that names its ring."""
-        from scipy import sparse
-        from scipy.sparse.csgraph import connected_components
+        from .propagate.arrays import strong_components
 
         c = self.analysis.compiled
         label = np.full(c.n, -1, dtype=np.int64)
         links = c.has_share & (c.low > 0) & c.closed_ring[c.src] & c.closed_ring[c.dst]
         if not links.any():
             return label, {}
-        graph = sparse.csr_matrix(
-            (np.ones(int(links.sum()), dtype=np.int8), (c.src[links], c.dst[links])),
-            shape=(c.n, c.n),
-        )
-        _, found = connected_components(graph, directed=True, connection="strong")
+        _, found = strong_components(c.n, c.src[links], c.dst[links])
         label[c.closed_ring] = found[c.closed_ring]
         members = np.flatnonzero(label >= 0)
         rings = {int(k): members[label[members] == k] for k in np.unique(label[members])}

@@ -281,8 +281,7 @@ def _ring_candidates(columns: Columns) -> np.ndarray:
     own it 100% between them (over all dates: a superset of any one date's). Cycles come
     from strongly connected components; members short of 100% from inside are dropped
     and the components found again, until nothing changes."""
-    from scipy import sparse
-    from scipy.sparse.csgraph import connected_components
+    from ..propagate.arrays import strong_components
 
     h = columns.holdings
     n = columns.n
@@ -299,10 +298,7 @@ def _ring_candidates(columns: Columns) -> np.ndarray:
         if not alive.any():
             return np.zeros(0, dtype=np.int64)
         inside = alive[src] & alive[dst]
-        graph = sparse.csr_matrix(
-            (np.ones(int(inside.sum()), dtype=np.int8), (src[inside], dst[inside])), shape=(n, n)
-        )
-        _, label = connected_components(graph, directed=True, connection="strong")
+        _, label = strong_components(n, src[inside], dst[inside])
         sizes = np.bincount(label, minlength=n)
         on_cycle = alive & (sizes[label] >= 2)
         if np.array_equal(on_cycle, alive):

@@ -36,13 +36,13 @@ def stable_order(keys: IntArray, count: int) -> IntArray:
 
 def strong_components(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArray]:
     """The strongly connected components of the links ``src -> dst`` among ``n`` nodes:
-    their count and each node's label."""
+    their count and each node's label (scipy's labels, as scipy gives them)."""
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
     graph = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
     count, labels = connected_components(graph, directed=True, connection="strong")
-    return int(count), np.asarray(labels, dtype=np.int64)
+    return int(count), labels
 
 
 def run_starts(values: IntArray) -> IntArray:

@@ -11,7 +11,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .arrays import BoolArray, IntArray, concatenated_ranges, run_starts, stable_order
+from .arrays import (
+    BoolArray,
+    IntArray,
+    concatenated_ranges,
+    run_starts,
+    stable_order,
+    strong_components,
+)
 from .snapshot import Compiled, inside_closed
 
 __all__ = [
@@ -147,11 +154,7 @@ def condensation(
     entities: each entity's ``label``, each component's ``size``, which links lie
     ``within`` one, and each entity's level (the longest chain of components above its
     own), so that every other link leads to a higher level."""
-    from scipy import sparse
-    from scipy.sparse.csgraph import connected_components
-
-    graph = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
-    count, labels = connected_components(graph, directed=True, connection="strong")
+    count, labels = strong_components(n, src, dst)
     sizes = np.bincount(labels, minlength=count)
     within = labels[src] == labels[dst]
     level = _component_levels(labels[src[~within]], labels[dst[~within]], count)

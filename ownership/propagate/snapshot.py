@@ -28,6 +28,7 @@ from .arrays import (
     order_of_distinct,
     run_starts,
     stable_order,
+    strong_components,
 )
 
 __all__ = [
@@ -315,9 +316,6 @@ def inside_closed(
     snapshot's closed rings, :attr:`Compiled.closed_ring`: leaving out links into a
     source can only open a ring, never close one).
     """
-    from scipy import sparse
-    from scipy.sparse.csgraph import connected_components
-
     inside = np.zeros(src.size, dtype=bool)
     if src.size == 0 or (among is not None and not among.any()):
         return inside
@@ -330,8 +328,7 @@ def inside_closed(
     # the strongly connected components of the links among candidates (no levels needed;
     # entities in no ring are components of one, never closed)
     a, b = src[candidate], dst[candidate]
-    graph = sparse.csr_matrix((np.ones(candidate.size, dtype=np.int8), (a, b)), shape=(n, n))
-    count, labels = connected_components(graph, directed=True, connection="strong")
+    count, labels = strong_components(n, a, b)
     within = labels[a] == labels[b]
     inner = _added(n, b[within], low[candidate][within])
     # a ring is closed when every member holds all of itself inside it
