@@ -66,14 +66,12 @@ class SeedAncestry:
         """The strongly connected components over the links that carry listed ancestors:
         each entity's ``label``, and the ``parents`` of each component (the components
         linking into it), those of component k at ``parent_bounds[k]:parent_bounds[k+1]``."""
-        from scipy import sparse
-        from scipy.sparse.csgraph import connected_components
+        from .propagate.arrays import strong_components
 
         c = compiled
         usable = c.usable() & reach.reached[c.src]
         src, dst = c.src[usable], c.dst[usable]
-        links = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(c.n, c.n))
-        _, label = connected_components(links, directed=True, connection="strong")
+        _, label = strong_components(c.n, src, dst)
         cross = label[src] != label[dst]
         child_labels = label[dst[cross]]
         order = np.argsort(child_labels, kind="stable")
@@ -157,15 +155,12 @@ class SeedAncestry:
         # one integer for each distinct set, as each is finished (children come after
         # all their parents), so the copies never pile up
         kept: dict[int, int] = {}
-        current = -1
-        for comp, above in zip(child.tolist(), parent.tolist(), strict=True):
-            if comp != current:
-                if current >= 0:
-                    masks[current] = kept.setdefault(masks[current], masks[current])
-                current = comp
-            masks[comp] |= masks[above]
-        if current >= 0:
-            masks[current] = kept.setdefault(masks[current], masks[current])
+        links = zip(child.tolist(), parent.tolist(), strict=True)
+        for comp, group in itertools.groupby(links, key=lambda link: link[0]):
+            bits = masks[comp]
+            for _, above in group:
+                bits |= masks[above]
+            masks[comp] = kept.setdefault(bits, bits)
         del kept
         self.masks = masks
         # a set holds each parent's: it is a parent's when it has as many members
