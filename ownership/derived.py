@@ -18,7 +18,7 @@ False
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ class Derived:
     checked: bool = False
     columns: Any = None
     store: ArrayStore | None = None
+    #: compiled holdings by date (:func:`ownership.propagate.snapshot.compile_holdings`)
+    holdings: dict[Any, Any] = field(default_factory=dict)
 
 
 _KEPT: dict[int, Derived] = {}

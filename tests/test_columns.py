@@ -11,10 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ownership.columns import PositionIndex, columns_of, sum_into
+from ownership.derived import derived
 from ownership.model import Dataset, Entity, Holding, Listing
 from ownership.oracle import reference_compile
 from ownership.propagate import Compiled, compile_snapshot, stable_order
 from ownership.propagate.arrays import order_of_distinct
+from ownership.propagate.snapshot import HOLDINGS_KEPT, compile_holdings
 from ownership.rules import get_rule
 
 from .factories import dated_datasets
@@ -40,6 +42,37 @@ def test_columnar_compile_equals_the_record_by_record_compile(
     assert _fields(compile_snapshot(dataset, day, rule)) == _fields(
         reference_compile(dataset, day, rule)
     )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    dated_datasets(DAYS, SHARES, arrangements=True),
+    st.lists(st.tuples(st.sampled_from(DAYS), st.sampled_from(RULES)), min_size=2, max_size=8),
+)
+def test_rules_share_one_compile_per_date_and_each_equals_its_own_compile(
+    dataset: Dataset, asked: list[tuple[dt.date, str]]
+) -> None:
+    """Asked in any order, on one dataset object, each rule's snapshot is the one compiled
+    for it alone; the holdings of one date are compiled once and cannot be written."""
+    for day, rule_name in asked:
+        rule = get_rule(rule_name)
+        compiled = compile_snapshot(dataset, day, rule)
+        assert _fields(compiled) == _fields(reference_compile(dataset, day, rule))
+        base = compile_holdings(dataset, day)
+        assert compile_holdings(dataset, day) is base
+        assert not base.arranged.any() and not base.seeds.any()
+        if not compiled.arranged.any():  # a rule reading arrangements may add pairs
+            assert compiled.low is base.low and compiled.in_edges is base.in_edges
+        with pytest.raises(ValueError, match="read-only"):
+            base.low[:1] = 0
+
+
+def test_only_the_last_dates_holdings_are_kept() -> None:
+    dataset = Dataset(entities=[Entity(id="a", name="A")])
+    firsts = [compile_holdings(dataset, day) for day in DAYS]
+    assert compile_holdings(dataset, DAYS[-1]) is firsts[-1]
+    assert compile_holdings(dataset, DAYS[0]) is not firsts[0]
+    assert len(derived(dataset).holdings) == HOLDINGS_KEPT
 
 
 def test_a_changed_dataset_gets_its_own_columns() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..columns import columns_of
+from ..derived import derived
 from ..model import Dataset
 from ..rules.base import Aggregation, Rule
 from .arrays import (
@@ -34,6 +35,7 @@ from .arrays import (
 __all__ = [
     "Compiled",
     "arrangement_links",
+    "compile_holdings",
     "compile_snapshot",
     "edge_indices",
     "inside_closed",
@@ -96,12 +98,58 @@ class Compiled:
 def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
     """Compile the holdings active on ``day`` and the seeds ``rule`` reads on that day.
 
+    The holdings part does not depend on the rule: it is compiled once per dataset and
+    date (:func:`compile_holdings`) and shared, read-only, by every rule asked about that
+    date. The rule adds its seeds, its out-of-scope countries and, for a rule that reads
+    joint arrangements, the arrangements' links.
+    """
+    base = compile_holdings(dataset, day)
+    columns = columns_of(dataset)
+    n = columns.n
+    listings = columns.listings
+    active = listings.active(day)
+    seeds = np.zeros(n, dtype=bool)
+    if active.any():
+        rows = np.flatnonzero(active)
+        seeds[listings.entity[rows[listings.read_by(rule, rows)]]] = True
+    if rule.out_of_scope_countries:
+        out_of_scope = np.isin(columns.country, list(rule.out_of_scope_countries))
+    else:
+        out_of_scope = np.zeros(n, dtype=bool)
+    compiled = replace(base, seeds=seeds, out_of_scope=np.asarray(out_of_scope, dtype=bool))
+    links = arrangement_links(dataset, day, rule)
+    return _with_arrangements(compiled, links) if links else compiled
+
+
+#: Dates whose compiled holdings are kept per dataset (a timeline asks many in turn).
+HOLDINGS_KEPT = 2
+
+
+def compile_holdings(dataset: Dataset, day: dt.date) -> Compiled:
+    """The holdings active on ``day`` compiled into arrays, with no seeds; made once per
+    dataset object and date (the last :data:`HOLDINGS_KEPT` dates are kept) and read-only,
+    since every rule's :class:`Compiled` shares them.
+
     Works on the dataset's columns (:mod:`ownership.columns`): pairs are merged as
     :mod:`ownership.stakes` says (records citing the same sources add up, other records
-    are alternative figures, stakes that cannot all be true count from 0), and seeds
-    chosen, with array operations. Pairs keep the order in which their first holding
-    appears (as :func:`ownership.oracle.reference_compile`).
+    are alternative figures, stakes that cannot all be true count from 0), with array
+    operations. Pairs keep the order in which their first holding appears (as
+    :func:`ownership.oracle.reference_compile`).
     """
+    kept = derived(dataset).holdings
+    found = kept.get(day)
+    if found is None:
+        found = _compile_holdings(dataset, day)
+        for value in vars(found).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        while len(kept) >= HOLDINGS_KEPT:
+            kept.pop(next(iter(kept)))
+        kept[day] = found
+    return found
+
+
+def _compile_holdings(dataset: Dataset, day: dt.date) -> Compiled:
     columns = columns_of(dataset)
     n = columns.n
     h = columns.holdings
@@ -147,64 +195,80 @@ def compile_snapshot(dataset: Dataset, day: dt.date, rule: Rule) -> Compiled:
     closed = inside_closed(n, src[share_links], dst[share_links], low[share_links], hundred)
     closed_ring = np.zeros(n, dtype=bool)
     closed_ring[dst[share_links][closed]] = True
-    arranged = np.zeros(m, dtype=bool)
-    links = arrangement_links(dataset, day, rule)
-    if links:
-        ends = np.array([[columns.index[a], columns.index[b]] for a, b in links], dtype=np.int64)
-        wanted = ends[:, 0] * max(n, 1) + ends[:, 1]
-        keys = src * max(n, 1) + dst  # distinct: one pair per (owner, owned)
-        order = np.argsort(keys, kind="stable")
-        at = np.minimum(np.searchsorted(keys[order], wanted), max(m - 1, 0))
-        known = (keys[order][at] == wanted) if m else np.zeros(wanted.size, dtype=bool)
-        arranged[order[at[known]]] = True
-        more = int((~known).sum())
-        if more:
-            src = np.append(src, ends[~known, 0])
-            dst = np.append(dst, ends[~known, 1])
-            zeros = np.zeros(more, dtype=low.dtype)
-            low, high = np.append(low, zeros), np.append(high, zeros)
-            no = np.zeros(more, dtype=bool)
-            low_strict, high_strict = np.append(low_strict, no), np.append(high_strict, no)
-            has_share, control = np.append(has_share, no), np.append(control, no)
-            alternative = np.append(alternative, no)
-            arranged = np.append(arranged, np.ones(more, dtype=bool))
+    return _indexed(
+        Compiled(
+            ids=columns.ids,
+            index=columns.index,
+            scale=scale,
+            src=src,
+            dst=dst,
+            low=low,
+            high=high,
+            low_strict=low_strict,
+            high_strict=high_strict,
+            has_share=has_share,
+            control=control,
+            out_ptr=np.zeros(0, dtype=np.int64),
+            out_edges=np.zeros(0, dtype=np.int64),
+            in_ptr=np.zeros(0, dtype=np.int64),
+            in_edges=np.zeros(0, dtype=np.int64),
+            seeds=np.zeros(n, dtype=bool),
+            out_of_scope=np.zeros(n, dtype=bool),
+            alternative=alternative,
+            conflicted=conflicted,
+            closed_ring=closed_ring,
+            arranged=np.zeros(m, dtype=bool),
+        )
+    )
+
+
+def _indexed(c: Compiled) -> Compiled:
+    """``c`` with its pairs indexed by owner and by owned entity (CSR)."""
+    n = c.n
     out_ptr = np.zeros(n + 1, dtype=np.int64)
     in_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=out_ptr[1:])
-    np.cumsum(np.bincount(dst, minlength=n), out=in_ptr[1:])
-
-    listings = columns.listings
-    active = listings.active(day)
-    seeds = np.zeros(n, dtype=bool)
-    if active.any():
-        rows = np.flatnonzero(active)
-        seeds[listings.entity[rows[listings.read_by(rule, rows)]]] = True
-    if rule.out_of_scope_countries:
-        out_of_scope = np.isin(columns.country, list(rule.out_of_scope_countries))
-    else:
-        out_of_scope = np.zeros(n, dtype=bool)
-    return Compiled(
-        ids=columns.ids,
-        index=columns.index,
-        scale=scale,
-        src=src,
-        dst=dst,
-        low=low,
-        high=high,
-        low_strict=low_strict,
-        high_strict=high_strict,
-        has_share=has_share,
-        control=control,
+    np.cumsum(np.bincount(c.src, minlength=n), out=out_ptr[1:])
+    np.cumsum(np.bincount(c.dst, minlength=n), out=in_ptr[1:])
+    return replace(
+        c,
         out_ptr=out_ptr,
-        out_edges=stable_order(src, n),
+        out_edges=stable_order(c.src, n),
         in_ptr=in_ptr,
-        in_edges=stable_order(dst, n),
-        seeds=seeds,
-        out_of_scope=np.asarray(out_of_scope, dtype=bool),
-        alternative=alternative,
-        conflicted=conflicted,
-        closed_ring=closed_ring,
-        arranged=arranged,
+        in_edges=stable_order(c.dst, n),
+    )
+
+
+def _with_arrangements(c: Compiled, links: list[tuple[str, str]]) -> Compiled:
+    """``c`` with each joint arrangement's member -> target link marked ``arranged``: on
+    the pair when the member holds in the target, else as a new pair with no stake."""
+    n, m = c.n, c.src.size
+    ends = np.array([[c.index[a], c.index[b]] for a, b in links], dtype=np.int64)
+    wanted = ends[:, 0] * max(n, 1) + ends[:, 1]
+    keys = c.src * max(n, 1) + c.dst  # distinct: one pair per (owner, owned)
+    order = np.argsort(keys, kind="stable")
+    at = np.minimum(np.searchsorted(keys[order], wanted), max(m - 1, 0))
+    known = (keys[order][at] == wanted) if m else np.zeros(wanted.size, dtype=bool)
+    arranged = np.zeros(m, dtype=bool)
+    arranged[order[at[known]]] = True
+    more = int((~known).sum())
+    if not more:
+        return replace(c, arranged=arranged)
+    zeros = np.zeros(more, dtype=c.low.dtype)
+    no = np.zeros(more, dtype=bool)
+    return _indexed(
+        replace(
+            c,
+            src=np.append(c.src, ends[~known, 0]),
+            dst=np.append(c.dst, ends[~known, 1]),
+            low=np.append(c.low, zeros),
+            high=np.append(c.high, zeros),
+            low_strict=np.append(c.low_strict, no),
+            high_strict=np.append(c.high_strict, no),
+            has_share=np.append(c.has_share, no),
+            control=np.append(c.control, no),
+            alternative=np.append(c.alternative, no),
+            arranged=np.append(arranged, np.ones(more, dtype=bool)),
+        )
     )
 
 
