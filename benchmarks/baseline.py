@@ -26,7 +26,7 @@ from pathlib import Path
 
 import networkx as nx
 
-__all__ = ["SEED_LISTS", "Baseline", "build", "covered", "seeds"]
+__all__ = ["OUT_OF_SCOPE", "SEED_LISTS", "Baseline", "build", "covered", "seeds", "statuses"]
 
 #: SDN programmes of 15 CFR 744.8(a)(1) as revised by 89 FR 20107, written out here on
 #: their own so that the baseline checks the rule data rather than reading it.
@@ -74,31 +74,70 @@ def _places(text: str) -> int:
 
 
 def build(folder: str | Path, as_of: dt.date) -> Baseline:
-    """The ownership graph of holdings active on ``as_of``, weights = summed lower bounds."""
+    """The ownership graph of holdings active on ``as_of``, weights = summed lower bounds.
+
+    Control links and stakes of unknown size are edges too (weight 0): they carry
+    exposure, not coverage; an edge is ``usable`` unless every record of it is a stake
+    of at most 0%. Nodes keep their ``country``.
+    """
     day = as_of.isoformat()
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str, bool]] = []
     places = 0
     with (Path(folder) / "holdings.csv").open(newline="", encoding="utf-8-sig") as handle:
         for row in csv.DictReader(handle):
-            if (row.get("kind") or "ownership") != "ownership":
-                continue
             if not _active(row.get("start") or "", row.get("end") or "", day):
                 continue
+            if (row.get("kind") or "ownership") != "ownership":
+                rows.append((row["owner"], row["owned"], "0", True))
+                continue
             low = row.get("percent") or row.get("minimum") or row.get("exclusiveMinimum") or "0"
+            high = row.get("percent") or row.get("maximum") or row.get("exclusiveMaximum") or None
             places = max(places, _places(low))
-            rows.append((row["owner"], row["owned"], low))
+            rows.append((row["owner"], row["owned"], low, high is None or Decimal(high) > 0))
     scale = 10**places
     graph = nx.DiGraph()
     with (Path(folder) / "entities.csv").open(newline="", encoding="utf-8-sig") as handle:
-        graph.add_nodes_from(row["id"] for row in csv.DictReader(handle))
-    for owner, owned, low in rows:
+        graph.add_nodes_from(
+            (row["id"], {"country": row.get("country") or ""}) for row in csv.DictReader(handle)
+        )
+    for owner, owned, low, usable in rows:
         weight = int(Decimal(low) * scale)
         data = graph.get_edge_data(owner, owned)
         if data is None:
-            graph.add_edge(owner, owned, weight=weight)
+            graph.add_edge(owner, owned, weight=weight, usable=usable)
         else:
             data["weight"] += weight
+            data["usable"] = data["usable"] or usable
     return Baseline(graph=graph, scale=scale)
+
+
+def statuses(
+    graph: nx.DiGraph, seed_ids: set[str], covered_ids: set[str], out_of_scope: frozenset[str]
+) -> dict[str, str]:
+    """Each entity's status: listed (a seed), covered (in the fixed point, in scope),
+    exposed (reached from a seed over usable edges) or clear."""
+    reached = set(seed_ids)
+    work = deque(seed_ids)
+    while work:
+        node = work.popleft()
+        for owned, data in graph.adj[node].items():
+            if data["usable"] and owned not in reached:
+                reached.add(owned)
+                work.append(owned)
+    countries = graph.nodes
+    found = {}
+    for node in graph:
+        if node in seed_ids:
+            found[node] = "listed"
+        elif node in covered_ids and countries[node]["country"] not in out_of_scope:
+            found[node] = "covered"
+        else:
+            found[node] = "exposed" if node in reached else "clear"
+    return found
+
+
+#: Countries whose entities each rule leaves out of coverage (15 CFR 744.8: not US ones).
+OUT_OF_SCOPE = {"ofac-50": frozenset(), "bis-affiliates": frozenset({"US"})}
 
 
 def seeds(folder: str | Path, rule: str, as_of: dt.date) -> set[str]:

@@ -225,19 +225,21 @@ def _classify(
         if in_force:
             codes[lower & in_scope & ~c.seeds] = 1
             # a US entity that may meet the test says so too, beside its scope
-            for i in np.flatnonzero(upper & ~lower & ~c.seeds & reach.reached):
-                flags[int(i)].append(Flag.possibly_covered.value)
-            for i in np.flatnonzero(upper & c.out_of_scope & ~c.seeds):
-                flags[int(i)].append(Flag.out_of_scope_us_entity.value)
+            _flag_all(flags, upper & ~lower & ~c.seeds & reach.reached, Flag.possibly_covered)
+            _flag_all(flags, upper & c.out_of_scope & ~c.seeds, Flag.out_of_scope_us_entity)
         else:
-            for i in np.flatnonzero(lower & in_scope & ~c.seeds):
-                flags[int(i)].append(Flag.would_be_covered.value)
-    data_flags = ((c.conflicted, Flag.conflicting_stakes), (c.closed_ring, Flag.closed_ring))
-    for mask, flag in data_flags:
-        for i in np.flatnonzero(mask):
-            flags[int(i)].append(flag.value)
+            _flag_all(flags, lower & in_scope & ~c.seeds, Flag.would_be_covered)
+    _flag_all(flags, c.conflicted, Flag.conflicting_stakes)
+    _flag_all(flags, c.closed_ring, Flag.closed_ring)
     codes[c.seeds] = 0
     return codes, flags
+
+
+def _flag_all(flags: dict[int, list[str]], where: np.ndarray, flag: Flag) -> None:
+    """Add ``flag`` to the flags of every entity ``where`` is true."""
+    value = flag.value
+    for i in np.flatnonzero(where).tolist():
+        flags[i].append(value)
 
 
 def on_its_side(share: Fraction, threshold: Threshold) -> float:

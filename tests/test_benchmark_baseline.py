@@ -46,6 +46,25 @@ def test_the_baseline_covers_what_the_engine_covers(folder: Path, rule: str) -> 
 
 
 @pytest.mark.parametrize("rule", ["ofac-50", "bis-affiliates"])
+def test_the_baseline_gives_every_entity_the_engines_status(folder: Path, rule: str) -> None:
+    """``benchmarks/against_networkx.py`` times the tool against this baseline and holds
+    their statuses equal: listed, covered (out-of-scope countries left out), exposed."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from baseline import OUT_OF_SCOPE, build, covered, seeds, statuses
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    graph = build(folder, DAY)
+    seed_ids = seeds(folder, rule, DAY)
+    covered_ids = covered(graph.graph, seed_ids, limit=50 * graph.scale)
+    expected = statuses(graph.graph, seed_ids, covered_ids, OUT_OF_SCOPE[rule])
+    result = analyze(load(folder), rule, DAY)
+    got = {eid: status.value for eid, status in result.statuses().items()}
+    assert got == expected
+    assert set(expected.values()) == {"listed", "covered", "exposed", "clear"}
+
+
+@pytest.mark.parametrize("rule", ["ofac-50", "bis-affiliates"])
 def test_the_scipy_floor_covers_what_the_engine_covers(folder: Path, rule: str) -> None:
     """``benchmarks/floor_cascade.py``, the floor ``output_formats.py`` times the command
     against, does the same job: its covered set is the engine's lower fixed point."""
