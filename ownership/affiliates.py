@@ -27,7 +27,7 @@ import numpy as np
 
 from .display import HTML_ROW_LIMIT, Tabular, html_table
 from .lazy import MadeOnRead
-from .propagate import relative_share_array
+from .propagate import concatenated_ranges, relative_share_array
 from .redflags import RedFlag, RedFlagFinder
 from .verdict import CHAIN_SHOWN, STATUS_CODES, Status
 
@@ -533,19 +533,41 @@ def _search(analysis: Analysis, start: int, *, forward: bool, max_depth: int | N
     """Breadth-first over links that can carry ownership or control on the date, each
     entity's links visited in position order; the start itself left out.
 
-    Entities within ``max_depth`` links, if given, are those found in as many rounds.
+    Level by level over the compiled pairs, so that only the entities found and their
+    links are read. Entities within ``max_depth`` links, if given, are those found in as
+    many rounds.
     """
-    from scipy.sparse.csgraph import breadth_first_order
-
-    links = analysis.usable_links[0 if forward else 1]
-    order, predecessors = breadth_first_order(links, start, directed=True)
-    found_from = np.asarray(predecessors)  # scipy's int32, negative where none
-    search = _Search(start, np.asarray(order[1:], dtype=np.int64), found_from)
-    if max_depth is None:
-        return search
-    # found level by level, so those within max_depth come first
-    within = int(np.count_nonzero(search.depth <= max_depth))
-    return _Search(start, search.order[:within], found_from)
+    c = analysis.compiled
+    usable = analysis.usable_pairs
+    ptr, pairs_of, far = (
+        (c.out_ptr, c.out_edges, c.dst) if forward else (c.in_ptr, c.in_edges, c.src)
+    )
+    found_from = np.full(c.n, -1, dtype=np.int64)
+    seen = np.zeros(c.n, dtype=bool)
+    seen[start] = True
+    frontier = np.array([start], dtype=np.int64)
+    levels: list[np.ndarray] = []
+    while frontier.size and (max_depth is None or len(levels) < max_depth):
+        starts = ptr[frontier]
+        counts = ptr[frontier + 1] - starts
+        pairs = pairs_of[concatenated_ranges(starts, counts)]
+        finder = np.repeat(np.arange(frontier.size), counts)
+        keep = usable[pairs]
+        near, finder = far[pairs[keep]], finder[keep]
+        # each finder's links in position order, the finders in the order they were found
+        order = np.lexsort((near, finder))
+        near, finder = near[order], finder[order]
+        fresh = ~seen[near]
+        near, finder = near[fresh], finder[fresh]
+        near, first = np.unique(near, return_index=True)
+        by_finding = np.argsort(first, kind="stable")
+        near = near[by_finding]
+        found_from[near] = frontier[finder[first[by_finding]]]
+        seen[near] = True
+        levels.append(near)
+        frontier = near
+    order = np.concatenate(levels) if levels else np.zeros(0, dtype=np.int64)
+    return _Search(start, order, found_from)
 
 
 def _depths(order: np.ndarray, found_from: np.ndarray) -> np.ndarray:

@@ -316,22 +316,9 @@ class Analysis:
         return rows[self.active_holding_rows[rows]]
 
     @cached_property
-    def usable_links(self) -> tuple[Any, Any]:
-        """Links that can carry ownership or control on the date, owner -> owned and
-        owned -> owner, as sparse matrices with each row's entries in position order."""
-        from scipy import sparse
-
-        c = self.compiled
-        usable = c.usable()
-        src, dst = c.src[usable], c.dst[usable]
-        ones = np.ones(src.size)  # scipy's searches take float64; anything else is copied
-        matrices = []
-        for rows, cols in ((src, dst), (dst, src)):
-            matrix = sparse.csr_matrix((ones, (rows, cols)), shape=(c.n, c.n))
-            matrix.sum_duplicates()
-            matrix.sort_indices()
-            matrices.append(matrix)
-        return matrices[0], matrices[1]
+    def usable_pairs(self) -> np.ndarray:
+        """Per compiled pair, whether it can carry ownership or control on the date."""
+        return self.compiled.usable()
 
     @cached_property
     def active_listing_rows(self) -> np.ndarray:
@@ -536,12 +523,12 @@ class Analysis:
     @cached_property
     def groups(self) -> np.ndarray:
         """Group label of every entity: entities linked by active holdings share one."""
-        from scipy import sparse
-        from scipy.sparse.csgraph import connected_components
-
         c = self.compiled
 
         def labels() -> dict[str, np.ndarray]:
+            from scipy import sparse
+            from scipy.sparse.csgraph import connected_components
+
             links = sparse.csr_matrix(
                 (np.ones(c.src.size, dtype=np.int8), (c.src, c.dst)), shape=(c.n, c.n)
             )

@@ -262,17 +262,20 @@ def test_solving_in_order_gives_the_direct_solution(
     data: Dataset, upward: bool, draw: st.DataObject
 ) -> None:
     """Components in topological order, rings solved on their own, equal the whole
-    system solved at once."""
+    system solved at once, as a dense system (small groups) or a sparse one."""
     assume(not check_dataset(data))
     c = analyze(data, "look-through", DAYS[1]).compiled
     source = draw.draw(st.integers(0, c.n - 1))
     nodes = np.arange(c.n)
     direct = relative_share_array(c, source, nodes, upward=upward)
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(relative_module, "DENSE_FROM", 0)
+        sparse = relative_share_array(c, source, nodes, upward=upward)
         patch.setattr(relative_module, "IN_ORDER_FROM", 0)
         in_order = relative_share_array(c, source, nodes, upward=upward)
-    assert np.array_equal(direct[0], in_order[0])
+    assert np.array_equal(direct[0], in_order[0]) and np.array_equal(direct[0], sparse[0])
     np.testing.assert_allclose(in_order[1], direct[1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(sparse[1], direct[1], rtol=0, atol=1e-12)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -28,6 +28,9 @@ def relative_shares(
 
 #: Systems at least this large are solved component by component; smaller ones directly.
 IN_ORDER_FROM = 20_000
+#: Systems larger than this (and smaller than :data:`IN_ORDER_FROM`) are solved as sparse
+#: ones; up to it, as dense ones (an n x n array of floats: 2 MB at 500).
+DENSE_FROM = 500
 
 
 def relative_share_array(
@@ -40,9 +43,6 @@ def relative_share_array(
     (:func:`~ownership.propagate.shares.settle`): a direct sparse solve of a conglomerate
     of half a million entities takes tens of seconds.
     """
-    from scipy import sparse
-    from scipy.sparse.linalg import spsolve
-
     member = np.zeros(compiled.n, dtype=bool)
     member[nodes] = True
     member[source] = True
@@ -73,11 +73,20 @@ def relative_share_array(
         source_only = np.zeros(size, dtype=bool)
         source_only[s] = True
         solved = settle(size, src, dst, weight, source_only)
-    elif size > 1:
+    elif size > DENSE_FROM:
+        from scipy import sparse
+        from scipy.sparse.linalg import spsolve
+
         rhs = np.zeros(size)
         rhs[s] = 1.0
         matrix = sparse.csc_matrix((weight, (dst, src)), shape=(size, size))
         solved = np.asarray(spsolve(sparse.identity(size, format="csc") - matrix, rhs))
+    elif size > 1:  # a small group: solved as a dense system, with no sparse library
+        rhs = np.zeros(size)
+        rhs[s] = 1.0
+        system = np.identity(size)
+        np.subtract.at(system, (dst, src), weight)
+        solved = np.asarray(np.linalg.solve(system, rhs), dtype=np.float64)
     else:
         solved = np.array([1.0])
     return members, np.clip(solved, 0.0, 1.0)
