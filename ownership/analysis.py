@@ -526,13 +526,8 @@ class Analysis:
         c = self.compiled
 
         def labels() -> dict[str, np.ndarray]:
-            from scipy import sparse
-            from scipy.sparse.csgraph import connected_components
+            from .propagate.arrays import weak_components
 
-            links = sparse.csr_matrix(
-                (np.ones(c.src.size, dtype=np.int8), (c.src, c.dst)), shape=(c.n, c.n)
-            )
-            _, label = connected_components(links, directed=True, connection="weak")
-            return {"groups": np.asarray(label)}
+            return {"groups": weak_components(c.n, c.src, c.dst)[1]}
 
         return np.asarray(self._kept("groups", labels, self._per_entity("groups"))["groups"])

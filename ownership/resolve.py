@@ -60,6 +60,8 @@ NAME_KEYS = "names-normalised"
 
 #: Store key of the aliases and former names of a dataset's entities.
 OTHER_NAMES = "names-other"
+#: Datasets of at most this many entities, with no store, are looked up in Python.
+SMALL_INDEX = 5_000
 _HOW = ("alias", "former name")
 
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
@@ -270,12 +272,33 @@ class NameIndex:
         """Normalise every name now (and keep them in the dataset's store, if it has one)."""
         _ = self.name_keys, self.other_name_table
 
+    @cached_property
+    def _keys_in_python(self) -> tuple[list[str], list[tuple[int, str, int, int]], list[str]]:
+        """A small dataset's normalised current names, its other names and theirs, made
+        in Python: importing Arrow takes longer than normalising a few thousand names."""
+        others = self._read_other_names()
+        return (
+            [normalise_name(name) for name in self.columns.names],
+            others,
+            [normalise_name(row[1]) for row in others],
+        )
+
     def _entries(self, key: str) -> list[tuple[Entity, str, str, dt.date | None]]:
         """Entities using the normalised name ``key``, in dataset order."""
-        import pyarrow.compute as pc
-
         entries: list[tuple[int, str, str, dt.date | None]] = []
-        if key:
+        small = self.columns.n <= SMALL_INDEX and derived(self.dataset).store is None
+        if key and small:
+            current, others, other_keys = self._keys_in_python
+            names = self.columns.names
+            entries = [(p, names[p], "name", None) for p, k in enumerate(current) if k == key]
+            entries += [
+                (position, name, _HOW[how], dt.date.fromordinal(until) if until > 0 else None)
+                for (position, name, how, until), k in zip(others, other_keys, strict=True)
+                if k == key
+            ]
+        elif key:
+            import pyarrow.compute as pc
+
             same = pc.equal(self.name_keys, key).to_numpy(zero_copy_only=False)
             entries = [
                 (p, self.columns.names[p], "name", None) for p in np.flatnonzero(same).tolist()

@@ -113,3 +113,48 @@ def test_names_normalised_together_equal_one_by_one(name: str) -> None:
         normalise_name(name),
         normalise_name("Plain Name Ltd."),
     ]
+
+
+NAMES = ["Alpha Trading Co.", "ALPHA TRADING", "Beta Ltd", "beta", "Gamma Group", "Alpha"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(NAMES),
+            st.lists(st.sampled_from(NAMES), max_size=2),
+            st.lists(
+                st.tuples(st.sampled_from(NAMES), st.sampled_from([None, day("2024-01-01")])),
+                max_size=2,
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([*NAMES, "alpha trading", "nothing"]),
+)
+def test_small_datasets_are_looked_up_in_python_as_with_arrow(
+    rows: list[tuple[str, list[str], list[tuple[str, object]]]], query: str
+) -> None:
+    """A small dataset's exact look-up, made without Arrow, finds the same entities by
+    the same names, how and until when, in the same order."""
+    import ownership.resolve as resolve
+
+    entities = [
+        Entity(
+            id=f"e{k}",
+            name=name,
+            aliases=aliases,
+            former_names=[FormerName(name=f, until=until) for f, until in formers],
+        )
+        for k, (name, aliases, formers) in enumerate(rows)
+    ]
+    dataset = Dataset(entities=entities)
+    small = NameIndex(dataset)._entries(normalise_name(query))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(resolve, "SMALL_INDEX", 0)
+        with_arrow = NameIndex(dataset)._entries(normalise_name(query))
+    assert [(e.id, name, how, until) for e, name, how, until in small] == [
+        (e.id, name, how, until) for e, name, how, until in with_arrow
+    ]

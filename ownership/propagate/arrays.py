@@ -14,20 +14,28 @@ __all__ = [
     "run_starts",
     "stable_order",
     "strong_components",
+    "weak_components",
 ]
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 
+#: Graphs with at most this many nodes and links are worked out in Python, with the same
+#: results as scipy's: importing scipy takes longer than a small query.
+SMALL_GRAPH = 5_000
+
+
 def stable_order(keys: IntArray, count: int) -> IntArray:
     """``np.argsort(keys, kind="stable")`` for keys in ``range(count)``, by counting: a
     one-row sparse matrix turned column-major keeps each column's entries in row order."""
-    from scipy import sparse
-
     m = keys.size
     if m == 0:
         return np.zeros(0, dtype=np.int64)
+    if m + count <= SMALL_GRAPH:
+        return np.argsort(keys, kind="stable").astype(np.int64)
+    from scipy import sparse
+
     row = sparse.csr_matrix(
         (np.arange(m, dtype=np.int64), keys, np.array([0, m])), shape=(1, max(count, 1))
     )
@@ -36,13 +44,104 @@ def stable_order(keys: IntArray, count: int) -> IntArray:
 
 def strong_components(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArray]:
     """The strongly connected components of the links ``src -> dst`` among ``n`` nodes:
-    their count and each node's label (scipy's labels, as scipy gives them)."""
+    their count and each node's label (scipy's labels, as scipy gives them: a component
+    is numbered as it is completed, so every component's successors come before it)."""
+    if n + src.size <= SMALL_GRAPH:
+        return _strong_in_python(n, src, dst)
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
     graph = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
     count, labels = connected_components(graph, directed=True, connection="strong")
     return int(count), labels
+
+
+def weak_components(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArray]:
+    """The weakly connected components of the links ``src -> dst`` among ``n`` nodes:
+    their count and each node's label, numbered in the order of their first node (as
+    scipy numbers them)."""
+    if n + src.size <= SMALL_GRAPH:
+        return _weak_in_python(n, src, dst)
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    graph = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
+    count, labels = connected_components(graph, directed=True, connection="weak")
+    return int(count), np.asarray(labels)
+
+
+def _strong_in_python(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArray]:
+    """Tarjan's algorithm without recursion, each node's successors taken from the
+    highest-numbered down, roots in node order: scipy's search, hence its labels."""
+    width = max(n, 1)
+    pairs = np.unique(np.asarray(src, dtype=np.int64) * width + np.asarray(dst, dtype=np.int64))
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pairs // width, minlength=n), out=ptr[1:])
+    bounds, successors = ptr.tolist(), (pairs % width).tolist()
+    index, low, on_stack = [-1] * n, [0] * n, [False] * n
+    labels = [-1] * n
+    stack: list[int] = []
+    count = counter = 0
+    for root in range(n):
+        if index[root] != -1:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        work = [[root, bounds[root + 1]]]  # node, and where its successors left off
+        while work:
+            top = work[-1]
+            v, at = top
+            first = bounds[v]
+            deeper = False
+            while at > first:
+                at -= 1
+                w = successors[at]
+                if index[w] == -1:
+                    top[1] = at
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append([w, bounds[w + 1]])
+                    deeper = True
+                    break
+                if on_stack[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            if deeper:
+                continue
+            work.pop()
+            if low[v] == index[v]:  # v roots a component: it is complete
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    labels[w] = count
+                    if w == v:
+                        break
+                count += 1
+            if work and low[v] < low[work[-1][0]]:
+                low[work[-1][0]] = low[v]
+    return count, np.array(labels, dtype=np.int64)
+
+
+def _weak_in_python(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArray]:
+    """Union-find, each set known by its lowest node, numbered in node order."""
+    parent = list(range(n))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(np.asarray(src).tolist(), np.asarray(dst).tolist(), strict=True):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    numbers: dict[int, int] = {}
+    labels = [numbers.setdefault(root(x), len(numbers)) for x in range(n)]
+    return len(numbers), np.array(labels, dtype=np.int64)
 
 
 def run_starts(values: IntArray) -> IntArray:
