@@ -22,7 +22,7 @@ hold 50% (threshold >= 50%): A 50% (covered). Chain: X -> A -> B. Look-through s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -162,7 +162,7 @@ class Analysis:
         #: status code per entity (see :data:`ownership.verdict.STATUS_CODES`)
         self.codes: np.ndarray = computed.codes
         #: flags of each entity's own, by position (:meth:`flags_at` adds the window's)
-        self.flags_by_position: dict[int, list[str]] = computed.flags
+        self.flags_by_position: Mapping[int, list[str]] = computed.flags
 
     @cached_property
     def undecided(self) -> np.ndarray:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -34,6 +34,7 @@ from .propagate import (
     look_through,
     per_owner_fixed_point,
     reach_from_seeds,
+    run_starts,
 )
 from .rules.base import Aggregation, Rule, Threshold
 from .verdict import FLAG_CODES, Flag
@@ -61,7 +62,7 @@ class Computed:
     #: status code per entity (see :data:`ownership.verdict.STATUS_CODES`)
     codes: np.ndarray
     #: flags of their own, by entity position (the rule's window flags come on top)
-    flags: dict[int, list[str]]
+    flags: Mapping[int, list[str]]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Every array, for a store to keep (see :class:`ownership.derived.ArrayStore`)."""
@@ -104,15 +105,46 @@ class Computed:
                     if "upper.covered" in state
                     else lower
                 )
-            flags: dict[int, list[str]] = defaultdict(list)
-            values = [flag.value for flag in FLAG_CODES]
-            for position, code in zip(
-                state["flags.position"].tolist(), state["flags.code"].tolist(), strict=True
-            ):
-                flags[position].append(values[code])
+            positions, codes = state["flags.position"], state["flags.code"]
+            flags = StoredFlags(np.asarray(positions), np.asarray(codes))
             return cls(compiled, reach, lower, upper, state["effective"], state["statuses"], flags)
         except (KeyError, TypeError, ValueError):
             return None
+
+
+class StoredFlags(Mapping[int, list[str]]):
+    """Flags by entity position as a store keeps them: each flagged position's codes in a
+    run, the runs in the order the flags were made. Read on demand: a query asks for the
+    flags of a few of a million entities."""
+
+    def __init__(self, positions: np.ndarray, codes: np.ndarray):
+        self.positions, self.codes = positions, codes
+        self.starts = run_starts(positions)
+        self.ends = np.append(self.starts[1:], positions.size)[: self.starts.size]
+        firsts = positions[self.starts]
+        self.by_position = np.argsort(firsts, kind="stable")  # runs in position order
+        self.sorted_firsts = firsts[self.by_position]
+        self.names = [flag.value for flag in FLAG_CODES]
+
+    def __getitem__(self, position: int) -> list[str]:
+        at = int(np.searchsorted(self.sorted_firsts, position))
+        if at == self.sorted_firsts.size or self.sorted_firsts[at] != position:
+            raise KeyError(position)
+        run = int(self.by_position[at])
+        codes = self.codes[self.starts[run] : self.ends[run]].tolist()
+        return [self.names[code] for code in codes]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.positions[self.starts].tolist())
+
+    def __len__(self) -> int:
+        return int(self.starts.size)
+
+    def values(self) -> Any:
+        """Each position's flags, in the order of iteration, all read at once."""
+        names = [self.names[code] for code in self.codes.tolist()]
+        bounds = zip(self.starts.tolist(), self.ends.tolist(), strict=True)
+        return [names[a:b] for a, b in bounds]
 
 
 def state_key(rule: Rule, day: dt.date) -> str:

@@ -17,6 +17,8 @@ where the cache lies.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import json
 import math
@@ -44,6 +46,7 @@ __all__ = [
     "Damaged",
     "Entry",
     "Stale",
+    "code_version",
     "column_arrays",
     "file_checksum",
     "objects",
@@ -57,6 +60,22 @@ __all__ = [
 
 #: Bumped whenever what an entry holds changes; older entries are then rebuilt.
 CACHE_VERSION = 5
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of this package's files (code and rule data): an entry holds what this
+    code made from a folder (tables, analyses), so an entry written by other code, even
+    at the same :data:`CACHE_VERSION`, is rebuilt rather than trusted."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yaml", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 #: The file of an entry listing every other file with its size and checksum.
 MANIFEST = "manifest.json"
 #: zlib's CRC-32, the fastest checksum in the standard library (about 3 GB/s a core on
@@ -89,7 +108,8 @@ class Damaged(Exception):
 
 
 class Stale(Exception):
-    """An entry written by another version of this package: rebuilt without a note."""
+    """An entry written by another version of this package (or other code: see
+    :func:`code_version`): rebuilt without a note."""
 
 
 def _listing(folder: Path, parts: tuple[str, ...]) -> set[str]:
@@ -135,6 +155,7 @@ def write_manifest(folder: Path, entry: str | None, parts: tuple[str, ...] = ())
     sums = _each(lambda name: file_checksum(folder / name), names, total)
     manifest = {
         "version": CACHE_VERSION,
+        "code": code_version(),
         "checksum": CHECKSUM,
         "entry": entry,
         "files": dict(sorted(zip(names, sums, strict=True))),
@@ -179,7 +200,11 @@ class Entry:
             raise Damaged(f"{MANIFEST}: not valid JSON") from None
         if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
             raise Damaged(f"{MANIFEST}: not a manifest")
-        if manifest.get("version") != CACHE_VERSION or manifest.get("checksum") != CHECKSUM:
+        if (
+            manifest.get("version") != CACHE_VERSION
+            or manifest.get("code") != code_version()
+            or manifest.get("checksum") != CHECKSUM
+        ):
             raise Stale
         self.entry = manifest.get("entry")
         self.files: dict[str, list[int]] = manifest["files"]

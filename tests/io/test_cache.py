@@ -16,7 +16,7 @@ from ownership import computed as computed_module
 from ownership.cli import app
 from ownership.columns import Columns, columns_of
 from ownership.derived import derived
-from ownership.io import cache, columnar, load, save
+from ownership.io import cache, cache_entries, columnar, load, save
 from ownership.resolve import NameIndex
 from ownership.share_order import ShareOrder
 from ownership.verdict_records import verdict_rows
@@ -186,6 +186,37 @@ def test_a_new_file_in_the_folder_refreshes_the_entry(
     (folder / "README.txt").write_text("where these files came from\n", encoding="utf-8")
     assert load(folder) == first
     assert len(parsed) == 2
+
+
+def test_an_entry_written_by_other_code_is_rebuilt(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries hold what the code made (tables, analyses): after an upgrade, or any change
+    of the package's files, they are made again, not served."""
+    parsed: list[Path] = []
+    read = columnar.read_csv_folder_columnar
+
+    def counting(path: Path, **options: object) -> object:
+        parsed.append(path)
+        return read(path, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(columnar, "read_csv_folder_columnar", counting)
+    analyze(load(folder), "ofac-50", DAY)
+    analyze(load(folder), "ofac-50", DAY)
+    assert len(parsed) == 1
+    monkeypatch.setattr(cache_entries, "code_version", lambda: "other code")
+    computed: list[object] = []
+    compile_snapshot = computed_module.compile_snapshot
+
+    def counting_compile(*args: object) -> object:
+        computed.append(args)
+        return compile_snapshot(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(computed_module, "compile_snapshot", counting_compile)
+    analyze(load(folder), "ofac-50", DAY)
+    assert len(parsed) == 2 and len(computed) == 1  # the folder read, the rule run again
+    analyze(load(folder), "ofac-50", DAY)
+    assert len(parsed) == 2 and len(computed) == 1  # and kept for this code
 
 
 def test_a_broken_entry_is_discarded_and_the_folder_read_again(

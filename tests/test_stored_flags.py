@@ -1,0 +1,42 @@
+"""An analysis read back from a store has the flags it was made with: the same entities,
+in the same order, with the same flags; an unflagged entity has none."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ownership.checks import check_dataset
+from ownership.columns import columns_of
+from ownership.computed import Computed, StoredFlags, compute
+from ownership.model import Dataset
+from ownership.rules import get_rule
+
+from .factories import dated_datasets
+
+DAYS = [dt.date(2020, 1, 1), dt.date(2025, 10, 1), dt.date(2026, 12, 3)]
+SHARES = ["10", "50", "60", "100", "25.5", "0"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    dated_datasets(DAYS, SHARES, arrangements=True),
+    st.sampled_from(DAYS),
+    st.sampled_from(["ofac-50", "bis-affiliates", "eu", "uk", "look-through"]),
+)
+def test_flags_read_back_from_a_store_are_those_made(
+    dataset: Dataset, day: dt.date, rule: str
+) -> None:
+    if check_dataset(dataset):
+        return
+    made = compute(dataset, get_rule(rule), day, lambda _: None)
+    read = Computed.from_arrays(made.to_arrays(), columns_of(dataset))
+    assert read is not None and isinstance(read.flags, StoredFlags)
+    assert list(read.flags) == list(made.flags)
+    assert list(read.flags.values()) == list(made.flags.values())
+    for position in range(len(dataset.entities)):
+        assert read.flags.get(position, []) == made.flags.get(position, [])
+        assert (position in read.flags) == (position in made.flags)
+    assert len(read.flags) == len(made.flags)
