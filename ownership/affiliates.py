@@ -534,8 +534,10 @@ def _search(analysis: Analysis, start: int, *, forward: bool, max_depth: int | N
     entity's links visited in position order; the start itself left out.
 
     Level by level over the compiled pairs, so that only the entities found and their
-    links are read. Entities within ``max_depth`` links, if given, are those found in as
-    many rounds.
+    links are read; once more than :data:`SEARCHED_BY_LEVELS` entities are found, again
+    by scipy over sparse matrices of the whole graph (made once per analysis), which is
+    faster for a search that large. Entities within ``max_depth`` links, if given, are
+    those found in as many rounds.
     """
     c = analysis.compiled
     usable = analysis.usable_pairs
@@ -547,6 +549,7 @@ def _search(analysis: Analysis, start: int, *, forward: bool, max_depth: int | N
     seen[start] = True
     frontier = np.array([start], dtype=np.int64)
     levels: list[np.ndarray] = []
+    found = 0
     while frontier.size and (max_depth is None or len(levels) < max_depth):
         starts = ptr[frontier]
         counts = ptr[frontier + 1] - starts
@@ -566,8 +569,32 @@ def _search(analysis: Analysis, start: int, *, forward: bool, max_depth: int | N
         seen[near] = True
         levels.append(near)
         frontier = near
+        found += near.size
+        if found > SEARCHED_BY_LEVELS:
+            return _search_whole(analysis, start, forward=forward, max_depth=max_depth)
     order = np.concatenate(levels) if levels else np.zeros(0, dtype=np.int64)
     return _Search(start, order, found_from)
+
+
+#: Searches finding more entities than this go through scipy (see :func:`_search`).
+SEARCHED_BY_LEVELS = 20_000
+
+
+def _search_whole(
+    analysis: Analysis, start: int, *, forward: bool, max_depth: int | None
+) -> _Search:
+    """:func:`_search` by scipy's breadth-first order over the whole graph."""
+    from scipy.sparse.csgraph import breadth_first_order
+
+    links = analysis.usable_links[0 if forward else 1]
+    order, predecessors = breadth_first_order(links, start, directed=True)
+    found_from = np.asarray(predecessors)  # scipy's int32, negative where none
+    search = _Search(start, np.asarray(order[1:], dtype=np.int64), found_from)
+    if max_depth is None:
+        return search
+    # found level by level, so those within max_depth come first
+    within = int(np.count_nonzero(search.depth <= max_depth))
+    return _Search(start, search.order[:within], found_from)
 
 
 def _depths(order: np.ndarray, found_from: np.ndarray) -> np.ndarray:

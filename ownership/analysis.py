@@ -321,6 +321,25 @@ class Analysis:
         return self.compiled.usable()
 
     @cached_property
+    def usable_links(self) -> tuple[Any, Any]:
+        """Links that can carry ownership or control on the date, owner -> owned and
+        owned -> owner, as sparse matrices with each row's entries in position order
+        (for searches of large groups)."""
+        from scipy import sparse
+
+        c = self.compiled
+        usable = self.usable_pairs
+        src, dst = c.src[usable], c.dst[usable]
+        ones = np.ones(src.size)  # scipy's searches take float64; anything else is copied
+        matrices = []
+        for rows, cols in ((src, dst), (dst, src)):
+            matrix = sparse.csr_matrix((ones, (rows, cols)), shape=(c.n, c.n))
+            matrix.sum_duplicates()
+            matrix.sort_indices()
+            matrices.append(matrix)
+        return matrices[0], matrices[1]
+
+    @cached_property
     def active_listing_rows(self) -> np.ndarray:
         """Per listing record, whether it is active on the analysis date."""
         return self.columns.listings.active(self.as_of)

@@ -149,6 +149,8 @@ LARGE_QUERY = [
     (affiliates_module, "FIRST_RANKED", 1),  # only the first rows ordered
     (affiliates_module, "RANKED_GROWTH", 1),  # ... one more at each read
     (affiliates_module, "FOLLOWED_BACK", 0),  # every depth worked out at once
+    (affiliates_module, "SEARCHED_BY_LEVELS", 0),  # the search by scipy, as for large groups
+    (relative_module, "DENSE_FROM", 0),  # shares solved as a sparse system
 ]
 
 
