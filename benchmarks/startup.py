@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -50,25 +51,31 @@ def main() -> None:
         "python -c pass": [sys.executable, "-c", "pass"],
         "floor: import the libraries": [sys.executable, "-c", LIBRARIES],
     }
+    # each commit its own cache: an entry written by other code is rebuilt, not read
+    envs = {label: env for label in commands}
     for label, code in codes.items():
+        own = {**env, "OWNERSHIP_CACHE_DIR": str(work / f"cache-{label}")}
         commands[f"ownership --help ({label})"] = _cli(code, "--help")
         commands[f'affiliates "Inspur Group" ({label})'] = _cli(code, "affiliates", "Inspur Group")
         if args.data is not None:
             query = ["affiliates", args.entity, "--data", str(args.data)]
             commands[f"affiliates {args.entity}, cached folder ({label})"] = _cli(code, *query)
+        envs.update({name: own for name in commands if name not in envs})
     try:
         times: dict[str, list[float]] = {label: [] for label in commands}
-        for command in commands.values():  # warm byte code and the cache
-            subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+        for label, command in commands.items():  # warm byte code and the cache
+            subprocess.run(command, env=envs[label], check=True, stdout=subprocess.DEVNULL)
         load = [os.getloadavg()[0]]
         for _ in range(args.repeat):
             for label, command in commands.items():
                 start = time.perf_counter()
-                subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+                subprocess.run(command, env=envs[label], check=True, stdout=subprocess.DEVNULL)
                 times[label].append(time.perf_counter() - start)
         load.append(os.getloadavg()[0])
     finally:
+        shutil.rmtree(work / "cache-now", ignore_errors=True)
         if args.baseline:
+            shutil.rmtree(work / f"cache-{args.baseline}", ignore_errors=True)
             subprocess.run(["git", "worktree", "remove", "--force", str(codes[args.baseline])],
                            cwd=ROOT, check=False, capture_output=True)  # fmt: skip
     print(f"load average {load[0]:.2f} before, {load[1]:.2f} after; {args.repeat} runs each")
