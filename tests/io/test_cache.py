@@ -51,6 +51,19 @@ def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(columnar, "read_csv_folder_columnar", refuse)
 
 
+def _count_parsing(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The folders parsed from now on, one item per parse."""
+    parsed: list[Path] = []
+    read = columnar.read_csv_folder_columnar
+
+    def counting(path: Path, **options: object) -> object:
+        parsed.append(path)
+        return read(path, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(columnar, "read_csv_folder_columnar", counting)
+    return parsed
+
+
 def test_a_second_load_maps_what_the_first_stored(
     folder: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -172,14 +185,7 @@ def test_a_changed_file_refreshes_the_entry(folder: Path) -> None:
 def test_a_new_file_in_the_folder_refreshes_the_entry(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parsed: list[Path] = []
-    read = columnar.read_csv_folder_columnar
-
-    def counting(path: Path, **options: object) -> object:
-        parsed.append(path)
-        return read(path, **options)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(columnar, "read_csv_folder_columnar", counting)
+    parsed = _count_parsing(monkeypatch)
     first = load(folder)
     load(folder)
     assert len(parsed) == 1
@@ -193,14 +199,7 @@ def test_an_entry_written_by_other_code_is_rebuilt(
 ) -> None:
     """Entries hold what the code made (tables, analyses): after an upgrade, or any change
     of the package's files, they are made again, not served."""
-    parsed: list[Path] = []
-    read = columnar.read_csv_folder_columnar
-
-    def counting(path: Path, **options: object) -> object:
-        parsed.append(path)
-        return read(path, **options)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(columnar, "read_csv_folder_columnar", counting)
+    parsed = _count_parsing(monkeypatch)
     analyze(load(folder), "ofac-50", DAY)
     analyze(load(folder), "ofac-50", DAY)
     assert len(parsed) == 1
