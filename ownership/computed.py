@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -78,10 +77,13 @@ class Computed:
                 if isinstance(value, np.ndarray):
                     state[f"{prefix}.{name}"] = value
         state["c.scale"] = np.array(self.compiled.scale, dtype=np.int64)
-        positions = [i for i, names in self.flags.items() for _ in names]
-        codes = [FLAG_CODES.index(Flag(f)) for names in self.flags.values() for f in names]
-        state["flags.position"] = np.array(positions, dtype=np.int64)
-        state["flags.code"] = np.array(codes, dtype=np.int8)
+        flags = self.flags
+        if not isinstance(flags, StoredFlags):
+            positions = [i for i, names in flags.items() for _ in names]
+            codes = [FLAG_CODES.index(Flag(f)) for names in flags.values() for f in names]
+            flags = StoredFlags(np.array(positions, dtype=np.int64), np.array(codes, dtype=np.int8))
+        state["flags.position"] = flags.positions
+        state["flags.code"] = flags.codes
         return state
 
     @classmethod
@@ -116,6 +118,25 @@ class StoredFlags(Mapping[int, list[str]]):
     """Flags by entity position as a store keeps them: each flagged position's codes in a
     run, the runs in the order the flags were made. Read on demand: a query asks for the
     flags of a few of a million entities."""
+
+    @classmethod
+    def marked(cls, marks: list[tuple[np.ndarray, Flag]]) -> StoredFlags:
+        """Each flag on the entities its mask marks: entities in the order they are first
+        marked, each one's flags in the order of ``marks``."""
+        found = [np.flatnonzero(mask) for mask, _ in marks]
+        positions = np.concatenate([np.zeros(0, dtype=np.int64), *found])
+        codes = np.concatenate(
+            [np.zeros(0, dtype=np.int8)]
+            + [
+                np.full(f.size, FLAG_CODES.index(flag), np.int8)
+                for f, (_, flag) in zip(found, marks, strict=True)
+            ]
+        )
+        if positions.size:
+            _, first, inverse = np.unique(positions, return_index=True, return_inverse=True)
+            order = np.argsort(first[inverse.reshape(-1)], kind="stable")
+            positions, codes = positions[order], codes[order]
+        return cls(positions, codes)
 
     def __init__(self, positions: np.ndarray, codes: np.ndarray):
         self.positions, self.codes = positions, codes
@@ -246,32 +267,24 @@ def _classify(
     lower_point: FixedPoint | None,
     upper_point: FixedPoint | None,
     in_force: bool,
-) -> tuple[np.ndarray, dict[int, list[str]]]:
+) -> tuple[np.ndarray, StoredFlags]:
     """Each entity's status code and flags of its own."""
     codes = np.full(c.n, 3, dtype=np.int8)  # clear
     codes[reach.reached] = 2  # exposed
-    flags: dict[int, list[str]] = defaultdict(list)
+    marks: list[tuple[np.ndarray, Flag]] = []
     if lower_point is not None:
         lower, upper = lower_point.covered, (upper_point or lower_point).covered
         in_scope = ~c.out_of_scope
         if in_force:
             codes[lower & in_scope & ~c.seeds] = 1
             # a US entity that may meet the test says so too, beside its scope
-            _flag_all(flags, upper & ~lower & ~c.seeds & reach.reached, Flag.possibly_covered)
-            _flag_all(flags, upper & c.out_of_scope & ~c.seeds, Flag.out_of_scope_us_entity)
+            marks.append((upper & ~lower & ~c.seeds & reach.reached, Flag.possibly_covered))
+            marks.append((upper & c.out_of_scope & ~c.seeds, Flag.out_of_scope_us_entity))
         else:
-            _flag_all(flags, lower & in_scope & ~c.seeds, Flag.would_be_covered)
-    _flag_all(flags, c.conflicted, Flag.conflicting_stakes)
-    _flag_all(flags, c.closed_ring, Flag.closed_ring)
+            marks.append((lower & in_scope & ~c.seeds, Flag.would_be_covered))
+    marks += [(c.conflicted, Flag.conflicting_stakes), (c.closed_ring, Flag.closed_ring)]
     codes[c.seeds] = 0
-    return codes, flags
-
-
-def _flag_all(flags: dict[int, list[str]], where: np.ndarray, flag: Flag) -> None:
-    """Add ``flag`` to the flags of every entity ``where`` is true."""
-    value = flag.value
-    for i in np.flatnonzero(where).tolist():
-        flags[i].append(value)
+    return codes, StoredFlags.marked(marks)
 
 
 def on_its_side(share: Fraction, threshold: Threshold) -> float:

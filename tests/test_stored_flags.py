@@ -1,10 +1,13 @@
-"""An analysis read back from a store has the flags it was made with: the same entities,
-in the same order, with the same flags; an unflagged entity has none."""
+"""Flags kept as arrays: made from masks as a dict filled flag by flag would hold them,
+and read back from a store as they were made (the same entities, in the same order, with
+the same flags; an unflagged entity has none)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +16,7 @@ from ownership.columns import columns_of
 from ownership.computed import Computed, StoredFlags, compute
 from ownership.model import Dataset
 from ownership.rules import get_rule
+from ownership.verdict import FLAG_CODES, Flag
 
 from .factories import dated_datasets
 
@@ -40,3 +44,28 @@ def test_flags_read_back_from_a_store_are_those_made(
         assert read.flags.get(position, []) == made.flags.get(position, [])
         assert (position in read.flags) == (position in made.flags)
     assert len(read.flags) == len(made.flags)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 30).flatmap(
+        lambda n: st.lists(
+            st.tuples(st.lists(st.booleans(), min_size=n, max_size=n), st.sampled_from(FLAG_CODES)),
+            max_size=5,
+        )
+    )
+)
+def test_flags_marked_by_masks_are_those_added_one_by_one(
+    marks: list[tuple[list[bool], Flag]],
+) -> None:
+    """Flags made from masks at once read as a dict filled mask by mask, entity by
+    entity: entities in the order first flagged, each one's flags in the masks' order."""
+    expected: dict[int, list[str]] = defaultdict(list)
+    for mask, flag in marks:
+        for i, marked in enumerate(mask):
+            if marked:
+                expected[i].append(flag.value)
+    flags = StoredFlags.marked([(np.array(mask, dtype=bool), flag) for mask, flag in marks])
+    assert list(flags) == list(expected)
+    assert list(flags.values()) == list(expected.values())
+    assert {i: flags[i] for i in flags} == dict(expected)
