@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import BoolArray, IntArray
+from .arrays import BoolArray, IntArray, run_starts
 from .snapshot import Compiled, edge_indices
 
 __all__ = ["Reachability", "reach_from_seeds"]
@@ -40,14 +40,14 @@ def reach_from_seeds(compiled: Compiled) -> Reachability:
         edges = edges[usable[edges]]
         if edges.size == 0:
             break
-        # smallest source id first so that results do not depend on input order
-        order = np.lexsort((compiled.src[edges], compiled.dst[edges]))
+        edges = edges[~reached[compiled.dst[edges]]]
+        # each target reached from its smallest source, so that results do not depend on
+        # input order: the links sorted by (target, source), the first of each target's
+        order = np.argsort(compiled.dst[edges] * n + compiled.src[edges])
         edges = edges[order]
         targets = compiled.dst[edges]
-        fresh = ~reached[targets]
-        edges, targets = edges[fresh], targets[fresh]
-        targets, first = np.unique(targets, return_index=True)
-        chosen = edges[first]
+        first = run_starts(targets)
+        targets, chosen = targets[first], edges[first]
         reached[targets] = True
         depth[targets] = level
         parent[targets] = chosen
