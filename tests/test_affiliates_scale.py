@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from ownership import Analysis, analyze, share_order
 from ownership import affiliates as affiliates_module
+from ownership import searches as searches_module
 from ownership.affiliates import SEVERITY, SHARE_PLACES, _direct, affiliates
 from ownership.checks import check_dataset
 from ownership.display import HTML_ROW_LIMIT
@@ -148,8 +149,8 @@ LARGE_QUERY = [
     (relative_module, "IN_ORDER_FROM", 0),  # the others solved component by component
     (affiliates_module, "FIRST_RANKED", 1),  # only the first rows ordered
     (affiliates_module, "RANKED_GROWTH", 1),  # ... one more at each read
-    (affiliates_module, "FOLLOWED_BACK", 0),  # every depth worked out at once
-    (affiliates_module, "SEARCHED_BY_LEVELS", 0),  # the search by scipy, as for large groups
+    (searches_module, "FOLLOWED_BACK", 0),  # every depth worked out at once
+    (searches_module, "SEARCHED_BY_LEVELS", 0),  # the search by scipy, as for large groups
     (relative_module, "DENSE_FROM", 0),  # shares solved as a sparse system
 ]
 
