@@ -53,6 +53,7 @@ def test_large_graphs_get_the_same_components(graph: tuple[int, np.ndarray, np.n
         arrays.SMALL_GRAPH = saved
     for (count, labels), (large_count, large_labels) in zip(small, large, strict=True):
         assert count == large_count and labels.tolist() == large_labels.tolist()
+        assert labels.dtype == large_labels.dtype == np.int64
 
 
 @settings(max_examples=200, deadline=None)

@@ -53,7 +53,7 @@ def strong_components(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArr
 
     graph = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
     count, labels = connected_components(graph, directed=True, connection="strong")
-    return int(count), labels
+    return int(count), np.asarray(labels, dtype=np.int64)
 
 
 def weak_components(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArray]:
@@ -67,7 +67,7 @@ def weak_components(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArray
 
     graph = sparse.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
     count, labels = connected_components(graph, directed=True, connection="weak")
-    return int(count), np.asarray(labels)
+    return int(count), np.asarray(labels, dtype=np.int64)
 
 
 def _strong_in_python(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArray]:
