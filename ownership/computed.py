@@ -61,7 +61,7 @@ class Computed:
     #: status code per entity (see :data:`ownership.verdict.STATUS_CODES`)
     codes: np.ndarray
     #: flags of their own, by entity position (the rule's window flags come on top)
-    flags: Mapping[int, list[str]]
+    flags: StoredFlags
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Every array, for a store to keep (see :class:`ownership.derived.ArrayStore`)."""
@@ -77,13 +77,8 @@ class Computed:
                 if isinstance(value, np.ndarray):
                     state[f"{prefix}.{name}"] = value
         state["c.scale"] = np.array(self.compiled.scale, dtype=np.int64)
-        flags = self.flags
-        if not isinstance(flags, StoredFlags):
-            positions = [i for i, names in flags.items() for _ in names]
-            codes = [FLAG_CODES.index(Flag(f)) for names in flags.values() for f in names]
-            flags = StoredFlags(np.array(positions, dtype=np.int64), np.array(codes, dtype=np.int8))
-        state["flags.position"] = flags.positions
-        state["flags.code"] = flags.codes
+        state["flags.position"] = self.flags.positions
+        state["flags.code"] = self.flags.codes
         return state
 
     @classmethod
