@@ -517,7 +517,7 @@ class Analysis:
         components = self._kept(
             "ancestry",
             lambda: SeedAncestry.components(self.compiled, self.reach),
-            self._per_entity("label"),
+            lambda stored: self._per_entity("label")(stored) and "sharing" in stored,
         )
         return SeedAncestry(self.compiled, self.groups, components)
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .columns import in_id_order
+
 if TYPE_CHECKING:
     from .propagate import Compiled, Reachability
 
@@ -43,11 +45,14 @@ class SeedAncestry:
         self.label = np.asarray(components["label"])
         self.parents = np.asarray(components["parents"])
         self.parent_bounds = np.asarray(components["parent_bounds"])
+        #: per component, the component whose set it has: its own, unless it has no
+        #: seeds and a single parent component, whose set it then shares (most do)
+        self.sharing = np.asarray(components["sharing"])
         self.ids = c.ids
         self.seeds = c.seeds
         self.own: dict[int, int] = defaultdict(int)  # component -> bits of its own seeds
         self.seeds_of_group: dict[int, list[int]] = defaultdict(list)  # bit -> seed, id order
-        seed_nodes = sorted(np.flatnonzero(c.seeds).tolist(), key=lambda k: c.ids[k])
+        seed_nodes = in_id_order(c.index, c.ids, np.flatnonzero(c.seeds)).tolist()
         for node in seed_nodes:
             group = int(groups[node])
             bits = self.seeds_of_group[group]
@@ -75,23 +80,24 @@ class SeedAncestry:
         cross = label[src] != label[dst]
         child_labels = label[dst[cross]]
         order = np.argsort(child_labels, kind="stable")
+        parents = label[src[cross]][order]
+        bounds = np.searchsorted(child_labels[order], np.arange(int(label.max(initial=-1)) + 2))
+        seeded = label[np.flatnonzero(c.seeds)]
         return {
             "label": label,
-            "parents": label[src[cross]][order],
-            "parent_bounds": np.searchsorted(
-                child_labels[order], np.arange(int(label.max(initial=-1)) + 2)
-            ),
+            "parents": parents,
+            "parent_bounds": bounds,
+            "sharing": SeedAncestry._sharing(parents, bounds, seeded),
         }
 
-    @cached_property
-    def sharing(self) -> np.ndarray:
-        """Per component, the component whose set it has: its own, unless it has no seeds
-        and a single parent component, whose set it then shares (most do)."""
-        bounds = self.parent_bounds
+    @staticmethod
+    def _sharing(parents: np.ndarray, bounds: np.ndarray, seeded: np.ndarray) -> np.ndarray:
+        """Per component, the component whose set it has (see ``sharing``), given the
+        components holding seeds (``seeded``)."""
         inherits = np.diff(bounds) == 1
-        inherits[np.fromiter(self.own, np.int64, len(self.own))] = False
+        inherits[seeded] = False
         sharing = np.arange(bounds.size - 1)
-        sharing[inherits] = self.parents[bounds[:-1][inherits]]
+        sharing[inherits] = parents[bounds[:-1][inherits]]
         while True:
             further = sharing[sharing]
             if np.array_equal(further, sharing):

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .io.cache_entries import ArrowStrings
 from .io.cells import CONTROL_CHARACTER, FORMULA_START, visible
 from .model import fmt_decimal
 from .rules.base import Threshold
@@ -63,6 +64,10 @@ def cat(*parts: pa.Array | str) -> pa.Array:
 
 
 def strings(values: Sequence[str | None]) -> pa.Array:
+    """The values as one Arrow text array (a cached column as it is, without a string
+    object per value)."""
+    if isinstance(values, ArrowStrings):
+        return values.arrow.combine_chunks().cast(TEXT)
     return pa.array(values, TEXT)
 
 

@@ -17,6 +17,7 @@ already built; any other dataset gets them from its records on first use.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -153,16 +154,16 @@ class PositionIndex(Mapping[str, int]):
     nor at all for a run that only walks the entities in order (``analyze``).
 
     With the ids' sorted ``order`` (kept with a cached dataset), look-ups first go by
-    binary search; after ``DICT_AFTER`` of them, or at the first without an order, a dict
-    is built, so bulk use stays fast.
+    binary search, reading some twenty ids each; after ``DICT_AFTER`` of them, or at the
+    first without an order, a dict is built, so bulk use stays fast.
     """
 
     DICT_AFTER = 2_000
 
-    def __init__(self, ids: list[str], order: IntArray | None = None) -> None:
+    def __init__(self, ids: Sequence[str], order: IntArray | None = None) -> None:
         self._ids = ids
         self._order = order
-        self._sorted: NDArray[np.object_] | None = None
+        self._rank: IntArray | None = None  # each position's place in ``order``
         self._dict: dict[str, int] | None = None
         self._lookups = 0
 
@@ -175,11 +176,10 @@ class PositionIndex(Mapping[str, int]):
             return self._dict[key]
         if not isinstance(key, str):
             raise KeyError(key)
-        if self._sorted is None:
-            self._sorted = object_array(self._ids)[self._order]
-        k = int(np.searchsorted(self._sorted, key))
-        if k < len(self._sorted) and self._sorted[k] == key:
-            return int(self._order[k])
+        ids, order = self._ids, self._order
+        k = bisect_left(range(len(order)), key, key=lambda m: ids[int(order[m])])
+        if k < len(order) and ids[int(order[k])] == key:
+            return int(order[k])
         raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:
@@ -188,12 +188,23 @@ class PositionIndex(Mapping[str, int]):
     def __len__(self) -> int:
         return len(self._ids)
 
+    def in_id_order(self, positions: IntArray) -> IntArray:
+        """``positions`` sorted by their entities' ids: by the ids' sorted order when
+        there is one (no id is read), else by the ids."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if self._order is None:
+            return _sorted_by_ids(self._ids, positions)
+        if self._rank is None:
+            self._rank = np.empty(len(self._order), dtype=np.int64)
+            self._rank[self._order] = np.arange(len(self._order))
+        return positions[np.argsort(self._rank[positions])]
+
 
 @dataclass
 class Columns:
     """Entities, holdings and listings of a dataset as arrays (see the module docstring)."""
 
-    ids: list[str]
+    ids: Sequence[str]  # a list, or a cached column read as needed (io.cache_entries)
     index: Mapping[str, int]
     names: Sequence[str]  # current names
     renamed: BoolArray  # has former names, so its name on a date may differ
@@ -312,6 +323,17 @@ def decimal_places(value: Decimal) -> int:
     """Decimal places a value is written with (50.00 -> 2), the scale it needs."""
     exponent = value.as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def in_id_order(index: Mapping[str, int], ids: Sequence[str], positions: IntArray) -> IntArray:
+    """``positions`` sorted by their entities' ids (``index`` maps ids to positions)."""
+    if isinstance(index, PositionIndex):
+        return index.in_id_order(positions)
+    return _sorted_by_ids(ids, np.asarray(positions, dtype=np.int64))
+
+
+def _sorted_by_ids(ids: Sequence[str], positions: IntArray) -> IntArray:
+    return np.asarray(sorted(positions.tolist(), key=ids.__getitem__), dtype=np.int64)
 
 
 def columns_of(dataset: Dataset) -> Columns:

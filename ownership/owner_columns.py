@@ -38,7 +38,7 @@ class OwnerColumns:
         high = np.where(control, 0, h.high[rows]).astype(np.int64)
         order_of_status = np.asarray([STATUS_ORDER[s] for s in STATUS_CODES])[self.codes[owner]]
         distinct = np.unique(owner)
-        by_id = sorted(range(distinct.size), key=lambda k: a.compiled.ids[distinct[k]])
+        by_id = sorted(range(distinct.size), key=lambda k: a.compiled.ids[int(distinct[k])])
         rank = np.empty(distinct.size, dtype=np.int64)
         rank[by_id] = np.arange(distinct.size)
         owner_rank = rank[np.searchsorted(distinct, owner)]

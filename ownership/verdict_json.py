@@ -323,7 +323,9 @@ class _Lines(ExplanationColumns):
             self.any_special = in_names or any(re.search(special, t) for t in closing)
 
     # -- columns worked out once
-    def _text_columns(self, ids: list[str], names: list[str], countries: list[str | None]) -> None:
+    def _text_columns(
+        self, ids: Sequence[str], names: Sequence[str], countries: list[str | None]
+    ) -> None:
         self.ids = strings(ids)
         self.ids_json = json_strings(self.ids)
         self.names = strings(names)

@@ -152,6 +152,7 @@ LARGE_QUERY = [
     (searches_module, "FOLLOWED_BACK", 0),  # every depth worked out at once
     (searches_module, "SEARCHED_BY_LEVELS", 0),  # the search by scipy, as for large groups
     (relative_module, "DENSE_FROM", 0),  # shares solved as a sparse system
+    (relative_module, "PAIRS_BY_OWNER_BELOW", 10**9),  # a group's pairs by its owners' index
 ]
 
 
@@ -279,6 +280,24 @@ def test_solving_in_order_gives_the_direct_solution(
     assert np.array_equal(direct[0], in_order[0]) and np.array_equal(direct[0], sparse[0])
     np.testing.assert_allclose(in_order[1], direct[1], rtol=0, atol=1e-12)
     np.testing.assert_allclose(sparse[1], direct[1], rtol=0, atol=1e-12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(dated_datasets(DAYS, SHARES), ringed_groups()), st.booleans(), st.data())
+def test_a_group_s_pairs_found_by_owner_are_those_of_the_pass_over_all(
+    data: Dataset, upward: bool, draw: st.DataObject
+) -> None:
+    """A small group's share links come from its members' own pairs, in pair order: the
+    system, and so every share, is the one a pass over all pairs gives, bit for bit."""
+    c = analyze(data, "look-through", DAYS[1]).compiled
+    source = draw.draw(st.integers(0, c.n - 1))
+    nodes = np.asarray(sorted(draw.draw(st.sets(st.integers(0, c.n - 1)))), dtype=np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(relative_module, "PAIRS_BY_OWNER_BELOW", 0)
+        every = relative_share_array(c, source, nodes, upward=upward)
+        patch.setattr(relative_module, "PAIRS_BY_OWNER_BELOW", 10**9)
+        by_owner = relative_share_array(c, source, nodes, upward=upward)
+    assert np.array_equal(every[0], by_owner[0]) and np.array_equal(every[1], by_owner[1])
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ownership.columns import PositionIndex, columns_of, sum_into
+from ownership.arrow_text import TEXT
+from ownership.arrow_text import strings as strings_array
+from ownership.columns import PositionIndex, columns_of, in_id_order, sum_into
 from ownership.derived import derived
+from ownership.io.cache_entries import ArrowStrings
+from ownership.io.columnar_cells import present_rows
 from ownership.model import Dataset, Entity, Holding, Listing
 from ownership.oracle import reference_compile
 from ownership.propagate import Compiled, compile_snapshot, stable_order
@@ -123,13 +130,20 @@ def test_sums_into_slots_are_exact(rows: list[tuple[int, int, bool]]) -> None:
     assert sum_into(6, slots, values, chosen).tolist() == want
 
 
+@pytest.mark.parametrize("cached", [True, False])
 @pytest.mark.parametrize("sorted_order", [True, False])
 def test_a_position_index_answers_as_a_dict_of_the_ids(
-    sorted_order: bool, monkeypatch: pytest.MonkeyPatch
+    sorted_order: bool, cached: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Over a list, or over a cached column in the order Arrow sorts it (by UTF-8 bytes,
+    which is the order of code points Python compares)."""
     monkeypatch.setattr(PositionIndex, "DICT_AFTER", 3)  # both ways of looking up are used
-    ids = ["e10", "a", "Z", "e2", "ß", "b"]
-    order = np.argsort(np.asarray(ids, dtype=object)) if sorted_order else None
+    listed = ["e10", "a", "Z", "e2", "ß", "b", "😀", "\uffff"]
+    column = pa.chunked_array([pa.array(listed[:3]), pa.array(listed[3:])])
+    ids: Sequence[str] = ArrowStrings(column, keep=True) if cached else listed
+    order = None
+    if sorted_order:
+        order = pc.sort_indices(column).to_numpy() if cached else np.argsort(np.asarray(ids))
     index = PositionIndex(ids, order)
     for missing in ("c", "", "e1"):
         assert missing not in index
@@ -137,3 +151,45 @@ def test_a_position_index_answers_as_a_dict_of_the_ids(
             index[missing]
     assert [index[x] for x in reversed(ids)] == list(reversed(range(len(ids))))
     assert dict(index) == {x: k for k, x in enumerate(ids)} and len(index) == len(ids)
+    some = np.asarray([6, 0, 3, 7, 1], dtype=np.int64)
+    for index_of in (index, dict(index)):  # a cached dataset's, or a dict
+        assert [ids[k] for k in in_id_order(index_of, ids, some)] == sorted(ids[k] for k in some)
+
+
+@given(
+    st.lists(st.lists(st.text(max_size=4), max_size=5), min_size=1, max_size=4),
+    st.integers(0, 3),
+    st.data(),
+)
+def test_a_cached_column_reads_as_the_list_of_its_values(
+    chunks: list[list[str]], whole_after: int, data: st.DataObject
+) -> None:
+    """Value by value, by slices and whole; the kept column is read whole once past
+    WHOLE_AFTER single reads, and gives the same values after."""
+    values = [v for chunk in chunks for v in chunk]
+    column = pa.chunked_array([pa.array(chunk, pa.string()) for chunk in chunks])
+    strings = ArrowStrings(column, keep=True)
+    strings.WHOLE_AFTER = whole_after
+    assert len(strings) == len(values)
+    if values:
+        positions = data.draw(st.lists(st.integers(-len(values), len(values) - 1), max_size=8))
+        assert [strings[k] for k in positions] == [values[k] for k in positions]
+        assert (strings._whole is not None) == (len(positions) > whole_after)
+    start, stop = data.draw(st.integers(-3, 6)), data.draw(st.integers(-3, 6))
+    assert strings[start:stop] == values[start:stop]
+    assert list(strings) == values and strings.whole() == values
+    assert strings_array(strings).equals(pa.array(values, TEXT))
+    assert ArrowStrings(column).whole() == values
+
+
+@given(
+    st.lists(st.lists(st.one_of(st.none(), st.text(max_size=2)), max_size=20), max_size=4),
+    st.integers(0, 9),
+)
+def test_present_rows_are_the_valid_values(chunks: list[list[str | None]], cut: int) -> None:
+    """Read from the validity bitmaps, also of chunks that start inside their buffers."""
+    arrays = [pa.array(chunk, pa.string())[min(cut, len(chunk)) :] for chunk in chunks]
+    table = pa.table({"former_names": pa.chunked_array(arrays, pa.string())})
+    want = [v is not None for a in arrays for v in a.to_pylist()]
+    assert present_rows(table, "former_names").tolist() == want
+    assert present_rows(table, "aliases").tolist() == [False] * len(want)

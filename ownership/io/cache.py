@@ -416,7 +416,7 @@ class FolderCache:
         tables = {name: entry.table(f"{name}.arrow") for name in _TABLES}
         arrays = entry.arrays(_COLUMNS)
         entities, listings = tables["entities"], tables["listings"]
-        ids = entities.column("id").to_pylist()
+        ids = ArrowStrings(entities.column("id"), keep=True)
         holding_columns = HoldingColumns(
             **{f.name: arrays[f"holdings.{f.name}"] for f in fields(HoldingColumns)}
         )

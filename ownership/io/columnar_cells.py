@@ -105,11 +105,21 @@ def _cells(table: Any, name: str) -> tuple[np.ndarray, list[str | None]]:
 
 
 def present_rows(table: Any, name: str) -> np.ndarray:
-    """Rows with a value in column ``name``."""
+    """Rows with a value in column ``name``, read from the column's validity bitmaps: a
+    cached query need not load Arrow's compute functions (0.15 s) for this alone."""
     column = _column(table, name)
     if column is None:
         return np.zeros(table.num_rows, dtype=bool)
-    return np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    parts = [np.zeros(0, dtype=bool)]
+    for chunk in column.chunks:
+        size, nulls = len(chunk), chunk.null_count
+        if nulls in (0, size):
+            parts.append(np.full(size, nulls == 0))
+            continue
+        bits = np.frombuffer(chunk.buffers()[0], dtype=np.uint8)
+        valid = np.unpackbits(bits, bitorder="little")[chunk.offset : chunk.offset + size]
+        parts.append(valid.astype(bool))
+    return np.concatenate(parts)
 
 
 def _required(table: Any, name: str) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .arrays import IntArray
+from .arrays import BoolArray, IntArray, concatenated_ranges
 from .shares import settle, without_closed_rings
 from .snapshot import Compiled
 
@@ -47,20 +47,14 @@ def relative_share_array(
     member[nodes] = True
     member[source] = True
     members = np.flatnonzero(member)
-    local = np.full(compiled.n, -1, dtype=np.int64)
-    local[members] = np.arange(members.size)
-    keep = (
-        compiled.has_share
-        & (compiled.low > 0)
-        & (local[compiled.src] >= 0)
-        & (local[compiled.dst] >= 0)
-    )
-    src, dst = local[compiled.src[keep]], local[compiled.dst[keep]]
+    keep = _share_pairs_within(compiled, member, members)
+    src = np.searchsorted(members, compiled.src[keep])
+    dst = np.searchsorted(members, compiled.dst[keep])
     if upward:
         src, dst = dst, src
     low = compiled.low[keep]
     weight = low.astype(np.float64) / float(100 * compiled.scale)
-    s = int(local[source])
+    s = int(np.searchsorted(members, source))
     size = members.size
     flows = dst != s  # the source absorbs: nothing flows back into it
     owner, owned = (dst, src) if upward else (src, dst)
@@ -90,3 +84,19 @@ def relative_share_array(
     else:
         solved = np.array([1.0])
     return members, np.clip(solved, 0.0, 1.0)
+
+
+#: Groups with fewer members than the entities over this find their pairs through the
+#: owners' CSR index; larger ones by a pass over every pair.
+PAIRS_BY_OWNER_BELOW = 64
+
+
+def _share_pairs_within(compiled: Compiled, member: BoolArray, members: IntArray) -> IntArray:
+    """Pairs (in pair order) with a known, positive share between two members: for a
+    small group, from its members' own pairs, not a pass over a million."""
+    c = compiled
+    if members.size * PAIRS_BY_OWNER_BELOW < c.n:
+        starts = c.out_ptr[members]
+        pairs = np.sort(c.out_edges[concatenated_ranges(starts, c.out_ptr[members + 1] - starts)])
+        return pairs[member[c.dst[pairs]] & c.has_share[pairs] & (c.low[pairs] > 0)]
+    return np.flatnonzero(c.has_share & (c.low > 0) & member[c.src] & member[c.dst])

@@ -10,7 +10,7 @@ entity (CSR), which every propagation walks.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -46,7 +46,7 @@ __all__ = [
 class Compiled:
     """One date's holdings as arrays; pairs (owner, owned) merged, shares scaled to ints."""
 
-    ids: list[str]
+    ids: Sequence[str]
     index: Mapping[str, int]
     scale: int
     src: IntArray

@@ -75,7 +75,7 @@ def _strict(folder: Path) -> Dataset | DataError:
 
 
 def _same_columns(a: Columns, b: Columns) -> None:
-    assert a.ids == b.ids and a.places == b.places
+    assert list(a.ids) == list(b.ids) and a.places == b.places
     assert list(a.country) == list(b.country)
     for name in vars(a.holdings):
         if not name.startswith("_"):
