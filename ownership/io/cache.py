@@ -14,7 +14,7 @@ files changed while they were read), and an entry is thrown away as soon as any 
 the folder differs, is added or is removed.
 
 Every entry, and every analysis stored in one, is a directory whose manifest
-(``manifest.json``, written last) gives the size and CRC-32 of each of its files. Opening
+(``manifest.json``, written last) gives the size and checksum of each of its files. Opening
 one checks every byte against it: an entry with a file missing, added, resized or
 altered is damaged, and is thrown away with a one-line note on stderr and built again.
 Entries are written to a staging directory and renamed into place, and renamed aside
@@ -314,7 +314,7 @@ def folder_fingerprint(folder: Path) -> dict[str, Any]:
     """What an entry is built from: every file of the folder with its size,
     modification and change times and inode (a file rewritten with the same size and
     modification time, or replaced by another, differs in the others); and the
-    [size, CRC-32] of the content of those changed in the last RECENT_NS."""
+    [size, checksum] of the content of those changed in the last RECENT_NS."""
     files = {}
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.is_file():
