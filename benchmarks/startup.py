@@ -58,8 +58,9 @@ def main() -> None:
         commands[f"ownership --help ({label})"] = _cli(code, "--help")
         commands[f'affiliates "Inspur Group" ({label})'] = _cli(code, "affiliates", "Inspur Group")
         if args.data is not None:
-            query = ["affiliates", args.entity, "--data", str(args.data)]
-            commands[f"affiliates {args.entity}, cached folder ({label})"] = _cli(code, *query)
+            for command in ("affiliates", "explain"):
+                query = [command, args.entity, "--data", str(args.data)]
+                commands[f"{command} {args.entity}, cached folder ({label})"] = _cli(code, *query)
         envs.update({name: own for name in commands if name not in envs})
     try:
         times: dict[str, list[float]] = {label: [] for label in commands}

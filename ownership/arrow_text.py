@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .io.cache_entries import ArrowStrings
+from .columns import ArrowStrings
 from .io.cells import CONTROL_CHARACTER, FORMULA_START, visible
 from .model import fmt_decimal
 from .rules.base import Threshold

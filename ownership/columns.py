@@ -21,7 +21,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -147,6 +147,59 @@ def _rows_of(table: Any, column: IntArray, value: int) -> IntArray:
     order, ordered = cached
     left, right = np.searchsorted(ordered, [value, value + 1])
     return np.asarray(order[left:right])
+
+
+class ArrowStrings(Sequence[str]):
+    """A string column read a value at a time, or whole when iterated or sliced.
+
+    With ``keep`` (the ids: most commands read them all, a query a handful), the whole
+    column once read is kept, and it is read whole after ``WHOLE_AFTER`` single reads, so
+    that bulk use costs what a list's does and a query does not pay for a million strings.
+    """
+
+    WHOLE_AFTER = 20_000
+
+    def __init__(self, column: Any, keep: bool = False) -> None:
+        self._column = column
+        self._keep = keep
+        self._whole: list[str] | None = None
+        self._reads = 0
+
+    @property
+    def arrow(self) -> Any:
+        """The Arrow column itself."""
+        return self._column
+
+    def __len__(self) -> int:
+        return len(self._column)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if self._whole is not None:
+            return self._whole[index]
+        if isinstance(index, slice):
+            return list(self._column[index].to_pylist())
+        self._reads += 1
+        if self._keep and self._reads > self.WHOLE_AFTER:
+            return self.whole()[index]
+        return str(self._column[int(index)].as_py())
+
+    def whole(self) -> list[str]:
+        """Every value, as a list (kept with ``keep``)."""
+        if self._whole is not None:
+            return self._whole
+        values: list[str] = self._column.to_pylist()
+        if self._keep:
+            self._whole = values
+        return values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.whole())
 
 
 class PositionIndex(Mapping[str, int]):
@@ -390,7 +443,19 @@ class DatedNames(Mapping[str, str]):
         if self._arrow is None:
             import pyarrow as pa
 
-            self._arrow = pa.array(self.every(), pa.large_string())
+            names = self.columns.names
+            if not isinstance(names, ArrowStrings):
+                self._arrow = pa.array(self.every(), pa.large_string())
+                return self._arrow
+            import pyarrow.compute as pc
+
+            # the names read as they are, those of renamed entities replaced in order
+            current = names.arrow.combine_chunks().cast(pa.large_string())
+            renamed = np.flatnonzero(self.columns.renamed).tolist()
+            if renamed:
+                dated = pa.array([self.at(k) for k in renamed], pa.large_string())
+                current = pc.replace_with_mask(current, pa.array(self.columns.renamed), dated)
+            self._arrow = current
         return self._arrow
 
     def __iter__(self) -> Iterator[str]:

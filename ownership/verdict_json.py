@@ -254,7 +254,7 @@ class _Lines(ExplanationColumns):
         self.codes = np.asarray(a.codes, dtype=np.int64)
         a.active_holding_rows, a.legal.owner_sets, a.groups  # noqa: B018 - shared by the jobs
         legal = submit(self._legal_columns)  # first: the main thread needs it soonest
-        texts = submit(self._text_columns, c.ids, a.dated_names.every(), a.columns.country.tolist())
+        texts = submit(self._text_columns, c.ids, a.dated_names.arrow(), a.columns.country.tolist())
         self.status_json = strings([ENCODE(code.value) for code in STATUS_CODES])
         #: fields with one value for every row, as JSON
         self.fixed = {
@@ -324,11 +324,11 @@ class _Lines(ExplanationColumns):
 
     # -- columns worked out once
     def _text_columns(
-        self, ids: Sequence[str], names: Sequence[str], countries: list[str | None]
+        self, ids: Sequence[str], names: pa.Array, countries: list[str | None]
     ) -> None:
         self.ids = strings(ids)
         self.ids_json = json_strings(self.ids)
-        self.names = strings(names)
+        self.names = names
         self.names_json = json_strings(self.names)
         self.names_plain = pc.all(
             pc.equal(pc.binary_length(self.names_json), pc.add(pc.binary_length(self.names), 2))

@@ -26,16 +26,16 @@ import mmap
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import xxhash
 
-from ..columns import Columns, HoldingColumns
+from ..columns import ArrowStrings, Columns, HoldingColumns
 
 __all__ = [
     "CACHE_VERSION",
@@ -340,59 +340,6 @@ def column_arrays(columns: Columns, entities: Any) -> dict[str, Any]:
     for name in ("entity", "start", "end"):
         arrays[f"listings.{name}"] = getattr(columns.listings, name)
     return arrays
-
-
-class ArrowStrings(Sequence[str]):
-    """A string column read a value at a time, or whole when iterated or sliced.
-
-    With ``keep`` (the ids: most commands read them all, a query a handful), the whole
-    column once read is kept, and it is read whole after ``WHOLE_AFTER`` single reads, so
-    that bulk use costs what a list's does and a query does not pay for a million strings.
-    """
-
-    WHOLE_AFTER = 20_000
-
-    def __init__(self, column: Any, keep: bool = False) -> None:
-        self._column = column
-        self._keep = keep
-        self._whole: list[str] | None = None
-        self._reads = 0
-
-    @property
-    def arrow(self) -> Any:
-        """The Arrow column itself."""
-        return self._column
-
-    def __len__(self) -> int:
-        return len(self._column)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if self._whole is not None:
-            return self._whole[index]
-        if isinstance(index, slice):
-            return list(self._column[index].to_pylist())
-        self._reads += 1
-        if self._keep and self._reads > self.WHOLE_AFTER:
-            return self.whole()[index]
-        return str(self._column[int(index)].as_py())
-
-    def whole(self) -> list[str]:
-        """Every value, as a list (kept with ``keep``)."""
-        if self._whole is not None:
-            return self._whole
-        values: list[str] = self._column.to_pylist()
-        if self._keep:
-            self._whole = values
-        return values
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.whole())
 
 
 def objects(table: Any, name: str) -> np.ndarray:

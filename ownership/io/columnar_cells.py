@@ -24,6 +24,7 @@ from ..columns import (
     MAX_PLACES,
     NO_END,
     NO_START,
+    ArrowStrings,
     HoldingColumns,
     ListingColumns,
     object_array,
@@ -68,12 +69,14 @@ def no_quoted_cells(table: Any) -> None:
             raise Decline("a cell starts with a quote")
 
 
-def entity_columns(entities: Any) -> tuple[list[str], list[str], np.ndarray]:
-    """Ids, names and countries of the entities, every entity cell checked."""
+def entity_columns(entities: Any) -> tuple[ArrowStrings, ArrowStrings, np.ndarray]:
+    """Ids and names of the entities, kept in Arrow and read as needed (an analysis that
+    only writes its verdicts never makes a Python string of either), and countries;
+    every entity cell checked."""
     import pyarrow.compute as pc
 
     ids = _required(entities, "id")
-    if pc.count_distinct(entities.column("id")).as_py() != len(ids):
+    if pc.count_distinct(ids).as_py() != entities.num_rows:
         raise Decline("duplicate entity ids")
     names = _required(entities, "name")
     _choice(entities, "kind", {k.value for k in EntityKind})
@@ -82,7 +85,7 @@ def entity_columns(entities: Any) -> tuple[list[str], list[str], np.ndarray]:
         _plain_list_cells(entities, name, Entity)
     for name in _STRUCTURED:
         _structured_cells(entities, name)
-    return ids, names, country
+    return ArrowStrings(ids, keep=True), ArrowStrings(names), country
 
 
 # ---------------------------------------------------------------------- cells
@@ -122,13 +125,13 @@ def present_rows(table: Any, name: str) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _required(table: Any, name: str) -> list[str]:
+def _required(table: Any, name: str) -> Any:
+    """The column ``name``, a value in every row, none with surrounding spaces."""
     column = _column(table, name)
     if column is None or column.null_count:
         raise Decline(f"{name}: missing")
     _no_surrounding_space(column, name)
-    values: list[str] = column.to_pylist()
-    return values
+    return column
 
 
 def _no_surrounding_space(column: Any, name: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from ownership.errors import DataError
 from ownership.io import columnar, load, save
 from ownership.io.columnar import read_csv_folder_columnar
 from ownership.model import Address, Dataset, Entity, FormerName, Holding, Identifier, Listing
+from ownership.verdict_json import write_verdict_lines
 
 from ..factories import dated_holdings
 
@@ -106,6 +108,18 @@ def test_columnar_read_equals_the_strict_read(tmp_path: Path, dataset: Dataset) 
         fast_result = analyze(fast, rule, "2025-10-01")
         strict_result = analyze(strict, rule, "2025-10-01")
         assert fast_result.to_records() == strict_result.to_records()
+        # ids and names stay in Arrow for the writer: the same names on the date, and bytes
+        assert fast_result.dated_names.arrow().to_pylist() == strict_result.dated_names.every()
+        assert _lines(fast_result) == _lines(strict_result)
+    before_renames = analyze(fast, "ofac-50", "2020-01-01").dated_names  # "Old" until 2023
+    assert before_renames.arrow().to_pylist() == before_renames.every()
+    assert before_renames.every() == ["Old" if e.former_names else e.name for e in strict.entities]
+
+
+def _lines(result: object) -> bytes:
+    out = io.BytesIO()
+    write_verdict_lines(result, out)  # type: ignore[arg-type]
+    return out.getvalue()
 
 
 BROKEN = {
