@@ -152,9 +152,10 @@ def _rows_of(table: Any, column: IntArray, value: int) -> IntArray:
 class ArrowStrings(Sequence[str]):
     """A string column read a value at a time, or whole when iterated or sliced.
 
-    With ``keep`` (the ids: most commands read them all, a query a handful), the whole
-    column once read is kept, and it is read whole after ``WHOLE_AFTER`` single reads, so
-    that bulk use costs what a list's does and a query does not pay for a million strings.
+    With ``keep`` (the ids and names: some commands read them all, a query a handful),
+    the whole column once read is kept, and it is read whole after ``WHOLE_AFTER`` single
+    reads, so that bulk use costs what a list's does and a query does not pay for a
+    million strings.
     """
 
     WHOLE_AFTER = 20_000
@@ -386,6 +387,11 @@ def in_id_order(index: Mapping[str, int], ids: Sequence[str], positions: IntArra
 
 
 def _sorted_by_ids(ids: Sequence[str], positions: IntArray) -> IntArray:
+    if isinstance(ids, ArrowStrings) and len(positions) > ArrowStrings.WHOLE_AFTER:
+        import pyarrow.compute as pc  # many ids: sorted in Arrow (by UTF-8 bytes, which is
+        # the order of code points Python compares), not read one by one
+
+        return positions[pc.sort_indices(ids.arrow.take(positions)).to_numpy()]
     return np.asarray(sorted(positions.tolist(), key=ids.__getitem__), dtype=np.int64)
 
 

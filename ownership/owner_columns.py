@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .arrow_text import TEXT, cat, fill, json_object, json_strings, scaled_text, strings
+from .columns import in_id_order
 from .verdict import OWNER_FIELDS, STATUS_CODES, STATUS_ORDER
 from .wording import OWNER
 
@@ -38,7 +39,7 @@ class OwnerColumns:
         high = np.where(control, 0, h.high[rows]).astype(np.int64)
         order_of_status = np.asarray([STATUS_ORDER[s] for s in STATUS_CODES])[self.codes[owner]]
         distinct = np.unique(owner)
-        by_id = sorted(range(distinct.size), key=lambda k: a.compiled.ids[int(distinct[k])])
+        by_id = np.searchsorted(distinct, in_id_order(a.compiled.index, a.compiled.ids, distinct))
         rank = np.empty(distinct.size, dtype=np.int64)
         rank[by_id] = np.arange(distinct.size)
         owner_rank = rank[np.searchsorted(distinct, owner)]

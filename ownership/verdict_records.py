@@ -57,7 +57,7 @@ class RowMaker:
         self.analysis = analysis
         c = analysis.compiled
         self.ids = c.ids
-        self.names = analysis.dated_names.every()
+        self.names = analysis.dated_names  # read a row at a time: most rows need none
         self.countries = analysis.columns.country.tolist()
         self.codes = analysis.codes.tolist()
         self.statuses = [(code, code.value) for code in STATUS_CODES]
@@ -100,7 +100,7 @@ class RowMaker:
         effective = self.effective[i]
         values = {
             "id": ids[i],
-            "name": names[i],
+            "name": names.at(i),
             "country": self.countries[i],
             "status": status_text,
             "flags": flags,
@@ -149,10 +149,10 @@ class RowMaker:
         owners = self.owners_of.get(i, ())
         return self.analysis.explainer.explain(
             position=i,
-            name=names[i],
+            name=names.at(i),
             status=status,
             flags=flags,
-            chain_names=(["…"] if cut else []) + [names[k] for k in chain],
+            chain_names=(["…"] if cut else []) + [names.at(k) for k in chain],
             owners=[(o.owner_name, o.share, o.owner_status, o.kind) for o in owners],
             listings=self.listings_of.get(i, ()),
             legal_low=low,

@@ -138,6 +138,7 @@ def test_a_position_index_answers_as_a_dict_of_the_ids(
     """Over a list, or over a cached column in the order Arrow sorts it (by UTF-8 bytes,
     which is the order of code points Python compares)."""
     monkeypatch.setattr(PositionIndex, "DICT_AFTER", 3)  # both ways of looking up are used
+    monkeypatch.setattr(ArrowStrings, "WHOLE_AFTER", 4)  # many ids sorted by Arrow
     listed = ["e10", "a", "Z", "e2", "ß", "b", "😀", "\uffff"]
     column = pa.chunked_array([pa.array(listed[:3]), pa.array(listed[3:])])
     ids: Sequence[str] = ArrowStrings(column, keep=True) if cached else listed

@@ -431,7 +431,7 @@ class FolderCache:
         columns = Columns(
             ids=ids,
             index=PositionIndex(ids, arrays["id_order"]),
-            names=ArrowStrings(entities.column("name")),
+            names=ArrowStrings(entities.column("name"), keep=True),
             renamed=present_rows(entities, "former_names"),
             aliased=present_rows(entities, "aliases"),
             country=object_array(countries)[arrays["country"]],

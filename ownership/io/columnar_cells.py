@@ -85,7 +85,7 @@ def entity_columns(entities: Any) -> tuple[ArrowStrings, ArrowStrings, np.ndarra
         _plain_list_cells(entities, name, Entity)
     for name in _STRUCTURED:
         _structured_cells(entities, name)
-    return ArrowStrings(ids, keep=True), ArrowStrings(names), country
+    return ArrowStrings(ids, keep=True), ArrowStrings(names, keep=True), country
 
 
 # ---------------------------------------------------------------------- cells
