@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .columns import in_id_order
+from .columns import in_id_order, values_at
 
 if TYPE_CHECKING:
     from .propagate import Compiled, Reachability
@@ -233,8 +233,7 @@ class SeedAncestry:
         which = np.repeat(np.arange(len(keys)), np.diff(offsets))
         other = positions != np.asarray(nodes, dtype=np.int64)[which]
         ends = np.searchsorted(which[other], np.arange(len(keys) + 1)).tolist()
-        ids = self.ids
-        found = [ids[k] for k in positions[other].tolist()]
+        found = values_at(self.ids, positions[other])
         return [tuple(found[a:b]) for a, b in itertools.pairwise(ends)]
 
     def ancestors(self, node: int) -> tuple[str, ...]:

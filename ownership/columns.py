@@ -154,8 +154,9 @@ class ArrowStrings(Sequence[str]):
 
     With ``keep`` (the ids and names: some commands read them all, a query a handful),
     the whole column once read is kept, and it is read whole after ``WHOLE_AFTER`` single
-    reads, so that bulk use costs what a list's does and a query does not pay for a
-    million strings.
+    reads or a tenth of its length, whichever is more (about the time reading it whole
+    takes), so that bulk use costs what a list's does while a query, or a writer that
+    needs the rows it builds one at a time, does not keep a million strings.
     """
 
     WHOLE_AFTER = 20_000
@@ -186,7 +187,7 @@ class ArrowStrings(Sequence[str]):
         if isinstance(index, slice):
             return list(self._column[index].to_pylist())
         self._reads += 1
-        if self._keep and self._reads > self.WHOLE_AFTER:
+        if self._keep and self._reads > max(self.WHOLE_AFTER, len(self._column) // 10):
             return self.whole()[index]
         return str(self._column[int(index)].as_py())
 
@@ -201,6 +202,14 @@ class ArrowStrings(Sequence[str]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.whole())
+
+    def take(self, positions: Any) -> list[str]:
+        """The values at ``positions``, in one take from the column (no read counted)."""
+        if self._whole is not None:
+            whole = self._whole
+            return [whole[k] for k in np.asarray(positions).tolist()]
+        taken: list[str] = self._column.take(np.asarray(positions, dtype=np.int64)).to_pylist()
+        return taken
 
 
 class PositionIndex(Mapping[str, int]):
@@ -386,8 +395,20 @@ def in_id_order(index: Mapping[str, int], ids: Sequence[str], positions: IntArra
     return _sorted_by_ids(ids, np.asarray(positions, dtype=np.int64))
 
 
+#: More ids than this, still in Arrow, are sorted there rather than read one by one.
+SORTED_IN_ARROW_FROM = 1_000
+
+
+def values_at(values: Sequence[str], positions: IntArray) -> list[str]:
+    """``values[k]`` for each of ``positions``: from a column still in Arrow, in one take
+    rather than a read per value."""
+    if isinstance(values, ArrowStrings):
+        return values.take(positions)
+    return [values[k] for k in np.asarray(positions).tolist()]
+
+
 def _sorted_by_ids(ids: Sequence[str], positions: IntArray) -> IntArray:
-    if isinstance(ids, ArrowStrings) and len(positions) > ArrowStrings.WHOLE_AFTER:
+    if isinstance(ids, ArrowStrings) and len(positions) > SORTED_IN_ARROW_FROM:
         import pyarrow.compute as pc  # many ids: sorted in Arrow (by UTF-8 bytes, which is
         # the order of code points Python compares), not read one by one
 

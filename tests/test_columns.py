@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ownership import columns as columns_module
 from ownership.arrow_text import TEXT
 from ownership.arrow_text import strings as strings_array
-from ownership.columns import PositionIndex, columns_of, in_id_order, sum_into
+from ownership.columns import PositionIndex, columns_of, in_id_order, sum_into, values_at
 from ownership.derived import derived
 from ownership.io.cache_entries import ArrowStrings
 from ownership.io.columnar_cells import present_rows
@@ -138,7 +139,7 @@ def test_a_position_index_answers_as_a_dict_of_the_ids(
     """Over a list, or over a cached column in the order Arrow sorts it (by UTF-8 bytes,
     which is the order of code points Python compares)."""
     monkeypatch.setattr(PositionIndex, "DICT_AFTER", 3)  # both ways of looking up are used
-    monkeypatch.setattr(ArrowStrings, "WHOLE_AFTER", 4)  # many ids sorted by Arrow
+    monkeypatch.setattr(columns_module, "SORTED_IN_ARROW_FROM", 4)  # many ids sorted by Arrow
     listed = ["e10", "a", "Z", "e2", "ß", "b", "😀", "\uffff"]
     column = pa.chunked_array([pa.array(listed[:3]), pa.array(listed[3:])])
     ids: Sequence[str] = ArrowStrings(column, keep=True) if cached else listed
@@ -174,11 +175,17 @@ def test_a_cached_column_reads_as_the_list_of_its_values(
     assert len(strings) == len(values)
     if values:
         positions = data.draw(st.lists(st.integers(-len(values), len(values) - 1), max_size=8))
+        wanted = [values[k] for k in positions]
+        taken = np.asarray([k % len(values) for k in positions], dtype=np.int64)
+        assert values_at(strings, taken) == wanted == values_at(values, taken)
         assert [strings[k] for k in positions] == [values[k] for k in positions]
-        assert (strings._whole is not None) == (len(positions) > whole_after)
+        read_whole = len(positions) > max(whole_after, len(values) // 10)
+        assert (strings._whole is not None) == read_whole
     start, stop = data.draw(st.integers(-3, 6)), data.draw(st.integers(-3, 6))
     assert strings[start:stop] == values[start:stop]
     assert list(strings) == values and strings.whole() == values
+    if values:  # and from the values read whole
+        assert values_at(strings, taken) == wanted
     assert strings_array(strings).equals(pa.array(values, TEXT))
     assert ArrowStrings(column).whole() == values
 
