@@ -267,7 +267,7 @@ class PositionIndex(Mapping[str, int]):
 class Columns:
     """Entities, holdings and listings of a dataset as arrays (see the module docstring)."""
 
-    ids: Sequence[str]  # a list, or a cached column read as needed (io.cache_entries)
+    ids: Sequence[str]  # a list, or an Arrow column read as needed (ArrowStrings)
     index: Mapping[str, int]
     names: Sequence[str]  # current names
     renamed: BoolArray  # has former names, so its name on a date may differ
@@ -469,18 +469,15 @@ class DatedNames(Mapping[str, str]):
         """:meth:`every` as an Arrow string array, made on first use and kept."""
         if self._arrow is None:
             import pyarrow as pa
-
-            names = self.columns.names
-            if not isinstance(names, ArrowStrings):
-                self._arrow = pa.array(self.every(), pa.large_string())
-                return self._arrow
             import pyarrow.compute as pc
 
-            # the names read as they are, those of renamed entities replaced in order
-            current = names.arrow.combine_chunks().cast(pa.large_string())
+            from .arrow_text import strings
+
+            # the current names as they are, those of renamed entities replaced in order
+            current = strings(self.columns.names)
             renamed = np.flatnonzero(self.columns.renamed).tolist()
             if renamed:
-                dated = pa.array([self.at(k) for k in renamed], pa.large_string())
+                dated = strings([self.at(k) for k in renamed])
                 current = pc.replace_with_mask(current, pa.array(self.columns.renamed), dated)
             self._arrow = current
         return self._arrow
