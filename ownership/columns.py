@@ -469,15 +469,18 @@ class DatedNames(Mapping[str, str]):
         """:meth:`every` as an Arrow string array, made on first use and kept."""
         if self._arrow is None:
             import pyarrow as pa
+
+            names = self.columns.names
+            if not isinstance(names, ArrowStrings):
+                self._arrow = pa.array(self.every(), pa.large_string())
+                return self._arrow
             import pyarrow.compute as pc
 
-            from .arrow_text import strings
-
-            # the current names as they are, those of renamed entities replaced in order
-            current = strings(self.columns.names)
+            # the names read as they are, those of renamed entities replaced in order
+            current = names.arrow.combine_chunks().cast(pa.large_string())
             renamed = np.flatnonzero(self.columns.renamed).tolist()
             if renamed:
-                dated = strings([self.at(k) for k in renamed])
+                dated = pa.array([self.at(k) for k in renamed], pa.large_string())
                 current = pc.replace_with_mask(current, pa.array(self.columns.renamed), dated)
             self._arrow = current
         return self._arrow
