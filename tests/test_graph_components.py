@@ -10,7 +10,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from ownership.propagate import arrays
-from ownership.propagate.arrays import stable_order, strong_components, weak_components
+from ownership.propagate.arrays import distinct, stable_order, strong_components, weak_components
 
 
 @st.composite
@@ -67,3 +67,11 @@ def test_stable_order_is_the_stable_argsort_either_way(keys: list[int], small: b
     finally:
         arrays.SMALL_GRAPH = saved
     assert got.tolist() == np.argsort(values, kind="stable").tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 30), max_size=200), st.sampled_from([None, 31, 500]))
+def test_distinct_is_numpys_unique_sorted_or_marked(values: list[int], below: int | None) -> None:
+    found = distinct(np.array(values, dtype=np.int64), below)
+    assert found.dtype == np.int64
+    assert found.tolist() == np.unique(np.array(values, dtype=np.int64)).tolist()

@@ -3,14 +3,17 @@ solve, in time and memory that follow the links, not the square of the members."
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ownership import analyze
 from ownership.model import Dataset, Entity, Holding, Listing
-from ownership.propagate.shares import DENSE_SOLVE, ring_solve
+from ownership.propagate.shares import DENSE_SOLVE, _RingLinks, ring_solve
 
 
 def test_the_sparse_solve_of_a_ring_equals_the_dense_one() -> None:
@@ -129,3 +132,44 @@ def test_a_ring_nothing_flows_into_has_no_negative_zero_shares() -> None:
         effective = analyze(data, rule, "2026-01-01").effective
         assert effective[:4].tolist() == [0.0] * 4
         assert not np.signbit(effective).any(), rule
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(2, 6), min_size=1, max_size=12),
+    extra=st.integers(0, 8),
+    seed=st.integers(0, 2**16),
+)
+def test_rings_solved_together_get_the_shares_of_one_solve_each(
+    sizes: list[int], extra: int, seed: int
+) -> None:
+    """Rings of one level are solved in stacks by size: every share equals, bit for bit,
+    that of the ring solved on its own."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(sum(sizes))  # members numbered out of ring order
+    starts = np.cumsum([0, *sizes])
+    rings = [order[a:b] for a, b in itertools.pairwise(starts)]
+    labels = np.zeros(order.size, dtype=np.int64)
+    src_parts, dst_parts = [], []
+    for k, members in enumerate(rings):
+        labels[members] = k
+        size = members.size
+        at = np.arange(size)
+        more = rng.integers(0, size, (2, extra))
+        src_parts.append(members[np.concatenate([at, more[0]])])
+        dst_parts.append(members[np.concatenate([(at + 1) % size, more[1]])])
+    src, dst = np.concatenate(src_parts), np.concatenate(dst_parts)
+    weight = rng.uniform(0.01, 0.3, src.size)
+    bounds = np.searchsorted(labels[dst], np.arange(len(rings) + 1))
+    inflow = rng.uniform(0, 0.2, order.size)
+    links = _RingLinks(labels, bounds, src, dst, weight, np.zeros(order.size, dtype=np.int64))
+    together = np.full(order.size, np.nan)
+    links.solve(rings, inflow, together)
+    for k, members in enumerate(rings):
+        lo, hi = bounds[k], bounds[k + 1]
+        place = np.zeros(order.size, dtype=np.int64)
+        place[members] = np.arange(members.size)
+        alone = ring_solve(
+            members.size, (place[dst[lo:hi]], place[src[lo:hi]]), weight[lo:hi], inflow[members]
+        )
+        assert together[members].tobytes() == alone.tobytes()

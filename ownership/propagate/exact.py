@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .arrays import IntArray, concatenated_ranges
+from .arrays import IntArray, concatenated_ranges, distinct
 from .shares import without_closed_rings
 from .snapshot import Compiled
 
@@ -48,10 +48,10 @@ def exact_look_through(
 
     # the ancestries of the targets, stopping at seeds (they absorb), a level at a time
     wanted = np.zeros(compiled.n, dtype=bool)
-    frontier = np.unique(np.asarray(targets, dtype=np.int64))
+    frontier = distinct(np.asarray(targets, dtype=np.int64))
     wanted[frontier] = True
     while frontier.size:
-        found = np.unique(compiled.src[kept_into(frontier[~compiled.seeds[frontier]])])
+        found = distinct(compiled.src[kept_into(frontier[~compiled.seeds[frontier]])])
         frontier = found[~wanted[found]]
         wanted[frontier] = True
     needed = set(np.flatnonzero(wanted).tolist())

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from ..columns import sum_into
 from ..rules.base import Rule, Threshold
-from .arrays import BoolArray, IntArray
+from .arrays import BoolArray, IntArray, distinct
 from .snapshot import Compiled, edge_indices
 
 __all__ = [
@@ -112,7 +112,7 @@ def covered_fixed_point(
             np.add.at(
                 in_low_strict, compiled.dst[shares], compiled.low_strict[shares].astype(np.int64)
             )
-        candidates = np.unique(targets)
+        candidates = distinct(targets, n)
         candidates = candidates[~covered[candidates]]
         if candidates.size == 0:
             break

@@ -15,7 +15,7 @@ from .arrays import (
     BoolArray,
     IntArray,
     concatenated_ranges,
-    run_starts,
+    distinct,
     stable_order,
     strong_components,
 )
@@ -107,18 +107,13 @@ def settle(
     solved = np.zeros(n, dtype=np.float64)
     roots = (sizes[labels] == 1) & (node_level == 0)  # nothing flows in from non-sources
     solved[roots] = b[roots]
-    position = np.zeros(n, dtype=np.int64)
+    ring_links = _RingLinks(labels, ring_edges, r_src, r_dst, r_w, np.zeros(n, dtype=np.int64))
     for lvl in range(len(c_bounds) - 1):
         lo, hi = c_bounds[lvl], c_bounds[lvl + 1]
         inflow_dst = c_dst[lo:hi]
         np.add.at(b, inflow_dst, c_w[lo:hi] * solved[c_src[lo:hi]])
-        for members in rings_at.get(lvl, ()):
-            comp = labels[members[0]]
-            e_lo, e_hi = ring_edges[comp], ring_edges[comp + 1]
-            position[members] = np.arange(members.size)
-            at = (position[r_dst[e_lo:e_hi]], position[r_src[e_lo:e_hi]])
-            solved[members] = ring_solve(members.size, at, r_w[e_lo:e_hi], b[members])
-        singles = _distinct(inflow_dst)
+        ring_links.solve(rings_at.get(lvl, []), b, solved)
+        singles = distinct(inflow_dst)
         singles = singles[sizes[labels[singles]] == 1]
         solved[singles] = b[singles]
     x = np.where(sources, 1.0, solved)
@@ -145,6 +140,60 @@ def ring_solve(
 
     inside = sparse.csc_matrix((weight, at), shape=(size, size))
     return np.asarray(spsolve(sparse.identity(size, format="csc") - inside, inflow))
+
+
+class _RingLinks:
+    """The links inside each ring, grouped by ring (``labels`` of their entities; those of
+    component k at ``bounds[k]:bounds[k + 1]``), for solving the rings of one level."""
+
+    def __init__(
+        self,
+        labels: IntArray,
+        bounds: IntArray,
+        src: IntArray,
+        dst: IntArray,
+        weight: NDArray[np.float64],
+        position: IntArray,
+    ):
+        self.labels, self.bounds = labels, bounds
+        self.src, self.dst, self.weight = src, dst, weight
+        self.position = position  # scratch: each member's place in its ring
+
+    def solve(
+        self, rings: list[IntArray], inflow: NDArray[np.float64], solved: NDArray[np.float64]
+    ) -> None:
+        """Solve ``rings`` (members of each; none depends on another) given what flows in.
+
+        Rings of one size are solved together, as one stack of dense systems: at 1M a
+        level can hold thousands of small rings, and a call per ring cost more than the
+        solves. Each system is built as :func:`ring_solve` builds it, links added in the
+        same order, so the shares are the same to the bit."""
+        by_size: dict[int, list[IntArray]] = defaultdict(list)
+        for members in rings:
+            by_size[members.size].append(members)
+        position = self.position
+        for size, group in by_size.items():
+            if size > DENSE_SOLVE or len(group) == 1:
+                for members in group:
+                    comp = self.labels[members[0]]
+                    lo, hi = self.bounds[comp], self.bounds[comp + 1]
+                    position[members] = np.arange(size)
+                    at = (position[self.dst[lo:hi]], position[self.src[lo:hi]])
+                    solved[members] = ring_solve(size, at, self.weight[lo:hi], inflow[members])
+                continue
+            members = np.concatenate(group)
+            count = len(group)
+            position[members] = np.tile(np.arange(size), count)
+            comps = self.labels[members[::size]]
+            starts = self.bounds[comps]
+            lengths = self.bounds[comps + 1] - starts
+            links = concatenated_ranges(starts, lengths)
+            which = np.repeat(np.arange(count), lengths)
+            systems = np.tile(np.identity(size), (count, 1, 1))
+            at = (which, position[self.dst[links]], position[self.src[links]])
+            np.add.at(systems, at, -self.weight[links])
+            found = np.linalg.solve(systems, inflow[members].reshape(count, size, 1))
+            solved[members] = found.reshape(-1)
 
 
 def condensation(
@@ -178,16 +227,9 @@ def _component_levels(parents: IntArray, children: IntArray, count: int) -> IntA
         targets = children[concatenated_ranges(starts, bounds[frontier + 1] - starts)]
         level[targets] = depth + 1
         np.subtract.at(waiting, targets, 1)
-        frontier = _distinct(targets[waiting[targets] == 0])
+        frontier = distinct(targets[waiting[targets] == 0])
         depth += 1
     return level
-
-
-def _distinct(values: IntArray) -> IntArray:
-    """``np.unique(values)`` by sorting: numpy's hashed unique is slower on the small
-    arrays of each round of a frontier."""
-    ordered = np.sort(values)
-    return ordered[run_starts(ordered)]
 
 
 def without_closed_rings(
