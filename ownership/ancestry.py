@@ -32,7 +32,9 @@ class SeedAncestry:
     in it and the sets of the components that link into it. A set is a Python int used as
     a bitmask over the seeds of one group (weakly connected component), numbered in id
     order, so that a conglomerate with hundreds of listed members costs a few dozen bytes
-    per component and the ids come out sorted.
+    per component and the ids come out sorted. Before working out every set, :meth:`fill`
+    numbers the seeds again, those above the most components first, so that most masks
+    are short; the ids are then sorted as they are decoded.
     """
 
     #: Decoded sets kept for reuse (siblings share their parent's set); cleared when full.
@@ -59,6 +61,9 @@ class SeedAncestry:
             self.own[int(self.label[node])] |= 1 << len(bits)
             bits.append(node)
         self.groups = groups
+        #: per entity, a seed's place in id order among the seeds (set once bits are no
+        #: longer numbered in id order, see :meth:`_number_by_reach`)
+        self.seed_rank: np.ndarray | None = None
         self.memo: dict[int, int] = {}
         #: every component's set, once :meth:`fill` has worked them out
         self.masks: list[int] | None = None
@@ -148,6 +153,8 @@ class SeedAncestry:
         child = np.repeat(np.arange(size), np.diff(bounds))
         if not (self.parents > child).all():
             return
+        if self.seed_rank is None:
+            self._number_by_reach()
         # each (component, parent set) once, children of a later-numbered parent last
         pairs = np.sort(child * size + self.shared_parents)[::-1]
         pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if pairs.size else pairs
@@ -178,6 +185,47 @@ class SeedAncestry:
             same = same[same]
         self.same_set = same
 
+    def _number_by_reach(self) -> None:
+        """Number each group's seeds again, those above the most components first.
+
+        A mask is as wide as its highest bit. Numbered in id order, a seed near the top of
+        a large group gets any bit, and so nearly every set below it is wide; numbered by
+        how much lies below them, the seeds that most sets hold get the low bits. At 1M
+        the distinct sets then take 12.8 MiB instead of 84.7 MiB. How much lies below a
+        component is counted as one plus what lies below each of its children, so an
+        entity reached along two paths counts twice: enough to rank the seeds, and worked
+        out a level at a time from the components with no children up."""
+        from .propagate.arrays import concatenated_ranges, distinct
+
+        parents, bounds = self.parents, self.parent_bounds
+        size = bounds.size - 1
+        weight = np.ones(size)  # how much lies below each component, itself included
+        waiting = np.bincount(parents, minlength=size)  # children not yet added
+        ready = np.flatnonzero(waiting == 0)
+        while ready.size:
+            starts = bounds[ready]
+            lengths = bounds[ready + 1] - starts
+            above = parents[concatenated_ranges(starts, lengths)]
+            np.add.at(weight, above, np.repeat(weight[ready], lengths))
+            np.subtract.at(waiting, above, 1)
+            ready = distinct(above[waiting[above] == 0], size)
+        seed_rank = np.full(self.label.size, -1, dtype=np.int64)
+        self.own = defaultdict(int)
+        at = 0
+        for group, nodes in self.seeds_of_group.items():
+            seeds = np.asarray(nodes, dtype=np.int64)
+            seed_rank[seeds] = np.arange(at, at + seeds.size)
+            at += seeds.size
+            # most below first; ties (and every single seed) keep the id order
+            renumbered = seeds[np.argsort(-weight[self.label[seeds]], kind="stable")].tolist()
+            self.seeds_of_group[group] = renumbered
+            for bit, node in enumerate(renumbered):
+                self.own[int(self.label[node])] |= 1 << bit
+        self.seed_rank = seed_rank
+        self.memo.clear()
+        self.decoded.clear()
+        self.__dict__.pop("_seed_table", None)
+
     @cached_property
     def shared_parents(self) -> np.ndarray:
         """:attr:`parents`, each replaced by the component whose set it shares."""
@@ -207,6 +255,8 @@ class SeedAncestry:
         which = np.repeat(np.arange(len(keys)), counts)
         starts = np.cumsum(widths * 8) - widths * 8
         positions = table[base[groups[which]] + found - starts[which]]
+        if self.seed_rank is not None:  # bits no longer in id order: sort each list
+            positions = positions[np.lexsort((self.seed_rank[positions], which))]
         return offsets, positions
 
     @cached_property

@@ -43,10 +43,32 @@ def test_sets_filled_in_one_pass_are_those_worked_out_on_demand(data: Dataset) -
     lazy = analyze(data, "ofac-50", DAY).ancestry
     bulk.fill()
     assert bulk.masks is not None  # scipy numbers parents after their children
+    assert bulk.seed_rank is not None  # the seeds were numbered again, most below first
     owning = np.flatnonzero(bulk.sharing == np.arange(bulk.sharing.size)).tolist()
-    assert [bulk.component_mask(c) for c in owning] == [lazy.component_mask(c) for c in owning]
-    for comp in owning:
+    group_of = np.zeros(bulk.sharing.size, dtype=np.int64)
+    group_of[bulk.label] = bulk.groups
+    for comp in owning:  # the same seeds, whichever bits stand for them
+        group = int(group_of[comp])
+        found = bulk.positions(group, bulk.component_mask(comp)).tolist()
+        assert found == lazy.positions(group, lazy.component_mask(comp)).tolist()
         assert lazy.component_mask(int(bulk.same_set[comp])) == lazy.component_mask(comp)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(listed_groups())
+def test_ancestors_after_the_seeds_are_numbered_again_are_the_same_and_in_id_order(
+    data: Dataset,
+) -> None:
+    if check_dataset(data):
+        return
+    analysis = analyze(data, "ofac-50", DAY)
+    nodes = np.flatnonzero(analysis.reach.reached).tolist()
+    before = [analysis.ancestry.ancestors(i) for i in nodes]
+    filled = analyze(data, "ofac-50", DAY).ancestry
+    filled.fill()
+    assert filled.ancestors_of_many(nodes) == before
+    assert [filled.ancestors(i) for i in nodes] == before
+    assert all(list(ids) == sorted(ids) for ids in before)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
