@@ -51,7 +51,6 @@ from .io.cells import CONTROL_CHARACTER
 from .io.jsontext import encode_exact
 from .io.verdicts import csv_line
 from .owner_columns import OwnerColumns
-from .propagate import concatenated_ranges
 from .rules.base import Aggregation
 from .verdict import LISTED_SHOWN, STATUS_CODES, Flag, Status, chosen_fields
 from .verdict_records import RowMaker, listings_read
@@ -566,11 +565,7 @@ class _Lines(ExplanationColumns):
             groups = self.analysis.groups[span[wanted][first[missing]]].tolist()
             mask_of = ancestry.component_mask
             keys = [(group, mask_of(comps[k])) for k, group in zip(missing, groups, strict=True)]
-            offsets, positions = ancestry.positions_of_many(keys)
-            totals = np.diff(offsets)
-            shown = np.minimum(totals, LISTED_SHOWN)
-            positions = positions[concatenated_ranges(offsets[:-1], shown)]
-            offsets = np.append(0, np.cumsum(shown))
+            totals, offsets, positions = ancestry.first_positions(keys, LISTED_SHOWN)
             if self.csv:
                 made = self._id_list_cells(offsets, pa.array(positions)).to_pylist()
             else:

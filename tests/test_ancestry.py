@@ -87,3 +87,25 @@ def test_ancestors_decoded_together_are_those_decoded_one_by_one(data: Dataset) 
         for group, bits in keys
     ]
     assert [positions[a:b].tolist() for a, b in pairwise(offsets)] == by_bit
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(listed_groups(), st.integers(1, 6), st.booleans())
+def test_the_first_ids_of_each_set_are_the_first_of_all_of_them(
+    data: Dataset, limit: int, filled: bool
+) -> None:
+    """A row shows the first listed ancestors by id: found among the first of each class
+    of bits, they are the first of the whole set, in id order, and the total is the set's."""
+    if check_dataset(data):
+        return
+    analysis = analyze(data, "ofac-50", DAY)
+    ancestry = analysis.ancestry
+    if filled:
+        ancestry.fill()
+    nodes = np.flatnonzero(analysis.reach.reached).tolist()
+    keys = [(int(analysis.groups[i]), ancestry.mask(i)) for i in nodes]
+    offsets, positions = ancestry.positions_of_many(keys)
+    totals, first_offsets, first = ancestry.first_positions(keys, limit)
+    every = [positions[a:b].tolist() for a, b in pairwise(offsets)]
+    assert totals.tolist() == [len(p) for p in every]
+    assert [first[a:b].tolist() for a, b in pairwise(first_offsets)] == [p[:limit] for p in every]
