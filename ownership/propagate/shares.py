@@ -190,8 +190,8 @@ class _RingLinks:
             links = concatenated_ranges(starts, lengths)
             which = np.repeat(np.arange(count), lengths)
             systems = np.tile(np.identity(size), (count, 1, 1))
-            at = (which, position[self.dst[links]], position[self.src[links]])
-            np.add.at(systems, at, -self.weight[links])
+            cells = (which, position[self.dst[links]], position[self.src[links]])
+            np.add.at(systems, cells, -self.weight[links])
             found = np.linalg.solve(systems, inflow[members].reshape(count, size, 1))
             solved[members] = found.reshape(-1)
 
