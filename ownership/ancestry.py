@@ -213,6 +213,8 @@ class SeedAncestry:
             lengths = bounds[ready + 1] - starts
             above = parents[concatenated_ranges(starts, lengths)]
             np.add.at(weight, above, np.repeat(weight[ready], lengths))
+            # the count doubles with each layer of diamonds: held at 2**900, one class
+            weight[above] = np.minimum(weight[above], 2.0**900)
             np.subtract.at(waiting, above, 1)
             ready = distinct(above[waiting[above] == 0], size)
         seed_rank = np.full(self.label.size, -1, dtype=np.int64)

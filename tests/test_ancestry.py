@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from itertools import pairwise
 
 import numpy as np
@@ -109,3 +110,21 @@ def test_the_first_ids_of_each_set_are_the_first_of_all_of_them(
     every = [positions[a:b].tolist() for a, b in pairwise(offsets)]
     assert totals.tolist() == [len(p) for p in every]
     assert [first[a:b].tolist() for a, b in pairwise(first_offsets)] == [p[:limit] for p in every]
+
+
+def test_seeds_above_more_paths_than_a_float_holds_are_ranked_without_a_warning() -> None:
+    """Counted path by path, what lies below the top of 1,100 layers of diamonds is
+    2**1100, past the largest float: it is held at 2**900 and ranked, quietly."""
+    layers = 1_100
+    ids = [[f"n{k:04d}{side}" for side in "ab"] for k in range(layers)]
+    stakes = [owns(a, b, "40") for upper, lower in pairwise(ids) for a in upper for b in lower]
+    data = dataset(*stakes, listed(ids[0][0]), listed(ids[-1][1]))
+    analysis = analyze(data, "ofac-50", DAY)
+    ancestry = analysis.ancestry
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ancestry.fill()
+    assert ancestry.seed_class is not None
+    node = analysis.compiled.index[ids[-1][0]]
+    assert ancestry.ancestors(node) == (ids[0][0],)
+    assert ancestry.ancestors(analysis.compiled.index[ids[-1][1]]) == (ids[0][0],)
