@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .columns import in_id_order, values_at
-from .propagate.arrays import concatenated_ranges, distinct, run_starts
+from .propagate.arrays import concatenated_ranges, distinct
 
 if TYPE_CHECKING:
     from .propagate import Compiled, Reachability
@@ -199,7 +199,7 @@ class SeedAncestry:
         )
         waiting = np.diff(bounds)  # parent links not yet done
         set_of = np.full(size, -1, dtype=np.int64)
-        table = _SetTable(max(int(self.seed_order.size), 1), most=size)
+        table = _SetTable(max(int(self.seed_order.size), 1))
         ready = np.flatnonzero(waiting == 0)
         while ready.size:
             owning = ready[sharing[ready] == ready]
@@ -258,9 +258,7 @@ class SeedAncestry:
                 np.repeat(union, own_lengths) * rank_count + own_ranks,
             ]
         )
-        # runs of sorted ranks, one after another: merged by a stable sort (Timsort)
-        keys = np.sort(keys, kind="stable")
-        keys = keys[run_starts(keys)]
+        keys = distinct(keys)
         members_of = keys // rank_count
         found = np.bincount(members_of, minlength=owning.size)
         same = ~own[union] & (count[union] > 0) & (found[union] == largest_size[union])
@@ -277,12 +275,11 @@ class _SetTable:
     """Sets of seed ranks, each sorted, one after another, kept once each: a set equal to
     one already kept (same size, same hash of its ranks, same ranks) is not added again."""
 
-    def __init__(self, rank_count: int, most: int = 1024) -> None:
-        """Sets of ranks below ``rank_count``, at most ``most`` of them."""
+    def __init__(self, rank_count: int) -> None:
         self.rank_count = rank_count
         self.count = 0
-        self.bounds = np.zeros(most + 1, dtype=np.int64)
-        self.ranks = np.zeros(1 << 20, dtype=np.int32)
+        self.bounds = np.zeros(1024, dtype=np.int64)
+        self.ranks = np.zeros(1 << 16, dtype=np.int32)
         # a random 64-bit word per rank; a set's hash is their sum (wrapping)
         self.words = np.random.default_rng(0).integers(
             0, 2**63, size=rank_count, dtype=np.uint64, endpoint=False
@@ -305,28 +302,29 @@ class _SetTable:
         np.cumsum(self.words[ranks], out=summed[1:])  # wraps: a hash
         hashed = summed[ends] - summed[starts]
         numbers = np.full(sizes.size, -1, dtype=np.int64)
-        mixed = hashed ^ (sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-        keys = mixed.tolist()
+        keys = (hashed ^ (sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))).tolist()
         get = self.by_hash.get
         earlier = np.fromiter((get(key, -1) for key in keys), np.int64, len(keys))
+        # of sets with the same key in this batch, the first (the others are its twins)
+        _, first, inverse = np.unique(
+            np.asarray(keys, dtype=np.uint64), return_index=True, return_inverse=True
+        )
+        twin = first[inverse.reshape(-1)]
+        twin[(twin == np.arange(sizes.size)) | (earlier >= 0)] = -1
         # the same key is not enough: the ranks must be the same
         at = np.flatnonzero(earlier >= 0)
         same = self._equal(ranks, starts[at], self.ranks, self.bounds[earlier[at]], sizes[at])
         numbers[at[same]] = earlier[at[same]]
-        # of sets of this batch with the same key, the first (the others are its twins)
-        order = np.argsort(mixed, kind="stable")
-        run = np.flatnonzero(np.append(True, mixed[order][1:] != mixed[order][:-1]))
-        twin = np.empty(sizes.size, dtype=np.int64)
-        twin[order] = np.repeat(order[run], np.diff(np.append(run, sizes.size)))
-        at_twin = np.flatnonzero((twin != np.arange(sizes.size)) & (numbers < 0))
-        equal = self._equal(ranks, starts[at_twin], ranks, starts[twin[at_twin]], sizes[at_twin])
-        at_twin = at_twin[equal]
+        at_twin = np.flatnonzero(twin >= 0)
+        twin_same = self._equal(
+            ranks, starts[at_twin], ranks, starts[twin[at_twin]], sizes[at_twin]
+        )
         new = np.flatnonzero(numbers < 0)
-        new = new[~np.isin(new, at_twin, assume_unique=True)]
+        new = np.setdiff1d(new, at_twin[twin_same], assume_unique=True)
         numbers[new] = self._append(ranks, starts[new], sizes[new])
         for k in new.tolist():
             self.by_hash.setdefault(keys[k], int(numbers[k]))
-        numbers[at_twin] = numbers[twin[at_twin]]
+        numbers[at_twin[twin_same]] = numbers[twin[at_twin[twin_same]]]
         return numbers
 
     @staticmethod

@@ -115,8 +115,8 @@ def test_the_table_keeps_each_distinct_set_once(data: Dataset) -> None:
 class CollidingTable(ancestry_module._SetTable):
     """A table in which every rank hashes to the same word: all sets of a size collide."""
 
-    def __init__(self, rank_count: int, most: int = 1024) -> None:
-        super().__init__(rank_count, most)
+    def __init__(self, rank_count: int) -> None:
+        super().__init__(rank_count)
         self.words[:] = 1
 
 
@@ -133,6 +133,9 @@ def test_sets_whose_hashes_collide_are_still_told_apart(data: Dataset) -> None:
     assert [ancestry.ancestors(i) for i in nodes] == [
         reference_ancestors(analysis, i) for i in nodes
     ]
+    bounds, ranks = ancestry.set_bounds, ancestry.set_ranks
+    kept = [tuple(ranks[a:b].tolist()) for a, b in pairwise(bounds.tolist())]
+    assert len(kept) == len(set(kept))
 
 
 def test_many_walks_up_turn_into_one_pass_over_every_set() -> None:
