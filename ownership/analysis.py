@@ -519,7 +519,7 @@ class Analysis:
             lambda: SeedAncestry.components(self.compiled, self.reach),
             lambda stored: self._per_entity("label")(stored) and "sharing" in stored,
         )
-        return SeedAncestry(self.compiled, components)
+        return SeedAncestry(self.compiled, self.groups, components)
 
     @cached_property
     def share_order(self) -> ShareOrder:

@@ -30,7 +30,6 @@ from ._re2 import PYTHON_SPACE
 from .arrow_text import (
     ENCODE,
     JSON_SPECIAL,
-    TEXT,
     cat,
     csv_cell_parts,
     csv_cells,
@@ -69,6 +68,8 @@ __all__ = ["write_verdict_csv", "write_verdict_lines"]
 BATCH = 4_096
 #: Worker threads for the Arrow part of each batch (the kernels release the GIL).
 THREADS = 2
+#: Characters of distinct listed-ancestor texts kept for reuse; cleared when full.
+ANCESTOR_CHARS_KEPT = 30_000_000
 
 _JSON_SPECIAL_IN = re.compile(JSON_SPECIAL)
 #: ``wording.DOUBLE_STOP`` (where ``wording.single_stops`` may act), for RE2.
@@ -274,8 +275,8 @@ class _Lines(ExplanationColumns):
         nearest = a.reach.nearest_seed
         self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
         self.ancestry = a.ancestry if a.reach.reached.any() and self.wants_ancestors else None
-        # every set is asked for: all worked out at once, beside the other columns
-        filled = submit(self.ancestry.fill) if self.ancestry is not None else None
+        if self.ancestry is not None:
+            self.ancestry.fill()  # every set is asked for
         listings = listings_read(a)
         by_row = np.asarray(sorted(listings), dtype=np.int64)
         by_row = np.union1d(by_row, np.flatnonzero(self.codes == STATUS_CODES.index(Status.listed)))
@@ -290,13 +291,15 @@ class _Lines(ExplanationColumns):
         self.by_row[by_row] = True
         per_owner = a.rule.aggregation is Aggregation.per_owner and a.lower is not None
         self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
+        #: listed-ancestor texts by component (one of those that have the set)
+        self.ancestor_texts: dict[int, tuple[str, str]] = {}
+        self.ancestor_chars = 0
         legal.result()
         self._flag_columns()
         bounds = (self.legal_low, self.legal_high, self.legal_scale)
         self.rows = RowMaker(a, by_row, listings, bounds)
-        for job in (texts, effective, chains, filled):
-            if job is not None:
-                job.result()
+        for job in (texts, effective, chains):
+            job.result()
         if owners is not None:
             self.owners = owners.result()
         # explanations are pieced from names, fixed texts and these; unless one of them
@@ -418,12 +421,14 @@ class _Lines(ExplanationColumns):
         return strings(self.distinct_tails), self.filled_tails
 
     # -- one batch
-    def prepare(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
-        """The parts of a batch made in Python: the distinct sets of listed ancestors and
-        which each row has (:meth:`_ancestors`), and the rows made one by one (row number
-        in the batch, text)."""
+    def prepare(
+        self, start: int, end: int
+    ) -> tuple[list[tuple[str, str]], np.ndarray, list[tuple[int, str]]]:
+        """The parts of a batch made in Python: the distinct listed-ancestor texts (with
+        their totals) and which each row has, and the rows made one by one (row number in
+        the batch, text)."""
         span = np.arange(start, end)
-        sets, pick = self._ancestors(span, self.codes[start:end])
+        ancestor_texts, pick = self._ancestors(span, self.codes[start:end])
         by_row = np.flatnonzero(self.by_row[start:end])
         # (not asked for: none looked up for the rows made one by one either)
         unknown: tuple[str, ...] | None = None if self.wants_ancestors else ()
@@ -438,7 +443,7 @@ class _Lines(ExplanationColumns):
             (k, self._line(self.rows.row(start + k, listed)))
             for k, listed in zip(by_row.tolist(), ancestors, strict=True)
         ]
-        return sets, pick, rows
+        return ancestor_texts, pick, rows
 
     def _line(self, row: dict[str, object]) -> str:
         if self.csv:
@@ -449,7 +454,7 @@ class _Lines(ExplanationColumns):
         self,
         start: int,
         end: int,
-        sets: np.ndarray,
+        ancestor_texts: list[tuple[str, str]],
         pick: np.ndarray,
         rows: list[tuple[int, str]],
     ) -> tuple[pa.Array, list[tuple[int, str]]]:
@@ -460,9 +465,8 @@ class _Lines(ExplanationColumns):
         size = end - start
         fields: dict[str, pa.Array | str] = {}
         if self.wants_ancestors:
-            texts, totals = self._ancestor_texts(sets)
-            fields["listed_ancestors"] = texts.take(at)
-            fields["listed_ancestors_total"] = totals.take(at)
+            fields["listed_ancestors"] = strings([text for text, _ in ancestor_texts]).take(at)
+            fields["listed_ancestors_total"] = strings([t for _, t in ancestor_texts]).take(at)
         ids, missing = (self.id_cells, "") if self.csv else (self.ids_json, "null")
         if self.wants_chain:
             chain_offsets, chain_values, cut = self.chains.lists(span)
@@ -537,34 +541,39 @@ class _Lines(ExplanationColumns):
         joined = lists(offsets, self.ids.take(positions), ";")
         return joined if self.ids_plain else csv_cells(joined)
 
-    def _ancestors(self, span: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The distinct sets of listed ancestors of a batch's rows (numbers in
-        ``SeedAncestry``'s table), and per row the index of its set among them; rows
-        without one (clear, not reached, or made one by one) take the index past them."""
+    def _ancestors(
+        self, span: np.ndarray, codes: np.ndarray
+    ) -> tuple[list[tuple[str, str]], np.ndarray]:
+        """Listed ancestors as JSON lists and their totals: the distinct ones of the batch,
+        each made once, and per row the one it has."""
         ancestry = self.ancestry
+        none = ("", "0") if self.csv else ("[]", "0")
         if ancestry is None:
-            return np.zeros(0, dtype=np.int64), np.zeros(span.size, dtype=np.int64)
+            return [none], np.zeros(span.size, dtype=np.int64)
         clear = STATUS_CODES.index(Status.clear)
         wanted = (codes != clear) & self.analysis.reach.reached[span] & ~self.by_row[span]
-        sets, inverse = np.unique(ancestry.set_ids(span[wanted]), return_inverse=True)
-        pick = np.full(span.size, sets.size, dtype=np.int64)
+        comps = ancestry.same_set[ancestry.sharing[ancestry.label[span[wanted]]]]
+        distinct, first, inverse = np.unique(comps, return_index=True, return_inverse=True)
+        known = self.ancestor_texts
+        if self.ancestor_chars >= ANCESTOR_CHARS_KEPT:
+            known.clear()
+            self.ancestor_chars = 0
+        comps = distinct.tolist()
+        texts = [known.get(comp, ("", "")) for comp in comps]
+        missing = [k for k, (text, _) in enumerate(texts) if not text]
+        if missing:
+            groups = self.analysis.groups[span[wanted][first[missing]]].tolist()
+            mask_of = ancestry.component_mask
+            keys = [(group, mask_of(comps[k])) for k, group in zip(missing, groups, strict=True)]
+            totals, offsets, positions = ancestry.first_positions(keys, LISTED_SHOWN)
+            if self.csv:
+                made = self._id_list_cells(offsets, pa.array(positions)).to_pylist()
+            else:
+                made = json_lists(offsets, self.ids_json.take(pa.array(positions))).to_pylist()
+            self.ancestor_chars += sum(map(len, made))
+            for k, text, total in zip(missing, made, totals.tolist(), strict=True):
+                texts[k] = known[comps[k]] = (text, str(total))
+        texts.append(none)
+        pick = np.full(span.size, len(texts) - 1, dtype=np.int64)
         pick[wanted] = inverse.reshape(-1)
-        return sets, pick
-
-    def _ancestor_texts(self, sets: np.ndarray) -> tuple[pa.Array, pa.Array]:
-        """The listed ancestors of each of ``sets`` (the first ``LISTED_SHOWN`` ids) as
-        JSON lists or CSV cells, and their totals, then those of no set."""
-        none = strings(["" if self.csv else "[]"]), strings(["0"])
-        if self.ancestry is None or not sets.size:
-            return none
-        totals, offsets, positions = self.ancestry.first_of_sets(sets, LISTED_SHOWN)
-        at = pa.array(positions)
-        if self.csv:
-            texts = self._id_list_cells(offsets, at)
-        else:
-            texts = json_lists(offsets, self.ids_json.take(at))
-        total_texts = pc.cast(pa.array(totals), TEXT)
-        return (
-            pa.concat_arrays([texts.cast(TEXT), none[0]]),
-            pa.concat_arrays([total_texts, none[1]]),
-        )
+        return texts, pick
