@@ -30,6 +30,7 @@ from ._re2 import PYTHON_SPACE
 from .arrow_text import (
     ENCODE,
     JSON_SPECIAL,
+    TEXT,
     cat,
     csv_cell_parts,
     csv_cells,
@@ -68,8 +69,8 @@ __all__ = ["write_verdict_csv", "write_verdict_lines"]
 BATCH = 4_096
 #: Worker threads for the Arrow part of each batch (the kernels release the GIL).
 THREADS = 2
-#: Characters of distinct listed-ancestor texts kept for reuse; cleared when full.
-ANCESTOR_CHARS_KEPT = 30_000_000
+#: Sets of listed ancestors decoded at once, when every distinct one is made into text.
+ANCESTOR_SETS_AT_ONCE = 8_192
 
 _JSON_SPECIAL_IN = re.compile(JSON_SPECIAL)
 #: ``wording.DOUBLE_STOP`` (where ``wording.single_stops`` may act), for RE2.
@@ -275,8 +276,10 @@ class _Lines(ExplanationColumns):
         nearest = a.reach.nearest_seed
         self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
         self.ancestry = a.ancestry if a.reach.reached.any() and self.wants_ancestors else None
-        if self.ancestry is not None:
-            self.ancestry.fill()  # every set is asked for
+        #: per component, the number of its set's text in ``ancestor_text`` (and totals)
+        self.ancestor_number = np.zeros(0, dtype=np.int64)
+        self.ancestor_text = strings(["" if csv else "[]"])
+        self.ancestor_total = strings(["0"])
         listings = listings_read(a)
         by_row = np.asarray(sorted(listings), dtype=np.int64)
         by_row = np.union1d(by_row, np.flatnonzero(self.codes == STATUS_CODES.index(Status.listed)))
@@ -291,15 +294,15 @@ class _Lines(ExplanationColumns):
         self.by_row[by_row] = True
         per_owner = a.rule.aggregation is Aggregation.per_owner and a.lower is not None
         self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
-        #: listed-ancestor texts by component (one of those that have the set)
-        self.ancestor_texts: dict[int, tuple[str, str]] = {}
-        self.ancestor_chars = 0
+        # every distinct set of listed ancestors a row shows, made into text once
+        ancestors = submit(self._ancestor_texts, texts) if self.ancestry is not None else None
         legal.result()
         self._flag_columns()
         bounds = (self.legal_low, self.legal_high, self.legal_scale)
         self.rows = RowMaker(a, by_row, listings, bounds)
-        for job in (texts, effective, chains):
-            job.result()
+        for job in (texts, effective, chains, ancestors):
+            if job is not None:
+                job.result()
         if owners is not None:
             self.owners = owners.result()
         # explanations are pieced from names, fixed texts and these; unless one of them
@@ -421,14 +424,12 @@ class _Lines(ExplanationColumns):
         return strings(self.distinct_tails), self.filled_tails
 
     # -- one batch
-    def prepare(
-        self, start: int, end: int
-    ) -> tuple[list[tuple[str, str]], np.ndarray, list[tuple[int, str]]]:
-        """The parts of a batch made in Python: the distinct listed-ancestor texts (with
-        their totals) and which each row has, and the rows made one by one (row number in
-        the batch, text)."""
+    def prepare(self, start: int, end: int) -> tuple[np.ndarray, list[tuple[int, str]]]:
+        """The parts of a batch made in Python: which listed-ancestor text each row has
+        (:meth:`_ancestor_texts`), and the rows made one by one (row number in the batch,
+        text)."""
         span = np.arange(start, end)
-        ancestor_texts, pick = self._ancestors(span, self.codes[start:end])
+        pick = self._ancestors(span, self.codes[start:end])
         by_row = np.flatnonzero(self.by_row[start:end])
         # (not asked for: none looked up for the rows made one by one either)
         unknown: tuple[str, ...] | None = None if self.wants_ancestors else ()
@@ -443,7 +444,7 @@ class _Lines(ExplanationColumns):
             (k, self._line(self.rows.row(start + k, listed)))
             for k, listed in zip(by_row.tolist(), ancestors, strict=True)
         ]
-        return ancestor_texts, pick, rows
+        return pick, rows
 
     def _line(self, row: dict[str, object]) -> str:
         if self.csv:
@@ -454,7 +455,6 @@ class _Lines(ExplanationColumns):
         self,
         start: int,
         end: int,
-        ancestor_texts: list[tuple[str, str]],
         pick: np.ndarray,
         rows: list[tuple[int, str]],
     ) -> tuple[pa.Array, list[tuple[int, str]]]:
@@ -465,8 +465,8 @@ class _Lines(ExplanationColumns):
         size = end - start
         fields: dict[str, pa.Array | str] = {}
         if self.wants_ancestors:
-            fields["listed_ancestors"] = strings([text for text, _ in ancestor_texts]).take(at)
-            fields["listed_ancestors_total"] = strings([t for _, t in ancestor_texts]).take(at)
+            fields["listed_ancestors"] = self.ancestor_text.take(at)
+            fields["listed_ancestors_total"] = self.ancestor_total.take(at)
         ids, missing = (self.id_cells, "") if self.csv else (self.ids_json, "null")
         if self.wants_chain:
             chain_offsets, chain_values, cut = self.chains.lists(span)
@@ -541,39 +541,55 @@ class _Lines(ExplanationColumns):
         joined = lists(offsets, self.ids.take(positions), ";")
         return joined if self.ids_plain else csv_cells(joined)
 
-    def _ancestors(
-        self, span: np.ndarray, codes: np.ndarray
-    ) -> tuple[list[tuple[str, str]], np.ndarray]:
-        """Listed ancestors as JSON lists and their totals: the distinct ones of the batch,
-        each made once, and per row the one it has."""
+    def _ancestors(self, span: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Per row of a batch, the number of its listed-ancestor text; rows without one
+        (clear, not reached, or made one by one) take the last, an empty list."""
         ancestry = self.ancestry
-        none = ("", "0") if self.csv else ("[]", "0")
         if ancestry is None:
-            return [none], np.zeros(span.size, dtype=np.int64)
+            return np.zeros(span.size, dtype=np.int64)
+        none = len(self.ancestor_text) - 1
         clear = STATUS_CODES.index(Status.clear)
         wanted = (codes != clear) & self.analysis.reach.reached[span] & ~self.by_row[span]
+        pick = np.full(span.size, none, dtype=np.int64)
         comps = ancestry.same_set[ancestry.sharing[ancestry.label[span[wanted]]]]
-        distinct, first, inverse = np.unique(comps, return_index=True, return_inverse=True)
-        known = self.ancestor_texts
-        if self.ancestor_chars >= ANCESTOR_CHARS_KEPT:
-            known.clear()
-            self.ancestor_chars = 0
-        comps = distinct.tolist()
-        texts = [known.get(comp, ("", "")) for comp in comps]
-        missing = [k for k, (text, _) in enumerate(texts) if not text]
-        if missing:
-            groups = self.analysis.groups[span[wanted][first[missing]]].tolist()
-            mask_of = ancestry.component_mask
-            keys = [(group, mask_of(comps[k])) for k, group in zip(missing, groups, strict=True)]
-            totals, offsets, positions = ancestry.first_positions(keys, LISTED_SHOWN)
+        pick[wanted] = self.ancestor_number[comps]
+        return pick
+
+    def _ancestor_texts(self, ids_made: Future[None]) -> None:
+        """Each distinct set of listed ancestors a row shows, once: its first
+        ``LISTED_SHOWN`` ids as a JSON list or CSV cell, and its total, numbered by the
+        component that has it (``ancestor_number``), then an empty one. The ids' texts
+        are those ``ids_made`` (an earlier job) makes."""
+        ancestry = self.ancestry
+        assert ancestry is not None
+        ancestry.fill()  # every set is asked for
+        clear = STATUS_CODES.index(Status.clear)
+        reached = self.analysis.reach.reached
+        rows = np.flatnonzero((self.codes != clear) & reached & ~self.by_row)
+        comps = ancestry.same_set[ancestry.sharing[ancestry.label[rows]]]
+        size = ancestry.same_set.size
+        first_row = np.full(size, -1, dtype=np.int64)
+        first_row[comps[::-1]] = rows[::-1]  # a row of each set, for its group
+        sets = np.flatnonzero(first_row >= 0)
+        self.ancestor_number = np.full(size, -1, dtype=np.int64)
+        self.ancestor_number[sets] = np.arange(sets.size)
+        groups = self.analysis.groups[first_row[sets]].tolist()
+        mask_of = ancestry.component_mask
+        texts: list[pa.Array] = []
+        totals: list[np.ndarray] = []
+        for at in range(0, sets.size, ANCESTOR_SETS_AT_ONCE):
+            part = sets[at : at + ANCESTOR_SETS_AT_ONCE].tolist()
+            chunk = groups[at : at + ANCESTOR_SETS_AT_ONCE]
+            keys = [(group, mask_of(comp)) for comp, group in zip(part, chunk, strict=True)]
+            total, offsets, positions = ancestry.first_positions(keys, LISTED_SHOWN)
+            ids_made.result()
+            chosen = pa.array(positions)
             if self.csv:
-                made = self._id_list_cells(offsets, pa.array(positions)).to_pylist()
+                texts.append(self._id_list_cells(offsets, chosen))
             else:
-                made = json_lists(offsets, self.ids_json.take(pa.array(positions))).to_pylist()
-            self.ancestor_chars += sum(map(len, made))
-            for k, text, total in zip(missing, made, totals.tolist(), strict=True):
-                texts[k] = known[comps[k]] = (text, str(total))
-        texts.append(none)
-        pick = np.full(span.size, len(texts) - 1, dtype=np.int64)
-        pick[wanted] = inverse.reshape(-1)
-        return texts, pick
+                texts.append(json_lists(offsets, self.ids_json.take(chosen)))
+            totals.append(total)
+        texts.append(strings(["" if self.csv else "[]"]))
+        totals.append(np.zeros(1, dtype=np.int64))
+        self.ancestor_text = pa.concat_arrays([t.cast(TEXT) for t in texts])
+        self.ancestor_total = pc.cast(pa.array(np.concatenate(totals)), TEXT)
