@@ -70,7 +70,7 @@ BATCH = 4_096
 #: Worker threads for the Arrow part of each batch (the kernels release the GIL).
 THREADS = 2
 #: Sets of listed ancestors decoded at once, when every distinct one is made into text.
-ANCESTOR_SETS_AT_ONCE = 8_192
+ANCESTOR_SETS_AT_ONCE = 2_048
 
 _JSON_SPECIAL_IN = re.compile(JSON_SPECIAL)
 #: ``wording.DOUBLE_STOP`` (where ``wording.single_stops`` may act), for RE2.
