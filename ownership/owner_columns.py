@@ -76,7 +76,8 @@ class OwnerColumns:
         rows, control = self.owner_rows[part], self.owner_control[part]
         low, high = self.owner_low[part], self.owner_high[part]
         owner = h.owner[rows]
-        share = self._share_texts(rows, control, low, scale)
+        low_text = scaled_text(low, scale)
+        share = self._share_texts(rows, control, low_text, scale)
         status_text = status_json.take(pa.array(self.codes[owner]))
         owners = pa.array(owner)
         plain_status = pc.utf8_slice_codeunits(status_text, 1, -1)
@@ -90,7 +91,7 @@ class OwnerColumns:
             "owner": ids_json.take(owners),
             "owner_name": names_json.take(owners),
             "share": json_strings(share),
-            "percent_min": scaled_text(low, scale),
+            "percent_min": low_text,
             "percent_max": scaled_text(high, scale),
             "owner_status": status_text,
             "kind": kind,
@@ -98,11 +99,13 @@ class OwnerColumns:
         return cat(*json_object(fields, OWNER_FIELDS)), owner_text
 
     def _share_texts(
-        self, rows: np.ndarray, control: np.ndarray, low: np.ndarray, scale: int
+        self, rows: np.ndarray, control: np.ndarray, low_text: pa.Array, scale: int
     ) -> pa.Array:
+        """Each owner link's share as the explanation says it; ``low_text``, the lowest
+        share each may be, as exact decimal text."""
         h = self.analysis.columns.holdings
         given = h.percent_given[rows]
-        text = pc.if_else(pa.array(given), cat(scaled_text(low, scale), "%"), "unknown %")
+        text = pc.if_else(pa.array(given), cat(low_text, "%"), "unknown %")
         text = pc.if_else(pa.array(control), "control", text).cast(TEXT)
         ranged = ~control & ~given & h.range_given[rows]
         if ranged.any():
