@@ -62,6 +62,7 @@ from .wording import (
 
 if TYPE_CHECKING:
     from .analysis import Analysis
+    from .ancestry import SeedAncestry
 
 __all__ = ["write_verdict_csv", "write_verdict_lines"]
 
@@ -275,7 +276,9 @@ class _Lines(ExplanationColumns):
         owners = submit(OwnerColumns, a, self.codes) if self.wants_owners else None
         nearest = a.reach.nearest_seed
         self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
-        self.ancestry = a.ancestry if a.reach.reached.any() and self.wants_ancestors else None
+        #: the analysis's listed ancestors, once the job that makes their texts has them
+        self.ancestry: SeedAncestry | None = None
+        wants_sets = self.wants_ancestors and bool(a.reach.reached.any())
         #: per component, the number of its set's text in ``ancestor_text`` (and totals)
         self.ancestor_number = np.zeros(0, dtype=np.int64)
         self.ancestor_text = strings(["" if csv else "[]"])
@@ -295,7 +298,7 @@ class _Lines(ExplanationColumns):
         per_owner = a.rule.aggregation is Aggregation.per_owner and a.lower is not None
         self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
         # every distinct set of listed ancestors a row shows, made into text once
-        ancestors = submit(self._ancestor_texts, texts) if self.ancestry is not None else None
+        ancestors = submit(self._ancestor_texts, texts) if wants_sets else None
         legal.result()
         self._flag_columns()
         bounds = (self.legal_low, self.legal_high, self.legal_scale)
@@ -560,8 +563,7 @@ class _Lines(ExplanationColumns):
         ``LISTED_SHOWN`` ids as a JSON list or CSV cell, and its total, numbered by the
         component that has it (``ancestor_number``), then an empty one. The ids' texts
         are those ``ids_made`` (an earlier job) makes."""
-        ancestry = self.ancestry
-        assert ancestry is not None
+        self.ancestry = ancestry = self.analysis.ancestry
         ancestry.fill()  # every set is asked for
         clear = STATUS_CODES.index(Status.clear)
         reached = self.analysis.reach.reached
