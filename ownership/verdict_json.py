@@ -279,8 +279,9 @@ class _Lines(ExplanationColumns):
         #: the analysis's listed ancestors, once the job that makes their texts has them
         self.ancestry: SeedAncestry | None = None
         wants_sets = self.wants_ancestors and bool(a.reach.reached.any())
-        #: per component, the number of its set's text in ``ancestor_text`` (and totals)
-        self.ancestor_number = np.zeros(0, dtype=np.int64)
+        #: per row, the number of its listed-ancestor text in ``ancestor_text`` (and
+        #: ``ancestor_total``), once the job has made them; the last is an empty list
+        self.ancestor_pick: np.ndarray | None = None
         self.ancestor_text = strings(["" if csv else "[]"])
         self.ancestor_total = strings(["0"])
         listings = listings_read(a)
@@ -432,7 +433,7 @@ class _Lines(ExplanationColumns):
         (:meth:`_ancestor_texts`), and the rows made one by one (row number in the batch,
         text)."""
         span = np.arange(start, end)
-        pick = self._ancestors(span, self.codes[start:end])
+        pick = self._ancestors(start, end)
         by_row = np.flatnonzero(self.by_row[start:end])
         # (not asked for: none looked up for the rows made one by one either)
         unknown: tuple[str, ...] | None = None if self.wants_ancestors else ()
@@ -544,38 +545,33 @@ class _Lines(ExplanationColumns):
         joined = lists(offsets, self.ids.take(positions), ";")
         return joined if self.ids_plain else csv_cells(joined)
 
-    def _ancestors(self, span: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """Per row of a batch, the number of its listed-ancestor text; rows without one
-        (clear, not reached, or made one by one) take the last, an empty list."""
-        ancestry = self.ancestry
-        if ancestry is None:
-            return np.zeros(span.size, dtype=np.int64)
-        none = len(self.ancestor_text) - 1
-        clear = STATUS_CODES.index(Status.clear)
-        wanted = (codes != clear) & self.analysis.reach.reached[span] & ~self.by_row[span]
-        pick = np.full(span.size, none, dtype=np.int64)
-        comps = ancestry.same_set[ancestry.sharing[ancestry.label[span[wanted]]]]
-        pick[wanted] = self.ancestor_number[comps]
-        return pick
+    def _ancestors(self, start: int, end: int) -> np.ndarray:
+        """Per row of a batch, the number of its listed-ancestor text."""
+        if self.ancestor_pick is None:
+            return np.zeros(end - start, dtype=np.int64)
+        return self.ancestor_pick[start:end]
 
     def _ancestor_texts(self, ids_made: Future[None]) -> None:
         """Each distinct set of listed ancestors a row shows, once: its first
-        ``LISTED_SHOWN`` ids as a JSON list or CSV cell, and its total, numbered by the
-        component that has it (``ancestor_number``), then an empty one. The ids' texts
-        are those ``ids_made`` (an earlier job) makes."""
+        ``LISTED_SHOWN`` ids as a JSON list or CSV cell, and its total, then an empty
+        one, and the number of each row's (``ancestor_pick``). The ids' texts are those
+        ``ids_made`` (an earlier job) makes."""
         self.ancestry = ancestry = self.analysis.ancestry
         ancestry.fill()  # every set is asked for
+        # rows that show their listed ancestors: not clear, reached, not made one by one
         clear = STATUS_CODES.index(Status.clear)
         reached = self.analysis.reach.reached
         rows = np.flatnonzero((self.codes != clear) & reached & ~self.by_row)
         comps = ancestry.same_set[ancestry.sharing[ancestry.label[rows]]]
         size = ancestry.same_set.size
-        first_row = np.full(size, -1, dtype=np.int64)
-        first_row[comps[::-1]] = rows[::-1]  # a row of each set, for its group
-        sets = np.flatnonzero(first_row >= 0)
-        self.ancestor_number = np.full(size, -1, dtype=np.int64)
-        self.ancestor_number[sets] = np.arange(sets.size)
-        groups = self.analysis.groups[first_row[sets]].tolist()
+        any_row = np.full(size, -1, dtype=np.int64)
+        any_row[comps] = rows  # the rows of one set are of one group
+        sets = np.flatnonzero(any_row >= 0)
+        number = np.full(size, -1, dtype=np.int64)
+        number[sets] = np.arange(sets.size)
+        pick = np.full(self.analysis.compiled.n, sets.size, dtype=np.int64)
+        pick[rows] = number[comps]
+        groups = self.analysis.groups[any_row[sets]].tolist()
         mask_of = ancestry.component_mask
         texts: list[pa.Array] = []
         totals: list[np.ndarray] = []
@@ -591,7 +587,8 @@ class _Lines(ExplanationColumns):
             else:
                 texts.append(json_lists(offsets, self.ids_json.take(chosen)))
             totals.append(total)
-        texts.append(strings(["" if self.csv else "[]"]))
+        texts.append(self.ancestor_text)  # the empty list, for rows with none shown
         totals.append(np.zeros(1, dtype=np.int64))
         self.ancestor_text = pa.concat_arrays([t.cast(TEXT) for t in texts])
         self.ancestor_total = pc.cast(pa.array(np.concatenate(totals)), TEXT)
+        self.ancestor_pick = pick
