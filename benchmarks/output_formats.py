@@ -2,9 +2,13 @@
 for each output format, and of the floor (``floor_cascade.py``: the covered-set cascade
 by pyarrow and scipy, ``id,status`` written), taking turns so load changes fall on all.
 
+A format may name the fields it writes after a colon (``jsonl:id,status`` runs
+``--format jsonl --fields id,status``).
+
 Example:
     python benchmarks/generate.py --entities 1m --seed 7 --out /tmp/bench/1m
     python benchmarks/output_formats.py --data /tmp/bench/1m --repeat 3
+    python benchmarks/output_formats.py --data /tmp/bench/1m --formats jsonl jsonl:id,status floor
 """
 
 from __future__ import annotations
@@ -34,10 +38,11 @@ def main() -> None:
              args.as_of, json.dumps(_seed_lists(args.data, args.rule))]  # fmt: skip
     for _ in range(args.repeat):
         for fmt in args.formats:
+            written, _, fields = fmt.partition(":")
             command = floor if fmt == "floor" else [
                 sys.executable, "-m", "ownership", "--no-cache", "analyze",
                 "--data", str(args.data), "--rule", args.rule, "--as-of", args.as_of,
-                "--format", fmt]  # fmt: skip
+                "--format", written, *(["--fields", fields] if fields else [])]  # fmt: skip
             seconds, peak, _ = measure(command, dict(os.environ), discard_output=True)
             runs[fmt].append((seconds, peak))
     results = {

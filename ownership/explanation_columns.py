@@ -2,9 +2,9 @@
 
 ``Explainer.explain`` fills a template per row; here the same templates
 (:mod:`ownership.wording`) are filled a status at a time with Arrow string kernels, from
-columns worked out once per analysis. :class:`ExplanationColumns` is a part of the
-writer by columns (:class:`ownership.verdict_json` ``_Lines``), which sets the columns
-it declares.
+columns worked out once per analysis; each row's flags and closing sentences are made
+once per distinct set of flags. :class:`ExplanationColumns` is a part of the writer by
+columns (:class:`ownership.verdict_json` ``_Lines``), which sets the columns it declares.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._re2 import PYTHON_SPACE
-from .arrow_text import TEXT, cat, fill, strings
+from .arrow_text import ENCODE, TEXT, cat, csv_cells, fill, scaled_text, strings
 from .rules.base import Aggregation
-from .verdict import STATUS_CODES, Status
+from .verdict import STATUS_CODES, Flag, Status
 from .wording import (
     BASIS_CONTROL,
     BASIS_HELD,
@@ -32,6 +32,7 @@ from .wording import (
     EXPOSED_SHARES,
     LOOK_THROUGH,
     OWNERS_THAT_COUNT,
+    exposed_flag_sentences,
 )
 
 if TYPE_CHECKING:
@@ -44,14 +45,21 @@ __all__ = ["ExplanationColumns"]
 #: are Unicode-wide, RE2's are ASCII.
 _DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{PYTHON_SPACE}]|$)"
 _NOTHING = pa.scalar("", TEXT)
+#: Stands for the highest share unknown or range shares could reach, until filled in.
+_POSSIBLE_HIGH = "\x00"
 
 
 class ExplanationColumns:
     """Explanations by columns, from the columns the writer sets (declared here)."""
 
     analysis: Analysis
+    csv: bool
+    wants_explanation: bool
+    codes: np.ndarray
     names: pa.Array
     effective_text: pa.Array
+    #: each row's flags, one of ``flag_choices`` by ``flag_kind`` (JSON, or CSV cells)
+    flag_choices: pa.Array
     #: the closing sentences of each row: one of ``tail_choices`` by ``flag_kind``, but
     #: for the rows ``filled_rows``, whose sentences carry a share of their own
     #: (``filled_tails``); taken a batch at a time, never for every row at once
@@ -62,11 +70,64 @@ class ExplanationColumns:
     by_row: np.ndarray
     nearest: np.ndarray
     legal_low_text: pa.Array
+    legal_high: np.ndarray
+    legal_scale: int
     meets: np.ndarray
     owners: OwnerColumns
     owner_of: np.ndarray | None
     stop_after_word: np.ndarray
     any_double_stop: bool
+    #: the closing sentences' texts, the stand-in for a share left out
+    distinct_tails: list[str]
+
+    def _flag_columns(self) -> None:
+        """Flags as JSON, and the closing sentences of rows whose flags are their own:
+        each distinct set of flags (and whether exposed) made once, then taken by row."""
+        a = self.analysis
+        n = a.compiled.n
+        global_flags = list(a.global_flags)
+        closing = " ".join(a.window_sentences(global_flags))
+        texts, tails = [ENCODE(global_flags)], [" " + closing if closing else ""]
+        joined = [";".join(global_flags)]  # the CSV cell
+        kind = np.zeros(n, dtype=np.int64)  # index into texts and tails
+        positions = np.fromiter(a.flags_by_position, np.int64, len(a.flags_by_position))
+        exposed = (self.codes[positions] == STATUS_CODES.index(Status.exposed)).tolist()
+        made: dict[tuple[tuple[str, ...], bool], int] = {}
+        kinds: list[int] = []
+        for own, is_exposed in zip(a.flags_by_position.values(), exposed, strict=True):
+            key = (tuple(own), is_exposed)
+            k = made.get(key)
+            if k is None:
+                flags = [*own, *global_flags]
+                high = f"{_POSSIBLE_HIGH}%"
+                sentences = exposed_flag_sentences(flags, high, a.rule) if is_exposed else []
+                sentences += a.window_sentences(flags)
+                k = made[key] = len(texts)
+                texts.append(ENCODE(flags))
+                joined.append(";".join(flags))
+                tails.append("".join(" " + x for x in sentences))
+            kinds.append(k)
+        kind[positions] = kinds
+        self.flag_kind = kind
+        self.flag_choices = csv_cells(strings(joined)) if self.csv else strings(texts)
+        self.tail_choices = strings(tails)
+        self.filled_rows = np.zeros(0, dtype=np.int64)
+        self.filled_tails = strings([])
+        self.distinct_tails = [t.replace(_POSSIBLE_HIGH, "") for t in tails]
+        # the highest share a possibly covered, exposed entity could reach, in its sentence
+        filled = [k for (own, is_exposed), k in made.items()
+                  if is_exposed and Flag.possibly_covered.value in own]  # fmt: skip
+        rows = np.flatnonzero(np.isin(kind, filled))
+        if rows.size and self.wants_explanation:
+            before, _, after = zip(*(t.partition(_POSSIBLE_HIGH) for t in tails), strict=True)
+            at = pa.array(kind[rows])
+            high = scaled_text(self.legal_high[rows], self.legal_scale)
+            self.filled_rows = rows
+            self.filled_tails = cat(strings(before).take(at), high, strings(after).take(at))
+
+    def _every_tail(self) -> tuple[pa.Array, pa.Array]:
+        """Every closing sentence a row may have (the stand-in for a share left out)."""
+        return strings(self.distinct_tails), self.filled_tails
 
     def _explanations(
         self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array

@@ -5,8 +5,9 @@ dict per row and encoding it costs tens of microseconds a row, over a minute in 
 each field is a column of JSON text (or of CSV cells), made once per entity (ids, names),
 once per distinct value (sets of listed ancestors) or once per batch of rows, and pyarrow
 joins the columns into lines with no Python call per row. Listed entities, a small share
-of any dataset, take the row-by-row path of :class:`ownership.verdict_records.RowMaker`;
-the explanations are filled by :mod:`ownership.explanation_columns`.
+of any dataset, take the row-by-row path of :class:`ownership.verdict_records.RowMaker`
+when a chosen field needs it; the explanations are filled by
+:mod:`ownership.explanation_columns`. A column that no chosen field shows is not worked out.
 
 The bytes equal ``json.dumps(row, ensure_ascii=False)`` of ``Verdict.to_dict``, or the
 CSV that ``io.verdicts.write_csv`` writes of the same rows; tests hold them equal on the
@@ -53,18 +54,15 @@ from .io.jsontext import encode_exact
 from .io.verdicts import csv_line
 from .owner_columns import OwnerColumns
 from .rules.base import Aggregation
-from .verdict import LISTED_SHOWN, STATUS_CODES, Flag, Status, chosen_fields
+from .verdict import LISTED_SHOWN, STATUS_CODES, Status, chosen_fields
 from .verdict_records import RowMaker, listings_read
-from .wording import (
-    DOUBLE_STOP,
-    exposed_flag_sentences,
-)
+from .wording import DOUBLE_STOP
 
 if TYPE_CHECKING:
     from .analysis import Analysis
     from .ancestry import SeedAncestry
 
-__all__ = ["write_verdict_csv", "write_verdict_lines"]
+__all__ = ["TOLD_BY_ROW", "write_verdict_csv", "write_verdict_lines"]
 
 #: Rows assembled at once: large enough that kernels dominate, small enough to stay lean.
 BATCH = 4_096
@@ -76,8 +74,12 @@ ANCESTOR_SETS_AT_ONCE = 2_048
 _JSON_SPECIAL_IN = re.compile(JSON_SPECIAL)
 #: ``wording.DOUBLE_STOP`` (where ``wording.single_stops`` may act), for RE2.
 _DOUBLE_STOP_RE2 = rf"\.\.([{PYTHON_SPACE}]|$)"
-#: Stands for the highest share unknown or range shares could reach, until filled in.
-_POSSIBLE_HIGH = "\x00"
+#: Fields whose value on a row made one by one (a listed entity, or one whose records
+#: must be told) is not what the columns give; with none of them chosen, every row is
+#: made by the columns.
+TOLD_BY_ROW = frozenset(
+    {"explanation", "owners", "listings", "listed_ancestors", "listed_ancestors_total"}
+)
 
 
 def write_verdict_lines(
@@ -244,18 +246,29 @@ class _Lines(ExplanationColumns):
         self.end = end
         self.csv = csv
         self.fields = chosen_fields(fields, csv=csv)
-        wants = set(self.fields)
-        self.wants_explanation = "explanation" in wants
-        self.wants_owners = "owners" in wants or self.wants_explanation
-        self.wants_chain = bool(wants & {"chain", "chain_via"}) or self.wants_explanation
+        # a column no chosen field shows is neither worked out nor assembled
+        self.wants = wants = set(self.fields)
+        self.wants_explanation = explain = "explanation" in wants
+        self.wants_owners = "owners" in wants or explain
+        self.wants_chain = bool(wants & {"chain", "chain_via"}) or explain
         self.wants_ancestors = bool(wants & {"listed_ancestors", "listed_ancestors_total"})
+        self.wants_names = "name" in wants or self.wants_owners
+        self.wants_legal = bool(wants & {"legal_percent", "legal_percent_max"}) or explain
+        self.wants_flags = "flags" in wants or explain
+        self.wants_by_row = bool(wants & TOLD_BY_ROW)
         c = a.compiled
         n = c.n
         submit = pool.submit
         self.codes = np.asarray(a.codes, dtype=np.int64)
-        a.active_holding_rows, a.legal.owner_sets, a.groups  # noqa: B018 - shared by the jobs
-        legal = submit(self._legal_columns)  # first: the main thread needs it soonest
-        texts = submit(self._text_columns, c.ids, a.dated_names.arrow(), a.columns.country.tolist())
+        a.active_holding_rows  # noqa: B018 - shared by the jobs
+        if self.wants_legal or self.wants_owners or self.wants_by_row:
+            a.legal.owner_sets  # noqa: B018
+        if self.wants_ancestors:
+            a.groups  # noqa: B018
+        # first: the main thread needs it soonest
+        legal = submit(self._legal_columns) if self.wants_legal or self.wants_by_row else None
+        countries = a.columns.country.tolist() if "country" in wants else None
+        texts = submit(self._text_columns, c.ids, a.dated_names.arrow(), countries)
         self.status_json = strings([ENCODE(code.value) for code in STATUS_CODES])
         #: fields with one value for every row, as JSON
         self.fixed = {
@@ -271,8 +284,9 @@ class _Lines(ExplanationColumns):
             made = csv_cells(strings(fixed)).to_pylist()
             self.fixed = dict(zip(("rule", "window", "as_of", "threshold"), made, strict=True))
         self.effective = np.asarray(a.effective * 100, dtype=np.float64)
-        effective = submit(self._effective_columns)
-        chains = submit(self._chain_pointers)
+        wants_effective = "effective_percent" in wants or explain
+        effective = submit(self._effective_columns) if wants_effective else None
+        chains = submit(self._chain_pointers) if self.wants_chain else None
         owners = submit(OwnerColumns, a, self.codes) if self.wants_owners else None
         nearest = a.reach.nearest_seed
         self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
@@ -284,33 +298,42 @@ class _Lines(ExplanationColumns):
         self.ancestor_pick: np.ndarray | None = None
         self.ancestor_text = strings(["" if csv else "[]"])
         self.ancestor_total = strings(["0"])
-        listings = listings_read(a)
-        by_row = np.asarray(sorted(listings), dtype=np.int64)
-        by_row = np.union1d(by_row, np.flatnonzero(self.codes == STATUS_CODES.index(Status.listed)))
-        # what the data says that cannot all be true is told with its records, row by row
-        told = c.conflicted | c.closed_ring
-        told[c.dst[c.alternative]] = True
-        # and so is what a joint arrangement brings in, with its members
-        told[c.dst[c.arranged]] = True
-        told |= a.undecided
-        by_row = np.union1d(by_row, np.flatnonzero(told))
+        listings = listings_read(a) if self.wants_by_row else {}
         self.by_row = np.zeros(n, dtype=bool)
-        self.by_row[by_row] = True
+        if self.wants_by_row:
+            listed = np.flatnonzero(self.codes == STATUS_CODES.index(Status.listed))
+            by_row = np.union1d(np.asarray(sorted(listings), dtype=np.int64), listed)
+            # what the data says that cannot all be true is told with its records
+            told = c.conflicted | c.closed_ring
+            told[c.dst[c.alternative]] = True
+            # and so is what a joint arrangement brings in, with its members
+            told[c.dst[c.arranged]] = True
+            told |= a.undecided
+            self.by_row[np.union1d(by_row, np.flatnonzero(told))] = True
         per_owner = a.rule.aggregation is Aggregation.per_owner and a.lower is not None
         self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
         # every distinct set of listed ancestors a row shows, made into text once
         ancestors = submit(self._ancestor_texts, texts) if wants_sets else None
-        legal.result()
-        self._flag_columns()
-        bounds = (self.legal_low, self.legal_high, self.legal_scale)
-        self.rows = RowMaker(a, by_row, listings, bounds)
+        if legal is not None:
+            legal.result()
+        if self.wants_flags:
+            self._flag_columns()
+        if self.wants_by_row:
+            bounds = (self.legal_low, self.legal_high, self.legal_scale)
+            self.rows = RowMaker(a, np.flatnonzero(self.by_row), listings, bounds)
         for job in (texts, effective, chains, ancestors):
             if job is not None:
                 job.result()
         if owners is not None:
             self.owners = owners.result()
-        # explanations are pieced from names, fixed texts and these; unless one of them
-        # has a double stop or a character JSON escapes, the whole text needs no pass
+        if explain:
+            self._explanation_checks()
+
+    def _explanation_checks(self) -> None:
+        """Whether the explanations need a pass for double stops, JSON escapes or (in
+        CSV) quoting: they are pieced from names, fixed texts and closing sentences, and
+        unless one of them has such a character, the whole text needs none."""
+        a = self.analysis
         fixed_texts = [a.rule_when, a.threshold_text]
         self.any_double_stop = (
             self.names_double_stop
@@ -322,7 +345,7 @@ class _Lines(ExplanationColumns):
             or any(_matches(tails, JSON_SPECIAL) for tails in self._every_tail())
             or any(_JSON_SPECIAL_IN.search(t) for t in fixed_texts)
         )
-        if csv:  # and unless one holds a control character or a quote, nor does the CSV cell
+        if self.csv:  # and unless one holds a control character or a quote, nor does the cell
             special = f'{CONTROL_CHARACTER}|"'
             in_names = pc.any(pc.match_substring_regex(self.names, special)).as_py()
             closing = [*self.distinct_tails, *fixed_texts]
@@ -330,24 +353,30 @@ class _Lines(ExplanationColumns):
 
     # -- columns worked out once
     def _text_columns(
-        self, ids: Sequence[str], names: pa.Array, countries: list[str | None]
+        self, ids: Sequence[str], names: pa.Array, countries: list[str | None] | None
     ) -> None:
+        """Ids, and the names and countries (``None``: not shown) as the chosen fields
+        need them."""
         self.ids = strings(ids)
         self.ids_json = json_strings(self.ids)
         self.names = names
-        self.names_json = json_strings(self.names)
-        self.names_plain = pc.all(
-            pc.equal(pc.binary_length(self.names_json), pc.add(pc.binary_length(self.names), 2))
-        ).as_py()
-        self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
-        self.stop_after_word = stop_after_word(self.names)
-        #: countries and flags as JSON, or as CSV cells
-        self.country_texts = (csv_cells if self.csv else json_strings)(strings(countries))
         if self.csv:
             self.id_cells = csv_cells(self.ids)
-            self.name_cells = csv_cells(self.names)
             #: no id needs marking or quoting, so neither does a list of them
             self.ids_plain = pc.all(pc.equal(self.id_cells, self.ids)).as_py()
+        if countries is not None:  # as JSON, or as CSV cells
+            self.country_texts = (csv_cells if self.csv else json_strings)(strings(countries))
+        if not self.wants_names:
+            return
+        self.names_json = json_strings(self.names)
+        if self.csv:
+            self.name_cells = csv_cells(self.names)
+        if self.wants_explanation:
+            self.names_plain = pc.all(
+                pc.equal(pc.binary_length(self.names_json), pc.add(pc.binary_length(self.names), 2))
+            ).as_py()
+            self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
+            self.stop_after_word = stop_after_word(self.names)
 
     def _effective_columns(self) -> None:
         self.effective_json = float_json(round6(self.effective))
@@ -358,7 +387,8 @@ class _Lines(ExplanationColumns):
 
     def _legal_columns(self) -> None:
         self._legal_bounds()
-        self._legal_texts()
+        if self.wants_legal:
+            self._legal_texts()
 
     def _legal_bounds(self) -> None:
         a = self.analysis
@@ -376,56 +406,6 @@ class _Lines(ExplanationColumns):
         self.legal_low_json = scaled_text(low, scale)
         self.legal_high_json = scaled_text(high, scale)
         self.legal_low_text = cat(scaled_text(low, scale), "%")
-
-    def _flag_columns(self) -> None:
-        """Flags as JSON, and the closing sentences of rows whose flags are their own:
-        each distinct set of flags (and whether exposed) made once, then taken by row."""
-        a = self.analysis
-        n = a.compiled.n
-        global_flags = list(a.global_flags)
-        closing = " ".join(a.window_sentences(global_flags))
-        texts, tails = [ENCODE(global_flags)], [" " + closing if closing else ""]
-        joined = [";".join(global_flags)]  # the CSV cell
-        kind = np.zeros(n, dtype=np.int64)  # index into texts and tails
-        positions = np.fromiter(a.flags_by_position, np.int64, len(a.flags_by_position))
-        exposed = (self.codes[positions] == STATUS_CODES.index(Status.exposed)).tolist()
-        made: dict[tuple[tuple[str, ...], bool], int] = {}
-        kinds: list[int] = []
-        for own, is_exposed in zip(a.flags_by_position.values(), exposed, strict=True):
-            key = (tuple(own), is_exposed)
-            k = made.get(key)
-            if k is None:
-                flags = [*own, *global_flags]
-                high = f"{_POSSIBLE_HIGH}%"
-                sentences = exposed_flag_sentences(flags, high, a.rule) if is_exposed else []
-                sentences += a.window_sentences(flags)
-                k = made[key] = len(texts)
-                texts.append(ENCODE(flags))
-                joined.append(";".join(flags))
-                tails.append("".join(" " + x for x in sentences))
-            kinds.append(k)
-        kind[positions] = kinds
-        self.flag_kind = kind
-        self.flag_choices = csv_cells(strings(joined)) if self.csv else strings(texts)
-        self.tail_choices = strings(tails)
-        self.filled_rows = np.zeros(0, dtype=np.int64)
-        self.filled_tails = strings([])
-        #: the closing sentences' texts, the stand-in for a share (a number) left out
-        self.distinct_tails = [t.replace(_POSSIBLE_HIGH, "") for t in tails]
-        # the highest share a possibly covered, exposed entity could reach, in its sentence
-        filled = [k for (own, is_exposed), k in made.items()
-                  if is_exposed and Flag.possibly_covered.value in own]  # fmt: skip
-        rows = np.flatnonzero(np.isin(kind, filled))
-        if rows.size:
-            before, _, after = zip(*(t.partition(_POSSIBLE_HIGH) for t in tails), strict=True)
-            at = pa.array(kind[rows])
-            high = scaled_text(self.legal_high[rows], self.legal_scale)
-            self.filled_rows = rows
-            self.filled_tails = cat(strings(before).take(at), high, strings(after).take(at))
-
-    def _every_tail(self) -> tuple[pa.Array, pa.Array]:
-        """Every closing sentence a row may have (the stand-in for a share left out)."""
-        return strings(self.distinct_tails), self.filled_tails
 
     # -- one batch
     def prepare(self, start: int, end: int) -> tuple[np.ndarray, list[tuple[int, str]]]:
@@ -503,28 +483,8 @@ class _Lines(ExplanationColumns):
                 quote, body = csv_cell_parts(explanation, plain=not self.any_special)
             else:
                 fields["explanation"] = (json_strings if self.any_escape else quoted)(explanation)
-        nearest = self.nearest[start:end]
-        if self.csv:
-            fields |= {
-                "id": ids.slice(start, size),
-                "name": self.name_cells.slice(start, size),
-                "status": self.status_cells.take(pa.array(codes)),
-            }
-        else:
-            fields |= {
-                "id": ids.slice(start, size),
-                "name": self.names_json.slice(start, size),
-                "status": self.status_json.take(pa.array(codes)),
-            }
-        fields |= {
-            "country": self.country_texts.slice(start, size),
-            "flags": self.flag_choices.take(pa.array(self.flag_kind[start:end])),
-            **self.fixed,
-            "effective_percent": self.effective_json.slice(start, size),
-            "legal_percent": self.legal_low_json.slice(start, size),
-            "legal_percent_max": self.legal_high_json.slice(start, size),
-            "nearest_listed": pc.fill_null(ids.take(pa.array(nearest, mask=nearest < 0)), missing),
-        }
+        fields |= {key: value for key, value in self.fixed.items() if key in self.wants}
+        fields |= {key: make() for key, make in self._columns(start, end).items()}
         if self.csv:  # the explanation is wrapped as the line is joined
             pieces: list[pa.Array | str] = []
             for column in self.fields:
@@ -539,6 +499,28 @@ class _Lines(ExplanationColumns):
             text = cat(*json_object(chosen, self.fields), self.end)
         # fields with one value for every row alone make one text: the same on every line
         return (text if isinstance(text, pa.Array) else pa.repeat(text, size)), rows
+
+    def _columns(self, start: int, end: int) -> dict[str, Callable[[], pa.Array]]:
+        """The chosen fields of a batch that are slices or picks of columns, each made
+        only when asked for (the other fields' columns may not have been worked out)."""
+        size = end - start
+        ids, missing = (self.id_cells, "") if self.csv else (self.ids_json, "null")
+        nearest = self.nearest[start:end]
+        status_texts = self.status_cells if self.csv else self.status_json
+        made: dict[str, Callable[[], pa.Array]] = {
+            "id": lambda: ids.slice(start, size),
+            "name": lambda: (self.name_cells if self.csv else self.names_json).slice(start, size),
+            "status": lambda: status_texts.take(pa.array(self.codes[start:end])),
+            "country": lambda: self.country_texts.slice(start, size),
+            "flags": lambda: self.flag_choices.take(pa.array(self.flag_kind[start:end])),
+            "effective_percent": lambda: self.effective_json.slice(start, size),
+            "legal_percent": lambda: self.legal_low_json.slice(start, size),
+            "legal_percent_max": lambda: self.legal_high_json.slice(start, size),
+            "nearest_listed": lambda: pc.fill_null(
+                ids.take(pa.array(nearest, mask=nearest < 0)), missing
+            ),
+        }
+        return {key: make for key, make in made.items() if key in self.wants}
 
     def _id_list_cells(self, offsets: np.ndarray, positions: pa.Array) -> pa.Array:
         """Per row, the ids at ``positions`` between consecutive offsets as one CSV cell."""

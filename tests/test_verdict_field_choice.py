@@ -22,9 +22,10 @@ from ownership.errors import UsageError
 from ownership.model import Dataset
 from ownership.rules import RULES
 from ownership.verdict import NESTED_FIELDS, VERDICT_FIELDS, chosen_fields
-from ownership.verdict_json import write_verdict_csv, write_verdict_lines
+from ownership.verdict_json import TOLD_BY_ROW, write_verdict_csv, write_verdict_lines
 
 from .factories import dataset, listed, owns
+from .rules.test_golden import CASES, build, case_rule
 from .test_verdict_json import DAYS, FIXTURE, awkwardly_named
 
 CSV_FIELDS = [f for f in VERDICT_FIELDS if f not in NESTED_FIELDS]
@@ -73,6 +74,21 @@ def test_rows_are_the_full_rows_cut_down_on_the_inspur_fixture(rule: str, fields
     data = load(FIXTURE)
     for day in DAYS:
         assert_rows_are_cut_down(analyze(data, rule, day), fields)
+
+
+VALID_CASES = [c for c in CASES if "error" not in c["expect"]]
+
+
+@pytest.mark.parametrize("case", VALID_CASES, ids=[c["name"] for c in VALID_CASES])
+def test_rows_are_cut_down_alike_on_every_rules_case(case: dict[str, object]) -> None:
+    """Conflicting stakes, alternative records, arrangements, shares on the threshold:
+    the rows told one by one in full are made by columns when no chosen field needs
+    them told, and come out the same."""
+    analysis = analyze(build(case), case_rule(case), dt.date.fromisoformat(str(case["as_of"])))
+    for field in VERDICT_FIELDS:
+        assert_rows_are_cut_down(analysis, [field])
+    columns_only = [f for f in VERDICT_FIELDS if f not in TOLD_BY_ROW]
+    assert_rows_are_cut_down(analysis, columns_only)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
