@@ -176,3 +176,29 @@ def test_a_wrong_choice_is_one_line_and_exit_2(args: list[str], message: str) ->
     assert result.exit_code == 2
     assert message in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_columns_no_chosen_field_shows_are_not_worked_out(monkeypatch) -> None:
+    """What the README says of ``--fields``: chains, owners, legal shares, look-through
+    texts, flags and the rows told one by one are worked out only for fields that show
+    them."""
+    import ownership.verdict_json as writer
+
+    analysis = analyze(load(FIXTURE), "bis-affiliates", "2025-10-01")
+    every = json_rows(analysis, None)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("worked out, yet not shown")
+
+    for name in ("Chains", "OwnerColumns", "RowMaker", "listings_read"):
+        monkeypatch.setattr(writer, name, refuse)
+    for method in ("_legal_columns", "_effective_columns", "_flag_columns", "_ancestor_texts"):
+        monkeypatch.setattr(writer._Lines, method, refuse)
+    monkeypatch.setattr(type(analysis.legal), "legal_bounds", refuse)
+    for fields in (["id", "status"], ["status", "nearest_listed", "name", "country", "rule"]):
+        assert json_rows(analysis, fields) == [{f: row[f] for f in fields} for row in every]
+        assert csv_rows(analysis, fields) == [
+            {f: str(row[f] or "") for f in fields} for row in every
+        ]
+    with pytest.raises(AssertionError, match="worked out, yet not shown"):
+        json_rows(analysis, ["chain"])
