@@ -235,7 +235,7 @@ class SeedAncestry:
         self.seed_rank, self.seed_class = seed_rank, seed_class
         self.memo.clear()
         self.decoded.clear()
-        self.__dict__.pop("_seed_table", None)
+        self.__dict__.pop("seed_table", None)
 
     @cached_property
     def shared_parents(self) -> np.ndarray:
@@ -292,7 +292,7 @@ class SeedAncestry:
         np.cumsum(counts, out=offsets[1:])
         if not keys:
             return offsets, np.zeros(0, dtype=np.int64)
-        table, base, _ = self._seed_table
+        table, base, _ = self.seed_table
         groups = np.fromiter((g for g, _ in keys), np.int64, len(keys))
         # each mask in as many bytes as it needs: after renumbering most are short
         widths = np.fromiter(((m.bit_length() + 7) // 8 for _, m in keys), np.int64, len(keys))
@@ -307,7 +307,7 @@ class SeedAncestry:
         return offsets, table[base[groups[which]] + found - starts[which]]
 
     @cached_property
-    def _seed_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def seed_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every group's seeds in bit order, one after another; where each group's start
         in that table, and how many bytes its masks take (indexed by group)."""
         size = int(self.groups.max(initial=-1)) + 1

@@ -9,7 +9,7 @@ over a whole column, so that a million rows take a few kernel calls, not a milli
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -24,6 +24,7 @@ from .wording import WORD_CHARACTER, Template, percent_words
 
 __all__ = [
     "TEXT",
+    "by_distinct",
     "cat",
     "csv_cell_parts",
     "csv_cells",
@@ -173,6 +174,19 @@ def scaled_text(values: np.ndarray, scale: int) -> pa.Array:
     )
     dotted = pc.if_else(pc.equal(fraction, ""), fraction, cat(".", fraction))
     return cat(whole, dotted)
+
+
+def by_distinct(values: np.ndarray, make: Callable[[np.ndarray], pa.Array]) -> pa.Array:
+    """``make(values)`` for an elementwise ``make``, made once per distinct value (bit for
+    bit: ``-0.0`` is not ``0.0``) and taken by row. Most shares in a verdict column are
+    the same few values: a sort costs less than a text per row."""
+    if values.size < 4_096 or values.dtype.kind not in "fiu":
+        return make(values)
+    keys = values.view(np.int64) if values.dtype == np.float64 else values
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    if 2 * distinct.size > values.size:
+        return make(values)
+    return make(distinct.view(values.dtype)).take(pa.array(inverse.reshape(-1)))
 
 
 def round6(values: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ from .arrow_text import (
     ENCODE,
     JSON_SPECIAL,
     TEXT,
+    by_distinct,
     cat,
     csv_cell_parts,
     csv_cells,
@@ -243,6 +244,7 @@ class _Lines(ExplanationColumns):
         are made here. ``csv``: lines of CSV cells instead of JSON objects; ``fields``:
         the fields of each line (:func:`~ownership.verdict.chosen_fields`)."""
         self.analysis = a = analysis
+        self.pool = pool
         self.end = end
         self.csv = csv
         self.fields = chosen_fields(fields, csv=csv)
@@ -283,13 +285,6 @@ class _Lines(ExplanationColumns):
             fixed = [a.rule.label, a.window_text, a.as_of.isoformat(), a.threshold_text]
             made = csv_cells(strings(fixed)).to_pylist()
             self.fixed = dict(zip(("rule", "window", "as_of", "threshold"), made, strict=True))
-        self.effective = np.asarray(a.effective * 100, dtype=np.float64)
-        wants_effective = "effective_percent" in wants or explain
-        effective = submit(self._effective_columns) if wants_effective else None
-        chains = submit(self._chain_pointers) if self.wants_chain else None
-        owners = submit(OwnerColumns, a, self.codes) if self.wants_owners else None
-        nearest = a.reach.nearest_seed
-        self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
         #: the analysis's listed ancestors, once the job that makes their texts has them
         self.ancestry: SeedAncestry | None = None
         wants_sets = self.wants_ancestors and bool(a.reach.reached.any())
@@ -312,8 +307,16 @@ class _Lines(ExplanationColumns):
             self.by_row[np.union1d(by_row, np.flatnonzero(told))] = True
         per_owner = a.rule.aggregation is Aggregation.per_owner and a.lower is not None
         self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
-        # every distinct set of listed ancestors a row shows, made into text once
+        # every distinct set of listed ancestors a row shows, made into text once: the
+        # longest job, so sent before the others that need no rows
         ancestors = submit(self._ancestor_texts, texts) if wants_sets else None
+        self.effective = np.asarray(a.effective * 100, dtype=np.float64)
+        wants_effective = "effective_percent" in wants or explain
+        effective = submit(self._effective_columns) if wants_effective else None
+        chains = submit(self._chain_pointers) if self.wants_chain else None
+        owners = submit(OwnerColumns, a, self.codes) if self.wants_owners else None
+        nearest = a.reach.nearest_seed
+        self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
         if legal is not None:
             legal.result()
         if self.wants_flags:
@@ -379,8 +382,9 @@ class _Lines(ExplanationColumns):
             self.stop_after_word = stop_after_word(self.names)
 
     def _effective_columns(self) -> None:
-        self.effective_json = float_json(round6(self.effective))
-        self.effective_text = percent_text(self.effective, self.analysis.threshold)
+        threshold = self.analysis.threshold
+        self.effective_json = by_distinct(self.effective, lambda x: float_json(round6(x)))
+        self.effective_text = by_distinct(self.effective, lambda x: percent_text(x, threshold))
 
     def _chain_pointers(self) -> None:
         self.chains = Chains(self.analysis, self.codes)
@@ -403,9 +407,9 @@ class _Lines(ExplanationColumns):
 
     def _legal_texts(self) -> None:
         low, high, scale = self.legal_low, self.legal_high, self.legal_scale
-        self.legal_low_json = scaled_text(low, scale)
-        self.legal_high_json = scaled_text(high, scale)
-        self.legal_low_text = cat(scaled_text(low, scale), "%")
+        self.legal_low_json = by_distinct(low, lambda x: scaled_text(x, scale))
+        self.legal_high_json = by_distinct(high, lambda x: scaled_text(x, scale))
+        self.legal_low_text = cat(self.legal_low_json, "%")
 
     # -- one batch
     def prepare(self, start: int, end: int) -> tuple[np.ndarray, list[tuple[int, str]]]:
@@ -555,20 +559,33 @@ class _Lines(ExplanationColumns):
         pick[rows] = number[comps]
         groups = self.analysis.groups[any_row[sets]].tolist()
         mask_of = ancestry.component_mask
-        texts: list[pa.Array] = []
-        totals: list[np.ndarray] = []
-        for at in range(0, sets.size, ANCESTOR_SETS_AT_ONCE):
-            part = sets[at : at + ANCESTOR_SETS_AT_ONCE].tolist()
-            chunk = groups[at : at + ANCESTOR_SETS_AT_ONCE]
-            keys = [(group, mask_of(comp)) for comp, group in zip(part, chunk, strict=True)]
-            total, offsets, positions = ancestry.first_positions(keys, LISTED_SHOWN)
-            ids_made.result()
-            chosen = pa.array(positions)
-            if self.csv:
-                texts.append(self._id_list_cells(offsets, chosen))
-            else:
-                texts.append(json_lists(offsets, self.ids_json.take(chosen)))
-            totals.append(total)
+        starts = range(0, sets.size, ANCESTOR_SETS_AT_ONCE)
+        made: list[tuple[pa.Array, np.ndarray]] = [None] * len(starts)  # type: ignore[list-item]
+        claims = iter(range(len(starts)))  # a range iterator hands each chunk out once
+
+        def decode() -> None:
+            for k in claims:
+                at = starts[k]
+                part = sets[at : at + ANCESTOR_SETS_AT_ONCE].tolist()
+                chunk = groups[at : at + ANCESTOR_SETS_AT_ONCE]
+                keys = [(group, mask_of(comp)) for comp, group in zip(part, chunk, strict=True)]
+                total, offsets, positions = ancestry.first_positions(keys, LISTED_SHOWN)
+                ids_made.result()
+                chosen = pa.array(positions)
+                if self.csv:
+                    made[k] = (self._id_list_cells(offsets, chosen), total)
+                else:
+                    made[k] = (json_lists(offsets, self.ids_json.take(chosen)), total)
+
+        ancestry.seed_table  # noqa: B018 - made once, before two threads read it
+        # a free worker of the pool decodes chunks too; one that never started is called
+        # off (with one worker, that is this one)
+        helper = self.pool.submit(decode)
+        decode()
+        if not helper.cancel():
+            helper.result()
+        texts = [text for text, _ in made]
+        totals = [total for _, total in made]
         texts.append(self.ancestor_text)  # the empty list, for rows with none shown
         totals.append(np.zeros(1, dtype=np.int64))
         self.ancestor_text = pa.concat_arrays([t.cast(TEXT) for t in texts])

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ownership import Analysis, analyze, load
-from ownership.arrow_text import float_json, percent_text, round6
+from ownership.arrow_text import by_distinct, float_json, percent_text, round6, scaled_text
 from ownership.checks import check_dataset
 from ownership.io.verdicts import write_json, write_jsonl
 from ownership.model import Dataset, Entity
@@ -132,6 +132,24 @@ def test_numbers_are_written_as_python_writes_them(values: list[float]) -> None:
     assert float_json(array).to_pylist() == [repr(x) for x in values]
     percents = [f"{x:.2f}".rstrip("0").rstrip(".") + "%" for x in values]
     assert percent_text(array).to_pylist() == percents
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, -0.0, 50.0, 1e-7, 33.3333335, 100.0]), max_size=20),
+    st.lists(st.floats(-1e9, 1e9, allow_nan=False), max_size=20),
+    st.integers(4_096, 9_000),
+)
+def test_texts_made_once_per_distinct_value_equal_a_text_per_row(
+    common: list[float], rare: list[float], size: int
+) -> None:
+    """Columns long enough to be made by distinct value: the same texts, -0.0 apart."""
+    values = np.resize(np.asarray([*common, *rare, 0.0], dtype=np.float64), size)
+    for make in (lambda x: float_json(round6(x)), percent_text):
+        assert by_distinct(values, make).equals(make(values))
+    scaled = np.rint(values * 1000).astype(np.int64)
+    made = by_distinct(scaled, lambda x: scaled_text(x, 10_000))
+    assert made.equals(scaled_text(scaled, 10_000))
 
 
 @pytest.mark.parametrize("value", [0.0, 1e-7, 2.5e-6, 0.125, 0.005, 1.005, 33.3333335, 100.0])
