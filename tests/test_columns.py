@@ -178,6 +178,9 @@ def test_a_cached_column_reads_as_the_list_of_its_values(
         wanted = [values[k] for k in positions]
         taken = np.asarray([k % len(values) for k in positions], dtype=np.int64)
         assert values_at(strings, taken) == wanted == values_at(values, taken)
+        # taken from again (made one chunk) and again: the same values
+        assert values_at(strings, taken[::-1]) == wanted[::-1]
+        assert values_at(strings, taken) == wanted
         assert [strings[k] for k in positions] == [values[k] for k in positions]
         read_whole = len(positions) > max(whole_after, len(values) // 10)
         assert (strings._whole is not None) == read_whole
