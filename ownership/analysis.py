@@ -84,14 +84,17 @@ def analyze(
     *,
     lists: list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    shares: bool = False,
 ) -> Analysis:
     """Every entity's status under ``rule`` on ``as_of`` (default: today).
 
     ``progress(done, total)`` is called after each stage (compile, fixed points,
-    reachability, look-through), for progress bars on large graphs.
+    reachability, classification), for progress bars on large graphs. Look-through
+    shares are worked out when first read, unless the rule needs them or ``shares``
+    asks for them now (beside the fixed points: quicker when every one will be read).
     """
     chosen, day = prepared(dataset, rule, as_of, lists)
-    return Analysis(dataset, chosen, day, progress=progress)
+    return Analysis(dataset, chosen, day, progress=progress, shares=shares)
 
 
 def prepared(
@@ -131,6 +134,7 @@ class Analysis:
         as_of: dt.date,
         *,
         progress: Callable[[int, int], None] | None = None,
+        shares: bool = False,
     ) -> None:
         def step(done: int) -> None:
             if progress is not None:
@@ -147,7 +151,7 @@ class Analysis:
         state = store.get(key) if store is not None else None
         computed = Computed.from_arrays(state, self.columns) if state is not None else None
         if computed is None:
-            computed = compute(dataset, rule, as_of, step)
+            computed = compute(dataset, rule, as_of, step, with_shares=shares or store is not None)
             if store is not None and computed.compiled.low.dtype != object:
                 store.put(key, computed.to_arrays())
         else:
@@ -157,12 +161,16 @@ class Analysis:
         self.reach: Reachability = computed.reach
         self.lower: FixedPoint | None = computed.lower
         self.upper: FixedPoint | None = computed.upper
-        #: look-through share held by listed parties, 0-1, per entity
-        self.effective: np.ndarray = computed.effective
         #: status code per entity (see :data:`ownership.verdict.STATUS_CODES`)
         self.codes: np.ndarray = computed.codes
         #: flags of each entity's own, by position (:meth:`flags_at` adds the window's)
         self.flags_by_position: Mapping[int, list[str]] = computed.flags
+
+    @property
+    def effective(self) -> np.ndarray:
+        """Look-through share held by listed parties, 0-1, per entity (worked out when
+        first read, unless the rule or the store needed it already)."""
+        return self.computed.effective
 
     @cached_property
     def undecided(self) -> np.ndarray:

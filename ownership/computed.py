@@ -12,9 +12,10 @@ import datetime as dt
 import hashlib
 import json
 import math
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -56,12 +57,28 @@ class Computed:
     #: the rule's fixed point at the lower and upper share bounds (None: no threshold)
     lower: FixedPoint | None
     upper: FixedPoint | None
-    #: look-through share held by listed parties, 0-1
-    effective: np.ndarray
     #: status code per entity (see :data:`ownership.verdict.STATUS_CODES`)
     codes: np.ndarray
     #: flags of their own, by entity position (the rule's window flags come on top)
     flags: StoredFlags
+    #: look-through shares, once worked out (see :attr:`effective`)
+    shares: np.ndarray | None = None
+    _shares_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def effective(self) -> np.ndarray:
+        """Look-through share held by listed parties, 0-1, per entity.
+
+        Only the look-through rule's statuses depend on it; for the other rules it is
+        worked out the first time it is read (0.5 s at 1M entities), once, whichever
+        thread reads it first, so that statuses alone never wait for it."""
+        found = self.shares
+        if found is None:
+            with self._shares_lock:
+                if self.shares is None:
+                    self.shares = look_through(self.compiled)
+                found = self.shares
+        return found
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Every array, for a store to keep (see :class:`ownership.derived.ArrayStore`)."""
@@ -104,7 +121,9 @@ class Computed:
                 )
             positions, codes = state["flags.position"], state["flags.code"]
             flags = StoredFlags(np.asarray(positions), np.asarray(codes))
-            return cls(compiled, reach, lower, upper, state["effective"], state["statuses"], flags)
+            return cls(
+                compiled, reach, lower, upper, state["statuses"], flags, shares=state["effective"]
+            )
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -189,16 +208,25 @@ def _fields_of(kind: Any, state: dict[str, np.ndarray], prefix: str) -> dict[str
     }
 
 
-def compute(dataset: Dataset, rule: Rule, as_of: dt.date, step: Callable[[int], None]) -> Computed:
+def compute(
+    dataset: Dataset,
+    rule: Rule,
+    as_of: dt.date,
+    step: Callable[[int], None],
+    *,
+    with_shares: bool = False,
+) -> Computed:
     """Run ``rule`` over ``dataset`` on ``as_of``; ``step(k)`` after each of the
-    :data:`STAGES` stages."""
+    :data:`STAGES` stages. Look-through shares are worked out here when the rule needs
+    them or ``with_shares`` asks (a store keeps them), else when first read."""
     threshold = rule.threshold_on(as_of)
     c = compile_snapshot(dataset, as_of, rule)
     step(1)
+    look = rule.aggregation is Aggregation.look_through
     # look-through shares need only the compiled graph: worked out on a second thread
     # while the fixed points run (both spend their time in numpy and scipy)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        shares = pool.submit(look_through, c)
+        shares = pool.submit(look_through, c) if look or with_shares else None
         lower = upper = None
         if threshold is not None and rule.aggregation is Aggregation.all:
             lower = covered_fixed_point(c, rule, threshold, upper=False)
@@ -216,14 +244,14 @@ def compute(dataset: Dataset, rule: Rule, as_of: dt.date, step: Callable[[int], 
         step(2)
         reach = reach_from_seeds(c)
         step(3)
-        effective = shares.result()
-    if rule.aggregation is Aggregation.look_through:
-        assert threshold is not None
+        effective = shares.result() if shares is not None else None
+    if look:
+        assert threshold is not None and effective is not None
         lower, upper = _look_through_fixed_point(c, effective, threshold)
     in_force = rule.in_force_on(as_of)
     codes, flags = _classify(c, reach, lower, upper, in_force)
     step(STAGES)
-    return Computed(c, reach, lower, upper, effective, codes, flags)
+    return Computed(c, reach, lower, upper, codes, flags, shares=effective)
 
 
 def _look_through_fixed_point(

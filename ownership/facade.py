@@ -163,8 +163,9 @@ def analyze(
     *,
     lists: list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    shares: bool = False,
 ) -> Analysis:
     """Every entity's status under ``rule`` on ``as_of`` (default: today); see
     :func:`ownership.analysis.analyze`. The result answers the usual questions too."""
     chosen, day = analysis.prepared(dataset, rule, as_of, lists)
-    return Analysis(dataset, chosen, day, progress=progress)
+    return Analysis(dataset, chosen, day, progress=progress, shares=shares)

@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from .analysis import Analysis
     from .ancestry import SeedAncestry
 
-__all__ = ["TOLD_BY_ROW", "write_verdict_csv", "write_verdict_lines"]
+__all__ = ["TOLD_BY_ROW", "reads_shares", "write_verdict_csv", "write_verdict_lines"]
 
 #: Rows assembled at once: large enough that kernels dominate, small enough to stay lean.
 BATCH = 4_096
@@ -81,6 +81,13 @@ _DOUBLE_STOP_RE2 = rf"\.\.([{PYTHON_SPACE}]|$)"
 TOLD_BY_ROW = frozenset(
     {"explanation", "owners", "listings", "listed_ancestors", "listed_ancestors_total"}
 )
+
+
+def reads_shares(fields: Sequence[str] | None, *, csv: bool = False) -> bool:
+    """Whether writing ``fields`` reads every entity's look-through share (the share
+    itself, or a row made one by one, whose explanation tells it): then an analysis
+    had better work the shares out beside its fixed points than when first read."""
+    return bool(set(chosen_fields(fields, csv=csv)) & (TOLD_BY_ROW | {"effective_percent"}))
 
 
 def write_verdict_lines(
@@ -310,7 +317,6 @@ class _Lines(ExplanationColumns):
         # every distinct set of listed ancestors a row shows, made into text once: the
         # longest job, so sent before the others that need no rows
         ancestors = submit(self._ancestor_texts, texts) if wants_sets else None
-        self.effective = np.asarray(a.effective * 100, dtype=np.float64)
         wants_effective = "effective_percent" in wants or explain
         effective = submit(self._effective_columns) if wants_effective else None
         chains = submit(self._chain_pointers) if self.wants_chain else None
@@ -383,6 +389,8 @@ class _Lines(ExplanationColumns):
 
     def _effective_columns(self) -> None:
         threshold = self.analysis.threshold
+        # the look-through shares, worked out here if nothing has read them yet
+        self.effective = np.asarray(self.analysis.effective * 100, dtype=np.float64)
         self.effective_json = by_distinct(self.effective, lambda x: float_json(round6(x)))
         self.effective_text = by_distinct(self.effective, lambda x: percent_text(x, threshold))
 

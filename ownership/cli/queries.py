@@ -208,8 +208,12 @@ def analyze(
         if given is not None:
             raise fail(f"{name} goes with --engine duckdb or spark")
     dataset = load(data, allow_conflicts)
+    writes = fmt in (Format.json, Format.jsonl, Format.csv)
+    if writes:
+        from ..verdict_json import reads_shares
+    shares = not writes or reads_shares(field_list, csv=fmt is Format.csv)
     with progress("propagating") as tick:
-        result = run_analysis(dataset, chosen, as_of, progress=tick)
+        result = run_analysis(dataset, chosen, as_of, progress=tick, shares=shares)
     data_notice = result.data_notice()
     if data_notice and fmt is not Format.table:
         typer.echo(visible(f"note: {data_notice}"), err=True)
