@@ -15,6 +15,7 @@ same records as the strict reader.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,7 +25,14 @@ import numpy as np
 from pydantic import BaseModel
 
 from ..checks import closed_rings, stake_conflicts
-from ..columns import Columns, HoldingColumns, ListingColumns, PositionIndex, attach_columns
+from ..columns import (
+    Columns,
+    HoldingColumns,
+    ListingColumns,
+    PositionIndex,
+    attach_columns,
+    sum_into,
+)
 from ..derived import derived
 from ..lazy import MadeOnRead
 from ..model import Dataset, Entity, Holding, Listing
@@ -131,6 +139,20 @@ def read_csv_folder_columnar(
 
 
 def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int) -> Dataset:
+    import pyarrow as pa
+
+    # pyarrow looks for pandas the first time it converts a value (0.3 s at 1M entities
+    # when pandas is installed, both threads below waiting on it): the look is started
+    # here, to run while the files are parsed
+    look = threading.Thread(target=pa.scalar, args=(0,))
+    look.start()
+    try:
+        return _parsed(folder, progress, total)
+    finally:
+        look.join()
+
+
+def _parsed(folder: Path, progress: Callable[[int, int], None] | None, total: int) -> Dataset:
     import pyarrow as pa
     from pyarrow import csv
 
@@ -275,12 +297,22 @@ def closed_ring_notes(dataset: Dataset) -> list[Any]:
     return [replace(p, index=int(rows[p.index])) if p.index is not None else p for p in found]
 
 
+#: Rounds of dropping entities with no certain owner or no holding among the living
+#: before strongly connected components are looked for (those need scipy's graph
+#: module, 0.12 s to import, unless few entities are left).
+_TRIM_ROUNDS = 16
+
+
 def _ring_candidates(columns: Columns) -> np.ndarray:
     """Entities that could sit on a ring wholly owned among itself: each must be owned
     100% by other such entities, so it lies on a cycle of certain stakes whose members
-    own it 100% between them (over all dates: a superset of any one date's). Cycles come
-    from strongly connected components; members short of 100% from inside are dropped
-    and the components found again, until nothing changes."""
+    own it 100% between them (over all dates: a superset of any one date's).
+
+    Entities are dropped while they break a condition; every condition holds of a
+    subset only if of the set, so the order of dropping does not change what is left.
+    First, cheaply, those owned short of 100% from inside or holding nothing inside
+    (no cycle passes through them); then those on no cycle (strongly connected
+    components of what is left); and again, until nothing changes."""
     from ..propagate.arrays import strong_components
 
     h = columns.holdings
@@ -290,17 +322,24 @@ def _ring_candidates(columns: Columns) -> np.ndarray:
     src, dst, low = h.owner[certain], h.owned[certain], h.low[certain]
     alive = np.ones(n, dtype=bool)
     while True:
-        inside = alive[src] & alive[dst]
-        src, dst, low = src[inside], dst[inside], low[inside]
-        total = np.zeros(n, dtype=np.int64)
-        np.add.at(total, dst, low)
-        alive &= total >= hundred
+        for _ in range(_TRIM_ROUNDS):
+            inside = alive[src] & alive[dst]
+            src, dst, low = src[inside], dst[inside], low[inside]
+            owns = np.zeros(n, dtype=bool)
+            owns[src] = True
+            kept = alive & owns & (sum_into(n, dst, low, np.ones(dst.size, dtype=bool)) >= hundred)
+            if np.array_equal(kept, alive):
+                break
+            alive = kept
         if not alive.any():
             return np.zeros(0, dtype=np.int64)
+        members = np.flatnonzero(alive)
+        local = np.full(n, -1, dtype=np.int64)
+        local[members] = np.arange(members.size)
         inside = alive[src] & alive[dst]
-        _, label = strong_components(n, src[inside], dst[inside])
-        sizes = np.bincount(label, minlength=n)
-        on_cycle = alive & (sizes[label] >= 2)
-        if np.array_equal(on_cycle, alive):
-            return np.flatnonzero(alive)
-        alive = on_cycle
+        _, label = strong_components(members.size, local[src[inside]], local[dst[inside]])
+        on_cycle = np.bincount(label, minlength=members.size)[label] >= 2
+        if on_cycle.all():
+            return members
+        alive = np.zeros(n, dtype=bool)
+        alive[members[on_cycle]] = True
