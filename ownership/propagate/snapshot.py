@@ -26,6 +26,9 @@ from .arrays import (
     BoolArray,
     IntArray,
     concatenated_ranges,
+    cycle_core,
+    distinct,
+    distinct_pairs,
     order_of_distinct,
     run_starts,
     stable_order,
@@ -159,13 +162,12 @@ def _compile_holdings(dataset: Dataset, day: dt.date) -> Compiled:
     hundred = 100 * scale
     divisor = 10 ** (columns.places - places)  # exact: every share is a multiple of it
     owner, owned = h.owner[rows], h.owned[rows]
-    keys = owner * max(n, 1) + owned
-    unique_keys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    first, inverse = distinct_pairs(owner, owned, n)
     by_appearance = order_of_distinct(first, rows.size)
     slot_of_unique = np.empty_like(by_appearance)
     slot_of_unique[by_appearance] = np.arange(by_appearance.size)
-    slot = slot_of_unique[inverse.reshape(-1)]
-    m = unique_keys.size
+    slot = slot_of_unique[inverse]
+    m = first.size
     first_rows = first[by_appearance]
     src = owner[first_rows].astype(np.int64)
     dst = owned[first_rows].astype(np.int64)
@@ -175,14 +177,15 @@ def _compile_holdings(dataset: Dataset, day: dt.date) -> Compiled:
     control[slot[is_control]] = True
     has_share = np.zeros(m, dtype=bool)
     has_share[slot[shares]] = True
+    share_rows = rows[shares]
     stake = _stakes(
         m,
         slot[shares],
-        h.provenance[rows][shares],
-        h.low[rows][shares] // divisor,
-        h.high[rows][shares] // divisor,
-        h.low_strict[rows][shares],
-        h.high_strict[rows][shares],
+        h.provenance[share_rows],
+        h.low[share_rows] // divisor,
+        h.high[share_rows] // divisor,
+        h.low_strict[share_rows],
+        h.high_strict[share_rows],
         hundred,
     )
     low, high, low_strict, high_strict, alternative = stake
@@ -389,12 +392,19 @@ def inside_closed(
     candidate = np.flatnonzero(full[src] & full[dst])
     if not candidate.size:
         return inside
-    # the strongly connected components of the links among candidates (no levels needed;
-    # entities in no ring are components of one, never closed)
-    a, b = src[candidate], dst[candidate]
-    count, labels = strong_components(n, a, b)
+    # links on no cycle are dropped first; then the strongly connected components of
+    # those left, among their own entities renumbered (no levels needed; entities in no
+    # ring are components of one, never closed)
+    candidate = candidate[cycle_core(n, src[candidate], dst[candidate])]
+    if not candidate.size:
+        return inside
+    members = distinct(np.concatenate([src[candidate], dst[candidate]]))
+    local = np.full(n, -1, dtype=np.int64)
+    local[members] = np.arange(members.size)
+    a, b = local[src[candidate]], local[dst[candidate]]
+    count, labels = strong_components(members.size, a, b)
     within = labels[a] == labels[b]
-    inner = _added(n, b[within], low[candidate][within])
+    inner = _added(members.size, b[within], low[candidate][within])
     # a ring is closed when every member holds all of itself inside it
     open_member = np.bincount(labels, weights=inner != hundred, minlength=count) > 0
     closed = (np.bincount(labels, minlength=count) > 1) & ~open_member
