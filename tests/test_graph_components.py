@@ -182,3 +182,12 @@ def test_links_inside_closed_rings_are_those_of_the_definition(
             expected |= np.isin(src, list(group)) & np.isin(dst, list(group))
     got = inside_closed(n, src, dst, low, 100, among if narrowed else None)
     assert got.tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**40 - 1), max_size=200), st.sampled_from([2**16, 2**17, 2**33, 2**40])
+)
+def test_stable_order_sorts_keys_of_several_digits(keys: list[int], count: int) -> None:
+    values = np.array([k % count for k in keys], dtype=np.int64)
+    assert stable_order(values, count).tolist() == np.argsort(values, kind="stable").tolist()

@@ -30,19 +30,23 @@ SMALL_GRAPH = 5_000
 
 
 def stable_order(keys: IntArray, count: int) -> IntArray:
-    """``np.argsort(keys, kind="stable")`` for keys in ``range(count)``, by counting: a
-    one-row sparse matrix turned column-major keeps each column's entries in row order."""
+    """``np.argsort(keys, kind="stable")`` for keys in ``range(count)``, by radix: a
+    stable sort of each 16-bit digit in turn, lowest first (numpy sorts 16-bit integers
+    by counting). A third slower than scipy's sparse transpose at 1M keys, but without
+    importing scipy.sparse (0.15-0.2 s) for it."""
     m = keys.size
     if m == 0:
         return np.zeros(0, dtype=np.int64)
-    if m + count <= SMALL_GRAPH:
-        return np.argsort(keys, kind="stable").astype(np.int64)
-    from scipy import sparse
-
-    row = sparse.csr_matrix(
-        (np.arange(m, dtype=np.int64), keys, np.array([0, m])), shape=(1, max(count, 1))
-    )
-    return np.asarray(row.tocsc().data, dtype=np.int64)
+    keys = np.asarray(keys, dtype=np.int64)
+    order: IntArray | None = None
+    shift = 0
+    while True:
+        digits = ((keys if order is None else keys[order]) >> shift) & 0xFFFF
+        step = np.argsort(digits.astype(np.uint16), kind="stable")
+        order = step if order is None else order[step]
+        shift += 16
+        if (max(count, 1) - 1) >> shift == 0:
+            return order.astype(np.int64, copy=False)
 
 
 def cycle_core(n: int, src: IntArray, dst: IntArray, rounds: int = 16) -> BoolArray:
