@@ -223,10 +223,11 @@ def compute(
     c = compile_snapshot(dataset, as_of, rule)
     step(1)
     look = rule.aggregation is Aggregation.look_through
-    # look-through shares need only the compiled graph: worked out on a second thread
-    # while the fixed points run (both spend their time in numpy and scipy)
+    # look-through shares (or else reachability) need only the compiled graph: worked
+    # out on a second thread while the fixed points run (all spend their time in numpy)
     with ThreadPoolExecutor(max_workers=1) as pool:
         shares = pool.submit(look_through, c) if look or with_shares else None
+        reached = pool.submit(reach_from_seeds, c) if shares is None else None
         lower = upper = None
         if threshold is not None and rule.aggregation is Aggregation.all:
             lower = covered_fixed_point(c, rule, threshold, upper=False)
@@ -242,7 +243,7 @@ def compute(
             )
             upper = per_owner_fixed_point(c, rule, threshold, upper=True, arrangements=arrangements)
         step(2)
-        reach = reach_from_seeds(c)
+        reach = reached.result() if reached is not None else reach_from_seeds(c)
         step(3)
         effective = shares.result() if shares is not None else None
     if look:
