@@ -27,7 +27,6 @@ from pydantic import BaseModel
 from ..checks import closed_rings, stake_conflicts
 from ..columns import (
     Columns,
-    HoldingColumns,
     ListingColumns,
     PositionIndex,
     attach_columns,
@@ -40,6 +39,7 @@ from .columnar_cells import (
     Decline,
     entity_columns,
     field_adapter,
+    holding_cells,
     holding_columns_of,
     listing_columns_of,
     no_quoted_cells,
@@ -191,21 +191,29 @@ def _parsed(folder: Path, progress: Callable[[int, int], None] | None, total: in
             progress(parsed, max(total, parsed))
     entities, holdings, listings = tables["entities"], tables["holdings"], tables["listings"]
 
-    def links() -> tuple[HoldingColumns, ListingColumns]:
-        owner, owned, listed = positions(
+    def links() -> tuple[np.ndarray, np.ndarray, ListingColumns]:
+        """The holdings' ends and the listed entities as entity positions; an id found
+        at another position than its own is given twice."""
+        own, owner, owned, listed = positions(
             entities.column("id").combine_chunks(),
+            (entities, "id"),
             (holdings, "owner"),
             (holdings, "owned"),
             (listings, "entity"),
         )
-        return holding_columns_of(holdings, owner, owned), listing_columns_of(listings, listed)
+        if not np.array_equal(own, np.arange(own.size)):
+            raise Decline("duplicate entity ids")
+        return owner, owned, listing_columns_of(listings, listed)
 
-    # the two halves are mostly Arrow kernels, which release the GIL: run side by side; a
-    # doubt about the entities is reported first, as when the halves ran in turn
+    # the ids looked up on one thread, the other cells checked and read on this one: both
+    # mostly Arrow kernels, which release the GIL; a doubt about the entities' cells is
+    # reported first, as when the halves ran in turn
     with ThreadPoolExecutor(max_workers=1) as pool:
         linked = pool.submit(links)
         ids, names, country = entity_columns(entities)
-        holding_columns, listing_columns = linked.result()
+        cells = holding_cells(holdings)
+        owner, owned, listing_columns = linked.result()
+    holding_columns = holding_columns_of(cells, owner, owned)
     columns = Columns(
         ids=ids,
         index=PositionIndex(ids),

@@ -36,6 +36,7 @@ __all__ = [
     "Decline",
     "entity_columns",
     "field_adapter",
+    "holding_cells",
     "holding_columns_of",
     "listing_columns_of",
     "no_quoted_cells",
@@ -73,11 +74,8 @@ def entity_columns(entities: Any) -> tuple[ArrowStrings, ArrowStrings, np.ndarra
     """Ids and names of the entities, kept in Arrow and read as needed (an analysis that
     only writes its verdicts never makes a Python string of either), and countries;
     every entity cell checked."""
-    import pyarrow.compute as pc
 
-    ids = _required(entities, "id")
-    if pc.count_distinct(ids).as_py() != entities.num_rows:
-        raise Decline("duplicate entity ids")
+    ids = _required(entities, "id")  # distinct: see :func:`positions`
     names = _required(entities, "name")
     _choice(entities, "kind", {k.value for k in EntityKind})
     country = _country(entities)
@@ -274,9 +272,19 @@ def positions(ids: Any, *cells: tuple[Any, str]) -> list[np.ndarray]:
 # ---------------------------------------------------------------------- sections
 
 
-def holding_columns_of(table: Any, owner: np.ndarray, owned: np.ndarray) -> HoldingColumns:
+def holding_columns_of(
+    cells: dict[str, np.ndarray], owner: np.ndarray, owned: np.ndarray
+) -> HoldingColumns:
+    """The holdings' columns: their ``cells`` (:func:`holding_cells`) between the
+    entities at ``owner`` and ``owned``."""
     if (owner == owned).any():
         raise Decline("self-ownership")
+    return HoldingColumns(owner=owner, owned=owned, **cells)
+
+
+def holding_cells(table: Any) -> dict[str, np.ndarray]:
+    """Every holding column but the two ends, each cell checked: worked out while the
+    ends are looked up among the entities."""
     kind_codes, kinds = _choice(table, "kind", {"ownership", "control"})
     control = np.array([k == "control" for k in kinds], dtype=bool)[kind_codes]
     percent, percent_places, has_percent = _shares(table, "percent")
@@ -306,21 +314,19 @@ def holding_columns_of(table: Any, owner: np.ndarray, owned: np.ndarray) -> Hold
     ).astype(np.int8)
     most = int(places.max()) if places.size else 0
     divisor = 10 ** (MAX_PLACES - most)
-    return HoldingColumns(
-        owner=owner,
-        owned=owned,
-        control=control,
-        low=low // divisor,
-        high=high // divisor,
-        low_strict=has_ex_min,
-        high_strict=has_ex_max,
-        places=places,
-        percent_given=has_percent,
-        range_given=has_range,
-        start=start,
-        end=end,
-        provenance=_provenance(table),
-    )
+    return {
+        "control": control,
+        "low": low // divisor,
+        "high": high // divisor,
+        "low_strict": has_ex_min,
+        "high_strict": has_ex_max,
+        "places": places,
+        "percent_given": has_percent,
+        "range_given": has_range,
+        "start": start,
+        "end": end,
+        "provenance": _provenance(table),
+    }
 
 
 def _provenance(table: Any) -> np.ndarray:
