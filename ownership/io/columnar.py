@@ -15,7 +15,6 @@ same records as the strict reader.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -139,20 +138,6 @@ def read_csv_folder_columnar(
 
 
 def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int) -> Dataset:
-    import pyarrow as pa
-
-    # pyarrow looks for pandas the first time it converts a value (0.3 s at 1M entities
-    # when pandas is installed, both threads below waiting on it): the look is started
-    # here, to run while the files are parsed
-    look = threading.Thread(target=pa.scalar, args=(0,))
-    look.start()
-    try:
-        return _parsed(folder, progress, total)
-    finally:
-        look.join()
-
-
-def _parsed(folder: Path, progress: Callable[[int, int], None] | None, total: int) -> Dataset:
     import pyarrow as pa
     from pyarrow import csv
 

@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .._re2 import PYTHON_SPACE, SURROUNDING_SPACE
+from ..arrow_numbers import numbers
 from ..columns import (
     MAX_PLACES,
     NO_END,
@@ -101,7 +102,7 @@ def _cells(table: Any, name: str) -> tuple[np.ndarray, list[str | None]]:
     encoded = column.combine_chunks().dictionary_encode()
     _no_surrounding_space(encoded.dictionary, name)
     values: list[str] = encoded.dictionary.to_pylist()
-    codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+    codes = numbers(encoded.indices, missing=len(values))
     return codes.astype(np.int64), [*values, None]
 
 
@@ -264,7 +265,7 @@ def positions(ids: Any, *cells: tuple[Any, str]) -> list[np.ndarray]:
     found = pc.index_in(pa.chunked_array(chunks, pa.string()), value_set=ids)
     if found.null_count:
         raise Decline("unknown entity")
-    every = np.asarray(found.to_numpy(), dtype=np.int64)
+    every = numbers(found).astype(np.int64)
     bounds = np.cumsum([0] + [table.num_rows for table, _ in cells])
     return [every[a:b] for a, b in pairwise(bounds)]
 

@@ -1,0 +1,93 @@
+"""Arrow arrays of numbers read from their buffers are what pyarrow's conversion gives,
+slices, chunks and nulls included; and loading and analysing a folder by columns, the
+reader that does so, imports neither pandas nor scipy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ownership.arrow_numbers import numbers
+
+from .factories import dataset, listed, owns
+
+KINDS = {
+    "int8": (pa.int8(), st.integers(-128, 127)),
+    "int32": (pa.int32(), st.integers(-(2**31), 2**31 - 1)),
+    "int64": (pa.int64(), st.integers(-(2**63), 2**63 - 1)),
+    "uint16": (pa.uint16(), st.integers(0, 2**16 - 1)),
+    "float32": (pa.float32(), st.floats(width=32, allow_nan=False)),
+    "float64": (pa.float64(), st.floats(allow_nan=False)),
+    "bool": (pa.bool_(), st.booleans()),
+}
+
+
+@st.composite
+def arrays(draw: st.DrawFn) -> tuple[pa.ChunkedArray, list[object]]:
+    """Chunks of one type, some sliced, some with nulls; and their values in order."""
+    kind, values = KINDS[draw(st.sampled_from(sorted(KINDS)))]
+    chunks, every = [], []
+    for _ in range(draw(st.integers(0, 4))):
+        cells = draw(st.lists(st.none() | values, max_size=40))
+        start = draw(st.integers(0, len(cells)))
+        chunk = pa.array(cells, type=kind).slice(start)
+        chunks.append(chunk)
+        every += cells[start:]
+    return pa.chunked_array(chunks, type=kind), every
+
+
+@settings(max_examples=400, deadline=None)
+@given(arrays(), st.booleans())
+def test_numbers_are_pyarrows_values_with_nulls_filled(
+    drawn: tuple[pa.ChunkedArray, list[object]], whole: bool
+) -> None:
+    array, cells = drawn
+    values = array.combine_chunks() if whole else array
+    expected_type = np.dtype(array.type.to_pandas_dtype())
+    if any(cell is None for cell in cells):
+        with pytest.raises(ValueError, match="null values"):
+            numbers(values)
+    got = numbers(values, missing=0)
+    assert got.dtype == expected_type
+    assert got.tolist() == [0 if cell is None else cell for cell in cells]
+
+
+def test_other_types_are_refused() -> None:
+    with pytest.raises(TypeError, match="not an Arrow array of numbers: string"):
+        numbers(pa.array(["a"]))
+
+
+def test_loading_and_analysing_by_columns_imports_neither_pandas_nor_scipy(
+    tmp_path: Path,
+) -> None:
+    from ownership.facade import analyze
+    from ownership.io.native_format import write_csv_folder
+
+    folder = tmp_path / "data"
+    group = dataset(listed("p"), owns("p", "a", 60), owns("a", "b", 50), owns("b", "c", 100))
+    write_csv_folder(group, folder)
+    rules = ("ofac-50", "bis-affiliates", "eu", "uk")
+    code = (
+        "import sys\n"
+        "import ownership\n"
+        "from ownership.io import columnar\n"
+        "columnar.COLUMNAR_FROM_BYTES = 0\n"
+        f"data = ownership.load({str(folder)!r}, cache_dir=None)\n"
+        "print(type(data.holdings).__name__)\n"
+        f"for rule in {rules!r}:\n"
+        "    print(ownership.analyze(data, rule, '2025-10-01').status('c').value)\n"
+        "print('pandas' in sys.modules, 'scipy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    read_by, *statuses, imported = done.stdout.splitlines()
+    assert read_by == "RowRecords"  # the reader by columns
+    assert statuses == [analyze(group, rule, "2025-10-01").status("c").value for rule in rules]
+    assert "covered" in statuses
+    assert imported == "False False"
