@@ -84,9 +84,8 @@ TOLD_BY_ROW = frozenset(
 
 
 def reads_shares(fields: Sequence[str] | None, *, csv: bool = False) -> bool:
-    """Whether writing ``fields`` reads every entity's look-through share (the share
-    itself, or a row made one by one, whose explanation tells it): then an analysis
-    had better work the shares out beside its fixed points than when first read."""
+    """Whether writing ``fields`` reads every look-through share (the share, or a row
+    made one by one): if so, best worked out beside the analysis's fixed points."""
     return bool(set(chosen_fields(fields, csv=csv)) & (TOLD_BY_ROW | {"effective_percent"}))
 
 
