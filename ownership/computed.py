@@ -65,6 +65,15 @@ class Computed:
     shares: np.ndarray | None = None
     _shares_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickling keeps: every field but the lock (a new one comes with the copy)."""
+        state = dict(self.__dict__)
+        del state["_shares_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _shares_lock=threading.Lock())
+
     @property
     def effective(self) -> np.ndarray:
         """Look-through share held by listed parties, 0-1, per entity.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import pickle
 import threading
 from pathlib import Path
 
@@ -138,3 +139,18 @@ def test_the_analyze_command_works_shares_out_with_the_statuses_only_when_writte
         )
         assert result.exit_code == 0, result.output
         assert asked.pop() is expected, options
+
+
+@pytest.mark.parametrize("read_first", [False, True])
+def test_an_analysis_pickled_before_or_after_its_shares_are_read_keeps_them(
+    read_first: bool, counted: list[int]
+) -> None:
+    result = analyze(_group(), "ofac-50", "2025-10-01")
+    if read_first:
+        expected = result.effective.copy()
+    copy = pickle.loads(pickle.dumps(result))
+    assert copy.status("b") == result.status("b")
+    assert np.array_equal(copy.effective, result.effective)
+    if read_first:
+        assert np.array_equal(copy.effective, expected)
+    assert len(counted) == (1 if read_first else 2)  # each copy works them out once
