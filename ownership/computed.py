@@ -174,7 +174,28 @@ class StoredFlags(Mapping[int, list[str]]):
         at = int(np.searchsorted(self.sorted_firsts, position))
         if at == self.sorted_firsts.size or self.sorted_firsts[at] != position:
             raise KeyError(position)
-        run = int(self.by_position[at])
+        return self.flags_of_run(int(self.by_position[at]))
+
+    def kinds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each flagged position, in the order of iteration, and a number that two
+        positions share exactly when they have the same flags in the same order (for a
+        writer to make each distinct set's text once)."""
+        width = len(self.names) + 1
+        lengths = self.ends - self.starts
+        firsts = self.positions[self.starts]
+        if lengths.size and int(lengths.max()) * math.log2(width) >= 62:  # beyond int64
+            seen: dict[tuple[int, ...], int] = {}
+            codes = self.codes.tolist()
+            bounds = zip(self.starts.tolist(), self.ends.tolist(), strict=True)
+            found = [seen.setdefault(tuple(codes[a:b]), len(seen)) for a, b in bounds]
+            return firsts, np.array(found, dtype=np.int64)
+        place = np.arange(self.codes.size) - np.repeat(self.starts, lengths)
+        terms = (self.codes.astype(np.int64) + 1) * width**place
+        numbers = np.add.reduceat(terms, self.starts) if self.starts.size else terms[:0]
+        return firsts, numbers
+
+    def flags_of_run(self, run: int) -> list[str]:
+        """The flags of the ``run``-th flagged position, in the order of iteration."""
         codes = self.codes[self.starts[run] : self.ends[run]].tolist()
         return [self.names[code] for code in codes]
 

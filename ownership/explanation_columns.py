@@ -90,24 +90,27 @@ class ExplanationColumns:
         texts, tails = [ENCODE(global_flags)], [" " + closing if closing else ""]
         joined = [";".join(global_flags)]  # the CSV cell
         kind = np.zeros(n, dtype=np.int64)  # index into texts and tails
-        positions = np.fromiter(a.flags_by_position, np.int64, len(a.flags_by_position))
-        exposed = (self.codes[positions] == STATUS_CODES.index(Status.exposed)).tolist()
+        # each distinct pair (own flags, exposed or not) made once, numbered in the order
+        # the flagged positions first have it
+        stored = a.computed.flags
+        positions, numbers = stored.kinds()
+        exposed = self.codes[positions] == STATUS_CODES.index(Status.exposed)
+        _, first, inverse = np.unique(numbers * 2 + exposed, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
         made: dict[tuple[tuple[str, ...], bool], int] = {}
-        kinds: list[int] = []
-        for own, is_exposed in zip(a.flags_by_position.values(), exposed, strict=True):
-            key = (tuple(own), is_exposed)
-            k = made.get(key)
-            if k is None:
-                flags = [*own, *global_flags]
-                high = f"{_POSSIBLE_HIGH}%"
-                sentences = exposed_flag_sentences(flags, high, a.rule) if is_exposed else []
-                sentences += a.window_sentences(flags)
-                k = made[key] = len(texts)
-                texts.append(ENCODE(flags))
-                joined.append(";".join(flags))
-                tails.append("".join(" " + x for x in sentences))
-            kinds.append(k)
-        kind[positions] = kinds
+        for run in first[order].tolist():
+            own, is_exposed = stored.flags_of_run(run), bool(exposed[run])
+            flags = [*own, *global_flags]
+            high = f"{_POSSIBLE_HIGH}%"
+            sentences = exposed_flag_sentences(flags, high, a.rule) if is_exposed else []
+            sentences += a.window_sentences(flags)
+            made[(tuple(own), is_exposed)] = len(texts)
+            texts.append(ENCODE(flags))
+            joined.append(";".join(flags))
+            tails.append("".join(" " + x for x in sentences))
+        number = np.empty(order.size, dtype=np.int64)
+        number[order] = np.arange(order.size) + 1  # after the texts of no flags of one's own
+        kind[positions] = number[inverse.reshape(-1)]
         self.flag_kind = kind
         self.flag_choices = csv_cells(strings(joined)) if self.csv else strings(texts)
         self.tail_choices = strings(tails)

@@ -69,3 +69,24 @@ def test_flags_marked_by_masks_are_those_added_one_by_one(
     assert list(flags) == list(expected)
     assert list(flags.values()) == list(expected.values())
     assert {i: flags[i] for i in flags} == dict(expected)
+    positions, numbers = flags.kinds()
+    assert positions.tolist() == list(expected)
+    number_of: dict[tuple[str, ...], int] = {}
+    for run, (found, number) in enumerate(zip(expected.values(), numbers.tolist(), strict=True)):
+        assert flags.flags_of_run(run) == found
+        # one number per distinct list of flags, and one list per number
+        assert number_of.setdefault(tuple(found), number) == number
+    assert len(set(number_of.values())) == len(number_of)
+
+
+def test_kinds_of_runs_too_long_for_one_integer_are_numbered_alike() -> None:
+    """25 flags on one position (each flag at most once in practice) do not fit the
+    number made of their codes: they are numbered by a dict instead, alike."""
+    every = np.ones(3, dtype=bool)
+    marks = [(every, FLAG_CODES[k % len(FLAG_CODES)]) for k in range(25)]
+    marks.append((np.array([False, True, False]), Flag.closed_ring))
+    flags = StoredFlags.marked(marks)
+    positions, numbers = flags.kinds()
+    assert positions.tolist() == [0, 1, 2]
+    assert numbers[0] == numbers[2] != numbers[1]
+    assert len(flags.flags_of_run(0)) == 25 and len(flags.flags_of_run(1)) == 26
