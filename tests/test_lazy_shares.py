@@ -115,7 +115,7 @@ def test_a_writer_reads_the_shares_exactly_when_its_fields_say_so(csv: bool) -> 
         assert read == reads_shares(fields, csv=csv), field
 
 
-def test_the_analyze_command_works_shares_out_with_the_statuses_only_when_written(
+def test_commands_work_shares_out_with_the_statuses_only_when_they_show_them(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     folder = tmp_path / "data"
@@ -128,17 +128,18 @@ def test_the_analyze_command_works_shares_out_with_the_statuses_only_when_writte
         real(self, *args, shares=shares, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(facade.Analysis, "__init__", noting)
-    for options, expected in [
-        (["--format", "jsonl"], True),
-        (["--format", "csv", "--fields", "id,status,chain"], False),
-        (["--format", "jsonl", "--fields", "id,effective_percent"], True),
-        (["--format", "table"], True),
+    for command, expected in [
+        (["analyze", "--format", "jsonl"], True),
+        (["analyze", "--format", "csv", "--fields", "id,status,chain"], False),
+        (["analyze", "--format", "jsonl", "--fields", "id,effective_percent"], True),
+        (["analyze", "--format", "table"], True),
+        (["explain", "b"], True),
+        (["affiliates", "p"], True),
     ]:
-        result = CliRunner().invoke(
-            app, ["--no-cache", "analyze", "--data", str(folder), "--as-of", "2025-10-01", *options]
-        )
+        options = ["--data", str(folder), "--as-of", "2025-10-01"]
+        result = CliRunner().invoke(app, ["--no-cache", *command, *options])
         assert result.exit_code == 0, result.output
-        assert asked.pop() is expected, options
+        assert asked.pop() is expected, command
 
 
 @pytest.mark.parametrize("read_first", [False, True])

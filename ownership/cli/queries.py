@@ -270,7 +270,8 @@ def explain(
 
     dataset = load(data, allow_conflicts)
     match = Matcher(NameIndex(dataset)).resolve(name)
-    result = run_analysis(dataset, rule_from_options(rule, lists), as_of)
+    # the verdict tells the look-through share: worked out beside the fixed points
+    result = run_analysis(dataset, rule_from_options(rule, lists), as_of, shares=True)
     verdict = result.verdict(match.entity.id)
     if fmt is not Format.table:
         typer.echo(json_text(verdict.to_dict()))
@@ -316,7 +317,8 @@ def affiliates(
     from ..facade import analyze as run_analysis
 
     dataset = load(data, allow_conflicts)
-    result = run_analysis(dataset, rule_from_options(rule, lists), as_of)
+    # every row shows its look-through share: worked out beside the fixed points
+    result = run_analysis(dataset, rule_from_options(rule, lists), as_of, shares=True)
     report = result.affiliates(
         name, scope=scope.value, unlisted=unlisted, max_depth=max_depth, min_percent=min_percent
     )
