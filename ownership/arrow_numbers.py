@@ -3,8 +3,8 @@
 pyarrow's own conversion (``to_numpy``), like any conversion of a Python value into
 Arrow, imports pandas the first time when pandas is installed, only to learn whether a
 value is a pandas object: 0.3 s, as long as reading the ids of a 1M-entity folder. The
-reader by columns and the engine turn Arrow results into numpy here instead, and put no
-Python value into Arrow, so that loading and analysing a folder never imports pandas.
+reader by columns turns its Arrow results into numpy here instead, and puts no Python
+value into Arrow, so that loading a folder and working out its statuses import no pandas.
 """
 
 from __future__ import annotations
