@@ -290,12 +290,6 @@ def closed_ring_notes(dataset: Dataset) -> list[Any]:
     return [replace(p, index=int(rows[p.index])) if p.index is not None else p for p in found]
 
 
-#: Rounds of dropping entities with no certain owner or no holding among the living
-#: before strongly connected components are looked for (those need scipy's graph
-#: module, 0.12 s to import, unless few entities are left).
-_TRIM_ROUNDS = 16
-
-
 def _ring_candidates(columns: Columns) -> np.ndarray:
     """Entities that could sit on a ring wholly owned among itself: each must be owned
     100% by other such entities, so it lies on a cycle of certain stakes whose members
@@ -303,10 +297,10 @@ def _ring_candidates(columns: Columns) -> np.ndarray:
 
     Entities are dropped while they break a condition; every condition holds of a
     subset only if of the set, so the order of dropping does not change what is left.
-    First, cheaply, those owned short of 100% from inside or holding nothing inside
-    (no cycle passes through them); then those on no cycle (strongly connected
-    components of what is left); and again, until nothing changes."""
-    from ..propagate.arrays import strong_components
+    Those owned short of 100% from inside go first; then those on no cycle, the links
+    that cannot lie on one dropped cheaply (:func:`cycle_core`) before the strongly
+    connected components of what is left are found; and again, until nothing changes."""
+    from ..propagate.arrays import components_among, cycle_core
 
     h = columns.holdings
     n = columns.n
@@ -315,24 +309,16 @@ def _ring_candidates(columns: Columns) -> np.ndarray:
     src, dst, low = h.owner[certain], h.owned[certain], h.low[certain]
     alive = np.ones(n, dtype=bool)
     while True:
-        for _ in range(_TRIM_ROUNDS):
-            inside = alive[src] & alive[dst]
-            src, dst, low = src[inside], dst[inside], low[inside]
-            owns = np.zeros(n, dtype=bool)
-            owns[src] = True
-            kept = alive & owns & (sum_into(n, dst, low, np.ones(dst.size, dtype=bool)) >= hundred)
-            if np.array_equal(kept, alive):
-                break
-            alive = kept
-        if not alive.any():
-            return np.zeros(0, dtype=np.int64)
-        members = np.flatnonzero(alive)
-        local = np.full(n, -1, dtype=np.int64)
-        local[members] = np.arange(members.size)
         inside = alive[src] & alive[dst]
-        _, label = strong_components(members.size, local[src[inside]], local[dst[inside]])
-        on_cycle = np.bincount(label, minlength=members.size)[label] >= 2
-        if on_cycle.all():
+        src, dst, low = src[inside], dst[inside], low[inside]
+        alive &= sum_into(n, dst, low, np.ones(dst.size, dtype=bool)) >= hundred
+        inside = alive[src] & alive[dst]
+        core = np.flatnonzero(inside)[cycle_core(n, src[inside], dst[inside])]
+        if not core.size:
+            return np.zeros(0, dtype=np.int64)
+        members, count, label = components_among(src[core], dst[core])
+        on_cycle = np.zeros(n, dtype=bool)
+        on_cycle[members[np.bincount(label, minlength=count)[label] >= 2]] = True
+        if np.array_equal(on_cycle, alive):
             return members
-        alive = np.zeros(n, dtype=bool)
-        alive[members[on_cycle]] = True
+        alive = on_cycle

@@ -9,6 +9,7 @@ from numpy.typing import NDArray
 __all__ = [
     "BoolArray",
     "IntArray",
+    "components_among",
     "concatenated_ranges",
     "cycle_core",
     "distinct",
@@ -69,6 +70,18 @@ def cycle_core(n: int, src: IntArray, dst: IntArray, rounds: int = 16) -> BoolAr
             break
         kept = left
     return keep
+
+
+def components_among(src: IntArray, dst: IntArray) -> tuple[IntArray, int, IntArray]:
+    """The strongly connected components of the links ``src -> dst`` among the nodes
+    they touch alone, renumbered in node order (so that a few links among millions of
+    nodes are searched as a small graph): those nodes, sorted, the count of components
+    and each node's label."""
+    members = distinct(np.concatenate([src, dst]))
+    count, labels = strong_components(
+        members.size, np.searchsorted(members, src), np.searchsorted(members, dst)
+    )
+    return members, count, labels
 
 
 def strong_components(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArray]:

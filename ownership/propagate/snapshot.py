@@ -25,14 +25,13 @@ from ..rules.base import Aggregation, Rule
 from .arrays import (
     BoolArray,
     IntArray,
+    components_among,
     concatenated_ranges,
     cycle_core,
-    distinct,
     distinct_pairs,
     order_of_distinct,
     run_starts,
     stable_order,
-    strong_components,
 )
 
 __all__ = [
@@ -398,11 +397,8 @@ def inside_closed(
     candidate = candidate[cycle_core(n, src[candidate], dst[candidate])]
     if not candidate.size:
         return inside
-    members = distinct(np.concatenate([src[candidate], dst[candidate]]))
-    local = np.full(n, -1, dtype=np.int64)
-    local[members] = np.arange(members.size)
-    a, b = local[src[candidate]], local[dst[candidate]]
-    count, labels = strong_components(members.size, a, b)
+    members, count, labels = components_among(src[candidate], dst[candidate])
+    a, b = np.searchsorted(members, src[candidate]), np.searchsorted(members, dst[candidate])
     within = labels[a] == labels[b]
     inner = _added(members.size, b[within], low[candidate][within])
     # a ring is closed when every member holds all of itself inside it
