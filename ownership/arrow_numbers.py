@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["numbers"]
+__all__ = ["numbers", "present"]
 
 #: numpy's name of each Arrow float type (Arrow calls float64 "double").
 _FLOATS = {"halffloat": "float16", "float": "float32", "double": "float64"}
@@ -29,6 +29,20 @@ def numbers(values: Any, missing: Any = None) -> np.ndarray:
         return parts[0]
     if not parts:
         return np.zeros(0, dtype=_dtype(kind))
+    return np.concatenate(parts)
+
+
+def present(values: Any) -> np.ndarray:
+    """Per row of ``values`` (an Arrow array or chunked array of any type), whether it
+    holds a value, read from the validity bitmaps."""
+    chunks = values.chunks if hasattr(values, "chunks") else [values]
+    parts = [np.zeros(0, dtype=bool)]
+    for chunk in chunks:
+        size, nulls = len(chunk), chunk.null_count
+        if nulls in (0, size):
+            parts.append(np.full(size, nulls == 0))
+        else:
+            parts.append(_bits(chunk.buffers()[0], chunk.offset, size))
     return np.concatenate(parts)
 
 

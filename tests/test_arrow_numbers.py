@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ownership.arrow_numbers import numbers
+from ownership.arrow_numbers import numbers, present
 
 from .factories import dataset, listed, owns
 
@@ -57,6 +57,16 @@ def test_numbers_are_pyarrows_values_with_nulls_filled(
     got = numbers(values, missing=0)
     assert got.dtype == expected_type
     assert got.tolist() == [0 if cell is None else cell for cell in cells]
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(), st.booleans())
+def test_rows_present_are_those_with_a_value(
+    drawn: tuple[pa.ChunkedArray, list[object]], as_text: bool
+) -> None:
+    array, cells = drawn
+    values = array.cast(pa.string()) if as_text else array
+    assert present(values).tolist() == [cell is not None for cell in cells]
 
 
 def test_other_types_are_refused() -> None:

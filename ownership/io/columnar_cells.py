@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .._re2 import PYTHON_SPACE, SURROUNDING_SPACE
-from ..arrow_numbers import numbers
+from ..arrow_numbers import numbers, present
 from ..columns import (
     MAX_PLACES,
     NO_END,
@@ -112,16 +112,7 @@ def present_rows(table: Any, name: str) -> np.ndarray:
     column = _column(table, name)
     if column is None:
         return np.zeros(table.num_rows, dtype=bool)
-    parts = [np.zeros(0, dtype=bool)]
-    for chunk in column.chunks:
-        size, nulls = len(chunk), chunk.null_count
-        if nulls in (0, size):
-            parts.append(np.full(size, nulls == 0))
-            continue
-        bits = np.frombuffer(chunk.buffers()[0], dtype=np.uint8)
-        valid = np.unpackbits(bits, bitorder="little")[chunk.offset : chunk.offset + size]
-        parts.append(valid.astype(bool))
-    return np.concatenate(parts)
+    return present(column)
 
 
 def _required(table: Any, name: str) -> Any:
