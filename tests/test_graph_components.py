@@ -65,15 +65,10 @@ def test_large_graphs_get_the_same_components(graph: tuple[int, np.ndarray, np.n
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(0, 30), max_size=200), st.booleans())
-def test_stable_order_is_the_stable_argsort_either_way(keys: list[int], small: bool) -> None:
+@given(st.lists(st.integers(0, 30), max_size=200))
+def test_stable_order_is_the_stable_argsort(keys: list[int]) -> None:
     values = np.array(keys, dtype=np.int64)
-    saved = arrays.SMALL_GRAPH
-    arrays.SMALL_GRAPH = saved if small else 0
-    try:
-        got = stable_order(values, 31)
-    finally:
-        arrays.SMALL_GRAPH = saved
+    got = stable_order(values, 31)
     assert got.tolist() == np.argsort(values, kind="stable").tolist()
 
 
@@ -86,17 +81,12 @@ def test_distinct_is_numpys_unique_sorted_or_marked(values: list[int], below: in
 
 
 @settings(max_examples=300, deadline=None)
-@given(graphs(), st.booleans())
+@given(graphs())
 def test_pairs_numbered_by_counting_as_unique_numbers_them(
-    graph: tuple[int, np.ndarray, np.ndarray], small: bool
+    graph: tuple[int, np.ndarray, np.ndarray],
 ) -> None:
     n, first, second = graph
-    saved = arrays.SMALL_GRAPH
-    arrays.SMALL_GRAPH = saved if small else 0
-    try:
-        where, number = distinct_pairs(first, second, n)
-    finally:
-        arrays.SMALL_GRAPH = saved
+    where, number = distinct_pairs(first, second, n)
     _, expected_where, expected_number = np.unique(
         first * n + second, return_index=True, return_inverse=True
     )
