@@ -58,11 +58,13 @@ class RowMaker:
         c = analysis.compiled
         self.ids = c.ids
         self.names = analysis.dated_names  # read a row at a time: most rows need none
-        self.countries = analysis.columns.country.tolist()
-        self.codes = analysis.codes.tolist()
+        # per entity, or only at ``positions``: a million-element list costs more than
+        # the few rows made here
+        self.countries = _values_at(analysis.columns.country, positions)
+        self.codes = _values_at(np.asarray(analysis.codes), positions)
         self.statuses = [(code, code.value) for code in STATUS_CODES]
-        self.effective = (analysis.effective * 100).tolist()
-        self.nearest = analysis.reach.nearest_seed.tolist()
+        self.effective = _values_at(analysis.effective, positions, scale=100)
+        self.nearest = _values_at(analysis.reach.nearest_seed, positions)
         self.global_flags = analysis.global_flags
         self.flags_of = analysis.flags_by_position
         active = np.flatnonzero(analysis.active_holding_rows)
@@ -160,6 +162,19 @@ class RowMaker:
             effective=self.effective[i],
             nearest_listed=self.ids[lead] if lead >= 0 and lead != i else None,
         )
+
+
+def _values_at(
+    values: np.ndarray, positions: np.ndarray | None, *, scale: float | None = None
+) -> list[Any] | dict[int, Any]:
+    """``values`` (times ``scale``) as Python objects: a list of all, or with
+    ``positions`` a dict of those positions' values, read the same way."""
+    if positions is None:
+        picked = values if scale is None else values * scale
+        return picked.tolist()  # type: ignore[no-any-return]
+    chosen = np.asarray(positions, dtype=np.int64)
+    picked = values[chosen] if scale is None else values[chosen] * scale
+    return dict(zip(chosen.tolist(), picked.tolist(), strict=True))
 
 
 def listings_read(analysis: Analysis) -> dict[int, tuple[Any, ...]]:
