@@ -24,11 +24,14 @@ from .wording import WORD_CHARACTER, Template, percent_words
 
 __all__ = [
     "TEXT",
+    "DistinctTexts",
     "by_distinct",
     "cat",
     "csv_cell_parts",
     "csv_cells",
+    "distinct_texts",
     "fill",
+    "fill_pieces",
     "float_json",
     "json_lists",
     "json_object",
@@ -52,15 +55,38 @@ JSON_SPECIAL = r'["\\\x00-\x1f]'
 def fill(template: Template, **values: pa.Array | str) -> pa.Array | str:
     """``template`` with each slot filled from a column (or one string for every row),
     joined element-wise: the words of :meth:`Template.fill`, by columns."""
-    pieces = [values[text] if slot else text for text, slot in template.pieces]
+    pieces = fill_pieces(template, **values)
     if all(isinstance(piece, str) for piece in pieces):
         return "".join(pieces)  # type: ignore[arg-type]
     return cat(*pieces)
 
 
+def fill_pieces(
+    template: Template, escape: Callable[[str], str] | None = None, **values: pa.Array | str
+) -> list[pa.Array | str]:
+    """The pieces :func:`fill` joins, left unjoined so that a caller joins a longer text
+    in one pass; ``escape`` is applied to the template's words and to values given as one
+    string (columns are taken as already escaped)."""
+    pieces = [values[text] if slot else text for text, slot in template.pieces]
+    if escape is None:
+        return pieces
+    return [escape(piece) if isinstance(piece, str) else piece for piece in pieces]
+
+
 def cat(*parts: pa.Array | str) -> pa.Array:
-    """Join columns and literals element-wise."""
-    items = [pa.scalar(p, TEXT) if isinstance(p, str) else p for p in parts]
+    """Join columns and literals element-wise (adjacent literals merged first)."""
+    items: list[pa.Array | pa.Scalar] = []
+    literal: str | None = None
+    for part in parts:
+        if isinstance(part, str):
+            literal = part if literal is None else literal + part
+            continue
+        if literal is not None:
+            items.append(pa.scalar(literal, TEXT))
+            literal = None
+        items.append(part)
+    if literal is not None:
+        items.append(pa.scalar(literal, TEXT))
     return pc.binary_join_element_wise(*items, pa.scalar("", TEXT))
 
 
@@ -176,17 +202,53 @@ def scaled_text(values: np.ndarray, scale: int) -> pa.Array:
     return cat(whole, dotted)
 
 
-def by_distinct(values: np.ndarray, make: Callable[[np.ndarray], pa.Array]) -> pa.Array:
+class DistinctTexts:
+    """A text per row kept as the texts of the distinct values and, per row, the number
+    of its text (``codes``; ``None`` when ``texts`` has a text per row): a million rows
+    of the same few shares cost four bytes a row, and a batch takes its rows' texts."""
+
+    def __init__(self, texts: pa.Array, codes: np.ndarray | None) -> None:
+        self.texts = texts
+        self.codes = codes
+
+    def slice(self, start: int, size: int) -> pa.Array:
+        """The texts of rows ``start`` to ``start + size``."""
+        if self.codes is None:
+            return self.texts.slice(start, size)
+        return self.texts.take(pa.array(self.codes[start : start + size]))
+
+    def take(self, rows: np.ndarray) -> pa.Array:
+        """The texts of ``rows``."""
+        if self.codes is None:
+            return self.texts.take(pa.array(rows))
+        return self.texts.take(pa.array(self.codes[rows]))
+
+    def every(self) -> pa.Array:
+        """The text of every row."""
+        return self.take(np.arange(len(self.codes))) if self.codes is not None else self.texts
+
+    def map(self, change: Callable[[pa.Array], pa.Array]) -> DistinctTexts:
+        """``change`` (elementwise) applied to each distinct text."""
+        return DistinctTexts(change(self.texts), self.codes)
+
+
+def distinct_texts(values: np.ndarray, make: Callable[[np.ndarray], pa.Array]) -> DistinctTexts:
     """``make(values)`` for an elementwise ``make``, made once per distinct value (bit for
-    bit: ``-0.0`` is not ``0.0``) and taken by row. Most shares in a verdict column are
-    the same few values: a sort costs less than a text per row."""
+    bit: ``-0.0`` is not ``0.0``). Most shares in a verdict column are the same few
+    values: a sort costs less than a text per row."""
     if values.size < 4_096 or values.dtype.kind not in "fiu":
-        return make(values)
+        return DistinctTexts(make(values), None)
     keys = values.view(np.int64) if values.dtype == np.float64 else values
     distinct, inverse = np.unique(keys, return_inverse=True)
     if 2 * distinct.size > values.size:
-        return make(values)
-    return make(distinct.view(values.dtype)).take(pa.array(inverse.reshape(-1)))
+        return DistinctTexts(make(values), None)
+    codes = inverse.reshape(-1).astype(np.int32 if distinct.size < 2**31 else np.int64)
+    return DistinctTexts(make(distinct.view(values.dtype)), codes)
+
+
+def by_distinct(values: np.ndarray, make: Callable[[np.ndarray], pa.Array]) -> pa.Array:
+    """:func:`distinct_texts`, a text per row."""
+    return distinct_texts(values, make).every()
 
 
 def round6(values: np.ndarray) -> np.ndarray:

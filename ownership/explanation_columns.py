@@ -17,7 +17,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._re2 import PYTHON_SPACE
-from .arrow_text import ENCODE, TEXT, cat, csv_cells, fill, scaled_text, strings
+from .arrow_text import (
+    ENCODE,
+    TEXT,
+    DistinctTexts,
+    cat,
+    csv_cells,
+    fill_pieces,
+    json_strings,
+    scaled_text,
+    strings,
+)
 from .rules.base import Aggregation
 from .verdict import STATUS_CODES, Flag, Status
 from .wording import (
@@ -32,6 +42,7 @@ from .wording import (
     EXPOSED_SHARES,
     LOOK_THROUGH,
     OWNERS_THAT_COUNT,
+    Template,
     exposed_flag_sentences,
 )
 
@@ -57,7 +68,7 @@ class ExplanationColumns:
     wants_explanation: bool
     codes: np.ndarray
     names: pa.Array
-    effective_text: pa.Array
+    effective_text: DistinctTexts
     #: each row's flags, one of ``flag_choices`` by ``flag_kind`` (JSON, or CSV cells)
     flag_choices: pa.Array
     #: the closing sentences of each row: one of ``tail_choices`` by ``flag_kind``, but
@@ -69,7 +80,7 @@ class ExplanationColumns:
     filled_tails: pa.Array
     by_row: np.ndarray
     nearest: np.ndarray
-    legal_low_text: pa.Array
+    legal_low_text: DistinctTexts
     legal_high: np.ndarray
     legal_scale: int
     meets: np.ndarray
@@ -79,6 +90,29 @@ class ExplanationColumns:
     any_double_stop: bool
     #: the closing sentences' texts, the stand-in for a share left out
     distinct_tails: list[str]
+    #: whether each explanation is made as a JSON string literal in its one join: every
+    #: piece escaped beforehand (names as ``explained_names``, words by :meth:`_text`),
+    #: which is exact unless a double stop must be made single after the join
+    json_ready: bool = False
+    #: the names as they go into an explanation (escaped for JSON when ``json_ready``)
+    explained_names: pa.Array
+
+    def _explanation_pieces_ready(self, escape: bool) -> None:
+        """Decide ``json_ready`` (see there) and escape what goes into the explanations
+        when any piece needs it (``escape``)."""
+        self.explained_names = self.names
+        self.json_ready = not self.csv and not self.any_double_stop
+        self._escape = escape and self.json_ready
+        if not self._escape:
+            return
+        self.explained_names = _json_inner(self.names)
+        self.tail_choices = _json_inner(self.tail_choices)
+        self.filled_tails = _json_inner(self.filled_tails)
+
+    def _text(self, text: str) -> str:
+        """Words of a template, or a text the same on every row, as they go into an
+        explanation (see ``json_ready``)."""
+        return ENCODE(text)[1:-1] if getattr(self, "_escape", False) else text
 
     def _flag_columns(self) -> None:
         """Flags as JSON, and the closing sentences of rows whose flags are their own:
@@ -136,11 +170,15 @@ class ExplanationColumns:
         self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
     ) -> pa.Array:
         """The explanation of every row not written row by row: the templates
-        ``Explainer.explain`` fills, filled by columns, status by status."""
-        rule_when = self.analysis.rule_when
+        ``Explainer.explain`` fills, filled by columns, status by status, each status's
+        sentences and closing sentences joined in one pass; with ``json_ready``, as JSON
+        string literals. ``chain_names`` and ``owner_text`` are made of
+        ``explained_names``."""
+        rule_when = self._text(self.analysis.rule_when)
         start, size = int(span[0]), span.size  # a run of rows: columns are sliced
-        names = self.names.slice(start, size)
+        names = self.explained_names.slice(start, size)
         effective = self.effective_text.slice(start, size)
+        quote = ['"'] if self.json_ready else []
         parts: list[pa.Array] = []
         picks: list[np.ndarray] = []
         for status in (Status.clear, Status.covered, Status.exposed):
@@ -148,96 +186,114 @@ class ExplanationColumns:
             picks.append(local)
             rows = _Rows(span[local], pa.array(local), names, effective, chain_names, owner_text)
             if status is Status.clear:
-                parts.append(fill(CLEAR, name=rows.names, rule_when=rule_when))
+                pieces = fill_pieces(CLEAR, self._text, name=rows.names, rule_when=rule_when)
             elif status is Status.covered:
-                parts.append(self._covered(rows))
+                pieces = self._covered(rows)
             else:
-                parts.append(self._exposed(rows))
+                pieces = self._exposed(rows)
+            parts.append(cat(*quote, *pieces, self._tails_at(rows.positions), *quote))
         by_row = np.flatnonzero(self.by_row[span])
         picks.append(by_row)
         parts.append(strings([""] * by_row.size))
         order = np.concatenate(picks)
         where = np.empty(span.size, dtype=np.int64)
         where[order] = np.arange(span.size)
-        text = pa.concat_arrays(parts).take(pa.array(where))
-        return self._single_stops(cat(text, self.tails_of(start, size)))
+        text = pa.concat_arrays([part.cast(TEXT) for part in parts]).take(pa.array(where))
+        return self._single_stops(text)
 
-    def tails_of(self, start: int, size: int) -> pa.Array:
-        """The closing sentences of the rows ``start`` to ``start + size``."""
-        tails = self.tail_choices.take(pa.array(self.flag_kind[start : start + size]))
-        low, high = np.searchsorted(self.filled_rows, [start, start + size]).tolist()
-        if high > low:
-            mask = np.zeros(size, dtype=bool)
-            mask[self.filled_rows[low:high] - start] = True
-            tails = pc.replace_with_mask(
-                tails, pa.array(mask), self.filled_tails.slice(low, high - low)
-            )
+    def _tails_at(self, positions: np.ndarray) -> pa.Array:
+        """The closing sentences of the rows at ``positions`` (ascending)."""
+        tails = self.tail_choices.take(pa.array(self.flag_kind[positions]))
+        filled = self.filled_rows
+        if filled.size and positions.size:
+            at = np.minimum(np.searchsorted(filled, positions), filled.size - 1)
+            hit = filled[at] == positions
+            if hit.any():
+                own = self.filled_tails.take(pa.array(at[hit]))
+                tails = pc.replace_with_mask(tails, pa.array(hit), own)
         return tails
 
-    def _covered(self, rows: _Rows) -> pa.Array:
-        """The explanations of covered rows: basis, owners, chain, look-through share."""
+    def _covered(self, rows: _Rows) -> list[pa.Array | str]:
+        """The explanations of covered rows, as pieces: basis, owners, chain, look-through
+        share."""
         a = self.analysis
-        rule_when, threshold = a.rule_when, a.threshold_text
+        text = self._text
+        rule_when, threshold = text(a.rule_when), text(a.threshold_text)
         if a.rule.aggregation is Aggregation.look_through:
-            return fill(
+            return fill_pieces(
                 COVERED_THROUGH_ALL_PATHS,
+                text,
                 name=rows.names,
                 rule_when=rule_when,
                 effective=rows.effective,
                 threshold=threshold,
             )
         positions = rows.positions
-        held = self.legal_low_text.take(pa.array(positions))
+        held = self.legal_low_text.take(positions)
         by_control = self.owners.via_control[positions] & ~self.meets[positions]
         basis = pc.if_else(
             pa.array(by_control),
-            pa.scalar(BASIS_CONTROL.fill(), TEXT),
-            fill(BASIS_HELD, held=held, threshold=threshold),
+            pa.scalar(text(BASIS_CONTROL.fill()), TEXT),
+            cat(*fill_pieces(BASIS_HELD, text, held=held, threshold=threshold)),
         )
         if self.owner_of is not None:
-            person = self.names.take(pa.array(self.owner_of[positions]))
-            basis = fill(BASIS_ONE_PERSON, person=person, held=held, threshold=threshold)
-        # the chain ends with the entity itself: after "Ltd." the sentence's own stop is
-        # dropped here, as wording.single_stops would, so the text needs no regex pass
-        chain = fill(CHAIN, chain=rows.chains)
-        chain = pc.if_else(
-            pa.array(self.stop_after_word[positions]), pc.utf8_slice_codeunits(chain, 0, -1), chain
-        )
-        chain_sentence = pc.if_else(pc.equal(rows.chains, ""), _NOTHING, cat(" ", chain))
-        covered = fill(
-            COVERED, name=rows.names, rule_when=rule_when, basis=basis, owners=rows.owners
-        )
-        look_through = fill(LOOK_THROUGH, effective=rows.effective)
-        return cat(covered, chain_sentence, " ", look_through)
+            person = self.explained_names.take(pa.array(self.owner_of[positions]))
+            basis = cat(
+                *fill_pieces(BASIS_ONE_PERSON, text, person=person, held=held, threshold=threshold)
+            )
+        # " Chain: ... ." when there is a chain; it ends with the entity itself, and after
+        # "Ltd." the sentence's own stop is dropped here, as wording.single_stops would,
+        # so the text needs no regex pass
+        before, after = _around(CHAIN, "chain")
+        has_chain = pc.not_equal(rows.chains, "")
+        stop = pc.if_else(pa.array(self.stop_after_word[positions]), _NOTHING, text(after))
+        return [
+            *fill_pieces(
+                COVERED, text, name=rows.names, rule_when=rule_when, basis=basis, owners=rows.owners
+            ),
+            pc.if_else(has_chain, pa.scalar(" " + text(before), TEXT), _NOTHING),
+            rows.chains,
+            pc.if_else(has_chain, stop, _NOTHING),
+            " ",
+            *fill_pieces(LOOK_THROUGH, text, effective=rows.effective),
+        ]
 
-    def _exposed(self, rows: _Rows) -> pa.Array:
-        """The explanations of exposed rows: chain, nearest listed, shares, owners."""
+    def _exposed(self, rows: _Rows) -> list[pa.Array | str]:
+        """The explanations of exposed rows, as pieces: chain, nearest listed, shares,
+        owners."""
         a = self.analysis
+        text = self._text
         lead = self.nearest[rows.positions]
-        nearest = pc.utf8_rtrim(self.names.take(pa.array(lead, mask=lead < 0)), ".")
+        nearest = pc.utf8_rtrim(self.explained_names.take(pa.array(lead, mask=lead < 0)), ".")
         nearest = pc.fill_null(nearest, pa.scalar("None", TEXT))
         if a.rule.aggregation in (Aggregation.all, Aggregation.per_owner):
-            shares = fill(
+            shares = fill_pieces(
                 EXPOSED_SHARES,
-                held=self.legal_low_text.take(pa.array(rows.positions)),
-                threshold=a.threshold_text,
+                text,
+                held=self.legal_low_text.take(rows.positions),
+                threshold=text(a.threshold_text),
                 effective=rows.effective,
             )
         else:
-            shares = fill(LOOK_THROUGH, effective=rows.effective)
-        owners_sentence = pc.if_else(
-            pc.equal(rows.owners, ""),
-            _NOTHING,
-            cat(" ", fill(OWNERS_THAT_COUNT, owners=rows.owners)),
-        )
-        exposed = fill(
-            EXPOSED,
-            name=rows.names,
-            rule_when=a.rule_when,
-            chain=rows.chains,
-            nearest=nearest,
-        )
-        return cat(exposed, " ", shares, owners_sentence)
+            shares = fill_pieces(LOOK_THROUGH, text, effective=rows.effective)
+        # " Owners that count: ... ." when any count
+        before, after = _around(OWNERS_THAT_COUNT, "owners")
+        has_owners = pc.not_equal(rows.owners, "")
+        return [
+            *fill_pieces(
+                EXPOSED,
+                text,
+                name=rows.names,
+                rule_when=text(a.rule_when),
+                chain=rows.chains,
+                nearest=nearest,
+            ),
+            " ",
+            *shares,
+            pc.if_else(has_owners, pa.scalar(" " + text(before), TEXT), _NOTHING),
+            rows.owners,
+            pc.if_else(has_owners, pa.scalar(text(after), TEXT), _NOTHING),
+        ]
 
     def _single_stops(self, text: pa.Array) -> pa.Array:
         """``text`` with a stop after a name ending in one written once, as
@@ -250,6 +306,19 @@ class ExplanationColumns:
         rows = pc.indices_nonzero(doubled)
         fixed = pc.replace_substring_regex(text.take(rows), _DOUBLE_STOP_AFTER_WORD, r"\1.\2")
         return pc.replace_with_mask(text, doubled, fixed)
+
+
+def _around(template: Template, slot: str) -> tuple[str, str]:
+    """The words before and after the one slot of ``template``."""
+    (before, gap), (name, is_slot), (after, gap_after) = template.pieces
+    if gap or gap_after or not is_slot or name != slot:
+        raise ValueError(f"{template.pieces} is not words, {{{slot}}}, words")
+    return before, after
+
+
+def _json_inner(text: pa.Array) -> pa.Array:
+    """Each string escaped as in a JSON string literal, without the quotes around it."""
+    return pc.utf8_slice_codeunits(json_strings(text), 1, -1)
 
 
 class _Rows:

@@ -32,10 +32,10 @@ from .arrow_text import (
     ENCODE,
     JSON_SPECIAL,
     TEXT,
-    by_distinct,
     cat,
     csv_cell_parts,
     csv_cells,
+    distinct_texts,
     float_json,
     json_lists,
     json_object,
@@ -358,6 +358,7 @@ class _Lines(ExplanationColumns):
             in_names = pc.any(pc.match_substring_regex(self.names, special)).as_py()
             closing = [*self.distinct_tails, *fixed_texts]
             self.any_special = in_names or any(re.search(special, t) for t in closing)
+        self._explanation_pieces_ready(self.any_escape)
 
     # -- columns worked out once
     def _text_columns(
@@ -390,8 +391,8 @@ class _Lines(ExplanationColumns):
         threshold = self.analysis.threshold
         # the look-through shares, worked out here if nothing has read them yet
         self.effective = np.asarray(self.analysis.effective * 100, dtype=np.float64)
-        self.effective_json = by_distinct(self.effective, lambda x: float_json(round6(x)))
-        self.effective_text = by_distinct(self.effective, lambda x: percent_text(x, threshold))
+        self.effective_json = distinct_texts(self.effective, lambda x: float_json(round6(x)))
+        self.effective_text = distinct_texts(self.effective, lambda x: percent_text(x, threshold))
 
     def _chain_pointers(self) -> None:
         self.chains = Chains(self.analysis, self.codes)
@@ -414,9 +415,9 @@ class _Lines(ExplanationColumns):
 
     def _legal_texts(self) -> None:
         low, high, scale = self.legal_low, self.legal_high, self.legal_scale
-        self.legal_low_json = by_distinct(low, lambda x: scaled_text(x, scale))
-        self.legal_high_json = by_distinct(high, lambda x: scaled_text(x, scale))
-        self.legal_low_text = cat(self.legal_low_json, "%")
+        self.legal_low_json = distinct_texts(low, lambda x: scaled_text(x, scale))
+        self.legal_high_json = distinct_texts(high, lambda x: scaled_text(x, scale))
+        self.legal_low_text = self.legal_low_json.map(lambda texts: cat(texts, "%"))
 
     # -- one batch
     def prepare(self, start: int, end: int) -> tuple[np.ndarray, list[tuple[int, str]]]:
@@ -474,10 +475,12 @@ class _Lines(ExplanationColumns):
                 if self.csv
                 else json_lists(chain_offsets, ids.take(chain))
             )
+        # the names as the explanation has them (escaped when it is made as JSON)
+        names = self.explained_names if self.wants_explanation else self.names
         if self.wants_owners:
             owner_offsets, part = self.owners.of_span(start, end)
             owner_json, owner_text = self.owners.texts(
-                part, self.ids_json, self.names_json, self.names, self.status_json,
+                part, self.ids_json, self.names_json, names, self.status_json,
                 json=not self.csv,
             )  # fmt: skip
             if not self.csv:
@@ -485,7 +488,7 @@ class _Lines(ExplanationColumns):
         quote: Callable[[pa.Array], pa.Array] | str = ""
         body: pa.Array | str = ""
         if self.wants_explanation:
-            chain_names = lists(chain_offsets, self.names.take(chain), " -> ")
+            chain_names = lists(chain_offsets, names.take(chain), " -> ")
             if cut.any():
                 chain_names = pc.if_else(pa.array(cut), cat("… -> ", chain_names), chain_names)
             owner_text = lists(owner_offsets, owner_text, ", ")
@@ -493,7 +496,9 @@ class _Lines(ExplanationColumns):
             if self.csv:
                 quote, body = csv_cell_parts(explanation, plain=not self.any_special)
             else:
-                fields["explanation"] = (json_strings if self.any_escape else quoted)(explanation)
+                if not self.json_ready:  # else already JSON string literals
+                    explanation = (json_strings if self.any_escape else quoted)(explanation)
+                fields["explanation"] = explanation
         fields |= {key: value for key, value in self.fixed.items() if key in self.wants}
         fields |= {key: make() for key, make in self._columns(start, end).items()}
         if self.csv:  # the explanation is wrapped as the line is joined

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from ownership.checks import check_dataset
 from ownership.io.verdicts import write_json, write_jsonl
 from ownership.model import Dataset, Entity
 from ownership.rules import RULES
-from ownership.verdict_json import write_verdict_lines
+from ownership.verdict_json import _Lines, write_verdict_lines
+from ownership.wording import DOUBLE_STOP
 
 from .factories import dataset, dated_datasets, listed, owns
 from .rules.test_golden import CASES, build, case_rule
@@ -76,11 +78,16 @@ def test_lines_equal_encoded_verdicts_on_every_rules_case(case: dict[str, object
     assert assembled(analysis, array=False, batch=3) == expected(analysis, array=False)
 
 
+#: Awkward names with no double stop: the explanations are then made as JSON string
+#: literals in one join, from names and words escaped beforehand.
+ESCAPED_NAMES = [name for name in AWKWARD_NAMES if not DOUBLE_STOP.search(name)]
+
+
 @st.composite
-def awkwardly_named(draw: st.DrawFn) -> Dataset:
+def awkwardly_named(draw: st.DrawFn, names: list[str] = AWKWARD_NAMES) -> Dataset:
     data = draw(dated_datasets(DAYS, SHARES, renames=True, arrangements=True))
     entities = [
-        Entity(**{**e.model_dump(), "name": draw(st.sampled_from([e.name, *AWKWARD_NAMES]))})
+        Entity(**{**e.model_dump(), "name": draw(st.sampled_from([e.name, *names]))})
         for e in data.entities
     ]
     return Dataset(
@@ -108,6 +115,37 @@ def test_lines_equal_encoded_verdicts_on_random_graphs(
     assert assembled(analysis, array=array, batch=batch, threads=threads) == expected(
         analysis, array=array
     )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    awkwardly_named(ESCAPED_NAMES),
+    st.sampled_from(DAYS),
+    st.sampled_from(sorted(RULES)),
+    st.integers(1, 5),
+)
+def test_explanations_escaped_before_the_join_equal_encoded_verdicts(
+    data: Dataset, day: dt.date, rule: str, batch: int
+) -> None:
+    assume(not check_dataset(data))
+    analysis = analyze(data, rule, day)
+    assert assembled(analysis, array=False, batch=batch) == expected(analysis, array=False)
+
+
+def test_explanations_with_escapes_are_made_as_json_in_their_join() -> None:
+    """Names that need escaping but hold no double stop take the one-join path (else the
+    property test above would test the other); one with a double stop does not."""
+    for names, ready in ((ESCAPED_NAMES, True), (AWKWARD_NAMES, False)):
+        data = dataset(
+            *(Entity(id=f"e{k}", name=name) for k, name in enumerate(names)),
+            *(owns("top", f"e{k}", 60) for k in range(len(names))),
+            listed("top"),
+        )
+        analysis = analyze(data, "ofac-50", DAYS[0])
+        with ThreadPoolExecutor(1) as pool:
+            lines = _Lines(analysis, "\n", pool)
+        assert (lines.json_ready, lines.any_escape) == (ready, True)
+        assert assembled(analysis, array=False, batch=4) == expected(analysis, array=False)
 
 
 def test_an_empty_dataset_is_an_empty_array_or_nothing() -> None:
