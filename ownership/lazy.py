@@ -40,6 +40,19 @@ class MadeOnRead(Sequence[T]):
             item = self._made[index] = self._make_at(index)
         return item
 
+    def many(self, indices: Sequence[int]) -> list[T]:
+        """The items at ``indices`` (each in range), made together where they are not
+        made yet, then kept as :meth:`__getitem__` keeps them."""
+        missing = sorted({k for k in indices if k not in self._made})
+        for index, item in zip(missing, self._make_many(missing), strict=True):
+            self._made[index] = item
+        return [self._made[k] for k in indices]
+
+    def _make_many(self, indices: list[int]) -> list[T]:
+        """:meth:`_make_at` of each of ``indices``; a subclass may make them faster
+        together."""
+        return [self._make_at(index) for index in indices]
+
     def each(self) -> Iterator[T]:
         """Every item in order, made for the caller and not kept (those already made are
         reused): going once through a million rows does not hold them all."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .lazy import MadeOnRead
 from .verdict import LISTED_SHOWN, STATUS_CODES, VERDICT_FIELDS, Status, listing_dict
 
 if TYPE_CHECKING:
@@ -184,6 +185,7 @@ def listings_read(analysis: Analysis) -> dict[int, tuple[Any, ...]]:
     read = rows[listings.read_by(analysis.rule, rows)].tolist()
     records = analysis.dataset.listings
     found: dict[int, list[Any]] = {}
-    for k, entity in zip(read, listings.entity[read].tolist(), strict=True):
-        found.setdefault(entity, []).append(records[k])
+    made = records.many(read) if isinstance(records, MadeOnRead) else [records[k] for k in read]
+    for record, entity in zip(made, listings.entity[read].tolist(), strict=True):
+        found.setdefault(entity, []).append(record)
     return {entity: tuple(found[entity]) for entity in sorted(found)}

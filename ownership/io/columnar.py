@@ -83,6 +83,11 @@ class RowRecords(MadeOnRead[T]):
     def _make_at(self, index: int) -> T:
         return self._make({name: column[index].as_py() for name, column in self._columns.items()})
 
+    def _make_many(self, indices: list[int]) -> list[T]:
+        # one take of the rows, not a scalar read per cell
+        rows = self._table.take(indices).to_pylist() if indices else []
+        return [self._make(row) for row in rows]
+
     def field_values(self, name: str, rows: list[int]) -> list[Any]:
         """One field of some rows, validated as in the records, without building them."""
         from .native_format import parse_list_cell

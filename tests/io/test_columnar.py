@@ -116,6 +116,35 @@ def test_columnar_read_equals_the_strict_read(tmp_path: Path, dataset: Dataset) 
     assert before_renames.every() == ["Old" if e.former_names else e.name for e in strict.entities]
 
 
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(datasets(), st.data())
+def test_records_made_together_equal_records_made_one_by_one(
+    tmp_path: Path, dataset: Dataset, data: st.DataObject
+) -> None:
+    folder = tmp_path / f"ds{abs(hash(repr(dataset)))}"
+    save(dataset, folder)
+    fast = read_csv_folder_columnar(folder)
+    if fast is None:
+        return
+    alone = read_csv_folder_columnar(folder)  # the same rows, each made by itself
+    assert alone is not None
+    for kind in ("entities", "holdings", "listings"):
+        records = getattr(fast, kind)
+        if not len(records):
+            continue
+        assert isinstance(records, columnar.RowRecords)
+        some = data.draw(st.lists(st.integers(0, len(records) - 1), max_size=8))
+        first = records[0]  # one made already, before the others
+        together = records.many(some)
+        assert together == [getattr(alone, kind)[k] for k in some]
+        assert all(records[k] is made for k, made in zip(some, together, strict=True))
+        assert records[0] is first
+
+
 def _lines(result: object) -> bytes:
     out = io.BytesIO()
     write_verdict_lines(result, out)  # type: ignore[arg-type]
