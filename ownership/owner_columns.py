@@ -11,7 +11,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrow_text import TEXT, cat, fill, json_object, json_strings, scaled_text, strings
+from .arrow_text import (
+    TEXT,
+    cat,
+    distinct_texts,
+    fill,
+    json_object,
+    json_strings,
+    scaled_text,
+    strings,
+)
 from .columns import in_id_order
 from .verdict import OWNER_FIELDS, STATUS_CODES, STATUS_ORDER
 from .wording import OWNER
@@ -50,6 +59,34 @@ class OwnerColumns:
         self.owned_sorted = owned[order]
         self.via_control = np.zeros(a.compiled.n, dtype=bool)
         self.via_control[owned[control]] = True
+        self._share_columns()
+
+    def _share_columns(self) -> None:
+        """Each link's lowest and highest share as exact decimal text, and its share as
+        the explanation says it (and as JSON), made once per distinct value: most links
+        hold one of a few shares."""
+        h = self.analysis.columns.holdings
+        scale = 10**self.analysis.columns.places
+        rows, control = self.owner_rows, self.owner_control
+        self.low_texts = distinct_texts(self.owner_low, lambda v: scaled_text(v, scale))
+        self.high_texts = distinct_texts(self.owner_high, lambda v: scaled_text(v, scale))
+        # shares: one choice per distinct lowest share given as a figure, then "unknown
+        # %" and "control", then the text of each link given as a range
+        given = h.percent_given[rows] & ~control
+        ranged = ~control & ~given & h.range_given[rows]
+        figures, figure_of = np.unique(self.owner_low[given], return_inverse=True)
+        ranged_rows = rows[ranged].tolist()
+        choices = pc.binary_join_element_wise(
+            scaled_text(figures, scale), pa.scalar("%", TEXT), pa.scalar("", TEXT)
+        ).to_pylist()
+        choices += ["unknown %", "control", *(h.share_text(k, scale) for k in ranged_rows)]
+        code = np.full(rows.size, figures.size, dtype=np.int64)  # unknown
+        code[given] = figure_of.reshape(-1)
+        code[control] = figures.size + 1
+        code[ranged] = figures.size + 2 + np.arange(len(ranged_rows))
+        self.share_code = code
+        self.share_choices = strings(choices)
+        self.share_json_choices = json_strings(self.share_choices)
 
     def of_span(self, start: int, end: int) -> tuple[np.ndarray, slice]:
         """The links into entities ``start`` to ``end``: offsets of each entity's, from 0,
@@ -72,12 +109,11 @@ class OwnerColumns:
         and as explanation text, from every entity's id and name as JSON, its name, and
         each status as JSON."""
         h = self.analysis.columns.holdings
-        scale = 10**self.analysis.columns.places
         rows, control = self.owner_rows[part], self.owner_control[part]
-        low, high = self.owner_low[part], self.owner_high[part]
+        start, size = int(part.start), int(part.stop) - int(part.start)
         owner = h.owner[rows]
-        low_text = scaled_text(low, scale)
-        share = self._share_texts(rows, control, low_text, scale)
+        at = pa.array(self.share_code[part])
+        share = self.share_choices.take(at)
         status_text = status_json.take(pa.array(self.codes[owner]))
         owners = pa.array(owner)
         plain_status = pc.utf8_slice_codeunits(status_text, 1, -1)
@@ -90,25 +126,10 @@ class OwnerColumns:
         fields = {
             "owner": ids_json.take(owners),
             "owner_name": names_json.take(owners),
-            "share": json_strings(share),
-            "percent_min": low_text,
-            "percent_max": scaled_text(high, scale),
+            "share": self.share_json_choices.take(at),
+            "percent_min": self.low_texts.slice(start, size),
+            "percent_max": self.high_texts.slice(start, size),
             "owner_status": status_text,
             "kind": kind,
         }
         return cat(*json_object(fields, OWNER_FIELDS)), owner_text
-
-    def _share_texts(
-        self, rows: np.ndarray, control: np.ndarray, low_text: pa.Array, scale: int
-    ) -> pa.Array:
-        """Each owner link's share as the explanation says it; ``low_text``, the lowest
-        share each may be, as exact decimal text."""
-        h = self.analysis.columns.holdings
-        given = h.percent_given[rows]
-        text = pc.if_else(pa.array(given), cat(low_text, "%"), "unknown %")
-        text = pc.if_else(pa.array(control), "control", text).cast(TEXT)
-        ranged = ~control & ~given & h.range_given[rows]
-        if ranged.any():
-            exact = [h.share_text(k, scale) for k in rows[ranged].tolist()]
-            text = pc.replace_with_mask(text, pa.array(ranged), strings(exact))
-        return text
