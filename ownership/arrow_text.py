@@ -142,8 +142,10 @@ def csv_cell_parts(text: pa.Array, *, plain: bool = False) -> tuple[pa.Array | s
 
 def json_strings(text: pa.Array) -> pa.Array:
     """Each string as a JSON string literal (``null`` for missing), as ``json.dumps`` writes it."""
+    if not _any_json_special_byte(text):  # the usual case: nothing to escape
+        return pc.fill_null(cat('"', text, '"'), pa.scalar("null", TEXT))
     special = pc.fill_null(pc.match_substring_regex(text, JSON_SPECIAL), False)
-    if not pc.any(special).as_py():  # the usual case: nothing to escape
+    if not pc.any(special).as_py():
         return pc.fill_null(cat('"', text, '"'), pa.scalar("null", TEXT))
     escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
     quoted = pc.fill_null(cat('"', escaped, '"'), pa.scalar("null", TEXT))
@@ -153,6 +155,23 @@ def json_strings(text: pa.Array) -> pa.Array:
         raw = text.take(rows).to_pylist()
         quoted = pc.replace_with_mask(quoted, odd, strings([ENCODE(x) for x in raw]))
     return quoted
+
+
+def _any_json_special_byte(text: pa.Array) -> bool:
+    """Whether the bytes of ``text``'s strings hold any that ``json.dumps`` escapes (a
+    quote, a backslash, a control character). UTF-8 writes other characters with bytes
+    of 0x80 and above, so one pass over the bytes answers for every string; bytes under
+    a missing value may answer yes, and the caller then looks string by string."""
+    if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type):
+        return True
+    _, offsets, data = text.buffers()
+    if data is None or not len(text):
+        return False
+    wide = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    bounds = np.frombuffer(offsets, dtype=wide, count=text.offset + len(text) + 1)
+    first, last = int(bounds[text.offset]), int(bounds[-1])
+    raw = np.frombuffer(data, dtype=np.uint8, count=last)[first:]
+    return bool(((raw < 0x20) | (raw == 0x22) | (raw == 0x5C)).any())
 
 
 def quoted(text: pa.Array) -> pa.Array:
@@ -226,6 +245,15 @@ class DistinctTexts:
     def every(self) -> pa.Array:
         """The text of every row."""
         return self.take(np.arange(len(self.codes))) if self.codes is not None else self.texts
+
+    def remade(self, values: np.ndarray, make: Callable[[np.ndarray], pa.Array]) -> DistinctTexts:
+        """Other texts of the same ``values`` (those these texts were made of, as
+        :func:`distinct_texts` was given them), by ``make``, with the same numbering."""
+        if self.codes is None:
+            return DistinctTexts(make(values), None)
+        distinct = np.empty(len(self.texts), dtype=values.dtype)
+        distinct[self.codes] = values
+        return DistinctTexts(make(distinct), self.codes)
 
     def map(self, change: Callable[[pa.Array], pa.Array]) -> DistinctTexts:
         """``change`` (elementwise) applied to each distinct text."""

@@ -392,7 +392,10 @@ class _Lines(ExplanationColumns):
         # the look-through shares, worked out here if nothing has read them yet
         self.effective = np.asarray(self.analysis.effective * 100, dtype=np.float64)
         self.effective_json = distinct_texts(self.effective, lambda x: float_json(round6(x)))
-        self.effective_text = distinct_texts(self.effective, lambda x: percent_text(x, threshold))
+        # the same distinct values: their text for the explanation
+        self.effective_text = self.effective_json.remade(
+            self.effective, lambda x: percent_text(x, threshold)
+        )
 
     def _chain_pointers(self) -> None:
         self.chains = Chains(self.analysis, self.codes)

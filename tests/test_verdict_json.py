@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ownership import Analysis, analyze, load
-from ownership.arrow_text import by_distinct, float_json, percent_text, round6, scaled_text
+from ownership.arrow_text import (
+    JSON_SPECIAL,
+    _any_json_special_byte,
+    by_distinct,
+    distinct_texts,
+    float_json,
+    json_strings,
+    percent_text,
+    round6,
+    scaled_text,
+)
 from ownership.checks import check_dataset
 from ownership.io.verdicts import write_json, write_jsonl
 from ownership.model import Dataset, Entity
@@ -188,6 +201,34 @@ def test_texts_made_once_per_distinct_value_equal_a_text_per_row(
     scaled = np.rint(values * 1000).astype(np.int64)
     made = by_distinct(scaled, lambda x: scaled_text(x, 10_000))
     assert made.equals(scaled_text(scaled, 10_000))
+    # other texts of the same values, numbered alike, and a batch of rows taken
+    first = distinct_texts(values, lambda x: float_json(round6(x)))
+    again = first.remade(values, percent_text)
+    assert again.every().equals(percent_text(values))
+    assert again.slice(size - 7, 5).equals(percent_text(values[size - 7 : size - 2]))
+    assert np.array_equal(again.codes, first.codes) if first.codes is not None else True
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=12),
+    st.integers(0, 12),
+    st.integers(0, 12),
+    st.booleans(),
+)
+def test_strings_are_escaped_exactly_when_a_byte_asks_for_it(
+    values: list[str | None], start: int, length: int, large: bool
+) -> None:
+    """The one pass over the bytes finds a character to escape whenever one of the
+    strings of a slice (chunk offsets included) has one, and strings come out as
+    json.dumps writes them either way."""
+    text = pa.array(values, pa.large_string() if large else pa.string()).slice(start, length)
+    strings_of = [v for v in text.to_pylist() if v is not None]
+    if any(re.search(JSON_SPECIAL, v) for v in strings_of):
+        assert _any_json_special_byte(text)
+    assert json_strings(text.cast(pa.large_string())).to_pylist() == [
+        "null" if v is None else json.dumps(v, ensure_ascii=False) for v in text.to_pylist()
+    ]
 
 
 @pytest.mark.parametrize("value", [0.0, 1e-7, 2.5e-6, 0.125, 0.005, 1.005, 33.3333335, 100.0])
