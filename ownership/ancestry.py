@@ -236,6 +236,7 @@ class SeedAncestry:
         self.memo.clear()
         self.decoded.clear()
         self.__dict__.pop("seed_table", None)
+        self.__dict__.pop("_seed_at_rank", None)
 
     @cached_property
     def shared_parents(self) -> np.ndarray:
@@ -252,8 +253,31 @@ class SeedAncestry:
         offsets, positions = self._in_bit_order(keys)
         if self.seed_rank is not None:  # bits no longer in id order: sort each list
             which = np.repeat(np.arange(len(keys)), np.diff(offsets))
-            positions = positions[np.lexsort((self.seed_rank[positions], which))]
+            positions = self._in_id_order(positions, which)[0]
         return offsets, positions
+
+    def _in_id_order(
+        self, positions: np.ndarray, which: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Seeds ``positions`` of the lists ``which`` (ascending), sorted in id order
+        within each list: one sort of (list, place in id order) packed in one integer,
+        read back through the seed of each place."""
+        rank = self.seed_rank
+        assert rank is not None
+        places = int(rank.max(initial=-1)) + 1
+        key = which.astype(np.int64) * places + rank[positions]
+        key.sort()
+        return self._seed_at_rank[key % places], key // places
+
+    @cached_property
+    def _seed_at_rank(self) -> np.ndarray:
+        """The seed at each place in id order (:attr:`seed_rank` read backwards)."""
+        rank = self.seed_rank
+        assert rank is not None
+        seeds = np.flatnonzero(rank >= 0)
+        at = np.empty(seeds.size, dtype=np.int64)
+        at[rank[seeds]] = seeds
+        return at
 
     def first_positions(
         self, keys: Sequence[tuple[int, int]], limit: int
@@ -276,9 +300,7 @@ class SeedAncestry:
             run_length = np.diff(np.append(run_start, positions.size))
             in_run = np.arange(positions.size) - np.repeat(run_start, run_length)
             near = in_run < limit
-            positions, which = positions[near], which[near]
-            order = np.lexsort((self.seed_rank[positions], which))
-            positions, which = positions[order], which[order]
+            positions, which = self._in_id_order(positions[near], which[near])
         kept = np.bincount(which, minlength=len(keys))
         shown = np.minimum(kept, limit)
         starts = np.cumsum(kept) - kept
