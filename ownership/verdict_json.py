@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 __all__ = ["TOLD_BY_ROW", "reads_shares", "write_verdict_csv", "write_verdict_lines"]
 
 #: Rows assembled at once: large enough that kernels dominate, small enough to stay lean.
-BATCH = 4_096
+BATCH = 8_192
 #: Worker threads for the Arrow part of each batch (the kernels release the GIL).
 THREADS = 2
 #: Sets of listed ancestors decoded at once, when every distinct one is made into text.
