@@ -115,6 +115,18 @@ class SeedAncestry:
         """Bits (over the seeds of ``node``'s group) of the seeds from which it is reached."""
         return self.component_mask(int(self.sharing[self.label[node]]))
 
+    def others_mask(self, node: int) -> int:
+        """:meth:`mask` of a seed without its own bit: the seeds above it but itself."""
+        return self.mask(node) & ~(1 << self.own_bits[node])
+
+    @cached_property
+    def own_bits(self) -> dict[int, int]:
+        """Each seed's bit among its group's seeds (as :meth:`fill` numbers them, if it
+        has: ask after it)."""
+        return {
+            node: bit for nodes in self.seeds_of_group.values() for bit, node in enumerate(nodes)
+        }
+
     def component_mask(self, target: int) -> int:
         """Bits of the seeds above a component that has its own set (see :attr:`sharing`)."""
         if self.masks is not None:
@@ -237,6 +249,7 @@ class SeedAncestry:
         self.decoded.clear()
         self.__dict__.pop("seed_table", None)
         self.__dict__.pop("_seed_at_rank", None)
+        self.__dict__.pop("own_bits", None)
 
     @cached_property
     def shared_parents(self) -> np.ndarray:

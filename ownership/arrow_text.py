@@ -62,7 +62,7 @@ def fill(template: Template, **values: pa.Array | str) -> pa.Array | str:
 
 
 def fill_pieces(
-    template: Template, escape: Callable[[str], str] | None = None, **values: pa.Array | str
+    template: Template, escape: Callable[[str], str] | None = None, /, **values: pa.Array | str
 ) -> list[pa.Array | str]:
     """The pieces :func:`fill` joins, left unjoined so that a caller joins a longer text
     in one pass; ``escape`` is applied to the template's words and to values given as one

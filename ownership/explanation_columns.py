@@ -40,6 +40,7 @@ from .wording import (
     COVERED_THROUGH_ALL_PATHS,
     EXPOSED,
     EXPOSED_SHARES,
+    LISTED,
     LOOK_THROUGH,
     OWNERS_THAT_COUNT,
     Template,
@@ -48,6 +49,7 @@ from .wording import (
 
 if TYPE_CHECKING:
     from .analysis import Analysis
+    from .listed_columns import ListedColumns
     from .owner_columns import OwnerColumns
 
 __all__ = ["ExplanationColumns"]
@@ -96,16 +98,21 @@ class ExplanationColumns:
     json_ready: bool = False
     #: the names as they go into an explanation (escaped for JSON when ``json_ready``)
     explained_names: pa.Array
+    #: the listed rows made by columns, and their lists as an explanation names them
+    listed: ListedColumns | None
+    listed_lists: pa.Array
 
     def _explanation_pieces_ready(self, escape: bool) -> None:
         """Decide ``json_ready`` (see there) and escape what goes into the explanations
         when any piece needs it (``escape``)."""
         self.explained_names = self.names
+        self.listed_lists = self.listed.lists if self.listed is not None else strings([])
         self.json_ready = not self.csv and not self.any_double_stop
         self._escape = escape and self.json_ready
         if not self._escape:
             return
         self.explained_names = _json_inner(self.names)
+        self.listed_lists = _json_inner(self.listed_lists)
         self.tail_choices = _json_inner(self.tail_choices)
         self.filled_tails = _json_inner(self.filled_tails)
 
@@ -162,9 +169,11 @@ class ExplanationColumns:
             self.filled_rows = rows
             self.filled_tails = cat(strings(before).take(at), high, strings(after).take(at))
 
-    def _every_tail(self) -> tuple[pa.Array, pa.Array]:
-        """Every closing sentence a row may have (the stand-in for a share left out)."""
-        return strings(self.distinct_tails), self.filled_tails
+    def _every_tail(self) -> tuple[pa.Array, ...]:
+        """Every closing sentence a row may have (the stand-in for a share left out), and
+        the lists that listed rows made by columns name."""
+        lists = (self.listed.lists,) if self.listed is not None else ()
+        return strings(self.distinct_tails), self.filled_tails, *lists
 
     def _explanations(
         self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
@@ -181,7 +190,7 @@ class ExplanationColumns:
         quote = ['"'] if self.json_ready else []
         parts: list[pa.Array] = []
         picks: list[np.ndarray] = []
-        for status in (Status.clear, Status.covered, Status.exposed):
+        for status in (Status.clear, Status.covered, Status.exposed, Status.listed):
             local = np.flatnonzero((codes == STATUS_CODES.index(status)) & ~self.by_row[span])
             picks.append(local)
             rows = _Rows(span[local], pa.array(local), names, effective, chain_names, owner_text)
@@ -189,8 +198,10 @@ class ExplanationColumns:
                 pieces = fill_pieces(CLEAR, self._text, name=rows.names, rule_when=rule_when)
             elif status is Status.covered:
                 pieces = self._covered(rows)
-            else:
+            elif status is Status.exposed:
                 pieces = self._exposed(rows)
+            else:  # listed rows made by columns (the others are made one by one)
+                pieces = self._listed(rows)
             parts.append(cat(*quote, *pieces, self._tails_at(rows.positions), *quote))
         by_row = np.flatnonzero(self.by_row[span])
         picks.append(by_row)
@@ -212,6 +223,13 @@ class ExplanationColumns:
                 own = self.filled_tails.take(pa.array(at[hit]))
                 tails = pc.replace_with_mask(tails, pa.array(hit), own)
         return tails
+
+    def _listed(self, rows: _Rows) -> list[pa.Array | str]:
+        """The explanations of listed rows, as pieces: the lists, the rule."""
+        lists = self.listed_lists.take(self.listed.at(rows.positions)) if self.listed else ""
+        return fill_pieces(
+            LISTED, self._text, name=rows.names, lists=lists, rule_when=self.analysis.rule_when
+        )
 
     def _covered(self, rows: _Rows) -> list[pa.Array | str]:
         """The explanations of covered rows, as pieces: basis, owners, chain, look-through

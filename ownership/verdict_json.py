@@ -4,10 +4,12 @@
 dict per row and encoding it costs tens of microseconds a row, over a minute in all. Here
 each field is a column of JSON text (or of CSV cells), made once per entity (ids, names),
 once per distinct value (sets of listed ancestors) or once per batch of rows, and pyarrow
-joins the columns into lines with no Python call per row. Listed entities, a small share
-of any dataset, take the row-by-row path of :class:`ownership.verdict_records.RowMaker`
-when a chosen field needs it; the explanations are filled by
-:mod:`ownership.explanation_columns`. A column that no chosen field shows is not worked out.
+joins the columns into lines with no Python call per row. Listed entities' listings are
+made into text once (:mod:`ownership.listed_columns`); the few rows whose records must be
+told (stakes in conflict, rings, joint arrangements, undecided shares) take the row-by-row
+path of :class:`ownership.verdict_records.RowMaker` when a chosen field needs it. The
+explanations are filled by :mod:`ownership.explanation_columns`. A column that no chosen
+field shows is not worked out.
 
 The bytes equal ``json.dumps(row, ensure_ascii=False)`` of ``Verdict.to_dict``, or the
 CSV that ``io.verdicts.write_csv`` writes of the same rows; tests hold them equal on the
@@ -31,7 +33,6 @@ from ._re2 import PYTHON_SPACE
 from .arrow_text import (
     ENCODE,
     JSON_SPECIAL,
-    TEXT,
     cat,
     csv_cell_parts,
     csv_cells,
@@ -53,9 +54,10 @@ from .explanation_columns import ExplanationColumns
 from .io.cells import CONTROL_CHARACTER
 from .io.jsontext import encode_exact
 from .io.verdicts import csv_line
+from .listed_columns import ListedColumns, ancestor_texts
 from .owner_columns import OwnerColumns
 from .rules.base import Aggregation
-from .verdict import LISTED_SHOWN, STATUS_CODES, Status, chosen_fields
+from .verdict import STATUS_CODES, Status, chosen_fields
 from .verdict_records import RowMaker, listings_read
 from .wording import DOUBLE_STOP
 
@@ -69,8 +71,6 @@ __all__ = ["TOLD_BY_ROW", "reads_shares", "write_verdict_csv", "write_verdict_li
 BATCH = 8_192
 #: Worker threads for the Arrow part of each batch (the kernels release the GIL).
 THREADS = 2
-#: Sets of listed ancestors decoded at once, when every distinct one is made into text.
-ANCESTOR_SETS_AT_ONCE = 2_048
 
 _JSON_SPECIAL_IN = re.compile(JSON_SPECIAL)
 #: ``wording.DOUBLE_STOP`` (where ``wording.single_stops`` may act), for RE2.
@@ -284,7 +284,6 @@ class _Lines(ExplanationColumns):
             "window": ENCODE(a.window_text),
             "as_of": ENCODE(a.as_of.isoformat()),
             "threshold": ENCODE(a.threshold_text),
-            "listings": "[]",  # listed entities, the rows with listings, are made row by row
         }
         if csv:
             self.status_cells = csv_cells(strings([code.value for code in STATUS_CODES]))
@@ -301,16 +300,20 @@ class _Lines(ExplanationColumns):
         self.ancestor_total = strings(["0"])
         listings = listings_read(a) if self.wants_by_row else {}
         self.by_row = np.zeros(n, dtype=bool)
+        #: the listed rows made by columns, with their listings, when rows are told
+        self.listed: ListedColumns | None = None
         if self.wants_by_row:
-            listed = np.flatnonzero(self.codes == STATUS_CODES.index(Status.listed))
-            by_row = np.union1d(np.asarray(sorted(listings), dtype=np.int64), listed)
             # what the data says that cannot all be true is told with its records
             told = c.conflicted | c.closed_ring
             told[c.dst[c.alternative]] = True
             # and so is what a joint arrangement brings in, with its members
             told[c.dst[c.arranged]] = True
             told |= a.undecided
-            self.by_row[np.union1d(by_row, np.flatnonzero(told))] = True
+            self.listed = ListedColumns(a, self.codes, told, listings)
+            # listed rows, and rows with listings, are made one by one unless by columns
+            self.by_row[np.asarray(sorted(listings), dtype=np.int64)] = True
+            self.by_row[self.codes == STATUS_CODES.index(Status.listed)] = True
+            self.by_row = (self.by_row | told) & ~self.listed.by_columns
         per_owner = a.rule.aggregation is Aggregation.per_owner and a.lower is not None
         self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
         # every distinct set of listed ancestors a row shows, made into text once: the
@@ -356,8 +359,9 @@ class _Lines(ExplanationColumns):
         if self.csv:  # and unless one holds a control character or a quote, nor does the cell
             special = f'{CONTROL_CHARACTER}|"'
             in_names = pc.any(pc.match_substring_regex(self.names, special)).as_py()
+            in_lists = self.listed is not None and _matches(self.listed.lists, special)
             closing = [*self.distinct_tails, *fixed_texts]
-            self.any_special = in_names or any(re.search(special, t) for t in closing)
+            self.any_special = in_names or in_lists or any(re.search(special, t) for t in closing)
         self._explanation_pieces_ready(self.any_escape)
 
     # -- columns worked out once
@@ -519,14 +523,14 @@ class _Lines(ExplanationColumns):
         # fields with one value for every row alone make one text: the same on every line
         return (text if isinstance(text, pa.Array) else pa.repeat(text, size)), rows
 
-    def _columns(self, start: int, end: int) -> dict[str, Callable[[], pa.Array]]:
+    def _columns(self, start: int, end: int) -> dict[str, Callable[[], pa.Array | str]]:
         """The chosen fields of a batch that are slices or picks of columns, each made
         only when asked for (the other fields' columns may not have been worked out)."""
         size = end - start
         ids, missing = (self.id_cells, "") if self.csv else (self.ids_json, "null")
         nearest = self.nearest[start:end]
         status_texts = self.status_cells if self.csv else self.status_json
-        made: dict[str, Callable[[], pa.Array]] = {
+        made: dict[str, Callable[[], pa.Array | str]] = {
             "id": lambda: ids.slice(start, size),
             "name": lambda: (self.name_cells if self.csv else self.names_json).slice(start, size),
             "status": lambda: status_texts.take(pa.array(self.codes[start:end])),
@@ -535,6 +539,7 @@ class _Lines(ExplanationColumns):
             "effective_percent": lambda: self.effective_json.slice(start, size),
             "legal_percent": lambda: self.legal_low_json.slice(start, size),
             "legal_percent_max": lambda: self.legal_high_json.slice(start, size),
+            "listings": lambda: self.listed.listings_of(start, end) if self.listed else "[]",
             "nearest_listed": lambda: pc.fill_null(
                 ids.take(pa.array(nearest, mask=nearest < 0)), missing
             ),
@@ -553,56 +558,29 @@ class _Lines(ExplanationColumns):
         return self.ancestor_pick[start:end]
 
     def _ancestor_texts(self, ids_made: Future[None]) -> None:
-        """Each distinct set of listed ancestors a row shows, once: its first
-        ``LISTED_SHOWN`` ids as a JSON list or CSV cell, and its total, then an empty
-        one, and the number of each row's (``ancestor_pick``). The ids' texts are those
-        ``ids_made`` (an earlier job) makes."""
-        self.ancestry = ancestry = self.analysis.ancestry
-        ancestry.fill()  # every set is asked for
-        # rows that show their listed ancestors: not clear, reached, not made one by one
+        """The listed-ancestor texts (:func:`~ownership.listed_columns.ancestor_texts`)
+        of the rows that show them: not clear, reached, not made one by one; once the
+        ids' texts are made (``ids_made``, an earlier job)."""
         clear = STATUS_CODES.index(Status.clear)
         reached = self.analysis.reach.reached
-        rows = np.flatnonzero((self.codes != clear) & reached & ~self.by_row)
-        comps = ancestry.same_set[ancestry.sharing[ancestry.label[rows]]]
-        size = ancestry.same_set.size
-        any_row = np.full(size, -1, dtype=np.int64)
-        any_row[comps] = rows  # the rows of one set are of one group
-        sets = np.flatnonzero(any_row >= 0)
-        number = np.full(size, -1, dtype=np.int64)
-        number[sets] = np.arange(sets.size)
-        pick = np.full(self.analysis.compiled.n, sets.size, dtype=np.int64)
-        pick[rows] = number[comps]
-        groups = self.analysis.groups[any_row[sets]].tolist()
-        mask_of = ancestry.component_mask
-        starts = range(0, sets.size, ANCESTOR_SETS_AT_ONCE)
-        made: list[tuple[pa.Array, np.ndarray]] = [None] * len(starts)  # type: ignore[list-item]
-        claims = iter(range(len(starts)))  # a range iterator hands each chunk out once
+        shown = (self.codes != clear) & reached & ~self.by_row
+        listed = self.listed.by_columns & reached if self.listed is not None else None
+        if listed is not None:
+            shown &= ~listed
 
-        def decode() -> None:
-            for k in claims:
-                at = starts[k]
-                part = sets[at : at + ANCESTOR_SETS_AT_ONCE].tolist()
-                chunk = groups[at : at + ANCESTOR_SETS_AT_ONCE]
-                keys = [(group, mask_of(comp)) for comp, group in zip(part, chunk, strict=True)]
-                total, offsets, positions = ancestry.first_positions(keys, LISTED_SHOWN)
-                ids_made.result()
-                chosen = pa.array(positions)
-                if self.csv:
-                    made[k] = (self._id_list_cells(offsets, chosen), total)
-                else:
-                    made[k] = (json_lists(offsets, self.ids_json.take(chosen)), total)
+        def texts_of(offsets: np.ndarray, positions: np.ndarray) -> pa.Array:
+            ids_made.result()
+            chosen = pa.array(positions)
+            if self.csv:
+                return self._id_list_cells(offsets, chosen)
+            return json_lists(offsets, self.ids_json.take(chosen))
 
-        ancestry.seed_table  # noqa: B018 - made once, before two threads read it
-        # a free worker of the pool decodes chunks too; one that never started is called
-        # off (with one worker, that is this one)
-        helper = self.pool.submit(decode)
-        decode()
-        if not helper.cancel():
-            helper.result()
-        texts = [text for text, _ in made]
-        totals = [total for _, total in made]
-        texts.append(self.ancestor_text)  # the empty list, for rows with none shown
-        totals.append(np.zeros(1, dtype=np.int64))
-        self.ancestor_text = pa.concat_arrays([t.cast(TEXT) for t in texts])
-        self.ancestor_total = pc.cast(pa.array(np.concatenate(totals)), TEXT)
-        self.ancestor_pick = pick
+        made = ancestor_texts(
+            self.analysis,
+            np.flatnonzero(shown),
+            np.flatnonzero(listed) if listed is not None else np.zeros(0, dtype=np.int64),
+            self.pool,
+            texts_of,
+            self.ancestor_text,
+        )
+        self.ancestry, self.ancestor_text, self.ancestor_total, self.ancestor_pick = made

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import pytest
@@ -13,10 +14,10 @@ from hypothesis import strategies as st
 from ownership import Analysis, analyze, load
 from ownership.arrow_text import csv_cells, strings
 from ownership.checks import check_dataset
-from ownership.io.verdicts import write_csv
+from ownership.io.verdicts import write_csv, write_jsonl
 from ownership.model import Dataset, Entity
 from ownership.rules import RULES
-from ownership.verdict_json import write_verdict_csv
+from ownership.verdict_json import _Lines, write_verdict_csv, write_verdict_lines
 
 from .factories import dataset, listed, owns
 from .rules.test_golden import build, case_rule
@@ -131,3 +132,34 @@ def test_shares_past_what_int64_holds_are_written_row_by_row_alike(tmp_path, pla
         assert analysis.compiled.low.dtype == object  # the row-by-row path
         assert assembled(analysis, batch=2) == expected(analysis)
         assert ("33." + "3" * places).encode() in assembled(analysis, batch=2)
+
+
+#: Programs and citations a listed entity's explanation names, as awkward as names get.
+AWKWARD_LISTING_TEXTS = ['Prog "Q"', "Back\\slash", "Tab\tand\nline", "No. 2..", "a, b", "株式 😀"]
+
+
+@pytest.mark.parametrize("text", AWKWARD_LISTING_TEXTS)
+@pytest.mark.parametrize("rule", ["ofac-50", "bis-affiliates"])
+def test_listed_rows_made_by_columns_name_awkward_listings_as_encoded(text: str, rule: str) -> None:
+    """Listed rows are made by columns with their listings and lists: JSON, the JSON
+    array and CSV equal the verdicts encoded one by one, whatever the listing holds."""
+    list_id = "sdn" if rule == "ofac-50" else "entity_list"
+    data = dataset(
+        owns("top", "sub", 60),
+        owns("other", "sub", 10),
+        listed("top", list_id, program=text, citation=text),
+        listed("top", list_id, citation="90 FR 1"),
+        listed("other", list_id, program="P", citation=f"{text} x"),
+    )
+    analysis = analyze(data, rule, DAYS[0])
+    assert analysis.verdict("top").status.value == "listed"
+    with ThreadPoolExecutor(1) as pool:
+        lines = _Lines(analysis, "\n", pool)
+    top = analysis.compiled.index["top"]
+    assert lines.listed is not None and lines.listed.by_columns[top] and not lines.by_row[top]
+    assert assembled(analysis, batch=2) == expected(analysis)
+    out = io.BytesIO()
+    write_verdict_lines(analysis, out, batch=2)
+    lines = io.StringIO()
+    write_jsonl([v.to_dict() for v in analysis.verdicts()], lines)
+    assert out.getvalue() == lines.getvalue().encode()
