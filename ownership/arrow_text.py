@@ -107,6 +107,9 @@ _CSV_QUOTED = '[,"\n\r]'
 def visible_texts(text: pa.Array) -> pa.Array:
     """``io.cells.visible`` of each string: control characters as their escapes (the
     rare strings that hold one are redone in Python)."""
+    # a control character is a byte under 0x20, 0x7f, or 0xc2 then 0x80-0x9f
+    if not _any_byte(text, 0x20, 0x7F, 0xC2):
+        return text
     hit = pc.fill_null(pc.match_substring_regex(text, CONTROL_CHARACTER), False)
     if not pc.any(hit).as_py():
         return text
@@ -132,10 +135,13 @@ def csv_cell_parts(text: pa.Array, *, plain: bool = False) -> tuple[pa.Array | s
     formula = pc.match_substring_regex(text, _FORMULA_START_RE2)
     if pc.any(formula).as_py():
         text = pc.if_else(formula, cat("'", text), text)
+    if not _any_byte(text, 0, *b',"\n\r'):
+        return "", text
     wrap = pc.match_substring_regex(text, _CSV_QUOTED)
     if not pc.any(wrap).as_py():
         return "", text
-    if not plain:  # a string holding a quote is wrapped, so the others are left as they are
+    # a string holding a quote is wrapped, so the others are left as they are
+    if not plain and _any_byte(text, 0, ord('"')):
         text = pc.replace_substring(text, '"', '""')
     return pc.if_else(wrap, pa.scalar('"', TEXT), pa.scalar("", TEXT)), text
 
@@ -157,11 +163,12 @@ def json_strings(text: pa.Array) -> pa.Array:
     return quoted
 
 
-def _any_json_special_byte(text: pa.Array) -> bool:
-    """Whether the bytes of ``text``'s strings hold any that ``json.dumps`` escapes (a
-    quote, a backslash, a control character). UTF-8 writes other characters with bytes
-    of 0x80 and above, so one pass over the bytes answers for every string; bytes under
-    a missing value may answer yes, and the caller then looks string by string."""
+def _any_byte(text: pa.Array, below: int, *among: int) -> bool:
+    """Whether the bytes of ``text``'s strings hold any under ``below`` or ``among``: one
+    pass over the bytes answers for every string. A character a kernel looks for that is
+    written with one byte in UTF-8 (all but it use bytes of 0x80 and above) is found so;
+    bytes under a missing value may answer yes, and the caller then looks string by
+    string."""
     if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type):
         return True
     _, offsets, data = text.buffers()
@@ -171,7 +178,16 @@ def _any_json_special_byte(text: pa.Array) -> bool:
     bounds = np.frombuffer(offsets, dtype=wide, count=text.offset + len(text) + 1)
     first, last = int(bounds[text.offset]), int(bounds[-1])
     raw = np.frombuffer(data, dtype=np.uint8, count=last)[first:]
-    return bool(((raw < 0x20) | (raw == 0x22) | (raw == 0x5C)).any())
+    found = raw < below
+    for byte in among:
+        found |= raw == byte
+    return bool(found.any())
+
+
+def _any_json_special_byte(text: pa.Array) -> bool:
+    """Whether ``text`` may hold a character ``json.dumps`` escapes (a quote, a backslash,
+    a control character; see :func:`_any_byte`)."""
+    return _any_byte(text, 0x20, 0x22, 0x5C)
 
 
 def quoted(text: pa.Array) -> pa.Array:

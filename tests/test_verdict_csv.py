@@ -65,6 +65,27 @@ def test_cells_are_written_as_the_csv_writer_writes_them() -> None:
         assert out.getvalue() == f"id,name\n{found},x\n", repr(cell)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.sampled_from(AWKWARD_CELLS), st.text(max_size=5)), max_size=10
+    ),
+    st.integers(0, 10),
+    st.integers(0, 10),
+)
+def test_a_column_of_cells_is_written_as_the_csv_writer_writes_each(
+    cells: list[str | None], start: int, length: int
+) -> None:
+    """Whole columns, sliced: what one cell needs (escapes, quotes, a formula mark) is
+    looked for over the column's bytes at once, and the others are left as they are."""
+    column = strings(cells).slice(start, length)
+    out = io.StringIO()
+    chosen = column.to_pylist()
+    write_csv([{"id": cell, "name": "x"} for cell in chosen], out, columns=["id", "name"])
+    found = csv_cells(column).to_pylist()
+    assert out.getvalue() == "id,name\n" + "".join(f"{cell},x\n" for cell in found)
+
+
 @pytest.mark.parametrize("rule", sorted(RULES))
 @pytest.mark.parametrize("day", DAYS, ids=str)
 def test_csv_equals_the_rows_one_by_one_on_the_inspur_fixture(rule: str, day: dt.date) -> None:
