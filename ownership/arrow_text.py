@@ -125,21 +125,32 @@ def csv_cells(text: pa.Array) -> pa.Array:
     return cat(quote, body, quote)
 
 
-def csv_cell_parts(text: pa.Array, *, plain: bool = False) -> tuple[pa.Array | str, pa.Array]:
+def csv_cell_parts(
+    text: pa.Array, *, plain: bool = False, quoted: np.ndarray | None = None
+) -> tuple[pa.Array | str, pa.Array]:
     """:func:`csv_cells` as (quote, body), the cell being quote + body + quote, so a
     caller joining a line copies the text once. ``plain``: the caller knows no string
-    holds a control character or a double quote, so neither is looked for."""
+    holds a control character or a double quote, so neither is looked for; ``quoted``:
+    per string, whether the caller knows it holds a character it is quoted for (the
+    others are searched)."""
     if not plain:
         text = visible_texts(text)
     text = pc.fill_null(text, pa.scalar("", TEXT))
     formula = pc.match_substring_regex(text, _FORMULA_START_RE2)
     if pc.any(formula).as_py():
         text = pc.if_else(formula, cat("'", text), text)
-    if not _any_byte(text, 0, *b',"\n\r'):
+    if quoted is not None and quoted.any():
+        wrap = pa.array(quoted)
+        rest = np.flatnonzero(~quoted)
+        if rest.size:
+            found = pc.match_substring_regex(text.take(pa.array(rest)), _CSV_QUOTED)
+            wrap = pc.replace_with_mask(wrap, pa.array(~quoted), found)
+    elif not _any_byte(text, 0, *b',"\n\r'):
         return "", text
-    wrap = pc.match_substring_regex(text, _CSV_QUOTED)
-    if not pc.any(wrap).as_py():
-        return "", text
+    else:
+        wrap = pc.match_substring_regex(text, _CSV_QUOTED)
+        if not pc.any(wrap).as_py():
+            return "", text
     # a string holding a quote is wrapped, so the others are left as they are
     if not plain and _any_byte(text, 0, ord('"')):
         text = pc.replace_substring(text, '"', '""')

@@ -9,6 +9,7 @@ columns (:class:`ownership.verdict_json` ``_Lines``), which sets the columns it 
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,9 @@ __all__ = ["ExplanationColumns"]
 #: are Unicode-wide, RE2's are ASCII.
 _DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{PYTHON_SPACE}]|$)"
 _NOTHING = pa.scalar("", TEXT)
+#: Characters a CSV cell is put in double quotes for that stay as they are when its
+#: control characters are made visible (a carriage return does not).
+_CSV_QUOTED_IN = re.compile('[,"]')
 #: Stands for the highest share unknown or range shares could reach, until filled in.
 _POSSIBLE_HIGH = "\x00"
 
@@ -177,12 +181,13 @@ class ExplanationColumns:
 
     def _explanations(
         self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
-    ) -> pa.Array:
+    ) -> tuple[pa.Array, np.ndarray]:
         """The explanation of every row not written row by row: the templates
         ``Explainer.explain`` fills, filled by columns, status by status, each status's
         sentences and closing sentences joined in one pass; with ``json_ready``, as JSON
         string literals. ``chain_names`` and ``owner_text`` are made of
-        ``explained_names``."""
+        ``explained_names``. Also, per row, whether its template's own words hold a
+        character a CSV cell is quoted for (then the text need not be searched)."""
         rule_when = self._text(self.analysis.rule_when)
         start, size = int(span[0]), span.size  # a run of rows: columns are sliced
         names = self.explained_names.slice(start, size)
@@ -190,6 +195,7 @@ class ExplanationColumns:
         quote = ['"'] if self.json_ready else []
         parts: list[pa.Array] = []
         picks: list[np.ndarray] = []
+        quoted_for_sure: list[bool] = []
         for status in (Status.clear, Status.covered, Status.exposed, Status.listed):
             local = np.flatnonzero((codes == STATUS_CODES.index(status)) & ~self.by_row[span])
             picks.append(local)
@@ -203,14 +209,18 @@ class ExplanationColumns:
             else:  # listed rows made by columns (the others are made one by one)
                 pieces = self._listed(rows)
             parts.append(cat(*quote, *pieces, self._tails_at(rows.positions), *quote))
+            words = "".join(piece for piece in pieces if isinstance(piece, str))
+            quoted_for_sure.append(bool(_CSV_QUOTED_IN.search(words)))
         by_row = np.flatnonzero(self.by_row[span])
         picks.append(by_row)
         parts.append(strings([""] * by_row.size))
+        quoted_for_sure.append(False)
         order = np.concatenate(picks)
         where = np.empty(span.size, dtype=np.int64)
         where[order] = np.arange(span.size)
         text = pa.concat_arrays([part.cast(TEXT) for part in parts]).take(pa.array(where))
-        return self._single_stops(text)
+        sure = np.repeat(quoted_for_sure, [pick.size for pick in picks])[where]
+        return self._single_stops(text), sure
 
     def _tails_at(self, positions: np.ndarray) -> pa.Array:
         """The closing sentences of the rows at ``positions`` (ascending)."""

@@ -499,9 +499,10 @@ class _Lines(ExplanationColumns):
             if cut.any():
                 chain_names = pc.if_else(pa.array(cut), cat("… -> ", chain_names), chain_names)
             owner_text = lists(owner_offsets, owner_text, ", ")
-            explanation = self._explanations(span, codes, chain_names, owner_text)
+            explanation, sure = self._explanations(span, codes, chain_names, owner_text)
             if self.csv:
-                quote, body = csv_cell_parts(explanation, plain=not self.any_special)
+                plain = not self.any_special
+                quote, body = csv_cell_parts(explanation, plain=plain, quoted=sure)
             else:
                 if not self.json_ready:  # else already JSON string literals
                     explanation = (json_strings if self.any_escape else quoted)(explanation)

@@ -7,12 +7,13 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ownership import Analysis, analyze, load
-from ownership.arrow_text import csv_cells, strings
+from ownership.arrow_text import cat, csv_cell_parts, csv_cells, strings
 from ownership.checks import check_dataset
 from ownership.io.verdicts import write_csv, write_jsonl
 from ownership.model import Dataset, Entity
@@ -84,6 +85,11 @@ def test_a_column_of_cells_is_written_as_the_csv_writer_writes_each(
     write_csv([{"id": cell, "name": "x"} for cell in chosen], out, columns=["id", "name"])
     found = csv_cells(column).to_pylist()
     assert out.getvalue() == "id,name\n" + "".join(f"{cell},x\n" for cell in found)
+    # told which cells hold a comma or a quote, the others are searched: the same cells
+    told = np.array([c is not None and ("," in c or '"' in c) for c in chosen], dtype=bool)
+    for quoted in (told, told & (np.arange(told.size) % 2 == 0)):
+        quote, body = csv_cell_parts(column, quoted=quoted)
+        assert cat(quote, body, quote).to_pylist() == found
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))
