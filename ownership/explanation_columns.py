@@ -100,6 +100,8 @@ class ExplanationColumns:
     #: piece escaped beforehand (names as ``explained_names``, words by :meth:`_text`),
     #: which is exact unless a double stop must be made single after the join
     json_ready: bool = False
+    #: whether the pieces of an explanation are escaped for JSON before the join
+    _escape: bool = False
     #: the names as they go into an explanation (escaped for JSON when ``json_ready``)
     explained_names: pa.Array
     #: the listed rows made by columns, and their lists as an explanation names them
@@ -123,7 +125,7 @@ class ExplanationColumns:
     def _text(self, text: str) -> str:
         """Words of a template, or a text the same on every row, as they go into an
         explanation (see ``json_ready``)."""
-        return ENCODE(text)[1:-1] if getattr(self, "_escape", False) else text
+        return ENCODE(text)[1:-1] if self._escape else text
 
     def _flag_columns(self) -> None:
         """Flags as JSON, and the closing sentences of rows whose flags are their own:
@@ -173,8 +175,9 @@ class ExplanationColumns:
             self.filled_rows = rows
             self.filled_tails = cat(strings(before).take(at), high, strings(after).take(at))
 
-    def _every_tail(self) -> tuple[pa.Array, ...]:
-        """Every closing sentence a row may have (the stand-in for a share left out), and
+    def _pieced_texts(self) -> tuple[pa.Array, ...]:
+        """The texts besides names and fixed words that explanations are pieced from:
+        every closing sentence a row may have (the stand-in for a share left out), and
         the lists that listed rows made by columns name."""
         lists = (self.listed.lists,) if self.listed is not None else ()
         return strings(self.distinct_tails), self.filled_tails, *lists
@@ -188,7 +191,7 @@ class ExplanationColumns:
         string literals. ``chain_names`` and ``owner_text`` are made of
         ``explained_names``. Also, per row, whether its template's own words hold a
         character a CSV cell is quoted for (then the text need not be searched)."""
-        rule_when = self._text(self.analysis.rule_when)
+        rule_when = self.analysis.rule_when  # escaped by fill_pieces, as every word
         start, size = int(span[0]), span.size  # a run of rows: columns are sliced
         names = self.explained_names.slice(start, size)
         effective = self.effective_text.slice(start, size)
@@ -246,7 +249,7 @@ class ExplanationColumns:
         share."""
         a = self.analysis
         text = self._text
-        rule_when, threshold = text(a.rule_when), text(a.threshold_text)
+        rule_when, threshold = a.rule_when, a.threshold_text
         if a.rule.aggregation is Aggregation.look_through:
             return fill_pieces(
                 COVERED_THROUGH_ALL_PATHS,
@@ -299,7 +302,7 @@ class ExplanationColumns:
                 EXPOSED_SHARES,
                 text,
                 held=self.legal_low_text.take(rows.positions),
-                threshold=text(a.threshold_text),
+                threshold=a.threshold_text,
                 effective=rows.effective,
             )
         else:
@@ -312,7 +315,7 @@ class ExplanationColumns:
                 EXPOSED,
                 text,
                 name=rows.names,
-                rule_when=text(a.rule_when),
+                rule_when=a.rule_when,
                 chain=rows.chains,
                 nearest=nearest,
             ),

@@ -348,12 +348,12 @@ class _Lines(ExplanationColumns):
         fixed_texts = [a.rule_when, a.threshold_text]
         self.any_double_stop = (
             self.names_double_stop
-            or any(_matches(tails, _DOUBLE_STOP_RE2) for tails in self._every_tail())
+            or any(_matches(tails, _DOUBLE_STOP_RE2) for tails in self._pieced_texts())
             or any(DOUBLE_STOP.search(t) or t.endswith(".") for t in fixed_texts)
         )
         self.any_escape = (
             not self.names_plain
-            or any(_matches(tails, JSON_SPECIAL) for tails in self._every_tail())
+            or any(_matches(tails, JSON_SPECIAL) for tails in self._pieced_texts())
             or any(_JSON_SPECIAL_IN.search(t) for t in fixed_texts)
         )
         if self.csv:  # and unless one holds a control character or a quote, nor does the cell

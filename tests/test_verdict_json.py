@@ -161,6 +161,27 @@ def test_explanations_with_escapes_are_made_as_json_in_their_join() -> None:
         assert assembled(analysis, array=False, batch=4) == expected(analysis, array=False)
 
 
+@pytest.mark.parametrize("rule", ["ofac-50", "look-through"])
+def test_rule_words_that_need_escaping_are_escaped_once(rule: str) -> None:
+    """The rule's words and threshold go into every explanation: with names that need
+    escaping (the one-join path), a quote or backslash in them is escaped once."""
+    data = dataset(
+        Entity(id="sub", name='Sub "Q" Co'),
+        Entity(id="mid", name="Mid\\Co"),
+        owns("top", "mid", 60),
+        owns("mid", "sub", 60),
+        owns("top", "far", 10),
+        listed("top"),
+    )
+    analysis = analyze(data, rule, DAYS[0])
+    analysis.__dict__["rule_when"] = 'a "quoted" rule \\ on a day'
+    analysis.__dict__["threshold_text"] = '>= "50%"'
+    with ThreadPoolExecutor(1) as pool:
+        lines = _Lines(analysis, "\n", pool)
+    assert lines.json_ready and lines.any_escape
+    assert assembled(analysis, array=False, batch=2) == expected(analysis, array=False)
+
+
 def test_an_empty_dataset_is_an_empty_array_or_nothing() -> None:
     analysis = analyze(Dataset(), "bis-affiliates", DAYS[0])
     assert assembled(analysis, array=True, batch=5) == b"[\n]\n" == expected(analysis, array=True)
