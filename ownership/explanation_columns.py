@@ -74,6 +74,7 @@ class ExplanationColumns:
     wants_explanation: bool
     codes: np.ndarray
     names: pa.Array
+    names_json: pa.Array
     effective_text: DistinctTexts
     #: each row's flags, one of ``flag_choices`` by ``flag_kind`` (JSON, or CSV cells)
     flag_choices: pa.Array
@@ -117,7 +118,8 @@ class ExplanationColumns:
         self._escape = escape and self.json_ready
         if not self._escape:
             return
-        self.explained_names = _json_inner(self.names)
+        # the names as JSON, made for the name field, less their quotes
+        self.explained_names = pc.utf8_slice_codeunits(self.names_json, 1, -1)
         self.listed_lists = _json_inner(self.listed_lists)
         self.tail_choices = _json_inner(self.tail_choices)
         self.filled_tails = _json_inner(self.filled_tails)
