@@ -207,13 +207,17 @@ def analyze(
                         ("--temp-directory", temp_directory)):  # fmt: skip
         if given is not None:
             raise fail(f"{name} goes with --engine duckdb or spark")
+    from ..memory import return_freed_memory
+
     dataset = load(data, allow_conflicts)
+    return_freed_memory()  # each phase's columns come where the last one's scratch was
     writes = fmt in (Format.json, Format.jsonl, Format.csv)
     if writes:
         from ..verdict_json import reads_shares
     shares = not writes or reads_shares(field_list, csv=fmt is Format.csv)
     with progress("propagating") as tick:
         result = run_analysis(dataset, chosen, as_of, progress=tick, shares=shares)
+    return_freed_memory()
     data_notice = result.data_notice()
     if data_notice and fmt is not Format.table:
         typer.echo(visible(f"note: {data_notice}"), err=True)
