@@ -68,3 +68,31 @@ def test_the_command_gives_arrow_the_c_librarys_malloc_unless_told_otherwise(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
     )
     assert done.stdout.strip() == backend
+
+
+def test_analyze_hands_memory_back_after_the_load_and_after_the_analysis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before the analysis makes its arrays and before the writer makes its columns."""
+    from typer.testing import CliRunner
+
+    from ownership import memory
+    from ownership.cli import app
+
+    events: list[str] = []
+    monkeypatch.setattr(memory, "return_freed_memory", lambda: events.append("returned"))
+    from ownership import facade
+
+    analyze = facade.analyze
+
+    def analyzed(*args: object, **kwargs: object) -> object:
+        events.append("analysis")
+        return analyze(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(facade, "analyze", analyzed)
+    result = CliRunner().invoke(
+        app, ["--no-cache", "analyze", "--as-of", "2023-06-01", "--format", "jsonl"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert events == ["returned", "analysis", "returned"]
+    assert result.stdout.count("\n") == 18  # a line per bundled entity
