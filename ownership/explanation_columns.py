@@ -21,6 +21,7 @@ from ._re2 import PYTHON_SPACE
 from .arrow_text import (
     ENCODE,
     TEXT,
+    BatchJson,
     DistinctTexts,
     cat,
     csv_cells,
@@ -74,7 +75,7 @@ class ExplanationColumns:
     wants_explanation: bool
     codes: np.ndarray
     names: pa.Array
-    names_json: pa.Array
+    names_json: BatchJson
     effective_text: DistinctTexts
     #: each row's flags, one of ``flag_choices`` by ``flag_kind`` (JSON, or CSV cells)
     flag_choices: pa.Array
@@ -119,7 +120,7 @@ class ExplanationColumns:
         if not self._escape:
             return
         # the names as JSON, made for the name field, less their quotes
-        self.explained_names = pc.utf8_slice_codeunits(self.names_json, 1, -1)
+        self.explained_names = pc.utf8_slice_codeunits(json_strings(self.names), 1, -1)
         self.listed_lists = _json_inner(self.listed_lists)
         self.tail_choices = _json_inner(self.tail_choices)
         self.filled_tails = _json_inner(self.filled_tails)

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from .arrow_text import (
     TEXT,
+    BatchJson,
     cat,
     distinct_texts,
     fill,
@@ -99,7 +100,7 @@ class OwnerColumns:
         self,
         part: slice,
         ids_json: pa.Array,
-        names_json: pa.Array,
+        names_json: BatchJson,
         names: pa.Array,
         status_json: pa.Array,
         *,

@@ -33,6 +33,9 @@ from ._re2 import PYTHON_SPACE
 from .arrow_text import (
     ENCODE,
     JSON_SPECIAL,
+    BatchJson,
+    DistinctTexts,
+    any_json_escape,
     cat,
     csv_cell_parts,
     csv_cells,
@@ -377,19 +380,25 @@ class _Lines(ExplanationColumns):
             self.id_cells = csv_cells(self.ids)
             #: no id needs marking or quoting, so neither does a list of them
             self.ids_plain = pc.all(pc.equal(self.id_cells, self.ids)).as_py()
-        if countries is not None:  # as JSON, or as CSV cells
-            self.country_texts = (csv_cells if self.csv else json_strings)(strings(countries))
+        if countries is not None:  # as JSON, or as CSV cells: each country once
+            self.country_texts = self._country_texts(countries)
         if not self.wants_names:
             return
-        self.names_json = json_strings(self.names)
+        self.names_json = BatchJson(self.names)
         if self.csv:
             self.name_cells = csv_cells(self.names)
         if self.wants_explanation:
-            self.names_plain = pc.all(
-                pc.equal(pc.binary_length(self.names_json), pc.add(pc.binary_length(self.names), 2))
-            ).as_py()
+            self.names_plain = not any_json_escape(self.names)
             self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
             self.stop_after_word = stop_after_word(self.names)
+
+    def _country_texts(self, countries: list[str | None]) -> DistinctTexts:
+        """Each row's country as JSON or as a CSV cell, made once per country."""
+        encoded = strings(countries).dictionary_encode()
+        made = csv_cells if self.csv else json_strings
+        texts = pa.concat_arrays([made(encoded.dictionary), made(strings([None]))])
+        codes = pc.fill_null(encoded.indices, len(encoded.dictionary))  # no country: last
+        return DistinctTexts(texts, codes.to_numpy())
 
     def _effective_columns(self) -> None:
         threshold = self.analysis.threshold

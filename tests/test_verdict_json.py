@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from ownership import Analysis, analyze, load
 from ownership.arrow_text import (
     JSON_SPECIAL,
+    BatchJson,
     _any_json_special_byte,
+    any_json_escape,
     by_distinct,
     distinct_texts,
     float_json,
@@ -250,6 +252,29 @@ def test_strings_are_escaped_exactly_when_a_byte_asks_for_it(
     assert json_strings(text.cast(pa.large_string())).to_pylist() == [
         "null" if v is None else json.dumps(v, ensure_ascii=False) for v in text.to_pylist()
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(max_size=6)), min_size=1, max_size=12),
+    st.integers(0, 12),
+    st.integers(0, 12),
+    st.lists(st.integers(0, 11), max_size=8),
+)
+def test_a_batch_of_json_texts_is_that_part_of_the_whole_columns(
+    values: list[str | None], start: int, length: int, picked: list[int]
+) -> None:
+    """Names are made into JSON for the rows a batch asks for: the same literals as the
+    whole column's, and a column needs escaping exactly when json.dumps escapes more
+    than quotes."""
+    text = pa.array(values, pa.large_string())
+    whole = json_strings(text)
+    batch = BatchJson(text)
+    assert batch.slice(start, length).equals(whole.slice(start, length))
+    rows = pa.array([k % len(values) for k in picked], pa.int64())
+    assert batch.take(rows).equals(whole.take(rows))
+    escaped = any(json.dumps(v, ensure_ascii=False) != f'"{v}"' for v in values if v is not None)
+    assert any_json_escape(text) == escaped
 
 
 @pytest.mark.parametrize("value", [0.0, 1e-7, 2.5e-6, 0.125, 0.005, 1.005, 33.3333335, 100.0])
