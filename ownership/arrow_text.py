@@ -24,7 +24,7 @@ from .wording import WORD_CHARACTER, Template, percent_words
 
 __all__ = [
     "TEXT",
-    "BatchJson",
+    "BatchTexts",
     "DistinctTexts",
     "any_json_escape",
     "by_distinct",
@@ -210,20 +210,21 @@ def any_json_escape(text: pa.Array) -> bool:
     return bool(pc.any(pc.fill_null(pc.match_substring_regex(text, JSON_SPECIAL), False)).as_py())
 
 
-class BatchJson:
-    """A text column's JSON string literals (:func:`json_strings`), made for the rows a
-    batch asks for: a million names as JSON, held whole beside the names, took 37 MiB of
-    the writer's peak at 1M. Escaping is string by string, so a slice's literals are
-    those of the whole column."""
+class BatchTexts:
+    """Texts made of a column string by string (its JSON literals, its CSV cells) for
+    the rows a batch asks for: a million names as JSON, held whole beside the names,
+    took 37 MiB of the writer's peak at 1M. ``make`` works string by string, so a
+    slice's texts are those of the whole column."""
 
-    def __init__(self, texts: pa.Array) -> None:
+    def __init__(self, texts: pa.Array, make: Callable[[pa.Array], pa.Array]) -> None:
         self.texts = texts
+        self.make = make
 
     def slice(self, start: int, size: int) -> pa.Array:
-        return json_strings(self.texts.slice(start, size))
+        return self.make(self.texts.slice(start, size))
 
     def take(self, indices: pa.Array) -> pa.Array:
-        return json_strings(self.texts.take(indices))
+        return self.make(self.texts.take(indices))
 
 
 def quoted(text: pa.Array) -> pa.Array:

@@ -21,7 +21,7 @@ from ._re2 import PYTHON_SPACE
 from .arrow_text import (
     ENCODE,
     TEXT,
-    BatchJson,
+    BatchTexts,
     DistinctTexts,
     cat,
     csv_cells,
@@ -75,7 +75,7 @@ class ExplanationColumns:
     wants_explanation: bool
     codes: np.ndarray
     names: pa.Array
-    names_json: BatchJson
+    names_json: BatchTexts
     effective_text: DistinctTexts
     #: each row's flags, one of ``flag_choices`` by ``flag_kind`` (JSON, or CSV cells)
     flag_choices: pa.Array

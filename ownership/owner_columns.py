@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from .arrow_text import (
     TEXT,
-    BatchJson,
+    BatchTexts,
     cat,
     distinct_texts,
     fill,
@@ -100,7 +100,7 @@ class OwnerColumns:
         self,
         part: slice,
         ids_json: pa.Array,
-        names_json: BatchJson,
+        names_json: BatchTexts,
         names: pa.Array,
         status_json: pa.Array,
         *,

@@ -33,7 +33,7 @@ from ._re2 import PYTHON_SPACE
 from .arrow_text import (
     ENCODE,
     JSON_SPECIAL,
-    BatchJson,
+    BatchTexts,
     DistinctTexts,
     any_json_escape,
     cat,
@@ -384,9 +384,9 @@ class _Lines(ExplanationColumns):
             self.country_texts = self._country_texts(countries)
         if not self.wants_names:
             return
-        self.names_json = BatchJson(self.names)
+        self.names_json = BatchTexts(self.names, json_strings)
         if self.csv:
-            self.name_cells = csv_cells(self.names)
+            self.name_cells = BatchTexts(self.names, csv_cells)
         if self.wants_explanation:
             self.names_plain = not any_json_escape(self.names)
             self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()

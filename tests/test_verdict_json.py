@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 from ownership import Analysis, analyze, load
 from ownership.arrow_text import (
     JSON_SPECIAL,
-    BatchJson,
+    BatchTexts,
     _any_json_special_byte,
     any_json_escape,
     by_distinct,
+    csv_cells,
     distinct_texts,
     float_json,
     json_strings,
@@ -261,7 +262,7 @@ def test_strings_are_escaped_exactly_when_a_byte_asks_for_it(
     st.integers(0, 12),
     st.lists(st.integers(0, 11), max_size=8),
 )
-def test_a_batch_of_json_texts_is_that_part_of_the_whole_columns(
+def test_a_batch_of_texts_is_that_part_of_the_whole_columns(
     values: list[str | None], start: int, length: int, picked: list[int]
 ) -> None:
     """Names are made into JSON for the rows a batch asks for: the same literals as the
@@ -269,10 +270,12 @@ def test_a_batch_of_json_texts_is_that_part_of_the_whole_columns(
     than quotes."""
     text = pa.array(values, pa.large_string())
     whole = json_strings(text)
-    batch = BatchJson(text)
+    batch = BatchTexts(text, json_strings)
     assert batch.slice(start, length).equals(whole.slice(start, length))
     rows = pa.array([k % len(values) for k in picked], pa.int64())
     assert batch.take(rows).equals(whole.take(rows))
+    cells = BatchTexts(text, csv_cells)  # and CSV cells, with their quotes and marks
+    assert cells.slice(start, length).equals(csv_cells(text).slice(start, length))
     escaped = any(json.dumps(v, ensure_ascii=False) != f'"{v}"' for v in values if v is not None)
     assert any_json_escape(text) == escaped
 
