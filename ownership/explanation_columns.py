@@ -80,12 +80,14 @@ class ExplanationColumns:
     #: each row's flags, one of ``flag_choices`` by ``flag_kind`` (JSON, or CSV cells)
     flag_choices: pa.Array
     #: the closing sentences of each row: one of ``tail_choices`` by ``flag_kind``, but
-    #: for the rows ``filled_rows``, whose sentences carry a share of their own
-    #: (``filled_tails``); taken a batch at a time, never for every row at once
+    #: for the rows ``filled_rows``, whose sentences carry a share of their own: the text
+    #: of ``filled_before``, the share, the text of ``filled_after`` (by ``flag_kind``);
+    #: made a batch at a time, never for every row at once
     flag_kind: np.ndarray
     tail_choices: pa.Array
     filled_rows: np.ndarray
-    filled_tails: pa.Array
+    filled_before: pa.Array
+    filled_after: pa.Array
     by_row: np.ndarray
     nearest: np.ndarray
     legal_low_text: DistinctTexts
@@ -123,7 +125,8 @@ class ExplanationColumns:
         self.explained_names = pc.utf8_slice_codeunits(json_strings(self.names), 1, -1)
         self.listed_lists = _json_inner(self.listed_lists)
         self.tail_choices = _json_inner(self.tail_choices)
-        self.filled_tails = _json_inner(self.filled_tails)
+        self.filled_before = _json_inner(self.filled_before)
+        self.filled_after = _json_inner(self.filled_after)  # a share needs no escaping
 
     def _text(self, text: str) -> str:
         """Words of a template, or a text the same on every row, as they go into an
@@ -165,7 +168,7 @@ class ExplanationColumns:
         self.flag_choices = csv_cells(strings(joined)) if self.csv else strings(texts)
         self.tail_choices = strings(tails)
         self.filled_rows = np.zeros(0, dtype=np.int64)
-        self.filled_tails = strings([])
+        self.filled_before = self.filled_after = strings([])
         self.distinct_tails = [t.replace(_POSSIBLE_HIGH, "") for t in tails]
         # the highest share a possibly covered, exposed entity could reach, in its sentence
         filled = [k for (own, is_exposed), k in made.items()
@@ -173,17 +176,18 @@ class ExplanationColumns:
         rows = np.flatnonzero(np.isin(kind, filled))
         if rows.size and self.wants_explanation:
             before, _, after = zip(*(t.partition(_POSSIBLE_HIGH) for t in tails), strict=True)
-            at = pa.array(kind[rows])
-            high = scaled_text(self.legal_high[rows], self.legal_scale)
             self.filled_rows = rows
-            self.filled_tails = cat(strings(before).take(at), high, strings(after).take(at))
+            self.filled_before, self.filled_after = strings(before), strings(after)
 
     def _pieced_texts(self) -> tuple[pa.Array, ...]:
         """The texts besides names and fixed words that explanations are pieced from:
         every closing sentence a row may have (the stand-in for a share left out), and
         the lists that listed rows made by columns name."""
         lists = (self.listed.lists,) if self.listed is not None else ()
-        return strings(self.distinct_tails), self.filled_tails, *lists
+        # a share's text is digits with at most one stop between them, so it makes no
+        # double stop with its neighbours and has nothing to escape: "0" stands for it
+        filled = cat(self.filled_before, "0", self.filled_after)
+        return strings(self.distinct_tails), filled, *lists
 
     def _explanations(
         self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
@@ -236,7 +240,10 @@ class ExplanationColumns:
             at = np.minimum(np.searchsorted(filled, positions), filled.size - 1)
             hit = filled[at] == positions
             if hit.any():
-                own = self.filled_tails.take(pa.array(at[hit]))
+                rows = positions[hit]
+                kind = pa.array(self.flag_kind[rows])
+                high = scaled_text(self.legal_high[rows], self.legal_scale)
+                own = cat(self.filled_before.take(kind), high, self.filled_after.take(kind))
                 tails = pc.replace_with_mask(tails, pa.array(hit), own)
         return tails
 

@@ -99,7 +99,7 @@ class OwnerColumns:
     def texts(
         self,
         part: slice,
-        ids_json: pa.Array,
+        ids_json: pa.Array | BatchTexts,
         names_json: BatchTexts,
         names: pa.Array,
         status_json: pa.Array,

@@ -373,13 +373,15 @@ class _Lines(ExplanationColumns):
     ) -> None:
         """Ids, and the names and countries (``None``: not shown) as the chosen fields
         need them."""
-        self.ids = strings(ids)
-        self.ids_json = json_strings(self.ids)
         self.names = names
-        if self.csv:
+        if self.csv:  # the ids as cells; a JSON text (an owner's) is never asked for
+            self.ids = strings(ids)
+            self.ids_json = BatchTexts(self.ids, json_strings)
             self.id_cells = csv_cells(self.ids)
             #: no id needs marking or quoting, so neither does a list of them
             self.ids_plain = pc.all(pc.equal(self.id_cells, self.ids)).as_py()
+        else:  # as JSON, whole: most rows take several (chains, owners, ancestors)
+            self.ids_json = json_strings(strings(ids))
         if countries is not None:  # as JSON, or as CSV cells: each country once
             self.country_texts = self._country_texts(countries)
         if not self.wants_names:
