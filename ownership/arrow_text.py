@@ -40,6 +40,7 @@ __all__ = [
     "json_strings",
     "lists",
     "percent_text",
+    "position_type",
     "quoted",
     "round6",
     "scaled_text",
@@ -313,6 +314,11 @@ class DistinctTexts:
         return DistinctTexts(change(self.texts), self.codes)
 
 
+def position_type(size: int) -> type[np.signedinteger]:
+    """The narrowest of int32 and int64 that numbers ``size`` positions (0 to size - 1)."""
+    return np.int32 if size <= 2**31 else np.int64
+
+
 def distinct_texts(values: np.ndarray, make: Callable[[np.ndarray], pa.Array]) -> DistinctTexts:
     """``make(values)`` for an elementwise ``make``, made once per distinct value (bit for
     bit: ``-0.0`` is not ``0.0``). Most shares in a verdict column are the same few
@@ -323,7 +329,7 @@ def distinct_texts(values: np.ndarray, make: Callable[[np.ndarray], pa.Array]) -
     distinct, inverse = np.unique(keys, return_inverse=True)
     if 2 * distinct.size > values.size:
         return DistinctTexts(make(values), None)
-    codes = inverse.reshape(-1).astype(np.int32 if distinct.size < 2**31 else np.int64)
+    codes = inverse.reshape(-1).astype(position_type(distinct.size))
     return DistinctTexts(make(distinct.view(values.dtype)), codes)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .arrow_text import position_type
 from .propagate import concatenated_ranges
 from .rules.base import Aggregation
 from .verdict import CHAIN_SHOWN, STATUS_CODES, Status
@@ -53,7 +54,7 @@ class Chains:
         n = c.n
         fp = analysis.lower
         by_cover = np.zeros(n, dtype=bool)
-        best = np.full(n, -1, dtype=np.int64)
+        best = np.full(n, -1, dtype=position_type(n))  # the pointers each walk follows
         if fp is not None and analysis.rule.aggregation is not Aggregation.look_through:
             by_cover = fp.covered & ~c.seeds
             src, dst = c.src, c.dst
@@ -66,7 +67,7 @@ class Chains:
             last[:-1] = dst[k][1:] != dst[k][:-1]
             best[dst[k][last]] = src[k][last]
         parent = analysis.reach.parent
-        up = np.full(n, -1, dtype=np.int64)
+        up = np.full(n, -1, dtype=best.dtype)
         up[parent >= 0] = c.src[parent[parent >= 0]]
         up[c.seeds] = -1
         listed_or_clear = (statuses == STATUS_CODES.index(Status.clear)) | c.seeds

@@ -27,6 +27,7 @@ from .arrow_text import (
     csv_cells,
     fill_pieces,
     json_strings,
+    position_type,
     scaled_text,
     strings,
 )
@@ -142,7 +143,7 @@ class ExplanationColumns:
         closing = " ".join(a.window_sentences(global_flags))
         texts, tails = [ENCODE(global_flags)], [" " + closing if closing else ""]
         joined = [";".join(global_flags)]  # the CSV cell
-        kind = np.zeros(n, dtype=np.int64)  # index into texts and tails
+        kind = np.zeros(n, dtype=position_type(n + 1))  # index into texts and tails
         # each distinct pair (own flags, exposed or not) made once, numbered in the order
         # the flagged positions first have it
         stored = a.computed.flags

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrow_text import ENCODE, TEXT, strings
+from .arrow_text import ENCODE, TEXT, position_type, strings
 from .verdict import LISTED_SHOWN, STATUS_CODES, Status, listing_dict
 from .wording import SOME_LIST_READ, list_label, read_under
 
@@ -96,7 +96,7 @@ def ancestor_texts(
     number = np.full(size, -1, dtype=np.int64)
     number[sets] = np.arange(sets.size)
     count = sets.size + listed.size
-    pick = np.full(analysis.compiled.n, count, dtype=np.int64)
+    pick = np.full(analysis.compiled.n, count, dtype=position_type(count + 1))
     pick[rows] = number[comps]
     pick[listed] = sets.size + np.arange(listed.size)
     groups = analysis.groups[np.concatenate([any_row[sets], listed])].tolist()

@@ -37,7 +37,7 @@ class OwnerColumns:
     first, then by the owner's status and id, as ``counted_owners`` sorts them."""
 
     def __init__(self, analysis: Analysis, codes: np.ndarray) -> None:
-        """``codes``: the analysis's status codes, as int64."""
+        """``codes``: the analysis's status codes."""
         self.analysis = a = analysis
         self.codes = codes
         columns = a.columns

@@ -46,6 +46,7 @@ from .arrow_text import (
     json_strings,
     lists,
     percent_text,
+    position_type,
     quoted,
     round6,
     scaled_text,
@@ -270,7 +271,7 @@ class _Lines(ExplanationColumns):
         c = a.compiled
         n = c.n
         submit = pool.submit
-        self.codes = np.asarray(a.codes, dtype=np.int64)
+        self.codes = np.asarray(a.codes)  # compared and taken by, never added up
         a.active_holding_rows  # noqa: B018 - shared by the jobs
         if self.wants_legal or self.wants_owners or self.wants_by_row:
             a.legal.owner_sets  # noqa: B018
@@ -327,7 +328,8 @@ class _Lines(ExplanationColumns):
         chains = submit(self._chain_pointers) if self.wants_chain else None
         owners = submit(OwnerColumns, a, self.codes) if self.wants_owners else None
         nearest = a.reach.nearest_seed
-        self.nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
+        nearest = np.where((nearest >= 0) & (nearest != np.arange(n)), nearest, -1)
+        self.nearest = nearest.astype(position_type(n))
         if legal is not None:
             legal.result()
         if self.wants_flags:
