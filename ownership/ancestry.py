@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .columns import in_id_order, values_at
+from .columns import in_id_order, position_type, values_at
 
 if TYPE_CHECKING:
     from .propagate import Compiled, Reachability
@@ -84,6 +84,7 @@ class SeedAncestry:
         usable = c.usable() & reach.reached[c.src]
         src, dst = c.src[usable], c.dst[usable]
         _, label = strong_components(c.n, src, dst)
+        label = label.astype(position_type(c.n))  # components are numbered below n
         cross = label[src] != label[dst]
         child_labels = label[dst[cross]]
         order = np.argsort(child_labels, kind="stable")
@@ -103,7 +104,7 @@ class SeedAncestry:
         components holding seeds (``seeded``)."""
         inherits = np.diff(bounds) == 1
         inherits[seeded] = False
-        sharing = np.arange(bounds.size - 1)
+        sharing = np.arange(bounds.size - 1, dtype=position_type(bounds.size))
         sharing[inherits] = parents[bounds[:-1][inherits]]
         while True:
             further = sharing[sharing]
@@ -193,7 +194,7 @@ class SeedAncestry:
         # a set holds each parent's: it is a parent's when it has as many members
         count = np.fromiter(map(int.bit_count, masks), np.int64, size)
         equal = count[parent] == count[child]
-        same = np.arange(size)
+        same = np.arange(size, dtype=position_type(size))
         same[child[equal]] = parent[equal]
         while not np.array_equal(same[same], same):  # parents are numbered higher: ends
             same = same[same]
@@ -229,8 +230,8 @@ class SeedAncestry:
             weight[above] = np.minimum(weight[above], 2.0**900)
             np.subtract.at(waiting, above, 1)
             ready = distinct(above[waiting[above] == 0], size)
-        seed_rank = np.full(self.label.size, -1, dtype=np.int64)
-        seed_class = np.zeros(self.label.size, dtype=np.int64)
+        seed_rank = np.full(self.label.size, -1, dtype=position_type(self.label.size))
+        seed_class = np.zeros(self.label.size, dtype=np.int16)  # 0 down to -900
         self.own = defaultdict(int)
         at = 0
         for group, nodes in self.seeds_of_group.items():

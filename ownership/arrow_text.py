@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import ArrowStrings
+from .columns import ArrowStrings, position_type
 from .io.cells import CONTROL_CHARACTER, FORMULA_START, visible
 from .model import fmt_decimal
 from .rules.base import Threshold
@@ -40,7 +40,6 @@ __all__ = [
     "json_strings",
     "lists",
     "percent_text",
-    "position_type",
     "quoted",
     "round6",
     "scaled_text",
@@ -312,11 +311,6 @@ class DistinctTexts:
     def map(self, change: Callable[[pa.Array], pa.Array]) -> DistinctTexts:
         """``change`` (elementwise) applied to each distinct text."""
         return DistinctTexts(change(self.texts), self.codes)
-
-
-def position_type(size: int) -> type[np.signedinteger]:
-    """The narrowest of int32 and int64 that numbers ``size`` positions (0 to size - 1)."""
-    return np.int32 if size <= 2**31 else np.int64
 
 
 def distinct_texts(values: np.ndarray, make: Callable[[np.ndarray], pa.Array]) -> DistinctTexts:

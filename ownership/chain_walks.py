@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .arrow_text import position_type
+from .columns import position_type
 from .propagate import concatenated_ranges
 from .rules.base import Aggregation
 from .verdict import CHAIN_SHOWN, STATUS_CODES, Status

@@ -27,10 +27,10 @@ from .arrow_text import (
     csv_cells,
     fill_pieces,
     json_strings,
-    position_type,
     scaled_text,
     strings,
 )
+from .columns import position_type
 from .rules.base import Aggregation
 from .verdict import STATUS_CODES, Flag, Status
 from .wording import (

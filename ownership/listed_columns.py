@@ -17,7 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrow_text import ENCODE, TEXT, position_type, strings
+from .arrow_text import ENCODE, TEXT, strings
+from .columns import position_type
 from .verdict import LISTED_SHOWN, STATUS_CODES, Status, listing_dict
 from .wording import SOME_LIST_READ, list_label, read_under
 

@@ -46,7 +46,6 @@ from .arrow_text import (
     json_strings,
     lists,
     percent_text,
-    position_type,
     quoted,
     round6,
     scaled_text,
@@ -54,6 +53,7 @@ from .arrow_text import (
     strings,
 )
 from .chain_walks import Chains
+from .columns import position_type
 from .explanation_columns import ExplanationColumns
 from .io.cells import CONTROL_CHARACTER
 from .io.jsontext import encode_exact
