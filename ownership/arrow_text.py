@@ -31,6 +31,7 @@ __all__ = [
     "cat",
     "csv_cell_parts",
     "csv_cells",
+    "distinct_strings",
     "distinct_texts",
     "fill",
     "fill_pieces",
@@ -325,6 +326,17 @@ def distinct_texts(values: np.ndarray, make: Callable[[np.ndarray], pa.Array]) -
         return DistinctTexts(make(values), None)
     codes = inverse.reshape(-1).astype(position_type(distinct.size))
     return DistinctTexts(make(distinct.view(values.dtype)), codes)
+
+
+def distinct_strings(
+    values: Sequence[str | None], make: Callable[[pa.Array], pa.Array]
+) -> DistinctTexts:
+    """``make`` (elementwise) of each string, made once per distinct one (a missing value
+    included): a million countries are a few dozen texts and a number per row."""
+    encoded = strings(values).dictionary_encode()
+    texts = pa.concat_arrays([make(encoded.dictionary), make(strings([None]))])
+    codes = pc.fill_null(encoded.indices, len(encoded.dictionary))  # missing: the last
+    return DistinctTexts(texts, codes.to_numpy())
 
 
 def by_distinct(values: np.ndarray, make: Callable[[np.ndarray], pa.Array]) -> pa.Array:

@@ -82,17 +82,19 @@ class ExplanationColumns:
     flag_choices: pa.Array
     #: the closing sentences of each row: one of ``tail_choices`` by ``flag_kind``, but
     #: for the rows ``filled_rows``, whose sentences carry a share of their own: the text
-    #: of ``filled_before``, the share, the text of ``filled_after`` (by ``flag_kind``);
+    #: of ``filled_before``, the share (scaled, ``filled_high``), the text of
+    #: ``filled_after`` (by ``flag_kind``);
     #: made a batch at a time, never for every row at once
     flag_kind: np.ndarray
     tail_choices: pa.Array
     filled_rows: np.ndarray
+    filled_high: np.ndarray
     filled_before: pa.Array
     filled_after: pa.Array
     by_row: np.ndarray
     nearest: np.ndarray
     legal_low_text: DistinctTexts
-    legal_high: np.ndarray
+    legal_high: np.ndarray  # every row's, until the set-up is done
     legal_scale: int
     meets: np.ndarray
     owners: OwnerColumns
@@ -169,6 +171,7 @@ class ExplanationColumns:
         self.flag_choices = csv_cells(strings(joined)) if self.csv else strings(texts)
         self.tail_choices = strings(tails)
         self.filled_rows = np.zeros(0, dtype=np.int64)
+        self.filled_high = np.zeros(0, dtype=np.int64)
         self.filled_before = self.filled_after = strings([])
         self.distinct_tails = [t.replace(_POSSIBLE_HIGH, "") for t in tails]
         # the highest share a possibly covered, exposed entity could reach, in its sentence
@@ -178,6 +181,7 @@ class ExplanationColumns:
         if rows.size and self.wants_explanation:
             before, _, after = zip(*(t.partition(_POSSIBLE_HIGH) for t in tails), strict=True)
             self.filled_rows = rows
+            self.filled_high = self.legal_high[rows]
             self.filled_before, self.filled_after = strings(before), strings(after)
 
     def _pieced_texts(self) -> tuple[pa.Array, ...]:
@@ -241,9 +245,8 @@ class ExplanationColumns:
             at = np.minimum(np.searchsorted(filled, positions), filled.size - 1)
             hit = filled[at] == positions
             if hit.any():
-                rows = positions[hit]
-                kind = pa.array(self.flag_kind[rows])
-                high = scaled_text(self.legal_high[rows], self.legal_scale)
+                kind = pa.array(self.flag_kind[positions[hit]])
+                high = scaled_text(self.filled_high[at[hit]], self.legal_scale)
                 own = cat(self.filled_before.take(kind), high, self.filled_after.take(kind))
                 tails = pc.replace_with_mask(tails, pa.array(hit), own)
         return tails

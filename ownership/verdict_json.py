@@ -34,11 +34,11 @@ from .arrow_text import (
     ENCODE,
     JSON_SPECIAL,
     BatchTexts,
-    DistinctTexts,
     any_json_escape,
     cat,
     csv_cell_parts,
     csv_cells,
+    distinct_strings,
     distinct_texts,
     float_json,
     json_lists,
@@ -337,6 +337,10 @@ class _Lines(ExplanationColumns):
         if self.wants_by_row:
             bounds = (self.legal_low, self.legal_high, self.legal_scale)
             self.rows = RowMaker(a, np.flatnonzero(self.by_row), listings, bounds)
+        if legal is not None:
+            # every row's legal shares are texts now; the few rows that read the shares
+            # themselves keep their own (the rows made one by one, the filled sentences)
+            del self.legal_low, self.legal_high
         for job in (texts, effective, chains, ancestors):
             if job is not None:
                 job.result()
@@ -385,7 +389,9 @@ class _Lines(ExplanationColumns):
         else:  # as JSON, whole: most rows take several (chains, owners, ancestors)
             self.ids_json = json_strings(strings(ids))
         if countries is not None:  # as JSON, or as CSV cells: each country once
-            self.country_texts = self._country_texts(countries)
+            self.country_texts = distinct_strings(
+                countries, csv_cells if self.csv else json_strings
+            )
         if not self.wants_names:
             return
         self.names_json = BatchTexts(self.names, json_strings)
@@ -396,22 +402,14 @@ class _Lines(ExplanationColumns):
             self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
             self.stop_after_word = stop_after_word(self.names)
 
-    def _country_texts(self, countries: list[str | None]) -> DistinctTexts:
-        """Each row's country as JSON or as a CSV cell, made once per country."""
-        encoded = strings(countries).dictionary_encode()
-        made = csv_cells if self.csv else json_strings
-        texts = pa.concat_arrays([made(encoded.dictionary), made(strings([None]))])
-        codes = pc.fill_null(encoded.indices, len(encoded.dictionary))  # no country: last
-        return DistinctTexts(texts, codes.to_numpy())
-
     def _effective_columns(self) -> None:
         threshold = self.analysis.threshold
         # the look-through shares, worked out here if nothing has read them yet
-        self.effective = np.asarray(self.analysis.effective * 100, dtype=np.float64)
-        self.effective_json = distinct_texts(self.effective, lambda x: float_json(round6(x)))
+        effective = np.asarray(self.analysis.effective * 100, dtype=np.float64)
+        self.effective_json = distinct_texts(effective, lambda x: float_json(round6(x)))
         # the same distinct values: their text for the explanation
         self.effective_text = self.effective_json.remade(
-            self.effective, lambda x: percent_text(x, threshold)
+            effective, lambda x: percent_text(x, threshold)
         )
 
     def _chain_pointers(self) -> None:

@@ -76,7 +76,13 @@ class RowMaker:
             active = active[wanted[owned]]
             owned = owned[wanted[owned]]
         self.owners_of = analysis.legal.counted_owners(active)
-        self.legal = legal or analysis.legal.legal_bounds(np.arange(c.n))
+        low, high, scale = legal or analysis.legal.legal_bounds(np.arange(c.n))
+        #: legal bounds (lower, upper, scale): with ``positions``, of those rows only
+        self.legal: tuple[Any, Any, int] = (
+            (_values_at(low, positions), _values_at(high, positions), scale)
+            if positions is not None
+            else (low, high, scale)
+        )
         self.listings_of = listings_read(analysis) if listings is None else listings
         self.fixed = {
             "rule": analysis.rule.label,

@@ -24,6 +24,7 @@ from ownership.arrow_text import (
     any_json_escape,
     by_distinct,
     csv_cells,
+    distinct_strings,
     distinct_texts,
     float_json,
     json_strings,
@@ -276,6 +277,9 @@ def test_a_batch_of_texts_is_that_part_of_the_whole_columns(
     assert batch.take(rows).equals(whole.take(rows))
     cells = BatchTexts(text, csv_cells)  # and CSV cells, with their quotes and marks
     assert cells.slice(start, length).equals(csv_cells(text).slice(start, length))
+    # and texts made once per distinct string, missing values included
+    for make in (json_strings, csv_cells):
+        assert distinct_strings(values, make).every().equals(make(text))
     escaped = any(json.dumps(v, ensure_ascii=False) != f'"{v}"' for v in values if v is not None)
     assert any_json_escape(text) == escaped
 
