@@ -492,7 +492,9 @@ class DatedNames(Mapping[str, str]):
             import pyarrow.compute as pc
 
             # the names read as they are, those of renamed entities replaced in order
-            current = names.arrow.combine_chunks().cast(pa.large_string())
+            whole = names.arrow  # one chunk as the columnar reader keeps it: not copied
+            one = whole.chunk(0) if whole.num_chunks == 1 else whole.combine_chunks()
+            current = one.cast(pa.large_string())
             renamed = np.flatnonzero(self.columns.renamed).tolist()
             if renamed:
                 dated = pa.array([self.at(k) for k in renamed], pa.large_string())

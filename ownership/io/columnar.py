@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from ..checks import closed_rings, stake_conflicts
 from ..columns import (
+    ArrowStrings,
     Columns,
     ListingColumns,
     PositionIndex,
@@ -204,6 +205,12 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
         cells = holding_cells(holdings)
         owner, owned, listing_columns = linked.result()
     holding_columns = holding_columns_of(cells, owner, owned)
+    # the names as one chunk of large strings, shared by the rows and the columns: the
+    # verdict writer's texts (large strings) then take them without a copy of their own
+    name_at = entities.schema.get_field_index("name")
+    one = entities.column(name_at).combine_chunks().cast(pa.large_string())
+    tables["entities"] = entities.set_column(name_at, "name", pa.chunked_array([one]))
+    names = ArrowStrings(tables["entities"].column(name_at), keep=True)
     columns = Columns(
         ids=ids,
         index=PositionIndex(ids),
