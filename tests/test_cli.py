@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -467,28 +466,6 @@ def test_affiliates_table_shows_the_first_rows_and_says_how_many_more() -> None:
     code, every, _ = run("affiliates", "Inspur Group", "--as-of", "2023-06-01", "--limit", "0")
     assert re.findall(r"│ exposed │ (\d+)\. ", every) == [str(k) for k in range(1, 12)]
     assert "more not shown" not in every
-
-
-@pytest.mark.parametrize(("setting", "asked"), [(None, "False"), ("1", "True")])
-def test_the_command_asks_for_small_pages_unless_told_otherwise(
-    setting: str | None, asked: str
-) -> None:
-    """The command line sets numpy's documented switch before numpy loads; a value the
-    user gives wins. numpy's setter returns the request it replaces."""
-    import subprocess
-    import sys
-
-    probe = (
-        "import ownership.cli, numpy as np; "
-        "print(bool(np._core.multiarray._set_madvise_hugepage(True)))"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
-    if setting is not None:
-        env["NUMPY_MADVISE_HUGEPAGE"] = setting
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
-    )
-    assert done.stdout.strip() == asked
 
 
 def test_analyze_table_shows_the_most_exposed_rows_first_and_says_how_many_more() -> None:

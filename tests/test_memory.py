@@ -54,20 +54,44 @@ def test_returning_memory_works_without_pyarrow_loaded() -> None:
     return_freed_memory()  # and with it loaded, as in this process
 
 
-@pytest.mark.parametrize(("setting", "backend"), [(None, "system"), ("mimalloc", "mimalloc")])
-def test_the_command_gives_arrow_the_c_librarys_malloc_unless_told_otherwise(
-    setting: str | None, backend: str
+#: Probes of what the command line sets before numpy and pyarrow load: numpy's switch
+#: for 2 MB pages (its setter returns the request it replaces) and Arrow's default pool.
+_SWITCHES = {
+    "NUMPY_MADVISE_HUGEPAGE": (
+        "import ownership.cli, numpy as np; "
+        "print(bool(np._core.multiarray._set_madvise_hugepage(True)))"
+    ),
+    "ARROW_DEFAULT_MEMORY_POOL": (
+        "import ownership.cli, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("variable", "setting", "found"),
+    [
+        ("NUMPY_MADVISE_HUGEPAGE", None, "False"),
+        ("NUMPY_MADVISE_HUGEPAGE", "1", "True"),
+        ("ARROW_DEFAULT_MEMORY_POOL", None, "system"),
+        ("ARROW_DEFAULT_MEMORY_POOL", "mimalloc", "mimalloc"),
+    ],
+)
+def test_the_command_sets_the_memory_switches_unless_the_user_has(
+    variable: str, setting: str | None, found: str
 ) -> None:
-    """The command line sets pyarrow's documented switch before pyarrow loads; a value
-    the user gives wins."""
-    probe = "import ownership.cli, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    """Small pages for numpy and the C library's malloc for Arrow, set by the command line
+    before either library loads; a value the user gives wins."""
+    env = {k: v for k, v in os.environ.items() if k != variable}
     if setting is not None:
-        env["ARROW_DEFAULT_MEMORY_POOL"] = setting
+        env[variable] = setting
     done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", _SWITCHES[variable]],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
-    assert done.stdout.strip() == backend
+    assert done.stdout.strip() == found
 
 
 def test_analyze_hands_memory_back_after_the_load_and_after_the_analysis(
