@@ -42,9 +42,9 @@ def return_freed_memory() -> None:
 
     Loading and analysing a million entities frees hundreds of megabytes of short-lived
     arrays. glibc's malloc (numpy's) and Arrow's pool keep most of it for reuse, so the
-    verdict writer's columns came on top: 85 MiB more at the peak, at 1M. Asked between
-    phases, both return it: glibc trims its heaps (``malloc_trim``, where the C library
-    has it), Arrow's pool releases what it holds unused (if pyarrow is loaded at all)."""
+    verdict writer's columns came on top: about 95 MiB more at the peak, at 1M. Asked
+    between phases, both return it: glibc trims its heaps (``malloc_trim``, where the C
+    library has it), Arrow's pool releases what it holds unused (if pyarrow is loaded)."""
     arrow = sys.modules.get("pyarrow")
     if arrow is not None:
         arrow.default_memory_pool().release_unused()

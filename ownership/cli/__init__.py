@@ -16,7 +16,7 @@ import sys
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 # Arrow's default pool, mimalloc, reserves 1 GiB arenas and asks for 2 MB pages on them;
 # as a large command's columns come and go, the kernel zeroes those pages whole, again
-# and again: 1.3 to 2.3 s of system time at 1M entities, against 0.7 to 1.0 s with the C
+# and again: 1.6 to 2.4 s of system time at 1M entities, against 0.7 to 1.0 s with the C
 # library's malloc, which also peaks about 130 MiB lower. pyarrow reads this, its
 # documented switch, when it first makes its default pool, which is after this line.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
