@@ -162,10 +162,7 @@ def csv_cell_parts(
 
 def json_strings(text: pa.Array) -> pa.Array:
     """Each string as a JSON string literal (``null`` for missing), as ``json.dumps`` writes it."""
-    if not _any_json_special_byte(text):  # the usual case: nothing to escape
-        return pc.fill_null(cat('"', text, '"'), pa.scalar("null", TEXT))
-    special = pc.fill_null(pc.match_substring_regex(text, JSON_SPECIAL), False)
-    if not pc.any(special).as_py():
+    if not any_json_escape(text):  # the usual case: nothing to escape
         return pc.fill_null(cat('"', text, '"'), pa.scalar("null", TEXT))
     escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
     quoted = pc.fill_null(cat('"', escaped, '"'), pa.scalar("null", TEXT))

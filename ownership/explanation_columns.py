@@ -21,7 +21,6 @@ from ._re2 import PYTHON_SPACE
 from .arrow_text import (
     ENCODE,
     TEXT,
-    BatchTexts,
     DistinctTexts,
     cat,
     csv_cells,
@@ -76,7 +75,6 @@ class ExplanationColumns:
     wants_explanation: bool
     codes: np.ndarray
     names: pa.Array
-    names_json: BatchTexts
     effective_text: DistinctTexts
     #: each row's flags, one of ``flag_choices`` by ``flag_kind`` (JSON, or CSV cells)
     flag_choices: pa.Array
@@ -124,8 +122,7 @@ class ExplanationColumns:
         self._escape = escape and self.json_ready
         if not self._escape:
             return
-        # the names as JSON, made for the name field, less their quotes
-        self.explained_names = pc.utf8_slice_codeunits(json_strings(self.names), 1, -1)
+        self.explained_names = _json_inner(self.names)
         self.listed_lists = _json_inner(self.listed_lists)
         self.tail_choices = _json_inner(self.tail_choices)
         self.filled_before = _json_inner(self.filled_before)

@@ -99,16 +99,13 @@ class OwnerColumns:
     def texts(
         self,
         part: slice,
-        ids_json: pa.Array | BatchTexts,
-        names_json: BatchTexts,
         names: pa.Array,
         status_json: pa.Array,
-        *,
-        json: bool = True,
+        as_json: tuple[pa.Array, BatchTexts] | None = None,
     ) -> tuple[pa.Array | None, pa.Array]:
-        """Owner links ``part`` of the sorted ones, as JSON objects (unless not ``json``)
-        and as explanation text, from every entity's id and name as JSON, its name, and
-        each status as JSON."""
+        """Owner links ``part`` of the sorted ones as explanation text, from every
+        entity's name and each status as JSON; and as JSON objects, given every entity's
+        id and name as JSON (``as_json``)."""
         h = self.analysis.columns.holdings
         rows, control = self.owner_rows[part], self.owner_control[part]
         start, size = int(part.start), int(part.stop) - int(part.start)
@@ -121,8 +118,9 @@ class OwnerColumns:
         owner_text = fill(
             OWNER, name=names.take(owners), share=share, status=plain_status, joint=""
         )
-        if not json:
+        if as_json is None:
             return None, owner_text
+        ids_json, names_json = as_json
         kind = pc.if_else(pa.array(control), '"control"', '"ownership"').cast(TEXT)
         fields = {
             "owner": ids_json.take(owners),

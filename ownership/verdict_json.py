@@ -380,9 +380,8 @@ class _Lines(ExplanationColumns):
         """Ids, and the names and countries (``None``: not shown) as the chosen fields
         need them."""
         self.names = names
-        if self.csv:  # the ids as cells; a JSON text (an owner's) is never asked for
+        if self.csv:  # the ids as cells
             self.ids = strings(ids)
-            self.ids_json = BatchTexts(self.ids, json_strings)
             self.id_cells = csv_cells(self.ids)
             #: no id needs marking or quoting, so neither does a list of them
             self.ids_plain = pc.all(pc.equal(self.id_cells, self.ids)).as_py()
@@ -394,9 +393,8 @@ class _Lines(ExplanationColumns):
             )
         if not self.wants_names:
             return
-        self.names_json = BatchTexts(self.names, json_strings)
-        if self.csv:
-            self.name_cells = BatchTexts(self.names, csv_cells)
+        #: the names as the name field has them: JSON literals, or CSV cells
+        self.name_texts = BatchTexts(self.names, csv_cells if self.csv else json_strings)
         if self.wants_explanation:
             self.names_plain = not any_json_escape(self.names)
             self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
@@ -497,10 +495,8 @@ class _Lines(ExplanationColumns):
         names = self.explained_names if self.wants_explanation else self.names
         if self.wants_owners:
             owner_offsets, part = self.owners.of_span(start, end)
-            owner_json, owner_text = self.owners.texts(
-                part, self.ids_json, self.names_json, names, self.status_json,
-                json=not self.csv,
-            )  # fmt: skip
+            as_json = None if self.csv else (self.ids_json, self.name_texts)
+            owner_json, owner_text = self.owners.texts(part, names, self.status_json, as_json)
             if not self.csv:
                 fields["owners"] = json_lists(owner_offsets, owner_json)
         quote: Callable[[pa.Array], pa.Array] | str = ""
@@ -544,7 +540,7 @@ class _Lines(ExplanationColumns):
         status_texts = self.status_cells if self.csv else self.status_json
         made: dict[str, Callable[[], pa.Array | str]] = {
             "id": lambda: ids.slice(start, size),
-            "name": lambda: (self.name_cells if self.csv else self.names_json).slice(start, size),
+            "name": lambda: self.name_texts.slice(start, size),
             "status": lambda: status_texts.take(pa.array(self.codes[start:end])),
             "country": lambda: self.country_texts.slice(start, size),
             "flags": lambda: self.flag_choices.take(pa.array(self.flag_kind[start:end])),
