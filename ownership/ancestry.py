@@ -2,14 +2,13 @@
 
 A verdict names the listed entities it descends from. Asked entity by entity, that is a
 walk up the graph each time; here the sets are shared between the entities on one cycle
-and between an entity and its only parent, and kept as bitmasks, so a million verdicts
-cost about one pass over the links.
+and between an entity and its only parent, and worked out a layer at a time as integer
+arrays, so a million verdicts cost about one pass over the links.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -21,7 +20,80 @@ from .columns import in_id_order, position_type, values_at
 if TYPE_CHECKING:
     from .propagate import Compiled, Reachability
 
-__all__ = ["SeedAncestry"]
+__all__ = ["SeedAncestry", "SetWords"]
+
+#: Bits in a word of a set.
+WORD = 64
+#: A component and a word's number packed in one integer: the word's number in the low bits.
+_WORD_BITS = 31
+
+
+class SetWords:
+    """Sets of seeds as sparse bit sets, one per component, by columns: the 64-bit words
+    of component k's set that have a bit set are ``bits[start[k]:start[k] + length[k]]``,
+    word numbers ``word[...]`` ascending, and ``count[k]`` seeds in all.
+
+    Words are written a layer of components at a time into arrays that double as they
+    fill (:meth:`put`), and cut to size once every layer is in (:meth:`close`)."""
+
+    def __init__(self, components: int, capacity: int) -> None:
+        self.start = np.zeros(components, dtype=np.int64)
+        self.length = np.zeros(components, dtype=np.int64)
+        self.count = np.zeros(components, dtype=np.int64)
+        self.word = np.zeros(max(capacity, 1), dtype=np.int32)  # below 2**_WORD_BITS
+        self.bits = np.zeros(max(capacity, 1), dtype=np.uint64)
+        self.used = 0
+
+    def put(self, comps: np.ndarray, keys: np.ndarray, bits: np.ndarray) -> None:
+        """The sets of ``comps`` (ascending): words ``bits`` under packed ``keys``
+        (component, word number), sorted by key."""
+        size = keys.size
+        if self.used + size > self.word.size:
+            # grown in place (a large block is moved by the kernel, not copied), by a
+            # quarter: the room beyond the words is filled, so it is memory in use
+            self._resize(max(self.word.size + self.word.size // 4, self.used + size))
+        at = slice(self.used, self.used + size)
+        owner = keys >> _WORD_BITS
+        self.word[at] = keys & ((1 << _WORD_BITS) - 1)
+        self.bits[at] = bits
+        first = np.searchsorted(owner, comps)
+        last = np.searchsorted(owner, comps, side="right")
+        self.start[comps] = self.used + first
+        self.length[comps] = last - first
+        counted = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bitwise_count(bits), out=counted[1:])
+        self.count[comps] = counted[last] - counted[first]
+        self.used += size
+
+    def _resize(self, capacity: int) -> None:
+        self.word.resize(capacity, refcheck=False)  # no view of them is kept
+        self.bits.resize(capacity, refcheck=False)
+
+    def close(self) -> None:
+        """Let go of the room beyond the words, and number them in 32 bits when the
+        count allows."""
+        self._resize(max(self.used, 1))
+        narrow = position_type(self.used + 1)
+        self.start = self.start.astype(narrow)
+        self.length = self.length.astype(narrow)
+        self.count = self.count.astype(position_type(int(self.count.max(initial=0)) + 1))
+
+    def gather(self, comps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The bits set in the sets of ``comps``, in bit order within each: for each, the
+        place in ``comps`` of its set, and the bit's number."""
+        from .propagate.arrays import concatenated_ranges
+
+        lengths = self.length[comps]
+        at = concatenated_ranges(self.start[comps], lengths)
+        raw = self.bits[at].astype("<u8").view(np.uint8)  # 8 bytes a word, low byte first
+        # sets are sparse over a large group's seeds: unpack only the bytes that are set
+        full = np.flatnonzero(raw)
+        found = np.flatnonzero(np.unpackbits(raw[full], bitorder="little"))
+        byte = full[found >> 3]
+        word = byte >> 3
+        which = np.repeat(np.arange(comps.size), lengths)[word]
+        bit = self.word[at][word].astype(np.int64) * WORD + (byte & 7) * 8 + (found & 7)
+        return which, bit
 
 
 class SeedAncestry:
@@ -29,15 +101,16 @@ class SeedAncestry:
 
     Over links that can carry ownership or control from reached owners, entities on a
     cycle reach each other, so each strongly connected component has one set: the seeds
-    in it and the sets of the components that link into it. A set is a Python int used as
-    a bitmask over the seeds of one group (weakly connected component), numbered in id
-    order, so that a conglomerate with hundreds of listed members costs a few dozen bytes
-    per component and the ids come out sorted. Before working out every set, :meth:`fill`
-    numbers the seeds again, those above the most components first, so that most masks
-    are short; the ids are then sorted as they are decoded.
+    in it and the sets of the components that link into it. One entity's set is found by
+    a walk up from its component (:meth:`ancestors`). For callers that ask for most sets,
+    :meth:`fill` works out every set at once, a layer of components at a time from the
+    top, as sparse bit sets (:class:`SetWords`): at 1M, 474,598 sets in 1,009,841 words.
+    Seeds are numbered group by group (weakly connected component), those above the most
+    components first, so that most sets fall in a few words.
     """
 
-    #: Decoded sets kept for reuse (siblings share their parent's set); cleared when full.
+    #: Sets found by walking kept for reuse (siblings share their parent's set); cleared
+    #: when full.
     DECODED_LIMIT = 50_000
 
     def __init__(self, compiled: Compiled, groups: np.ndarray, components: dict[str, np.ndarray]):
@@ -52,26 +125,19 @@ class SeedAncestry:
         self.sharing = np.asarray(components["sharing"])
         self.ids = c.ids
         self.seeds = c.seeds
-        self.own: dict[int, int] = defaultdict(int)  # component -> bits of its own seeds
-        self.seeds_of_group: dict[int, list[int]] = defaultdict(list)  # bit -> seed, id order
-        seed_nodes = in_id_order(c.index, c.ids, np.flatnonzero(c.seeds)).tolist()
-        for node in seed_nodes:
-            group = int(groups[node])
-            bits = self.seeds_of_group[group]
-            self.own[int(self.label[node])] |= 1 << len(bits)
-            bits.append(node)
         self.groups = groups
-        #: per entity, a seed's place in id order among the seeds (set once bits are no
-        #: longer numbered in id order, see :meth:`_number_by_reach`)
-        self.seed_rank: np.ndarray | None = None
-        #: per entity, the class of a seed's bit after renumbering (bits run class by class)
-        self.seed_class: np.ndarray | None = None
-        self.memo: dict[int, int] = {}
+        #: the seeds in id order, and each entity's place among them (-1 for the others)
+        self.seeds_by_id = in_id_order(c.index, c.ids, np.flatnonzero(c.seeds))
+        self.id_rank = np.full(c.n, -1, dtype=position_type(max(self.seeds_by_id.size, 1)))
+        self.id_rank[self.seeds_by_id] = np.arange(self.seeds_by_id.size)
+        #: once :meth:`fill` has numbered the bits: the seed of each bit, and its class
+        self.bit_seed: np.ndarray | None = None
+        self.bit_class: np.ndarray | None = None
         #: every component's set, once :meth:`fill` has worked them out
-        self.masks: list[int] | None = None
+        self.words: SetWords | None = None
         #: per component, one with the same set (itself unless :meth:`fill` found one)
-        self.same_set = np.arange(int(self.label.max(initial=-1)) + 1)
-        self.decoded: dict[tuple[int, int], tuple[str, ...]] = {}
+        self.same_set = np.arange(self.parent_bounds.size - 1)
+        self.decoded: dict[int, tuple[str, ...]] = {}
 
     @staticmethod
     def components(compiled: Compiled, reach: Reachability) -> dict[str, np.ndarray]:
@@ -112,108 +178,116 @@ class SeedAncestry:
                 return sharing
             sharing = further
 
-    def mask(self, node: int) -> int:
-        """Bits (over the seeds of ``node``'s group) of the seeds from which it is reached."""
-        return self.component_mask(int(self.sharing[self.label[node]]))
-
-    def others_mask(self, node: int) -> int:
-        """:meth:`mask` of a seed without its own bit: the seeds above it but itself."""
-        return self.mask(node) & ~(1 << self.own_bits[node])
+    @cached_property
+    def shared_parents(self) -> np.ndarray:
+        """:attr:`parents`, each replaced by the component whose set it shares."""
+        return self.sharing[self.parents]
 
     @cached_property
-    def own_bits(self) -> dict[int, int]:
-        """Each seed's bit among its group's seeds (as :meth:`fill` numbers them, if it
-        has: ask after it)."""
-        return {
-            node: bit for nodes in self.seeds_of_group.values() for bit, node in enumerate(nodes)
-        }
+    def _seeds_by_component(self) -> tuple[np.ndarray, np.ndarray]:
+        """The seeds of each component: those of component k at ``bounds[k]:bounds[k+1]``
+        of the seeds ordered by component."""
+        seeds = np.flatnonzero(self.seeds)
+        labels = self.label[seeds]
+        order = np.argsort(labels, kind="stable")
+        bounds = np.searchsorted(labels[order], np.arange(self.parent_bounds.size))
+        return bounds, seeds[order]
 
-    def component_mask(self, target: int) -> int:
-        """Bits of the seeds above a component that has its own set (see :attr:`sharing`)."""
-        if self.masks is not None:
-            return self.masks[target]
-        memo = self.memo
-        if target in memo:
-            return memo[target]
-        parents, bounds, own = self.shared_parents, self.parent_bounds, self.own
-        stack = [target]
-        while stack:
-            comp = stack[-1]
-            if comp in memo:
-                stack.pop()
-                continue
-            parent_list = parents[bounds[comp] : bounds[comp + 1]].tolist()
-            missing = [p for p in parent_list if p not in memo]
-            if missing:
-                stack.extend(missing)
-                continue
-            stack.pop()
-            bits = own.get(comp, 0)
-            for p in parent_list:
-                bits |= memo[p]
-            memo[comp] = bits
-        return memo[target]
+    def _walk(self, comp: int) -> np.ndarray:
+        """The seeds in the set of ``comp`` (a component with its own set), found by
+        walking up the components above it."""
+        from .propagate.arrays import concatenated_ranges, distinct
+
+        parents, bounds = self.shared_parents, self.parent_bounds
+        seen = np.zeros(bounds.size - 1, dtype=bool)
+        seen[comp] = True
+        frontier = np.array([comp], dtype=np.int64)
+        reached = [frontier]
+        while frontier.size:
+            starts = bounds[frontier]
+            above = parents[concatenated_ranges(starts, bounds[frontier + 1] - starts)]
+            frontier = distinct(above[~seen[above]])
+            seen[frontier] = True
+            reached.append(frontier)
+        comps = np.concatenate(reached)
+        seed_bounds, by_component = self._seeds_by_component
+        starts = seed_bounds[comps]
+        return by_component[concatenated_ranges(starts, seed_bounds[comps + 1] - starts)]
 
     def fill(self) -> None:
-        """Work out the set of every component that has its own, in one pass from the
-        top, for callers that will ask for most of them (:meth:`component_mask` asked in
-        row order recurses up each chain); note in :attr:`same_set` the components whose
-        set is that of a parent.
+        """Work out the set of every component that has its own, a layer at a time from
+        the top (each component once all the components above it are done), for callers
+        that will ask for most of them; note in :attr:`same_set` the components whose set
+        is that of a parent."""
+        from .propagate.arrays import concatenated_ranges, distinct
 
-        The pass needs components numbered with parents after their children, as
-        scipy's strongly connected components are; if not, sets stay worked out on demand.
-        """
+        if self.words is not None:
+            return
+        self._number_by_reach()
+        assert self.bit_seed is not None
         bounds = self.parent_bounds
         size = bounds.size - 1
-        child = np.repeat(np.arange(size), np.diff(bounds))
-        if not (self.parents > child).all():
-            return
-        if self.seed_rank is None:
-            self._number_by_reach()
-        # each (component, parent set) once, children of a later-numbered parent last
-        pairs = np.sort(child * size + self.shared_parents)[::-1]
-        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if pairs.size else pairs
-        child, parent = pairs // size, pairs % size
-        owning = self.sharing[child] == child
-        child, parent = child[owning], parent[owning]
-        masks = [0] * size
-        for comp, bits in self.own.items():
-            masks[comp] = bits
-        # many components have the same set (at 1M, 474,598 sets, 109,564 distinct): keep
-        # one integer for each distinct set, as each is finished (children come after
-        # all their parents), so the copies never pile up
-        kept: dict[int, int] = {}
-        links = zip(child.tolist(), parent.tolist(), strict=True)
-        for comp, group in itertools.groupby(links, key=lambda link: link[0]):
-            bits = masks[comp]
-            for _, above in group:
-                bits |= masks[above]
-            masks[comp] = kept.setdefault(bits, bits)
-        del kept
-        self.masks = masks
+        owning = self.sharing == np.arange(size)
+        # each (component, parent set) once, for the components with their own set
+        child = np.repeat(np.arange(size, dtype=np.int64), np.diff(bounds))
+        keep = owning[child]
+        pairs = distinct(child[keep] * size + self.shared_parents[keep])
+        child, parent = pairs // max(size, 1), pairs % max(size, 1)
+        above = np.searchsorted(child, np.arange(size + 1))
+        order = np.argsort(parent, kind="stable")
+        below, below_bounds = child[order], np.searchsorted(parent[order], np.arange(size + 1))
+        # each seed's bit in its component's own set
+        bit = np.arange(self.bit_seed.size, dtype=np.int64)
+        own_keys, own_bits = _or_by_key(
+            self.label[self.bit_seed].astype(np.int64) << _WORD_BITS | bit // WORD,
+            np.left_shift(np.uint64(1), (bit % WORD).astype(np.uint64)),
+        )
+        own_comp = own_keys >> _WORD_BITS
+        own_bounds = np.searchsorted(own_comp, np.arange(size + 1))
+        words = SetWords(size, 2 * own_keys.size)
+        waiting = np.diff(above)
+        ready = np.flatnonzero(owning & (waiting == 0))
+        while ready.size:
+            # the words of the parents' sets, and the component's own
+            counts = above[ready + 1] - above[ready]
+            ups = parent[concatenated_ranges(above[ready], counts)]
+            lengths = words.length[ups]
+            at = concatenated_ranges(words.start[ups], lengths)
+            taken = np.repeat(np.repeat(ready, counts), lengths) << _WORD_BITS | words.word[at]
+            mine = concatenated_ranges(own_bounds[ready], own_bounds[ready + 1] - own_bounds[ready])
+            keys, bits = _or_by_key(
+                np.concatenate([taken, own_keys[mine]]),
+                np.concatenate([words.bits[at], own_bits[mine]]),
+            )
+            words.put(ready, keys, bits)
+            counts = below_bounds[ready + 1] - below_bounds[ready]
+            down = below[concatenated_ranges(below_bounds[ready], counts)]
+            np.subtract.at(waiting, down, 1)
+            ready = distinct(down[waiting[down] == 0], size)
+        words.close()
+        self.words = words
         # a set holds each parent's: it is a parent's when it has as many members
-        count = np.fromiter(map(int.bit_count, masks), np.int64, size)
-        equal = count[parent] == count[child]
+        equal = words.count[parent] == words.count[child]
         same = np.arange(size, dtype=position_type(size))
         same[child[equal]] = parent[equal]
-        while not np.array_equal(same[same], same):  # parents are numbered higher: ends
+        while not np.array_equal(same[same], same):  # a forest: each step goes up
             same = same[same]
         self.same_set = same
 
     def _number_by_reach(self) -> None:
-        """Number each group's seeds again, those above the most components first.
+        """Number the seeds' bits group by group, in each those above the most
+        components first.
 
-        A mask is as wide as its highest bit. Numbered in id order, a seed near the top of
-        a large group gets any bit, and so nearly every set below it is wide; numbered by
-        how much lies below them, the seeds that most sets hold get the low bits. How much
-        lies below a component is counted as one plus what lies below each of its
-        children, so an entity reached along two paths counts twice: enough to rank the
-        seeds, and worked out a level at a time from the components with no children up.
+        Numbered in id order, a seed near the top of a large group gets any bit, and so
+        nearly every set below it spans many words; numbered by how much lies below them,
+        the seeds that most sets hold get the first bits. How much lies below a component
+        is counted as one plus what lies below each of its children, so an entity reached
+        along two paths counts twice: enough to rank the seeds, and worked out a level at
+        a time from the components with no children up.
 
         Seeds are ranked by class, the power of two of that count, and in id order within
         a class, so that the first ids of a set are found among the first of each class
-        (:meth:`first_positions`). At 1M the distinct sets then take 12.8 MiB instead of
-        84.7 MiB, as with no classes."""
+        (:meth:`first_positions`)."""
         from .propagate.arrays import concatenated_ranges, distinct
 
         parents, bounds = self.parents, self.parent_bounds
@@ -230,45 +304,12 @@ class SeedAncestry:
             weight[above] = np.minimum(weight[above], 2.0**900)
             np.subtract.at(waiting, above, 1)
             ready = distinct(above[waiting[above] == 0], size)
-        seed_rank = np.full(self.label.size, -1, dtype=position_type(self.label.size))
-        seed_class = np.zeros(self.label.size, dtype=np.int16)  # 0 down to -900
-        self.own = defaultdict(int)
-        at = 0
-        for group, nodes in self.seeds_of_group.items():
-            seeds = np.asarray(nodes, dtype=np.int64)
-            seed_rank[seeds] = np.arange(at, at + seeds.size)
-            at += seeds.size
-            classes = -np.floor(np.log2(weight[self.label[seeds]])).astype(np.int64)
-            seed_class[seeds] = classes
-            # most below first; within a class (and for a single seed) in id order
-            renumbered = seeds[np.argsort(classes, kind="stable")].tolist()
-            self.seeds_of_group[group] = renumbered
-            for bit, node in enumerate(renumbered):
-                self.own[int(self.label[node])] |= 1 << bit
-        self.seed_rank, self.seed_class = seed_rank, seed_class
-        self.memo.clear()
-        self.decoded.clear()
-        self.__dict__.pop("seed_table", None)
-        self.__dict__.pop("_seed_at_rank", None)
-        self.__dict__.pop("own_bits", None)
-
-    @cached_property
-    def shared_parents(self) -> np.ndarray:
-        """:attr:`parents`, each replaced by the component whose set it shares."""
-        return self.sharing[self.parents]
-
-    def positions(self, group: int, bits: int) -> np.ndarray:
-        """The seeds whose bits are set in ``bits`` (over ``group``'s seeds), in id order."""
-        return self.positions_of_many([(group, bits)])[1]
-
-    def positions_of_many(self, keys: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`positions` of many (group, bits) at once: offsets and positions of one
-        list per key, from one array of all the masks' bytes."""
-        offsets, positions = self._in_bit_order(keys)
-        if self.seed_rank is not None:  # bits no longer in id order: sort each list
-            which = np.repeat(np.arange(len(keys)), np.diff(offsets))
-            positions = self._in_id_order(positions, which)[0]
-        return offsets, positions
+        seeds = self.seeds_by_id
+        classes = -np.floor(np.log2(weight[self.label[seeds]])).astype(np.int16)  # 0 to -900
+        # group by group; most below first; within a class in id order
+        order = np.lexsort((classes, self.groups[seeds]))
+        self.bit_seed = seeds[order]
+        self.bit_class = classes[order]
 
     def _in_id_order(
         self, positions: np.ndarray, which: np.ndarray
@@ -276,110 +317,90 @@ class SeedAncestry:
         """Seeds ``positions`` of the lists ``which`` (ascending), sorted in id order
         within each list: one sort of (list, place in id order) packed in one integer,
         read back through the seed of each place."""
-        rank = self.seed_rank
-        assert rank is not None
-        places = int(rank.max(initial=-1)) + 1
-        key = which.astype(np.int64) * places + rank[positions]
+        places = max(self.seeds_by_id.size, 1)
+        key = which.astype(np.int64) * places + self.id_rank[positions]
         key.sort()
-        return self._seed_at_rank[key % places], key // places
+        return self.seeds_by_id[key % places], key // places
 
-    @cached_property
-    def _seed_at_rank(self) -> np.ndarray:
-        """The seed at each place in id order (:attr:`seed_rank` read backwards)."""
-        rank = self.seed_rank
-        assert rank is not None
-        seeds = np.flatnonzero(rank >= 0)
-        at = np.empty(seeds.size, dtype=np.int64)
-        at[rank[seeds]] = seeds
-        return at
+    def _members(
+        self, comps: np.ndarray, without: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The bits of the sets of ``comps`` (components with their own set, once
+        :meth:`fill` has run), in bit order, but those of the seeds ``without`` (one per
+        set, or -1): for each, the place in ``comps`` of its set, and the bit's number."""
+        assert self.words is not None and self.bit_seed is not None
+        which, bit = self.words.gather(np.asarray(comps, dtype=np.int64))
+        if without is not None:
+            kept = self.bit_seed[bit] != np.asarray(without)[which]
+            which, bit = which[kept], bit[kept]
+        return which, bit
 
     def first_positions(
-        self, keys: Sequence[tuple[int, int]], limit: int
+        self, comps: np.ndarray, limit: int, without: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per key, how many seeds its bits stand for, and the first ``limit`` of them in
-        id order (offsets and positions), without sorting the rest.
+        """Per set of ``comps`` (see :meth:`_members`), how many seeds it holds, and the
+        first ``limit`` of them in id order (offsets and positions), without sorting the
+        rest.
 
         Bits run class by class (:meth:`_number_by_reach`), in id order within a class, so
         the first ``limit`` of a set are among the first ``limit`` of each class in it."""
         from .propagate.arrays import concatenated_ranges
 
-        offsets, positions = self._in_bit_order(keys)
-        totals = np.diff(offsets)
-        which = np.repeat(np.arange(len(keys)), totals)
-        if self.seed_rank is not None and self.seed_class is not None:
-            classes = self.seed_class[positions]
-            new_run = np.ones(positions.size, dtype=bool)
-            new_run[1:] = (which[1:] != which[:-1]) | (classes[1:] != classes[:-1])
-            run_start = np.flatnonzero(new_run)
-            run_length = np.diff(np.append(run_start, positions.size))
-            in_run = np.arange(positions.size) - np.repeat(run_start, run_length)
-            near = in_run < limit
-            positions, which = self._in_id_order(positions[near], which[near])
-        kept = np.bincount(which, minlength=len(keys))
+        assert self.bit_seed is not None and self.bit_class is not None
+        which, bit = self._members(comps, without)
+        size = len(comps)
+        totals = np.bincount(which, minlength=size)
+        classes = self.bit_class[bit]
+        new_run = np.ones(bit.size, dtype=bool)
+        new_run[1:] = (which[1:] != which[:-1]) | (classes[1:] != classes[:-1])
+        run_start = np.flatnonzero(new_run)
+        run_length = np.diff(np.append(run_start, bit.size))
+        in_run = np.arange(bit.size) - np.repeat(run_start, run_length)
+        near = in_run < limit
+        positions, which = self._in_id_order(self.bit_seed[bit[near]], which[near])
+        kept = np.bincount(which, minlength=size)
         shown = np.minimum(kept, limit)
         starts = np.cumsum(kept) - kept
         cut = positions[concatenated_ranges(starts, shown)]
         return totals, np.append(0, np.cumsum(shown)), cut
 
-    def _in_bit_order(self, keys: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-        """The seeds of each key's bits, in bit order: offsets and positions."""
-        counts = np.fromiter((bits.bit_count() for _, bits in keys), np.int64, len(keys))
-        offsets = np.zeros(len(keys) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        if not keys:
-            return offsets, np.zeros(0, dtype=np.int64)
-        table, base, _ = self.seed_table
-        groups = np.fromiter((g for g, _ in keys), np.int64, len(keys))
-        # each mask in as many bytes as it needs: after renumbering most are short
-        widths = np.fromiter(((m.bit_length() + 7) // 8 for _, m in keys), np.int64, len(keys))
-        pairs = zip(keys, widths.tolist(), strict=True)
-        raw = np.frombuffer(b"".join(m.to_bytes(w, "little") for (_, m), w in pairs), np.uint8)
-        # sets are sparse over a large group's seeds: unpack only the bytes that are set
-        full = np.flatnonzero(raw)
-        bits = np.flatnonzero(np.unpackbits(raw[full], bitorder="little"))
-        found = full[bits >> 3] * 8 + (bits & 7)
-        which = np.repeat(np.arange(len(keys)), counts)
-        starts = np.cumsum(widths * 8) - widths * 8
-        return offsets, table[base[groups[which]] + found - starts[which]]
-
-    @cached_property
-    def seed_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every group's seeds in bit order, one after another; where each group's start
-        in that table, and how many bytes its masks take (indexed by group)."""
-        size = int(self.groups.max(initial=-1)) + 1
-        base = np.zeros(size, dtype=np.int64)
-        width = np.zeros(size, dtype=np.int64)
-        chunks: list[list[int]] = []
-        at = 0
-        for group, seeds in self.seeds_of_group.items():
-            base[group], width[group] = at, (len(seeds) + 7) // 8
-            chunks.append(seeds)
-            at += len(seeds)
-        table = np.fromiter(itertools.chain.from_iterable(chunks), np.int64, at)
-        return table, base, width
-
     def ancestors_of_many(self, nodes: Sequence[int]) -> list[tuple[str, ...]]:
-        """:meth:`ancestors` of each of ``nodes``, decoded together."""
-        groups = self.groups[np.asarray(nodes, dtype=np.int64)].tolist()
-        keys = [(group, self.mask(node)) for node, group in zip(nodes, groups, strict=True)]
-        offsets, positions = self.positions_of_many(keys)
-        which = np.repeat(np.arange(len(keys)), np.diff(offsets))
-        other = positions != np.asarray(nodes, dtype=np.int64)[which]
-        ends = np.searchsorted(which[other], np.arange(len(keys) + 1)).tolist()
-        found = values_at(self.ids, positions[other])
+        """:meth:`ancestors` of each of ``nodes``, decoded together once :meth:`fill` has
+        worked out every set."""
+        if self.words is None:
+            return [self.ancestors(node) for node in nodes]
+        assert self.bit_seed is not None
+        at = np.asarray(nodes, dtype=np.int64)
+        which, bit = self._members(self.sharing[self.label[at]], at)
+        positions, which = self._in_id_order(self.bit_seed[bit], which)
+        ends = np.searchsorted(which, np.arange(at.size + 1)).tolist()
+        found = values_at(self.ids, positions)
         return [tuple(found[a:b]) for a, b in itertools.pairwise(ends)]
 
     def ancestors(self, node: int) -> tuple[str, ...]:
         """Ids of the seeds above ``node`` other than itself, sorted."""
-        group = int(self.groups[node])
-        bits = self.mask(node)
-        found = self.decoded.get((group, bits))
+        if self.words is not None:
+            return self.ancestors_of_many([node])[0]
+        comp = int(self.sharing[self.label[node]])
+        found = self.decoded.get(comp)
         if found is None:
-            ids = self.ids
-            found = tuple(ids[k] for k in self.positions(group, bits).tolist())
+            seeds = self._walk(comp)
+            found = tuple(values_at(self.ids, self.seeds_by_id[np.sort(self.id_rank[seeds])]))
             if len(self.decoded) >= self.DECODED_LIMIT:
                 self.decoded.clear()
-            self.decoded[(group, bits)] = found
+            self.decoded[comp] = found
         if self.seeds[node]:
             return tuple(x for x in found if x != self.ids[node])
         return found
+
+
+def _or_by_key(keys: np.ndarray, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct key once, ascending, with the bitwise or of its ``bits``."""
+    from .propagate.arrays import run_starts
+
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    starts = run_starts(keys)
+    if not starts.size:
+        return keys, bits[order]
+    return keys[starts], np.bitwise_or.reduceat(bits[order], starts)

@@ -100,31 +100,21 @@ def ancestor_texts(
     pick = np.full(analysis.compiled.n, count, dtype=position_type(count + 1))
     pick[rows] = number[comps]
     pick[listed] = sets.size + np.arange(listed.size)
-    groups = analysis.groups[np.concatenate([any_row[sets], listed])].tolist()
-    mask_of, others_of = ancestry.component_mask, ancestry.others_mask
-    owners = [*sets.tolist(), *listed.tolist()]  # a component, then a listed entity
+    # a component's set, then a listed entity's set without itself
+    owners = np.concatenate([sets, ancestry.sharing[ancestry.label[listed]]])
+    without = np.concatenate([np.full(sets.size, -1), listed])
     starts = range(0, count, ANCESTOR_SETS_AT_ONCE)
     made: list[tuple[pa.Array, np.ndarray]] = [None] * len(starts)  # type: ignore[list-item]
     claims = iter(range(len(starts)))  # a range iterator hands each chunk out once
 
     def decode() -> None:
         for k in claims:
-            at = starts[k]
-            keys = [
-                (group, mask_of(key) if at + j < sets.size else others_of(key))
-                for j, (key, group) in enumerate(
-                    zip(
-                        owners[at : at + ANCESTOR_SETS_AT_ONCE],
-                        groups[at : at + ANCESTOR_SETS_AT_ONCE],
-                        strict=True,
-                    )
-                )
-            ]
-            total, offsets, positions = ancestry.first_positions(keys, LISTED_SHOWN)
+            part = slice(starts[k], starts[k] + ANCESTOR_SETS_AT_ONCE)
+            total, offsets, positions = ancestry.first_positions(
+                owners[part], LISTED_SHOWN, without[part]
+            )
             made[k] = (texts_of(offsets, positions), total)
 
-    ancestry.seed_table  # noqa: B018 - made once, before two threads read it
-    ancestry.own_bits  # noqa: B018
     # a free worker of the pool decodes chunks too; one that never started is called
     # off (with one worker, that is this one)
     helper = pool.submit(decode)
