@@ -112,6 +112,8 @@ class SeedAncestry:
     #: Sets found by walking kept for reuse (siblings share their parent's set); cleared
     #: when full.
     DECODED_LIMIT = 50_000
+    #: Components met one at a time by a walk up, before the rest a layer at a time.
+    WALKED_ONE_BY_ONE = 2_000
 
     def __init__(self, compiled: Compiled, groups: np.ndarray, components: dict[str, np.ndarray]):
         """``components`` as :meth:`components` works them out (maybe read from a store);
@@ -138,6 +140,9 @@ class SeedAncestry:
         #: per component, one with the same set (itself unless :meth:`fill` found one)
         self.same_set = np.arange(self.parent_bounds.size - 1)
         self.decoded: dict[int, tuple[str, ...]] = {}
+        #: components met by walks so far: once a quarter of all, :meth:`ancestors`
+        #: works out every set at once
+        self.walked = 0
 
     @staticmethod
     def components(compiled: Compiled, reach: Reachability) -> dict[str, np.ndarray]:
@@ -193,23 +198,33 @@ class SeedAncestry:
         bounds = np.searchsorted(labels[order], np.arange(self.parent_bounds.size))
         return bounds, seeds[order]
 
-    def _walk(self, comp: int) -> np.ndarray:
+    def walk(self, comp: int) -> np.ndarray:
         """The seeds in the set of ``comp`` (a component with its own set), found by
-        walking up the components above it."""
+        walking up the components above it: a few dozen for most entities, so one at a
+        time, then a layer at a time once the walk has met many."""
         from .propagate.arrays import concatenated_ranges, distinct
 
         parents, bounds = self.shared_parents, self.parent_bounds
-        seen = np.zeros(bounds.size - 1, dtype=bool)
-        seen[comp] = True
-        frontier = np.array([comp], dtype=np.int64)
-        reached = [frontier]
-        while frontier.size:
-            starts = bounds[frontier]
-            above = parents[concatenated_ranges(starts, bounds[frontier + 1] - starts)]
-            frontier = distinct(above[~seen[above]])
-            seen[frontier] = True
-            reached.append(frontier)
-        comps = np.concatenate(reached)
+        seen, todo = {comp}, [comp]
+        while todo and len(seen) < self.WALKED_ONE_BY_ONE:
+            at = todo.pop()
+            for above in parents[bounds[at] : bounds[at + 1]].tolist():
+                if above not in seen:
+                    seen.add(above)
+                    todo.append(above)
+        comps = np.fromiter(seen, dtype=np.int64, count=len(seen))
+        if todo:  # many above: the rest a layer at a time
+            marked = np.zeros(bounds.size - 1, dtype=bool)
+            marked[comps] = True
+            frontier, reached = np.asarray(todo, dtype=np.int64), [comps]
+            while frontier.size:
+                starts = bounds[frontier]
+                above = parents[concatenated_ranges(starts, bounds[frontier + 1] - starts)]
+                frontier = distinct(above[~marked[above]])
+                marked[frontier] = True
+                reached.append(frontier)
+            comps = np.concatenate(reached)
+        self.walked += comps.size
         seed_bounds, by_component = self._seeds_by_component
         starts = seed_bounds[comps]
         return by_component[concatenated_ranges(starts, seed_bounds[comps + 1] - starts)]
@@ -379,12 +394,16 @@ class SeedAncestry:
 
     def ancestors(self, node: int) -> tuple[str, ...]:
         """Ids of the seeds above ``node`` other than itself, sorted."""
-        if self.words is not None:
-            return self.ancestors_of_many([node])[0]
         comp = int(self.sharing[self.label[node]])
         found = self.decoded.get(comp)
         if found is None:
-            seeds = self._walk(comp)
+            if self.words is None and 4 * self.walked > self.same_set.size:
+                self.fill()  # costs about as much as walking over every component once
+            if self.words is None:
+                seeds = self.walk(comp)
+            else:
+                assert self.bit_seed is not None
+                seeds = self.bit_seed[self.words.gather(np.array([comp]))[1]]
             found = tuple(values_at(self.ids, self.seeds_by_id[np.sort(self.id_rank[seeds])]))
             if len(self.decoded) >= self.DECODED_LIMIT:
                 self.decoded.clear()

@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ownership import analyze
+from ownership import Analysis, analyze
 from ownership.checks import check_dataset
 from ownership.model import Dataset
 
@@ -57,14 +57,18 @@ def wide_groups(draw: st.DrawFn) -> Dataset:
     return dataset(*holdings.values(), *(listed(x) for x in seeds))
 
 
-def walked_sets(data: Dataset) -> tuple[object, dict[int, list[int]]]:
+def walked_sets(data: Dataset) -> tuple[Analysis, dict[int, list[int]]]:
     """The analysis, and each reached entity's listed ancestors (itself excluded) as
     positions in id order, found by walking up from it one entity at a time."""
     analysis = analyze(data, "ofac-50", DAY)
     ancestry = analysis.ancestry
-    index = analysis.compiled.index
-    nodes = np.flatnonzero(analysis.reach.reached).tolist()
-    return analysis, {i: [index[x] for x in ancestry.ancestors(i)] for i in nodes}
+    ids = analysis.compiled.ids
+    walked = {}
+    for i in np.flatnonzero(analysis.reach.reached).tolist():
+        seeds = ancestry.walk(int(ancestry.sharing[ancestry.label[i]])).tolist()
+        walked[i] = sorted((j for j in seeds if j != i), key=lambda j: ids[j])
+    assert ancestry.words is None  # walks alone: no set worked out in bulk
+    return analysis, walked
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -98,12 +102,18 @@ def test_ancestors_after_every_set_is_filled_are_those_found_by_walking(data: Da
     if check_dataset(data):
         return
     analysis, walked = walked_sets(data)
+    ids = analysis.compiled.ids
     nodes = list(walked)
-    before = [analysis.ancestry.ancestors(i) for i in nodes]
+    before = [tuple(ids[j] for j in walked[i]) for i in nodes]
     filled = analyze(data, "ofac-50", DAY).ancestry
     filled.fill()
     assert filled.ancestors_of_many(nodes) == before
     assert [filled.ancestors(i) for i in nodes] == before
+    # asked one by one, the sets are walked until walks have met a quarter of the
+    # components, then all worked out at once: the same answers either way
+    asked = analyze(data, "ofac-50", DAY).ancestry
+    assert [asked.ancestors(i) for i in nodes] == before
+    assert asked.words is None or 4 * asked.walked > asked.same_set.size
     assert all(list(ids) == sorted(ids) for ids in before)
 
 
@@ -150,9 +160,16 @@ def test_seeds_above_more_paths_than_a_float_holds_are_ranked_without_a_warning(
     data = dataset(*stakes, listed(ids[0][0]), listed(ids[-1][1]))
     analysis = analyze(data, "ofac-50", DAY)
     ancestry = analysis.ancestry
+    for node in range(3):  # asked one at a time: walks
+        assert ancestry.ancestors(node) == ancestry.ancestors_of_many([node])[0]
+    assert ancestry.words is None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ancestry.fill()
+        # past 2,000 components, a walk goes on a layer at a time, and past a quarter
+        # of them the next set asked for is worked out with all the others
+        assert ancestry.ancestors(analysis.compiled.index[ids[-1][1]]) == (ids[0][0],)
+        assert ancestry.ancestors(analysis.compiled.index[ids[-1][0]]) == (ids[0][0],)
+    assert ancestry.words is not None
     assert ancestry.bit_class is not None
     node = analysis.compiled.index[ids[-1][0]]
     assert ancestry.ancestors(node) == (ids[0][0],)
