@@ -190,13 +190,11 @@ class SeedAncestry:
 
     @cached_property
     def _seeds_by_component(self) -> tuple[np.ndarray, np.ndarray]:
-        """The seeds of each component: those of component k at ``bounds[k]:bounds[k+1]``
-        of the seeds ordered by component."""
+        """The seeds ordered by component, and their components."""
         seeds = np.flatnonzero(self.seeds)
         labels = self.label[seeds]
         order = np.argsort(labels, kind="stable")
-        bounds = np.searchsorted(labels[order], np.arange(self.parent_bounds.size))
-        return bounds, seeds[order]
+        return labels[order], seeds[order]
 
     def walk(self, comp: int) -> np.ndarray:
         """The seeds in the set of ``comp`` (a component with its own set), found by
@@ -204,11 +202,11 @@ class SeedAncestry:
         time, then a layer at a time once the walk has met many."""
         from .propagate.arrays import concatenated_ranges, distinct
 
-        parents, bounds = self.shared_parents, self.parent_bounds
+        parents, bounds, sharing = self.parents, self.parent_bounds, self.sharing
         seen, todo = {comp}, [comp]
         while todo and len(seen) < self.WALKED_ONE_BY_ONE:
             at = todo.pop()
-            for above in parents[bounds[at] : bounds[at + 1]].tolist():
+            for above in sharing[parents[bounds[at] : bounds[at + 1]]].tolist():
                 if above not in seen:
                     seen.add(above)
                     todo.append(above)
@@ -219,15 +217,17 @@ class SeedAncestry:
             frontier, reached = np.asarray(todo, dtype=np.int64), [comps]
             while frontier.size:
                 starts = bounds[frontier]
-                above = parents[concatenated_ranges(starts, bounds[frontier + 1] - starts)]
+                above = sharing[parents[concatenated_ranges(starts, bounds[frontier + 1] - starts)]]
                 frontier = distinct(above[~marked[above]])
                 marked[frontier] = True
                 reached.append(frontier)
             comps = np.concatenate(reached)
         self.walked += comps.size
-        seed_bounds, by_component = self._seeds_by_component
-        starts = seed_bounds[comps]
-        return by_component[concatenated_ranges(starts, seed_bounds[comps + 1] - starts)]
+        labels, by_component = self._seeds_by_component
+        starts = np.searchsorted(labels, comps)
+        return by_component[
+            concatenated_ranges(starts, np.searchsorted(labels, comps, "right") - starts)
+        ]
 
     def fill(self) -> None:
         """Work out the set of every component that has its own, a layer at a time from

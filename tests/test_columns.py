@@ -161,17 +161,20 @@ def test_a_position_index_answers_as_a_dict_of_the_ids(
 @given(
     st.lists(st.lists(st.text(max_size=4), max_size=5), min_size=1, max_size=4),
     st.integers(0, 3),
+    st.sampled_from([0, 1_000]),
     st.data(),
 )
 def test_a_cached_column_reads_as_the_list_of_its_values(
-    chunks: list[list[str]], whole_after: int, data: st.DataObject
+    chunks: list[list[str]], whole_after: int, one_by_one_below: int, data: st.DataObject
 ) -> None:
     """Value by value, by slices and whole; the kept column is read whole once past
-    WHOLE_AFTER single reads, and gives the same values after."""
+    WHOLE_AFTER single reads, and gives the same values after. Takes of fewer than
+    READ_ONE_BY_ONE_BELOW values read each and leave the chunks as they are."""
     values = [v for chunk in chunks for v in chunk]
     column = pa.chunked_array([pa.array(chunk, pa.string()) for chunk in chunks])
     strings = ArrowStrings(column, keep=True)
     strings.WHOLE_AFTER = whole_after
+    strings.READ_ONE_BY_ONE_BELOW = one_by_one_below
     assert len(strings) == len(values)
     if values:
         positions = data.draw(st.lists(st.integers(-len(values), len(values) - 1), max_size=8))
@@ -181,6 +184,7 @@ def test_a_cached_column_reads_as_the_list_of_its_values(
         # taken from again (made one chunk) and again: the same values
         assert values_at(strings, taken[::-1]) == wanted[::-1]
         assert values_at(strings, taken) == wanted
+        assert (strings._taken_from is column) == (one_by_one_below > 0 or len(chunks) == 1)
         assert [strings[k] for k in positions] == [values[k] for k in positions]
         read_whole = len(positions) > max(whole_after, len(values) // 10)
         assert (strings._whole is not None) == read_whole
