@@ -331,11 +331,15 @@ class SeedAncestry:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Seeds ``positions`` of the lists ``which`` (ascending), sorted in id order
         within each list: one sort of (list, place in id order) packed in one integer,
-        read back through the seed of each place."""
+        read back through the seed of each place (the lists keep their lengths, so their
+        numbers are known without dividing)."""
         places = max(self.seeds_by_id.size, 1)
-        key = which.astype(np.int64) * places + self.id_rank[positions]
+        key = which.astype(np.int64) * places
+        key += self.id_rank[positions]
         key.sort()
-        return self.seeds_by_id[key % places], key // places
+        which = np.repeat(np.arange(int(which[-1]) + 1 if which.size else 0), np.bincount(which))
+        key -= which * places
+        return self.seeds_by_id[key], which
 
     def _members(
         self, comps: np.ndarray, without: np.ndarray | None
