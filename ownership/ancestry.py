@@ -20,7 +20,7 @@ from .columns import in_id_order, position_type, values_at
 if TYPE_CHECKING:
     from .propagate import Compiled, Reachability
 
-__all__ = ["SeedAncestry", "SetWords"]
+__all__ = ["SeedAncestry", "SetWords", "bit_counts"]
 
 #: Bits in a word of a set.
 WORD = 64
@@ -61,7 +61,7 @@ class SetWords:
         self.start[comps] = self.used + first
         self.length[comps] = last - first
         counted = np.zeros(size + 1, dtype=np.int64)
-        np.cumsum(np.bitwise_count(bits), out=counted[1:])
+        np.cumsum(bit_counts(bits), out=counted[1:])
         self.count[comps] = counted[last] - counted[first]
         self.used += size
 
@@ -415,6 +415,15 @@ class SeedAncestry:
         if self.seeds[node]:
             return tuple(x for x in found if x != self.ids[node])
         return found
+
+
+def bit_counts(words: np.ndarray, by_bytes: bool = False) -> np.ndarray:
+    """The bits set in each 64-bit word: numpy's ``bitwise_count`` (numpy 2), or
+    (``by_bytes``, and before numpy 2) the words' bytes unpacked and counted."""
+    if not by_bytes and hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words)
+    unpacked = np.unpackbits(np.asarray(words, dtype="<u8").view(np.uint8))
+    return unpacked.reshape(-1, WORD).sum(axis=1, dtype=np.uint8)
 
 
 def _or_by_key(keys: np.ndarray, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ownership import Analysis, analyze
+from ownership.ancestry import bit_counts
 from ownership.checks import check_dataset
 from ownership.model import Dataset
 
@@ -174,3 +175,12 @@ def test_seeds_above_more_paths_than_a_float_holds_are_ranked_without_a_warning(
     node = analysis.compiled.index[ids[-1][0]]
     assert ancestry.ancestors(node) == (ids[0][0],)
     assert ancestry.ancestors(analysis.compiled.index[ids[-1][1]]) == (ids[0][0],)
+
+
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=50))
+def test_bits_are_counted_alike_by_numpy_and_by_bytes(words: list[int]) -> None:
+    """Before numpy 2 a set's size is counted by its words' bytes: the same counts."""
+    array = np.array(words, dtype=np.uint64)
+    expected = [word.bit_count() for word in words]
+    assert bit_counts(array).tolist() == expected
+    assert bit_counts(array, by_bytes=True).tolist() == expected
