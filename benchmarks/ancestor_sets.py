@@ -1,6 +1,7 @@
 """Every set of listed ancestors at once: how long ``SeedAncestry.fill`` takes after one
-load and analysis, the process's resident memory after it, and optionally (``--trace``)
-the memory the sets hold, by tracemalloc.
+load and analysis, the process's resident memory after it, the sets' size (components,
+words, bytes of their columns), and optionally (``--trace``) the memory the sets hold, by
+tracemalloc.
 
 tracemalloc slows the allocation of Python objects far more than numpy's, so times taken
 with ``--trace`` compare with nothing but each other. The process starts in this folder,
@@ -49,6 +50,11 @@ def main() -> None:
     spent = time.perf_counter() - start
     found = {"fill_s": round(spent, 2), "resident_before_mib": round(before),
              "resident_after_mib": round(resident_mib())}  # fmt: skip
+    words = getattr(ancestry, "words", None)  # the sets as columns (absent before them)
+    if words is not None:
+        columns = [words.start, words.length, words.count, words.word, words.bits]
+        found |= {"components": int(words.start.size), "words": int(words.word.size),
+                  "columns_mib": round(sum(c.nbytes for c in columns) / 2**20, 1)}  # fmt: skip
     if args.trace:
         held, peak = tracemalloc.get_traced_memory()
         found |= {"traced_after_mib": round(held / 2**20), "traced_peak_mib": round(peak / 2**20)}
