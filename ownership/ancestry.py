@@ -33,8 +33,8 @@ class SetWords:
     of component k's set that have a bit set are ``bits[start[k]:start[k] + length[k]]``,
     word numbers ``word[...]`` ascending, and ``count[k]`` seeds in all.
 
-    Words are written a layer of components at a time into arrays that double as they
-    fill (:meth:`put`), and cut to size once every layer is in (:meth:`close`)."""
+    Words are written a layer of components at a time into arrays that grow by a quarter
+    as they fill (:meth:`put`), and cut to size once every layer is in (:meth:`close`)."""
 
     def __init__(self, components: int, capacity: int) -> None:
         self.start = np.zeros(components, dtype=np.int64)
@@ -242,6 +242,12 @@ class SeedAncestry:
         assert self.bit_seed is not None
         bounds = self.parent_bounds
         size = bounds.size - 1
+        if size >= 1 << (63 - _WORD_BITS) or self.bit_seed.size >= WORD << _WORD_BITS:
+            # a (component, word number) key would not fit in 64 bits
+            raise OverflowError(
+                f"{size:,} components and {self.bit_seed.size:,} listed entities: more than "
+                "a set's (component, word) keys number in 64 bits"
+            )
         owning = self.sharing == np.arange(size)
         # each (component, parent set) once, for the components with their own set
         child = np.repeat(np.arange(size, dtype=np.int64), np.diff(bounds))

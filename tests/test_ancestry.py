@@ -9,6 +9,7 @@ from itertools import pairwise
 
 import networkx as nx
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -184,3 +185,15 @@ def test_bits_are_counted_alike_by_numpy_and_by_bytes(words: list[int]) -> None:
     expected = [word.bit_count() for word in words]
     assert bit_counts(array).tolist() == expected
     assert bit_counts(array, by_bytes=True).tolist() == expected
+
+
+def test_more_components_than_the_keys_number_is_refused_not_wrapped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A (component, word number) key packs both in 64 bits: past what it holds, the
+    sets are refused rather than worked out from wrapped keys."""
+    data = dataset(owns("a", "b", "60"), owns("b", "c", "60"), listed("a"))
+    ancestry = analyze(data, "ofac-50", DAY).ancestry
+    monkeypatch.setattr("ownership.ancestry._WORD_BITS", 62)  # keys of 1 bit for components
+    with pytest.raises(OverflowError, match="components"):
+        ancestry.fill()
