@@ -242,11 +242,11 @@ class SeedAncestry:
         assert self.bit_seed is not None
         bounds = self.parent_bounds
         size = bounds.size - 1
-        if size >= 1 << (63 - _WORD_BITS) or self.bit_seed.size >= WORD << _WORD_BITS:
-            # a (component, word number) key would not fit in 64 bits
+        # (component, word number) and (component, parent) are packed in 64-bit keys
+        if size >= min(1 << 31, 1 << (63 - _WORD_BITS)) or self.bit_seed.size >= WORD << _WORD_BITS:
             raise OverflowError(
                 f"{size:,} components and {self.bit_seed.size:,} listed entities: more than "
-                "a set's (component, word) keys number in 64 bits"
+                "the sets' keys number in 64 bits"
             )
         owning = self.sharing == np.arange(size)
         # each (component, parent set) once, for the components with their own set
