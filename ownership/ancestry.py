@@ -149,18 +149,17 @@ class SeedAncestry:
         """The strongly connected components over the links that carry listed ancestors:
         each entity's ``label``, and the ``parents`` of each component (the components
         linking into it), those of component k at ``parent_bounds[k]:parent_bounds[k+1]``."""
-        from .propagate.arrays import strong_components
+        from .propagate.arrays import offsets, stable_order, strong_components
 
         c = compiled
         usable = c.usable() & reach.reached[c.src]
         src, dst = c.src[usable], c.dst[usable]
-        _, label = strong_components(c.n, src, dst)
+        count, label = strong_components(c.n, src, dst)
         label = label.astype(position_type(c.n))  # components are numbered below n
         cross = label[src] != label[dst]
         child_labels = label[dst[cross]]
-        order = np.argsort(child_labels, kind="stable")
-        parents = label[src[cross]][order]
-        bounds = np.searchsorted(child_labels[order], np.arange(int(label.max(initial=-1)) + 2))
+        parents = label[src[cross]][stable_order(child_labels, count)]
+        bounds = offsets(child_labels, count)
         seeded = label[np.flatnonzero(c.seeds)]
         return {
             "label": label,
@@ -234,7 +233,7 @@ class SeedAncestry:
         the top (each component once all the components above it are done), for callers
         that will ask for most of them; note in :attr:`same_set` the components whose set
         is that of a parent."""
-        from .propagate.arrays import concatenated_ranges, distinct
+        from .propagate.arrays import concatenated_ranges, distinct, offsets, stable_order
 
         if self.words is not None:
             return
@@ -254,9 +253,8 @@ class SeedAncestry:
         keep = owning[child]
         pairs = distinct(child[keep] * size + self.shared_parents[keep])
         child, parent = pairs // max(size, 1), pairs % max(size, 1)
-        above = np.searchsorted(child, np.arange(size + 1))
-        order = np.argsort(parent, kind="stable")
-        below, below_bounds = child[order], np.searchsorted(parent[order], np.arange(size + 1))
+        above = offsets(child, size)
+        below, below_bounds = child[stable_order(parent, size)], offsets(parent, size)
         # each seed's bit in its component's own set
         bit = np.arange(self.bit_seed.size, dtype=np.int64)
         own_keys, own_bits = _or_by_key(
@@ -264,7 +262,7 @@ class SeedAncestry:
             np.left_shift(np.uint64(1), (bit % WORD).astype(np.uint64)),
         )
         own_comp = own_keys >> _WORD_BITS
-        own_bounds = np.searchsorted(own_comp, np.arange(size + 1))
+        own_bounds = offsets(own_comp, size)
         words = SetWords(size, 2 * own_keys.size)
         waiting = np.diff(above)
         ready = np.flatnonzero(owning & (waiting == 0))

@@ -23,7 +23,7 @@ from ownership.io.columnar_cells import present_rows
 from ownership.model import Dataset, Entity, Holding, Listing
 from ownership.oracle import reference_compile
 from ownership.propagate import Compiled, compile_snapshot, stable_order
-from ownership.propagate.arrays import order_of_distinct
+from ownership.propagate.arrays import offsets, order_of_distinct
 from ownership.propagate.snapshot import HOLDINGS_KEPT, compile_holdings
 from ownership.rules import get_rule
 
@@ -110,6 +110,15 @@ def test_shares_with_more_places_than_int64_holds_stay_exact() -> None:
 def test_counting_order_is_the_stable_argsort(count: int, raw: list[int]) -> None:
     keys = np.asarray([k % count for k in raw], dtype=np.int64)
     assert stable_order(keys, count).tolist() == np.argsort(keys, kind="stable").tolist()
+
+
+@given(st.integers(0, 40), st.lists(st.integers(0, 39), max_size=120))
+def test_counted_offsets_are_where_each_key_starts_in_sorted_order(
+    count: int, raw: list[int]
+) -> None:
+    keys = np.asarray([k % count for k in raw] if count else [], dtype=np.int64)
+    expected = np.searchsorted(np.sort(keys), np.arange(count + 1))
+    assert offsets(keys, count).tolist() == expected.tolist()
 
 
 @given(st.sets(st.integers(0, 299), max_size=80))
