@@ -118,9 +118,7 @@ def _strong_in_python(n: int, src: IntArray, dst: IntArray) -> tuple[int, IntArr
     highest-numbered down, roots in node order: scipy's search, hence its labels."""
     width = max(n, 1)
     pairs = distinct(np.asarray(src, dtype=np.int64) * width + np.asarray(dst, dtype=np.int64))
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pairs // width, minlength=n), out=ptr[1:])
-    bounds, successors = ptr.tolist(), (pairs % width).tolist()
+    bounds, successors = offsets(pairs // width, n).tolist(), (pairs % width).tolist()
     index, low, on_stack = [-1] * n, [0] * n, [False] * n
     labels = [-1] * n
     stack: list[int] = []

@@ -16,6 +16,7 @@ from .arrays import (
     IntArray,
     concatenated_ranges,
     distinct,
+    offsets,
     stable_order,
     strong_components,
 )
@@ -216,9 +217,8 @@ def _component_levels(parents: IntArray, children: IntArray, count: int) -> IntA
     level = np.zeros(count, dtype=np.int64)
     if parents.size == 0:
         return level
-    order = stable_order(parents, count)
-    parents, children = parents[order], children[order]
-    bounds = np.searchsorted(parents, np.arange(count + 1))
+    children = children[stable_order(parents, count)]
+    bounds = offsets(parents, count)
     waiting = np.bincount(children, minlength=count)
     frontier = np.flatnonzero(waiting == 0)
     depth = 0

@@ -29,6 +29,7 @@ from .arrays import (
     concatenated_ranges,
     cycle_core,
     distinct_pairs,
+    offsets,
     order_of_distinct,
     run_starts,
     stable_order,
@@ -227,15 +228,11 @@ def _compile_holdings(dataset: Dataset, day: dt.date) -> Compiled:
 def _indexed(c: Compiled) -> Compiled:
     """``c`` with its pairs indexed by owner and by owned entity (CSR)."""
     n = c.n
-    out_ptr = np.zeros(n + 1, dtype=np.int64)
-    in_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(c.src, minlength=n), out=out_ptr[1:])
-    np.cumsum(np.bincount(c.dst, minlength=n), out=in_ptr[1:])
     return replace(
         c,
-        out_ptr=out_ptr,
+        out_ptr=offsets(c.src, n),
         out_edges=stable_order(c.src, n),
-        in_ptr=in_ptr,
+        in_ptr=offsets(c.dst, n),
         in_edges=stable_order(c.dst, n),
     )
 
