@@ -34,11 +34,10 @@ from .arrow_text import (
     ENCODE,
     JSON_SPECIAL,
     BatchTexts,
-    any_json_escape,
+    DistinctTexts,
     cat,
     csv_cell_parts,
     csv_cells,
-    distinct_strings,
     distinct_texts,
     float_json,
     json_lists,
@@ -49,11 +48,11 @@ from .arrow_text import (
     quoted,
     round6,
     scaled_text,
-    stop_after_word,
     strings,
 )
 from .chain_walks import Chains
 from .columns import position_type
+from .entity_texts import EntityTexts
 from .explanation_columns import ExplanationColumns
 from .io.cells import CONTROL_CHARACTER
 from .io.jsontext import encode_exact
@@ -85,6 +84,11 @@ _DOUBLE_STOP_RE2 = rf"\.\.([{PYTHON_SPACE}]|$)"
 TOLD_BY_ROW = frozenset(
     {"explanation", "owners", "listings", "listed_ancestors", "listed_ancestors_total"}
 )
+#: The columns of :class:`~ownership.entity_texts.EntityTexts` the lines are made of.
+_ENTITY_TEXTS = (
+    "names", "ids", "id_cells", "ids_plain", "ids_json", "country_texts", "name_texts",
+    "names_plain", "names_double_stop", "stop_after_word",
+)  # fmt: skip
 
 
 def reads_shares(fields: Sequence[str] | None, *, csv: bool = False) -> bool:
@@ -102,11 +106,13 @@ def write_verdict_lines(
     batch: int = BATCH,
     threads: int = THREADS,
     fields: Sequence[str] | None = None,
+    texts: EntityTexts | None = None,
 ) -> None:
     """Write one JSON object per entity, in dataset order, as UTF-8 to ``out``: a line
     each (JSON lines), or with ``array`` a JSON array as ``io.verdicts.write_json`` writes.
     ``fields``: only these of :data:`~ownership.verdict.VERDICT_FIELDS`, in this order
     (:func:`~ownership.verdict.chosen_fields`); a field not asked for is not worked out.
+    ``texts``: the entities' texts, if made beforehand (:class:`EntityTexts`).
 
     The Python part of each batch runs here, in order; its Arrow part runs on ``threads``
     worker threads while the next batch is prepared.
@@ -120,7 +126,9 @@ def write_verdict_lines(
     end = ",\n  " if array else "\n"
     if array:
         out.write(b"[\n  " if n else b"[")
-    _write_batches(analysis, out, end, False, progress, batch, threads, trim=array, fields=chosen)
+    _write_batches(
+        analysis, out, end, False, progress, batch, threads, trim=array, fields=chosen, texts=texts
+    )
     if array:
         out.write(b"\n]\n")
 
@@ -133,6 +141,7 @@ def write_verdict_csv(
     batch: int = BATCH,
     threads: int = THREADS,
     fields: Sequence[str] | None = None,
+    texts: EntityTexts | None = None,
 ) -> None:
     """Write the verdict CSV (``io.verdicts.CSV_COLUMNS``, or the ``fields`` chosen of
     them, a header and a line per entity in dataset order) as UTF-8 to ``out``, as
@@ -142,7 +151,9 @@ def write_verdict_csv(
         _write_rows(analysis, out, array=False, progress=progress, csv=True, fields=chosen)
         return
     out.write((",".join(chosen) + "\n").encode())
-    _write_batches(analysis, out, "\n", True, progress, batch, threads, trim=False, fields=chosen)
+    _write_batches(
+        analysis, out, "\n", True, progress, batch, threads, trim=False, fields=chosen, texts=texts
+    )
 
 
 def _write_batches(
@@ -156,6 +167,7 @@ def _write_batches(
     *,
     trim: bool,
     fields: tuple[str, ...],
+    texts: EntityTexts | None = None,
 ) -> None:
     """Every row's line, a batch at a time; with ``trim``, the last ``end`` left out."""
     n = analysis.compiled.n
@@ -166,7 +178,7 @@ def _write_batches(
         _write_segments(out, text, rows, trim=len(end) if trim and last else 0)
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        lines = _Lines(analysis, end, pool, csv=csv, fields=fields)
+        lines = _Lines(analysis, end, pool, csv=csv, fields=fields, texts=texts)
         for start in range(0, n, batch):
             if progress is not None:
                 progress(start, n)
@@ -241,6 +253,16 @@ def _matches(texts: pa.Array, pattern: str) -> bool:
 class _Lines(ExplanationColumns):
     """The columns worked out once per analysis, and the lines of any batch of rows."""
 
+    # the entities' texts (:class:`~ownership.entity_texts.EntityTexts`)
+    ids: pa.Array
+    id_cells: pa.Array
+    ids_plain: bool
+    ids_json: pa.Array
+    country_texts: DistinctTexts
+    name_texts: BatchTexts
+    names_plain: bool
+    names_double_stop: bool
+
     def __init__(
         self,
         analysis: Analysis,
@@ -249,10 +271,13 @@ class _Lines(ExplanationColumns):
         *,
         csv: bool = False,
         fields: tuple[str, ...] | None = None,
+        texts: EntityTexts | None = None,
     ) -> None:
         """Work out the columns; those made by Arrow alone go to ``pool`` while the rest
         are made here. ``csv``: lines of CSV cells instead of JSON objects; ``fields``:
-        the fields of each line (:func:`~ownership.verdict.chosen_fields`)."""
+        the fields of each line (:func:`~ownership.verdict.chosen_fields`); ``texts``:
+        the entities' texts, if made already (used only when they are this data's, on
+        this date, for these fields)."""
         self.analysis = a = analysis
         self.pool = pool
         self.end = end
@@ -275,12 +300,14 @@ class _Lines(ExplanationColumns):
         a.active_holding_rows  # noqa: B018 - shared by the jobs
         if self.wants_legal or self.wants_owners or self.wants_by_row:
             a.legal.owner_sets  # noqa: B018
-        if self.wants_ancestors:
-            a.groups  # noqa: B018
         # first: the main thread needs it soonest
         legal = submit(self._legal_columns) if self.wants_legal or self.wants_by_row else None
-        countries = a.columns.country.tolist() if "country" in wants else None
-        texts = submit(self._text_columns, c.ids, a.dated_names.arrow(), countries)
+        if texts is not None and texts.serves(a.columns, a.as_of, csv=csv, fields=self.fields):
+            texts_made: Future[None] = Future()
+            self._take_texts(texts)
+            texts_made.set_result(None)
+        else:
+            texts_made = submit(self._make_texts)
         self.status_json = strings([ENCODE(code.value) for code in STATUS_CODES])
         #: fields with one value for every row, as JSON
         self.fixed = {
@@ -322,7 +349,7 @@ class _Lines(ExplanationColumns):
         self.owner_of = np.asarray(a.lower.owner_of) if per_owner and a.lower else None
         # every distinct set of listed ancestors a row shows, made into text once: the
         # longest job, so sent before the others that need no rows
-        ancestors = submit(self._ancestor_texts, texts) if wants_sets else None
+        ancestors = submit(self._ancestor_texts, texts_made) if wants_sets else None
         wants_effective = "effective_percent" in wants or explain
         effective = submit(self._effective_columns) if wants_effective else None
         chains = submit(self._chain_pointers) if self.wants_chain else None
@@ -341,7 +368,7 @@ class _Lines(ExplanationColumns):
             # every row's legal shares are texts now; the few rows that read the shares
             # themselves keep their own (the rows made one by one, the filled sentences)
             del self.legal_low, self.legal_high
-        for job in (texts, effective, chains, ancestors):
+        for job in (texts_made, effective, chains, ancestors):
             if job is not None:
                 job.result()
         if owners is not None:
@@ -374,31 +401,17 @@ class _Lines(ExplanationColumns):
         self._explanation_pieces_ready(self.any_escape)
 
     # -- columns worked out once
-    def _text_columns(
-        self, ids: Sequence[str], names: pa.Array, countries: list[str | None] | None
-    ) -> None:
-        """Ids, and the names and countries (``None``: not shown) as the chosen fields
-        need them."""
-        self.names = names
-        if self.csv:  # the ids as cells
-            self.ids = strings(ids)
-            self.id_cells = csv_cells(self.ids)
-            #: no id needs marking or quoting, so neither does a list of them
-            self.ids_plain = pc.all(pc.equal(self.id_cells, self.ids)).as_py()
-        else:  # as JSON, whole: most rows take several (chains, owners, ancestors)
-            self.ids_json = json_strings(strings(ids))
-        if countries is not None:  # as JSON, or as CSV cells: each country once
-            self.country_texts = distinct_strings(
-                countries, csv_cells if self.csv else json_strings
-            )
-        if not self.wants_names:
-            return
-        #: the names as the name field has them: JSON literals, or CSV cells
-        self.name_texts = BatchTexts(self.names, csv_cells if self.csv else json_strings)
-        if self.wants_explanation:
-            self.names_plain = not any_json_escape(self.names)
-            self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
-            self.stop_after_word = stop_after_word(self.names)
+    def _make_texts(self) -> None:
+        a = self.analysis
+        self._take_texts(
+            EntityTexts(a.columns, a.dated_names, a.as_of, csv=self.csv, fields=self.fields)
+        )
+
+    def _take_texts(self, texts: EntityTexts) -> None:
+        """The entities' texts as this writer's columns (those the fields need)."""
+        for name in _ENTITY_TEXTS:
+            if hasattr(texts, name):
+                setattr(self, name, getattr(texts, name))
 
     def _effective_columns(self) -> None:
         threshold = self.analysis.threshold

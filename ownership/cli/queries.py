@@ -207,16 +207,27 @@ def analyze(
                         ("--temp-directory", temp_directory)):  # fmt: skip
         if given is not None:
             raise fail(f"{name} goes with --engine duckdb or spark")
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..memory import return_freed_memory
 
     dataset = load(data, allow_conflicts)
     return_freed_memory()  # each phase's columns come where the last one's scratch was
     writes = fmt in (Format.json, Format.jsonl, Format.csv)
-    if writes:
-        from ..verdict_json import reads_shares
-    shares = not writes or reads_shares(field_list, csv=fmt is Format.csv)
-    with progress("propagating") as tick:
-        result = run_analysis(dataset, chosen, as_of, progress=tick, shares=shares)
+    texts = None
+    day: Any = as_of  # as the analysis reads it: a date, an ISO text or None (today)
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        if writes:  # the entities' texts need no verdict: made while the analysis runs
+            from ..analysis import as_date
+            from ..entity_texts import EntityTexts
+            from ..verdict_json import reads_shares
+
+            day = as_date(as_of)
+            csv = fmt is Format.csv
+            texts = EntityTexts.made_beside(dataset, day, beside, csv=csv, fields=field_list)
+        shares = not writes or reads_shares(field_list, csv=fmt is Format.csv)
+        with progress("propagating") as tick:
+            result = run_analysis(dataset, chosen, day, progress=tick, shares=shares)
     return_freed_memory()
     data_notice = result.data_notice()
     if data_notice and fmt is not Format.table:
@@ -226,12 +237,20 @@ def analyze(
 
         sys.stdout.flush()
         with progress("writing verdicts") as tick:
+            made = texts.result() if texts is not None else None
             if fmt is Format.csv:
-                write_verdict_csv(result, sys.stdout.buffer, progress=tick, fields=field_list)
+                write_verdict_csv(
+                    result, sys.stdout.buffer, progress=tick, fields=field_list, texts=made
+                )
             else:
                 array = fmt is Format.json
                 write_verdict_lines(
-                    result, sys.stdout.buffer, array=array, progress=tick, fields=field_list
+                    result,
+                    sys.stdout.buffer,
+                    array=array,
+                    progress=tick,
+                    fields=field_list,
+                    texts=made,
                 )
             sys.stdout.buffer.flush()
         return
