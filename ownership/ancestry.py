@@ -252,9 +252,16 @@ class SeedAncestry:
         child = np.repeat(np.arange(size, dtype=np.int64), np.diff(bounds))
         keep = owning[child]
         pairs = distinct(child[keep] * size + self.shared_parents[keep])
-        child, parent = pairs // max(size, 1), pairs % max(size, 1)
-        above = offsets(child, size)
-        below, below_bounds = child[stable_order(parent, size)], offsets(parent, size)
+        # components, and bounds among the pairs, in 32 bits where they fit, and the
+        # packed pairs let go: all of these are kept while the sets are built, beside the
+        # writer's other jobs
+        narrow = position_type(size)
+        child, parent = (x.astype(narrow) for x in np.divmod(pairs, max(size, 1)))
+        del pairs, keep
+        among_pairs = position_type(child.size + 1)
+        above = offsets(child, size).astype(among_pairs)
+        below = child[stable_order(parent, size)]
+        below_bounds = offsets(parent, size).astype(among_pairs)
         # each seed's bit in its component's own set
         bit = np.arange(self.bit_seed.size, dtype=np.int64)
         own_keys, own_bits = _or_by_key(
@@ -262,7 +269,7 @@ class SeedAncestry:
             np.left_shift(np.uint64(1), (bit % WORD).astype(np.uint64)),
         )
         own_comp = own_keys >> _WORD_BITS
-        own_bounds = offsets(own_comp, size)
+        own_bounds = offsets(own_comp, size).astype(position_type(own_comp.size + 1))
         words = SetWords(size, 2 * own_keys.size)
         waiting = np.diff(above)
         ready = np.flatnonzero(owning & (waiting == 0))

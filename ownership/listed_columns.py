@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from .arrow_text import ENCODE, TEXT, strings
 from .columns import position_type
+from .memory import return_freed_memory
 from .verdict import LISTED_SHOWN, STATUS_CODES, Status, listing_dict
 from .wording import SOME_LIST_READ, list_label, read_under
 
@@ -30,6 +31,10 @@ __all__ = ["ListedColumns", "ancestor_texts"]
 
 #: Sets of listed ancestors decoded at once, when every distinct one is made into text.
 ANCESTOR_SETS_AT_ONCE = 2_048
+#: Members of those sets decoded at once: a chunk's scratch is a few int64 arrays per
+#: member, and 2,048 sets deep in a large group hold a million (50 MiB of scratch on each
+#: of two threads, at the writer's peak at 1M).
+ANCESTOR_MEMBERS_AT_ONCE = 1 << 18
 
 
 class ListedColumns:
@@ -89,6 +94,7 @@ def ancestor_texts(
     decodes sets beside this thread."""
     ancestry = analysis.ancestry
     ancestry.fill()  # every set is asked for
+    assert ancestry.words is not None
     comps = ancestry.same_set[ancestry.sharing[ancestry.label[rows]]]
     size = ancestry.same_set.size
     any_row = np.full(size, -1, dtype=np.int64)
@@ -103,13 +109,13 @@ def ancestor_texts(
     # a component's set, then a listed entity's set without itself
     owners = np.concatenate([sets, ancestry.sharing[ancestry.label[listed]]])
     without = np.concatenate([np.full(sets.size, -1), listed])
-    starts = range(0, count, ANCESTOR_SETS_AT_ONCE)
-    made: list[tuple[pa.Array, np.ndarray]] = [None] * len(starts)  # type: ignore[list-item]
-    claims = iter(range(len(starts)))  # a range iterator hands each chunk out once
+    bounds = _chunk_bounds(ancestry.words.count[owners])
+    made: list[tuple[pa.Array, np.ndarray]] = [None] * (len(bounds) - 1)  # type: ignore[list-item]
+    claims = iter(range(len(bounds) - 1))  # a range iterator hands each chunk out once
 
     def decode() -> None:
         for k in claims:
-            part = slice(starts[k], starts[k] + ANCESTOR_SETS_AT_ONCE)
+            part = slice(bounds[k], bounds[k + 1])
             total, offsets, positions = ancestry.first_positions(
                 owners[part], LISTED_SHOWN, without[part]
             )
@@ -121,7 +127,24 @@ def ancestor_texts(
     decode()
     if not helper.cancel():
         helper.result()
+    # the chunks' scratch is free now; handed back before the texts are joined, the
+    # joined copy (34 MiB at 1M) does not come on top of it
+    return_freed_memory()
     texts = [text.cast(TEXT) for text, _ in made] + [empty.cast(TEXT)]
     totals = [total for _, total in made] + [np.zeros(1, dtype=np.int64)]
     total_text = pc.cast(pa.array(np.concatenate(totals)), TEXT)
     return ancestry, pa.concat_arrays(texts), total_text, pick
+
+
+def _chunk_bounds(members: np.ndarray) -> list[int]:
+    """Where each chunk of sets begins, then where the last ends, given each set's
+    ``members``: at most ``ANCESTOR_SETS_AT_ONCE`` sets a chunk and, unless one set alone
+    has more, ``ANCESTOR_MEMBERS_AT_ONCE`` members."""
+    ends = np.cumsum(members, dtype=np.int64)
+    bounds = [0]
+    while bounds[-1] < ends.size:
+        start = bounds[-1]
+        before = int(ends[start - 1]) if start else 0
+        fits = int(np.searchsorted(ends, before + ANCESTOR_MEMBERS_AT_ONCE, side="right"))
+        bounds.append(min(start + ANCESTOR_SETS_AT_ONCE, max(fits, start + 1)))
+    return bounds

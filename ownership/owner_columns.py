@@ -60,6 +60,8 @@ class OwnerColumns:
         self.owned_sorted = owned[order]
         self.via_control = np.zeros(a.compiled.n, dtype=bool)
         self.via_control[owned[control]] = True
+        # the links' unsorted columns let go before their share texts are made
+        del rows, owner, owned, control, low, high, order_of_status, owner_rank, order
         self._share_columns()
 
     def _share_columns(self) -> None:

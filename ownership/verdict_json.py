@@ -58,6 +58,7 @@ from .io.cells import CONTROL_CHARACTER
 from .io.jsontext import encode_exact
 from .io.verdicts import csv_line
 from .listed_columns import ListedColumns, ancestor_texts
+from .memory import return_freed_memory
 from .owner_columns import OwnerColumns
 from .rules.base import Aggregation
 from .verdict import STATUS_CODES, Status, chosen_fields
@@ -74,6 +75,9 @@ __all__ = ["TOLD_BY_ROW", "reads_shares", "write_verdict_csv", "write_verdict_li
 BATCH = 8_192
 #: Worker threads for the Arrow part of each batch (the kernels release the GIL).
 THREADS = 2
+#: Entities whose legal shares are summed at once: over all of them, the stakes' scratch
+#: (a dozen int64 arrays a stake) came to 110 MiB at 1M.
+LEGAL_AT_ONCE = 1 << 17
 
 _JSON_SPECIAL_IN = re.compile(JSON_SPECIAL)
 #: ``wording.DOUBLE_STOP`` (where ``wording.single_stops`` may act), for RE2.
@@ -179,6 +183,9 @@ def _write_batches(
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         lines = _Lines(analysis, end, pool, csv=csv, fields=fields, texts=texts)
+        # the set-up's scratch handed back: the batches reuse only part of it, and
+        # what they leave of it would stay resident until the end
+        return_freed_memory()
         for start in range(0, n, batch):
             if progress is not None:
                 progress(start, n)
@@ -434,7 +441,11 @@ class _Lines(ExplanationColumns):
     def _legal_bounds(self) -> None:
         a = self.analysis
         c = a.compiled
-        low, high, scale = a.legal.legal_bounds(np.arange(c.n))
+        low, high = np.empty(c.n, dtype=c.low.dtype), np.empty(c.n, dtype=c.low.dtype)
+        scale = c.scale
+        for start in range(0, c.n, LEGAL_AT_ONCE):
+            part = slice(start, min(c.n, start + LEGAL_AT_ONCE))
+            low[part], high[part], scale = a.legal.legal_bounds(np.arange(part.start, part.stop))
         self.legal_low, self.legal_high, self.legal_scale = low, high, scale
         threshold = a.threshold
         if threshold is None:

@@ -68,14 +68,12 @@ class RowMaker:
         self.nearest = _values_at(analysis.reach.nearest_seed, positions)
         self.global_flags = analysis.global_flags
         self.flags_of = analysis.flags_by_position
-        active = np.flatnonzero(analysis.active_holding_rows)
-        owned = analysis.columns.holdings.owned[active]
-        if positions is not None:
+        active = analysis.active_holding_rows
+        if positions is not None:  # the links into them, picked without listing every link
             wanted = np.zeros(c.n, dtype=bool)
             wanted[positions] = True
-            active = active[wanted[owned]]
-            owned = owned[wanted[owned]]
-        self.owners_of = analysis.legal.counted_owners(active)
+            active = active & wanted[analysis.columns.holdings.owned]
+        self.owners_of = analysis.legal.counted_owners(np.flatnonzero(active))
         low, high, scale = legal or analysis.legal.legal_bounds(np.arange(c.n))
         #: legal bounds (lower, upper, scale): with ``positions``, of those rows only
         self.legal: tuple[Any, Any, int] = (

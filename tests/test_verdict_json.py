@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ownership import Analysis, analyze, load
+from ownership import Analysis, analyze, listed_columns, load, verdict_json
 from ownership.arrow_text import (
     JSON_SPECIAL,
     BatchTexts,
@@ -84,6 +84,36 @@ def test_lines_equal_encoded_verdicts_on_the_inspur_fixture(rule: str, day: dt.d
         for batch in (1, 4, 10_000):
             assert assembled(analysis, array=array, batch=batch) == want, (array, batch)
     assert len(want.splitlines()) == len(analysis.dataset.entities) + 2
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_lines_are_the_same_with_sets_and_shares_worked_out_a_few_at_a_time(
+    rule: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listed-ancestor sets decoded a few sets (or members) at a time, and legal shares
+    summed a few entities at a time, make the same lines."""
+    monkeypatch.setattr(listed_columns, "ANCESTOR_SETS_AT_ONCE", 3)
+    monkeypatch.setattr(listed_columns, "ANCESTOR_MEMBERS_AT_ONCE", 2)
+    monkeypatch.setattr(verdict_json, "LEGAL_AT_ONCE", 4)
+    for day in DAYS:
+        analysis = analyze(load(FIXTURE), rule, day)
+        assert assembled(analysis, array=False, batch=5) == expected(analysis, array=False)
+
+
+@given(st.lists(st.integers(0, 9), max_size=40), st.integers(1, 6), st.integers(1, 12))
+def test_ancestor_set_chunks_hold_few_sets_and_members(
+    members: list[int], sets: int, most: int
+) -> None:
+    """Chunks follow each other over every set, each with at most ``sets`` sets and at
+    most ``most`` members unless it is one set."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(listed_columns, "ANCESTOR_SETS_AT_ONCE", sets)
+        patch.setattr(listed_columns, "ANCESTOR_MEMBERS_AT_ONCE", most)
+        bounds = listed_columns._chunk_bounds(np.asarray(members, dtype=np.int32))
+    assert bounds[0] == 0 and bounds[-1] == len(members)
+    for start, end in pairwise(bounds):
+        assert 0 < end - start <= sets
+        assert end - start == 1 or sum(members[start:end]) <= most
 
 
 VALID_CASES = [c for c in CASES if "error" not in c["expect"]]
@@ -232,6 +262,22 @@ def test_texts_made_once_per_distinct_value_equal_a_text_per_row(
     assert again.every().equals(percent_text(values))
     assert again.slice(size - 7, 5).equals(percent_text(values[size - 7 : size - 2]))
     assert np.array_equal(again.codes, first.codes) if first.codes is not None else True
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(5_000, 9_000))
+def test_values_among_many_distinct_ones_are_numbered_as_numpy_numbers_them(
+    seed: int, drawn: int
+) -> None:
+    """Past the few distinct values found by a search, each value's number comes from
+    the sort order: np.unique's inverse, with -0.0 apart from 0.0."""
+    rng = np.random.default_rng(seed)
+    choices = np.append(rng.uniform(-100, 100, drawn - 2), [0.0, -0.0])
+    values = choices[rng.integers(0, drawn, 3 * drawn)]
+    made = distinct_texts(values, lambda x: float_json(round6(x)))
+    _, inverse = np.unique(values.view(np.int64), return_inverse=True)
+    assert made.codes is not None and np.array_equal(made.codes, inverse.reshape(-1))
+    assert made.every().equals(float_json(round6(values)))
 
 
 @settings(max_examples=200, deadline=None)
