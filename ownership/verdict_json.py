@@ -18,7 +18,6 @@ fixture, on every rules case and on random graphs.
 
 from __future__ import annotations
 
-import io
 import re
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -62,7 +61,7 @@ from .memory import return_freed_memory
 from .owner_columns import OwnerColumns
 from .rules.base import Aggregation
 from .verdict import STATUS_CODES, Status, chosen_fields
-from .verdict_records import RowMaker, listings_read
+from .verdict_records import RowMaker, listings_read, write_rows
 from .wording import DOUBLE_STOP
 
 if TYPE_CHECKING:
@@ -125,7 +124,7 @@ def write_verdict_lines(
     n = analysis.compiled.n
     if analysis.compiled.low.dtype == object:
         # shares with more decimal places than int64 holds exactly: row by row, in Python
-        _write_rows(analysis, out, array=array, progress=progress, fields=chosen)
+        write_rows(analysis, out, array=array, progress=progress, fields=chosen)
         return
     end = ",\n  " if array else "\n"
     if array:
@@ -152,7 +151,7 @@ def write_verdict_csv(
     :func:`write_verdict_lines` writes JSON lines."""
     chosen = chosen_fields(fields, csv=True)
     if analysis.compiled.low.dtype == object:
-        _write_rows(analysis, out, array=False, progress=progress, csv=True, fields=chosen)
+        write_rows(analysis, out, array=False, progress=progress, csv=True, fields=chosen)
         return
     out.write((",".join(chosen) + "\n").encode())
     _write_batches(
@@ -198,33 +197,6 @@ def _write_batches(
             write_oldest(last=len(pending) == 1)
     if progress is not None:
         progress(n, n)
-
-
-def _write_rows(
-    analysis: Analysis,
-    out: BinaryIO,
-    *,
-    array: bool,
-    progress: Callable[[int, int], None] | None,
-    csv: bool = False,
-    fields: tuple[str, ...],
-) -> None:
-    """:func:`write_verdict_lines` (or with ``csv``, :func:`write_verdict_csv`) one
-    ``RowMaker`` row at a time."""
-    from .io.verdicts import write_csv, write_json, write_jsonl
-    from .verdict_records import verdict_rows
-
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)
-    rows = verdict_rows(analysis, progress=progress)
-    try:
-        if csv:
-            write_csv(rows, text, list(fields))
-        else:
-            writer = write_json if array else write_jsonl
-            writer(({field: row[field] for field in fields} for row in rows), text)
-        text.flush()
-    finally:
-        text.detach()
 
 
 def _write_segments(

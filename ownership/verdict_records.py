@@ -12,8 +12,9 @@ assemble by columns.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from .verdict import LISTED_SHOWN, STATUS_CODES, VERDICT_FIELDS, Status, listing
 if TYPE_CHECKING:
     from .analysis import Analysis
 
-__all__ = ["RowMaker", "verdict_rows"]
+__all__ = ["RowMaker", "verdict_rows", "write_rows"]
 
 #: Rows between two progress reports.
 PROGRESS_EVERY = 10_000
@@ -193,3 +194,29 @@ def listings_read(analysis: Analysis) -> dict[int, tuple[Any, ...]]:
     for record, entity in zip(made, listings.entity[read].tolist(), strict=True):
         found.setdefault(entity, []).append(record)
     return {entity: tuple(found[entity]) for entity in sorted(found)}
+
+
+def write_rows(
+    analysis: Analysis,
+    out: BinaryIO,
+    *,
+    array: bool,
+    progress: Callable[[int, int], None] | None,
+    csv: bool = False,
+    fields: tuple[str, ...],
+) -> None:
+    """``verdict_json.write_verdict_lines`` (or with ``csv``, ``write_verdict_csv``) one
+    ``RowMaker`` row at a time: for shares with more decimal places than int64 holds."""
+    from .io.verdicts import write_csv, write_json, write_jsonl
+
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)
+    rows = verdict_rows(analysis, progress=progress)
+    try:
+        if csv:
+            write_csv(rows, text, list(fields))
+        else:
+            writer = write_json if array else write_jsonl
+            writer(({field: row[field] for field in fields} for row in rows), text)
+        text.flush()
+    finally:
+        text.detach()
