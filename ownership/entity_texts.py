@@ -31,7 +31,13 @@ from .verdict import chosen_fields
 if TYPE_CHECKING:
     from .model import Dataset
 
-__all__ = ["EntityTexts"]
+__all__ = ["EntityTexts", "shows_names"]
+
+
+def shows_names(fields: Sequence[str]) -> bool:
+    """Whether lines of ``fields`` show entities' names: the name itself, the owners
+    (named in each stake) or the explanation (which names owners and the chain)."""
+    return bool(set(fields) & {"name", "owners", "explanation"})
 
 
 class EntityTexts:
@@ -67,7 +73,7 @@ class EntityTexts:
             self.country_texts = distinct_strings(
                 columns.country.tolist(), csv_cells if csv else json_strings
             )
-        if not ("name" in wants or "owners" in wants or explain):
+        if not shows_names(self.fields):
             return
         #: the names as the name field has them: JSON literals, or CSV cells
         self.name_texts = BatchTexts(self.names, csv_cells if csv else json_strings)

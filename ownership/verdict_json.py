@@ -51,7 +51,7 @@ from .arrow_text import (
 )
 from .chain_walks import Chains
 from .columns import position_type
-from .entity_texts import EntityTexts
+from .entity_texts import EntityTexts, shows_names
 from .explanation_columns import ExplanationColumns
 from .io.cells import CONTROL_CHARACTER
 from .io.jsontext import encode_exact
@@ -74,9 +74,6 @@ __all__ = ["TOLD_BY_ROW", "reads_shares", "write_verdict_csv", "write_verdict_li
 BATCH = 8_192
 #: Worker threads for the Arrow part of each batch (the kernels release the GIL).
 THREADS = 2
-#: Entities whose legal shares are summed at once: over all of them, the stakes' scratch
-#: (a dozen int64 arrays a stake) came to 110 MiB at 1M.
-LEGAL_AT_ONCE = 1 << 17
 
 _JSON_SPECIAL_IN = re.compile(JSON_SPECIAL)
 #: ``wording.DOUBLE_STOP`` (where ``wording.single_stops`` may act), for RE2.
@@ -268,7 +265,7 @@ class _Lines(ExplanationColumns):
         self.wants_owners = "owners" in wants or explain
         self.wants_chain = bool(wants & {"chain", "chain_via"}) or explain
         self.wants_ancestors = bool(wants & {"listed_ancestors", "listed_ancestors_total"})
-        self.wants_names = "name" in wants or self.wants_owners
+        self.wants_names = shows_names(self.fields)
         self.wants_legal = bool(wants & {"legal_percent", "legal_percent_max"}) or explain
         self.wants_flags = "flags" in wants or explain
         self.wants_by_row = bool(wants & TOLD_BY_ROW)
@@ -413,11 +410,7 @@ class _Lines(ExplanationColumns):
     def _legal_bounds(self) -> None:
         a = self.analysis
         c = a.compiled
-        low, high = np.empty(c.n, dtype=c.low.dtype), np.empty(c.n, dtype=c.low.dtype)
-        scale = c.scale
-        for start in range(0, c.n, LEGAL_AT_ONCE):
-            part = slice(start, min(c.n, start + LEGAL_AT_ONCE))
-            low[part], high[part], scale = a.legal.legal_bounds(np.arange(part.start, part.stop))
+        low, high, scale = a.legal.legal_bounds(np.arange(c.n))
         self.legal_low, self.legal_high, self.legal_scale = low, high, scale
         threshold = a.threshold
         if threshold is None:

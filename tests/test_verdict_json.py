@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ownership import Analysis, analyze, listed_columns, load, verdict_json
+from ownership import Analysis, analyze, legal, listed_columns, load
 from ownership.arrow_text import (
     JSON_SPECIAL,
     BatchTexts,
@@ -94,7 +94,7 @@ def test_lines_are_the_same_with_sets_and_shares_worked_out_a_few_at_a_time(
     summed a few entities at a time, make the same lines."""
     monkeypatch.setattr(listed_columns, "ANCESTOR_SETS_AT_ONCE", 3)
     monkeypatch.setattr(listed_columns, "ANCESTOR_MEMBERS_AT_ONCE", 2)
-    monkeypatch.setattr(verdict_json, "LEGAL_AT_ONCE", 4)
+    monkeypatch.setattr(legal, "BOUNDS_AT_ONCE", 4)
     for day in DAYS:
         analysis = analyze(load(FIXTURE), rule, day)
         assert assembled(analysis, array=False, batch=5) == expected(analysis, array=False)

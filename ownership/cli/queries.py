@@ -157,6 +157,7 @@ def analyze(
     dataset = load(data, allow_conflicts)
     return_freed_memory()  # each phase's columns come where the last one's scratch was
     writes = fmt in (Format.json, Format.jsonl, Format.csv)
+    csv = fmt is Format.csv
     texts = None
     day: Any = as_of  # as the analysis reads it: a date, an ISO text or None (today)
     with ThreadPoolExecutor(max_workers=1) as beside:
@@ -166,22 +167,21 @@ def analyze(
             from ..verdict_json import reads_shares
 
             day = as_date(as_of)
-            csv = fmt is Format.csv
             texts = EntityTexts.made_beside(dataset, day, beside, csv=csv, fields=field_list)
-        shares = not writes or reads_shares(field_list, csv=fmt is Format.csv)
+        shares = not writes or reads_shares(field_list, csv=csv)
         with progress("propagating") as tick:
             result = run_analysis(dataset, chosen, day, progress=tick, shares=shares)
     return_freed_memory()
     data_notice = result.data_notice()
     if data_notice and fmt is not Format.table:
         typer.echo(visible(f"note: {data_notice}"), err=True)
-    if fmt in (Format.json, Format.jsonl, Format.csv):
+    if writes:
         from ..verdict_json import write_verdict_csv, write_verdict_lines
 
         sys.stdout.flush()
         with progress("writing verdicts") as tick:
             made = texts.result() if texts is not None else None
-            if fmt is Format.csv:
+            if csv:
                 write_verdict_csv(
                     result, sys.stdout.buffer, progress=tick, fields=field_list, texts=made
                 )
