@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from ownership import Analysis, analyze, load
 from ownership.arrow_text import cat, csv_cell_parts, csv_cells, strings
 from ownership.checks import check_dataset
+from ownership.io.cells import FORMULA_START
 from ownership.io.verdicts import write_csv, write_jsonl
 from ownership.model import Dataset, Entity
 from ownership.rules import RULES
@@ -90,6 +91,26 @@ def test_a_column_of_cells_is_written_as_the_csv_writer_writes_each(
     for quoted in (told, told & (np.arange(told.size) % 2 == 0)):
         quote, body = csv_cell_parts(column, quoted=quoted)
         assert cat(quote, body, quote).to_pylist() == found
+
+
+def test_formula_starts_are_characters_of_one_byte() -> None:
+    """The column writer finds them by a cell's first byte alone."""
+    assert all(len(c.encode()) == 1 and c != "\0" for c in FORMULA_START)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(AWKWARD_CELLS), min_size=1, max_size=12), st.data())
+def test_formula_marks_are_found_in_a_slice_with_no_missing_cell(
+    cells: list[str], data: st.DataObject
+) -> None:
+    """A slice with no missing cell keeps its place in the column's buffers: the first
+    byte of each of its cells, not of the column's first cells, says if it is marked."""
+    start = data.draw(st.integers(0, len(cells) - 1))
+    column = strings(["=first", *cells]).slice(1 + start)
+    out = io.StringIO()
+    write_csv([{"id": cell} for cell in cells[start:]], out, columns=["id"])
+    found = csv_cells(column).to_pylist()
+    assert out.getvalue() == "id\n" + "".join(f"{cell}\n" if cell else '""\n' for cell in found)
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))
