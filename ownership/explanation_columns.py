@@ -51,6 +51,7 @@ from .wording import (
 
 if TYPE_CHECKING:
     from .analysis import Analysis
+    from .entity_texts import EntityTexts
     from .listed_columns import ListedColumns
     from .owner_columns import OwnerColumns
 
@@ -74,7 +75,6 @@ class ExplanationColumns:
     csv: bool
     wants_explanation: bool
     codes: np.ndarray
-    names: pa.Array
     effective_text: DistinctTexts
     #: each row's flags, one of ``flag_choices`` by ``flag_kind`` (JSON, or CSV cells)
     flag_choices: pa.Array
@@ -97,7 +97,7 @@ class ExplanationColumns:
     meets: np.ndarray
     owners: OwnerColumns
     owner_of: np.ndarray | None
-    stop_after_word: np.ndarray
+    texts: EntityTexts
     any_double_stop: bool
     #: the closing sentences' texts, the stand-in for a share left out
     distinct_tails: list[str]
@@ -116,13 +116,13 @@ class ExplanationColumns:
     def _explanation_pieces_ready(self, escape: bool) -> None:
         """Decide ``json_ready`` (see there) and escape what goes into the explanations
         when any piece needs it (``escape``)."""
-        self.explained_names = self.names
+        self.explained_names = self.texts.names
         self.listed_lists = self.listed.lists if self.listed is not None else strings([])
         self.json_ready = not self.csv and not self.any_double_stop
         self._escape = escape and self.json_ready
         if not self._escape:
             return
-        self.explained_names = _json_inner(self.names)
+        self.explained_names = _json_inner(self.texts.names)
         self.listed_lists = _json_inner(self.listed_lists)
         self.tail_choices = _json_inner(self.tail_choices)
         self.filled_before = _json_inner(self.filled_before)
@@ -288,7 +288,7 @@ class ExplanationColumns:
         # so the text needs no regex pass
         before, after = _around(CHAIN, "chain")
         has_chain = pc.not_equal(rows.chains, "")
-        stop = pc.if_else(pa.array(self.stop_after_word[positions]), _NOTHING, text(after))
+        stop = pc.if_else(pa.array(self.texts.stop_after_word[positions]), _NOTHING, text(after))
         return [
             *fill_pieces(
                 COVERED, text, name=rows.names, rule_when=rule_when, basis=basis, owners=rows.owners

@@ -32,8 +32,6 @@ from ._re2 import PYTHON_SPACE
 from .arrow_text import (
     ENCODE,
     JSON_SPECIAL,
-    BatchTexts,
-    DistinctTexts,
     cat,
     csv_cell_parts,
     csv_cells,
@@ -84,11 +82,6 @@ _DOUBLE_STOP_RE2 = rf"\.\.([{PYTHON_SPACE}]|$)"
 TOLD_BY_ROW = frozenset(
     {"explanation", "owners", "listings", "listed_ancestors", "listed_ancestors_total"}
 )
-#: The columns of :class:`~ownership.entity_texts.EntityTexts` the lines are made of.
-_ENTITY_TEXTS = (
-    "names", "ids", "id_cells", "ids_plain", "ids_json", "country_texts", "name_texts",
-    "names_plain", "names_double_stop", "stop_after_word",
-)  # fmt: skip
 
 
 def reads_shares(fields: Sequence[str] | None, *, csv: bool = False) -> bool:
@@ -229,15 +222,8 @@ def _matches(texts: pa.Array, pattern: str) -> bool:
 class _Lines(ExplanationColumns):
     """The columns worked out once per analysis, and the lines of any batch of rows."""
 
-    # the entities' texts (:class:`~ownership.entity_texts.EntityTexts`)
-    ids: pa.Array
-    id_cells: pa.Array
-    ids_plain: bool
-    ids_json: pa.Array
-    country_texts: DistinctTexts
-    name_texts: BatchTexts
-    names_plain: bool
-    names_double_stop: bool
+    #: the entities' ids, names and countries as the fields show them
+    texts: EntityTexts
 
     def __init__(
         self,
@@ -280,7 +266,7 @@ class _Lines(ExplanationColumns):
         legal = submit(self._legal_columns) if self.wants_legal or self.wants_by_row else None
         if texts is not None and texts.serves(a.columns, a.as_of, csv=csv, fields=self.fields):
             texts_made: Future[None] = Future()
-            self._take_texts(texts)
+            self.texts = texts
             texts_made.set_result(None)
         else:
             texts_made = submit(self._make_texts)
@@ -359,18 +345,18 @@ class _Lines(ExplanationColumns):
         a = self.analysis
         fixed_texts = [a.rule_when, a.threshold_text]
         self.any_double_stop = (
-            self.names_double_stop
+            self.texts.names_double_stop
             or any(_matches(tails, _DOUBLE_STOP_RE2) for tails in self._pieced_texts())
             or any(DOUBLE_STOP.search(t) or t.endswith(".") for t in fixed_texts)
         )
         self.any_escape = (
-            not self.names_plain
+            not self.texts.names_plain
             or any(_matches(tails, JSON_SPECIAL) for tails in self._pieced_texts())
             or any(_JSON_SPECIAL_IN.search(t) for t in fixed_texts)
         )
         if self.csv:  # and unless one holds a control character or a quote, nor does the cell
             special = f'{CONTROL_CHARACTER}|"'
-            in_names = pc.any(pc.match_substring_regex(self.names, special)).as_py()
+            in_names = pc.any(pc.match_substring_regex(self.texts.names, special)).as_py()
             in_lists = self.listed is not None and _matches(self.listed.lists, special)
             closing = [*self.distinct_tails, *fixed_texts]
             self.any_special = in_names or in_lists or any(re.search(special, t) for t in closing)
@@ -379,15 +365,9 @@ class _Lines(ExplanationColumns):
     # -- columns worked out once
     def _make_texts(self) -> None:
         a = self.analysis
-        self._take_texts(
-            EntityTexts(a.columns, a.dated_names, a.as_of, csv=self.csv, fields=self.fields)
+        self.texts = EntityTexts(
+            a.columns, a.dated_names, a.as_of, csv=self.csv, fields=self.fields
         )
-
-    def _take_texts(self, texts: EntityTexts) -> None:
-        """The entities' texts as this writer's columns (those the fields need)."""
-        for name in _ENTITY_TEXTS:
-            if hasattr(texts, name):
-                setattr(self, name, getattr(texts, name))
 
     def _effective_columns(self) -> None:
         threshold = self.analysis.threshold
@@ -468,7 +448,7 @@ class _Lines(ExplanationColumns):
         if self.wants_ancestors:
             fields["listed_ancestors"] = self.ancestor_text.take(at)
             fields["listed_ancestors_total"] = self.ancestor_total.take(at)
-        ids, missing = (self.id_cells, "") if self.csv else (self.ids_json, "null")
+        ids, missing = (self.texts.id_cells, "") if self.csv else (self.texts.ids_json, "null")
         if self.wants_chain:
             chain_offsets, chain_values, cut = self.chains.lists(span)
             chain = pa.array(chain_values)
@@ -481,10 +461,10 @@ class _Lines(ExplanationColumns):
                 else json_lists(chain_offsets, ids.take(chain))
             )
         # the names as the explanation has them (escaped when it is made as JSON)
-        names = self.explained_names if self.wants_explanation else self.names
+        names = self.explained_names if self.wants_explanation else self.texts.names
         if self.wants_owners:
             owner_offsets, part = self.owners.of_span(start, end)
-            as_json = None if self.csv else (self.ids_json, self.name_texts)
+            as_json = None if self.csv else (self.texts.ids_json, self.texts.name_texts)
             owner_json, owner_text = self.owners.texts(part, names, self.status_json, as_json)
             if not self.csv:
                 fields["owners"] = json_lists(owner_offsets, owner_json)
@@ -524,14 +504,14 @@ class _Lines(ExplanationColumns):
         """The chosen fields of a batch that are slices or picks of columns, each made
         only when asked for (the other fields' columns may not have been worked out)."""
         size = end - start
-        ids, missing = (self.id_cells, "") if self.csv else (self.ids_json, "null")
+        ids, missing = (self.texts.id_cells, "") if self.csv else (self.texts.ids_json, "null")
         nearest = self.nearest[start:end]
         status_texts = self.status_cells if self.csv else self.status_json
         made: dict[str, Callable[[], pa.Array | str]] = {
             "id": lambda: ids.slice(start, size),
-            "name": lambda: self.name_texts.slice(start, size),
+            "name": lambda: self.texts.name_texts.slice(start, size),
             "status": lambda: status_texts.take(pa.array(self.codes[start:end])),
-            "country": lambda: self.country_texts.slice(start, size),
+            "country": lambda: self.texts.country_texts.slice(start, size),
             "flags": lambda: self.flag_choices.take(pa.array(self.flag_kind[start:end])),
             "effective_percent": lambda: self.effective_json.slice(start, size),
             "legal_percent": lambda: self.legal_low_json.slice(start, size),
@@ -545,8 +525,8 @@ class _Lines(ExplanationColumns):
 
     def _id_list_cells(self, offsets: np.ndarray, positions: pa.Array) -> pa.Array:
         """Per row, the ids at ``positions`` between consecutive offsets as one CSV cell."""
-        joined = lists(offsets, self.ids.take(positions), ";")
-        return joined if self.ids_plain else csv_cells(joined)
+        joined = lists(offsets, self.texts.ids.take(positions), ";")
+        return joined if self.texts.ids_plain else csv_cells(joined)
 
     def _ancestors(self, start: int, end: int) -> np.ndarray:
         """Per row of a batch, the number of its listed-ancestor text."""
@@ -570,7 +550,7 @@ class _Lines(ExplanationColumns):
             chosen = pa.array(positions)
             if self.csv:
                 return self._id_list_cells(offsets, chosen)
-            return json_lists(offsets, self.ids_json.take(chosen))
+            return json_lists(offsets, self.texts.ids_json.take(chosen))
 
         made = ancestor_texts(
             self.analysis,
