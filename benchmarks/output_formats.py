@@ -60,10 +60,21 @@ def main() -> None:
         },
     }
     if "floor" in runs:
-        floor_median = statistics.median(s for s, _ in runs["floor"])
+        floor_times = [s for s, _ in runs["floor"]]
+        floor_median = statistics.median(floor_times)
         results["ratio_to_floor"] = {
             fmt: round(statistics.median(s for s, _ in done) / floor_median, 2)
             for fmt, done in runs.items()
+        }
+        # the floor's own time moves with the machine's load: each round's ratio is to
+        # the floor of that round, and their median is a second view of the same runs
+        results["ratio_by_round"] = {
+            fmt: {
+                "median": round(statistics.median(r for r in ratios), 2),
+                "rounds": [round(r, 2) for r in ratios],
+            }
+            for fmt, done in runs.items()
+            for ratios in [[s / f for (s, _), f in zip(done, floor_times, strict=True)]]
         }
     print(json.dumps(results, indent=1))
 
