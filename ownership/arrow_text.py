@@ -25,6 +25,7 @@ from .wording import WORD_CHARACTER, Template, percent_words
 __all__ = [
     "TEXT",
     "BatchTexts",
+    "CsvCells",
     "DistinctTexts",
     "any_json_escape",
     "by_distinct",
@@ -42,6 +43,7 @@ __all__ = [
     "lists",
     "percent_text",
     "quoted",
+    "quoted_cells",
     "round6",
     "scaled_text",
     "stop_after_word",
@@ -124,34 +126,52 @@ def visible_texts(text: pa.Array) -> pa.Array:
     return pc.replace_with_mask(text, hit, strings(redone))
 
 
-def csv_cells(text: pa.Array) -> pa.Array:
+def csv_cells(
+    text: pa.Array, *, quoted: np.ndarray | None = None, known: np.ndarray | None = None
+) -> pa.Array:
     """Each string as ``io.verdicts.write_csv`` writes the cell: visible, marked against
     formulas, in double quotes (a quote doubled) when it holds a comma, a quote or a line
-    break; a missing value is an empty cell."""
-    quote, body = csv_cell_parts(text)
+    break; a missing value is an empty cell. ``quoted`` and ``known`` as
+    :func:`csv_cell_parts` reads them."""
+    quote, body = csv_cell_parts(text, quoted=quoted, known=known)
     return cat(quote, body, quote)
 
 
+def quoted_cells(text: pa.Array) -> np.ndarray:
+    """Per string, whether its CSV cell (:func:`csv_cells`) is in double quotes: its
+    visible text holds a comma, a quote or a line break (a missing value: no)."""
+    found = pc.match_substring_regex(visible_texts(text), _CSV_QUOTED)
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def csv_cell_parts(
-    text: pa.Array, *, plain: bool = False, quoted: np.ndarray | None = None
+    text: pa.Array,
+    *,
+    plain: bool = False,
+    quoted: np.ndarray | None = None,
+    known: np.ndarray | None = None,
 ) -> tuple[pa.Array | str, pa.Array]:
     """:func:`csv_cells` as (quote, body), the cell being quote + body + quote, so a
     caller joining a line copies the text once. ``plain``: the caller knows no string
     holds a control character or a double quote, so neither is looked for; ``quoted``:
     per string, whether the caller knows it holds a character it is quoted for (the
-    others are searched)."""
+    others are searched), and ``known``: the strings for which ``quoted`` is the whole
+    answer, yes or no (:func:`quoted_cells`), so that they are not searched either."""
     if not plain:
         text = visible_texts(text)
     text = pc.fill_null(text, pa.scalar("", TEXT))
     formula = _first_byte_among(text, _FORMULA_START_BYTES)
     if formula.any():
         text = pc.if_else(pa.array(formula), cat("'", text), text)
-    if quoted is not None and quoted.any():
+    if quoted is not None and (quoted.any() or known is not None):
+        searched = ~quoted if known is None else ~quoted & ~known
+        if not quoted.any() and not searched.any():  # none holds a quote either
+            return "", text
         wrap = pa.array(quoted)
-        rest = np.flatnonzero(~quoted)
+        rest = np.flatnonzero(searched)
         if rest.size:
             found = pc.match_substring_regex(text.take(pa.array(rest)), _CSV_QUOTED)
-            wrap = pc.replace_with_mask(wrap, pa.array(~quoted), found)
+            wrap = pc.replace_with_mask(wrap, pa.array(searched), found)
     elif not _any_byte(text, 0, *b',"\n\r'):
         return "", text
     else:
@@ -250,6 +270,21 @@ class BatchTexts:
 
     def take(self, indices: pa.Array) -> pa.Array:
         return self.make(self.texts.take(indices))
+
+
+class CsvCells:
+    """A column's CSV cells (:func:`csv_cells`) for a run of rows a batch asks for, as
+    :class:`BatchTexts` makes them, with which cells are quoted worked out once over
+    the column (a byte a string) rather than searched for in every batch."""
+
+    def __init__(self, texts: pa.Array) -> None:
+        self.texts = texts
+        self.quoted = quoted_cells(texts)
+        self._known = np.ones(len(texts), dtype=bool)
+
+    def slice(self, start: int, size: int) -> pa.Array:
+        quoted, known = self.quoted[start : start + size], self._known[start : start + size]
+        return csv_cells(self.texts.slice(start, size), quoted=quoted, known=known)
 
 
 def quoted(text: pa.Array) -> pa.Array:

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from .arrow_text import (
     BatchTexts,
+    CsvCells,
     any_json_escape,
     csv_cells,
     distinct_strings,
@@ -75,12 +76,18 @@ class EntityTexts:
             )
         if not shows_names(self.fields):
             return
-        #: the names as the name field has them: JSON literals, or CSV cells
-        self.name_texts = BatchTexts(self.names, csv_cells if csv else json_strings)
+        if csv:  # the names as the name field has them: CSV cells, or JSON literals
+            self.name_cells = CsvCells(self.names)
+        else:
+            self.name_texts = BatchTexts(self.names, json_strings)
         if explain:
             self.names_plain = not any_json_escape(self.names)
             self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
             self.stop_after_word = stop_after_word(self.names)
+
+    def name_field(self, start: int, size: int) -> pa.Array:
+        """The name field of the rows ``start`` to ``start + size``."""
+        return (self.name_cells if self.csv else self.name_texts).slice(start, size)
 
     @classmethod
     def made_beside(

@@ -10,7 +10,7 @@ columns (:class:`ownership.verdict_json` ``_Lines``), which sets the columns it 
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,6 +26,7 @@ from .arrow_text import (
     csv_cells,
     fill_pieces,
     json_strings,
+    quoted_cells,
     scaled_text,
     strings,
 )
@@ -68,6 +69,12 @@ _CSV_QUOTED_IN = re.compile('[,"]')
 _POSSIBLE_HIGH = "\x00"
 
 
+@cache
+def _quoted_words(words: str) -> bool:
+    """Whether ``words`` alone (a template's) put a CSV cell in quotes."""
+    return bool(quoted_cells(strings([words]))[0])
+
+
 class ExplanationColumns:
     """Explanations by columns, from the columns the writer sets (declared here)."""
 
@@ -101,6 +108,8 @@ class ExplanationColumns:
     any_double_stop: bool
     #: the closing sentences' texts, the stand-in for a share left out
     distinct_tails: list[str]
+    #: in CSV, per closing sentence, whether it puts a cell in quotes
+    tail_quoted: np.ndarray
     #: whether each explanation is made as a JSON string literal in its one join: every
     #: piece escaped beforehand (names as ``explained_names``, words by :meth:`_text`),
     #: which is exact unless a double stop must be made single after the join
@@ -167,6 +176,8 @@ class ExplanationColumns:
         self.flag_kind = kind
         self.flag_choices = csv_cells(strings(joined)) if self.csv else strings(texts)
         self.tail_choices = strings(tails)
+        if self.csv:  # whether each puts an explanation's cell in quotes
+            self.tail_quoted = quoted_cells(self.tail_choices)
         self.filled_rows = np.zeros(0, dtype=np.int64)
         self.filled_high = np.zeros(0, dtype=np.int64)
         self.filled_before = self.filled_after = strings([])
@@ -193,13 +204,14 @@ class ExplanationColumns:
 
     def _explanations(
         self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
-    ) -> tuple[pa.Array, np.ndarray]:
+    ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
         """The explanation of every row not written row by row: the templates
         ``Explainer.explain`` fills, filled by columns, status by status, each status's
         sentences and closing sentences joined in one pass; with ``json_ready``, as JSON
         string literals. ``chain_names`` and ``owner_text`` are made of
-        ``explained_names``. Also, per row, whether its template's own words hold a
-        character a CSV cell is quoted for (then the text need not be searched)."""
+        ``explained_names``. Also, per row, whether its CSV cell is known to be quoted
+        (its template's own words hold a character it is quoted for), and whether that
+        is the whole answer (a clear row's, in CSV): the others' texts are searched."""
         rule_when = self.analysis.rule_when  # escaped by fill_pieces, as every word
         start, size = int(span[0]), span.size  # a run of rows: columns are sliced
         names = self.explained_names.slice(start, size)
@@ -207,7 +219,8 @@ class ExplanationColumns:
         quote = ['"'] if self.json_ready else []
         parts: list[pa.Array] = []
         picks: list[np.ndarray] = []
-        quoted_for_sure: list[bool] = []
+        sure_parts: list[np.ndarray] = []
+        known_parts: list[np.ndarray] = []
         for status in (Status.clear, Status.covered, Status.exposed, Status.listed):
             local = np.flatnonzero((codes == STATUS_CODES.index(status)) & ~self.by_row[span])
             picks.append(local)
@@ -222,17 +235,27 @@ class ExplanationColumns:
                 pieces = self._listed(rows)
             parts.append(cat(*quote, *pieces, self._tails_at(rows.positions), *quote))
             words = "".join(piece for piece in pieces if isinstance(piece, str))
-            quoted_for_sure.append(bool(_CSV_QUOTED_IN.search(words)))
+            sure = np.full(local.size, bool(_CSV_QUOTED_IN.search(words)))
+            known = np.zeros(local.size, dtype=bool)
+            if self.csv and status is Status.clear:
+                # a clear row's text is its name, these words and its closing sentences:
+                # whether its cell is quoted is known from theirs
+                sure = _quoted_words(words) | self.texts.name_cells.quoted[rows.positions]
+                sure |= self.tail_quoted[self.flag_kind[rows.positions]]
+                known[:] = True
+            sure_parts.append(sure)
+            known_parts.append(known)
         by_row = np.flatnonzero(self.by_row[span])
         picks.append(by_row)
         parts.append(strings([""] * by_row.size))
-        quoted_for_sure.append(False)
+        sure_parts.append(np.zeros(by_row.size, dtype=bool))
+        known_parts.append(np.zeros(by_row.size, dtype=bool))
         order = np.concatenate(picks)
         where = np.empty(span.size, dtype=np.int64)
         where[order] = np.arange(span.size)
         text = pa.concat_arrays([part.cast(TEXT) for part in parts]).take(pa.array(where))
-        sure = np.repeat(quoted_for_sure, [pick.size for pick in picks])[where]
-        return self._single_stops(text), sure
+        sure, known = np.concatenate(sure_parts)[where], np.concatenate(known_parts)[where]
+        return self._single_stops(text), sure, known
 
     def _tails_at(self, positions: np.ndarray) -> pa.Array:
         """The closing sentences of the rows at ``positions`` (ascending)."""

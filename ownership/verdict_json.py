@@ -475,10 +475,10 @@ class _Lines(ExplanationColumns):
             if cut.any():
                 chain_names = pc.if_else(pa.array(cut), cat("… -> ", chain_names), chain_names)
             owner_text = lists(owner_offsets, owner_text, ", ")
-            explanation, sure = self._explanations(span, codes, chain_names, owner_text)
+            explanation, sure, known = self._explanations(span, codes, chain_names, owner_text)
             if self.csv:
                 plain = not self.any_special
-                quote, body = csv_cell_parts(explanation, plain=plain, quoted=sure)
+                quote, body = csv_cell_parts(explanation, plain=plain, quoted=sure, known=known)
             else:
                 if not self.json_ready:  # else already JSON string literals
                     explanation = (json_strings if self.any_escape else quoted)(explanation)
@@ -509,7 +509,7 @@ class _Lines(ExplanationColumns):
         status_texts = self.status_cells if self.csv else self.status_json
         made: dict[str, Callable[[], pa.Array | str]] = {
             "id": lambda: ids.slice(start, size),
-            "name": lambda: self.texts.name_texts.slice(start, size),
+            "name": lambda: self.texts.name_field(start, size),
             "status": lambda: status_texts.take(pa.array(self.codes[start:end])),
             "country": lambda: self.texts.country_texts.slice(start, size),
             "flags": lambda: self.flag_choices.take(pa.array(self.flag_kind[start:end])),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,9 @@ from ownership.checks import check_dataset
 from ownership.io.cells import FORMULA_START
 from ownership.io.verdicts import write_csv, write_jsonl
 from ownership.model import Dataset, Entity
-from ownership.rules import RULES
+from ownership.rules import RULES, get_rule
+from ownership.rules.base import Window
+from ownership.verdict import Status
 from ownership.verdict_json import _Lines, write_verdict_csv, write_verdict_lines
 
 from .factories import dataset, listed, owns
@@ -121,6 +124,31 @@ def test_csv_equals_the_rows_one_by_one_on_the_inspur_fixture(rule: str, day: dt
     for batch in (1, 4, 10_000):
         assert assembled(analysis, batch=batch) == want, batch
     assert want.count(b"\n") >= len(analysis.dataset.entities) + 1
+
+
+@pytest.mark.parametrize("in_force", [True, False])
+@pytest.mark.parametrize(
+    "words", ["a note, with a comma", 'a "quoted" note', "a note\non two lines", "plain note"]
+)
+def test_closing_sentences_that_put_a_cell_in_quotes_are_quoted_on_clear_rows(
+    in_force: bool, words: str
+) -> None:
+    """A clear row's cell is quoted or not from its parts' own answers (name, words,
+    closing sentences), not searched for: a window's note (said only in a closing
+    sentence) that holds a comma, a quote or a line break quotes every row whose
+    explanation closes with it."""
+    window = Window(start=None, end=None, in_force=in_force, label="in force" if in_force
+                    else "stayed", verified=False, note=words)  # fmt: skip
+    rule = dataclasses.replace(get_rule("bis-affiliates"), windows=(window,))
+    # names with nothing a cell is quoted for: the closing sentences alone decide
+    data = dataset(owns("parent", "plain", 30), owns("other", "plain", 10),
+                   listed("parent", "entity_list"), Entity(id="alone", name="Alone Ltd"))  # fmt: skip
+    analysis = analyze(data, rule, DAYS[-1])
+    clear = [v for v in analysis.verdicts() if v.status is Status.clear]
+    assert len(clear) == 2 and all(words in v.explanation for v in clear)
+    want = expected(analysis)
+    for batch in (1, 5, 10_000):
+        assert assembled(analysis, batch=batch) == want, batch
 
 
 @pytest.mark.parametrize("case", VALID_CASES, ids=[c["name"] for c in VALID_CASES])
