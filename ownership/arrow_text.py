@@ -280,10 +280,10 @@ class CsvCells:
     def __init__(self, texts: pa.Array) -> None:
         self.texts = texts
         self.quoted = quoted_cells(texts)
-        self._known = np.ones(len(texts), dtype=bool)
 
     def slice(self, start: int, size: int) -> pa.Array:
-        quoted, known = self.quoted[start : start + size], self._known[start : start + size]
+        quoted = self.quoted[start : start + size]
+        known = np.ones(quoted.size, dtype=bool)  # every cell's answer is the whole answer
         return csv_cells(self.texts.slice(start, size), quoted=quoted, known=known)
 
 

@@ -9,7 +9,6 @@ columns (:class:`ownership.verdict_json` ``_Lines``), which sets the columns it 
 
 from __future__ import annotations
 
-import re
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
@@ -62,16 +61,14 @@ __all__ = ["ExplanationColumns"]
 #: are Unicode-wide, RE2's are ASCII.
 _DOUBLE_STOP_AFTER_WORD = rf"([\pL\pN_])\.\.([{PYTHON_SPACE}]|$)"
 _NOTHING = pa.scalar("", TEXT)
-#: Characters a CSV cell is put in double quotes for that stay as they are when its
-#: control characters are made visible (a carriage return does not).
-_CSV_QUOTED_IN = re.compile('[,"]')
 #: Stands for the highest share unknown or range shares could reach, until filled in.
 _POSSIBLE_HIGH = "\x00"
 
 
 @cache
 def _quoted_words(words: str) -> bool:
-    """Whether ``words`` alone (a template's) put a CSV cell in quotes."""
+    """Whether ``words`` alone (a template's) put a CSV cell in quotes, once their
+    control characters are made visible (a carriage return then does not)."""
     return bool(quoted_cells(strings([words]))[0])
 
 
@@ -235,12 +232,12 @@ class ExplanationColumns:
                 pieces = self._listed(rows)
             parts.append(cat(*quote, *pieces, self._tails_at(rows.positions), *quote))
             words = "".join(piece for piece in pieces if isinstance(piece, str))
-            sure = np.full(local.size, bool(_CSV_QUOTED_IN.search(words)))
+            sure = np.full(local.size, self.csv and _quoted_words(words))
             known = np.zeros(local.size, dtype=bool)
             if self.csv and status is Status.clear:
                 # a clear row's text is its name, these words and its closing sentences:
                 # whether its cell is quoted is known from theirs
-                sure = _quoted_words(words) | self.texts.name_cells.quoted[rows.positions]
+                sure |= self.texts.name_cells.quoted[rows.positions]
                 sure |= self.tail_quoted[self.flag_kind[rows.positions]]
                 known[:] = True
             sure_parts.append(sure)

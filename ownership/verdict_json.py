@@ -49,7 +49,7 @@ from .arrow_text import (
 )
 from .chain_walks import Chains
 from .columns import position_type
-from .entity_texts import EntityTexts, shows_names
+from .entity_texts import EntityTexts
 from .explanation_columns import ExplanationColumns
 from .io.cells import CONTROL_CHARACTER
 from .io.jsontext import encode_exact
@@ -251,7 +251,6 @@ class _Lines(ExplanationColumns):
         self.wants_owners = "owners" in wants or explain
         self.wants_chain = bool(wants & {"chain", "chain_via"}) or explain
         self.wants_ancestors = bool(wants & {"listed_ancestors", "listed_ancestors_total"})
-        self.wants_names = shows_names(self.fields)
         self.wants_legal = bool(wants & {"legal_percent", "legal_percent_max"}) or explain
         self.wants_flags = "flags" in wants or explain
         self.wants_by_row = bool(wants & TOLD_BY_ROW)
