@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import ArrowStrings, position_type
+from .columns import ArrowStrings
 from .io.cells import CONTROL_CHARACTER, FORMULA_START, visible
 from .model import fmt_decimal
 from .rules.base import Threshold
@@ -53,9 +53,6 @@ __all__ = [
 
 TEXT = pa.large_string()
 ENCODE = json.JSONEncoder(ensure_ascii=False).encode
-#: Distinct values up to which :func:`distinct_texts` numbers the values by a binary
-#: search among them (32 KiB of int64, in the first-level cache), not by their sort order.
-SEARCHED_DISTINCT = 1 << 12
 #: Characters ``json.dumps`` escapes with ``ensure_ascii=False``.
 JSON_SPECIAL = r'["\\\x00-\x1f]'
 
@@ -376,25 +373,17 @@ class DistinctTexts:
 def distinct_texts(values: np.ndarray, make: Callable[[np.ndarray], pa.Array]) -> DistinctTexts:
     """``make(values)`` for an elementwise ``make``, made once per distinct value (bit for
     bit: ``-0.0`` is not ``0.0``). Most shares in a verdict column are the same few
-    values: a sort costs less than a text per row."""
+    values: numbering them costs less than a text per row."""
     if values.size < 4_096 or values.dtype.kind not in "fiu":
         return DistinctTexts(make(values), None)
     keys = values.view(np.int64) if values.dtype == np.float64 else values
-    # numbered without np.unique's inverse: its sort order, sorted copy and scatter
-    # came to 40 MiB a column at 1M (a sort of the values alone takes milliseconds)
-    ordered = np.sort(keys)
-    first = np.ones(ordered.size, dtype=bool)
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    distinct = ordered[first]
-    del ordered
+    # numbered by Arrow's hash table, in order of first appearance: a quarter of the
+    # time of a sort and a sort order at 1M, without np.unique's 40 MiB a column
+    encoded = pc.dictionary_encode(pa.array(keys))
+    distinct = encoded.dictionary.to_numpy()
     if 2 * distinct.size > values.size:
         return DistinctTexts(make(values), None)
-    number = position_type(distinct.size)
-    if distinct.size <= SEARCHED_DISTINCT:
-        codes = np.searchsorted(distinct, keys).astype(number)
-    else:  # searched among many, every lookup would miss the cache
-        codes = np.empty(keys.size, dtype=number)
-        codes[np.argsort(keys)] = np.cumsum(first, dtype=number) - 1
+    codes = encoded.indices.to_numpy()
     return DistinctTexts(make(distinct.view(values.dtype)), codes)
 
 

@@ -176,8 +176,10 @@ def test_links_inside_closed_rings_are_those_of_the_definition(
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.integers(0, 2**40 - 1), max_size=200), st.sampled_from([2**16, 2**17, 2**33, 2**40])
+    st.lists(st.integers(0, 2**62 - 1), max_size=200),
+    st.sampled_from([2**16, 2**17, 2**33, 2**40, 2**56, 2**62]),
 )
 def test_stable_order_sorts_keys_of_several_digits(keys: list[int], count: int) -> None:
+    # keys with their index in 63 bits are sorted packed; the widest by 16-bit digits
     values = np.array([k % count for k in keys], dtype=np.int64)
     assert stable_order(values, count).tolist() == np.argsort(values, kind="stable").tolist()

@@ -32,14 +32,27 @@ SMALL_GRAPH = 5_000
 
 
 def stable_order(keys: IntArray, count: int) -> IntArray:
-    """``np.argsort(keys, kind="stable")`` for keys in ``range(count)``, by radix: a
-    stable sort of each 16-bit digit in turn, lowest first (numpy sorts 16-bit integers
-    by counting). A third slower than scipy's sparse transpose at 1M keys, but without
-    importing scipy.sparse (0.15-0.2 s) for it."""
+    """``np.argsort(keys, kind="stable")`` for keys in ``range(count)``. Each key and its
+    index packed in one 64-bit integer and sorted (numpy's vectorised sort: a quarter of
+    the time of a radix sort by 16-bit digits at 1M keys, and without importing
+    scipy.sparse, 0.15-0.2 s); by radix when the two do not fit in 63 bits."""
     m = keys.size
     if m == 0:
         return np.zeros(0, dtype=np.int64)
     keys = np.asarray(keys, dtype=np.int64)
+    index_bits = (m - 1).bit_length()
+    if (max(count, 1) - 1).bit_length() + index_bits <= 63:
+        packed = keys << index_bits
+        packed |= np.arange(m, dtype=np.int64)
+        packed.sort()
+        packed &= (1 << index_bits) - 1
+        return packed
+    return _radix_order(keys, count)
+
+
+def _radix_order(keys: IntArray, count: int) -> IntArray:
+    """:func:`stable_order` by a stable sort of each 16-bit digit in turn, lowest first
+    (numpy sorts 16-bit integers by counting)."""
     order: IntArray | None = None
     shift = 0
     while True:
@@ -209,7 +222,7 @@ def distinct_pairs(first: IntArray, second: IntArray, count: int) -> tuple[IntAr
     """For pairs ``(first[k], second[k])`` of integers in ``range(count)``: where each
     distinct pair first occurs, in pair order, and each pair's number in that order, as
     ``np.unique(first * count + second, return_index=True, return_inverse=True)`` gives
-    them, by two passes of counting (:func:`stable_order`) instead of a sort."""
+    them, by two stable orders (:func:`stable_order`) instead of sorting pair numbers."""
     order = stable_order(second, count)
     order = order[stable_order(first[order], count)]
     keys = first[order] * max(count, 1) + second[order]
