@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["numbers", "present"]
+__all__ = ["edge_bytes", "numbers", "present"]
 
 #: numpy's name of each Arrow float type (Arrow calls float64 "double").
 _FLOATS = {"halffloat": "float16", "float": "float32", "double": "float64"}
@@ -44,6 +44,29 @@ def present(values: Any) -> np.ndarray:
         else:
             parts.append(_bits(chunk.buffers()[0], chunk.offset, size))
     return np.concatenate(parts)
+
+
+def edge_bytes(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per string of ``values`` (an Arrow array or chunked array of strings), its first
+    and its last byte, read from the offsets (0 for an empty or missing string): whether
+    a string may start or end with some character, without a pass over its bytes."""
+    chunks = values.chunks if hasattr(values, "chunks") else [values]
+    firsts, lasts = [np.zeros(0, dtype=np.uint8)], [np.zeros(0, dtype=np.uint8)]
+    for chunk in chunks:
+        size = len(chunk)
+        _, offsets, data = chunk.buffers()[:3]
+        first, last = np.zeros(size, dtype=np.uint8), np.zeros(size, dtype=np.uint8)
+        if size and data is not None:
+            wide = np.int64 if str(chunk.type) == "large_string" else np.int32
+            bounds = np.frombuffer(offsets, dtype=wide, count=chunk.offset + size + 1)
+            bounds = bounds[chunk.offset :].astype(np.int64)
+            raw = np.frombuffer(data, dtype=np.uint8, count=int(bounds[-1]))
+            filled = bounds[1:] > bounds[:-1]
+            first[filled] = raw[bounds[:-1][filled]]
+            last[filled] = raw[bounds[1:][filled] - 1]
+        firsts.append(first)
+        lasts.append(last)
+    return np.concatenate(firsts), np.concatenate(lasts)
 
 
 def _dtype(kind: Any) -> np.dtype[Any]:

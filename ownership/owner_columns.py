@@ -23,6 +23,7 @@ from .arrow_text import (
     strings,
 )
 from .columns import in_id_order
+from .propagate.arrays import distinct as distinct_integers
 from .verdict import OWNER_FIELDS, STATUS_CODES, STATUS_ORDER
 from .wording import OWNER
 
@@ -48,7 +49,7 @@ class OwnerColumns:
         low = np.where(control, 0, h.low[rows]).astype(np.int64)
         high = np.where(control, 0, h.high[rows]).astype(np.int64)
         order_of_status = np.asarray([STATUS_ORDER[s] for s in STATUS_CODES])[self.codes[owner]]
-        distinct = np.unique(owner)
+        distinct = distinct_integers(owner, a.compiled.n)
         by_id = np.searchsorted(distinct, in_id_order(a.compiled.index, a.compiled.ids, distinct))
         rank = np.empty(distinct.size, dtype=np.int64)
         rank[by_id] = np.arange(distinct.size)

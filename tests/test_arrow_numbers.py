@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ownership.arrow_numbers import numbers, present
+from ownership.arrow_numbers import edge_bytes, numbers, present
+from ownership.io.columnar_cells import Decline, _no_surrounding_space
 
 from .factories import dataset, listed, owns
 
@@ -67,6 +68,51 @@ def test_rows_present_are_those_with_a_value(
     array, cells = drawn
     values = array.cast(pa.string()) if as_text else array
     assert present(values).tolist() == [cell is not None for cell in cells]
+
+
+#: letters, and characters Python strips (one byte, several bytes) or keeps (several bytes)
+_LETTERS = st.sampled_from(["a", " ", "\t", "\x1f", "\x85", "\u00a0", "\u3000", "é", "中", "\u200b"])
+
+
+@st.composite
+def texts(draw: st.DrawFn) -> tuple[pa.ChunkedArray, list[str | None]]:
+    """Chunks of strings (some large strings, some sliced, some missing); their values."""
+    kind = draw(st.sampled_from([pa.string(), pa.large_string()]))
+    chunks, every = [], []
+    for _ in range(draw(st.integers(0, 3))):
+        cells = draw(st.lists(st.none() | st.text(_LETTERS, max_size=4), max_size=12))
+        start = draw(st.integers(0, len(cells)))
+        chunks.append(pa.array(cells, type=kind).slice(start))
+        every += cells[start:]
+    return pa.chunked_array(chunks, type=kind), every
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts(), st.booleans())
+def test_edge_bytes_are_each_strings_first_and_last_byte(
+    drawn: tuple[pa.ChunkedArray, list[str | None]], whole: bool
+) -> None:
+    array, cells = drawn
+    first, last = edge_bytes(array.combine_chunks() if whole else array)
+    encoded = [(cell or "").encode() for cell in cells]
+    assert first.tolist() == [raw[0] if raw else 0 for raw in encoded]
+    assert last.tolist() == [raw[-1] if raw else 0 for raw in encoded]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts(), st.booleans())
+def test_a_column_is_declined_exactly_when_python_would_strip_a_value(
+    drawn: tuple[pa.ChunkedArray, list[str | None]], whole: bool
+) -> None:
+    """Only values starting or ending in a space's byte are searched: none is missed."""
+    array, cells = drawn
+    strips = any(cell is not None and cell != cell.strip() for cell in cells)
+    try:
+        _no_surrounding_space(array.combine_chunks() if whole else array, "name")
+        declined = False
+    except Decline:
+        declined = True
+    assert declined == strips
 
 
 def test_other_types_are_refused() -> None:

@@ -262,6 +262,24 @@ def test_values_the_strict_reader_would_strip_are_left_to_it(tmp_path: Path, spa
     assert [e.name for e in load(folder).entities] == ["Alpha", "Beta"]
 
 
+@pytest.mark.parametrize(
+    ("entities", "holdings"),
+    [
+        ("id,name\na,'=Alpha\nb,Beta\n", "owner,owned,percent\na,b,10\n"),
+        ("id,name\na,Alpha\nb,Beta\n", "owner,owned,percent,note\na,b,10,'+filed\n"),
+    ],
+)
+def test_cells_quoted_against_formulas_are_left_to_the_strict_reader(
+    tmp_path: Path, entities: str, holdings: str
+) -> None:
+    folder = tmp_path / "quoted"
+    folder.mkdir()
+    (folder / "entities.csv").write_text(entities)
+    (folder / "holdings.csv").write_text(holdings)
+    assert read_csv_folder_columnar(folder) is None
+    assert len(load(folder).entities) == 2
+
+
 @st.composite
 def wholly_owned_graphs(draw: st.DrawFn) -> Dataset:
     """Small graphs of mostly 100% stakes, some dated, some partial: rings, chains into
