@@ -58,8 +58,8 @@ def edge_bytes(values: Any) -> tuple[np.ndarray, np.ndarray]:
         first, last = np.zeros(size, dtype=np.uint8), np.zeros(size, dtype=np.uint8)
         if size and data is not None:
             wide = np.int64 if str(chunk.type) == "large_string" else np.int32
-            bounds = np.frombuffer(offsets, dtype=wide, count=chunk.offset + size + 1)
-            bounds = bounds[chunk.offset :].astype(np.int64)
+            stored = np.frombuffer(offsets, dtype=wide, count=chunk.offset + size + 1)
+            bounds: np.ndarray = stored[chunk.offset :].astype(np.int64)
             raw = np.frombuffer(data, dtype=np.uint8, count=int(bounds[-1]))
             filled = bounds[1:] > bounds[:-1]
             first[filled] = raw[bounds[:-1][filled]]

@@ -71,7 +71,9 @@ def test_rows_present_are_those_with_a_value(
 
 
 #: letters, and characters Python strips (one byte, several bytes) or keeps (several bytes)
-_LETTERS = st.sampled_from(["a", " ", "\t", "\x1f", "\x85", "\u00a0", "\u3000", "é", "中", "\u200b"])
+_LETTERS = st.sampled_from(
+    ["a", " ", "\t", "\x1f", "\x85", "\u00a0", "\u3000", "é", "中", "\u200b"]
+)
 
 
 @st.composite
