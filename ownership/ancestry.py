@@ -365,6 +365,20 @@ class SeedAncestry:
             which, bit = which[kept], bit[kept]
         return which, bit
 
+    def set_sizes(self, comps: np.ndarray) -> np.ndarray:
+        """How many seeds the set of each of ``comps`` holds (components with their own
+        set, once :meth:`fill` has run)."""
+        assert self.words is not None
+        return self.words.count[np.asarray(comps, dtype=np.int64)]
+
+    def seeds_of_sets(self, comps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The seeds in the sets of ``comps`` (as :meth:`set_sizes`): for each, the place
+        in ``comps`` of its set, ascending, and the seed's position."""
+        assert self.bit_seed is not None
+        which, bit = self._members(comps, None)
+        order = np.argsort(which, kind="stable")
+        return which[order], self.bit_seed[bit[order]]
+
     def first_positions(
         self, comps: np.ndarray, limit: int, without: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

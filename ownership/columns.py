@@ -288,6 +288,7 @@ class Columns:
     names: Sequence[str]  # current names
     renamed: BoolArray  # has former names, so its name on a date may differ
     aliased: BoolArray  # has aliases
+    addressed: BoolArray  # has addresses (a move after a listing is a red flag)
     country: NDArray[np.object_]  # ISO code or None
     holdings: HoldingColumns
     listings: ListingColumns
@@ -305,6 +306,7 @@ class Columns:
         names = [e.name for e in dataset.entities]
         renamed = np.fromiter((bool(e.former_names) for e in dataset.entities), bool, len(ids))
         aliased = np.fromiter((bool(e.aliases) for e in dataset.entities), bool, len(ids))
+        addressed = np.fromiter((bool(e.addresses) for e in dataset.entities), bool, len(ids))
         country = np.array([e.country for e in dataset.entities] or [], dtype=object)
         holdings = dataset.holdings
         places = 0
@@ -363,6 +365,7 @@ class Columns:
             names=names,
             renamed=renamed,
             aliased=aliased,
+            addressed=addressed,
             country=country,
             holdings=hold,
             listings=lists,

@@ -19,6 +19,7 @@ from .rules import DEFAULT_RULE, Rule
 
 if TYPE_CHECKING:
     from .affiliates import AffiliateReport
+    from .loopholes import LoopholeReport
     from .model import Dataset
 
 __all__ = ["Analysis", "analyze"]
@@ -29,7 +30,8 @@ class Analysis(analysis.Analysis, Tabular):
 
     Iterate it for :class:`~ownership.analysis.Verdict` s; ``to_records()`` /
     ``to_pandas()`` for tables; in Jupyter it shows as a table. ``affiliates``,
-    ``timeline``, ``screen``, ``card``, ``map`` and ``plot`` answer the usual questions.
+    ``timeline``, ``screen``, ``card``, ``map``, ``plot`` and ``loopholes`` answer the usual
+    questions.
     """
 
     _table_columns = (
@@ -78,6 +80,16 @@ class Analysis(analysis.Analysis, Tabular):
         )
         note = match.note()
         return replace(report, resolved_note=note) if note else report
+
+    def loopholes(
+        self, *, min_look_through: float | None = None, country: str | None = None
+    ) -> LoopholeReport:
+        """Every listed entity (of ``country``, an ISO code, if given) ranked by its
+        unlisted exposure, with how far the listed parties reach. See
+        :func:`ownership.loopholes.loopholes`."""
+        from .loopholes import loopholes
+
+        return loopholes(self, min_look_through=min_look_through, country=country)
 
     def timeline(self, name: str, *, group: bool = False) -> Any:
         """Status changes of ``name`` under this analysis's rule (all dates, not only as_of)."""

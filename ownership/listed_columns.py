@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .analysis import Analysis
     from .ancestry import SeedAncestry
 
-__all__ = ["ListedColumns", "ancestor_texts"]
+__all__ = ["ListedColumns", "ancestor_texts", "chunk_bounds"]
 
 #: Sets of listed ancestors decoded at once, when every distinct one is made into text.
 ANCESTOR_SETS_AT_ONCE = 2_048
@@ -109,7 +109,7 @@ def ancestor_texts(
     # a component's set, then a listed entity's set without itself
     owners = np.concatenate([sets, ancestry.sharing[ancestry.label[listed]]])
     without = np.concatenate([np.full(sets.size, -1), listed])
-    bounds = _chunk_bounds(ancestry.words.count[owners])
+    bounds = chunk_bounds(ancestry.words.count[owners])
     made: list[tuple[pa.Array, np.ndarray]] = [None] * (len(bounds) - 1)  # type: ignore[list-item]
     claims = iter(range(len(bounds) - 1))  # a range iterator hands each chunk out once
 
@@ -136,7 +136,7 @@ def ancestor_texts(
     return ancestry, pa.concat_arrays(texts), total_text, pick
 
 
-def _chunk_bounds(members: np.ndarray) -> list[int]:
+def chunk_bounds(members: np.ndarray) -> list[int]:
     """Where each chunk of sets begins, then where the last ends, given each set's
     ``members``: at most ``ANCESTOR_SETS_AT_ONCE`` sets a chunk and, unless one set alone
     has more, ``ANCESTOR_MEMBERS_AT_ONCE`` members."""

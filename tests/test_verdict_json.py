@@ -109,7 +109,7 @@ def test_ancestor_set_chunks_hold_few_sets_and_members(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(listed_columns, "ANCESTOR_SETS_AT_ONCE", sets)
         patch.setattr(listed_columns, "ANCESTOR_MEMBERS_AT_ONCE", most)
-        bounds = listed_columns._chunk_bounds(np.asarray(members, dtype=np.int32))
+        bounds = listed_columns.chunk_bounds(np.asarray(members, dtype=np.int32))
     assert bounds[0] == 0 and bounds[-1] == len(members)
     for start, end in pairwise(bounds):
         assert 0 < end - start <= sets

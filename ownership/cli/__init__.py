@@ -26,7 +26,7 @@ import typer
 # isort: off
 # The commands are listed in --help in the order their modules are imported here.
 from .common import app
-from . import describe, queries, exchange, drawing, cache  # noqa: F401
+from . import describe, queries, gaps, exchange, drawing, cache  # noqa: F401
 # isort: on
 
 __all__ = ["app", "main"]

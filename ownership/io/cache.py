@@ -434,6 +434,7 @@ class FolderCache:
             names=ArrowStrings(entities.column("name"), keep=True),
             renamed=present_rows(entities, "former_names"),
             aliased=present_rows(entities, "aliases"),
+            addressed=present_rows(entities, "addresses"),
             country=object_array(countries)[arrays["country"]],
             holdings=holding_columns,
             listings=listing_columns,

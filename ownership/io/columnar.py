@@ -217,6 +217,7 @@ def _read(folder: Path, progress: Callable[[int, int], None] | None, total: int)
         names=names,
         renamed=present_rows(entities, "former_names"),
         aliased=present_rows(entities, "aliases"),
+        addressed=present_rows(entities, "addresses"),
         country=country,
         holdings=holding_columns,
         listings=listing_columns,

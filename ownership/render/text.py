@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..affiliates import AffiliateReport
     from ..analysis import Analysis, Verdict
     from ..card import EntityCard
+    from ..loopholes import LoopholeReport
     from ..screening import ScreenRow
     from ..timeline import TimelineEntry
 
@@ -29,6 +30,7 @@ __all__ = [
     "analysis_table",
     "card_panel",
     "cell",
+    "loopholes_table",
     "percent_text",
     "red_flag_lines",
     "safe",
@@ -237,6 +239,42 @@ def red_flag_lines(report: AffiliateReport, limit: int | None = None) -> list[st
         for flag in a.red_flags:
             lines.append(visible(f"{number}. {a.name}: {flag.message}"))
     return lines
+
+
+def loopholes_table(report: LoopholeReport, limit: int | None = None) -> Table:
+    """Listed entities, most exposed first: their unlisted descendants, covered and
+    exposed, the exposed one with the largest look-through share, and red flags; the
+    first ``limit`` rows, if given."""
+    table = Table(header_style="bold", expand=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("listed entity", overflow="fold", ratio=3, min_width=16)
+    table.add_column("ctry", no_wrap=True)
+    table.add_column("unlisted", justify="right", no_wrap=True)
+    table.add_column("covered", justify="right", no_wrap=True)
+    table.add_column("exposed", justify="right", no_wrap=True)
+    table.add_column("largest look-through (exposed)", overflow="fold", ratio=3, min_width=16)
+    table.add_column("renamed / moved", justify="right", no_wrap=True)
+    shown = len(report) if limit is None else min(limit, len(report))
+    for k in range(shown):
+        row = report.record(k)
+        top = "-"
+        if row["top_exposed"] is not None:
+            share = percent_text(row["top_look_through_percent"])
+            top = f"{share} {row['top_exposed_name']}"
+        table.add_row(
+            str(row["rank"]),
+            cell(f"{row['name']} ({row['id']})"),
+            cell(row["country"] or ""),
+            f"{row['unlisted']:,}",
+            f"{row['covered']:,}",
+            Text(
+                f"{row['exposed']:,}",
+                style=STATUS_STYLE["exposed"].terminal if row["exposed"] else "",
+            ),
+            cell(top),
+            f"{row['renamed_after_listing']} / {row['moved_after_listing']}",
+        )
+    return table
 
 
 def screen_table(rows: list[ScreenRow]) -> Table:

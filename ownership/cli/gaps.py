@@ -1,0 +1,131 @@
+"""Commands that look at the whole dataset's gaps: loopholes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from .common import (
+    AllowConflictsOption,
+    AsOfOption,
+    DataOption,
+    Format,
+    LimitOption,
+    ListsOption,
+    RuleOption,
+    app,
+    emit_records,
+    fail,
+    json_text,
+    load,
+    new_console,
+    progress,
+    rows_shown,
+    rule_from_options,
+    say_more,
+    user_errors,
+)
+
+#: ``loopholes --format csv`` columns, in order.
+LOOPHOLE_CSV_COLUMNS = [
+    "rank",
+    "id",
+    "name",
+    "country",
+    "lists",
+    "listed_since",
+    "unlisted",
+    "covered",
+    "exposed",
+    "top_exposed",
+    "top_exposed_name",
+    "top_look_through_percent",
+    "renamed_after_listing",
+    "moved_after_listing",
+    "rule",
+    "as_of",
+]
+
+
+@app.command()
+@user_errors
+def loopholes(
+    data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
+    rule: RuleOption = "bis-affiliates",
+    as_of: AsOfOption = None,
+    min_look_through: Annotated[
+        float | None,
+        typer.Option(
+            "--min-look-through",
+            metavar="P",
+            help="Count an exposed affiliate only where listed parties' look-through "
+            "share in it is at least P percent.",
+        ),
+    ] = None,
+    country: Annotated[
+        str | None,
+        typer.Option(
+            "--country", metavar="CC", help="Only listed entities of this country (ISO code)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json (the multiplier and every row), jsonl or csv (a row per "
+            "listed entity).",
+        ),
+    ] = Format.table,
+    lists: ListsOption = None,
+    limit: LimitOption = 20,
+) -> None:
+    """Every listed entity ranked by its unlisted exposure: the loopholes of the dataset.
+
+    For each listed entity: how many unlisted entities it owns or controls through a
+    chain, how many of those the rule covers and how many are still exposed, the exposed
+    one in which listed parties hold the largest look-through share, and how many were
+    renamed or moved within two years after its listing. Above the table: how many
+    unlisted entities the listed parties reach.
+
+    Example: ownership loopholes --as-of 2023-06-01
+
+    Example: ownership loopholes --country CN --min-look-through 25 --format csv
+    """
+    from ..facade import analyze as run_analysis
+
+    if min_look_through is not None and not 0 <= min_look_through <= 100:
+        raise fail(f"--min-look-through {min_look_through:g}: give a percent from 0 to 100")
+    if country is not None and not (len(country.strip()) == 2 and country.strip().isalpha()):
+        raise fail(f"--country {country!r}: give a two-letter ISO code, such as CN")
+    dataset = load(data, allow_conflicts)
+    result = run_analysis(dataset, rule_from_options(rule, lists), as_of, shares=True)
+    report = result.loopholes(min_look_through=min_look_through, country=country)
+    if fmt is Format.json:
+        sys.stdout.write(json_text(report.to_dict()) + "\n")
+        return
+    if fmt is not Format.table:
+        from ..io.verdicts import write_csv
+
+        with progress("writing loopholes") as tick:
+            if fmt is Format.csv:
+                write_csv(report.records(tick), sys.stdout, LOOPHOLE_CSV_COLUMNS)
+            else:
+                emit_records(report.records(tick), fmt)
+        return
+    from ..render.grid import sized
+    from ..render.text import loopholes_table, safe
+
+    console = new_console()
+    console.print(safe(report.header))
+    for notice in (result.seed_notice(), result.data_notice()):
+        if notice:
+            console.print(f"[yellow]{safe(notice)}[/yellow]")
+    console.print(f"[bold]{safe(report.summary())}[/bold]")
+    shown = rows_shown(limit, len(report))
+    if len(report):
+        console.print(sized(loopholes_table(report, shown)))
+    say_more(console, shown, len(report))

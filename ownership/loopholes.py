@@ -1,0 +1,430 @@
+"""The whole dataset's gaps: every listed entity ranked by its unlisted exposure.
+
+For each listed entity, the unlisted entities it owns or controls through a chain (its
+unlisted descendants), how many of those the rule covers and how many it leaves exposed,
+the exposed one in which listed parties hold the largest look-through share, and how
+many of them were renamed or moved soon after its listing; for the dataset, how many
+entities the listed parties reach (the figure published for the Affiliates Rule: about
+1,300 China-related Entity List parties reaching more than 20,000 entities).
+
+Worked out on the engine's arrays: each entity's set of listed ancestors
+(:class:`~ownership.ancestry.SeedAncestry`) is shared by many entities, so entities are
+counted per distinct set, and each set's counts are then added to every listed entity in
+it, a bounded number of sets at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .columns import NO_START
+from .display import Tabular, html_table
+from .listed_columns import chunk_bounds
+from .redflags import AFTER_LISTING_WINDOW
+from .verdict import STATUS_CODES, Status
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
+
+__all__ = ["LoopholeReport", "Multiplier", "loopholes"]
+
+#: Rows an HTML table shows; the rest are counted below it.
+HTML_ROW_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Multiplier:
+    """How far the listed parties reach: ``listed`` parties (in the country asked for),
+    ``reaching`` of them with an unlisted descendant, and the distinct unlisted
+    ``entities`` they own or control through a chain, ``covered`` and ``exposed``."""
+
+    listed: int
+    reaching: int
+    entities: int
+    covered: int
+    exposed: int
+
+    def sentence(self) -> str:
+        return (
+            f"{self.listed:,} listed parties reach {self.entities:,} unlisted entities "
+            f"({self.covered:,} covered, {self.exposed:,} exposed); "
+            f"{self.reaching:,} of them own or control at least one unlisted entity"
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "listed": self.listed,
+            "reaching": self.reaching,
+            "entities": self.entities,
+            "covered": self.covered,
+            "exposed": self.exposed,
+        }
+
+
+@dataclass(frozen=True)
+class LoopholeReport(Tabular):
+    """Listed entities, most exposed first; the arrays hold one value per row, in rank
+    order (positions are the analysis's)."""
+
+    _table_columns = (
+        "rank",
+        "name",
+        "country",
+        "lists",
+        "unlisted",
+        "covered",
+        "exposed",
+        "top_exposed_name",
+        "top_look_through_percent",
+        "renamed_after_listing",
+        "moved_after_listing",
+    )
+
+    analysis: Analysis
+    listed: np.ndarray
+    unlisted: np.ndarray
+    covered: np.ndarray
+    exposed: np.ndarray
+    top: np.ndarray  # the exposed descendant with the largest look-through share, or -1
+    top_share: np.ndarray  # its look-through share, 0-1
+    renamed: np.ndarray
+    moved: np.ndarray
+    lists: dict[int, tuple[str, ...]]  # the lists the rule reads that each is on
+    since: dict[int, dt.date]  # the earliest start of those listings, when known
+    multiplier: Multiplier
+    min_look_through: float | None
+    country: str | None
+
+    def __len__(self) -> int:
+        return int(self.listed.size)
+
+    @property
+    def header(self) -> str:
+        """The rule, its window and the date, and what was asked."""
+        asked = []
+        if self.country:
+            asked.append(f"listed entities of {self.country}")
+        if self.min_look_through is not None:
+            asked.append(f"exposed counted at a look-through share of {self.min_look_through:g}%+")
+        return self.analysis.header() + (f" ({'; '.join(asked)})" if asked else "")
+
+    def summary(self) -> str:
+        return self.multiplier.sentence() + "."
+
+    def record(self, k: int) -> dict[str, Any]:
+        """The documented row of rank ``k + 1``."""
+        a = self.analysis
+        ids = a.compiled.ids
+        position = int(self.listed[k])
+        top = int(self.top[k])
+        since = self.since.get(position)
+        return {
+            "rank": k + 1,
+            "id": ids[position],
+            "name": a.dated_names.at(position),
+            "country": a.columns.country[position],
+            "lists": list(self.lists.get(position, ())),
+            "listed_since": since.isoformat() if since else None,
+            "unlisted": int(self.unlisted[k]),
+            "covered": int(self.covered[k]),
+            "exposed": int(self.exposed[k]),
+            "top_exposed": ids[top] if top >= 0 else None,
+            "top_exposed_name": a.dated_names.at(top) if top >= 0 else None,
+            "top_look_through_percent": (
+                round(float(self.top_share[k]) * 100, 6) if top >= 0 else None
+            ),
+            "renamed_after_listing": int(self.renamed[k]),
+            "moved_after_listing": int(self.moved[k]),
+            "rule": a.rule.label,
+            "as_of": a.as_of.isoformat(),
+        }
+
+    def records(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The rows, made one at a time and not kept."""
+        total = len(self)
+        for k in range(total):
+            if progress is not None and k % 10_000 == 0:
+                progress(k, total)
+            yield self.record(k)
+        if progress is not None:
+            progress(total, total)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return list(self.records())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole report: what was asked, the multiplier and every row."""
+        a = self.analysis
+        return {
+            "rule": a.rule.label,
+            "window": a.window_text,
+            "as_of": a.as_of.isoformat(),
+            "threshold": a.threshold_text,
+            "country": self.country,
+            "min_look_through": self.min_look_through,
+            "multiplier": self.multiplier.to_dict(),
+            "loopholes": self.to_records(),
+        }
+
+    def _table_caption(self) -> str:
+        return f"{self.header} {self.summary()}"
+
+    def _repr_html_(self) -> str:
+        shown = min(len(self), HTML_ROW_LIMIT)
+        records = [self.record(k) for k in range(shown)]
+        return html_table(
+            records, self._table_columns, caption=self._table_caption(), total=len(self)
+        )
+
+
+def loopholes(
+    analysis: Analysis, *, min_look_through: float | None = None, country: str | None = None
+) -> LoopholeReport:
+    """Every listed entity (of ``country``, if given) ranked by its unlisted exposure:
+    most exposed descendants first, then most unlisted descendants, then dataset order.
+    With ``min_look_through`` (a percent), an exposed descendant counts only where listed
+    parties' look-through share in it, as ``effective_percent`` shows it, is at least that."""
+    a = analysis
+    c = a.compiled
+    codes = np.asarray(a.codes)
+    listed = np.flatnonzero(c.seeds)
+    if country:
+        wanted = country.strip().upper()
+        countries = a.columns.country[listed]
+        listed = listed[np.fromiter((x == wanted for x in countries), bool, listed.size)]
+    # unlisted entities some listed party owns or controls through a chain
+    rows = np.flatnonzero(a.reach.reached & ~c.seeds)
+    covered = codes[rows] == STATUS_CODES.index(Status.covered)
+    exposed = codes[rows] == STATUS_CODES.index(Status.exposed)
+    shares = np.asarray(a.effective)[rows] if rows.size else np.zeros(0)
+    if min_look_through is not None:
+        exposed &= np.round(shares * 100, 6) >= min_look_through
+    counts = _SetCounts(a, rows, covered, exposed, shares)
+    per_seed = counts.by_seed(listed)
+    order = np.lexsort((listed, -per_seed.unlisted[listed], -per_seed.exposed[listed]))
+    ranked = listed[order]
+    renamed, moved = _red_flags(a, rows, counts.set_of, ranked)
+    lists, since = _listings_of(a, ranked)
+    top = per_seed.top[ranked]
+    reaching = int(np.count_nonzero(per_seed.unlisted[listed]))
+    return LoopholeReport(
+        analysis=a,
+        listed=ranked,
+        unlisted=per_seed.unlisted[ranked],
+        covered=per_seed.covered[ranked],
+        exposed=per_seed.exposed[ranked],
+        top=top,
+        top_share=per_seed.top_share[ranked],
+        renamed=renamed[ranked],
+        moved=moved[ranked],
+        lists=lists,
+        since=since,
+        multiplier=Multiplier(
+            listed=int(listed.size),
+            reaching=reaching,
+            entities=per_seed.reached,
+            covered=per_seed.reached_covered,
+            exposed=per_seed.reached_exposed,
+        ),
+        min_look_through=min_look_through,
+        country=country.strip().upper() if country else None,
+    )
+
+
+@dataclass
+class _PerSeed:
+    """Counts per listed entity (by position), and over the listed entities asked for."""
+
+    unlisted: np.ndarray
+    covered: np.ndarray
+    exposed: np.ndarray
+    top: np.ndarray
+    top_share: np.ndarray
+    reached: int
+    reached_covered: int
+    reached_exposed: int
+
+
+class _SetCounts:
+    """The unlisted descendants counted per distinct set of listed ancestors."""
+
+    def __init__(
+        self,
+        analysis: Analysis,
+        rows: np.ndarray,
+        covered: np.ndarray,
+        exposed: np.ndarray,
+        shares: np.ndarray,
+    ) -> None:
+        self.analysis = analysis
+        self.ancestry = ancestry = analysis.ancestry
+        ancestry.fill()
+        #: per row, the component whose set of listed ancestors it has
+        self.set_of = ancestry.same_set[ancestry.sharing[ancestry.label[rows]]]
+        self.sets, inverse = np.unique(self.set_of, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        k = self.sets.size
+        self.unlisted = np.bincount(inverse, minlength=k)
+        self.covered = np.bincount(inverse[covered], minlength=k)
+        self.exposed = np.bincount(inverse[exposed], minlength=k)
+        # per set, its exposed row with the largest share (then the first in dataset order)
+        self.top = np.full(k, -1, dtype=np.int64)
+        self.top_share = np.zeros(k)
+        hit = np.flatnonzero(exposed)
+        if hit.size:
+            order = np.lexsort((rows[hit], -shares[hit], inverse[hit]))
+            first = np.ones(order.size, dtype=bool)
+            first[1:] = inverse[hit][order][1:] != inverse[hit][order][:-1]
+            best = hit[order[first]]
+            self.top[inverse[best]] = rows[best]
+            self.top_share[inverse[best]] = shares[best]
+
+    def by_seed(self, asked: np.ndarray) -> _PerSeed:
+        """Each set's counts added to every listed entity in it; the best exposed row of
+        each listed entity; and the distinct rows reached by the ``asked`` ones."""
+        n = self.analysis.compiled.n
+        unlisted = np.zeros(n, dtype=np.int64)
+        covered = np.zeros(n, dtype=np.int64)
+        exposed = np.zeros(n, dtype=np.int64)
+        wanted = np.zeros(n, dtype=bool)
+        wanted[asked] = True
+        hit_sets = np.zeros(self.sets.size, dtype=bool)
+        candidates: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        bounds = chunk_bounds(self.ancestry.set_sizes(self.sets))
+        for begin, end in itertools.pairwise(bounds):
+            part = slice(begin, end)
+            which, seeds = self.ancestry.seeds_of_sets(self.sets[part])
+            for total, count in (
+                (unlisted, self.unlisted),
+                (covered, self.covered),
+                (exposed, self.exposed),
+            ):
+                total += _sums(seeds, count[part][which], n)
+            hit_sets[begin + np.unique(which[wanted[seeds]])] = True
+            has_top = self.top[part][which] >= 0
+            picked = which[has_top]
+            candidates.append(
+                _best_of(seeds[has_top], self.top[part][picked], self.top_share[part][picked])
+            )
+        top_of = np.full(n, -1, dtype=np.int64)
+        top_share = np.zeros(n)
+        if candidates:
+            seeds, top, share = _best_of(
+                *(np.concatenate(x) for x in zip(*candidates, strict=True))
+            )
+            top_of[seeds] = top
+            top_share[seeds] = share
+        return _PerSeed(
+            unlisted=unlisted,
+            covered=covered,
+            exposed=exposed,
+            top=top_of,
+            top_share=top_share,
+            reached=int(self.unlisted[hit_sets].sum()),
+            reached_covered=int(self.covered[hit_sets].sum()),
+            reached_exposed=int(self.exposed[hit_sets].sum()),
+        )
+
+
+def _sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per key in ``range(n)``, the sum of its integer ``values`` (exact below 2**53)."""
+    return np.rint(np.bincount(keys, weights=values, minlength=n)).astype(np.int64)
+
+
+def _best_of(
+    seeds: np.ndarray, top: np.ndarray, share: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per seed, its candidate with the largest share (then the first in dataset order)."""
+    if not seeds.size:
+        return seeds, top, share
+    order = np.lexsort((top, -share, seeds))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = seeds[order][1:] != seeds[order][:-1]
+    keep = order[first]
+    return seeds[keep], top[keep], share[keep]
+
+
+def _red_flags(
+    analysis: Analysis, rows: np.ndarray, set_of: np.ndarray, ranked: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per listed entity, how many of its unlisted descendants dropped a name, or moved
+    (took a new address, or left one), within two years after its listing began."""
+    a = analysis
+    n = a.compiled.n
+    renamed = np.zeros(n, dtype=np.int64)
+    moved = np.zeros(n, dtype=np.int64)
+    columns = a.columns
+    maybe = np.flatnonzero(columns.renamed[rows] | columns.addressed[rows])
+    if not maybe.size or not ranked.size:
+        return renamed, moved
+    starts = _listing_starts(a)
+    which, seeds = a.ancestry.seeds_of_sets(set_of[maybe])
+    entities = a.dataset.entities
+    for k, group in itertools.groupby(zip(which.tolist(), seeds.tolist(), strict=True), key=_first):
+        entity = entities[int(rows[maybe[k]])]
+        renames = [f.until for f in entity.former_names if f.until is not None]
+        moves = [x.start for x in entity.addresses if x.start]
+        if not moves:
+            moves = [x.end for x in entity.addresses if x.end]
+        for _, seed in group:
+            start = starts.get(seed)
+            if start is None:
+                continue
+            renamed[seed] += any(_soon_after(day, start) for day in renames)
+            moved[seed] += any(_soon_after(day, start) for day in moves if day is not None)
+    return renamed, moved
+
+
+def _first(pair: tuple[int, int]) -> int:
+    return pair[0]
+
+
+def _soon_after(day: dt.date, start: dt.date) -> bool:
+    return dt.timedelta(0) <= day - start <= AFTER_LISTING_WINDOW
+
+
+def _rule_listing_rows(analysis: Analysis) -> np.ndarray:
+    """The listing records the rule reads that are in force on the analysis date."""
+    listings = analysis.columns.listings
+    rows = np.flatnonzero(analysis.active_listing_rows)
+    return rows[listings.read_by(analysis.rule, rows)] if rows.size else rows
+
+
+def _listing_starts(analysis: Analysis) -> dict[int, dt.date]:
+    """Per listed entity (position), the earliest known start of its listings that the
+    rule reads on the date."""
+    listings = analysis.columns.listings
+    rows = _rule_listing_rows(analysis)
+    rows = rows[listings.start[rows] != NO_START]
+    first: dict[int, int] = {}
+    for entity, day in zip(
+        listings.entity[rows].tolist(), listings.start[rows].tolist(), strict=True
+    ):
+        first[entity] = min(day, first.get(entity, day))
+    return {entity: dt.date.fromordinal(day) for entity, day in first.items()}
+
+
+def _listings_of(
+    analysis: Analysis, ranked: np.ndarray
+) -> tuple[dict[int, tuple[str, ...]], dict[int, dt.date]]:
+    """The lists the rule reads that each listed entity is on, and since when."""
+    listings = analysis.columns.listings
+    rows = _rule_listing_rows(analysis)
+    names: dict[int, set[str]] = {}
+    for entity, list_id, program in zip(
+        listings.entity[rows].tolist(),
+        listings.list_id[rows].tolist(),
+        listings.program[rows].tolist(),
+        strict=True,
+    ):
+        names.setdefault(entity, set()).add(f"{list_id} ({program})" if program else list_id)
+    lists = {int(p): tuple(sorted(names.get(int(p), ()))) for p in ranked.tolist()}
+    return lists, _listing_starts(analysis)
