@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .affiliates import AffiliateReport
     from .loopholes import LoopholeReport
     from .model import Dataset
+    from .what_if import WhatIfReport
 
 __all__ = ["Analysis", "analyze"]
 
@@ -30,8 +31,8 @@ class Analysis(analysis.Analysis, Tabular):
 
     Iterate it for :class:`~ownership.analysis.Verdict` s; ``to_records()`` /
     ``to_pandas()`` for tables; in Jupyter it shows as a table. ``affiliates``,
-    ``timeline``, ``screen``, ``card``, ``map``, ``plot`` and ``loopholes`` answer the usual
-    questions.
+    ``timeline``, ``screen``, ``card``, ``map``, ``plot``, ``loopholes`` and ``what_if``
+    answer the usual questions.
     """
 
     _table_columns = (
@@ -90,6 +91,14 @@ class Analysis(analysis.Analysis, Tabular):
         from .loopholes import loopholes
 
         return loopholes(self, min_look_through=min_look_through, country=country)
+
+    def what_if(self, name: str, list_id: str, *, remove: bool = False) -> WhatIfReport:
+        """The entities whose status would change if ``name`` were added to ``list_id``
+        (``LIST`` or ``LIST:PROGRAM``) on this date, or with ``remove`` taken off it. See
+        :func:`ownership.what_if.what_if`."""
+        from .what_if import what_if
+
+        return what_if(self, name, list_id, remove=remove)
 
     def timeline(self, name: str, *, group: bool = False) -> Any:
         """Status changes of ``name`` under this analysis's rule (all dates, not only as_of)."""

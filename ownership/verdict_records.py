@@ -75,13 +75,24 @@ class RowMaker:
             wanted[positions] = True
             active = active & wanted[analysis.columns.holdings.owned]
         self.owners_of = analysis.legal.counted_owners(np.flatnonzero(active))
-        low, high, scale = legal or analysis.legal.legal_bounds(np.arange(c.n))
         #: legal bounds (lower, upper, scale): with ``positions``, of those rows only
-        self.legal: tuple[Any, Any, int] = (
-            (_values_at(low, positions), _values_at(high, positions), scale)
-            if positions is not None
-            else (low, high, scale)
-        )
+        self.legal: tuple[Any, Any, int]
+        if legal is None and positions is not None:  # worked out for those rows alone
+            chosen = np.asarray(positions, dtype=np.int64)
+            low, high, scale = analysis.legal.legal_bounds(chosen)
+            at = chosen.tolist()
+            self.legal = (
+                dict(zip(at, low.tolist(), strict=True)),
+                dict(zip(at, high.tolist(), strict=True)),
+                scale,
+            )
+        else:
+            low, high, scale = legal or analysis.legal.legal_bounds(np.arange(c.n))
+            self.legal = (
+                (_values_at(low, positions), _values_at(high, positions), scale)
+                if positions is not None
+                else (low, high, scale)
+            )
         self.listings_of = listings_read(analysis) if listings is None else listings
         self.fixed = {
             "rule": analysis.rule.label,

@@ -1,4 +1,5 @@
-"""Commands that look at the whole dataset's gaps: loopholes."""
+"""Commands that look at the whole dataset's gaps: loopholes, and what a listing would
+capture (what-if)."""
 
 from __future__ import annotations
 
@@ -128,4 +129,104 @@ def loopholes(
     shown = rows_shown(limit, len(report))
     if len(report):
         console.print(sized(loopholes_table(report, shown)))
+    say_more(console, shown, len(report))
+
+
+#: ``what-if --format csv`` columns, in order.
+WHAT_IF_CSV_COLUMNS = [
+    "id",
+    "name",
+    "status_before",
+    "status_after",
+    "flags",
+    "legal_percent",
+    "legal_percent_max",
+    "effective_percent",
+    "nearest_listed",
+    "chain",
+    "chain_names",
+    "explanation",
+    "change",
+    "rule",
+    "as_of",
+]
+
+
+@app.command(name="what-if")
+@user_errors
+def what_if(
+    name: Annotated[str, typer.Argument(help="Entity id, name, alias or former name.")],
+    list_id: Annotated[
+        str,
+        typer.Option(
+            "--list",
+            metavar="LIST",
+            help="The list it would be added to (or, with --remove, taken off): LIST or "
+            "LIST:PROGRAM, e.g. entity_list or sdn:NPWMD.",
+        ),
+    ],
+    remove: Annotated[
+        bool, typer.Option("--remove", help="A delisting: take NAME off the list instead.")
+    ] = False,
+    data: DataOption = None,
+    allow_conflicts: AllowConflictsOption = False,
+    rule: RuleOption = "bis-affiliates",
+    as_of: AsOfOption = None,
+    fmt: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json (the change, its counts and every row), jsonl or csv.",
+        ),
+    ] = Format.table,
+    lists: ListsOption = None,
+    limit: LimitOption = 200,
+) -> None:
+    """Which entities would change status if NAME were added to a list (or taken off it)?
+
+    Each entity whose status would change under the rule on the date, with its status
+    before and after, its chain and shares after, and the new verdict's explanation: what
+    a designation would capture, before it is made.
+
+    Example: ownership what-if inspur-cisco-layer-2 --list entity_list --as-of 2025-10-01
+
+    Example: ownership what-if "Inspur Group" --list entity_list --remove --as-of 2025-10-01
+    """
+    from ..facade import analyze as run_analysis
+
+    dataset = load(data, allow_conflicts)
+    result = run_analysis(dataset, rule_from_options(rule, lists), as_of)
+    report = result.what_if(name, list_id, remove=remove)
+    if fmt is Format.json:
+        with progress("writing changes") as tick:
+            rows = list(report.records(tick))
+        document = {
+            "change": report.change,
+            "rule": result.rule.label,
+            "window": result.window_text,
+            "as_of": result.as_of.isoformat(),
+            "counts": report.counts(),
+            "changes": rows,
+        }
+        sys.stdout.write(json_text(document) + "\n")
+        return
+    if fmt is not Format.table:
+        from ..io.verdicts import write_csv
+
+        with progress("writing changes") as tick:
+            if fmt is Format.csv:
+                write_csv(report.records(tick), sys.stdout, WHAT_IF_CSV_COLUMNS)
+            else:
+                emit_records(report.records(tick), fmt)
+        return
+    from ..render.grid import sized
+    from ..render.text import safe, what_if_table
+
+    console = new_console()
+    console.print(safe(report.header))
+    console.print(f"[bold]{safe(report.summary())}[/bold]")
+    shown = rows_shown(limit, len(report))
+    if len(report):
+        console.print(sized(what_if_table(report, shown)))
     say_more(console, shown, len(report))

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ..loopholes import LoopholeReport
     from ..screening import ScreenRow
     from ..timeline import TimelineEntry
+    from ..what_if import WhatIfReport
 
 __all__ = [
     "affiliates_table",
@@ -40,6 +41,7 @@ __all__ = [
     "timeline_table",
     "verdict_panel",
     "visible",
+    "what_if_table",
 ]
 
 #: Entities a table cell shows of the path between an affiliate and the query: the
@@ -273,6 +275,33 @@ def loopholes_table(report: LoopholeReport, limit: int | None = None) -> Table:
             ),
             cell(top),
             f"{row['renamed_after_listing']} / {row['moved_after_listing']}",
+        )
+    return table
+
+
+def what_if_table(report: WhatIfReport, limit: int | None = None) -> Table:
+    """The entities whose status would change: before and after, the legal and
+    look-through shares after, the chain after; the first ``limit`` rows, if given."""
+    table = Table(header_style="bold", expand=False)
+    table.add_column("entity", overflow="fold", ratio=2, min_width=16)
+    table.add_column("before", no_wrap=True)
+    table.add_column("after", no_wrap=True)
+    table.add_column("listed own", justify="right", no_wrap=True)
+    table.add_column("look-thru", justify="right", no_wrap=True)
+    table.add_column("chain after", overflow="fold", ratio=3, min_width=16)
+    for k, row in enumerate(report.records()):
+        if limit is not None and k >= limit:
+            break
+        legal = percent_text(Decimal(str(row["legal_percent"])))
+        if row["legal_percent_max"] != row["legal_percent"]:
+            legal += f"-{percent_text(Decimal(str(row['legal_percent_max'])))}"
+        table.add_row(
+            cell(f"{row['name']} ({row['id']})"),
+            status_text(row["status_before"]),
+            status_text(row["status_after"]),
+            legal,
+            percent_text(float(row["effective_percent"])),
+            cell(" -> ".join(row["chain_names"])),
         )
     return table
 
