@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .graph import OwnershipGraph, Reach
     from .io import export, import_sources, load, save
     from .model import Arrangement, Dataset, Entity, Holding, Listing, Source
+    from .status_changes import changes
 
 #: Names imported when first used: the engine needs numpy and scipy, and the records
 #: pydantic, which the command line's help, and a process that sets numpy up first,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 _LATER = {
     **dict.fromkeys(["Arrangement", "Dataset", "Entity", "Holding", "Listing", "Source"], ".model"),
     "Verdict": ".analysis",
+    "changes": ".status_changes",
     "Analysis": ".facade",
     "analyze": ".facade",
     "OwnershipGraph": ".graph",
@@ -64,6 +66,7 @@ __all__ = [
     "Verdict",
     "analyze",
     "bundled_dataset",
+    "changes",
     "export",
     "import_sources",
     "load",

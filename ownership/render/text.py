@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..card import EntityCard
     from ..loopholes import LoopholeReport
     from ..screening import ScreenRow
+    from ..status_changes import ChangeReport
     from ..timeline import TimelineEntry
     from ..what_if import WhatIfReport
 
@@ -31,6 +32,7 @@ __all__ = [
     "analysis_table",
     "card_panel",
     "cell",
+    "changes_table",
     "loopholes_table",
     "percent_text",
     "red_flag_lines",
@@ -275,6 +277,28 @@ def loopholes_table(report: LoopholeReport, limit: int | None = None) -> Table:
             ),
             cell(top),
             f"{row['renamed_after_listing']} / {row['moved_after_listing']}",
+        )
+    return table
+
+
+def changes_table(report: ChangeReport, limit: int | None = None) -> Table:
+    """The entities whose status or flags changed: both statuses and flags, and the
+    events between the dates; the first ``limit`` rows, if given."""
+    table = Table(header_style="bold", expand=False)
+    table.add_column("entity", overflow="fold", ratio=2, min_width=16)
+    table.add_column("from", no_wrap=True)
+    table.add_column("to", no_wrap=True)
+    table.add_column("flags to", overflow="fold", ratio=1, min_width=8)
+    table.add_column("events between the dates", overflow="fold", ratio=4, min_width=20)
+    for k, row in enumerate(report.records()):
+        if limit is not None and k >= limit:
+            break
+        table.add_row(
+            cell(f"{row['name']} ({row['id']})"),
+            status_text(row["status_from"]),
+            status_text(row["status_to"]),
+            cell(", ".join(row["flags_to"])),
+            cell("\n".join(row["events"])),
         )
     return table
 

@@ -1,0 +1,364 @@
+"""What changed between two dates: every entity whose status or flags differ, with the
+dated events that changed it and both verdicts' explanations (an ownership-change alert,
+computed from dated data).
+
+An event counts between the two dates when the first day it holds is after the first
+date and on or before the second (the days :mod:`ownership.timeline` lists): a listing
+on a list the rule reads that began or ended, a holding that began or ended, a rename,
+the rule's window or threshold. It is told with an entity when it concerns the entity
+itself, one of its listed ancestors (a listing), or an entity on its chain on either
+date (a holding); the rule's own change is told with the entities whose coverage
+changed. The two analyses share the dataset's columns; the events are found by columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .analysis import Analysis, as_date, prepared
+from .chain_walks import Chains
+from .columns import NO_END
+from .display import Tabular, html_table
+from .errors import OwnershipError
+from .listed_columns import chunk_bounds
+from .rules import DEFAULT_RULE, Rule
+from .verdict import STATUS_CODES, Status
+
+if TYPE_CHECKING:
+    from .model import Dataset
+
+__all__ = ["ChangeReport", "changes"]
+
+#: Rows an HTML table shows; the rest are counted below it.
+HTML_ROW_LIMIT = 50
+#: Events told with one entity, at most; the rest are counted.
+EVENTS_SHOWN = 12
+#: Flags that change with the rule's window, told by its event.
+WINDOW_FLAGS = {"would_be_covered", "possibly_covered", "out_of_scope_us_entity"}
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ChangeReport(Tabular):
+    """The entities whose status or own flags differ between two analyses of one
+    dataset, in order of their new status (listed, covered, exposed, clear), then of
+    their old one, then dataset order."""
+
+    _table_columns = ("id", "name", "status_from", "status_to", "events", "explanation_to")
+
+    first: Analysis
+    second: Analysis
+    changed: np.ndarray
+    events: dict[int, list[str]] = field(repr=False)
+    rule_change: str | None = None
+
+    def __len__(self) -> int:
+        return int(self.changed.size)
+
+    @property
+    def header(self) -> str:
+        a, b = self.first, self.second
+        return (
+            f"Changes under {a.rule.label} from {a.as_of.isoformat()} to {b.as_of.isoformat()}."
+            + (f" The rule: {self.rule_change}." if self.rule_change else "")
+        )
+
+    def counts(self) -> dict[str, int]:
+        """How many entities moved from one status to another ("exposed -> covered"); an
+        entity whose status stayed and flags changed counts under its status twice."""
+        before = np.asarray(self.first.codes)[self.changed]
+        after = np.asarray(self.second.codes)[self.changed]
+        found = Counter(zip(before.tolist(), after.tolist(), strict=True))
+        return {
+            f"{STATUS_CODES[x].value} -> {STATUS_CODES[y].value}": count
+            for (x, y), count in sorted(found.items())
+        }
+
+    def summary(self) -> str:
+        moves = ", ".join(f"{count:,} {move}" for move, count in self.counts().items())
+        total = len(self)
+        return f"{total:,} {'entity' if total == 1 else 'entities'} changed" + (
+            f": {moves}" if moves else ""
+        )
+
+    def records(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Each changed entity's row, made one at a time and not kept."""
+        from .verdict_records import RowMaker
+
+        a, b = self.first, self.second
+        makers = RowMaker(a, self.changed), RowMaker(b, self.changed)
+        ids = b.compiled.ids
+        total = len(self)
+        for done, position in enumerate(self.changed.tolist()):
+            if progress is not None and done % 10_000 == 0:
+                progress(done, total)
+            yield {
+                "id": ids[position],
+                "name": b.dated_names.at(position),
+                "status_from": STATUS_CODES[a.codes[position]].value,
+                "status_to": STATUS_CODES[b.codes[position]].value,
+                "flags_from": makers[0].flags(position),
+                "flags_to": makers[1].flags(position),
+                "events": self.events.get(position, []),
+                "explanation_from": makers[0].explanation(position),
+                "explanation_to": makers[1].explanation(position),
+                "from": a.as_of.isoformat(),
+                "to": b.as_of.isoformat(),
+                "rule": a.rule.label,
+            }
+        if progress is not None:
+            progress(total, total)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return list(self.records())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole report: the dates, the rule's change, the counts and every row."""
+        a, b = self.first, self.second
+        return {
+            "rule": a.rule.label,
+            "from": a.as_of.isoformat(),
+            "to": b.as_of.isoformat(),
+            "window_from": a.window_text,
+            "window_to": b.window_text,
+            "rule_change": self.rule_change,
+            "counts": self.counts(),
+            "changes": self.to_records(),
+        }
+
+    def _table_caption(self) -> str:
+        return f"{self.header} {self.summary()}."
+
+    def _repr_html_(self) -> str:
+        records = list(itertools.islice(self.records(), HTML_ROW_LIMIT))
+        return html_table(
+            records, self._table_columns, caption=self._table_caption(), total=len(self)
+        )
+
+
+def changes(
+    dataset: Dataset,
+    first: dt.date | str,
+    second: dt.date | str,
+    rule: str | Rule = DEFAULT_RULE,
+    *,
+    lists: list[str] | None = None,
+    name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ChangeReport:
+    """Every entity whose status or own flags under ``rule`` differ between ``first`` and
+    a later ``second`` date (of ``name``'s group on either date, if given), with the
+    events between the dates that concern it."""
+    chosen, day1 = prepared(dataset, rule, first, lists)
+    day2 = as_date(second)
+    if day2 <= day1:
+        raise OwnershipError(
+            f"--to {day2.isoformat()} is not after --from {day1.isoformat()}: "
+            "give the earlier date first"
+        )
+    a = Analysis(dataset, chosen, day1, progress=progress)
+    b = Analysis(dataset, chosen, day2, progress=progress)
+    codes1, codes2 = np.asarray(a.codes), np.asarray(b.codes)
+    differ = codes1 != codes2
+    flags1, flags2 = _own_flags(a), _own_flags(b)
+    for position in flags1.keys() | flags2.keys():
+        if flags1.get(position, ()) != flags2.get(position, ()):
+            differ[position] = True
+    if name is not None:
+        position = b.compiled.index[b.resolve(name)]
+        differ &= (a.groups == a.groups[position]) | (b.groups == b.groups[position])
+    changed = np.flatnonzero(differ)
+    changed = changed[np.lexsort((changed, codes1[changed], codes2[changed]))]
+    rule_change = _rule_change(a, b)
+    events = _Events(a, b, changed, flags1, flags2, rule_change).told()
+    return ChangeReport(first=a, second=b, changed=changed, events=events, rule_change=rule_change)
+
+
+def _own_flags(analysis: Analysis) -> dict[int, tuple[str, ...]]:
+    """Each flagged entity's own flags (the date's are told by the rule's event)."""
+    flags = analysis.flags_by_position
+    values = flags.values() if hasattr(flags, "values") else [flags[k] for k in flags]
+    return {int(k): tuple(v) for k, v in zip(flags, values, strict=True)}
+
+
+def _rule_change(a: Analysis, b: Analysis) -> str | None:
+    """How the rule's window, force or threshold differ between the two dates."""
+    parts = []
+    if a.window_text != b.window_text:
+        parts.append(f"{a.window_text} -> {b.window_text}")
+    elif a.in_force != b.in_force:
+        force = {True: "in force", False: "not in force"}
+        parts.append(f"{force[a.in_force]} -> {force[b.in_force]}")
+    if a.threshold_text != b.threshold_text:
+        parts.append(f"threshold {a.threshold_text} -> {b.threshold_text}")
+    return f"{a.rule.label}: " + "; ".join(parts) if parts else None
+
+
+class _Events:
+    """The dated events between two analyses' dates, told with the entities they concern."""
+
+    def __init__(
+        self,
+        a: Analysis,
+        b: Analysis,
+        changed: np.ndarray,
+        flags1: dict[int, tuple[str, ...]],
+        flags2: dict[int, tuple[str, ...]],
+        rule_change: str | None,
+    ) -> None:
+        self.a, self.b, self.changed = a, b, changed
+        self.flags = flags1, flags2
+        self.rule_change = rule_change
+        self.first = a.as_of.toordinal()
+        self.second = b.as_of.toordinal()
+        self.found: dict[int, list[str]] = defaultdict(list)
+
+    def between(self, days: np.ndarray) -> np.ndarray:
+        """Which first days fall after the first date and on or before the second."""
+        return (days > self.first) & (days <= self.second)
+
+    def told(self) -> dict[int, list[str]]:
+        if not self.changed.size:
+            return {}
+        self._rule()
+        self._listings()
+        self._holdings()
+        self._renames()
+        told: dict[int, list[str]] = {}
+        for position in self.changed.tolist():
+            found = list(dict.fromkeys(self.found.get(position, [])))
+            if len(found) > EVENTS_SHOWN:
+                found = [*found[:EVENTS_SHOWN], f"and {len(found) - EVENTS_SHOWN} more"]
+            told[position] = found or [
+                "no listing, holding or rename on its chain or among its listed ancestors "
+                "changed between the dates; `ownership timeline` shows every day"
+            ]
+        return told
+
+    def _rule(self) -> None:
+        if self.rule_change is None:
+            return
+        covered = STATUS_CODES.index(Status.covered)
+        codes1, codes2 = np.asarray(self.a.codes), np.asarray(self.b.codes)
+        flags1, flags2 = self.flags
+        for position in self.changed.tolist():
+            coverage = covered in (codes1[position], codes2[position])
+            windowed = WINDOW_FLAGS & (
+                set(flags1.get(position, ())) ^ set(flags2.get(position, ()))
+            )
+            if coverage or windowed:
+                self.found[position].append(self.rule_change)
+
+    def _listings(self) -> None:
+        a = self.a
+        listings = a.columns.listings
+        rows = np.arange(listings.entity.size)
+        rows = rows[listings.read_by(a.rule, rows)] if rows.size else rows
+        began = rows[self.between(listings.start[rows])]
+        ended = rows[(listings.end[rows] < NO_END) & self.between(listings.end[rows] + 1)]
+        names = self.b.dated_names
+        texts: dict[int, list[str]] = defaultdict(list)
+        for kind, picked in (("added to", began), ("removed from", ended)):
+            for k in picked.tolist():
+                entity = int(listings.entity[k])
+                day = listings.start[k] if kind == "added to" else listings.end[k] + 1
+                text = (
+                    f"{dt.date.fromordinal(int(day)).isoformat()}: {names.at(entity)} "
+                    f"{kind} {listings.list_id[k]}"
+                )
+                texts[entity].append(text)
+        if not texts:
+            return
+        concerned = np.zeros(a.compiled.n, dtype=bool)
+        concerned[list(texts)] = True
+        for position in self.changed[concerned[self.changed]].tolist():
+            self.found[position] += texts[position]
+        for analysis in (self.a, self.b):  # listed ancestors on either date
+            for position, seed in _ancestors_among(analysis, self.changed, concerned):
+                self.found[position] += texts[seed]
+
+    def _holdings(self) -> None:
+        a = self.a
+        h = a.columns.holdings
+        moved = self.between(h.start) | ((h.end < NO_END) & self.between(h.end + 1))
+        rows = np.flatnonzero(moved)
+        if not rows.size:
+            return
+        names = self.b.dated_names
+        scale = 10**a.columns.places
+        into: dict[int, list[str]] = defaultdict(list)
+        for k in rows.tolist():
+            owner, owned = int(h.owner[k]), int(h.owned[k])
+            began = self.between(np.asarray([h.start[k]]))[0]
+            day = h.start[k] if began else h.end[k] + 1
+            share = h.share_text(k, scale)
+            verb = f"now holds {share} of" if began else f"no longer holds {share} of"
+            if h.control[k]:
+                verb = "now controls" if began else "no longer controls"
+            into[owned].append(
+                f"{dt.date.fromordinal(int(day)).isoformat()}: {names.at(owner)} {verb} "
+                f"{names.at(owned)}"
+            )
+        touched = np.zeros(a.compiled.n, dtype=bool)
+        touched[list(into)] = True
+        for analysis in (self.a, self.b):  # the entity itself and its chain on either date
+            offsets, values, _ = Chains(analysis, np.asarray(analysis.codes)).lists(self.changed)
+            rows_of = np.repeat(np.arange(self.changed.size), np.diff(offsets))
+            hit = touched[values]
+            for row, entity in zip(rows_of[hit].tolist(), values[hit].tolist(), strict=True):
+                self.found[int(self.changed[row])] += into[entity]
+        for position in self.changed[touched[self.changed]].tolist():
+            self.found[position] += into[position]
+
+    def _renames(self) -> None:
+        a = self.a
+        renamed = self.changed[a.columns.renamed[self.changed]]
+        entities = a.dataset.entities
+        for position in renamed.tolist():
+            entity = entities[position]
+            ordered = sorted((f for f in entity.former_names if f.until), key=lambda f: f.until)
+            for k, former in enumerate(ordered):
+                assert former.until is not None
+                day = former.until + ONE_DAY
+                if self.first < day.toordinal() <= self.second:
+                    new = ordered[k + 1].name if k + 1 < len(ordered) else entity.name
+                    self.found[position].append(f"{day.isoformat()}: {former.name} renamed {new}")
+
+
+def _ancestors_among(
+    analysis: Analysis, positions: np.ndarray, wanted: np.ndarray
+) -> Iterator[tuple[int, int]]:
+    """(entity, listed ancestor) for each of ``positions`` and each of its listed
+    ancestors on ``analysis``'s date that ``wanted`` marks, entity by entity."""
+    reached = positions[analysis.reach.reached[positions] & ~analysis.compiled.seeds[positions]]
+    seeded = positions[analysis.compiled.seeds[positions]]
+    if reached.size:
+        ancestry = analysis.ancestry
+        ancestry.fill()
+        set_of = ancestry.same_set[ancestry.sharing[ancestry.label[reached]]]
+        sets, inverse = np.unique(set_of, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        holders: dict[int, list[int]] = defaultdict(list)
+        bounds = chunk_bounds(ancestry.set_sizes(sets))
+        for begin, end in itertools.pairwise(bounds):
+            which, seeds = ancestry.seeds_of_sets(sets[begin:end])
+            keep = wanted[seeds]
+            for k, seed in zip((which[keep] + begin).tolist(), seeds[keep].tolist(), strict=True):
+                holders[k].append(seed)
+        for position, k in zip(reached.tolist(), inverse.tolist(), strict=True):
+            for seed in holders.get(k, ()):
+                yield position, seed
+    for position in seeded.tolist():  # a listed entity's own set, itself left out
+        for seed_id in analysis.listed_ancestors(position):
+            seed = analysis.compiled.index[seed_id]
+            if wanted[seed]:
+                yield position, seed
