@@ -40,6 +40,9 @@ __all__ = ["ChangeReport", "changes"]
 HTML_ROW_LIMIT = 50
 #: Events told with one entity, at most; the rest are counted.
 EVENTS_SHOWN = 12
+#: Changed entities past which explanations are made by columns (a batch at a time
+#: over the whole dataset) rather than one at a time.
+BY_COLUMNS = 20_000
 #: Flags that change with the rule's window, told by its event.
 WINDOW_FLAGS = {"would_be_covered", "possibly_covered", "out_of_scope_us_entity"}
 ONE_DAY = dt.timedelta(days=1)
@@ -48,8 +51,7 @@ ONE_DAY = dt.timedelta(days=1)
 @dataclass(frozen=True)
 class ChangeReport(Tabular):
     """The entities whose status or own flags differ between two analyses of one
-    dataset, in order of their new status (listed, covered, exposed, clear), then of
-    their old one, then dataset order."""
+    dataset, in dataset order."""
 
     _table_columns = ("id", "name", "status_from", "status_to", "events", "explanation_to")
 
@@ -58,6 +60,8 @@ class ChangeReport(Tabular):
     changed: np.ndarray
     events: dict[int, list[str]] = field(repr=False)
     rule_change: str | None = None
+    #: each flagged entity's own flags on the first date, and on the second
+    own_flags: tuple[dict[int, tuple[str, ...]], ...] = field(default=({}, {}), repr=False)
 
     def __len__(self) -> int:
         return int(self.changed.size)
@@ -91,14 +95,28 @@ class ChangeReport(Tabular):
     def records(
         self, progress: Callable[[int, int], None] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Each changed entity's row, made one at a time and not kept."""
+        """Each changed entity's row, made one at a time and not kept; past
+        :data:`BY_COLUMNS` rows, the explanations are made by columns, a batch of
+        entities at a time."""
+        from .verdict_json import explanations_of
         from .verdict_records import RowMaker
 
         a, b = self.first, self.second
-        makers = RowMaker(a, self.changed), RowMaker(b, self.changed)
         ids = b.compiled.ids
         total = len(self)
-        for done, position in enumerate(self.changed.tolist()):
+        if total > BY_COLUMNS:
+            told = zip(
+                explanations_of(a, self.changed), explanations_of(b, self.changed), strict=True
+            )
+            explained = ((position, first, second) for (position, first), (_, second) in told)
+        else:
+            makers = RowMaker(a, self.changed), RowMaker(b, self.changed)
+            explained = (
+                (p, makers[0].explanation(p), makers[1].explanation(p))
+                for p in self.changed.tolist()
+            )
+        (own1, own2), dated = self.own_flags, (a.global_flags, b.global_flags)
+        for done, (position, explanation_from, explanation_to) in enumerate(explained):
             if progress is not None and done % 10_000 == 0:
                 progress(done, total)
             yield {
@@ -106,11 +124,11 @@ class ChangeReport(Tabular):
                 "name": b.dated_names.at(position),
                 "status_from": STATUS_CODES[a.codes[position]].value,
                 "status_to": STATUS_CODES[b.codes[position]].value,
-                "flags_from": makers[0].flags(position),
-                "flags_to": makers[1].flags(position),
+                "flags_from": [*own1.get(position, ()), *dated[0]],
+                "flags_to": [*own2.get(position, ()), *dated[1]],
                 "events": self.events.get(position, []),
-                "explanation_from": makers[0].explanation(position),
-                "explanation_to": makers[1].explanation(position),
+                "explanation_from": explanation_from,
+                "explanation_to": explanation_to,
                 "from": a.as_of.isoformat(),
                 "to": b.as_of.isoformat(),
                 "rule": a.rule.label,
@@ -177,10 +195,16 @@ def changes(
         position = b.compiled.index[b.resolve(name)]
         differ &= (a.groups == a.groups[position]) | (b.groups == b.groups[position])
     changed = np.flatnonzero(differ)
-    changed = changed[np.lexsort((changed, codes1[changed], codes2[changed]))]
     rule_change = _rule_change(a, b)
     events = _Events(a, b, changed, flags1, flags2, rule_change).told()
-    return ChangeReport(first=a, second=b, changed=changed, events=events, rule_change=rule_change)
+    return ChangeReport(
+        first=a,
+        second=b,
+        changed=changed,
+        events=events,
+        rule_change=rule_change,
+        own_flags=(flags1, flags2),
+    )
 
 
 def _own_flags(analysis: Analysis) -> dict[int, tuple[str, ...]]:

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import re
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import ownership
+from ownership import status_changes, verdict_json
 from ownership.cli import app
 from ownership.errors import OwnershipError
 from ownership.model import Entity
@@ -162,3 +164,23 @@ def test_a_holding_begun_up_the_chain_is_told_with_the_entities_below() -> None:
     assert rows["e"]["status_from"] == "clear" and rows["e"]["status_to"] == "covered"
     for entity in ("x", "e"):
         assert rows[entity]["events"] == ["2024-06-01: P now holds 60% of X"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    dated_datasets(DAYS, SHARES, renames=True),
+    st.sampled_from(RULES),
+    st.lists(st.sampled_from(DAYS), min_size=2, max_size=2, unique=True).map(sorted),
+    st.integers(1, 4),
+)
+def test_explanations_made_by_columns_are_those_made_one_at_a_time(
+    data: ownership.Dataset, rule: str, days: list[dt.date], batch: int
+) -> None:
+    report = ownership.changes(data, days[0], days[1], rule)
+    one_at_a_time = report.to_records()
+    with (
+        mock.patch.object(status_changes, "BY_COLUMNS", -1),
+        mock.patch.object(verdict_json, "BATCH", batch),
+    ):
+        by_columns = report.to_records()
+    assert by_columns == one_at_a_time
