@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -29,7 +29,7 @@ from .display import Tabular, html_table
 from .errors import OwnershipError
 from .listed_columns import chunk_bounds
 from .rules import DEFAULT_RULE, Rule
-from .verdict import STATUS_CODES, Status
+from .verdict import STATUS_CODES, Status, status_moves
 
 if TYPE_CHECKING:
     from .model import Dataset
@@ -79,11 +79,7 @@ class ChangeReport(Tabular):
         entity whose status stayed and flags changed counts under its status twice."""
         before = np.asarray(self.first.codes)[self.changed]
         after = np.asarray(self.second.codes)[self.changed]
-        found = Counter(zip(before.tolist(), after.tolist(), strict=True))
-        return {
-            f"{STATUS_CODES[x].value} -> {STATUS_CODES[y].value}": count
-            for (x, y), count in sorted(found.items())
-        }
+        return status_moves(before.tolist(), after.tolist())
 
     def summary(self) -> str:
         moves = ", ".join(f"{count:,} {move}" for move, count in self.counts().items())

@@ -9,6 +9,7 @@ columns, JSON lines, CSV) follows :data:`VERDICT_FIELDS`.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,7 @@ __all__ = [
     "Verdict",
     "chosen_fields",
     "listing_dict",
+    "status_moves",
 ]
 
 #: Entities of a chain a verdict writes out. A longer one starts at its ``chain_via``,
@@ -224,6 +226,16 @@ class Verdict:
             "explanation": self.explanation,
         }
         return {name: values[name] for name in VERDICT_FIELDS}
+
+
+def status_moves(before: Sequence[int], after: Sequence[int]) -> dict[str, int]:
+    """How many entities moved from one status to another (``"exposed -> covered"``),
+    given each one's status codes (:data:`STATUS_CODES`) before and after, in code order."""
+    found = Counter(zip(before, after, strict=True))
+    return {
+        f"{STATUS_CODES[a].value} -> {STATUS_CODES[b].value}": count
+        for (a, b), count in sorted(found.items())
+    }
 
 
 def listing_dict(listing: Listing) -> dict[str, Any]:

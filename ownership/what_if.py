@@ -11,7 +11,6 @@ points, not a new load.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from .display import Tabular, html_table
 from .errors import OwnershipError
 from .lazy import MadeOnRead
 from .model import Dataset, Listing
-from .verdict import STATUS_CODES
+from .verdict import STATUS_CODES, status_moves
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -70,11 +69,7 @@ class WhatIfReport(Tabular):
         """How many entities would move from one status to another ("exposed -> covered")."""
         before = np.asarray(self.before.codes)[self.changed]
         after = np.asarray(self.after.codes)[self.changed]
-        found = Counter(zip(before.tolist(), after.tolist(), strict=True))
-        return {
-            f"{STATUS_CODES[a].value} -> {STATUS_CODES[b].value}": count
-            for (a, b), count in sorted(found.items())
-        }
+        return status_moves(before.tolist(), after.tolist())
 
     def summary(self) -> str:
         if self.note:
@@ -115,6 +110,18 @@ class WhatIfReport(Tabular):
 
     def to_records(self) -> list[dict[str, Any]]:
         return list(self.records())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole report: the change, the rule and date, the counts and every row."""
+        a = self.before
+        return {
+            "change": self.change,
+            "rule": a.rule.label,
+            "window": a.window_text,
+            "as_of": a.as_of.isoformat(),
+            "counts": self.counts(),
+            "changes": self.to_records(),
+        }
 
     def _table_caption(self) -> str:
         return f"{self.header} {self.summary()}."

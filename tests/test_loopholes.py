@@ -30,14 +30,21 @@ DAYS = [dt.date(2020, 1, 1), dt.date(2022, 6, 1), dt.date(2024, 1, 1)]
 SHARES = ["10", "25", "33.3", "50", "60", "100"]
 
 
-def _expected(result: ownership.Analysis, min_look_through: float | None, country: str | None):
-    """Per listed entity, (unlisted, covered, exposed) by a walk over the links that carry
-    ownership or control on the date, and the dataset's reach."""
+def _usable_graph(result: ownership.Analysis) -> nx.DiGraph:
+    """The links that carry ownership or control on the analysis date, in networkx."""
     c = result.compiled
     usable = c.usable()
     graph = nx.DiGraph()
     graph.add_nodes_from(range(c.n))
     graph.add_edges_from(zip(c.src[usable].tolist(), c.dst[usable].tolist(), strict=True))
+    return graph
+
+
+def _expected(result: ownership.Analysis, min_look_through: float | None, country: str | None):
+    """Per listed entity, (unlisted, covered, exposed) by a walk over the links that carry
+    ownership or control on the date, and the dataset's reach."""
+    c = result.compiled
+    graph = _usable_graph(result)
     seeds = set(np.flatnonzero(c.seeds).tolist())
     seeds_asked = {s for s in seeds if not country or result.columns.country[s] == country}
     effective = np.asarray(result.effective)
@@ -105,12 +112,8 @@ def test_the_top_exposed_affiliate_has_the_largest_look_through_share(
     report = result.loopholes()
     expected_rows, _ = _expected(result, None, None)
     effective = np.asarray(result.effective)
-    c = result.compiled
-    graph = nx.DiGraph()
-    usable = c.usable()
-    graph.add_nodes_from(range(c.n))
-    graph.add_edges_from(zip(c.src[usable].tolist(), c.dst[usable].tolist(), strict=True))
-    seeds = set(np.flatnonzero(c.seeds).tolist())
+    graph = _usable_graph(result)
+    seeds = set(np.flatnonzero(result.compiled.seeds).tolist())
     for k in range(len(report)):
         seed = int(report.listed[k])
         exposed = [

@@ -4,7 +4,8 @@ dates (changes), and what a listing would capture (what-if)."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
 
@@ -105,31 +106,8 @@ def loopholes(
     dataset = load(data, allow_conflicts)
     result = run_analysis(dataset, rule_from_options(rule, lists), as_of, shares=True)
     report = result.loopholes(min_look_through=min_look_through, country=country)
-    if fmt is Format.json:
-        sys.stdout.write(json_text(report.to_dict()) + "\n")
-        return
-    if fmt is not Format.table:
-        from ..io.verdicts import write_csv
-
-        with progress("writing loopholes") as tick:
-            if fmt is Format.csv:
-                write_csv(report.records(tick), sys.stdout, LOOPHOLE_CSV_COLUMNS)
-            else:
-                emit_records(report.records(tick), fmt)
-        return
-    from ..render.grid import sized
-    from ..render.text import loopholes_table, safe
-
-    console = new_console()
-    console.print(safe(report.header))
-    for notice in (result.seed_notice(), result.data_notice()):
-        if notice:
-            console.print(f"[yellow]{safe(notice)}[/yellow]")
-    console.print(f"[bold]{safe(report.summary())}[/bold]")
-    shown = rows_shown(limit, len(report))
-    if len(report):
-        console.print(sized(loopholes_table(report, shown)))
-    say_more(console, shown, len(report))
+    notices = [n for n in (result.seed_notice(), result.data_notice()) if n]
+    _emit(report, fmt, LOOPHOLE_CSV_COLUMNS, "loopholes_table", limit, notices)
 
 
 #: ``what-if --format csv`` columns, in order.
@@ -198,38 +176,7 @@ def what_if(
     dataset = load(data, allow_conflicts)
     result = run_analysis(dataset, rule_from_options(rule, lists), as_of)
     report = result.what_if(name, list_id, remove=remove)
-    if fmt is Format.json:
-        with progress("writing changes") as tick:
-            rows = list(report.records(tick))
-        document = {
-            "change": report.change,
-            "rule": result.rule.label,
-            "window": result.window_text,
-            "as_of": result.as_of.isoformat(),
-            "counts": report.counts(),
-            "changes": rows,
-        }
-        sys.stdout.write(json_text(document) + "\n")
-        return
-    if fmt is not Format.table:
-        from ..io.verdicts import write_csv
-
-        with progress("writing changes") as tick:
-            if fmt is Format.csv:
-                write_csv(report.records(tick), sys.stdout, WHAT_IF_CSV_COLUMNS)
-            else:
-                emit_records(report.records(tick), fmt)
-        return
-    from ..render.grid import sized
-    from ..render.text import safe, what_if_table
-
-    console = new_console()
-    console.print(safe(report.header))
-    console.print(f"[bold]{safe(report.summary())}[/bold]")
-    shown = rows_shown(limit, len(report))
-    if len(report):
-        console.print(sized(what_if_table(report, shown)))
-    say_more(console, shown, len(report))
+    _emit(report, fmt, WHAT_IF_CSV_COLUMNS, "what_if_table", limit)
 
 
 #: ``changes --format csv`` columns, in order.
@@ -303,25 +250,41 @@ def changes(
     chosen = rule_from_options(rule, lists)
     with progress("analysing both dates") as tick:
         report = changes_between(dataset, days[0], days[1], chosen, name=name, progress=tick)
+    _emit(report, fmt, CHANGES_CSV_COLUMNS, "changes_table", limit)
+
+
+def _emit(
+    report: Any,
+    fmt: Format,
+    columns: list[str],
+    table: str,
+    limit: int,
+    notices: Sequence[str] = (),
+) -> None:
+    """Write a report: the whole of it as JSON, its rows as JSON lines or CSV
+    (``columns``), or its header, ``notices``, summary and first ``limit`` rows as the
+    table ``render.text.<table>`` draws."""
     if fmt is Format.json:
         sys.stdout.write(json_text(report.to_dict()) + "\n")
         return
     if fmt is not Format.table:
         from ..io.verdicts import write_csv
 
-        with progress("writing changes") as tick:
+        with progress("writing rows") as tick:
             if fmt is Format.csv:
-                write_csv(report.records(tick), sys.stdout, CHANGES_CSV_COLUMNS)
+                write_csv(report.records(tick), sys.stdout, columns)
             else:
                 emit_records(report.records(tick), fmt)
         return
+    from ..render import text
     from ..render.grid import sized
-    from ..render.text import changes_table, safe
 
     console = new_console()
-    console.print(safe(report.header))
-    console.print(f"[bold]{safe(report.summary())}[/bold]")
+    console.print(text.safe(report.header))
+    for notice in notices:
+        console.print(f"[yellow]{text.safe(notice)}[/yellow]")
+    console.print(f"[bold]{text.safe(report.summary())}[/bold]")
     shown = rows_shown(limit, len(report))
     if len(report):
-        console.print(sized(changes_table(report, shown)))
+        console.print(sized(getattr(text, table)(report, shown)))
     say_more(console, shown, len(report))
