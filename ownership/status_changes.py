@@ -309,21 +309,21 @@ class _Events:
     def _holdings(self) -> None:
         a = self.a
         h = a.columns.holdings
-        moved = self.between(h.start) | ((h.end < NO_END) & self.between(h.end + 1))
+        began, ended = self.between(h.start), (h.end < NO_END) & self.between(h.end + 1)
+        moved = began ^ ended  # begun and ended between the dates: held on neither
         rows = np.flatnonzero(moved)
         if not rows.size:
             return
         names = self.b.dated_names
         scale = 10**a.columns.places
         into: dict[int, list[str]] = defaultdict(list)
-        for k in rows.tolist():
+        for k, begun in zip(rows.tolist(), began[rows].tolist(), strict=True):
             owner, owned = int(h.owner[k]), int(h.owned[k])
-            began = self.between(np.asarray([h.start[k]]))[0]
-            day = h.start[k] if began else h.end[k] + 1
+            day = h.start[k] if begun else h.end[k] + 1
             share = h.share_text(k, scale)
-            verb = f"now holds {share} of" if began else f"no longer holds {share} of"
+            verb = f"now holds {share} of" if begun else f"no longer holds {share} of"
             if h.control[k]:
-                verb = "now controls" if began else "no longer controls"
+                verb = "now controls" if begun else "no longer controls"
             into[owned].append(
                 f"{dt.date.fromordinal(int(day)).isoformat()}: {names.at(owner)} {verb} "
                 f"{names.at(owned)}"

@@ -184,3 +184,13 @@ def test_explanations_made_by_columns_are_those_made_one_at_a_time(
     ):
         by_columns = report.to_records()
     assert by_columns == one_at_a_time
+
+
+def test_a_holding_begun_and_ended_between_the_dates_is_not_told() -> None:
+    data = dataset(
+        listed("p", "sdn", start=dt.date(2020, 1, 1)),
+        owns("p", "e", 60, start=dt.date(2024, 6, 1)),
+        owns("p", "e", 40, start=dt.date(2024, 3, 1), end=dt.date(2024, 4, 1)),
+    )
+    rows = ownership.changes(data, "2024-01-01", "2025-01-01", "ofac-50").to_records()
+    assert [r["events"] for r in rows] == [["2024-06-01: P now holds 60% of E"]]
