@@ -352,6 +352,12 @@ class Analysis:
         """Per listing record, whether it is active on the analysis date."""
         return self.columns.listings.active(self.as_of)
 
+    @cached_property
+    def rule_listing_rows(self) -> np.ndarray:
+        """The listing records active on the analysis date on lists the rule reads."""
+        rows = np.flatnonzero(self.active_listing_rows)
+        return rows[self.columns.listings.read_by(self.rule, rows)] if rows.size else rows
+
     def listings_at(self, i: int) -> list[Listing]:
         """Listings of the entity at position ``i`` active on the date."""
         rows = self.columns.listings.of(i)

@@ -365,6 +365,11 @@ class SeedAncestry:
             which, bit = which[kept], bit[kept]
         return which, bit
 
+    def sets_of(self, positions: np.ndarray) -> np.ndarray:
+        """Per entity at ``positions``, the component whose set it has, once :meth:`fill`
+        has run: entities with the same set have the same one."""
+        return self.same_set[self.sharing[self.label[positions]]]
+
     def set_sizes(self, comps: np.ndarray) -> np.ndarray:
         """How many seeds the set of each of ``comps`` holds (components with their own
         set, once :meth:`fill` has run)."""

@@ -9,7 +9,8 @@ each listed entity are made into text once, for the writer by columns
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import itertools
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from .analysis import Analysis
     from .ancestry import SeedAncestry
 
-__all__ = ["ListedColumns", "ancestor_texts", "chunk_bounds"]
+__all__ = ["ListedColumns", "ancestor_texts", "chunk_bounds", "set_members"]
 
 #: Sets of listed ancestors decoded at once, when every distinct one is made into text.
 ANCESTOR_SETS_AT_ONCE = 2_048
@@ -95,7 +96,7 @@ def ancestor_texts(
     ancestry = analysis.ancestry
     ancestry.fill()  # every set is asked for
     assert ancestry.words is not None
-    comps = ancestry.same_set[ancestry.sharing[ancestry.label[rows]]]
+    comps = ancestry.sets_of(rows)
     size = ancestry.same_set.size
     any_row = np.full(size, -1, dtype=np.int64)
     any_row[comps] = rows  # the rows of one set are of one group
@@ -148,3 +149,16 @@ def chunk_bounds(members: np.ndarray) -> list[int]:
         fits = int(np.searchsorted(ends, before + ANCESTOR_MEMBERS_AT_ONCE, side="right"))
         bounds.append(min(start + ANCESTOR_SETS_AT_ONCE, max(fits, start + 1)))
     return bounds
+
+
+def set_members(
+    ancestry: SeedAncestry, sets: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The seeds in each of ``sets`` (components with their own set, once
+    :meth:`~ownership.ancestry.SeedAncestry.fill` has run), a bounded number of sets and
+    members at a time (:func:`chunk_bounds`): per chunk, each seed's set as its place in
+    ``sets``, ascending, and the seed's position."""
+    bounds = chunk_bounds(ancestry.set_sizes(sets))
+    for begin, end in itertools.pairwise(bounds):
+        which, seeds = ancestry.seeds_of_sets(sets[begin:end])
+        yield which + begin, seeds

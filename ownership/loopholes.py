@@ -25,7 +25,7 @@ import numpy as np
 
 from .columns import NO_START
 from .display import Tabular, html_table
-from .listed_columns import chunk_bounds
+from .listed_columns import set_members
 from .redflags import AFTER_LISTING_WINDOW
 from .verdict import STATUS_CODES, Status
 
@@ -196,10 +196,10 @@ def loopholes(
     c = a.compiled
     codes = np.asarray(a.codes)
     listed = np.flatnonzero(c.seeds)
+    country = country.strip().upper() if country else None
     if country:
-        wanted = country.strip().upper()
         countries = a.columns.country[listed]
-        listed = listed[np.fromiter((x == wanted for x in countries), bool, listed.size)]
+        listed = listed[np.fromiter((x == country for x in countries), bool, listed.size)]
     # unlisted entities some listed party owns or controls through a chain
     rows = np.flatnonzero(a.reach.reached & ~c.seeds)
     covered = codes[rows] == STATUS_CODES.index(Status.covered)
@@ -211,8 +211,9 @@ def loopholes(
     per_seed = counts.by_seed(listed)
     order = np.lexsort((listed, -per_seed.unlisted[listed], -per_seed.exposed[listed]))
     ranked = listed[order]
-    renamed, moved = _red_flags(a, rows, counts.set_of, ranked)
-    lists, since = _listings_of(a, ranked)
+    since = _listing_starts(a)
+    renamed, moved = _red_flags(a, rows, counts.set_of, ranked, since)
+    lists = _lists_of(a, ranked)
     top = per_seed.top[ranked]
     reaching = int(np.count_nonzero(per_seed.unlisted[listed]))
     return LoopholeReport(
@@ -235,7 +236,7 @@ def loopholes(
             exposed=per_seed.reached_exposed,
         ),
         min_look_through=min_look_through,
-        country=country.strip().upper() if country else None,
+        country=country,
     )
 
 
@@ -268,7 +269,7 @@ class _SetCounts:
         self.ancestry = ancestry = analysis.ancestry
         ancestry.fill()
         #: per row, the component whose set of listed ancestors it has
-        self.set_of = ancestry.same_set[ancestry.sharing[ancestry.label[rows]]]
+        self.set_of = ancestry.sets_of(rows)
         self.sets, inverse = np.unique(self.set_of, return_inverse=True)
         inverse = inverse.reshape(-1)
         k = self.sets.size
@@ -278,14 +279,8 @@ class _SetCounts:
         # per set, its exposed row with the largest share (then the first in dataset order)
         self.top = np.full(k, -1, dtype=np.int64)
         self.top_share = np.zeros(k)
-        hit = np.flatnonzero(exposed)
-        if hit.size:
-            order = np.lexsort((rows[hit], -shares[hit], inverse[hit]))
-            first = np.ones(order.size, dtype=bool)
-            first[1:] = inverse[hit][order][1:] != inverse[hit][order][:-1]
-            best = hit[order[first]]
-            self.top[inverse[best]] = rows[best]
-            self.top_share[inverse[best]] = shares[best]
+        sets, top, share = _best_of(inverse[exposed], rows[exposed], shares[exposed])
+        self.top[sets], self.top_share[sets] = top, share
 
     def by_seed(self, asked: np.ndarray) -> _PerSeed:
         """Each set's counts added to every listed entity in it; the best exposed row of
@@ -298,22 +293,17 @@ class _SetCounts:
         wanted[asked] = True
         hit_sets = np.zeros(self.sets.size, dtype=bool)
         candidates: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        bounds = chunk_bounds(self.ancestry.set_sizes(self.sets))
-        for begin, end in itertools.pairwise(bounds):
-            part = slice(begin, end)
-            which, seeds = self.ancestry.seeds_of_sets(self.sets[part])
+        for which, seeds in set_members(self.ancestry, self.sets):
             for total, count in (
                 (unlisted, self.unlisted),
                 (covered, self.covered),
                 (exposed, self.exposed),
             ):
-                total += _sums(seeds, count[part][which], n)
-            hit_sets[begin + np.unique(which[wanted[seeds]])] = True
-            has_top = self.top[part][which] >= 0
+                total += _sums(seeds, count[which], n)
+            hit_sets[which[wanted[seeds]]] = True
+            has_top = self.top[which] >= 0
             picked = which[has_top]
-            candidates.append(
-                _best_of(seeds[has_top], self.top[part][picked], self.top_share[part][picked])
-            )
+            candidates.append(_best_of(seeds[has_top], self.top[picked], self.top_share[picked]))
         top_of = np.full(n, -1, dtype=np.int64)
         top_share = np.zeros(n)
         if candidates:
@@ -342,7 +332,8 @@ def _sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 def _best_of(
     seeds: np.ndarray, top: np.ndarray, share: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per seed, its candidate with the largest share (then the first in dataset order)."""
+    """Per key (a seed, or a set), its candidate with the largest share, then the first
+    in dataset order."""
     if not seeds.size:
         return seeds, top, share
     order = np.lexsort((top, -share, seeds))
@@ -353,10 +344,15 @@ def _best_of(
 
 
 def _red_flags(
-    analysis: Analysis, rows: np.ndarray, set_of: np.ndarray, ranked: np.ndarray
+    analysis: Analysis,
+    rows: np.ndarray,
+    set_of: np.ndarray,
+    ranked: np.ndarray,
+    starts: dict[int, dt.date],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per listed entity, how many of its unlisted descendants dropped a name, or moved
-    (took a new address, or left one), within two years after its listing began."""
+    (took a new address, or left one), within two years after its listing began
+    (``starts``, :func:`_listing_starts`)."""
     a = analysis
     n = a.compiled.n
     renamed = np.zeros(n, dtype=np.int64)
@@ -365,7 +361,6 @@ def _red_flags(
     maybe = np.flatnonzero(columns.renamed[rows] | columns.addressed[rows])
     if not maybe.size or not ranked.size:
         return renamed, moved
-    starts = _listing_starts(a)
     which, seeds = a.ancestry.seeds_of_sets(set_of[maybe])
     entities = a.dataset.entities
     for k, group in itertools.groupby(zip(which.tolist(), seeds.tolist(), strict=True), key=_first):
@@ -391,18 +386,11 @@ def _soon_after(day: dt.date, start: dt.date) -> bool:
     return dt.timedelta(0) <= day - start <= AFTER_LISTING_WINDOW
 
 
-def _rule_listing_rows(analysis: Analysis) -> np.ndarray:
-    """The listing records the rule reads that are in force on the analysis date."""
-    listings = analysis.columns.listings
-    rows = np.flatnonzero(analysis.active_listing_rows)
-    return rows[listings.read_by(analysis.rule, rows)] if rows.size else rows
-
-
 def _listing_starts(analysis: Analysis) -> dict[int, dt.date]:
     """Per listed entity (position), the earliest known start of its listings that the
     rule reads on the date."""
     listings = analysis.columns.listings
-    rows = _rule_listing_rows(analysis)
+    rows = analysis.rule_listing_rows
     rows = rows[listings.start[rows] != NO_START]
     first: dict[int, int] = {}
     for entity, day in zip(
@@ -412,12 +400,10 @@ def _listing_starts(analysis: Analysis) -> dict[int, dt.date]:
     return {entity: dt.date.fromordinal(day) for entity, day in first.items()}
 
 
-def _listings_of(
-    analysis: Analysis, ranked: np.ndarray
-) -> tuple[dict[int, tuple[str, ...]], dict[int, dt.date]]:
-    """The lists the rule reads that each listed entity is on, and since when."""
+def _lists_of(analysis: Analysis, ranked: np.ndarray) -> dict[int, tuple[str, ...]]:
+    """The lists the rule reads that each listed entity is on."""
     listings = analysis.columns.listings
-    rows = _rule_listing_rows(analysis)
+    rows = analysis.rule_listing_rows
     names: dict[int, set[str]] = {}
     for entity, list_id, program in zip(
         listings.entity[rows].tolist(),
@@ -426,5 +412,4 @@ def _listings_of(
         strict=True,
     ):
         names.setdefault(entity, set()).add(f"{list_id} ({program})" if program else list_id)
-    lists = {int(p): tuple(sorted(names.get(int(p), ()))) for p in ranked.tolist()}
-    return lists, _listing_starts(analysis)
+    return {int(p): tuple(sorted(names.get(int(p), ()))) for p in ranked.tolist()}

@@ -27,7 +27,7 @@ from .chain_walks import Chains
 from .columns import NO_END
 from .display import Tabular, html_table
 from .errors import OwnershipError
-from .listed_columns import chunk_bounds
+from .listed_columns import set_members
 from .rules import DEFAULT_RULE, Rule
 from .verdict import STATUS_CODES, Status, status_moves
 
@@ -205,9 +205,8 @@ def changes(
 
 def _own_flags(analysis: Analysis) -> dict[int, tuple[str, ...]]:
     """Each flagged entity's own flags (the date's are told by the rule's event)."""
-    flags = analysis.flags_by_position
-    values = flags.values() if hasattr(flags, "values") else [flags[k] for k in flags]
-    return {int(k): tuple(v) for k, v in zip(flags, values, strict=True)}
+    flags = analysis.flags_by_position  # values() read at once, in the keys' order
+    return {int(k): tuple(v) for k, v in zip(flags, flags.values(), strict=True)}
 
 
 def _rule_change(a: Analysis, b: Analysis) -> str | None:
@@ -364,15 +363,12 @@ def _ancestors_among(
     if reached.size:
         ancestry = analysis.ancestry
         ancestry.fill()
-        set_of = ancestry.same_set[ancestry.sharing[ancestry.label[reached]]]
-        sets, inverse = np.unique(set_of, return_inverse=True)
+        sets, inverse = np.unique(ancestry.sets_of(reached), return_inverse=True)
         inverse = inverse.reshape(-1)
         holders: dict[int, list[int]] = defaultdict(list)
-        bounds = chunk_bounds(ancestry.set_sizes(sets))
-        for begin, end in itertools.pairwise(bounds):
-            which, seeds = ancestry.seeds_of_sets(sets[begin:end])
+        for which, seeds in set_members(ancestry, sets):
             keep = wanted[seeds]
-            for k, seed in zip((which[keep] + begin).tolist(), seeds[keep].tolist(), strict=True):
+            for k, seed in zip(which[keep].tolist(), seeds[keep].tolist(), strict=True):
                 holders[k].append(seed)
         for position, k in zip(reached.tolist(), inverse.tolist(), strict=True):
             for seed in holders.get(k, ()):

@@ -197,8 +197,7 @@ def _values_at(
 def listings_read(analysis: Analysis) -> dict[int, tuple[Any, ...]]:
     """Per entity with any, its active listings on lists the rule reads, in dataset order."""
     listings = analysis.columns.listings
-    rows = np.flatnonzero(analysis.active_listing_rows)
-    read = rows[listings.read_by(analysis.rule, rows)].tolist()
+    read = analysis.rule_listing_rows.tolist()
     records = analysis.dataset.listings
     found: dict[int, list[Any]] = {}
     made = records.many(read) if isinstance(records, MadeOnRead) else [records[k] for k in read]
