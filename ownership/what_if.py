@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .columns import NO_END, ListingColumns, attach_columns, columns_of, object_array
+from .columns import NO_END, NO_START, ListingColumns, attach_columns, columns_of, object_array
 from .derived import derived
 from .display import Tabular, html_table
 from .errors import OwnershipError
 from .lazy import MadeOnRead
 from .model import Dataset, Listing
+from .rules.base import SeedList
 from .verdict import STATUS_CODES, status_moves
 
 if TYPE_CHECKING:
@@ -141,43 +142,36 @@ def what_if(analysis: Analysis, name: str, list_id: str, *, remove: bool = False
     a = analysis
     entity_id = a.resolve(name)
     position = a.compiled.index[entity_id]
-    list_name, _, program_text = list_id.partition(":")
-    list_name, program = list_name.strip(), program_text.strip() or None
-    if not list_name:
+    seed = SeedList.parse(list_id)
+    if not seed.list:
         raise OwnershipError(f"--list {list_id!r}: give a list, such as entity_list or sdn:NPWMD")
+    program = "; ".join(sorted(seed.programs)) if seed.programs else None
     shown = a.name_of(entity_id)
-    on_list = f"{list_name}{f' ({program})' if program else ''}"
-    if not a.rule.reads(list_name, program):
+    on_list = str(seed)
+    if not a.rule.reads(seed.list, program):
         raise OwnershipError(
             f"{a.rule.label} does not read {on_list}: a listing there changes no status "
             f"under it (see `ownership rules {a.rule.name}`, or --lists)"
         )
     listings = a.columns.listings
+    kept = np.arange(len(a.dataset.listings))
     if remove:
         rows = listings.of(position)
         rows = rows[a.active_listing_rows[rows]]
-        matches = np.fromiter(
-            (
-                listings.list_id[k] == list_name
-                and (program is None or listings.program[k] == program)
-                for k in rows.tolist()
-            ),
-            bool,
-            rows.size,
-        )
-        dropped = rows[matches]
+        found = [seed.matches(listings.list_id[k], listings.program[k]) for k in rows.tolist()]
+        dropped = rows[np.asarray(found, dtype=bool)]
         if not dropped.size:
             raise OwnershipError(
                 f"{shown} ({entity_id}) is not on {on_list} on {a.as_of.isoformat()}: "
                 "nothing to remove"
             )
-        hypothetical = _without_listings(a.dataset, dropped)
+        hypothetical = _with_listings(a.dataset, np.setdiff1d(kept, dropped), None, position)
         change = f"{shown} ({entity_id}) taken off {on_list} on {a.as_of.isoformat()}"
     else:
         added = Listing(
-            entity=entity_id, list=list_name, program=program, start=a.as_of, note=HYPOTHETICAL
+            entity=entity_id, list=seed.list, program=program, start=a.as_of, note=HYPOTHETICAL
         )
-        hypothetical = _with_listing(a.dataset, added, position)
+        hypothetical = _with_listings(a.dataset, kept, added, position)
         change = f"{shown} ({entity_id}) added to {on_list} on {a.as_of.isoformat()}"
     after = type(a)(hypothetical, a.rule, a.as_of)  # the same kind of analysis
     codes_before, codes_after = np.asarray(a.codes), np.asarray(after.codes)
@@ -220,53 +214,32 @@ class _Listings(MadeOnRead[Listing]):
         return [next(made) if k < len(self._kept) else self._make_at(k) for k in indices]
 
 
-def _with_listing(dataset: Dataset, added: Listing, position: int) -> Dataset:
-    """``dataset`` with one more listing, its columns and compiled holdings reused."""
-    every = np.arange(len(dataset.listings))
+def _with_listings(
+    dataset: Dataset, kept: np.ndarray, added: Listing | None, position: int
+) -> Dataset:
+    """``dataset`` with its listing records at ``kept`` only, then ``added`` (a listing
+    of the entity at ``position``), if given; its columns and compiled holdings reused."""
     old = derived(dataset)
     columns = columns_of(dataset)
     lists = columns.listings
-    start = added.start.toordinal() if added.start else 0
-    grown = ListingColumns(
-        entity=np.append(lists.entity, position),
-        list_id=object_array([*lists.list_id.tolist(), added.list]),
-        program=object_array([*lists.program.tolist(), added.program]),
-        start=np.append(lists.start, start),
-        end=np.append(lists.end, NO_END),
+    extra = [added] if added is not None else []
+    changed_columns = ListingColumns(
+        entity=np.append(lists.entity[kept], [position] * len(extra)).astype(np.int64),
+        list_id=object_array([*lists.list_id[kept].tolist(), *(x.list for x in extra)]),
+        program=object_array([*lists.program[kept].tolist(), *(x.program for x in extra)]),
+        start=np.append(
+            lists.start[kept], [x.start.toordinal() if x.start else NO_START for x in extra]
+        ).astype(np.int64),
+        end=np.append(lists.end[kept], [NO_END] * len(extra)).astype(np.int64),
     )
     changed = Dataset.of(
         entities=dataset.entities,
         holdings=dataset.holdings,
-        listings=_Listings(dataset.listings, every, [added]),
+        listings=_Listings(dataset.listings, kept, extra),
         arrangements=dataset.arrangements,
         sources=dataset.sources,
     )
-    return _carried(old, changed, dataclasses.replace(columns, listings=grown))
-
-
-def _without_listings(dataset: Dataset, dropped: np.ndarray) -> Dataset:
-    """``dataset`` without the listing records at ``dropped``."""
-    old = derived(dataset)
-    columns = columns_of(dataset)
-    keep = np.ones(len(dataset.listings), dtype=bool)
-    keep[dropped] = False
-    kept = np.flatnonzero(keep)
-    lists = columns.listings
-    shrunk = ListingColumns(
-        entity=lists.entity[kept],
-        list_id=lists.list_id[kept],
-        program=lists.program[kept],
-        start=lists.start[kept],
-        end=lists.end[kept],
-    )
-    changed = Dataset.of(
-        entities=dataset.entities,
-        holdings=dataset.holdings,
-        listings=_Listings(dataset.listings, kept, []),
-        arrangements=dataset.arrangements,
-        sources=dataset.sources,
-    )
-    return _carried(old, changed, dataclasses.replace(columns, listings=shrunk))
+    return _carried(old, changed, dataclasses.replace(columns, listings=changed_columns))
 
 
 def _carried(old: Any, changed: Dataset, columns: Any) -> Dataset:

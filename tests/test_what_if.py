@@ -161,3 +161,17 @@ def test_the_command_in_every_format() -> None:
     refused = runner.invoke(app, ["what-if", "IBM", "--list", "entity_list", "--remove"])
     assert refused.exit_code == 2 and "nothing to remove" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_a_programme_is_matched_as_the_rule_matches_it() -> None:
+    data = dataset(
+        listed("p", "sdn", program="NPWMD; IFSR", start=dt.date(2020, 1, 1)),
+        owns("p", "e", 60),
+    )
+    result = ownership.analyze(data, "ofac-50", DAY)
+    off = result.what_if("p", "sdn:npwmd", remove=True)
+    assert off.counts() == {"covered -> clear": 1, "listed -> clear": 1}
+    with pytest.raises(OwnershipError, match="is not on sdn \\(SDGT\\)"):
+        result.what_if("p", "sdn:SDGT", remove=True)
+    added = result.what_if("e", "sdn:NPWMD+IFSR")
+    assert added.after.dataset.listings[-1].program == "IFSR; NPWMD"

@@ -62,6 +62,14 @@ class SeedList:
         if self.programs is not None:
             object.__setattr__(self, "programs", frozenset(map(program_tag, self.programs)))
 
+    @classmethod
+    def parse(cls, item: str) -> SeedList:
+        """``LIST`` or ``LIST:PROG1+PROG2`` (only those programmes of the list), as
+        ``--lists`` and ``what-if --list`` give it."""
+        name, _, programs = item.partition(":")
+        progs = frozenset(p.strip().upper() for p in programs.split("+") if p.strip())
+        return cls(name.strip(), progs or None)
+
     def matches(self, list_id: str, program: str | None) -> bool:
         if list_id != self.list:
             return False
@@ -357,11 +365,7 @@ class Rule:
 
         ``LIST:PROG1+PROG2`` reads only those programmes of a list, e.g. ``sdn:NPWMD``.
         """
-        seeds = []
-        for item in lists:
-            name, _, programs = item.partition(":")
-            progs = frozenset(p.strip().upper() for p in programs.split("+") if p.strip())
-            seeds.append(SeedList(name.strip(), progs or None))
+        seeds = [SeedList.parse(item) for item in lists]
         read = ", ".join(str(seed) for seed in seeds)
         return replace(self, seeds=tuple(seeds), changes=(*self.changes, f"reading {read}"))
 
