@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrow_numbers import edge_bytes
 from .columns import ArrowStrings
 from .io.cells import CONTROL_CHARACTER, FORMULA_START, visible
 from .model import fmt_decimal
@@ -221,22 +222,9 @@ def _first_byte_among(text: pa.Array, among: np.ndarray) -> np.ndarray:
     ``among`` (bytes from 1 to 0x7f: characters of one byte in UTF-8, which never
     continue another, so whether the string starts with one of them; an empty string
     reads as 0). Read from the offsets, without a pass over every string's bytes."""
-    size = len(text)
-    large = pa.types.is_large_string(text.type)
-    if not large and not pa.types.is_string(text.type):
+    if not pa.types.is_large_string(text.type) and not pa.types.is_string(text.type):
         text = text.cast(TEXT)
-        large = True
-    _, offsets, data = text.buffers()
-    if data is None or not size:
-        return np.zeros(size, dtype=bool)
-    wide = np.int64 if large else np.int32
-    bounds: np.ndarray = np.frombuffer(offsets, dtype=wide, count=text.offset + size + 1)
-    bounds = bounds[text.offset :].astype(np.int64, copy=False)
-    raw = np.frombuffer(data, dtype=np.uint8, count=int(bounds[-1]))
-    filled = bounds[1:] > bounds[:-1]
-    first = np.zeros(size, dtype=np.uint8)
-    first[filled] = raw[bounds[:-1][filled]]
-    return np.isin(first, among)
+    return np.isin(edge_bytes(text)[0], among)
 
 
 def _any_json_special_byte(text: pa.Array) -> bool:
