@@ -26,7 +26,7 @@ import numpy as np
 from .columns import NO_START
 from .display import Tabular, html_table
 from .listed_columns import set_members
-from .redflags import AFTER_LISTING_WINDOW
+from .redflags import moves, soon_after
 from .verdict import STATUS_CODES, Status
 
 if TYPE_CHECKING:
@@ -366,24 +366,18 @@ def _red_flags(
     for k, group in itertools.groupby(zip(which.tolist(), seeds.tolist(), strict=True), key=_first):
         entity = entities[int(rows[maybe[k]])]
         renames = [f.until for f in entity.former_names if f.until is not None]
-        moves = [x.start for x in entity.addresses if x.start]
-        if not moves:
-            moves = [x.end for x in entity.addresses if x.end]
+        moved_on = [day for day, _ in moves(entity)]
         for _, seed in group:
             start = starts.get(seed)
             if start is None:
                 continue
-            renamed[seed] += any(_soon_after(day, start) for day in renames)
-            moved[seed] += any(_soon_after(day, start) for day in moves if day is not None)
+            renamed[seed] += any(soon_after(day, start) for day in renames)
+            moved[seed] += any(soon_after(day, start) for day in moved_on)
     return renamed, moved
 
 
 def _first(pair: tuple[int, int]) -> int:
     return pair[0]
-
-
-def _soon_after(day: dt.date, start: dt.date) -> bool:
-    return dt.timedelta(0) <= day - start <= AFTER_LISTING_WINDOW
 
 
 def _listing_starts(analysis: Analysis) -> dict[int, dt.date]:

@@ -29,7 +29,7 @@ from .model import Dataset, Entity, Listing
 if TYPE_CHECKING:
     from .analysis import Verdict
 
-__all__ = ["RedFlag", "RedFlagFinder"]
+__all__ = ["RedFlag", "RedFlagFinder", "moves", "soon_after"]
 
 #: A rename or move this long after a related listing is still worth a look (two years).
 AFTER_LISTING_WINDOW = dt.timedelta(days=730)
@@ -47,6 +47,20 @@ class RedFlag:
 def _address_key(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def soon_after(day: dt.date, start: dt.date) -> bool:
+    """Whether ``day`` is on or after ``start`` and within :data:`AFTER_LISTING_WINDOW`."""
+    return dt.timedelta(0) <= day - start <= AFTER_LISTING_WINDOW
+
+
+def moves(entity: Entity) -> list[tuple[dt.date, str]]:
+    """The entity's moves: each address taken on a known day, or, when no start is known,
+    each address left on a known day; with what happened."""
+    found = [(a.start, f"moved to {a.address!r}") for a in entity.addresses if a.start]
+    if not found:
+        found = [(a.end, f"left {a.address!r}") for a in entity.addresses if a.end]
+    return found
 
 
 def _listing_text(entity: Entity, listing: Listing) -> str:
@@ -111,7 +125,7 @@ def _flags(finder: RedFlagFinder, entity_id: str, verdict: Verdict | None) -> li
         for other, listing in listings:
             assert listing.start is not None
             gap = former.until - listing.start
-            if dt.timedelta(0) <= gap <= AFTER_LISTING_WINDOW:
+            if soon_after(former.until, listing.start):
                 flags.append(
                     RedFlag(
                         "renamed_after_listing",
@@ -132,15 +146,11 @@ def _flags(finder: RedFlagFinder, entity_id: str, verdict: Verdict | None) -> li
                     f"{verb} the address {address.address!r} of listed {other.name}",
                 )
             )
-    moves = [(a.start, f"moved to {a.address!r}") for a in entity.addresses if a.start]
-    if not moves:
-        moves = [(a.end, f"left {a.address!r}") for a in entity.addresses if a.end]
-    for day, what in moves:
-        assert day is not None
+    for day, what in moves(entity):
         for other, listing in listings:
             assert listing.start is not None
             gap = day - listing.start
-            if dt.timedelta(0) <= gap <= AFTER_LISTING_WINDOW:
+            if soon_after(day, listing.start):
                 flags.append(
                     RedFlag(
                         "moved_after_listing",

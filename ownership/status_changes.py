@@ -29,6 +29,7 @@ from .display import Tabular, html_table
 from .errors import OwnershipError
 from .listed_columns import set_members
 from .rules import DEFAULT_RULE, Rule
+from .timeline import renames
 from .verdict import STATUS_CODES, Status, status_moves
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ EVENTS_SHOWN = 12
 BY_COLUMNS = 20_000
 #: Flags that change with the rule's window, told by its event.
 WINDOW_FLAGS = {"would_be_covered", "possibly_covered", "out_of_scope_us_entity"}
-ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -343,14 +343,9 @@ class _Events:
         renamed = self.changed[a.columns.renamed[self.changed]]
         entities = a.dataset.entities
         for position in renamed.tolist():
-            entity = entities[position]
-            ordered = sorted((f for f in entity.former_names if f.until), key=lambda f: f.until)
-            for k, former in enumerate(ordered):
-                assert former.until is not None
-                day = former.until + ONE_DAY
+            for day, text in renames(entities[position]):
                 if self.first < day.toordinal() <= self.second:
-                    new = ordered[k + 1].name if k + 1 < len(ordered) else entity.name
-                    self.found[position].append(f"{day.isoformat()}: {former.name} renamed {new}")
+                    self.found[position].append(f"{day.isoformat()}: {text}")
 
 
 def _ancestors_among(

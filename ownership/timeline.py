@@ -22,11 +22,19 @@ from .analysis import analyze
 from .derived import derived
 from .display import Tabular
 from .graph import OwnershipGraph
-from .model import Dataset, HoldingKind
+from .model import Dataset, Entity, HoldingKind
 from .rules import get_rule
 from .rules.base import Rule
 
-__all__ = ["Event", "Timeline", "TimelineEntry", "events_by_day", "subset", "timeline"]
+__all__ = [
+    "Event",
+    "Timeline",
+    "TimelineEntry",
+    "events_by_day",
+    "renames",
+    "subset",
+    "timeline",
+]
 
 ONE_DAY = dt.timedelta(days=1)
 #: Flags that belong to the date, not the entity; shown once per date, not as changes.
@@ -103,13 +111,8 @@ def events_by_day(dataset: Dataset, rule: Rule) -> dict[dt.date, list[Event]]:
                 h.owned,
             )
     for e in dataset.entities:
-        ordered = sorted(
-            (f for f in e.former_names if f.until), key=lambda f: f.until or dt.date.min
-        )
-        for k, former in enumerate(ordered):
-            assert former.until is not None
-            new = ordered[k + 1].name if k + 1 < len(ordered) else e.name
-            add(former.until + ONE_DAY, "renamed", f"{former.name} renamed {new}", e.id)
+        for day, text in renames(e):
+            add(day, "renamed", text, e.id)
         for a in e.addresses:
             add(a.start, "moved", f"{e.name} at {a.address}", e.id)
     for w in rule.windows:
@@ -120,6 +123,20 @@ def events_by_day(dataset: Dataset, rule: Rule) -> dict[dt.date, list[Event]]:
     for t in rule.thresholds:
         if t.start:
             add(t.start, "rule", f"{rule.title}: threshold becomes {t}")
+    return found
+
+
+def renames(entity: Entity) -> list[tuple[dt.date, str]]:
+    """The entity's renames of known date: the first day of each new name, and what it
+    replaced (``"Inspur Systems, Inc. renamed Aivres Systems Inc."``)."""
+    ordered = sorted(
+        (f for f in entity.former_names if f.until), key=lambda f: f.until or dt.date.min
+    )
+    found = []
+    for k, former in enumerate(ordered):
+        assert former.until is not None
+        new = ordered[k + 1].name if k + 1 < len(ordered) else entity.name
+        found.append((former.until + ONE_DAY, f"{former.name} renamed {new}"))
     return found
 
 
