@@ -253,7 +253,7 @@ class BatchTexts:
     def slice(self, start: int, size: int) -> pa.Array:
         return self.make(self.texts.slice(start, size))
 
-    def take(self, indices: pa.Array) -> pa.Array:
+    def take(self, indices: pa.Array | np.ndarray) -> pa.Array:
         return self.make(self.texts.take(indices))
 
 
@@ -270,6 +270,10 @@ class CsvCells:
         quoted = self.quoted[start : start + size]
         known = np.ones(quoted.size, dtype=bool)  # every cell's answer is the whole answer
         return csv_cells(self.texts.slice(start, size), quoted=quoted, known=known)
+
+    def take(self, rows: np.ndarray) -> pa.Array:
+        known = np.ones(rows.size, dtype=bool)
+        return csv_cells(self.texts.take(rows), quoted=self.quoted[rows], known=known)
 
 
 def quoted(text: pa.Array) -> pa.Array:

@@ -483,6 +483,13 @@ class DatedNames(Mapping[str, str]):
             name = self._known[position] = name_on(entity, self._as_of)
         return name
 
+    def take(self, positions: np.ndarray) -> list[str]:
+        """The names of the entities at ``positions`` on the date, read at once."""
+        names = values_at(self.columns.names, positions)
+        for k in np.flatnonzero(self.columns.renamed[positions]).tolist():
+            names[k] = self.at(int(positions[k]))
+        return names
+
     def every(self) -> list[str]:
         """Every entity's name on the date, in dataset order."""
         names = list(self.columns.names)

@@ -31,6 +31,7 @@ from .verdict import chosen_fields
 
 if TYPE_CHECKING:
     from .model import Dataset
+    from .row_batch import Batch
 
 __all__ = ["EntityTexts", "shows_names"]
 
@@ -85,9 +86,9 @@ class EntityTexts:
             self.names_double_stop = pc.any(pc.match_substring(self.names, "..")).as_py()
             self.stop_after_word = stop_after_word(self.names)
 
-    def name_field(self, start: int, size: int) -> pa.Array:
-        """The name field of the rows ``start`` to ``start + size``."""
-        return (self.name_cells if self.csv else self.name_texts).slice(start, size)
+    def name_field(self, batch: Batch) -> pa.Array:
+        """The name field of the rows of ``batch``."""
+        return batch.of(self.name_cells if self.csv else self.name_texts)
 
     @classmethod
     def made_beside(

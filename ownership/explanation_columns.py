@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from .entity_texts import EntityTexts
     from .listed_columns import ListedColumns
     from .owner_columns import OwnerColumns
+    from .row_batch import Batch
 
 __all__ = ["ExplanationColumns"]
 
@@ -200,7 +201,7 @@ class ExplanationColumns:
         return strings(self.distinct_tails), filled, *lists
 
     def _explanations(
-        self, span: np.ndarray, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
+        self, batch: Batch, codes: np.ndarray, chain_names: pa.Array, owner_text: pa.Array
     ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
         """The explanation of every row not written row by row: the templates
         ``Explainer.explain`` fills, filled by columns, status by status, each status's
@@ -210,16 +211,16 @@ class ExplanationColumns:
         (its template's own words hold a character it is quoted for), and whether that
         is the whole answer (a clear row's, in CSV): the others' texts are searched."""
         rule_when = self.analysis.rule_when  # escaped by fill_pieces, as every word
-        start, size = int(span[0]), span.size  # a run of rows: columns are sliced
-        names = self.explained_names.slice(start, size)
-        effective = self.effective_text.slice(start, size)
+        span = batch.positions
+        names = batch.of(self.explained_names)
+        effective = batch.of(self.effective_text)
         quote = ['"'] if self.json_ready else []
         parts: list[pa.Array] = []
         picks: list[np.ndarray] = []
         sure_parts: list[np.ndarray] = []
         known_parts: list[np.ndarray] = []
         for status in (Status.clear, Status.covered, Status.exposed, Status.listed):
-            local = np.flatnonzero((codes == STATUS_CODES.index(status)) & ~self.by_row[span])
+            local = np.flatnonzero((codes == STATUS_CODES.index(status)) & ~batch.of(self.by_row))
             picks.append(local)
             rows = _Rows(span[local], pa.array(local), names, effective, chain_names, owner_text)
             if status is Status.clear:
@@ -242,7 +243,7 @@ class ExplanationColumns:
                 known[:] = True
             sure_parts.append(sure)
             known_parts.append(known)
-        by_row = np.flatnonzero(self.by_row[span])
+        by_row = np.flatnonzero(batch.of(self.by_row))
         picks.append(by_row)
         parts.append(strings([""] * by_row.size))
         sure_parts.append(np.zeros(by_row.size, dtype=bool))

@@ -27,6 +27,7 @@ from .wording import SOME_LIST_READ, list_label, read_under
 if TYPE_CHECKING:
     from .analysis import Analysis
     from .ancestry import SeedAncestry
+    from .row_batch import Batch
 
 __all__ = ["ListedColumns", "ancestor_texts", "chunk_bounds", "set_members"]
 
@@ -70,11 +71,18 @@ class ListedColumns:
         """The numbers (in ``rows``) of listed ``positions`` made by columns."""
         return pa.array(np.searchsorted(self.rows, positions))
 
-    def listings_of(self, start: int, end: int) -> pa.Array:
-        """The listings field of rows ``start`` to ``end``: ``[]`` but for listed rows."""
-        first, last = np.searchsorted(self.rows, [start, end]).tolist()
-        number = np.full(end - start, -1, dtype=np.int64)
-        number[self.rows[first:last] - start] = np.arange(first, last)
+    def listings_of(self, batch: Batch) -> pa.Array:
+        """The listings field of the rows of ``batch``: ``[]`` but for listed rows."""
+        if batch.run:
+            start, end = batch.start, batch.stop
+            first, last = np.searchsorted(self.rows, [start, end]).tolist()
+            number = np.full(end - start, -1, dtype=np.int64)
+            number[self.rows[first:last] - start] = np.arange(first, last)
+        else:
+            at = np.searchsorted(self.rows, batch.positions)
+            found = at < self.rows.size
+            found[found] = self.rows[at[found]] == batch.positions[found]
+            number = np.where(found, at, -1)
         picked = self.listings.take(pa.array(number, mask=number < 0))
         return pc.fill_null(picked, pa.scalar("[]", TEXT))
 

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from .arrow_text import (
     TEXT,
     BatchTexts,
+    DistinctTexts,
     cat,
     distinct_texts,
     fill,
@@ -23,12 +24,14 @@ from .arrow_text import (
     strings,
 )
 from .columns import in_id_order
+from .propagate.arrays import concatenated_ranges
 from .propagate.arrays import distinct as distinct_integers
 from .verdict import OWNER_FIELDS, STATUS_CODES, STATUS_ORDER
 from .wording import OWNER
 
 if TYPE_CHECKING:
     from .analysis import Analysis
+    from .row_batch import Batch
 
 __all__ = ["OwnerColumns"]
 
@@ -92,16 +95,22 @@ class OwnerColumns:
         self.share_choices = strings(choices)
         self.share_json_choices = json_strings(self.share_choices)
 
-    def of_span(self, start: int, end: int) -> tuple[np.ndarray, slice]:
-        """The links into entities ``start`` to ``end``: offsets of each entity's, from 0,
-        and where they are among the sorted links."""
-        first, last = np.searchsorted(self.owned_sorted, [start, end])
-        offsets = np.searchsorted(self.owned_sorted[first:last], np.arange(start, end))
-        return np.append(offsets, last - first), slice(int(first), int(last))
+    def of_batch(self, batch: Batch) -> tuple[np.ndarray, slice | np.ndarray]:
+        """The links into the entities of ``batch``: offsets of each entity's, from 0,
+        and where they are among the sorted links (a slice for a run)."""
+        if batch.run:
+            first, last = np.searchsorted(self.owned_sorted, [batch.start, batch.stop])
+            offsets = np.searchsorted(self.owned_sorted[first:last], batch.positions)
+            return np.append(offsets, last - first), slice(int(first), int(last))
+        first = np.searchsorted(self.owned_sorted, batch.positions, side="left")
+        counts = np.searchsorted(self.owned_sorted, batch.positions, side="right") - first
+        offsets = np.zeros(batch.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return offsets, concatenated_ranges(first, counts)
 
     def texts(
         self,
-        part: slice,
+        part: slice | np.ndarray,
         names: pa.Array,
         status_json: pa.Array,
         as_json: tuple[pa.Array, BatchTexts] | None = None,
@@ -111,7 +120,6 @@ class OwnerColumns:
         id and name as JSON (``as_json``)."""
         h = self.analysis.columns.holdings
         rows, control = self.owner_rows[part], self.owner_control[part]
-        start, size = int(part.start), int(part.stop) - int(part.start)
         owner = h.owner[rows]
         at = pa.array(self.share_code[part])
         share = self.share_choices.take(at)
@@ -129,9 +137,16 @@ class OwnerColumns:
             "owner": ids_json.take(owners),
             "owner_name": names_json.take(owners),
             "share": self.share_json_choices.take(at),
-            "percent_min": self.low_texts.slice(start, size),
-            "percent_max": self.high_texts.slice(start, size),
+            "percent_min": _part_of(self.low_texts, part),
+            "percent_max": _part_of(self.high_texts, part),
             "owner_status": status_text,
             "kind": kind,
         }
         return cat(*json_object(fields, OWNER_FIELDS)), owner_text
+
+
+def _part_of(texts: DistinctTexts, part: slice | np.ndarray) -> pa.Array:
+    """The texts of links ``part`` of the sorted ones."""
+    if isinstance(part, slice):
+        return texts.slice(int(part.start), int(part.stop) - int(part.start))
+    return texts.take(part)

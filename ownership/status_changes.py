@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .analysis import Analysis, as_date, prepared
+from .arrow_text import ENCODE
 from .chain_walks import Chains
-from .columns import NO_END
+from .columns import NO_END, values_at
 from .display import Tabular, html_table
 from .errors import OwnershipError
 from .listed_columns import set_members
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ChangeReport", "changes"]
 
+#: Changed entities whose ids and names are read at once.
+ROWS_AT_ONCE = 10_000
 #: Rows an HTML table shows; the rest are counted below it.
 HTML_ROW_LIMIT = 50
 #: Events told with one entity, at most; the rest are counted.
@@ -94,41 +97,106 @@ class ChangeReport(Tabular):
         """Each changed entity's row, made one at a time and not kept; past
         :data:`BY_COLUMNS` rows, the explanations are made by columns, a batch of
         entities at a time."""
-        from .verdict_json import explanations_of
+        (own1, own2), dated = self.own_flags, (self.first.global_flags, self.second.global_flags)
+        closing = self._closing
+        for row in self._rows(progress, as_json=False):
+            position, entity_id, name, code1, code2, events, explanation1, explanation2 = row
+            yield {
+                "id": entity_id,
+                "name": name,
+                "status_from": STATUS_CODES[code1].value,
+                "status_to": STATUS_CODES[code2].value,
+                "flags_from": [*own1.get(position, ()), *dated[0]],
+                "flags_to": [*own2.get(position, ()), *dated[1]],
+                "events": events,
+                "explanation_from": explanation1,
+                "explanation_to": explanation2,
+                **closing,
+            }
+
+    def json_lines(self, progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
+        """Each row of :meth:`records` as its JSON text (``encode_exact``'s): the
+        explanations put in as the JSON literals they are made as, rather than read back
+        and written again; a status, a set of flags or of events written once."""
+        from .io.jsontext import encode_exact
+
+        (own1, own2), dated = self.own_flags, (self.first.global_flags, self.second.global_flags)
+        statuses = [ENCODE(code.value) for code in STATUS_CODES]
+        flags: tuple[dict[tuple[str, ...], str], ...] = ({}, {})
+        told: dict[tuple[str, ...], str] = {}
+
+        def flags_json(side: int, own: tuple[str, ...]) -> str:
+            text = flags[side].get(own)
+            if text is None:
+                text = flags[side][own] = ENCODE([*own, *dated[side]])
+            return text
+
+        closing = encode_exact(self._closing)[1:]  # the fields after the explanations
+        for row in self._rows(progress, as_json=True):
+            position, entity_id, name, code1, code2, events, explanation1, explanation2 = row
+            key = tuple(events)
+            events_json = told.get(key)
+            if events_json is None:
+                events_json = told[key] = ENCODE(events)
+            yield (
+                f'{{"id": {ENCODE(entity_id)}, "name": {ENCODE(name)}, '
+                f'"status_from": {statuses[code1]}, "status_to": {statuses[code2]}, '
+                f'"flags_from": {flags_json(0, own1.get(position, ()))}, '
+                f'"flags_to": {flags_json(1, own2.get(position, ()))}, '
+                f'"events": {events_json}, "explanation_from": {explanation1}, '
+                f'"explanation_to": {explanation2}, {closing}'
+            )
+
+    @property
+    def _closing(self) -> dict[str, str]:
+        """The fields every row ends with."""
+        a, b = self.first, self.second
+        return {"from": a.as_of.isoformat(), "to": b.as_of.isoformat(), "rule": a.rule.label}
+
+    def _rows(
+        self, progress: Callable[[int, int], None] | None, *, as_json: bool
+    ) -> Iterator[tuple[int, str, str, int, int, list[str], str, str]]:
+        """Each changed entity's position, id, name on the second date, status codes
+        on both dates, events, and both explanations (as JSON string literals with
+        ``as_json``); ids and names read a chunk at a time."""
+        from .chosen_explanations import explanations_of
+        from .io.jsontext import encode_exact
         from .verdict_records import RowMaker
 
         a, b = self.first, self.second
-        ids = b.compiled.ids
         total = len(self)
         if total > BY_COLUMNS:
             told = zip(
-                explanations_of(a, self.changed), explanations_of(b, self.changed), strict=True
+                explanations_of(a, self.changed, as_json=as_json),
+                explanations_of(b, self.changed, as_json=as_json),
+                strict=True,
             )
-            explained = ((position, first, second) for (position, first), (_, second) in told)
+            explained = ((first, second) for (_, first), (_, second) in told)
         else:
             makers = RowMaker(a, self.changed), RowMaker(b, self.changed)
+            text = encode_exact if as_json else str
             explained = (
-                (p, makers[0].explanation(p), makers[1].explanation(p))
+                (text(makers[0].explanation(p)), text(makers[1].explanation(p)))
                 for p in self.changed.tolist()
             )
-        (own1, own2), dated = self.own_flags, (a.global_flags, b.global_flags)
-        for done, (position, explanation_from, explanation_to) in enumerate(explained):
-            if progress is not None and done % 10_000 == 0:
-                progress(done, total)
-            yield {
-                "id": ids[position],
-                "name": b.dated_names.at(position),
-                "status_from": STATUS_CODES[a.codes[position]].value,
-                "status_to": STATUS_CODES[b.codes[position]].value,
-                "flags_from": [*own1.get(position, ()), *dated[0]],
-                "flags_to": [*own2.get(position, ()), *dated[1]],
-                "events": self.events.get(position, []),
-                "explanation_from": explanation_from,
-                "explanation_to": explanation_to,
-                "from": a.as_of.isoformat(),
-                "to": b.as_of.isoformat(),
-                "rule": a.rule.label,
-            }
+        codes1, codes2 = np.asarray(a.codes), np.asarray(b.codes)
+        for start in range(0, total, ROWS_AT_ONCE):
+            if progress is not None:
+                progress(start, total)
+            chosen = self.changed[start : start + ROWS_AT_ONCE]
+            ids = values_at(b.compiled.ids, chosen)
+            names = b.dated_names.take(chosen)
+            for position, entity_id, name, code1, code2, (explanation1, explanation2) in zip(
+                chosen.tolist(),
+                ids,
+                names,
+                codes1[chosen].tolist(),
+                codes2[chosen].tolist(),
+                explained,
+                strict=False,  # the explanations run on past this chunk
+            ):
+                events = self.events.get(position, [])
+                yield position, entity_id, name, code1, code2, events, explanation1, explanation2
         if progress is not None:
             progress(total, total)
 
@@ -268,14 +336,14 @@ class _Events:
             return
         covered = STATUS_CODES.index(Status.covered)
         codes1, codes2 = np.asarray(self.a.codes), np.asarray(self.b.codes)
+        told = np.zeros(self.a.compiled.n, dtype=bool)  # coverage changed, or a window flag
+        told[self.changed] = (codes1[self.changed] == covered) | (codes2[self.changed] == covered)
         flags1, flags2 = self.flags
-        for position in self.changed.tolist():
-            coverage = covered in (codes1[position], codes2[position])
-            windowed = WINDOW_FLAGS & (
-                set(flags1.get(position, ())) ^ set(flags2.get(position, ()))
-            )
-            if coverage or windowed:
-                self.found[position].append(self.rule_change)
+        for position in flags1.keys() | flags2.keys():
+            if WINDOW_FLAGS & (set(flags1.get(position, ())) ^ set(flags2.get(position, ()))):
+                told[position] = True
+        for position in self.changed[told[self.changed]].tolist():
+            self.found[position].append(self.rule_change)
 
     def _listings(self) -> None:
         a = self.a

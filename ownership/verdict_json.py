@@ -18,10 +18,9 @@ fixture, on every rules case and on random graphs.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -58,6 +57,7 @@ from .io.verdicts import csv_line
 from .listed_columns import ListedColumns, ancestor_texts
 from .memory import return_freed_memory
 from .owner_columns import OwnerColumns
+from .row_batch import Batch
 from .rules.base import Aggregation
 from .verdict import STATUS_CODES, Status, chosen_fields
 from .verdict_records import RowMaker, listings_read, write_rows
@@ -69,7 +69,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TOLD_BY_ROW",
-    "explanations_of",
     "reads_shares",
     "write_verdict_csv",
     "write_verdict_lines",
@@ -133,31 +132,6 @@ def write_verdict_lines(
         out.write(b"\n]\n")
 
 
-def explanations_of(
-    analysis: Analysis, positions: np.ndarray, *, batch: int | None = None
-) -> Iterator[tuple[int, str]]:
-    """The explanation of each of ``positions`` (ascending), as ``analyze`` writes it,
-    made by columns a batch of entities at a time: (position, text), in order. Quicker
-    than one at a time when many of the entities are asked for."""
-    if analysis.compiled.low.dtype == object:
-        maker = RowMaker(analysis, positions)
-        yield from ((int(p), maker.explanation(int(p))) for p in positions.tolist())
-        return
-    n, batch = analysis.compiled.n, batch or BATCH
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        lines = _Lines(analysis, "\n", pool, fields=("explanation",))
-        for start in range(0, n, batch):
-            stop = min(n, start + batch)
-            low, high = np.searchsorted(positions, [start, stop])
-            if low == high:
-                continue
-            text, rows = lines.assemble(start, stop, *lines.prepare(start, stop))
-            made = dict(rows)
-            for position in positions[low:high].tolist():
-                line = made.get(position - start) or text[position - start].as_py()
-                yield position, json.loads(line)["explanation"]
-
-
 def write_verdict_csv(
     analysis: Analysis,
     out: BinaryIO,
@@ -210,9 +184,8 @@ def _write_batches(
         for start in range(0, n, batch):
             if progress is not None:
                 progress(start, n)
-            stop = min(n, start + batch)
-            prepared = lines.prepare(start, stop)
-            pending.append(pool.submit(lines.assemble, start, stop, *prepared))
+            batch_rows = Batch.of_run(start, min(n, start + batch))
+            pending.append(pool.submit(lines.assemble, batch_rows, *lines.prepare(batch_rows)))
             if len(pending) > threads:
                 write_oldest(last=False)
         while pending:
@@ -436,13 +409,13 @@ class _Lines(ExplanationColumns):
         self.legal_low_text = self.legal_low_json.map(lambda texts: cat(texts, "%"))
 
     # -- one batch
-    def prepare(self, start: int, end: int) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    def prepare(self, batch: Batch) -> tuple[np.ndarray, list[tuple[int, str]]]:
         """The parts of a batch made in Python: which listed-ancestor text each row has
         (:meth:`_ancestor_texts`), and the rows made one by one (row number in the batch,
         text)."""
-        span = np.arange(start, end)
-        pick = self._ancestors(start, end)
-        by_row = np.flatnonzero(self.by_row[start:end])
+        span = batch.positions
+        pick = self._ancestors(batch)
+        by_row = np.flatnonzero(batch.of(self.by_row))
         # (not asked for: none looked up for the rows made one by one either)
         unknown: tuple[str, ...] | None = None if self.wants_ancestors else ()
         ancestors: list[tuple[str, ...] | None] = [unknown] * by_row.size
@@ -453,7 +426,7 @@ class _Lines(ExplanationColumns):
             for k, listed in zip(known.tolist(), found, strict=True):
                 ancestors[k] = listed
         rows = [
-            (k, self._line(self.rows.row(start + k, listed)))
+            (k, self._line(self.rows.row(int(span[k]), listed)))
             for k, listed in zip(by_row.tolist(), ancestors, strict=True)
         ]
         return pick, rows
@@ -464,17 +437,13 @@ class _Lines(ExplanationColumns):
         return encode_exact({field: row[field] for field in self.fields}) + self.end
 
     def assemble(
-        self,
-        start: int,
-        end: int,
-        pick: np.ndarray,
-        rows: list[tuple[int, str]],
+        self, batch: Batch, pick: np.ndarray, rows: list[tuple[int, str]]
     ) -> tuple[pa.Array, list[tuple[int, str]]]:
         """The lines of a batch, by Arrow kernels; ``rows`` pass through to the writer."""
         at = pa.array(pick)
-        span = np.arange(start, end)
-        codes = self.codes[start:end]
-        size = end - start
+        span = batch.positions
+        codes = batch.of(self.codes)
+        size = batch.size
         fields: dict[str, pa.Array | str] = {}
         if self.wants_ancestors:
             fields["listed_ancestors"] = self.ancestor_text.take(at)
@@ -494,7 +463,7 @@ class _Lines(ExplanationColumns):
         # the names as the explanation has them (escaped when it is made as JSON)
         names = self.explained_names if self.wants_explanation else self.texts.names
         if self.wants_owners:
-            owner_offsets, part = self.owners.of_span(start, end)
+            owner_offsets, part = self.owners.of_batch(batch)
             as_json = None if self.csv else (self.texts.ids_json, self.texts.name_texts)
             owner_json, owner_text = self.owners.texts(part, names, self.status_json, as_json)
             if not self.csv:
@@ -506,7 +475,7 @@ class _Lines(ExplanationColumns):
             if cut.any():
                 chain_names = pc.if_else(pa.array(cut), cat("… -> ", chain_names), chain_names)
             owner_text = lists(owner_offsets, owner_text, ", ")
-            explanation, sure, known = self._explanations(span, codes, chain_names, owner_text)
+            explanation, sure, known = self._explanations(batch, codes, chain_names, owner_text)
             if self.csv:
                 plain = not self.any_special
                 quote, body = csv_cell_parts(explanation, plain=plain, quoted=sure, known=known)
@@ -515,7 +484,7 @@ class _Lines(ExplanationColumns):
                     explanation = (json_strings if self.any_escape else quoted)(explanation)
                 fields["explanation"] = explanation
         fields |= {key: value for key, value in self.fixed.items() if key in self.wants}
-        fields |= {key: make() for key, make in self._columns(start, end).items()}
+        fields |= {key: make() for key, make in self._columns(batch).items()}
         if self.csv:  # the explanation is wrapped as the line is joined
             pieces: list[pa.Array | str] = []
             for column in self.fields:
@@ -531,23 +500,22 @@ class _Lines(ExplanationColumns):
         # fields with one value for every row alone make one text: the same on every line
         return (text if isinstance(text, pa.Array) else pa.repeat(text, size)), rows
 
-    def _columns(self, start: int, end: int) -> dict[str, Callable[[], pa.Array | str]]:
+    def _columns(self, batch: Batch) -> dict[str, Callable[[], pa.Array | str]]:
         """The chosen fields of a batch that are slices or picks of columns, each made
         only when asked for (the other fields' columns may not have been worked out)."""
-        size = end - start
         ids, missing = (self.texts.id_cells, "") if self.csv else (self.texts.ids_json, "null")
-        nearest = self.nearest[start:end]
+        nearest = batch.of(self.nearest)
         status_texts = self.status_cells if self.csv else self.status_json
         made: dict[str, Callable[[], pa.Array | str]] = {
-            "id": lambda: ids.slice(start, size),
-            "name": lambda: self.texts.name_field(start, size),
-            "status": lambda: status_texts.take(pa.array(self.codes[start:end])),
-            "country": lambda: self.texts.country_texts.slice(start, size),
-            "flags": lambda: self.flag_choices.take(pa.array(self.flag_kind[start:end])),
-            "effective_percent": lambda: self.effective_json.slice(start, size),
-            "legal_percent": lambda: self.legal_low_json.slice(start, size),
-            "legal_percent_max": lambda: self.legal_high_json.slice(start, size),
-            "listings": lambda: self.listed.listings_of(start, end) if self.listed else "[]",
+            "id": lambda: batch.of(ids),
+            "name": lambda: self.texts.name_field(batch),
+            "status": lambda: status_texts.take(pa.array(batch.of(self.codes))),
+            "country": lambda: batch.of(self.texts.country_texts),
+            "flags": lambda: self.flag_choices.take(pa.array(batch.of(self.flag_kind))),
+            "effective_percent": lambda: batch.of(self.effective_json),
+            "legal_percent": lambda: batch.of(self.legal_low_json),
+            "legal_percent_max": lambda: batch.of(self.legal_high_json),
+            "listings": lambda: self.listed.listings_of(batch) if self.listed else "[]",
             "nearest_listed": lambda: pc.fill_null(
                 ids.take(pa.array(nearest, mask=nearest < 0)), missing
             ),
@@ -559,11 +527,11 @@ class _Lines(ExplanationColumns):
         joined = lists(offsets, self.texts.ids.take(positions), ";")
         return joined if self.texts.ids_plain else csv_cells(joined)
 
-    def _ancestors(self, start: int, end: int) -> np.ndarray:
+    def _ancestors(self, batch: Batch) -> np.ndarray:
         """Per row of a batch, the number of its listed-ancestor text."""
         if self.ancestor_pick is None:
-            return np.zeros(end - start, dtype=np.int64)
-        return self.ancestor_pick[start:end]
+            return np.zeros(batch.size, dtype=np.int64)
+        return batch.of(self.ancestor_pick)
 
     def _ancestor_texts(self, ids_made: Future[None]) -> None:
         """The listed-ancestor texts (:func:`~ownership.listed_columns.ancestor_texts`)

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import ownership
-from ownership import status_changes, verdict_json
+from ownership import chosen_explanations, status_changes
 from ownership.cli import app
 from ownership.errors import OwnershipError
+from ownership.io.jsontext import encode_exact
 from ownership.model import Entity
 
 from .factories import dataset, dated_datasets, listed, owns
@@ -124,7 +125,7 @@ def test_the_command_in_every_format() -> None:
     rows = list(csv.DictReader(io.StringIO(runner.invoke(app, [*base, "-f", "csv"]).stdout)))
     assert rows[0]["status_from"] == "clear" and rows[0]["status_to"] == "listed"
     lines = runner.invoke(app, [*base, "-f", "jsonl"]).stdout.splitlines()
-    assert len(lines) == 12
+    assert [json.loads(line) for line in lines] == doc["changes"]
     for bad, message in (
         (["changes", "--from", "2023-01-01"], "give both dates"),
         (["changes", "--from", "2023-13-01", "--to", "2024-01-01"], "give a date as YYYY-MM-DD"),
@@ -178,12 +179,18 @@ def test_explanations_made_by_columns_are_those_made_one_at_a_time(
 ) -> None:
     report = ownership.changes(data, days[0], days[1], rule)
     one_at_a_time = report.to_records()
+    encoded = [encode_exact(row) for row in one_at_a_time]
+    assert list(report.json_lines()) == encoded
     with (
         mock.patch.object(status_changes, "BY_COLUMNS", -1),
-        mock.patch.object(verdict_json, "BATCH", batch),
+        mock.patch.object(status_changes, "ROWS_AT_ONCE", batch),
+        mock.patch.object(chosen_explanations, "AT_ONCE", batch),
     ):
         by_columns = report.to_records()
+        lines = list(report.json_lines())
     assert by_columns == one_at_a_time
+    # the explanations put in as made: the same text as each row's encoded
+    assert lines == encoded
 
 
 def test_a_holding_begun_and_ended_between_the_dates_is_not_told() -> None:

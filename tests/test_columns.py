@@ -217,3 +217,20 @@ def test_present_rows_are_the_valid_values(chunks: list[list[str | None]], cut: 
     want = [v is not None for a in arrays for v in a.to_pylist()]
     assert present_rows(table, "former_names").tolist() == want
     assert present_rows(table, "aliases").tolist() == [False] * len(want)
+
+
+@settings(max_examples=100, deadline=None)
+@given(dated_datasets(DAYS, SHARES, renames=True), st.sampled_from(DAYS), st.data())
+def test_dated_names_taken_at_once_are_those_read_one_by_one(
+    data: Dataset, day: dt.date, draw: st.DataObject
+) -> None:
+    from ownership.columns import DatedNames
+
+    columns = columns_of(data)
+    n = len(data.entities)
+    chosen = draw.draw(st.lists(st.integers(0, n - 1), max_size=8))
+    positions = np.asarray(chosen, dtype=np.int64)
+    # read one by one first, or taken first: the same names
+    first, second = DatedNames(columns, data.entities, day), DatedNames(columns, data.entities, day)
+    one_by_one = [first.at(k) for k in chosen]
+    assert second.take(positions) == one_by_one == first.take(positions)

@@ -4,7 +4,7 @@ dates (changes), and what a listing would capture (what-if)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -250,7 +250,7 @@ def changes(
     chosen = rule_from_options(rule, lists)
     with progress("analysing both dates") as tick:
         report = changes_between(dataset, days[0], days[1], chosen, name=name, progress=tick)
-    _emit(report, fmt, CHANGES_CSV_COLUMNS, "changes_table", limit)
+    _emit(report, fmt, CHANGES_CSV_COLUMNS, "changes_table", limit, lines=report.json_lines)
 
 
 def _emit(
@@ -260,10 +260,11 @@ def _emit(
     table: str,
     limit: int,
     notices: Sequence[str] = (),
+    lines: Callable[[Callable[[int, int], None]], Iterator[str]] | None = None,
 ) -> None:
-    """Write a report: the whole of it as JSON, its rows as JSON lines or CSV
-    (``columns``), or its header, ``notices``, summary and first ``limit`` rows as the
-    table ``render.text.<table>`` draws."""
+    """Write a report: the whole of it as JSON, its rows as JSON lines (made by
+    ``lines``, if given) or CSV (``columns``), or its header, ``notices``, summary and
+    first ``limit`` rows as the table ``render.text.<table>`` draws."""
     if fmt is Format.json:
         sys.stdout.write(json_text(report.to_dict()) + "\n")
         return
@@ -273,6 +274,8 @@ def _emit(
         with progress("writing rows") as tick:
             if fmt is Format.csv:
                 write_csv(report.records(tick), sys.stdout, columns)
+            elif lines is not None:
+                sys.stdout.writelines(line + "\n" for line in lines(tick))
             else:
                 emit_records(report.records(tick), fmt)
         return
