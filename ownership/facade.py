@@ -83,14 +83,19 @@ class Analysis(analysis.Analysis, Tabular):
         return replace(report, resolved_note=note) if note else report
 
     def loopholes(
-        self, *, min_look_through: float | None = None, country: str | None = None
+        self,
+        *,
+        min_look_through: float | None = None,
+        country: str | None = None,
+        top: int = 3,
     ) -> LoopholeReport:
         """Every listed entity (of ``country``, an ISO code, if given) ranked by its
-        unlisted exposure, with how far the listed parties reach. See
+        unlisted exposure, naming its ``top`` exposed descendants of the largest
+        look-through shares, with how far the listed parties reach. See
         :func:`ownership.loopholes.loopholes`."""
         from .loopholes import loopholes
 
-        return loopholes(self, min_look_through=min_look_through, country=country)
+        return loopholes(self, min_look_through=min_look_through, country=country, top=top)
 
     def what_if(self, name: str, list_id: str, *, remove: bool = False) -> WhatIfReport:
         """The entities whose status would change if ``name`` were added to ``list_id``

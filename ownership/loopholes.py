@@ -2,7 +2,7 @@
 
 For each listed entity, the unlisted entities it owns or controls through a chain (its
 unlisted descendants), how many of those the rule covers and how many it leaves exposed,
-the exposed one in which listed parties hold the largest look-through share, and how
+the exposed ones in which listed parties hold the largest look-through shares, and how
 many of them were renamed or moved soon after its listing; for the dataset, how many
 entities the listed parties reach (the figure published for the Affiliates Rule: about
 1,300 China-related Entity List parties reaching more than 20,000 entities).
@@ -36,6 +36,9 @@ __all__ = ["LoopholeReport", "Multiplier", "loopholes"]
 
 #: Rows an HTML table shows; the rest are counted below it.
 HTML_ROW_LIMIT = 50
+#: Exposed descendants named per listed entity unless asked otherwise, largest
+#: look-through share first.
+TOP_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,10 @@ class LoopholeReport(Tabular):
     unlisted: np.ndarray
     covered: np.ndarray
     exposed: np.ndarray
-    top: np.ndarray  # the exposed descendant with the largest look-through share, or -1
-    top_share: np.ndarray  # its look-through share, 0-1
+    #: per row, its exposed descendants with the largest look-through shares (largest
+    #: first, then dataset order; -1 past the last), and their shares, 0-1
+    top: np.ndarray
+    top_share: np.ndarray
     renamed: np.ndarray
     moved: np.ndarray
     lists: dict[int, tuple[str, ...]]  # the lists the rule reads that each is on
@@ -122,8 +127,17 @@ class LoopholeReport(Tabular):
         a = self.analysis
         ids = a.compiled.ids
         position = int(self.listed[k])
-        top = int(self.top[k])
+        top = int(self.top[k, 0])
         since = self.since.get(position)
+        largest = [
+            {
+                "id": ids[entity],
+                "name": a.dated_names.at(entity),
+                "look_through_percent": round(share * 100, 6),
+            }
+            for entity, share in zip(self.top[k].tolist(), self.top_share[k].tolist(), strict=True)
+            if entity >= 0
+        ]
         return {
             "rank": k + 1,
             "id": ids[position],
@@ -136,9 +150,8 @@ class LoopholeReport(Tabular):
             "exposed": int(self.exposed[k]),
             "top_exposed": ids[top] if top >= 0 else None,
             "top_exposed_name": a.dated_names.at(top) if top >= 0 else None,
-            "top_look_through_percent": (
-                round(float(self.top_share[k]) * 100, 6) if top >= 0 else None
-            ),
+            "top_look_through_percent": largest[0]["look_through_percent"] if largest else None,
+            "largest_exposed": largest,
             "renamed_after_listing": int(self.renamed[k]),
             "moved_after_listing": int(self.moved[k]),
             "rule": a.rule.label,
@@ -186,12 +199,19 @@ class LoopholeReport(Tabular):
 
 
 def loopholes(
-    analysis: Analysis, *, min_look_through: float | None = None, country: str | None = None
+    analysis: Analysis,
+    *,
+    min_look_through: float | None = None,
+    country: str | None = None,
+    top: int = TOP_SHOWN,
 ) -> LoopholeReport:
     """Every listed entity (of ``country``, if given) ranked by its unlisted exposure:
-    most exposed descendants first, then most unlisted descendants, then dataset order.
-    With ``min_look_through`` (a percent), an exposed descendant counts only where listed
+    most exposed descendants first, then most unlisted descendants, then dataset order;
+    with its ``top`` exposed descendants of the largest look-through shares. With
+    ``min_look_through`` (a percent), an exposed descendant counts only where listed
     parties' look-through share in it, as ``effective_percent`` shows it, is at least that."""
+    if top < 1:
+        raise ValueError(f"top={top}: name at least one exposed descendant")
     a = analysis
     c = a.compiled
     codes = np.asarray(a.codes)
@@ -207,14 +227,13 @@ def loopholes(
     shares = np.asarray(a.effective)[rows] if rows.size else np.zeros(0)
     if min_look_through is not None:
         exposed &= np.round(shares * 100, 6) >= min_look_through
-    counts = _SetCounts(a, rows, covered, exposed, shares)
+    counts = _SetCounts(a, rows, covered, exposed, shares, top)
     per_seed = counts.by_seed(listed)
     order = np.lexsort((listed, -per_seed.unlisted[listed], -per_seed.exposed[listed]))
     ranked = listed[order]
     since = _listing_starts(a)
     renamed, moved = _red_flags(a, rows, counts.set_of, ranked, since)
     lists = _lists_of(a, ranked)
-    top = per_seed.top[ranked]
     reaching = int(np.count_nonzero(per_seed.unlisted[listed]))
     return LoopholeReport(
         analysis=a,
@@ -222,7 +241,7 @@ def loopholes(
         unlisted=per_seed.unlisted[ranked],
         covered=per_seed.covered[ranked],
         exposed=per_seed.exposed[ranked],
-        top=top,
+        top=per_seed.top[ranked],
         top_share=per_seed.top_share[ranked],
         renamed=renamed[ranked],
         moved=moved[ranked],
@@ -264,8 +283,10 @@ class _SetCounts:
         covered: np.ndarray,
         exposed: np.ndarray,
         shares: np.ndarray,
+        most: int,
     ) -> None:
         self.analysis = analysis
+        self.most = most
         self.ancestry = ancestry = analysis.ancestry
         ancestry.fill()
         #: per row, the component whose set of listed ancestors it has
@@ -276,23 +297,32 @@ class _SetCounts:
         self.unlisted = np.bincount(inverse, minlength=k)
         self.covered = np.bincount(inverse[covered], minlength=k)
         self.exposed = np.bincount(inverse[exposed], minlength=k)
-        # per set, its exposed row with the largest share (then the first in dataset order)
-        self.top = np.full(k, -1, dtype=np.int64)
-        self.top_share = np.zeros(k)
-        sets, top, share = _best_of(inverse[exposed], rows[exposed], shares[exposed])
-        self.top[sets], self.top_share[sets] = top, share
+        # per set, its ``most`` exposed rows of the largest shares (then dataset order)
+        self.top, self.top_share = _placed(
+            k, most, *_best_of(inverse[exposed], rows[exposed], shares[exposed], most)
+        )
+        # those rows (each in one set) numbered largest share first, then dataset order:
+        # a listed entity's best rows are then those of the lowest numbers among its sets'
+        has = self.top >= 0
+        order = np.lexsort((self.top[has], -self.top_share[has]))
+        self.ranked_rows, self.ranked_shares = self.top[has][order], self.top_share[has][order]
+        self.top_number = np.full(self.top.shape, -1, dtype=np.int64)
+        self.top_number[has] = np.argsort(order)
 
     def by_seed(self, asked: np.ndarray) -> _PerSeed:
-        """Each set's counts added to every listed entity in it; the best exposed row of
+        """Each set's counts added to every listed entity in it; the best exposed rows of
         each listed entity; and the distinct rows reached by the ``asked`` ones."""
-        n = self.analysis.compiled.n
+        n, most = self.analysis.compiled.n, self.most
         unlisted = np.zeros(n, dtype=np.int64)
         covered = np.zeros(n, dtype=np.int64)
         exposed = np.zeros(n, dtype=np.int64)
         wanted = np.zeros(n, dtype=bool)
         wanted[asked] = True
         hit_sets = np.zeros(self.sets.size, dtype=bool)
-        candidates: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        # candidates as key * span + number: sorted, a listed entity's come together,
+        # best first (below 2**63: a number is below n, a key too)
+        span = max(1, self.ranked_rows.size)
+        candidates: list[np.ndarray] = []
         for which, seeds in set_members(self.ancestry, self.sets):
             for total, count in (
                 (unlisted, self.unlisted),
@@ -301,17 +331,18 @@ class _SetCounts:
             ):
                 total += _sums(seeds, count[which], n)
             hit_sets[which[wanted[seeds]]] = True
-            has_top = self.top[which] >= 0
-            picked = which[has_top]
-            candidates.append(_best_of(seeds[has_top], self.top[picked], self.top_share[picked]))
-        top_of = np.full(n, -1, dtype=np.int64)
-        top_share = np.zeros(n)
-        if candidates:
-            seeds, top, share = _best_of(
-                *(np.concatenate(x) for x in zip(*candidates, strict=True))
-            )
-            top_of[seeds] = top
-            top_share[seeds] = share
+            # each member's candidates: its set's best rows
+            numbers = self.top_number[which].reshape(-1)
+            has = numbers >= 0
+            packed = np.repeat(seeds.astype(np.int64), most)[has] * span + numbers[has]
+            candidates.append(_first_of(packed, span, most)[0])
+        best, rank = _first_of(
+            np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64), span, most
+        )
+        keys, numbers = np.divmod(best, span)
+        top_of, top_share = _placed(
+            n, most, keys, self.ranked_rows[numbers], self.ranked_shares[numbers], rank
+        )
         return _PerSeed(
             unlisted=unlisted,
             covered=covered,
@@ -330,17 +361,44 @@ def _sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def _best_of(
-    seeds: np.ndarray, top: np.ndarray, share: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per key (a seed, or a set), its candidate with the largest share, then the first
-    in dataset order."""
-    if not seeds.size:
-        return seeds, top, share
-    order = np.lexsort((top, -share, seeds))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = seeds[order][1:] != seeds[order][:-1]
-    keep = order[first]
-    return seeds[keep], top[keep], share[keep]
+    keys: np.ndarray, rows: np.ndarray, share: np.ndarray, most: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per key (a seed, or a set), its ``most`` candidate rows with the largest share,
+    then the first in dataset order: keys, rows, shares and each one's rank within its
+    key, sorted by key and rank."""
+    order = np.lexsort((rows, -share, keys))
+    sorted_keys = keys[order]
+    starts = np.ones(order.size, dtype=bool)
+    starts[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    place = np.arange(order.size)
+    rank = place - np.maximum.accumulate(np.where(starts, place, 0))
+    kept = rank < most
+    keep = order[kept]
+    return keys[keep], rows[keep], share[keep], rank[kept]
+
+
+def _first_of(packed: np.ndarray, span: int, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """Of candidates ``key * span + number``, the ``most`` of the lowest numbers per
+    key, sorted, and each one's rank within its key."""
+    packed = np.sort(packed)
+    keys = packed // span
+    starts = np.ones(packed.size, dtype=bool)
+    starts[1:] = keys[1:] != keys[:-1]
+    place = np.arange(packed.size)
+    rank = place - np.maximum.accumulate(np.where(starts, place, 0))
+    kept = rank < most
+    return packed[kept], rank[kept]
+
+
+def _placed(
+    size: int, most: int, keys: np.ndarray, rows: np.ndarray, share: np.ndarray, rank: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per key in ``range(size)``, its ranked rows and their shares (``-1`` and 0 past
+    the last)."""
+    top = np.full((size, most), -1, dtype=np.int64)
+    top_share = np.zeros((size, most))
+    top[keys, rank], top_share[keys, rank] = rows, share
+    return top, top_share
 
 
 def _red_flags(

@@ -104,12 +104,12 @@ def test_counts_are_those_of_a_walk_down_from_each_listed_entity(
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(dated_datasets(DAYS, SHARES), st.sampled_from(DAYS))
-def test_the_top_exposed_affiliate_has_the_largest_look_through_share(
-    data: ownership.Dataset, day: dt.date
+@given(dated_datasets(DAYS, SHARES), st.sampled_from(DAYS), st.integers(1, 4))
+def test_the_top_exposed_affiliates_have_the_largest_look_through_shares(
+    data: ownership.Dataset, day: dt.date, most: int
 ) -> None:
     result = ownership.analyze(data, "ofac-50", day)
-    report = result.loopholes()
+    report = result.loopholes(top=most)
     expected_rows, _ = _expected(result, None, None)
     effective = np.asarray(result.effective)
     graph = _usable_graph(result)
@@ -119,14 +119,21 @@ def test_the_top_exposed_affiliate_has_the_largest_look_through_share(
         exposed = [
             x for x in nx.descendants(graph, seed) - seeds if _status(result, x) is Status.exposed
         ]
-        top = int(report.top[k])
+        record = report.record(k)
+        # largest share first, then dataset order
+        largest = sorted(exposed, key=lambda x: (-effective[x], x))[:most]
+        ids = result.compiled.ids
+        assert [x["id"] for x in record["largest_exposed"]] == [ids[x] for x in largest]
+        assert [x["look_through_percent"] for x in record["largest_exposed"]] == [
+            round(effective[x] * 100, 6) for x in largest
+        ]
+        top = int(report.top[k, 0])
         if not exposed:
-            assert top == -1
+            assert top == -1 and record["top_exposed"] is None
             continue
         best = max(effective[x] for x in exposed)
         assert top in exposed and effective[top] == best
         assert top == min(x for x in exposed if effective[x] == best)
-        record = report.record(k)
         assert record["top_look_through_percent"] == round(best * 100, 6)
     assert len(report) == len(expected_rows)
 
@@ -142,6 +149,11 @@ def test_inspur_group_heads_the_bundled_case_before_its_affiliates_were_listed()
         "IEIT Systems Co., Ltd.",
         30.0,
     )
+    # IEIT Systems' wholly owned US unit comes next, at the same 30%
+    assert [(x["name"], x["look_through_percent"]) for x in first["largest_exposed"][:2]] == [
+        ("IEIT Systems Co., Ltd.", 30.0),
+        ("Aivres Systems Inc.", 30.0),
+    ]
     # Inspur Systems renamed itself Aivres Systems two months after; IEIT Systems moved
     assert (first["renamed_after_listing"], first["moved_after_listing"]) == (1, 1)
     report_records = report.to_records()
@@ -226,6 +238,16 @@ def test_the_command_ranks_inspur_group_first_in_every_format() -> None:
     rows = runner.invoke(app, ["loopholes", "--as-of", "2023-06-01", "--format", "csv"])
     read = list(csv.DictReader(io.StringIO(rows.stdout)))
     assert read[0]["exposed"] == "11" and read[0]["lists"] == "entity_list"
+    assert read[0]["largest_exposed"].split(";")[:2] == [
+        "inspur-electronic (30%)",
+        "aivres-systems (30%)",
+    ]
+    one = runner.invoke(app, ["loopholes", "--as-of", "2023-06-01", "-f", "csv", "--top", "1"])
+    assert next(csv.DictReader(io.StringIO(one.stdout)))["largest_exposed"] == (
+        "inspur-electronic (30%)"
+    )
+    # the table names the second largest too, on a line of its own in the cell
+    assert "Aivres" in table.output
     lines_out = runner.invoke(app, ["loopholes", "--as-of", "2023-06-01", "--format", "jsonl"])
     assert json.loads(lines_out.stdout.splitlines()[0])["exposed"] == 11
     again = runner.invoke(app, ["loopholes", "--as-of", "2023-06-01", "--format", "json"])
@@ -237,6 +259,7 @@ def test_the_command_ranks_inspur_group_first_in_every_format() -> None:
     [
         (["--min-look-through", "120"], "give a percent from 0 to 100"),
         (["--country", "China"], "give a two-letter ISO code"),
+        (["--top", "0"], "give how many exposed affiliates to name"),
     ],
 )
 def test_bad_options_are_refused_in_one_line(option: list[str], message: str) -> None:

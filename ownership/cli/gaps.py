@@ -44,6 +44,7 @@ LOOPHOLE_CSV_COLUMNS = [
     "top_exposed",
     "top_exposed_name",
     "top_look_through_percent",
+    "largest_exposed",
     "renamed_after_listing",
     "moved_after_listing",
     "rule",
@@ -73,6 +74,15 @@ def loopholes(
             "--country", metavar="CC", help="Only listed entities of this country (ISO code)."
         ),
     ] = None,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top",
+            metavar="K",
+            help="Name each listed entity's K exposed affiliates of the largest "
+            "look-through shares.",
+        ),
+    ] = 3,
     fmt: Annotated[
         Format,
         typer.Option(
@@ -89,8 +99,8 @@ def loopholes(
 
     For each listed entity: how many unlisted entities it owns or controls through a
     chain, how many of those the rule covers and how many are still exposed, the exposed
-    one in which listed parties hold the largest look-through share, and how many were
-    renamed or moved within two years after its listing. Above the table: how many
+    ones in which listed parties hold the largest look-through shares (--top), and how
+    many were renamed or moved within two years after its listing. Above the table: how many
     unlisted entities the listed parties reach.
 
     Example: ownership loopholes --as-of 2023-06-01
@@ -103,11 +113,22 @@ def loopholes(
         raise fail(f"--min-look-through {min_look_through:g}: give a percent from 0 to 100")
     if country is not None and not (len(country.strip()) == 2 and country.strip().isalpha()):
         raise fail(f"--country {country!r}: give a two-letter ISO code, such as CN")
+    if top < 1:
+        raise fail(f"--top {top}: give how many exposed affiliates to name, 1 or more")
     dataset = load(data, allow_conflicts)
     result = run_analysis(dataset, rule_from_options(rule, lists), as_of, shares=True)
-    report = result.loopholes(min_look_through=min_look_through, country=country)
+    report = result.loopholes(min_look_through=min_look_through, country=country, top=top)
     notices = [n for n in (result.seed_notice(), result.data_notice()) if n]
-    _emit(report, fmt, LOOPHOLE_CSV_COLUMNS, "loopholes_table", limit, notices)
+    _emit(report, fmt, LOOPHOLE_CSV_COLUMNS, "loopholes_table", limit, notices, cells=_largest_cell)
+
+
+def _largest_cell(record: dict[str, Any]) -> dict[str, Any]:
+    """A loopholes row for CSV: its largest exposed affiliates as ``id (P%)`` items."""
+    largest = [
+        f"{x['id']} ({format(x['look_through_percent'], '.6f').rstrip('0').rstrip('.')}%)"
+        for x in record["largest_exposed"]
+    ]
+    return record | {"largest_exposed": largest}
 
 
 #: ``what-if --format csv`` columns, in order.
@@ -261,10 +282,12 @@ def _emit(
     limit: int,
     notices: Sequence[str] = (),
     lines: Callable[[Callable[[int, int], None]], Iterator[str]] | None = None,
+    cells: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> None:
     """Write a report: the whole of it as JSON, its rows as JSON lines (made by
-    ``lines``, if given) or CSV (``columns``), or its header, ``notices``, summary and
-    first ``limit`` rows as the table ``render.text.<table>`` draws."""
+    ``lines``, if given) or CSV (``columns``, each row made flat by ``cells``, if given),
+    or its header, ``notices``, summary and first ``limit`` rows as the table
+    ``render.text.<table>`` draws."""
     if fmt is Format.json:
         sys.stdout.write(json_text(report.to_dict()) + "\n")
         return
@@ -273,7 +296,8 @@ def _emit(
 
         with progress("writing rows") as tick:
             if fmt is Format.csv:
-                write_csv(report.records(tick), sys.stdout, columns)
+                rows = report.records(tick)
+                write_csv(map(cells, rows) if cells else rows, sys.stdout, columns)
             elif lines is not None:
                 sys.stdout.writelines(line + "\n" for line in lines(tick))
             else:

@@ -247,7 +247,7 @@ def red_flag_lines(report: AffiliateReport, limit: int | None = None) -> list[st
 
 def loopholes_table(report: LoopholeReport, limit: int | None = None) -> Table:
     """Listed entities, most exposed first: their unlisted descendants, covered and
-    exposed, the exposed one with the largest look-through share, and red flags; the
+    exposed, the exposed ones with the largest look-through shares, and red flags; the
     first ``limit`` rows, if given."""
     table = Table(header_style="bold", expand=False)
     table.add_column("#", justify="right", no_wrap=True)
@@ -261,10 +261,10 @@ def loopholes_table(report: LoopholeReport, limit: int | None = None) -> Table:
     shown = len(report) if limit is None else min(limit, len(report))
     for k in range(shown):
         row = report.record(k)
-        top = "-"
-        if row["top_exposed"] is not None:
-            share = percent_text(row["top_look_through_percent"])
-            top = f"{share} {row['top_exposed_name']}"
+        largest = [
+            cell(f"{percent_text(x['look_through_percent'])} {x['name']}")
+            for x in row["largest_exposed"]
+        ]
         table.add_row(
             str(row["rank"]),
             cell(f"{row['name']} ({row['id']})"),
@@ -275,7 +275,7 @@ def loopholes_table(report: LoopholeReport, limit: int | None = None) -> Table:
                 f"{row['exposed']:,}",
                 style=STATUS_STYLE["exposed"].terminal if row["exposed"] else "",
             ),
-            cell(top),
+            Text("\n").join(largest) if largest else cell("-"),
             f"{row['renamed_after_listing']} / {row['moved_after_listing']}",
         )
     return table
