@@ -38,8 +38,8 @@ def timed(name, function):
             spent[name] += time.perf_counter() - start
     return run
 
-vj._Lines.__init__ = timed("setup", vj._Lines.__init__)
-vj._Lines.prepare = timed("rows one by one", vj._Lines.prepare)
+vj.LineColumns.__init__ = timed("setup", vj.LineColumns.__init__)
+vj.LineColumns.prepare = timed("rows one by one", vj.LineColumns.prepare)
 start = time.perf_counter()
 dataset = ownership.load(data, cache_dir=None)
 loaded = time.perf_counter()

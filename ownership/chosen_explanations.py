@@ -13,7 +13,7 @@ import numpy as np
 
 from .arrow_text import ENCODE
 from .row_batch import Batch
-from .verdict_json import THREADS, _Lines
+from .verdict_json import THREADS, LineColumns
 from .verdict_records import RowMaker
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def explanations_of(
         return
     batch = batch or AT_ONCE
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        lines = _Lines(analysis, "", pool, fields=("explanation",))
+        lines = LineColumns(analysis, "", pool, fields=("explanation",))
         for start in range(0, positions.size, batch):
             chosen = Batch(positions[start : start + batch])
             text, rows = lines.assemble(chosen, *lines.prepare(chosen))

@@ -4,7 +4,7 @@
 (:mod:`ownership.wording`) are filled a status at a time with Arrow string kernels, from
 columns worked out once per analysis; each row's flags and closing sentences are made
 once per distinct set of flags. :class:`ExplanationColumns` is a part of the writer by
-columns (:class:`ownership.verdict_json` ``_Lines``), which sets the columns it declares.
+columns (:class:`ownership.verdict_json.LineColumns`), which sets the columns it declares.
 """
 
 from __future__ import annotations

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TOLD_BY_ROW",
+    "LineColumns",
     "reads_shares",
     "write_verdict_csv",
     "write_verdict_lines",
@@ -177,7 +178,7 @@ def _write_batches(
         _write_segments(out, text, rows, trim=len(end) if trim and last else 0)
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        lines = _Lines(analysis, end, pool, csv=csv, fields=fields, texts=texts)
+        lines = LineColumns(analysis, end, pool, csv=csv, fields=fields, texts=texts)
         # the set-up's scratch handed back: the batches reuse only part of it, and
         # what they leave of it would stay resident until the end
         return_freed_memory()
@@ -224,7 +225,7 @@ def _matches(texts: pa.Array, pattern: str) -> bool:
     return bool(pc.any(pc.match_substring_regex(texts, pattern)).as_py())
 
 
-class _Lines(ExplanationColumns):
+class LineColumns(ExplanationColumns):
     """The columns worked out once per analysis, and the lines of any batch of rows."""
 
     #: the entities' ids, names and countries as the fields show them

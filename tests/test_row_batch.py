@@ -19,12 +19,12 @@ from ownership.model import Dataset
 from ownership.row_batch import Batch
 from ownership.rules import RULES
 from ownership.verdict import chosen_fields
-from ownership.verdict_json import _Lines
+from ownership.verdict_json import LineColumns
 
 from .test_verdict_json import DAYS, awkwardly_named
 
 
-def lines_of(lines: _Lines, batch: Batch) -> list[str]:
+def lines_of(lines: LineColumns, batch: Batch) -> list[str]:
     text, rows = lines.assemble(batch, *lines.prepare(batch))
     made = text.to_pylist()
     for k, line in rows:
@@ -49,7 +49,7 @@ def test_lines_of_chosen_rows_are_those_of_the_run(
     n = analysis.compiled.n
     chosen = sorted(draw.draw(st.sets(st.integers(0, n - 1), min_size=1)))
     with ThreadPoolExecutor(2) as pool:
-        lines = _Lines(analysis, "\n", pool, csv=csv, fields=chosen_fields(None, csv=csv))
+        lines = LineColumns(analysis, "\n", pool, csv=csv, fields=chosen_fields(None, csv=csv))
         every = lines_of(lines, Batch.of_run(0, n))
         picked = lines_of(lines, Batch(np.asarray(chosen, dtype=np.int64)))
     assert picked == [every[k] for k in chosen]

@@ -22,7 +22,7 @@ from ownership.model import Dataset, Entity
 from ownership.rules import RULES, get_rule
 from ownership.rules.base import Window
 from ownership.verdict import Status
-from ownership.verdict_json import _Lines, write_verdict_csv, write_verdict_lines
+from ownership.verdict_json import LineColumns, write_verdict_csv, write_verdict_lines
 
 from .factories import dataset, listed, owns
 from .rules.test_golden import build, case_rule
@@ -230,7 +230,7 @@ def test_listed_rows_made_by_columns_name_awkward_listings_as_encoded(text: str,
     analysis = analyze(data, rule, DAYS[0])
     assert analysis.verdict("top").status.value == "listed"
     with ThreadPoolExecutor(1) as pool:
-        lines = _Lines(analysis, "\n", pool)
+        lines = LineColumns(analysis, "\n", pool)
     top = analysis.compiled.index["top"]
     assert lines.listed is not None and lines.listed.by_columns[top] and not lines.by_row[top]
     assert assembled(analysis, batch=2) == expected(analysis)

@@ -193,7 +193,7 @@ def test_columns_no_chosen_field_shows_are_not_worked_out(monkeypatch) -> None:
     for name in ("Chains", "OwnerColumns", "RowMaker", "listings_read"):
         monkeypatch.setattr(writer, name, refuse)
     for method in ("_legal_columns", "_effective_columns", "_flag_columns", "_ancestor_texts"):
-        monkeypatch.setattr(writer._Lines, method, refuse)
+        monkeypatch.setattr(writer.LineColumns, method, refuse)
     monkeypatch.setattr(type(analysis.legal), "legal_bounds", refuse)
     for fields in (["id", "status"], ["status", "nearest_listed", "name", "country", "rule"]):
         assert json_rows(analysis, fields) == [{f: row[f] for f in fields} for row in every]

@@ -36,7 +36,7 @@ from ownership.checks import check_dataset
 from ownership.io.verdicts import write_json, write_jsonl
 from ownership.model import Dataset, Entity
 from ownership.rules import RULES
-from ownership.verdict_json import _Lines, write_verdict_lines
+from ownership.verdict_json import LineColumns, write_verdict_lines
 from ownership.wording import DOUBLE_STOP
 
 from .factories import dataset, dated_datasets, listed, owns
@@ -190,7 +190,7 @@ def test_explanations_with_escapes_are_made_as_json_in_their_join() -> None:
         )
         analysis = analyze(data, "ofac-50", DAYS[0])
         with ThreadPoolExecutor(1) as pool:
-            lines = _Lines(analysis, "\n", pool)
+            lines = LineColumns(analysis, "\n", pool)
         assert (lines.json_ready, lines.any_escape) == (ready, True)
         assert assembled(analysis, array=False, batch=4) == expected(analysis, array=False)
 
@@ -211,7 +211,7 @@ def test_rule_words_that_need_escaping_are_escaped_once(rule: str) -> None:
     analysis.__dict__["rule_when"] = 'a "quoted" rule \\ on a day'
     analysis.__dict__["threshold_text"] = '>= "50%"'
     with ThreadPoolExecutor(1) as pool:
-        lines = _Lines(analysis, "\n", pool)
+        lines = LineColumns(analysis, "\n", pool)
     assert lines.json_ready and lines.any_escape
     assert assembled(analysis, array=False, batch=2) == expected(analysis, array=False)
 
