@@ -5,13 +5,14 @@ rather than over every entity."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from .arrow_text import ENCODE
+from .io.verdicts import csv_cell
 from .row_batch import Batch
 from .verdict_json import THREADS, LineColumns
 from .verdict_records import RowMaker
@@ -19,7 +20,10 @@ from .verdict_records import RowMaker
 if TYPE_CHECKING:
     from .analysis import Analysis
 
-__all__ = ["explanations_of"]
+__all__ = ["Form", "explanations_of"]
+
+#: What an explanation is made as: its text, a JSON string literal, or a CSV cell.
+Form = Literal["text", "json", "csv"]
 
 #: Chosen entities explained in one batch.
 AT_ONCE = 8_192
@@ -30,34 +34,38 @@ def explanations_of(
     positions: np.ndarray,
     *,
     batch: int | None = None,
-    as_json: bool = False,
+    form: Form = "text",
 ) -> Iterator[tuple[int, str]]:
     """The explanation of each of ``positions`` (ascending), as ``analyze`` writes it,
-    made by columns for a batch of them at a time: (position, text), in order; with
-    ``as_json``, the text as the JSON string literal ``analyze`` writes. Quicker than
-    one at a time when many of the entities are asked for."""
+    made by columns for a batch of them at a time: (position, text), in order; as
+    ``form``: the text, the JSON string literal ``analyze`` writes, or the CSV cell
+    (:func:`~ownership.io.verdicts.csv_cell`). Quicker than one at a time when many of
+    the entities are asked for."""
     if analysis.compiled.low.dtype == object:
         maker = RowMaker(analysis, positions)
+        forms: dict[str, Callable[[str], str]] = {"text": str, "json": ENCODE, "csv": csv_cell}
+        made_as = forms[form]
         for position in positions.tolist():
-            text = maker.explanation(position)
-            yield position, ENCODE(text) if as_json else text
+            yield position, made_as(maker.explanation(position))
         return
     batch = batch or AT_ONCE
+    csv = form == "csv"
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        lines = LineColumns(analysis, "", pool, fields=("explanation",))
+        lines = LineColumns(analysis, "", pool, csv=csv, fields=("explanation",))
         for start in range(0, positions.size, batch):
             chosen = Batch(positions[start : start + batch])
             text, rows = lines.assemble(chosen, *lines.prepare(chosen))
             made = text.to_pylist()
-            for k, line in rows:
-                made[k] = line
-            if as_json:  # each line is {"explanation": <literal>}
-                literals = (line[_FIELD_START:-1] for line in made)
-                yield from zip(chosen.positions.tolist(), literals, strict=True)
+            for k, line in rows:  # made as a row writer writes them, the line ended
+                made[k] = line.removesuffix("\n") if csv else line
+            at = chosen.positions.tolist()
+            if csv:  # an empty cell alone on its line is written "", beside others not
+                yield from zip(at, ("" if x == '""' else x for x in made), strict=True)
+            elif form == "json":  # each line is {"explanation": <literal>}
+                yield from zip(at, (line[_FIELD_START:-1] for line in made), strict=True)
             else:  # one JSON array read at once: quicker than a line at a time
                 read = json.loads("[" + ",".join(made) + "]")
-                texts = (x["explanation"] for x in read)
-                yield from zip(chosen.positions.tolist(), texts, strict=True)
+                yield from zip(at, (x["explanation"] for x in read), strict=True)
 
 
 #: where the value of a line of the explanation alone begins

@@ -34,6 +34,7 @@ from .timeline import renames
 from .verdict import STATUS_CODES, Status, status_moves
 
 if TYPE_CHECKING:
+    from .chosen_explanations import Form
     from .model import Dataset
 
 __all__ = ["ChangeReport", "changes"]
@@ -99,7 +100,7 @@ class ChangeReport(Tabular):
         entities at a time."""
         (own1, own2), dated = self.own_flags, (self.first.global_flags, self.second.global_flags)
         closing = self._closing
-        for row in self._rows(progress, as_json=False):
+        for row in self._rows(progress, "text"):
             position, entity_id, name, code1, code2, events, explanation1, explanation2 = row
             yield {
                 "id": entity_id,
@@ -132,7 +133,7 @@ class ChangeReport(Tabular):
             return text
 
         closing = encode_exact(self._closing)[1:]  # the fields after the explanations
-        for row in self._rows(progress, as_json=True):
+        for row in self._rows(progress, "json"):
             position, entity_id, name, code1, code2, events, explanation1, explanation2 = row
             key = tuple(events)
             events_json = told.get(key)
@@ -153,13 +154,51 @@ class ChangeReport(Tabular):
         a, b = self.first, self.second
         return {"from": a.as_of.isoformat(), "to": b.as_of.isoformat(), "rule": a.rule.label}
 
+    def csv_lines(
+        self, columns: list[str], progress: Callable[[int, int], None] | None = None
+    ) -> Iterator[str]:
+        """The CSV text of :meth:`records` with ``columns`` (those of ``changes
+        --format csv``), as ``write_csv`` writes it, header first: the explanations put
+        in as the cells they are made as; a set of flags or of events made once."""
+        from .chosen_explanations import csv_cell
+        from .io.verdicts import csv_line
+
+        expected = [
+            *("id", "name", "status_from", "status_to", "flags_from", "flags_to", "events"),
+            *("explanation_from", "explanation_to", "from", "to", "rule"),
+        ]
+        if columns != expected:
+            raise ValueError(f"CSV lines are made with the columns {expected}")
+        (own1, own2), dated = self.own_flags, (self.first.global_flags, self.second.global_flags)
+        made: dict[tuple[int, tuple[str, ...]], str] = {}
+
+        def cell(key: tuple[int, tuple[str, ...]]) -> str:
+            """A list's cell: flags on either date (0, 1) or events (2), made once."""
+            text = made.get(key)
+            if text is None:
+                values = [*key[1], *dated[key[0]]] if key[0] < 2 else list(key[1])
+                text = made[key] = csv_cell(values)
+            return text
+
+        closing = csv_line(self._closing, ["from", "to", "rule"])  # ends the line
+        statuses = [csv_cell(code.value) for code in STATUS_CODES]
+        yield ",".join(columns) + "\n"
+        for row in self._rows(progress, "csv"):
+            position, entity_id, name, code1, code2, events, explanation1, explanation2 = row
+            first = csv_line({"id": entity_id, "name": name}, ["id", "name"])[:-1]
+            yield (
+                f"{first},{statuses[code1]},{statuses[code2]},"
+                f"{cell((0, own1.get(position, ())))},{cell((1, own2.get(position, ())))},"
+                f"{cell((2, tuple(events)))},{explanation1},{explanation2},{closing}"
+            )
+
     def _rows(
-        self, progress: Callable[[int, int], None] | None, *, as_json: bool
+        self, progress: Callable[[int, int], None] | None, form: Form
     ) -> Iterator[tuple[int, str, str, int, int, list[str], str, str]]:
         """Each changed entity's position, id, name on the second date, status codes
-        on both dates, events, and both explanations (as JSON string literals with
-        ``as_json``); ids and names read a chunk at a time."""
-        from .chosen_explanations import explanations_of
+        on both dates, events, and both explanations (made as ``form``); ids and names
+        read a chunk at a time."""
+        from .chosen_explanations import csv_cell, explanations_of
         from .io.jsontext import encode_exact
         from .verdict_records import RowMaker
 
@@ -167,14 +206,19 @@ class ChangeReport(Tabular):
         total = len(self)
         if total > BY_COLUMNS:
             told = zip(
-                explanations_of(a, self.changed, as_json=as_json),
-                explanations_of(b, self.changed, as_json=as_json),
+                explanations_of(a, self.changed, form=form),
+                explanations_of(b, self.changed, form=form),
                 strict=True,
             )
             explained = ((first, second) for (_, first), (_, second) in told)
         else:
             makers = RowMaker(a, self.changed), RowMaker(b, self.changed)
-            text = encode_exact if as_json else str
+            forms: dict[str, Callable[[str], str]] = {
+                "text": str,
+                "json": encode_exact,
+                "csv": csv_cell,
+            }
+            text = forms[form]
             explained = (
                 (text(makers[0].explanation(p)), text(makers[1].explanation(p)))
                 for p in self.changed.tolist()
@@ -205,6 +249,21 @@ class ChangeReport(Tabular):
 
     def to_dict(self) -> dict[str, Any]:
         """The whole report: the dates, the rule's change, the counts and every row."""
+        return self._head() | {"changes": self.to_records()}
+
+    def json_document(self, progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
+        """:meth:`to_dict` as JSON text, streamed: the head indented, then each row on a
+        line of its own (its :meth:`json_lines` text)."""
+        from .io.jsontext import encode_exact
+
+        head = encode_exact(self._head(), indent=2)  # ends "\n}"
+        yield head[:-2] + ',\n  "changes": ['
+        rows = 0
+        for rows, line in enumerate(self.json_lines(progress), 1):
+            yield ("\n    " if rows == 1 else ",\n    ") + line
+        yield "\n  ]\n}\n" if rows else "]\n}\n"
+
+    def _head(self) -> dict[str, Any]:
         a, b = self.first, self.second
         return {
             "rule": a.rule.label,
@@ -214,7 +273,6 @@ class ChangeReport(Tabular):
             "window_to": b.window_text,
             "rule_change": self.rule_change,
             "counts": self.counts(),
-            "changes": self.to_records(),
         }
 
     def _table_caption(self) -> str:

@@ -19,8 +19,10 @@ from typer.testing import CliRunner
 import ownership
 from ownership import chosen_explanations, status_changes
 from ownership.cli import app
+from ownership.cli.gaps import CHANGES_CSV_COLUMNS
 from ownership.errors import OwnershipError
 from ownership.io.jsontext import encode_exact
+from ownership.io.verdicts import write_csv
 from ownership.model import Entity
 
 from .factories import dataset, dated_datasets, listed, owns
@@ -124,6 +126,8 @@ def test_the_command_in_every_format() -> None:
     assert doc["changes"][0]["id"] == "inspur-group"
     rows = list(csv.DictReader(io.StringIO(runner.invoke(app, [*base, "-f", "csv"]).stdout)))
     assert rows[0]["status_from"] == "clear" and rows[0]["status_to"] == "listed"
+    assert [r["id"] for r in rows] == [r["id"] for r in doc["changes"]]
+    assert rows[0]["explanation_to"] == doc["changes"][0]["explanation_to"]
     lines = runner.invoke(app, [*base, "-f", "jsonl"]).stdout.splitlines()
     assert [json.loads(line) for line in lines] == doc["changes"]
     for bad, message in (
@@ -181,6 +185,11 @@ def test_explanations_made_by_columns_are_those_made_one_at_a_time(
     one_at_a_time = report.to_records()
     encoded = [encode_exact(row) for row in one_at_a_time]
     assert list(report.json_lines()) == encoded
+    written = io.StringIO()
+    write_csv(one_at_a_time, written, CHANGES_CSV_COLUMNS)
+    assert "".join(report.csv_lines(CHANGES_CSV_COLUMNS)) == written.getvalue()
+    # the whole report streamed: the same document
+    assert json.loads("".join(report.json_document())) == report.to_dict()
     with (
         mock.patch.object(status_changes, "BY_COLUMNS", -1),
         mock.patch.object(status_changes, "ROWS_AT_ONCE", batch),
@@ -188,9 +197,11 @@ def test_explanations_made_by_columns_are_those_made_one_at_a_time(
     ):
         by_columns = report.to_records()
         lines = list(report.json_lines())
+        csv_text = "".join(report.csv_lines(CHANGES_CSV_COLUMNS))
     assert by_columns == one_at_a_time
     # the explanations put in as made: the same text as each row's encoded
     assert lines == encoded
+    assert csv_text == written.getvalue()
 
 
 def test_a_holding_begun_and_ended_between_the_dates_is_not_told() -> None:
@@ -201,3 +212,24 @@ def test_a_holding_begun_and_ended_between_the_dates_is_not_told() -> None:
     )
     rows = ownership.changes(data, "2024-01-01", "2025-01-01", "ofac-50").to_records()
     assert [r["events"] for r in rows] == [["2024-06-01: P now holds 60% of E"]]
+
+
+def test_rows_with_awkward_names_are_written_as_their_records() -> None:
+    """Names with commas, quotes, line breaks, formula starts and control characters:
+    the JSON and CSV lines made from the explanations as made are those of the records,
+    one at a time and by columns."""
+    names = ['Quote "Q", Ltd', "=SUM(A1)", "Line\nbreak\x1b Co.", "Fund No. 2.", "株式会社 Ω"]
+    data = dataset(
+        *(Entity(id=f"e{k}", name=name) for k, name in enumerate(names)),
+        *(owns("top", f"e{k}", 60) for k in range(len(names))),
+        listed("top", "sdn", start=dt.date(2024, 6, 1)),
+    )
+    report = ownership.changes(data, "2024-01-01", "2025-01-01", "ofac-50")
+    assert len(report) == len(names) + 1
+    for limit in (status_changes.BY_COLUMNS, -1):
+        with mock.patch.object(status_changes, "BY_COLUMNS", limit):
+            records = report.to_records()
+            written = io.StringIO()
+            write_csv(records, written, CHANGES_CSV_COLUMNS)
+            assert "".join(report.csv_lines(CHANGES_CSV_COLUMNS)) == written.getvalue()
+            assert list(report.json_lines()) == [encode_exact(r) for r in records]

@@ -239,3 +239,17 @@ def test_listed_rows_made_by_columns_name_awkward_listings_as_encoded(text: str,
     lines = io.StringIO()
     write_jsonl([v.to_dict() for v in analysis.verdicts()], lines)
     assert out.getvalue() == lines.getvalue().encode()
+
+
+@given(
+    st.one_of(
+        st.text(max_size=12),
+        st.lists(st.text(max_size=4), max_size=3),
+        st.integers(),
+        st.none(),
+    )
+)
+def test_a_cell_is_written_as_the_csv_module_writes_it_among_others(value: object) -> None:
+    from ownership.io.verdicts import csv_cell, csv_line
+
+    assert csv_line({"a": value, "b": "x"}, ["a", "b"]) == csv_cell(value) + ",x\n"

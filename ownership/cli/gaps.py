@@ -4,7 +4,7 @@ dates (changes), and what a listing would capture (what-if)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -271,7 +271,16 @@ def changes(
     chosen = rule_from_options(rule, lists)
     with progress("analysing both dates") as tick:
         report = changes_between(dataset, days[0], days[1], chosen, name=name, progress=tick)
-    _emit(report, fmt, CHANGES_CSV_COLUMNS, "changes_table", limit, lines=report.json_lines)
+    written: dict[Format, Written] = {
+        Format.json: report.json_document,
+        Format.jsonl: lambda tick: (line + "\n" for line in report.json_lines(tick)),
+        Format.csv: lambda tick: report.csv_lines(CHANGES_CSV_COLUMNS, tick),
+    }
+    _emit(report, fmt, CHANGES_CSV_COLUMNS, "changes_table", limit, written=written)
+
+
+#: Text a report writes itself in a format, given a progress callback.
+Written = Callable[[Callable[[int, int], None]], Iterator[str]]
 
 
 def _emit(
@@ -281,25 +290,25 @@ def _emit(
     table: str,
     limit: int,
     notices: Sequence[str] = (),
-    lines: Callable[[Callable[[int, int], None]], Iterator[str]] | None = None,
+    *,
+    written: Mapping[Format, Written] | None = None,
     cells: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> None:
-    """Write a report: the whole of it as JSON, its rows as JSON lines (made by
-    ``lines``, if given) or CSV (``columns``, each row made flat by ``cells``, if given),
-    or its header, ``notices``, summary and first ``limit`` rows as the table
-    ``render.text.<table>`` draws."""
-    if fmt is Format.json:
-        sys.stdout.write(json_text(report.to_dict()) + "\n")
-        return
+    """Write a report: the whole of it as JSON, its rows as JSON lines or CSV
+    (``columns``, each row made flat by ``cells``, if given), or its header,
+    ``notices``, summary and first ``limit`` rows as the table ``render.text.<table>``
+    draws; in the formats ``written`` maps, the text it makes."""
     if fmt is not Format.table:
         from ..io.verdicts import write_csv
 
         with progress("writing rows") as tick:
-            if fmt is Format.csv:
+            if written and fmt in written:
+                sys.stdout.writelines(written[fmt](tick))
+            elif fmt is Format.json:
+                sys.stdout.write(json_text(report.to_dict()) + "\n")
+            elif fmt is Format.csv:
                 rows = report.records(tick)
                 write_csv(map(cells, rows) if cells else rows, sys.stdout, columns)
-            elif lines is not None:
-                sys.stdout.writelines(line + "\n" for line in lines(tick))
             else:
                 emit_records(report.records(tick), fmt)
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TextIO
@@ -23,6 +24,7 @@ from .jsontext import encode_exact
 __all__ = [
     "AFFILIATE_CSV_COLUMNS",
     "CSV_COLUMNS",
+    "csv_cell",
     "csv_line",
     "encode_exact",
     "write_csv",
@@ -84,6 +86,21 @@ def csv_line(record: dict[str, Any], columns: list[str] | None = None) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(_cells(record, columns or CSV_COLUMNS))
     return out.getvalue()
+
+
+#: What makes the csv module quote a cell (besides being a line's only, empty cell).
+_QUOTED_FOR = re.compile('[",\r\n]')
+
+
+def csv_cell(value: Any) -> str:
+    """``value`` as a cell of a CSV line, as :func:`write_csv` writes it among others
+    (lists joined, spreadsheet formulas and control characters made harmless, quoted
+    when it must be)."""
+    cell = _cell(value)
+    if isinstance(cell, str) and not _QUOTED_FOR.search(cell):
+        return cell
+    line = csv_line({"cell": value}, ["cell"]).removesuffix("\n")
+    return "" if line == '""' else line  # as the only cell of a line, an empty one is ""
 
 
 def write_tsv(records: Iterable[dict[str, Any]], out: TextIO, columns: list[str]) -> None:
