@@ -37,6 +37,12 @@ def main() -> None:
         default=["2024-01-01:2024-06-01", "2025-01-01:2025-12-31", "2025-09-28:2025-09-29"],
         help="date pairs FROM:TO for changes",
     )
+    parser.add_argument(
+        "--last-pair-formats",
+        nargs="*",
+        default=["csv", "json"],
+        help="formats besides jsonl for the last pair",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--entities", type=int, default=20, help="what-if entities drawn")
     parser.add_argument("--seed", type=int, default=5)
@@ -53,6 +59,11 @@ def main() -> None:
         first, _, second = pair.partition(":")
         commands[f"changes {pair}"] = [
             *base, "changes", *data, "--from", first, "--to", second, "--format", "jsonl"
+        ]  # fmt: skip
+    first, _, second = args.pairs[-1].partition(":")
+    for fmt in args.last_pair_formats:  # the last pair (most rows) in other formats too
+        commands[f"changes {args.pairs[-1]} {fmt}"] = [
+            *base, "changes", *data, "--from", first, "--to", second, "--format", fmt
         ]  # fmt: skip
     load_before = os.getloadavg()[0]
     started = time.strftime("%H:%M")

@@ -121,7 +121,14 @@ def test_the_command_in_every_format() -> None:
     table = runner.invoke(app, base)
     assert table.exit_code == 0, table.output
     assert "12 entities changed" in table.output
-    doc = json.loads(runner.invoke(app, [*base, "--format", "json"]).stdout)
+    doc_text = runner.invoke(app, [*base, "--format", "json"]).stdout
+    doc = json.loads(doc_text)
+    # the rows one per line, after the head
+    row_lines = [line.strip().rstrip(",") for line in doc_text.splitlines()[12:-2]]
+    assert [json.loads(line) for line in row_lines] == doc["changes"]
+    bundled = ownership.load(ownership.bundled_dataset())
+    streamed = ownership.changes(bundled, "2023-01-01", "2023-06-01").json_document()
+    assert next(streamed).endswith('"changes": [')  # the head first, before any row is made
     assert doc["counts"] == {"clear -> exposed": 11, "clear -> listed": 1}
     assert doc["changes"][0]["id"] == "inspur-group"
     rows = list(csv.DictReader(io.StringIO(runner.invoke(app, [*base, "-f", "csv"]).stdout)))
