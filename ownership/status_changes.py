@@ -37,8 +37,13 @@ if TYPE_CHECKING:
     from .chosen_explanations import Form
     from .model import Dataset
 
-__all__ = ["ChangeReport", "changes"]
+__all__ = ["CSV_COLUMNS", "ChangeReport", "changes"]
 
+#: The columns of a row in CSV, in order (a row's fields in JSON have the same order).
+CSV_COLUMNS = (
+    *("id", "name", "status_from", "status_to", "flags_from", "flags_to", "events"),
+    *("explanation_from", "explanation_to", "from", "to", "rule"),
+)
 #: Changed entities whose ids and names are read at once.
 ROWS_AT_ONCE = 10_000
 #: Rows an HTML table shows; the rest are counted below it.
@@ -154,21 +159,12 @@ class ChangeReport(Tabular):
         a, b = self.first, self.second
         return {"from": a.as_of.isoformat(), "to": b.as_of.isoformat(), "rule": a.rule.label}
 
-    def csv_lines(
-        self, columns: list[str], progress: Callable[[int, int], None] | None = None
-    ) -> Iterator[str]:
-        """The CSV text of :meth:`records` with ``columns`` (those of ``changes
-        --format csv``), as ``write_csv`` writes it, header first: the explanations put
-        in as the cells they are made as; a set of flags or of events made once."""
-        from .chosen_explanations import csv_cell
-        from .io.verdicts import csv_line
+    def csv_lines(self, progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
+        """The CSV text of :meth:`records` (:data:`CSV_COLUMNS`), as ``write_csv`` writes
+        it, header first: the explanations put in as the cells they are made as; a set
+        of flags or of events made once."""
+        from .io.verdicts import csv_cell, csv_line
 
-        expected = [
-            *("id", "name", "status_from", "status_to", "flags_from", "flags_to", "events"),
-            *("explanation_from", "explanation_to", "from", "to", "rule"),
-        ]
-        if columns != expected:
-            raise ValueError(f"CSV lines are made with the columns {expected}")
         (own1, own2), dated = self.own_flags, (self.first.global_flags, self.second.global_flags)
         made: dict[tuple[int, tuple[str, ...]], str] = {}
 
@@ -182,7 +178,7 @@ class ChangeReport(Tabular):
 
         closing = csv_line(self._closing, ["from", "to", "rule"])  # ends the line
         statuses = [csv_cell(code.value) for code in STATUS_CODES]
-        yield ",".join(columns) + "\n"
+        yield ",".join(CSV_COLUMNS) + "\n"
         for row in self._rows(progress, "csv"):
             position, entity_id, name, code1, code2, events, explanation1, explanation2 = row
             first = csv_line({"id": entity_id, "name": name}, ["id", "name"])[:-1]
@@ -198,8 +194,9 @@ class ChangeReport(Tabular):
         """Each changed entity's position, id, name on the second date, status codes
         on both dates, events, and both explanations (made as ``form``); ids and names
         read a chunk at a time."""
-        from .chosen_explanations import csv_cell, explanations_of
+        from .chosen_explanations import explanations_of
         from .io.jsontext import encode_exact
+        from .io.verdicts import csv_cell
         from .verdict_records import RowMaker
 
         a, b = self.first, self.second
@@ -210,7 +207,7 @@ class ChangeReport(Tabular):
                 explanations_of(b, self.changed, form=form),
                 strict=True,
             )
-            explained = ((first, second) for (_, first), (_, second) in told)
+            explained = ((p, first, second) for (p, first), (_, second) in told)
         else:
             makers = RowMaker(a, self.changed), RowMaker(b, self.changed)
             forms: dict[str, Callable[[str], str]] = {
@@ -220,7 +217,7 @@ class ChangeReport(Tabular):
             }
             text = forms[form]
             explained = (
-                (text(makers[0].explanation(p)), text(makers[1].explanation(p)))
+                (p, text(makers[0].explanation(p)), text(makers[1].explanation(p)))
                 for p in self.changed.tolist()
             )
         codes1, codes2 = np.asarray(a.codes), np.asarray(b.codes)
@@ -230,7 +227,7 @@ class ChangeReport(Tabular):
             chosen = self.changed[start : start + ROWS_AT_ONCE]
             ids = values_at(b.compiled.ids, chosen)
             names = b.dated_names.take(chosen)
-            for position, entity_id, name, code1, code2, (explanation1, explanation2) in zip(
+            for position, entity_id, name, code1, code2, (explained_at, *texts) in zip(
                 chosen.tolist(),
                 ids,
                 names,
@@ -239,6 +236,9 @@ class ChangeReport(Tabular):
                 explained,
                 strict=False,  # the explanations run on past this chunk
             ):
+                if explained_at != position:  # never: the explanations follow the rows
+                    raise AssertionError(f"explanation of {explained_at} given for {position}")
+                explanation1, explanation2 = texts
                 events = self.events.get(position, [])
                 yield position, entity_id, name, code1, code2, events, explanation1, explanation2
         if progress is not None:

@@ -19,7 +19,6 @@ from typer.testing import CliRunner
 import ownership
 from ownership import chosen_explanations, status_changes
 from ownership.cli import app
-from ownership.cli.gaps import CHANGES_CSV_COLUMNS
 from ownership.errors import OwnershipError
 from ownership.io.jsontext import encode_exact
 from ownership.io.verdicts import write_csv
@@ -193,8 +192,8 @@ def test_explanations_made_by_columns_are_those_made_one_at_a_time(
     encoded = [encode_exact(row) for row in one_at_a_time]
     assert list(report.json_lines()) == encoded
     written = io.StringIO()
-    write_csv(one_at_a_time, written, CHANGES_CSV_COLUMNS)
-    assert "".join(report.csv_lines(CHANGES_CSV_COLUMNS)) == written.getvalue()
+    write_csv(one_at_a_time, written, list(status_changes.CSV_COLUMNS))
+    assert "".join(report.csv_lines()) == written.getvalue()
     # the whole report streamed: the same document
     assert json.loads("".join(report.json_document())) == report.to_dict()
     with (
@@ -204,7 +203,7 @@ def test_explanations_made_by_columns_are_those_made_one_at_a_time(
     ):
         by_columns = report.to_records()
         lines = list(report.json_lines())
-        csv_text = "".join(report.csv_lines(CHANGES_CSV_COLUMNS))
+        csv_text = "".join(report.csv_lines())
     assert by_columns == one_at_a_time
     # the explanations put in as made: the same text as each row's encoded
     assert lines == encoded
@@ -237,6 +236,6 @@ def test_rows_with_awkward_names_are_written_as_their_records() -> None:
         with mock.patch.object(status_changes, "BY_COLUMNS", limit):
             records = report.to_records()
             written = io.StringIO()
-            write_csv(records, written, CHANGES_CSV_COLUMNS)
-            assert "".join(report.csv_lines(CHANGES_CSV_COLUMNS)) == written.getvalue()
+            write_csv(records, written, list(status_changes.CSV_COLUMNS))
+            assert "".join(report.csv_lines()) == written.getvalue()
             assert list(report.json_lines()) == [encode_exact(r) for r in records]

@@ -200,23 +200,6 @@ def what_if(
     _emit(report, fmt, WHAT_IF_CSV_COLUMNS, "what_if_table", limit)
 
 
-#: ``changes --format csv`` columns, in order.
-CHANGES_CSV_COLUMNS = [
-    "id",
-    "name",
-    "status_from",
-    "status_to",
-    "flags_from",
-    "flags_to",
-    "events",
-    "explanation_from",
-    "explanation_to",
-    "from",
-    "to",
-    "rule",
-]
-
-
 @app.command()
 @user_errors
 def changes(
@@ -257,6 +240,7 @@ def changes(
     """
     import datetime as dt
 
+    from ..status_changes import CSV_COLUMNS
     from ..status_changes import changes as changes_between
 
     if not first or not second:
@@ -274,9 +258,9 @@ def changes(
     written: dict[Format, Written] = {
         Format.json: report.json_document,
         Format.jsonl: lambda tick: (line + "\n" for line in report.json_lines(tick)),
-        Format.csv: lambda tick: report.csv_lines(CHANGES_CSV_COLUMNS, tick),
+        Format.csv: report.csv_lines,
     }
-    _emit(report, fmt, CHANGES_CSV_COLUMNS, "changes_table", limit, written=written)
+    _emit(report, fmt, list(CSV_COLUMNS), "changes_table", limit, written=written)
 
 
 #: Text a report writes itself in a format, given a progress callback.
