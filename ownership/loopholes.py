@@ -320,8 +320,10 @@ class _SetCounts:
         wanted[asked] = True
         hit_sets = np.zeros(self.sets.size, dtype=bool)
         # candidates as key * span + number: sorted, a listed entity's come together,
-        # best first (below 2**63: a number is below n, a key too)
+        # best first (a number is below n, a key too)
         span = max(1, self.ranked_rows.size)
+        if n * span >= 2**63:  # past 3 billion entities
+            raise ValueError(f"{n:,} entities: too many to rank exposed descendants by")
         candidates: list[np.ndarray] = []
         for which, seeds in set_members(self.ancestry, self.sets):
             for total, count in (
@@ -367,11 +369,7 @@ def _best_of(
     then the first in dataset order: keys, rows, shares and each one's rank within its
     key, sorted by key and rank."""
     order = np.lexsort((rows, -share, keys))
-    sorted_keys = keys[order]
-    starts = np.ones(order.size, dtype=bool)
-    starts[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    place = np.arange(order.size)
-    rank = place - np.maximum.accumulate(np.where(starts, place, 0))
+    rank = _ranks(keys[order])
     kept = rank < most
     keep = order[kept]
     return keys[keep], rows[keep], share[keep], rank[kept]
@@ -381,13 +379,17 @@ def _first_of(packed: np.ndarray, span: int, most: int) -> tuple[np.ndarray, np.
     """Of candidates ``key * span + number``, the ``most`` of the lowest numbers per
     key, sorted, and each one's rank within its key."""
     packed = np.sort(packed)
-    keys = packed // span
-    starts = np.ones(packed.size, dtype=bool)
-    starts[1:] = keys[1:] != keys[:-1]
-    place = np.arange(packed.size)
-    rank = place - np.maximum.accumulate(np.where(starts, place, 0))
+    rank = _ranks(packed // span)
     kept = rank < most
     return packed[kept], rank[kept]
+
+
+def _ranks(sorted_keys: np.ndarray) -> np.ndarray:
+    """Each element's place among those of its key, in sorted keys (0 for the first)."""
+    starts = np.ones(sorted_keys.size, dtype=bool)
+    starts[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    place = np.arange(sorted_keys.size)
+    return place - np.maximum.accumulate(np.where(starts, place, 0))
 
 
 def _placed(
