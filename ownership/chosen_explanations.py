@@ -56,8 +56,8 @@ def explanations_of(
             chosen = Batch(positions[start : start + batch])
             text, rows = lines.assemble(chosen, *lines.prepare(chosen))
             made = text.to_pylist()
-            for k, line in rows:  # made as a row writer writes them, the line ended
-                made[k] = line.removesuffix("\n") if csv else line
+            for k, line in rows:
+                made[k] = line
             at = chosen.positions.tolist()
             if csv:  # an empty cell alone on its line is written "", beside others not
                 yield from zip(at, ("" if x == '""' else x for x in made), strict=True)

@@ -73,16 +73,10 @@ class ListedColumns:
 
     def listings_of(self, batch: Batch) -> pa.Array:
         """The listings field of the rows of ``batch``: ``[]`` but for listed rows."""
-        if batch.run:
-            start, end = batch.start, batch.stop
-            first, last = np.searchsorted(self.rows, [start, end]).tolist()
-            number = np.full(end - start, -1, dtype=np.int64)
-            number[self.rows[first:last] - start] = np.arange(first, last)
-        else:
-            at = np.searchsorted(self.rows, batch.positions)
-            found = at < self.rows.size
-            found[found] = self.rows[at[found]] == batch.positions[found]
-            number = np.where(found, at, -1)
+        at = np.searchsorted(self.rows, batch.positions)
+        found = at < self.rows.size
+        found[found] = self.rows[at[found]] == batch.positions[found]
+        number = np.where(found, at, -1)
         picked = self.listings.take(pa.array(number, mask=number < 0))
         return pc.fill_null(picked, pa.scalar("[]", TEXT))
 

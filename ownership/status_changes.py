@@ -123,35 +123,24 @@ class ChangeReport(Tabular):
     def json_lines(self, progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
         """Each row of :meth:`records` as its JSON text (``encode_exact``'s): the
         explanations put in as the JSON literals they are made as, rather than read back
-        and written again; a status, a set of flags or of events written once."""
+        and written again."""
         from .io.jsontext import encode_exact
 
-        (own1, own2), dated = self.own_flags, (self.first.global_flags, self.second.global_flags)
-        statuses = [ENCODE(code.value) for code in STATUS_CODES]
-        flags: tuple[dict[tuple[str, ...], str], ...] = ({}, {})
-        told: dict[tuple[str, ...], str] = {}
+        keys = [f"{ENCODE(column)}: " for column in CSV_COLUMNS[:9]]
+        starts = ["{" + keys[0], *(", " + key for key in keys[1:])]
+        closing = ", " + encode_exact(self._closing)[1:]  # the fields after the explanations
+        for cells in self._encoded_rows(progress, "json", ENCODE):
+            yield "".join([x for pair in zip(starts, cells, strict=True) for x in pair]) + closing
 
-        def flags_json(side: int, own: tuple[str, ...]) -> str:
-            text = flags[side].get(own)
-            if text is None:
-                text = flags[side][own] = ENCODE([*own, *dated[side]])
-            return text
+    def csv_lines(self, progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
+        """The CSV text of :meth:`records` (:data:`CSV_COLUMNS`), as ``write_csv`` writes
+        it, header first: the explanations put in as the cells they are made as."""
+        from .io.verdicts import csv_cell, csv_line
 
-        closing = encode_exact(self._closing)[1:]  # the fields after the explanations
-        for row in self._rows(progress, "json"):
-            position, entity_id, name, code1, code2, events, explanation1, explanation2 = row
-            key = tuple(events)
-            events_json = told.get(key)
-            if events_json is None:
-                events_json = told[key] = ENCODE(events)
-            yield (
-                f'{{"id": {ENCODE(entity_id)}, "name": {ENCODE(name)}, '
-                f'"status_from": {statuses[code1]}, "status_to": {statuses[code2]}, '
-                f'"flags_from": {flags_json(0, own1.get(position, ()))}, '
-                f'"flags_to": {flags_json(1, own2.get(position, ()))}, '
-                f'"events": {events_json}, "explanation_from": {explanation1}, '
-                f'"explanation_to": {explanation2}, {closing}'
-            )
+        closing = "," + csv_line(self._closing, ["from", "to", "rule"])  # ends the line
+        yield ",".join(CSV_COLUMNS) + "\n"
+        for cells in self._encoded_rows(progress, "csv", csv_cell):
+            yield ",".join(cells) + closing
 
     @property
     def _closing(self) -> dict[str, str]:
@@ -159,34 +148,38 @@ class ChangeReport(Tabular):
         a, b = self.first, self.second
         return {"from": a.as_of.isoformat(), "to": b.as_of.isoformat(), "rule": a.rule.label}
 
-    def csv_lines(self, progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
-        """The CSV text of :meth:`records` (:data:`CSV_COLUMNS`), as ``write_csv`` writes
-        it, header first: the explanations put in as the cells they are made as; a set
-        of flags or of events made once."""
-        from .io.verdicts import csv_cell, csv_line
-
+    def _encoded_rows(
+        self, progress: Callable[[int, int], None] | None, form: Form, encode: Callable[[Any], str]
+    ) -> Iterator[list[str]]:
+        """Each row's fields up to its explanations (:data:`CSV_COLUMNS`' first nine) as
+        ``encode`` writes them, the explanations as made in ``form``; a status, a set of
+        flags or a list of events encoded once."""
         (own1, own2), dated = self.own_flags, (self.first.global_flags, self.second.global_flags)
+        statuses = [encode(code.value) for code in STATUS_CODES]
         made: dict[tuple[int, tuple[str, ...]], str] = {}
 
-        def cell(key: tuple[int, tuple[str, ...]]) -> str:
-            """A list's cell: flags on either date (0, 1) or events (2), made once."""
-            text = made.get(key)
+        def listed(side: int, values: tuple[str, ...]) -> str:
+            """Flags on the first or second date (side 0, 1: the entity's own, then the
+            date's) or events (2)."""
+            text = made.get((side, values))
             if text is None:
-                values = [*key[1], *dated[key[0]]] if key[0] < 2 else list(key[1])
-                text = made[key] = csv_cell(values)
+                every = [*values, *dated[side]] if side < 2 else list(values)
+                text = made[(side, values)] = encode(every)
             return text
 
-        closing = csv_line(self._closing, ["from", "to", "rule"])  # ends the line
-        statuses = [csv_cell(code.value) for code in STATUS_CODES]
-        yield ",".join(CSV_COLUMNS) + "\n"
-        for row in self._rows(progress, "csv"):
+        for row in self._rows(progress, form):
             position, entity_id, name, code1, code2, events, explanation1, explanation2 = row
-            first = csv_line({"id": entity_id, "name": name}, ["id", "name"])[:-1]
-            yield (
-                f"{first},{statuses[code1]},{statuses[code2]},"
-                f"{cell((0, own1.get(position, ())))},{cell((1, own2.get(position, ())))},"
-                f"{cell((2, tuple(events)))},{explanation1},{explanation2},{closing}"
-            )
+            yield [
+                encode(entity_id),
+                encode(name),
+                statuses[code1],
+                statuses[code2],
+                listed(0, own1.get(position, ())),
+                listed(1, own2.get(position, ())),
+                listed(2, tuple(events)),
+                explanation1,
+                explanation2,
+            ]
 
     def _rows(
         self, progress: Callable[[int, int], None] | None, form: Form

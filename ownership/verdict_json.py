@@ -433,8 +433,9 @@ class LineColumns(ExplanationColumns):
         return pick, rows
 
     def _line(self, row: dict[str, object]) -> str:
+        """A row made one by one, ended as the lines made by columns are (``end``)."""
         if self.csv:
-            return csv_line(row, list(self.fields))
+            return csv_line(row, list(self.fields)).removesuffix("\n") + self.end
         return encode_exact({field: row[field] for field in self.fields}) + self.end
 
     def assemble(
